@@ -1,0 +1,126 @@
+# procmgr: top-level build.
+#
+#   make            build everything into build/ (gcc)
+#   make test       install missing deps, build with gcc and clang, run unit
+#                   and integration tests, replay them under ASan+UBSan, and
+#                   run every proof (the README's test command; CI runs it)
+#   make proofs     Frama-C WP + Eva; fails unless every goal is proven and
+#                   Eva reports zero alarms
+#   make run        the main job (see README)
+#   make deps       install missing Debian packages
+#
+# Variables: O (output dir, default build), CC (default gcc), SAN=1 for an
+# ASan+UBSan build.  Components add themselves through mk/*.mk fragments by
+# appending to the lists below.
+
+O ?= build
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+SAN ?= 0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
+CSTD     := -std=c11
+OPT      ?= -O2 -g
+CPPFLAGS := -Iinclude -D_FORTIFY_SOURCE=2
+CFLAGS   := $(CSTD) $(OPT) $(WARN) -fno-strict-aliasing
+LDFLAGS  :=
+LDLIBS   :=
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=address,undefined
+CPPFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(CPPFLAGS))
+endif
+
+# The proven core is freestanding: no libc headers beyond the compiler's own,
+# no builtins assumed.  check-freestanding verifies the objects import nothing
+# but the four functions GCC itself requires of a freestanding environment.
+FREESTANDING_CFLAGS := -ffreestanding -fno-stack-protector
+FREESTANDING_DIRS   := src/common src/elf src/proto src/core
+
+# Lists the fragments append to.
+LIBS        :=   # static libraries ($(O)/lib/*.a)
+BINS        :=   # programs ($(O)/bin/*)
+UNIT_TESTS  :=   # cmocka test binaries, run by check-unit
+CHECKS      :=   # extra check targets run by `make check` (integration)
+SAN_CHECKS  :=   # extra check targets also run in the sanitizer build
+PROOFS      :=   # proof targets run by `make proofs`
+CORE_OBJS   :=   # objects of freestanding code (checked by check-freestanding)
+
+.PHONY: all test check check-unit check-freestanding proofs run deps clean \
+        test-gcc test-clang test-san
+.DEFAULT_GOAL := all
+
+# --- generic rules ---------------------------------------------------------
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(foreach d,$(FREESTANDING_DIRS),$(eval $(O)/obj/$(d)/%.o: CFLAGS += $(FREESTANDING_CFLAGS)))
+
+# obj-of(sources): object paths for a list of .c files
+obj-of = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+# --- components --------------------------------------------------------------
+# Fragments append freestanding sources to CORE_SRCS; they all go into one
+# library, libpmcore.a, that every program and test links.
+CORE_SRCS :=
+CORE_LIB  := $(O)/lib/libpmcore.a
+include $(sort $(wildcard mk/*.mk))
+
+CORE_OBJS += $(call obj-of,$(CORE_SRCS))
+LIBS      += $(CORE_LIB)
+$(CORE_LIB): $(call obj-of,$(CORE_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Unit tests: tests/unit/NAME.c -> $(O)/tests/NAME, linked with cmocka and the
+# core; a fragment may add further prerequisites (e.g. the sim library).
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) -lcmocka $(LDLIBS)
+
+# Programs: a fragment writes `$(O)/bin/NAME: objects... libraries...` (the
+# core library last) and adds $(O)/bin/NAME to BINS.
+$(O)/bin/%:
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
+
+# Keep objects made through pattern chains.
+.SECONDARY:
+
+all: $(LIBS) $(BINS) $(UNIT_TESTS)
+
+check-unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+check-freestanding: $(CORE_OBJS)
+	@tools/check-freestanding.sh $(CORE_OBJS)
+
+check: all check-unit check-freestanding $(CHECKS)
+
+proofs: $(PROOFS)
+
+# The README's test command.  Order: cheap and broad first, proofs last.
+test: deps
+	$(MAKE) test-gcc
+	$(MAKE) test-clang
+	$(MAKE) test-san
+	$(MAKE) proofs
+	@echo "make test: all passed"
+
+test-gcc:
+	$(MAKE) O=build/gcc CC=gcc check
+test-clang:
+	$(MAKE) O=build/clang CC=clang all check-unit
+test-san:
+	$(MAKE) O=build/san CC=clang SAN=1 check-unit $(SAN_CHECKS)
+
+deps:
+	@tools/deps.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
