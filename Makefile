@@ -23,7 +23,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2
 CSTD     := -std=c11
 OPT      ?= -O2 -g
-CPPFLAGS := -Iinclude -D_FORTIFY_SOURCE=2
+CPPFLAGS := -Iinclude -Ispec -D_FORTIFY_SOURCE=2
 CFLAGS   := $(CSTD) $(OPT) $(WARN) -fno-strict-aliasing
 LDFLAGS  :=
 LDLIBS   :=
