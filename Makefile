@@ -65,8 +65,11 @@ obj-of = $(patsubst %.c,$(O)/obj/%.o,$(1))
 # --- components --------------------------------------------------------------
 # Fragments append freestanding sources to CORE_SRCS; they all go into one
 # library, libpmcore.a, that every program and test links.
+# Fragments are read in name order; a prerequisite that uses a list another
+# fragment fills must defer it with $$(...) (secondary expansion).
 CORE_SRCS :=
 CORE_LIB  := $(O)/lib/libpmcore.a
+.SECONDEXPANSION:
 include $(sort $(wildcard mk/*.mk))
 
 CORE_OBJS += $(call obj-of,$(CORE_SRCS))

@@ -7,7 +7,6 @@
 #   make fuzz FUZZ_SECONDS=N [ENGINE=libfuzzer|afl] [TARGET=name]
 #   make fuzz-replay                     checked-in corpus under ASan+UBSan
 #   make fuzz-coverage                   llvm-cov report of the corpus
-.SECONDEXPANSION:
 
 FUZZ_NAMES    := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_O        := $(O)/fuzz
