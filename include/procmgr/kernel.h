@@ -1,0 +1,462 @@
+/*
+ * procmgr kernel interface: the only way the core reaches a kernel.
+ *
+ * The objects are those of the capability microkernel procmgr is written
+ * for (seed 000): address spaces, CSpaces, threads, plus endpoints (IPC
+ * objects handed to new processes) and images (an executable the caller
+ * named: a boot module frame set, a file).  Normative description, rights
+ * and failure codes per operation, and the mapping onto the sim, Linux and
+ * seL4/Zircon-like kernels: spec/kernel-interface.md.
+ *
+ * Backends.  The backend is chosen at LINK time: every operation is a plain
+ * function taking an opaque `struct pm_kernel *` that the backend defines
+ * (src/kernel/sim: include/procmgr/sim.h; src/kernel/linux later).  There
+ * are no function pointers.
+ *
+ * Capabilities.  procmgr's own capabilities live in a handle table inside
+ * the backend (on a real kernel: procmgr's CSpace).  A pm_kcap is a small
+ * value naming one entry: an index plus a generation, so a value kept after
+ * its entry was released is refused (PM_E_K_BAD_CAP) instead of silently
+ * naming whatever reused the entry.  A cap carries rights (PM_KR_*).  Each
+ * object has exactly one ORIGINAL cap (the one its create call returned,
+ * with all rights); further caps are DERIVED from an existing one
+ * (pm_k_cap_derive into procmgr's table, pm_k_cspace_mint into a CSpace
+ * slot) with rights never larger than their parent's.
+ *
+ *   revoke(c)   deletes every cap derived from c, transitively.  Derived
+ *               handles in procmgr's table become tombstones: using one
+ *               gives PM_E_K_REVOKED until it is released.  Derived caps in
+ *               CSpace slots are deleted (the slot becomes empty).
+ *   destroy(c)  c must be an original with PM_KR_MANAGE: revokes c, tears
+ *               the object down (frames, slots, bindings, queued events) and
+ *               releases c.  Destroy, revoke and release never fail on a
+ *               valid cap: teardown always completes.
+ *
+ * Atomicity.  Every operation either succeeds completely or returns an
+ * error and changes nothing (a backend that defers work, like the Linux
+ * stub, reports deferred failures from pm_k_thread_start and leaves the
+ * process in a state pm_k_destroy can reclaim).
+ *
+ * Construction before start.  Mapping, writing and protecting an address
+ * space are construction operations: once a thread bound to that address
+ * space has been started they return PM_E_K_STATE.  (The Linux backend
+ * builds the process with a stub that is gone after the jump to the entry;
+ * a microkernel backend could allow more but must not be relied on to.)
+ *
+ * Memory protections are the plan's PM_PROT_R/W/X bits (procmgr/elf.h),
+ * so a pm_elf_segment's prot goes to the kernel unchanged.
+ *
+ * Freestanding: only <stdint.h>/<stddef.h> and project headers.
+ */
+#ifndef PROCMGR_KERNEL_H
+#define PROCMGR_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/elf.h"     /* PM_PROT_R, PM_PROT_W, PM_PROT_X */
+#include "procmgr/status.h"
+
+struct pm_kernel;            /* defined by the backend linked in */
+
+/*
+ * ACSL.  The contracts below are what a proof of the core may assume about
+ * any backend.  The backend's state is opaque; the ghost variable pm_k_world
+ * stands for all of it, so "assigns pm_k_world" says an operation changes
+ * kernel state and nothing of the caller's but its output arguments.  The
+ * \from parts (what results depend on) are there for Eva, which needs them
+ * to analyse a caller without a backend; WP does not use them.
+ */
+/*@ ghost extern int pm_k_world; */
+/*@ predicate pm_k_status(integer s) = s == PM_OK || (400 <= s <= 499); */
+
+/* ---- capabilities ------------------------------------------------------ */
+
+/* A capability held by procmgr: entry index and generation in the backend's
+ * handle table.  gen == 0 is never valid; PM_KCAP_NULL names nothing. */
+typedef struct pm_kcap {
+    uint32_t idx;
+    uint32_t gen;
+} pm_kcap;
+
+#define PM_KCAP_NULL ((pm_kcap){ 0u, 0u })
+
+/*@ assigns \nothing;
+    behavior null: assumes c.gen == 0; ensures \result == 1;
+    behavior live: assumes c.gen != 0; ensures \result == 0;
+    complete behaviors; disjoint behaviors; */
+static inline int pm_kcap_is_null(pm_kcap c) { return c.gen == 0u; }
+/*@ assigns \nothing;
+    behavior same: assumes a.idx == b.idx && a.gen == b.gen; ensures \result == 1;
+    behavior differ: assumes a.idx != b.idx || a.gen != b.gen; ensures \result == 0;
+    complete behaviors; disjoint behaviors; */
+static inline int pm_kcap_eq(pm_kcap a, pm_kcap b)
+{
+    return a.idx == b.idx && a.gen == b.gen;
+}
+
+/* Rights a capability carries. */
+#define PM_KR_READ    (1u << 0)  /* read contents: image read/map, endpoint receive */
+#define PM_KR_WRITE   (1u << 1)  /* write contents: pm_k_as_write, endpoint send    */
+#define PM_KR_EXEC    (1u << 2)  /* map an image executable                          */
+#define PM_KR_GRANT   (1u << 3)  /* may be derived, minted, or bound to a thread     */
+#define PM_KR_MANAGE  (1u << 4)  /* change the object: map, protect, mint, start,
+                                    kill, revoke; destroy (original only)            */
+#define PM_KR_ALL     (PM_KR_READ | PM_KR_WRITE | PM_KR_EXEC | PM_KR_GRANT | PM_KR_MANAGE)
+
+typedef enum pm_kobj_type {
+    PM_KOBJ_NONE     = 0,
+    PM_KOBJ_AS       = 1,    /* address space                     */
+    PM_KOBJ_CSPACE   = 2,    /* capability space: numbered slots  */
+    PM_KOBJ_THREAD   = 3,
+    PM_KOBJ_ENDPOINT = 4,    /* IPC endpoint                      */
+    PM_KOBJ_IMAGE    = 5     /* executable image (read-only bytes) */
+} pm_kobj_type;
+
+/* What a capability names.  `original` is 1 for the cap create returned. */
+typedef struct pm_kcap_info {
+    pm_kobj_type type;
+    uint32_t     rights;     /* PM_KR_* */
+    uint32_t     original;
+    uint32_t     reserved;
+} pm_kcap_info;
+
+/* Describe a cap.  PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_ARG (info NULL). */
+/*@ requires \valid(info);
+    assigns *info, pm_k_world \from pm_k_world, cap;
+    assigns \result \from pm_k_world, cap;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cap_info(struct pm_kernel *k, pm_kcap cap, pm_kcap_info *info);
+
+/* Derive a new handle from `cap` with rights `rights` (a subset of cap's).
+ * Needs PM_KR_GRANT.  PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_ARG (unknown
+ * rights bits, out NULL), PM_E_K_BAD_RIGHTS, PM_E_K_NO_OBJECTS. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, cap, rights;
+    assigns \result \from pm_k_world, cap, rights;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cap_derive(struct pm_kernel *k, pm_kcap cap, uint32_t rights,
+                          pm_kcap *out);
+
+/* Delete every cap derived from `cap`, transitively (see above); `cap`
+ * itself stays valid.  Needs PM_KR_MANAGE.  Never fails on a live cap:
+ * PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS only. */
+/*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns \result \from pm_k_world, cap;
+    ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS }; */
+pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
+
+/* Destroy the object named by its ORIGINAL cap: revoke, tear down, release
+ * the cap.  Needs PM_KR_MANAGE and an original (a derived cap gives
+ * PM_E_K_BAD_RIGHTS).  Teardown per type:
+ *   AS      every frame is freed; a thread bound to it is unbound, and if it
+ *           was running it is stopped and a PM_K_EV_KILLED event queued.
+ *   CSPACE  every slot is emptied and freed; bound threads as for AS.
+ *   THREAD  stopped if running (no event); its queued events are dropped.
+ *   ENDPOINT, IMAGE  nothing further.
+ * Never fails on a live original: PM_E_K_BAD_CAP, PM_E_K_REVOKED,
+ * PM_E_K_BAD_RIGHTS only. */
+/*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns \result \from pm_k_world, cap;
+    ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS }; */
+pm_status pm_k_destroy(struct pm_kernel *k, pm_kcap cap);
+
+/* Release a DERIVED handle or a tombstone: its own derived caps are revoked,
+ * then the entry is freed.  An original gives PM_E_K_STATE (use destroy).
+ * Never fails otherwise: PM_E_K_BAD_CAP, PM_E_K_STATE only. */
+/*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns \result \from pm_k_world, cap;
+    ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_STATE }; */
+pm_status pm_k_cap_release(struct pm_kernel *k, pm_kcap cap);
+
+/* ---- limits -------------------------------------------------------------- */
+
+typedef struct pm_k_limits {
+    uint64_t page_size;        /* mapping granule, power of two          */
+    uint64_t user_min;         /* lowest mappable address                 */
+    uint64_t user_limit;       /* exclusive end of the user address range */
+    uint32_t max_cspace_slots; /* largest nslots pm_k_cspace_create takes */
+    uint32_t max_threads_per_as; /* 1 on Linux                             */
+} pm_k_limits;
+
+/* Fill *out (never fails; out must not be NULL). */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world; */
+void pm_k_get_limits(struct pm_kernel *k, pm_k_limits *out);
+
+/* ---- images ------------------------------------------------------------ */
+
+/* Size in bytes of an image.  Needs PM_KR_READ.  PM_E_K_BAD_CAP,
+ * PM_E_K_REVOKED, PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG. */
+/*@ requires \valid(size);
+    assigns *size, pm_k_world \from pm_k_world, image;
+    assigns \result \from pm_k_world, image;
+    ensures pm_k_status(\result); */
+pm_status pm_k_image_size(struct pm_kernel *k, pm_kcap image, uint64_t *size);
+
+/* Copy len bytes at offset off of the image into buf (the private copy the
+ * ELF validator reads).  Needs PM_KR_READ.  off + len must not exceed the
+ * image size: PM_E_K_RANGE.  Also PM_E_K_BAD_CAP, PM_E_K_REVOKED,
+ * PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG (buf NULL with len > 0). */
+/*@ requires len == 0 || \valid(buf + (0 .. len - 1));
+    assigns buf[0 .. len - 1], pm_k_world \from pm_k_world, image, off, len;
+    assigns \result \from pm_k_world, image, off, len;
+    ensures pm_k_status(\result); */
+pm_status pm_k_image_read(struct pm_kernel *k, pm_kcap image, uint64_t off,
+                          uint8_t *buf, uint64_t len);
+
+/* ---- endpoints ----------------------------------------------------------- */
+
+/* Create an IPC endpoint (e.g. the channel a new process talks to procmgr
+ * through, minted into its CSpace).  PM_E_K_NO_OBJECTS, PM_E_K_ARG. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world;
+    assigns \result \from pm_k_world;
+    ensures pm_k_status(\result); */
+pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out);
+
+/* ---- address spaces ---------------------------------------------------- */
+
+/* Create an empty address space.  PM_E_K_NO_OBJECTS, PM_E_K_ARG. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world;
+    assigns \result \from pm_k_world;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out);
+
+/*
+ * Map [vaddr, vaddr + len) as a private copy of the image bytes
+ * [file_off, file_off + len), protection prot.  Bytes past the end of the
+ * image inside its last page read as zero; file_off + len must not go
+ * past the image size rounded up to a page (PM_E_K_RANGE).
+ * Needs PM_KR_MANAGE on as; PM_KR_READ on image, plus PM_KR_EXEC if prot
+ * has PM_PROT_X.  Checks, in order: caps (BAD_CAP, REVOKED, TYPE,
+ * BAD_RIGHTS), prot bits (ARG), W+X (WX), alignment of file_off, vaddr
+ * and len (ALIGN), len > 0, no overflow, inside [user_min, user_limit) and
+ * the image (RANGE), AS not yet started (STATE), no page already mapped
+ * (OVERLAP), frames available (NO_MEMORY).
+ */
+/*@ assigns pm_k_world \from pm_k_world, as, image, file_off, len, vaddr, prot;
+    assigns \result \from pm_k_world, as, image, file_off, len, vaddr, prot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
+                            uint64_t file_off, uint64_t len, uint64_t vaddr,
+                            uint32_t prot);
+
+/* Map [vaddr, vaddr + len) as fresh zero-filled pages.  Needs PM_KR_MANAGE
+ * on as.  Checks as pm_k_as_map_image without the image. */
+/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns \result \from pm_k_world, as, vaddr, len, prot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                           uint64_t len, uint32_t prot);
+
+/* Unmap [vaddr, vaddr + len), every page of which must be mapped
+ * (PM_E_K_NOT_MAPPED); frees the frames.  Needs PM_KR_MANAGE.  ALIGN,
+ * RANGE, STATE as for mapping. */
+/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len;
+    assigns \result \from pm_k_world, as, vaddr, len;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                        uint64_t len);
+
+/* Change the protection of [vaddr, vaddr + len), every page of which must be
+ * mapped.  Needs PM_KR_MANAGE.  ARG, WX, ALIGN, RANGE, STATE, NOT_MAPPED. */
+/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns \result \from pm_k_world, as, vaddr, len, prot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                          uint64_t len, uint32_t prot);
+
+/* Write len bytes into the address space at vaddr (any alignment), whatever
+ * the pages' protection: this is the builder placing the initial stack and
+ * clearing the tail of a last file page before start.  Every touched page
+ * must be mapped (PM_E_K_NOT_MAPPED).  Needs PM_KR_WRITE.  Also BAD_CAP,
+ * REVOKED, TYPE, ARG (bytes NULL with len > 0), RANGE (overflow or outside
+ * the user range), STATE (a bound thread started). */
+/*@ requires len == 0 || \valid_read(bytes + (0 .. len - 1));
+    assigns pm_k_world \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
+    assigns \result \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
+    ensures pm_k_status(\result); */
+pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                        const uint8_t *bytes, uint64_t len);
+
+/* ---- CSpaces ------------------------------------------------------------ */
+
+/* Create a CSpace of nslots empty slots, 1..max_cspace_slots (PM_E_K_RANGE).
+ * PM_E_K_NO_OBJECTS (objects or slots exhausted), PM_E_K_ARG. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, nslots;
+    assigns \result \from pm_k_world, nslots;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cspace_create(struct pm_kernel *k, uint32_t nslots, pm_kcap *out);
+
+/* Mint a cap derived from src, with rights `rights` (subset of src's) and a
+ * badge (delivered with messages sent through an endpoint cap; 0 = none),
+ * into slot `slot` of cspace.  Needs PM_KR_MANAGE on cspace and PM_KR_GRANT
+ * on src.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (unknown rights bits),
+ * RANGE (slot >= nslots), SLOT_OCCUPIED. */
+/*@ assigns pm_k_world \from pm_k_world, cspace, slot, src, rights, badge;
+    assigns \result \from pm_k_world, cspace, slot, src, rights, badge;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                           pm_kcap src, uint32_t rights, uint64_t badge);
+
+/* Delete the cap in a slot (and everything derived from it).  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, RANGE, SLOT_EMPTY. */
+/*@ assigns pm_k_world \from pm_k_world, cspace, slot;
+    assigns \result \from pm_k_world, cspace, slot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* Thread states (observable through events and pm_sim_thread_info). */
+typedef enum pm_kthread_state {
+    PM_KTHREAD_CREATED = 0,  /* not bound                              */
+    PM_KTHREAD_BOUND   = 1,  /* bound to AS, CSpace, IPC buffer         */
+    PM_KTHREAD_RUNNING = 2,
+    PM_KTHREAD_EXITED  = 3,  /* terminal: exited with a code            */
+    PM_KTHREAD_FAULTED = 4,  /* terminal: stopped on an unhandled fault */
+    PM_KTHREAD_KILLED  = 5   /* terminal: killed or its AS/CSpace destroyed */
+} pm_kthread_state;
+
+/* Create a thread.  `cookie` is the caller's name for it (e.g. a registry
+ * index); every event about the thread carries it.  PM_E_K_NO_OBJECTS,
+ * PM_E_K_ARG. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, cookie;
+    assigns \result \from pm_k_world, cookie;
+    ensures pm_k_status(\result); */
+pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out);
+
+/* Bind a CREATED or BOUND thread to an address space, a CSpace and an IPC
+ * buffer (a page-aligned address of a mapped, writable page of that address
+ * space).  Needs PM_KR_MANAGE on thread, PM_KR_GRANT on as and cspace.
+ * In order: BAD_CAP, REVOKED, TYPE, BAD_RIGHTS (thread, as, cspace), STATE
+ * (running or terminal), ALIGN, RANGE, NOT_MAPPED, PROT (IPC buffer page not
+ * writable), NO_OBJECTS (the AS already has max_threads_per_as threads). */
+/*@ assigns pm_k_world \from pm_k_world, thread, as, cspace, ipc_buffer;
+    assigns \result \from pm_k_world, thread, as, cspace, ipc_buffer;
+    ensures pm_k_status(\result); */
+pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
+                           pm_kcap cspace, uint64_t ipc_buffer);
+
+/* Start a BOUND thread at entry with stack pointer sp (the builder's
+ * initial stack: argc at sp, 16-byte aligned on x86-64).  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE.  The kernel does
+ * not vet entry or sp: a bad one makes the thread fault at once (a FAULT
+ * event), as on real hardware. */
+/*@ assigns pm_k_world \from pm_k_world, thread, entry, sp;
+    assigns \result \from pm_k_world, thread, entry, sp;
+    ensures pm_k_status(\result); */
+pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
+                            uint64_t entry, uint64_t sp);
+
+/* Stop a RUNNING thread; queues a PM_K_EV_KILLED event.  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not running:
+ * already ended, or never started). */
+/*@ assigns pm_k_world \from pm_k_world, thread;
+    assigns \result \from pm_k_world, thread;
+    ensures pm_k_status(\result); */
+pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread);
+
+/* ---- events ------------------------------------------------------------- */
+
+typedef enum pm_kevent_kind {
+    PM_K_EV_EXIT   = 1,      /* thread exited: code                        */
+    PM_K_EV_FAULT  = 2,      /* thread stopped on a fault: fault, addr      */
+    PM_K_EV_KILLED = 3       /* thread stopped by kill or AS/CSpace destroy */
+} pm_kevent_kind;
+
+typedef enum pm_kfault {
+    PM_K_FAULT_NONE    = 0,
+    PM_K_FAULT_READ    = 1,  /* load from an address not readable     */
+    PM_K_FAULT_WRITE   = 2,  /* store to an address not writable      */
+    PM_K_FAULT_EXEC    = 3,  /* fetch from an address not executable  */
+    PM_K_FAULT_ILLEGAL = 4,  /* illegal or privileged instruction     */
+    PM_K_FAULT_ARITH   = 5,  /* arithmetic trap (divide by zero)      */
+    PM_K_FAULT_OTHER   = 6   /* anything else (Linux: another signal)  */
+} pm_kfault;
+
+#define PM_K_FAULT_MAX_ PM_K_FAULT_OTHER
+
+typedef struct pm_kevent {
+    pm_kevent_kind kind;
+    pm_kfault      fault;    /* PM_K_EV_FAULT only, else PM_K_FAULT_NONE */
+    pm_kcap        thread;   /* procmgr's original cap of the thread      */
+    uint64_t       cookie;   /* as given to pm_k_thread_create            */
+    int64_t        code;     /* PM_K_EV_EXIT: exit code; else 0           */
+    uint64_t       addr;     /* PM_K_EV_FAULT: faulting address (or pc)   */
+} pm_kevent;
+
+/* Take the oldest pending event.  PM_OK with *ev filled, PM_E_K_NO_EVENT
+ * when none is pending, PM_E_K_ARG if ev is NULL.  Events of a destroyed
+ * thread are dropped, so an event never names a destroyed thread.  Each
+ * thread yields at most one event (its terminal one). */
+/*@ requires \valid(ev);
+    assigns *ev, pm_k_world \from pm_k_world;
+    assigns \result \from pm_k_world;
+    ensures \result \in { PM_OK, PM_E_K_NO_EVENT, PM_E_K_ARG };
+    ensures \result == PM_OK ==>
+        (PM_K_EV_EXIT <= ev->kind <= PM_K_EV_KILLED &&
+         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER); */
+pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
+
+/* ---- process teardown (backend-independent) ------------------------------ */
+
+/*
+ * Release every kernel object of a process built from one thread, one
+ * CSpace and one address space (procmgr's original caps; any may be
+ * PM_KCAP_NULL when construction stopped before creating it).  Order:
+ * thread (stopped, its events dropped), CSpace (every minted cap deleted),
+ * address space (every frame freed).  A cap already gone (BAD_CAP) is
+ * skipped, so teardown is idempotent; it never stops half-way.  Returns
+ * PM_OK, or the first other error met (the rest is still released).
+ */
+/*@ requires pm_k_status(first);
+    assigns pm_k_world;
+    ensures pm_k_status(\result); */
+static inline pm_status pm_k_teardown_one_(struct pm_kernel *k, pm_kcap cap,
+                                           pm_status first)
+{
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(cap))
+        st = pm_k_destroy(k, cap);
+    if (first != PM_OK || st == PM_E_K_BAD_CAP)
+        st = first;
+    return st;
+}
+
+/*@ assigns pm_k_world;
+    ensures pm_k_status(\result); */
+static inline pm_status pm_k_teardown(struct pm_kernel *k, pm_kcap thread,
+                                      pm_kcap cspace, pm_kcap as)
+{
+    pm_status first = pm_k_teardown_one_(k, thread, PM_OK);
+    first = pm_k_teardown_one_(k, cspace, first);
+    return pm_k_teardown_one_(k, as, first);
+}
+
+/*
+ * Give up one cap procmgr holds, whatever it is: an original is destroyed
+ * (its object torn down), a derived handle or a tombstone is released (the
+ * object lives on).  For the extra caps of a process record (endpoints,
+ * images, derived caps).  PM_KCAP_NULL and an already released cap are
+ * PM_OK, so it is idempotent; it cannot fail on anything procmgr holds.
+ */
+/*@ assigns pm_k_world;
+    ensures \result \in { PM_OK, PM_E_K_STATE }; */
+static inline pm_status pm_k_drop(struct pm_kernel *k, pm_kcap cap)
+{
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(cap))
+        st = pm_k_destroy(k, cap);
+    if (st == PM_E_K_BAD_RIGHTS || st == PM_E_K_REVOKED)
+        st = pm_k_cap_release(k, cap);   /* derived or tombstone */
+    if (st == PM_E_K_BAD_CAP)
+        st = PM_OK;                      /* already gone */
+    return st;
+}
+
+#endif /* PROCMGR_KERNEL_H */

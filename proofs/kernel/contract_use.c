@@ -1,0 +1,96 @@
+/*
+ * WP harness for the ACSL contracts of include/procmgr/kernel.h.
+ *
+ * Backends are not proven against these contracts (the sim is tested, see
+ * spec/kernel-interface.md section 7); what this proves is that the
+ * contracts are consistent and usable by a proof of the core as written:
+ * a caller building and tearing down a process through every operation
+ * discharges every call's preconditions, keeps its own memory intact (the
+ * "assigns" clauses), and can rely on the result sets.  It also proves the
+ * static inline functions of kernel.h (pm_k_teardown, pm_k_drop).
+ */
+#include "procmgr/kernel.h"
+
+/*@ requires \valid(ev) && \valid(lim);
+    requires \separated(ev, lim);
+    assigns *ev, *lim, pm_k_world;
+    ensures pm_k_status(\result);
+*/
+pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
+                                 pm_kevent *ev, pm_k_limits *lim);
+
+pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
+                                 pm_kevent *ev, pm_k_limits *lim)
+{
+    pm_kcap as = PM_KCAP_NULL, cs = PM_KCAP_NULL, th = PM_KCAP_NULL;
+    pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL;
+    pm_kcap_info info;
+    uint64_t size = 0;
+    uint8_t hdr[64];
+    const uint8_t stack[16] = { 0 };
+
+    pm_k_get_limits(k, lim);
+    pm_status st = pm_k_image_size(k, image, &size);
+    if (st == PM_OK)
+        st = pm_k_image_read(k, image, 0, hdr, sizeof hdr);
+    if (st == PM_OK)
+        st = pm_k_cap_info(k, image, &info);
+    if (st == PM_OK)
+        st = pm_k_as_create(k, &as);
+    if (st == PM_OK)
+        st = pm_k_cspace_create(k, 4u, &cs);
+    if (st == PM_OK)
+        st = pm_k_thread_create(k, 7u, &th);
+    if (st == PM_OK)
+        st = pm_k_endpoint_create(k, &ep);
+    if (st == PM_OK)
+        st = pm_k_as_map_image(k, as, image, 0, 4096u, 0x400000u, PM_PROT_R | PM_PROT_X);
+    if (st == PM_OK)
+        st = pm_k_as_map_zero(k, as, 0x500000u, 8192u, PM_PROT_R | PM_PROT_W);
+    if (st == PM_OK)
+        st = pm_k_as_write(k, as, 0x501ff0u, stack, sizeof stack);
+    if (st == PM_OK)
+        st = pm_k_as_protect(k, as, 0x500000u, 4096u, PM_PROT_R);
+    if (st == PM_OK)
+        st = pm_k_as_unmap(k, as, 0x500000u, 4096u);
+    if (st == PM_OK)
+        st = pm_k_cap_derive(k, ep, PM_KR_WRITE | PM_KR_GRANT, &d);
+    if (st == PM_OK)
+        st = pm_k_cspace_mint(k, cs, 0, d, PM_KR_WRITE, 1u);
+    if (st == PM_OK)
+        st = pm_k_cspace_delete(k, cs, 0);
+    if (st == PM_OK)
+        st = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+    if (st == PM_OK)
+        st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+    if (st == PM_OK)
+        st = pm_k_thread_kill(k, th);
+    if (st == PM_OK) {
+        pm_status ps = pm_k_event_poll(k, ev);
+        /* The result set lets the caller switch on the event safely. */
+        if (ps == PM_OK && ev->kind == PM_K_EV_FAULT)
+            st = ev->fault == PM_K_FAULT_NONE ? PM_E_K_STATE : PM_OK;
+    }
+    if (!pm_kcap_is_null(d)) {
+        pm_status rs = pm_k_revoke(k, ep);
+        pm_status rl = pm_k_cap_release(k, d);
+        if (st == PM_OK && rs != PM_OK)
+            st = rs;
+        if (st == PM_OK && rl != PM_OK)
+            st = rl;
+    }
+    if (!pm_kcap_is_null(ep)) {
+        pm_status ds = pm_k_destroy(k, ep);
+        if (st == PM_OK && ds != PM_OK)
+            st = ds;
+    }
+    {
+        pm_status dr = pm_k_drop(k, d);
+        if (st == PM_OK && dr != PM_OK)
+            st = dr;
+    }
+    pm_status ts = pm_k_teardown(k, th, cs, as);
+    if (st == PM_OK)
+        st = ts;
+    return st;
+}

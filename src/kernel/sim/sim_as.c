@@ -1,0 +1,322 @@
+/*
+ * sim: address spaces.  Page-granular: every mapped page owns one frame
+ * (its bytes live in k->data), so the frame budget is exactly the memory
+ * the process uses and "frames used == pages mapped" is checkable.
+ */
+#include <string.h>
+
+#include "sim_internal.h"
+
+pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out)
+{
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_create(k, PM_KOBJ_AS, out, NULL);
+    return st;
+}
+
+uint32_t sim_frame_find(const struct pm_kernel *k, uint32_t oidx, uint64_t vaddr)
+{
+    for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
+        if (k->frame[f].owner == oidx && k->frame[f].vaddr == vaddr)
+            return f;
+    }
+    return PM_SIM_NONE;
+}
+
+/* Frames of AS oidx inside [vaddr, vaddr + len); the range is checked. */
+static uint64_t count_mapped(const struct pm_kernel *k, uint32_t oidx,
+                             uint64_t vaddr, uint64_t len)
+{
+    uint64_t n = 0;
+    for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
+        const struct pm_sim_frame *fr = &k->frame[f];
+        if (fr->owner == oidx && fr->vaddr >= vaddr && fr->vaddr - vaddr < len)
+            n++;
+    }
+    return n;
+}
+
+static pm_status prot_check(uint32_t prot)
+{
+    if ((prot & ~(uint32_t)SIM_PROT_ALL) != 0u)
+        return PM_E_K_ARG;
+    if ((prot & PM_PROT_W) != 0u && (prot & PM_PROT_X) != 0u)
+        return PM_E_K_WX;
+    return PM_OK;
+}
+
+/* Page-aligned, non-empty, inside [user_min, user_limit), no overflow. */
+static pm_status range_check(const struct pm_kernel *k, uint64_t vaddr, uint64_t len)
+{
+    if ((vaddr & SIM_PAGE_MASK) != 0u || (len & SIM_PAGE_MASK) != 0u)
+        return PM_E_K_ALIGN;
+    if (len == 0u || vaddr < k->cfg.user_min || vaddr > k->cfg.user_limit ||
+        len > k->cfg.user_limit - vaddr)
+        return PM_E_K_RANGE;
+    return PM_OK;
+}
+
+/* The construction checks common to both map calls, then the mapping:
+ * STATE (sealed), OVERLAP, NO_MEMORY.  Page i gets the bytes
+ * src[i*PAGE ...] up to src_len, zero after. */
+static pm_status map_pages(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
+                           uint64_t len, uint32_t prot, const uint8_t *src,
+                           uint64_t src_len)
+{
+    uint64_t npages = len / PM_SIM_PAGE_SIZE;
+    if (k->obj[o].sealed != 0u)
+        return PM_E_K_STATE;
+    if (count_mapped(k, o, vaddr, len) != 0u)
+        return PM_E_K_OVERLAP;
+    if (npages > (uint64_t)(k->cfg.frames - k->frames_used))
+        return PM_E_K_NO_MEMORY;
+    uint32_t f = 0;
+    for (uint64_t i = 0; i < npages; i++) {
+        while (k->frame[f].owner != PM_SIM_NONE)
+            f++;
+        struct pm_sim_frame *fr = &k->frame[f];
+        fr->owner = o;
+        fr->owner_gen = k->obj[o].gen;
+        fr->vaddr = vaddr + i * PM_SIM_PAGE_SIZE;
+        fr->prot = prot;
+        uint64_t off = i * PM_SIM_PAGE_SIZE;
+        uint64_t n = 0;
+        if (off < src_len)
+            n = src_len - off < PM_SIM_PAGE_SIZE ? src_len - off : PM_SIM_PAGE_SIZE;
+        if (n > 0u)
+            memcpy(k->data[f], src + off, (size_t)n);
+        memset(k->data[f] + n, 0, (size_t)(PM_SIM_PAGE_SIZE - n));
+    }
+    k->obj[o].npages += (uint32_t)npages;
+    k->frames_used += (uint32_t)npages;
+    return PM_OK;
+}
+
+/* file_off + len inside the image rounded up to a page. */
+static pm_status image_range(const struct pm_sim_obj *img, uint64_t file_off,
+                             uint64_t len)
+{
+    uint64_t size = img->size;
+    uint64_t rsize = size > UINT64_MAX - SIM_PAGE_MASK
+                         ? UINT64_MAX & ~SIM_PAGE_MASK
+                         : (size + SIM_PAGE_MASK) & ~SIM_PAGE_MASK;
+    if (file_off > rsize || len > rsize - file_off)
+        return PM_E_K_RANGE;
+    return PM_OK;
+}
+
+pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
+                            uint64_t file_off, uint64_t len, uint64_t vaddr,
+                            uint32_t prot)
+{
+    uint32_t o = 0, img = 0;
+    uint32_t need = PM_KR_READ | ((prot & PM_PROT_X) != 0u ? PM_KR_EXEC : 0u);
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+    if (st == PM_OK)
+        st = sim_cap(k, image, PM_KOBJ_IMAGE, need, &img);
+    if (st == PM_OK)
+        st = prot_check(prot);
+    if (st == PM_OK && (file_off & SIM_PAGE_MASK) != 0u)
+        st = PM_E_K_ALIGN;
+    if (st == PM_OK)
+        st = range_check(k, vaddr, len);
+    if (st == PM_OK)
+        st = image_range(&k->obj[img], file_off, len);
+    if (st == PM_OK) {
+        const struct pm_sim_obj *im = &k->obj[img];
+        uint64_t avail = file_off < im->size ? im->size - file_off : 0u;
+        st = map_pages(k, o, vaddr, len, prot,
+                       avail > 0u ? im->bytes + file_off : NULL, avail);
+    }
+    return st;
+}
+
+pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                           uint64_t len, uint32_t prot)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+    if (st == PM_OK)
+        st = prot_check(prot);
+    if (st == PM_OK)
+        st = range_check(k, vaddr, len);
+    if (st == PM_OK)
+        st = map_pages(k, o, vaddr, len, prot, NULL, 0u);
+    return st;
+}
+
+/* Checks shared by unmap and protect, after the prot check. */
+static pm_status mapped_range(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
+                              uint64_t len)
+{
+    pm_status st = range_check(k, vaddr, len);
+    if (st == PM_OK && k->obj[o].sealed != 0u)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && count_mapped(k, o, vaddr, len) != len / PM_SIM_PAGE_SIZE)
+        st = PM_E_K_NOT_MAPPED;
+    return st;
+}
+
+pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                        uint64_t len)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+    if (st == PM_OK)
+        st = mapped_range(k, o, vaddr, len);
+    if (st != PM_OK)
+        return st;
+    for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
+        struct pm_sim_frame *fr = &k->frame[f];
+        if (fr->owner == o && fr->vaddr >= vaddr && fr->vaddr - vaddr < len) {
+            fr->owner = PM_SIM_NONE;
+            fr->owner_gen = 0u;
+            fr->vaddr = 0u;
+            fr->prot = 0u;
+            k->obj[o].npages--;
+            k->frames_used--;
+        }
+    }
+    return PM_OK;
+}
+
+pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                          uint64_t len, uint32_t prot)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+    if (st == PM_OK)
+        st = prot_check(prot);
+    if (st == PM_OK)
+        st = mapped_range(k, o, vaddr, len);
+    if (st != PM_OK)
+        return st;
+    for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
+        struct pm_sim_frame *fr = &k->frame[f];
+        if (fr->owner == o && fr->vaddr >= vaddr && fr->vaddr - vaddr < len)
+            fr->prot = prot;
+    }
+    return PM_OK;
+}
+
+/* Every page touched by [vaddr, vaddr + len) (len > 0, no overflow) mapped. */
+static pm_status pages_present(const struct pm_kernel *k, uint32_t o,
+                               uint64_t vaddr, uint64_t len)
+{
+    uint64_t page = vaddr & ~SIM_PAGE_MASK;
+    uint64_t last = (vaddr + len - 1u) & ~SIM_PAGE_MASK;
+    for (;;) {
+        if (sim_frame_find(k, o, page) == PM_SIM_NONE)
+            return PM_E_K_NOT_MAPPED;
+        if (page == last)
+            break;
+        page += PM_SIM_PAGE_SIZE;
+    }
+    return PM_OK;
+}
+
+/* Copy between a caller buffer and the AS (to_as selects the direction);
+ * every page is present. */
+static void copy_as(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
+                    uint8_t *buf, const uint8_t *src, uint64_t len)
+{
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t va = vaddr + done;
+        uint64_t in = va & SIM_PAGE_MASK;
+        uint64_t n = PM_SIM_PAGE_SIZE - in;
+        if (n > len - done)
+            n = len - done;
+        uint32_t f = sim_frame_find(k, o, va & ~SIM_PAGE_MASK);
+        if (src != NULL)
+            memcpy(k->data[f] + in, src + done, (size_t)n);
+        else
+            memcpy(buf + done, k->data[f] + in, (size_t)n);
+        done += n;
+    }
+}
+
+static pm_status byte_range(const struct pm_kernel *k, uint64_t vaddr, uint64_t len)
+{
+    if (vaddr < k->cfg.user_min || vaddr > k->cfg.user_limit ||
+        len > k->cfg.user_limit - vaddr)
+        return PM_E_K_RANGE;
+    return PM_OK;
+}
+
+pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                        const uint8_t *bytes, uint64_t len)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_WRITE, &o);
+    if (st == PM_OK && bytes == NULL && len > 0u)
+        st = PM_E_K_ARG;
+    if (st == PM_OK)
+        st = byte_range(k, vaddr, len);
+    if (st == PM_OK && k->obj[o].sealed != 0u)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && len > 0u)
+        st = pages_present(k, o, vaddr, len);
+    if (st == PM_OK && len > 0u)
+        copy_as(k, o, vaddr, NULL, bytes, len);
+    return st;
+}
+
+void sim_as_release_frames(struct pm_kernel *k, uint32_t oidx)
+{
+    for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
+        struct pm_sim_frame *fr = &k->frame[f];
+        if (fr->owner == oidx) {
+            fr->owner = PM_SIM_NONE;
+            fr->owner_gen = 0u;
+            fr->vaddr = 0u;
+            fr->prot = 0u;
+            k->frames_used--;
+        }
+    }
+    k->obj[oidx].npages = 0u;
+}
+
+pm_status pm_sim_as_read(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                         uint8_t *buf, uint64_t len)
+{
+    uint32_t o = 0;
+    pm_status st = sim_cap(k, as, PM_KOBJ_AS, 0u, &o);
+    if (st == PM_OK && buf == NULL && len > 0u)
+        st = PM_E_K_ARG;
+    if (st == PM_OK)
+        st = byte_range(k, vaddr, len);
+    if (st == PM_OK && len > 0u)
+        st = pages_present(k, o, vaddr, len);
+    if (st == PM_OK && len > 0u)
+        copy_as(k, o, vaddr, buf, NULL, len);
+    return st;
+}
+
+pm_status pm_sim_as_prot(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                         uint32_t *prot)
+{
+    uint32_t o = 0;
+    pm_status st = sim_cap(k, as, PM_KOBJ_AS, 0u, &o);
+    if (st == PM_OK && prot == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK) {
+        uint32_t f = sim_frame_find(k, o, vaddr & ~SIM_PAGE_MASK);
+        if (f == PM_SIM_NONE)
+            st = PM_E_K_NOT_MAPPED;
+        else
+            *prot = k->frame[f].prot;
+    }
+    return st;
+}

@@ -1,0 +1,404 @@
+/*
+ * sim: CSpaces (slots from one pool), threads (state machine, bindings),
+ * and the event queue.
+ */
+#include <string.h>
+
+#include "sim_internal.h"
+
+/* ---- CSpaces -------------------------------------------------------------- */
+
+static uint32_t slot_find(const struct pm_kernel *k, uint32_t cs, uint32_t index)
+{
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++) {
+        if (k->slot[s].owner == cs && k->slot[s].index == index)
+            return s;
+    }
+    return PM_SIM_NONE;
+}
+
+static void slot_empty(struct pm_sim_slot *sl)
+{
+    sl->full = 0u;
+    sl->obj = sl->obj_gen = sl->rights = 0u;
+    sl->parent = PM_SIM_NONE;
+    sl->parent_gen = 0u;
+    sl->badge = 0u;
+}
+
+pm_status pm_k_cspace_create(struct pm_kernel *k, uint32_t nslots, pm_kcap *out)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK && out == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && (nslots == 0u || nslots > PM_SIM_MAX_CSPACE_SLOTS))
+        st = PM_E_K_RANGE;
+    if (st == PM_OK && nslots > k->cfg.slots - k->slots_used)
+        st = PM_E_K_NO_OBJECTS;
+    if (st == PM_OK)
+        st = sim_create(k, PM_KOBJ_CSPACE, out, &o);
+    if (st != PM_OK)
+        return st;
+    /* Enough free entries exist: slots_used counts every reserved one. */
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < nslots; i++) {
+        while (k->slot[s].owner != PM_SIM_NONE)
+            s++;
+        k->slot[s].owner = o;
+        k->slot[s].owner_gen = k->obj[o].gen;
+        k->slot[s].index = i;
+        slot_empty(&k->slot[s]);
+    }
+    k->obj[o].nslots = nslots;
+    k->slots_used += nslots;
+    return PM_OK;
+}
+
+/* The pool entry of slot `slot` of CSpace cap `cspace` needing `rights`. */
+static pm_status slot_get(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                          uint32_t rights, uint32_t *sidx)
+{
+    uint32_t o = 0;
+    pm_status st = sim_cap(k, cspace, PM_KOBJ_CSPACE, rights, &o);
+    if (st == PM_OK && slot >= k->obj[o].nslots)
+        st = PM_E_K_RANGE;
+    if (st == PM_OK)
+        *sidx = slot_find(k, o, slot);
+    return st;
+}
+
+pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                           pm_kcap src, uint32_t rights, uint64_t badge)
+{
+    uint32_t cs = 0, o = 0, s = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, &cs);
+    if (st == PM_OK)
+        st = sim_cap(k, src, PM_KOBJ_NONE, PM_KR_GRANT, &o);
+    if (st == PM_OK && (rights & ~PM_KR_ALL) != 0u)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && (rights & ~k->handle[src.idx].rights) != 0u)
+        st = PM_E_K_BAD_RIGHTS;
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
+    if (st == PM_OK && k->slot[s].full != 0u)
+        st = PM_E_K_SLOT_OCCUPIED;
+    if (st != PM_OK)
+        return st;
+    struct pm_sim_slot *sl = &k->slot[s];
+    sl->full = 1u;
+    sl->obj = o;
+    sl->obj_gen = k->obj[o].gen;
+    sl->rights = rights;
+    sl->badge = badge;
+    sl->parent = src.idx;
+    sl->parent_gen = src.gen;
+    return PM_OK;
+}
+
+pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
+{
+    uint32_t s = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
+    if (st == PM_OK && k->slot[s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK)
+        slot_empty(&k->slot[s]);
+    return st;
+}
+
+void sim_cspace_release_slots(struct pm_kernel *k, uint32_t oidx)
+{
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++) {
+        struct pm_sim_slot *sl = &k->slot[s];
+        if (sl->owner == oidx) {
+            slot_empty(sl);
+            sl->owner = PM_SIM_NONE;
+            sl->owner_gen = 0u;
+            sl->index = 0u;
+            k->slots_used--;
+        }
+    }
+    k->obj[oidx].nslots = 0u;
+}
+
+pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                             pm_sim_slot_info *info)
+{
+    uint32_t s = 0;
+    pm_status st = slot_get(k, cspace, slot, 0u, &s);
+    if (st == PM_OK && info == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->slot[s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK) {
+        info->type = (pm_kobj_type)k->obj[k->slot[s].obj].type;
+        info->rights = k->slot[s].rights;
+        info->badge = k->slot[s].badge;
+    }
+    return st;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
+                    pm_kfault fault, int64_t code, uint64_t addr)
+{
+    /* At most one event per live thread, and the queue holds one per object. */
+    if (k->nevents >= PM_SIM_MAX_OBJECTS)
+        return;
+    pm_kevent *ev = &k->event[k->nevents];
+    ev->kind = kind;
+    ev->fault = fault;
+    ev->thread = sim_original_cap(k, oidx);
+    ev->cookie = k->obj[oidx].cookie;
+    ev->code = code;
+    ev->addr = addr;
+    k->nevents++;
+    k->obj[oidx].event_queued = 1u;
+}
+
+static void event_remove(struct pm_kernel *k, uint32_t i)
+{
+    for (uint32_t j = i; j + 1u < k->nevents; j++)
+        k->event[j] = k->event[j + 1u];
+    k->nevents--;
+    memset(&k->event[k->nevents], 0, sizeof k->event[0]);
+}
+
+pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev)
+{
+    if (ev == NULL)
+        return PM_E_K_ARG;
+    if (k->nevents == 0u)
+        return PM_E_K_NO_EVENT;
+    *ev = k->event[0];
+    k->obj[k->handle[ev->thread.idx].obj].event_queued = 0u;
+    event_remove(k, 0u);
+    return PM_OK;
+}
+
+/* ---- threads -------------------------------------------------------------- */
+
+pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_create(k, PM_KOBJ_THREAD, out, &o);
+    if (st == PM_OK) {
+        k->obj[o].state = PM_KTHREAD_CREATED;
+        k->obj[o].cookie = cookie;
+    }
+    return st;
+}
+
+static void thread_unbind(struct pm_kernel *k, struct pm_sim_obj *t)
+{
+    if (t->as != PM_SIM_NONE) {
+        k->obj[t->as].nbound--;
+        k->obj[t->cs].nbound--;
+    }
+    t->as = t->cs = PM_SIM_NONE;
+    t->as_gen = t->cs_gen = 0u;
+    t->ipc_buffer = 0u;
+}
+
+/* The IPC buffer: a page-aligned, mapped, writable page of AS o. */
+static pm_status ipc_buffer_check(const struct pm_kernel *k, uint32_t o,
+                                  uint64_t ipc)
+{
+    if ((ipc & SIM_PAGE_MASK) != 0u)
+        return PM_E_K_ALIGN;
+    if (ipc < k->cfg.user_min || ipc >= k->cfg.user_limit)
+        return PM_E_K_RANGE;
+    uint32_t f = sim_frame_find(k, o, ipc);
+    if (f == PM_SIM_NONE)
+        return PM_E_K_NOT_MAPPED;
+    if ((k->frame[f].prot & PM_PROT_W) == 0u)
+        return PM_E_K_PROT;
+    return PM_OK;
+}
+
+pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
+                           pm_kcap cspace, uint64_t ipc_buffer)
+{
+    uint32_t t = 0, a = 0, c = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_GRANT, &a);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_GRANT, &c);
+    struct pm_sim_obj *th = &k->obj[t];
+    if (st == PM_OK && th->state != PM_KTHREAD_CREATED &&
+        th->state != PM_KTHREAD_BOUND)
+        st = PM_E_K_STATE;
+    if (st == PM_OK)
+        st = ipc_buffer_check(k, a, ipc_buffer);
+    if (st == PM_OK) {
+        uint32_t others = k->obj[a].nbound - (th->as == a ? 1u : 0u);
+        if (others >= k->cfg.max_threads_per_as)
+            st = PM_E_K_NO_OBJECTS;
+    }
+    if (st != PM_OK)
+        return st;
+    thread_unbind(k, th);
+    th->as = a;
+    th->as_gen = k->obj[a].gen;
+    th->cs = c;
+    th->cs_gen = k->obj[c].gen;
+    th->ipc_buffer = ipc_buffer;
+    k->obj[a].nbound++;
+    k->obj[c].nbound++;
+    th->state = PM_KTHREAD_BOUND;
+    return PM_OK;
+}
+
+/* What the first instructions would do: fetch at entry, read argc at sp. */
+static void thread_first_steps(struct pm_kernel *k, uint32_t t)
+{
+    struct pm_sim_obj *th = &k->obj[t];
+    uint32_t fe = sim_frame_find(k, th->as, th->entry & ~SIM_PAGE_MASK);
+    uint32_t fs = sim_frame_find(k, th->as, th->sp & ~SIM_PAGE_MASK);
+    pm_kfault fault = PM_K_FAULT_NONE;
+    uint64_t addr = 0;
+    if (fe == PM_SIM_NONE || (k->frame[fe].prot & PM_PROT_X) == 0u) {
+        fault = PM_K_FAULT_EXEC;
+        addr = th->entry;
+    } else if (fs == PM_SIM_NONE || (k->frame[fs].prot & PM_PROT_R) == 0u) {
+        fault = PM_K_FAULT_READ;
+        addr = th->sp;
+    } else if ((k->frame[fs].prot & PM_PROT_W) == 0u) {
+        fault = PM_K_FAULT_WRITE;
+        addr = th->sp;
+    }
+    if (fault != PM_K_FAULT_NONE) {
+        th->state = PM_KTHREAD_FAULTED;
+        sim_event_push(k, t, PM_K_EV_FAULT, fault, 0, addr);
+    }
+}
+
+pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
+                            uint64_t entry, uint64_t sp)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND)
+        st = PM_E_K_STATE;
+    if (st != PM_OK)
+        return st;
+    struct pm_sim_obj *th = &k->obj[t];
+    th->entry = entry;
+    th->sp = sp;
+    th->state = PM_KTHREAD_RUNNING;
+    k->obj[th->as].sealed = 1u;
+    thread_first_steps(k, t);
+    return PM_OK;
+}
+
+pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK) {
+        k->obj[t].state = PM_KTHREAD_KILLED;
+        sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
+    }
+    return st;
+}
+
+void sim_detach_threads(struct pm_kernel *k, uint32_t oidx)
+{
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        struct pm_sim_obj *th = &k->obj[t];
+        if (th->type != PM_KOBJ_THREAD || (th->as != oidx && th->cs != oidx))
+            continue;
+        if (th->state == PM_KTHREAD_RUNNING) {
+            th->state = PM_KTHREAD_KILLED;
+            sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
+        } else if (th->state == PM_KTHREAD_BOUND) {
+            th->state = PM_KTHREAD_CREATED;
+        }
+        thread_unbind(k, th);
+    }
+}
+
+void sim_thread_release(struct pm_kernel *k, uint32_t oidx)
+{
+    uint32_t h = k->obj[oidx].handle;
+    uint32_t i = 0;
+    while (i < k->nevents) {
+        if (k->event[i].thread.idx == h)
+            event_remove(k, i);
+        else
+            i++;
+    }
+    k->obj[oidx].event_queued = 0u;
+    thread_unbind(k, &k->obj[oidx]);
+}
+
+/* ---- sim controls ---------------------------------------------------------- */
+
+static pm_status running_thread(struct pm_kernel *k, pm_kcap thread, uint32_t *t)
+{
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, 0u, t);
+    if (st == PM_OK && k->obj[*t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    return st;
+}
+
+pm_status pm_sim_thread_exit(struct pm_kernel *k, pm_kcap thread, int64_t code)
+{
+    uint32_t t = 0;
+    pm_status st = running_thread(k, thread, &t);
+    if (st == PM_OK) {
+        k->obj[t].state = PM_KTHREAD_EXITED;
+        sim_event_push(k, t, PM_K_EV_EXIT, PM_K_FAULT_NONE, code, 0u);
+    }
+    return st;
+}
+
+pm_status pm_sim_thread_fault(struct pm_kernel *k, pm_kcap thread,
+                              pm_kfault kind, uint64_t addr)
+{
+    uint32_t t = 0;
+    pm_status st = running_thread(k, thread, &t);
+    if (st == PM_OK && (kind < PM_K_FAULT_READ || kind > PM_K_FAULT_MAX_))
+        st = PM_E_K_ARG;
+    if (st == PM_OK) {
+        k->obj[t].state = PM_KTHREAD_FAULTED;
+        sim_event_push(k, t, PM_K_EV_FAULT, kind, 0, addr);
+    }
+    return st;
+}
+
+pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
+                                 pm_sim_thread_info *info)
+{
+    uint32_t t = 0;
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, 0u, &t);
+    if (st == PM_OK && info == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK) {
+        const struct pm_sim_obj *th = &k->obj[t];
+        info->state = (pm_kthread_state)th->state;
+        info->bound = th->as != PM_SIM_NONE ? 1u : 0u;
+        info->ipc_buffer = th->ipc_buffer;
+        info->entry = th->entry;
+        info->sp = th->sp;
+        info->cookie = th->cookie;
+    }
+    return st;
+}
