@@ -3,7 +3,7 @@
 # sure why3 knows the provers.  Idempotent and quiet when all is present.
 set -euo pipefail
 pkgs=(make gcc clang libclang-rt-14-dev frama-c-base why3 z3 cvc4 cvc5
-      afl++ libcmocka-dev libelf-dev musl-tools python3 binutils)
+      afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,711 @@
+/*
+ * procmgr stub loader: the only program the kernel ever executes for a
+ * procmgr child on Linux.  Static, no libc, linked at PM_STUB_LINK_BASE.
+ *
+ * It receives validated, biased load plans (program and optional
+ * interpreter) with their image fds and the wanted handle layout over the
+ * control socket (stub_proto.h), maps the segments with
+ * MAP_FIXED_NOREPLACE, places the handles, builds the program's initial
+ * stack below the kernel's own (reusing the argument and environment strings
+ * the kernel copied, which are the program's), reports "ready", optionally
+ * waits for "go", closes the control socket and leaves through a trampoline
+ * that unmaps every byte of the stub (start.S).  See spec/linux-loader.md.
+ *
+ * The stub trusts its parent (procmgr): the plans come from the proven
+ * validator.  It still checks counts and lengths before using them as
+ * indexes, so a bad message is refused, never followed.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/elf.h"
+#include "procmgr/status.h"
+#include "stub_proto.h"
+#include "sys.h"
+
+#define STUB_PAGE         4096ull
+#define STUB_MAX_RECV_FDS (2 + PM_STUB_MAX_HANDLES)
+#define STUB_AUX_MAX      24u
+#define STUB_TRAMP_MAP_OFF 2048u   /* prctl_mm_map's place in the trampoline page */
+
+/* start.S reads the struct's size (104) and exe_fd (offset 100). */
+_Static_assert(sizeof(struct stub_prctl_mm_map) == 104, "prctl_mm_map size");
+_Static_assert(offsetof(struct stub_prctl_mm_map, exe_fd) == 100, "prctl_mm_map.exe_fd");
+
+/* Auxiliary vector tags (elf.h AT_*). */
+#define AT_NULL           0
+#define AT_PHDR           3
+#define AT_PHENT          4
+#define AT_PHNUM          5
+#define AT_PAGESZ         6
+#define AT_BASE           7
+#define AT_FLAGS          8
+#define AT_ENTRY          9
+#define AT_UID            11
+#define AT_EUID           12
+#define AT_GID            13
+#define AT_EGID           14
+#define AT_PLATFORM       15
+#define AT_HWCAP          16
+#define AT_CLKTCK         17
+#define AT_SECURE         23
+#define AT_RANDOM         25
+#define AT_HWCAP2         26
+#define AT_EXECFN         31
+#define AT_SYSINFO_EHDR   33
+#define AT_MINSIGSTKSZ    51
+
+/* Values the kernel gave the stub in its own auxiliary vector. */
+typedef struct stub_kaux {
+    uint64_t sysinfo_ehdr, hwcap, hwcap2, clktck, minsigstksz;
+    uint64_t uid, euid, gid, egid, secure, platform, random;
+} stub_kaux;
+
+/* The kernel-made stack: counts and pointers into it. */
+typedef struct stub_kstack {
+    uint64_t *base;          /* initial %rsp: &argc */
+    uint64_t argc;
+    char **argv;
+    uint64_t envc;
+    char **envp;
+    uint64_t *auxv;
+    stub_kaux aux;
+} stub_kstack;
+
+static pm_stub_request g_req;
+static int g_recv_fd[STUB_MAX_RECV_FDS];
+static uint32_t g_nrecv;
+
+/* Linker and start.S symbols; hidden so position-independent code reaches
+ * them directly, without a GOT the static stub does not have. */
+#pragma GCC visibility push(hidden)
+extern char __executable_start[];
+extern char _end[];
+extern char pm_stub_tramp[];
+extern char pm_stub_tramp_end[];
+#pragma GCC visibility pop
+
+_Noreturn void pm_stub_main(uint64_t *ksp);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
+/* The compiler may emit calls to these; rep movsb/stosb cannot be turned
+ * back into a call to themselves. */
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    void *d = dst;
+    __asm__ volatile ("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    void *d = dst;
+    __asm__ volatile ("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return dst;
+}
+
+static size_t stub_strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0')
+        n++;
+    return n;
+}
+
+static _Noreturn void stub_exit(int code)
+{
+    for (;;)
+        (void)stub_sys1(SYS_exit_group, code);
+}
+
+static void stub_reply(int fd, int32_t status, long err, uint32_t stage,
+                       uint32_t flags, int32_t mm_err, uint64_t entry, uint64_t sp)
+{
+    pm_stub_reply r;
+    struct stub_iovec iov;
+    struct stub_msghdr msg;
+
+    memset(&r, 0, sizeof r);
+    r.magic = PM_STUB_REPLY_MAGIC;
+    r.status = status;
+    r.sys_errno = (int32_t)(err < 0 ? -err : err);
+    r.stage = stage;
+    r.flags = flags;
+    r.mm_map_errno = mm_err;
+    r.entry = entry;
+    r.sp = sp;
+    iov.base = &r;
+    iov.len = sizeof r;
+    memset(&msg, 0, sizeof msg);
+    msg.iov = &iov;
+    msg.iovlen = 1;
+    (void)stub_sys3(SYS_sendmsg, fd, (long)&msg, 0);
+}
+
+/* Report a failure and exit without ever running the program. */
+static _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage)
+{
+    stub_reply(fd, (int32_t)status, err, stage, 0, 0, 0, 0);
+    stub_exit(127);
+}
+
+static void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
+{
+    uint64_t *p;
+
+    memset(k, 0, sizeof *k);
+    k->base = ksp;
+    k->argc = ksp[0];
+    k->argv = (char **)(ksp + 1);
+    k->envp = k->argv + k->argc + 1;
+    while (k->envp[k->envc] != NULL)
+        k->envc++;
+    k->auxv = (uint64_t *)(k->envp + k->envc + 1);
+    for (p = k->auxv; p[0] != AT_NULL; p += 2) {
+        uint64_t v = p[1];
+        switch (p[0]) {
+        case AT_SYSINFO_EHDR: k->aux.sysinfo_ehdr = v; break;
+        case AT_HWCAP:        k->aux.hwcap = v; break;
+        case AT_HWCAP2:       k->aux.hwcap2 = v; break;
+        case AT_CLKTCK:       k->aux.clktck = v; break;
+        case AT_MINSIGSTKSZ:  k->aux.minsigstksz = v; break;
+        case AT_UID:          k->aux.uid = v; break;
+        case AT_EUID:         k->aux.euid = v; break;
+        case AT_GID:          k->aux.gid = v; break;
+        case AT_EGID:         k->aux.egid = v; break;
+        case AT_SECURE:       k->aux.secure = v; break;
+        case AT_PLATFORM:     k->aux.platform = v; break;
+        case AT_RANDOM:       k->aux.random = v; break;
+        default: break;
+        }
+    }
+}
+
+/* Default dispositions and an empty mask: the parent blocked every signal
+ * around the clone, and ignored signals survive an exec. */
+static void stub_reset_signals(void)
+{
+    struct stub_sigaction sa;
+    uint64_t empty = 0;
+    long sig;
+
+    memset(&sa, 0, sizeof sa);
+    for (sig = 1; sig <= 64; sig++) {
+        if (sig == 9 || sig == 19)
+            continue;
+        (void)stub_sys6(SYS_rt_sigaction, sig, (long)&sa, 0, 8, 0, 0);
+    }
+    (void)stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&empty, 0, 8, 0, 0);
+}
+
+/* Receive the request and its fds; returns the error stage or 0. */
+static uint32_t stub_recv(long *err)
+{
+    static uint64_t cbuf[(sizeof(struct stub_cmsghdr) + STUB_MAX_RECV_FDS * sizeof(int)) / 8 + 2];
+    struct stub_iovec iov;
+    struct stub_msghdr msg;
+    struct stub_cmsghdr *c;
+    long n;
+
+    iov.base = &g_req;
+    iov.len = sizeof g_req;
+    memset(&msg, 0, sizeof msg);
+    msg.iov = &iov;
+    msg.iovlen = 1;
+    msg.control = cbuf;
+    msg.controllen = sizeof cbuf;
+    do {
+        n = stub_sys3(SYS_recvmsg, PM_STUB_CTL_FD, (long)&msg, STUB_MSG_CMSG_CLOEXEC);
+    } while (n == -STUB_EINTR);
+    *err = n < 0 ? n : 0;
+    if (n < 0)
+        return PM_STUB_STAGE_RECV;
+    g_nrecv = 0;
+    c = (struct stub_cmsghdr *)cbuf;
+    if (msg.controllen >= sizeof *c && c->level == STUB_SOL_SOCKET &&
+        c->type == STUB_SCM_RIGHTS && c->len >= sizeof *c &&
+        c->len <= msg.controllen) {
+        uint32_t k = (uint32_t)((c->len - sizeof *c) / sizeof(int));
+        if (k > STUB_MAX_RECV_FDS)
+            k = STUB_MAX_RECV_FDS;
+        memcpy(g_recv_fd, (const char *)c + sizeof *c, k * sizeof(int));
+        g_nrecv = k;
+    }
+    if ((size_t)n != sizeof g_req || (msg.flags & 0x8 /* MSG_CTRUNC */) != 0)
+        return PM_STUB_STAGE_RECV;
+    return 0;
+}
+
+static int stub_plan_ok(const pm_elf_plan *p)
+{
+    uint32_t i;
+
+    if (p->valid != PM_ELF_PLAN_VALID || p->nseg < 1 || p->nseg > PM_ELF_MAX_SEGMENTS)
+        return 0;
+    for (i = 0; i < p->nseg; i++) {
+        const pm_elf_segment *s = &p->seg[i];
+        if (s->file_len > s->map_len || s->zero_len >= STUB_PAGE ||
+            s->map_start + s->map_len < s->map_start ||
+            ((s->map_start | s->map_len | s->file_len | s->file_off) & (STUB_PAGE - 1)) != 0)
+            return 0;
+        /* the bytes to clear lie in the segment's file pages */
+        if (s->zero_len > 0 &&
+            (s->zero_start < s->map_start ||
+             s->zero_start - s->map_start > s->file_len ||
+             s->zero_len > s->file_len - (s->zero_start - s->map_start)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Structural checks on the request (the plans themselves are proven). */
+static int stub_request_ok(void)
+{
+    const pm_stub_request *q = &g_req;
+    uint8_t seen[PM_STUB_FD_LIMIT];
+    uint32_t i;
+
+    if (q->magic != PM_STUB_MAGIC || q->version != PM_STUB_VERSION ||
+        q->nhandles > PM_STUB_MAX_HANDLES || q->has_interp > 1 ||
+        g_nrecv != 1u + q->has_interp + q->nhandles ||
+        q->execfn_len < 1 || q->execfn_len > PM_STUB_EXECFN_MAX ||
+        q->execfn[q->execfn_len - 1] != '\0')
+        return 0;
+    if (!stub_plan_ok(&q->prog) || (q->has_interp && !stub_plan_ok(&q->interp)))
+        return 0;
+    memset(seen, 0, sizeof seen);
+    for (i = 0; i < q->nhandles; i++) {
+        int32_t t = q->handle_target[i];
+        if (t < 0 || t >= PM_STUB_FD_LIMIT || seen[t])
+            return 0;
+        seen[t] = 1;
+    }
+    return 1;
+}
+
+/* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
+ * above, so no handle target can collide with them.  Returns the control
+ * socket's new number, or a negative errno. */
+static long stub_lift_fds(void)
+{
+    long ctl = stub_sys3(SYS_fcntl, PM_STUB_CTL_FD, STUB_F_DUPFD_CLOEXEC, PM_STUB_FD_LIMIT);
+    uint32_t i;
+
+    if (ctl < 0)
+        return ctl;
+    (void)stub_sys1(SYS_close, PM_STUB_CTL_FD);
+    for (i = 0; i < g_nrecv; i++) {
+        long h = stub_sys3(SYS_fcntl, g_recv_fd[i], STUB_F_DUPFD_CLOEXEC, PM_STUB_FD_LIMIT);
+        if (h < 0)
+            return h;
+        (void)stub_sys1(SYS_close, g_recv_fd[i]);
+        g_recv_fd[i] = (int)h;
+    }
+    return ctl;
+}
+
+static uint64_t stub_prot(uint32_t p)
+{
+    return ((p & PM_PROT_R) ? STUB_PROT_READ : 0) |
+           ((p & PM_PROT_W) ? STUB_PROT_WRITE : 0) |
+           ((p & PM_PROT_X) ? STUB_PROT_EXEC : 0);
+}
+
+static long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd, uint64_t off)
+{
+    long r = stub_sys6(SYS_mmap, (long)addr, (long)len, (long)prot,
+                       flags | STUB_MAP_PRIVATE | STUB_MAP_FIXED_NOREPLACE, fd, (long)off);
+    if (r < 0 && r > -4096)
+        return r;
+    if ((uint64_t)r != addr) {
+        /* A kernel without MAP_FIXED_NOREPLACE treats it as a hint. */
+        (void)stub_sys3(SYS_munmap, r, (long)len, 0);
+        return -17; /* EEXIST */
+    }
+    return 0;
+}
+
+/* Map one segment: file pages, cleared tail of the last file page,
+ * anonymous pages; never writable and executable at once. */
+static long stub_map_segment(const pm_elf_segment *s, int fd)
+{
+    uint64_t prot = stub_prot(s->prot);
+    long r = 0;
+
+    if (s->file_len > 0) {
+        uint64_t first = s->zero_len > 0 ? (STUB_PROT_READ | STUB_PROT_WRITE) : prot;
+        r = stub_mmap_at(s->map_start, s->file_len, first, 0, fd, s->file_off);
+        if (r == 0 && s->zero_len > 0) {
+            memset((void *)(uintptr_t)s->zero_start, 0, s->zero_len);
+            if (first != prot)
+                r = stub_sys3(SYS_mprotect, (long)s->map_start, (long)s->file_len, (long)prot);
+        }
+    }
+    if (r == 0 && s->map_len > s->file_len)
+        r = stub_mmap_at(s->map_start + s->file_len, s->map_len - s->file_len, prot,
+                         STUB_MAP_ANONYMOUS, -1, 0);
+    return r;
+}
+
+static long stub_map_plan(const pm_elf_plan *p, int fd)
+{
+    long r = 0;
+    uint32_t i;
+
+    for (i = 0; i < p->nseg && r == 0; i++)
+        r = stub_map_segment(&p->seg[i], fd);
+    return r;
+}
+
+/* Close every fd >= PM_STUB_FD_LIMIT except a and b (both in that range). */
+static void stub_close_above(long a, long b)
+{
+    long lo = a < b ? a : b, hi = a < b ? b : a;
+
+    if (lo > PM_STUB_FD_LIMIT)
+        (void)stub_sys3(SYS_close_range, PM_STUB_FD_LIMIT, lo - 1, 0);
+    if (hi > lo + 1)
+        (void)stub_sys3(SYS_close_range, lo + 1, hi - 1, 0);
+    (void)stub_sys3(SYS_close_range, hi + 1, 0x7fffffffL, 0);
+}
+
+/* Place handle i at its target (without close-on-exec), then close every
+ * fd below PM_STUB_FD_LIMIT that is not a target and every lifted copy. */
+static long stub_place_handles(long ctl)
+{
+    const pm_stub_request *q = &g_req;
+    uint32_t first = 1u + q->has_interp;
+    uint8_t keep[PM_STUB_FD_LIMIT];
+    uint32_t i;
+    long lo;
+
+    memset(keep, 0, sizeof keep);
+    for (i = 0; i < q->nhandles; i++) {
+        long r = stub_sys3(SYS_dup3, g_recv_fd[first + i], q->handle_target[i], 0);
+        if (r < 0)
+            return r;
+        keep[q->handle_target[i]] = 1;
+    }
+    /* The program's image fd stays open for the trampoline (exe link). */
+    for (i = 1; i < g_nrecv; i++)
+        (void)stub_sys1(SYS_close, g_recv_fd[i]);
+    lo = -1;
+    for (i = 0; i <= PM_STUB_FD_LIMIT; i++) {
+        int gap = i < PM_STUB_FD_LIMIT && !keep[i];
+        if (gap && lo < 0)
+            lo = (long)i;
+        if (!gap && lo >= 0) {
+            if (stub_sys3(SYS_close_range, lo, (long)i - 1, 0) == -STUB_ENOSYS) {
+                long f;
+                for (f = lo; f < (long)i; f++)
+                    (void)stub_sys1(SYS_close, f);
+            }
+            lo = -1;
+        }
+    }
+    /* Above the targets only the control socket and the image fd remain. */
+    stub_close_above(ctl, g_recv_fd[0]);
+    return 0;
+}
+
+/* Initial stack of the program, written below the kernel's: execfn string,
+ * then (16-byte aligned) argc, argv[], NULL, envp[], NULL, auxv pairs.
+ * argv/envp point at the kernel-copied strings, so mm->arg_start..env_end
+ * (what /proc/PID/cmdline and environ show) are already the program's. */
+typedef struct stub_image {
+    uint64_t sp;
+    uint64_t *auxv;
+    uint32_t auxv_bytes;
+    uint64_t execfn;
+} stub_image;
+
+static void stub_aux(uint64_t *a, uint32_t *n, uint64_t tag, uint64_t val)
+{
+    a[2 * *n] = tag;
+    a[2 * *n + 1] = val;
+    (*n)++;
+}
+
+static void stub_build_auxv(uint64_t *a, uint32_t *n, const stub_kstack *k,
+                            uint64_t execfn)
+{
+    const pm_stub_request *q = &g_req;
+    uint64_t base = q->has_interp ? q->interp.bias : 0;
+
+    *n = 0;
+    if (k->aux.sysinfo_ehdr)
+        stub_aux(a, n, AT_SYSINFO_EHDR, k->aux.sysinfo_ehdr);
+    if (k->aux.minsigstksz)
+        stub_aux(a, n, AT_MINSIGSTKSZ, k->aux.minsigstksz);
+    stub_aux(a, n, AT_HWCAP, k->aux.hwcap);
+    stub_aux(a, n, AT_PAGESZ, STUB_PAGE);
+    stub_aux(a, n, AT_CLKTCK, k->aux.clktck);
+    stub_aux(a, n, AT_PHDR, q->prog.phdr_addr);
+    stub_aux(a, n, AT_PHENT, q->prog.phentsize);
+    stub_aux(a, n, AT_PHNUM, q->prog.phnum);
+    stub_aux(a, n, AT_BASE, base);
+    stub_aux(a, n, AT_FLAGS, 0);
+    stub_aux(a, n, AT_ENTRY, q->prog.entry);
+    stub_aux(a, n, AT_UID, k->aux.uid);
+    stub_aux(a, n, AT_EUID, k->aux.euid);
+    stub_aux(a, n, AT_GID, k->aux.gid);
+    stub_aux(a, n, AT_EGID, k->aux.egid);
+    stub_aux(a, n, AT_SECURE, k->aux.secure);
+    stub_aux(a, n, AT_RANDOM, k->aux.random);
+    stub_aux(a, n, AT_HWCAP2, k->aux.hwcap2);
+    stub_aux(a, n, AT_EXECFN, execfn);
+    if (k->aux.platform)
+        stub_aux(a, n, AT_PLATFORM, k->aux.platform);
+    stub_aux(a, n, AT_NULL, 0);
+}
+
+static long stub_build_stack(const stub_kstack *k, stub_image *img)
+{
+    uint64_t aux[2 * STUB_AUX_MAX];
+    uint32_t naux = 0;
+    uint64_t top = (uint64_t)(uintptr_t)k->base;
+    uint64_t words, sp, *w, i;
+    long r;
+
+    /* Fresh AT_RANDOM bytes, in place of the kernel's. */
+    if (k->aux.random == 0)
+        return -22;
+    r = stub_sys3(SYS_getrandom, (long)k->aux.random, 16, 0);
+    if (r != 16)
+        return r < 0 ? r : -5;
+    top -= g_req.execfn_len;
+    memcpy((void *)(uintptr_t)top, g_req.execfn, g_req.execfn_len);
+    img->execfn = top;
+    top &= ~15ull;
+    stub_build_auxv(aux, &naux, k, img->execfn);
+    words = 1 + (k->argc + 1) + (k->envc + 1) + 2ull * naux;
+    sp = (top - words * 8) & ~15ull;
+    w = (uint64_t *)(uintptr_t)sp;
+    *w++ = k->argc;
+    for (i = 0; i <= k->argc; i++)
+        *w++ = (uint64_t)(uintptr_t)k->argv[i];
+    for (i = 0; i <= k->envc; i++)
+        *w++ = (uint64_t)(uintptr_t)k->envp[i];
+    img->auxv = w;
+    img->auxv_bytes = naux * 16u;
+    memcpy(w, aux, naux * 16u);
+    img->sp = sp;
+    return 0;
+}
+
+static uint64_t stub_str_end(const char *s)
+{
+    return (uint64_t)(uintptr_t)s + stub_strlen(s) + 1;
+}
+
+/* The prctl_mm_map that makes /proc/PID/auxv and stat's code, data and
+ * stack bounds follow the program (exe_fd -1: unchanged).  PR_SET_MM_MAP
+ * with it returns 0 or -errno (-EPERM without the capability older kernels
+ * want, -EINVAL without CONFIG_CHECKPOINT_RESTORE): the caller degrades. */
+static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
+                             struct stub_prctl_mm_map *mp)
+{
+    const pm_elf_plan *p = &g_req.prog;
+    struct stub_prctl_mm_map m;
+    uint64_t code_lo = 0, code_hi = 0, data_lo = 0, data_hi = 0, cur_brk;
+    uint32_t i;
+
+    for (i = 0; i < p->nseg; i++) {
+        const pm_elf_segment *s = &p->seg[i];
+        if ((s->prot & PM_PROT_X) && code_hi == 0) {
+            code_lo = s->map_start;
+            code_hi = s->map_start + s->map_len;
+        }
+        if ((s->prot & PM_PROT_W) && data_hi == 0) {
+            data_lo = s->map_start;
+            data_hi = s->map_start + s->map_len;
+        }
+    }
+    if (data_hi == 0) {
+        data_lo = p->span_end;
+        data_hi = p->span_end;
+    }
+    cur_brk = (uint64_t)stub_sys1(SYS_brk, 0);
+    memset(&m, 0, sizeof m);
+    m.start_code = code_lo;
+    m.end_code = code_hi;
+    m.start_data = data_lo;
+    m.end_data = data_hi;
+    m.start_brk = cur_brk;
+    m.brk = cur_brk;
+    m.start_stack = img->sp;
+    m.arg_start = (uint64_t)(uintptr_t)k->argv[0];
+    m.arg_end = stub_str_end(k->argv[k->argc - 1]);
+    m.env_start = k->envc ? (uint64_t)(uintptr_t)k->envp[0] : m.arg_end;
+    m.env_end = k->envc ? stub_str_end(k->envp[k->envc - 1]) : m.arg_end;
+    m.auxv = (uint64_t)(uintptr_t)img->auxv;
+    m.auxv_size = img->auxv_bytes;
+    m.exe_fd = 0xffffffffu;
+    *mp = m;
+}
+
+/* comm = basename of execfn, as an exec of the program would set it. */
+static void stub_set_comm(void)
+{
+    const char *s = g_req.execfn, *b = s;
+    char name[16];
+    size_t n;
+
+    for (; *s; s++)
+        if (*s == '/')
+            b = s + 1;
+    n = stub_strlen(b);
+    if (n > 15)
+        n = 15;
+    memcpy(name, b, n);
+    name[n] = '\0';
+    (void)stub_sys3(SYS_prctl, STUB_PR_SET_NAME, (long)name, 0);
+}
+
+/* A "syscall; (xor r32,r32)*; ret" sequence in the vDSO's executable
+ * segment: after the syscall nothing but clearing of a register other than
+ * %esp (opcode 31 or 45 31, register-direct, same register twice), then
+ * ret.  The vDSO is the kernel's, mapped by the exec of the stub. */
+static uint64_t stub_find_gadget(uint64_t vdso)
+{
+    const uint8_t *e = (const uint8_t *)(uintptr_t)vdso;
+    uint64_t phoff, i, j;
+    uint16_t phnum;
+
+    if (vdso == 0 || e[0] != 0x7f || e[1] != 'E' || e[2] != 'L' || e[3] != 'F')
+        return 0;
+    memcpy(&phoff, e + 32, 8);
+    memcpy(&phnum, e + 56, 2);
+    for (i = 0; i < phnum && i < 16; i++) {
+        const uint8_t *ph = e + phoff + i * 56;
+        uint32_t type, flags;
+        uint64_t off, filesz;
+        memcpy(&type, ph, 4);
+        memcpy(&flags, ph + 4, 4);
+        memcpy(&off, ph + 8, 8);
+        memcpy(&filesz, ph + 32, 8);
+        if (type != 1 || (flags & 1) == 0 || filesz > 65536)
+            continue;
+        for (j = off; j + 3 <= off + filesz; j++) {
+            uint64_t q = j + 2;
+            if (e[j] != 0x0f || e[j + 1] != 0x05)
+                continue;
+            for (;;) {
+                if (q + 1 < off + filesz && e[q] == 0x31 && (e[q + 1] & 0xc0) == 0xc0 &&
+                    ((e[q + 1] >> 3) & 7) == (e[q + 1] & 7) && (e[q + 1] & 7) != 4 /* esp */)
+                    q += 2;
+                else if (q + 2 < off + filesz && e[q] == 0x45 && e[q + 1] == 0x31 &&
+                         (e[q + 2] & 0xc0) == 0xc0 && ((e[q + 2] >> 3) & 7) == (e[q + 2] & 7))
+                    q += 3;
+                else
+                    break;
+            }
+            if (q < off + filesz && e[q] == 0xc3)
+                return vdso + j;
+        }
+    }
+    return 0;
+}
+
+typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                              uint64_t);
+
+static _Noreturn void stub_leave(long ctl, const stub_image *img, uint64_t entry,
+                                 uint64_t gadget, uint64_t page, uint64_t exe_map)
+{
+    uint64_t lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
+    uint64_t hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+    stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
+
+    (void)stub_sys1(SYS_close, ctl);
+    if (exe_map == 0)       /* else the trampoline closes it */
+        (void)stub_sys1(SYS_close, g_recv_fd[0]);
+    fn(lo, hi - lo, img->sp, entry, gadget, page, exe_map);
+    stub_exit(126);
+}
+
+_Noreturn void pm_stub_main(uint64_t *ksp)
+{
+    stub_kstack k;
+    stub_image img;
+    struct stub_prctl_mm_map mm_map;
+    uint64_t exe_map;
+    long err = 0, ctl, mm, page;
+    uint64_t entry, gadget, tramp_len;
+    uint32_t stage, flags = 0;
+    unsigned char go = 0;
+    struct stub_iovec iov;
+    struct stub_msghdr msg;
+
+    stub_reset_signals();
+    stub_read_kstack(ksp, &k);
+    stage = stub_recv(&err);
+    if (stage != 0)
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, err, stage);
+    if (!stub_request_ok() || k.argc < 1)
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
+    ctl = stub_lift_fds();
+    if (ctl < 0)
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_FDS, ctl, PM_STUB_STAGE_FDS);
+
+    err = stub_map_plan(&g_req.prog, g_recv_fd[0]);
+    if (err == 0 && g_req.has_interp)
+        err = stub_map_plan(&g_req.interp, g_recv_fd[1]);
+    if (err != 0)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP);
+    err = stub_place_handles(ctl);
+    if (err != 0)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
+
+    err = stub_build_stack(&k, &img);
+    if (err != 0)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_STACK, err, PM_STUB_STAGE_STACK);
+    stub_mm_map_fill(&k, &img, &mm_map);
+    mm = stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)&mm_map,
+                   (long)sizeof mm_map, 0, 0);
+    if (mm == 0)
+        flags |= PM_STUB_R_MM_MAP;
+    stub_set_comm();
+
+    /* The exit trampoline, in a page of its own. */
+    tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
+    page = stub_sys6(SYS_mmap, 0, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE,
+                     STUB_MAP_PRIVATE | STUB_MAP_ANONYMOUS, -1, 0);
+    if (page < 0 && page > -4096)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
+    memcpy((void *)page, pm_stub_tramp, tramp_len);
+    /* The trampoline's PR_SET_MM_MAP (with exe_fd) reads its struct from
+     * the trampoline page: nothing else of the stub survives to then. */
+    exe_map = 0;
+    if (mm == 0 && tramp_len <= STUB_TRAMP_MAP_OFF) {
+        mm_map.exe_fd = (uint32_t)g_recv_fd[0];
+        exe_map = (uint64_t)page + STUB_TRAMP_MAP_OFF;
+        memcpy((void *)exe_map, &mm_map, sizeof mm_map);
+    }
+    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+    if (err != 0)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, err, PM_STUB_STAGE_FINAL);
+    gadget = stub_find_gadget(k.aux.sysinfo_ehdr);
+    if (gadget == 0)
+        flags |= PM_STUB_R_TRAMP_LEFT;
+
+    entry = g_req.has_interp ? g_req.interp.entry : g_req.prog.entry;
+    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_READY, flags,
+               (int32_t)(mm < 0 ? -mm : 0), entry, img.sp);
+
+    if (g_req.flags & PM_STUB_WAIT_START) {
+        long n;
+        iov.base = &go;
+        iov.len = 1;
+        memset(&msg, 0, sizeof msg);
+        msg.iov = &iov;
+        msg.iovlen = 1;
+        do {
+            n = stub_sys3(SYS_recvmsg, ctl, (long)&msg, 0);
+        } while (n == -STUB_EINTR);
+        if (n != 1 || go != PM_STUB_GO)
+            stub_exit(127);
+    }
+    stub_leave(ctl, &img, entry, gadget, (uint64_t)page, exe_map);
+}

@@ -1,0 +1,116 @@
+/*
+ * Raw Linux x86-64 system calls for the stub loader, which has no libc.
+ * Each returns the kernel's value: >= 0 on success, -errno on failure.
+ */
+#ifndef PROCMGR_STUB_SYS_H
+#define PROCMGR_STUB_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYS_read            0
+#define SYS_write           1
+#define SYS_close           3
+#define SYS_mmap            9
+#define SYS_mprotect        10
+#define SYS_munmap          11
+#define SYS_brk             12
+#define SYS_rt_sigaction    13
+#define SYS_rt_sigprocmask  14
+#define SYS_sendmsg         46
+#define SYS_recvmsg         47
+#define SYS_fcntl           72
+#define SYS_prctl           157
+#define SYS_exit_group      231
+#define SYS_dup3            292
+#define SYS_getrandom       318
+#define SYS_close_range     436
+
+#define STUB_PROT_READ      1
+#define STUB_PROT_WRITE     2
+#define STUB_PROT_EXEC      4
+#define STUB_MAP_PRIVATE    0x02
+#define STUB_MAP_FIXED      0x10
+#define STUB_MAP_ANONYMOUS  0x20
+#define STUB_MAP_FIXED_NOREPLACE 0x100000
+#define STUB_F_DUPFD        0
+#define STUB_F_DUPFD_CLOEXEC 1030
+#define STUB_PR_SET_NAME    15
+#define STUB_PR_SET_MM      35
+#define STUB_PR_SET_MM_MAP  14
+#define STUB_SOL_SOCKET     1
+#define STUB_SCM_RIGHTS     1
+#define STUB_MSG_CMSG_CLOEXEC 0x40000000
+#define STUB_EINTR          4
+#define STUB_ENOSYS         38
+
+static inline long stub_sys1(long n, long a)
+{
+    long r;
+    __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a) : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long stub_sys3(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c)
+                      : "rcx", "r11", "memory");
+    return r;
+}
+
+static inline long stub_sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+    long r;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile ("syscall" : "=a"(r)
+                      : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                      : "rcx", "r11", "memory");
+    return r;
+}
+
+/* Socket message structures, as the kernel lays them out on x86-64. */
+struct stub_iovec {
+    void *base;
+    size_t len;
+};
+
+struct stub_msghdr {
+    void *name;
+    uint32_t namelen;
+    uint32_t pad0;
+    struct stub_iovec *iov;
+    size_t iovlen;
+    void *control;
+    size_t controllen;
+    int32_t flags;
+    uint32_t pad1;
+};
+
+struct stub_cmsghdr {
+    size_t len;
+    int32_t level;
+    int32_t type;
+};
+
+/* struct prctl_mm_map (linux/prctl.h) */
+struct stub_prctl_mm_map {
+    uint64_t start_code, end_code, start_data, end_data;
+    uint64_t start_brk, brk, start_stack;
+    uint64_t arg_start, arg_end, env_start, env_end;
+    uint64_t auxv;
+    uint32_t auxv_size;
+    uint32_t exe_fd;
+};
+
+/* struct sigaction as rt_sigaction takes it on x86-64. */
+struct stub_sigaction {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+#endif /* PROCMGR_STUB_SYS_H */
