@@ -1,0 +1,292 @@
+/*
+ * Fuzz harness: the dispatcher over the sim backend.
+ *
+ * The input is a byte stream read as a sequence of steps (at most
+ * MAX_STEPS).  Each step starts with a selector byte s:
+ *   s % 8 in 0..4  a message: u16 length L, a handle-count byte n (n % 9
+ *                  handles), one spec byte per handle (what the shell
+ *                  translated it to: a fresh kernel cap derived from one of
+ *                  the boot images or an endpoint, a handle an earlier reply
+ *                  issued, a job, or a bogus value), then L message bytes.
+ *                  Bit 3 of s asks the harness to fix the header's magic,
+ *                  version, handle count and payload length so that inputs
+ *                  reach the handlers; bit 4 selects the connection.
+ *   s % 8 == 5     the sim ends a running thread (exit or fault) of the
+ *                  record named by the next byte, then events are polled
+ *   s % 8 == 6     replies of ready waiters and queued events are taken;
+ *                  a parked waiter expires
+ *   s % 8 == 7     failure injection: the next byte arms fail_nth or a rate
+ * After every step the sim invariants must hold (pm_sim_check).  At the end
+ * every job is killed through the protocol, events are polled and both
+ * clients disconnect: no address space, CSpace or thread may be left and
+ * only the harness's own caps; then pm_dispatch_fini and dropping those
+ * must leave the sim empty (pm_sim_check_empty).  Any violation aborts.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "procmgr/dispatch.h"
+#include "procmgr/sim.h"
+#include "../tests/support/elfimg.h"
+
+#define MAX_STEPS 64u
+#define NJOBS     4u
+#define POOL      16u
+
+static struct pm_kernel K;
+static pm_dispatch D;
+static uint8_t REPLY[PM_DISPATCH_REPLY_CAP];
+static uint8_t MSG[4096 + 64];
+static pm_dispatch_result RES;
+static elfimg IMG_EXEC, IMG_DYN, IMG_INTERP;
+static uint8_t JUNK[256];
+enum { I_EXEC, I_DYN, I_INTERP, I_JUNK, I_EP, NCAPS };
+static pm_kcap CAPS[NCAPS];
+static pm_dispatch_entry INTERP_TABLE[1], RESOLVE_TABLE[2];
+static pm_dhandle POOLH[POOL];
+static uint32_t NPOOL;
+static uint32_t WAITER;
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t n, off;
+} reader;
+
+static uint32_t rd8(reader *r)
+{
+    return r->off < r->n ? r->p[r->off++] : 0u;
+}
+
+static void require_invariants(void)
+{
+    pm_sim_violation v = { NULL, 0 };
+    if (pm_sim_check(&K, &v) != PM_OK)
+        pm_fuzz_fail(v.rule);
+}
+
+static void boot_images(void)
+{
+    static int done;
+    static const char ld[] = ELFIMG_DEFAULT_INTERP;
+    if (done)
+        return;
+    done = 1;
+    elfimg_init(&IMG_EXEC, ELFIMG_ET_EXEC, 0);
+    elfimg_init(&IMG_DYN, ELFIMG_ET_DYN, ELFIMG_INTERP);
+    elfimg_init(&IMG_INTERP, ELFIMG_ET_DYN, 0);
+    PM_FUZZ_REQUIRE(elfimg_serialize(&IMG_EXEC) != NULL);
+    PM_FUZZ_REQUIRE(elfimg_serialize(&IMG_DYN) != NULL);
+    PM_FUZZ_REQUIRE(elfimg_serialize(&IMG_INTERP) != NULL);
+    INTERP_TABLE[0].name = (const uint8_t *)ld;
+    INTERP_TABLE[0].name_len = (uint32_t)strlen(ld);
+    RESOLVE_TABLE[0].name = (const uint8_t *)"bin/true";
+    RESOLVE_TABLE[0].name_len = 8;
+    RESOLVE_TABLE[1].name = (const uint8_t *)"bin/dyn";
+    RESOLVE_TABLE[1].name_len = 7;
+}
+
+static void start(void)
+{
+    pm_dispatch_config cfg;
+    PM_FUZZ_REQUIRE(pm_sim_init(&K, NULL) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_sim_image_create(&K, IMG_EXEC.buf, IMG_EXEC.len, &CAPS[I_EXEC]) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_sim_image_create(&K, IMG_DYN.buf, IMG_DYN.len, &CAPS[I_DYN]) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_sim_image_create(&K, IMG_INTERP.buf, IMG_INTERP.len, &CAPS[I_INTERP]) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_sim_image_create(&K, JUNK, sizeof JUNK, &CAPS[I_JUNK]) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_k_endpoint_create(&K, &CAPS[I_EP]) == PM_OK);
+    INTERP_TABLE[0].image = CAPS[I_INTERP];
+    RESOLVE_TABLE[0].image = CAPS[I_EXEC];
+    RESOLVE_TABLE[1].image = CAPS[I_DYN];
+    pm_dispatch_config_default(&cfg);
+    cfg.interp = INTERP_TABLE;
+    cfg.ninterp = 1;
+    cfg.resolve = RESOLVE_TABLE;
+    cfg.nresolve = 2;
+    PM_FUZZ_REQUIRE(pm_dispatch_init(&D, &K, &cfg) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_dispatch_connect(&D, 1, 0, 1) == PM_OK);
+    PM_FUZZ_REQUIRE(pm_dispatch_connect(&D, 2, 0, 2) == PM_OK);
+    NPOOL = 0;
+    WAITER = 0;
+}
+
+static pm_dhandle handle_from(uint32_t spec)
+{
+    static const uint32_t rights[4] = {
+        PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT, PM_KR_READ | PM_KR_GRANT,
+        PM_KR_GRANT, PM_KR_ALL & ~PM_KR_MANAGE
+    };
+    pm_dhandle h = { PM_DH_NONE, 0, 0, { 0u, 0u } };
+    switch (spec & 3u) {
+    case 0:
+        h.kind = PM_DH_KCAP;
+        if (pm_k_cap_derive(&K, CAPS[(spec >> 2) % NCAPS], rights[(spec >> 5) & 3u],
+                            &h.cap) != PM_OK)
+            h.kind = PM_DH_NONE;
+        break;
+    case 1:
+        if (NPOOL > 0)
+            h = POOLH[(spec >> 2) % NPOOL];
+        break;
+    case 2:
+        h.kind = PM_DH_JOB;
+        h.value = (spec >> 2) % NJOBS;
+        break;
+    default:
+        h.kind = (spec >> 2) % 7u;
+        h.value = (uint64_t)spec << 16 | spec;
+        if (h.kind == PM_DH_JOB)
+            h.value %= NJOBS;
+        break;
+    }
+    return h;
+}
+
+static void put_le(uint8_t *p, uint32_t n, uint64_t v)
+{
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void keep_reply_handles(void)
+{
+    for (uint32_t i = 0; i < RES.nhandles; i++) {
+        if (RES.handles[i].kind == PM_DH_KCAP)
+            pm_k_drop(&K, RES.handles[i].cap);
+        else if (NPOOL < POOL)
+            POOLH[NPOOL++] = RES.handles[i];
+    }
+}
+
+static void message(reader *r, uint32_t s, uint32_t counter)
+{
+    pm_dhandle in[8];
+    uint8_t random[PM_DISPATCH_RANDOM_BYTES];
+    uint32_t lo = rd8(r);
+    uint32_t len = lo | rd8(r) << 8;
+    uint32_t n = rd8(r) % 9u, i;
+    for (i = 0; i < n; i++)
+        in[i] = handle_from(rd8(r));
+    if (len > sizeof MSG - 64)
+        len = sizeof MSG - 64;
+    if (len > r->n - r->off)
+        len = (uint32_t)(r->n - r->off);
+    memcpy(MSG, r->p + r->off, len);
+    r->off += len;
+    if ((s & 8u) != 0 && len >= PM_PROTO_HEADER_SIZE) {
+        put_le(MSG, 4, PM_PROTO_MAGIC);
+        put_le(MSG + 4, 2, 1);
+        put_le(MSG + 12, 4, n);
+        put_le(MSG + 24, 4, len - PM_PROTO_HEADER_SIZE);
+    }
+    for (i = 0; i < PM_DISPATCH_RANDOM_BYTES; i++)
+        random[i] = (uint8_t)(counter * 31u + i * 7u);
+    pm_status st = pm_dispatch_message(&D, 1u + ((s >> 4) & 1u), MSG, len, in, n,
+                                       random, REPLY, sizeof REPLY, &RES);
+    PM_FUZZ_REQUIRE(st < 1000);
+    PM_FUZZ_REQUIRE(RES.status == st || RES.action == PM_DISPATCH_PARKED);
+    if (RES.action == PM_DISPATCH_REPLY) {
+        PM_FUZZ_REQUIRE(RES.reply_len >= 36 && RES.reply_len <= sizeof REPLY);
+        PM_FUZZ_REQUIRE(st == PM_OK || RES.nhandles == 0);
+        if (st == PM_OK) {
+            pm_proto_reply rep;
+            PM_FUZZ_REQUIRE(pm_proto_decode_reply(REPLY, RES.reply_len, RES.nhandles,
+                                                  &rep) == PM_OK);
+            keep_reply_handles();
+        }
+    } else if (RES.action == PM_DISPATCH_PARKED) {
+        WAITER = RES.waiter;
+    } else {
+        PM_FUZZ_REQUIRE(RES.action == PM_DISPATCH_CLOSE && RES.nhandles == 0);
+    }
+}
+
+static void end_thread(reader *r)
+{
+    uint32_t b = rd8(r), slot = b % 64u;
+    if (D.reg.slot[slot].state == PM_PROC_RUNNING) {
+        pm_kcap th = D.reg.slot[slot].thread;
+        if (b & 64u)
+            (void)pm_sim_thread_exit(&K, th, (int64_t)b);
+        else
+            (void)pm_sim_thread_fault(&K, th, (pm_kfault)(1u + b % 6u), b);
+    }
+    (void)pm_dispatch_poll_events(&D);
+}
+
+static void drain(void)
+{
+    uint32_t conn;
+    uint64_t watch;
+    uint8_t ev[PM_DISPATCH_EVENT_LEN];
+    pm_proto_reply rep;
+    while (pm_dispatch_take_reply(&D, &conn, REPLY, sizeof REPLY, &RES) == PM_OK)
+        PM_FUZZ_REQUIRE(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &rep) == PM_OK);
+    while (pm_dispatch_take_event(&D, &watch, ev, sizeof ev) == PM_OK)
+        PM_FUZZ_REQUIRE(pm_proto_decode_reply(ev, sizeof ev, 0, &rep) == PM_OK &&
+                        rep.opcode == PM_OP_EVENT);
+    (void)pm_dispatch_wait_expire(&D, WAITER, REPLY, sizeof REPLY, &RES);
+}
+
+static void finish_and_check(void)
+{
+    pm_sim_violation v = { NULL, 0 };
+    pm_sim_stats s;
+    uint8_t random[PM_DISPATCH_RANDOM_BYTES] = { 0 };
+    pm_sim_fail_nth(&K, 0, 0);
+    pm_sim_fail_rate(&K, 0, 0, 0);
+    for (uint32_t j = 0; j < NJOBS; j++) {
+        pm_dhandle h = { PM_DH_JOB, 0, j, { 0u, 0u } };
+        memset(MSG, 0, 36);
+        put_le(MSG, 4, PM_PROTO_MAGIC);
+        put_le(MSG + 4, 2, 1);
+        put_le(MSG + 6, 2, PM_OP_KILL);
+        put_le(MSG + 12, 4, 1);
+        put_le(MSG + 24, 4, 4);
+        PM_FUZZ_REQUIRE(pm_dispatch_message(&D, 1, MSG, 36, &h, 1, random, REPLY,
+                                            sizeof REPLY, &RES) == PM_OK);
+    }
+    (void)pm_dispatch_poll_events(&D);
+    drain();
+    pm_dispatch_disconnect(&D, 1);
+    pm_dispatch_disconnect(&D, 2);
+    pm_sim_stats_get(&K, &s);
+    PM_FUZZ_REQUIRE(s.live[PM_KOBJ_AS] == 0 && s.live[PM_KOBJ_CSPACE] == 0 &&
+                    s.live[PM_KOBJ_THREAD] == 0 && s.frames_used == 0);
+    PM_FUZZ_REQUIRE(s.handles_live == NCAPS && s.handles_tomb == 0);
+    pm_dispatch_fini(&D);
+    for (uint32_t i = 0; i < NCAPS; i++)
+        pm_k_drop(&K, CAPS[i]);
+    if (pm_sim_check_empty(&K, &v) != PM_OK)
+        pm_fuzz_fail(v.rule);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    reader r = { data, size, 0 };
+    uint32_t steps = 0;
+    boot_images();
+    start();
+    while (r.off < r.n && steps < MAX_STEPS) {
+        uint32_t s = rd8(&r);
+        uint32_t b;
+        switch (s % 8u) {
+        case 5: end_thread(&r); break;
+        case 6: drain(); break;
+        case 7:
+            b = rd8(&r);
+            if (b & 128u)
+                pm_sim_fail_rate(&K, b, (b & 127u) * 2000u, 0);
+            else
+                pm_sim_fail_nth(&K, b & 63u, 0);
+            break;
+        default: message(&r, s, steps); break;
+        }
+        require_invariants();
+        steps++;
+    }
+    finish_and_check();
+    return 0;
+}

@@ -1,0 +1,1137 @@
+/*
+ * procmgr dispatcher: request -> action -> reply (spec/dispatch.md).
+ *
+ * One entry per received message: decode (proven codec), check the
+ * connection, act (one handler per opcode), drop every received kernel cap
+ * that was not kept, frame the reply.  A refused request changes nothing:
+ * handlers check everything before their first change, and the launch path
+ * (launch.c) undoes what it made.  Every loop is bounded by a table size.
+ * Freestanding: no libc, no allocation.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/dispatch.h"
+
+#define ERROR_REPLY_LEN (PM_PROTO_HEADER_SIZE + 4u)
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void put_le(uint8_t *p, uint32_t n, uint64_t v)
+{
+    uint32_t i;
+    /*@ loop assigns i, p[0 .. n - 1]; loop variant n - i; */
+    for (i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8u * i));
+}
+
+/* The 36-byte error reply (spec/protocol.md section 7), framed here so that
+ * a refusal of an opcode the encoder does not know still gets its answer. */
+static void frame_error(uint8_t *out, uint16_t opcode, uint64_t request_id,
+                        uint32_t status)
+{
+    put_le(out + 0, 4, PM_PROTO_MAGIC);
+    put_le(out + 4, 2, PM_PROTO_VERSION);
+    put_le(out + 6, 2, (uint16_t)(opcode | PM_PROTO_REPLY_BIT));
+    put_le(out + 8, 4, 0);
+    put_le(out + 12, 4, 0);
+    put_le(out + 16, 8, request_id);
+    put_le(out + 24, 4, 4);
+    put_le(out + 28, 4, 0);
+    put_le(out + 32, 4, status);
+}
+
+static void clear_result(pm_dispatch_result *res)
+{
+    uint32_t i;
+    res->action = 0;
+    res->status = PM_OK;
+    res->reply_len = 0;
+    res->nhandles = 0;
+    res->waiter = 0;
+    res->timeout_ns = 0;
+    /*@ loop assigns i, res->handles[0 .. PM_DISPATCH_MAX_OUT - 1]; loop variant PM_DISPATCH_MAX_OUT - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_OUT; i++) {
+        res->handles[i].kind = PM_DH_NONE;
+        res->handles[i].reserved = 0;
+        res->handles[i].value = 0;
+        res->handles[i].cap = PM_KCAP_NULL;
+    }
+}
+
+static void clear_reply(pm_proto_reply *r, uint16_t opcode, uint64_t request_id)
+{
+    r->opcode = opcode;
+    r->request_id = request_id;
+    r->status = PM_OK;
+    r->handle_count = 0;
+    r->koid = r->entry = r->stack = r->image_base = 0;
+    r->interp_base = r->vdso_base = 0;
+    r->has_interp = 0;
+    r->info.koid = r->info.parent_koid = r->info.job_koid = 0;
+    r->info.state = 0;
+    r->info.exit_code = 0;
+    r->name = NULL;
+    r->name_len = 0;
+    r->name_slice.off = r->name_slice.len = 0;
+    r->list = NULL;
+    r->list_count = 0;
+    r->list_slice.off = r->list_slice.len = 0;
+    r->next_cursor = 0;
+    r->event = 0;
+    r->event_code = 0;
+}
+
+pm_dispatch_conn *pm_dispatch_find_conn_(pm_dispatch *d, uint32_t conn)
+{
+    pm_dispatch_conn *c = NULL;
+    uint32_t i;
+    /*@ loop assigns i, c; loop variant PM_DISPATCH_MAX_CONNS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_CONNS && c == NULL; i++)
+        if (d->conn[i].in_use && d->conn[i].id == conn)
+            c = &d->conn[i];
+    return c;
+}
+
+/* Reset a builder and drop every cap it still holds. */
+static void builder_clear(pm_dispatch *d, pm_builder *b)
+{
+    uint32_t i;
+    (void)pm_k_drop(d->k, b->executable);
+    b->executable = PM_KCAP_NULL;
+    /*@ loop assigns i, pm_k_world; loop variant PM_BUILDER_MAX_NAMES - i; */
+    for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES; i++)
+        (void)pm_k_drop(d->k, b->name_dir[i]);
+    /*@ loop assigns i, pm_k_world; loop variant PM_BUILDER_MAX_HANDLES - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES; i++)
+        (void)pm_k_drop(d->k, b->handle[i]);
+    pm_builder_reset(b);
+}
+
+static void conn_builder_clear(pm_dispatch *d, pm_dispatch_conn *c)
+{
+    builder_clear(d, &c->builder);
+    (void)pm_k_drop(d->k, c->interp);
+    c->interp = PM_KCAP_NULL;
+    c->has_job = 0;
+    c->info_job = 0;
+}
+
+/* ---- process state ------------------------------------------------------ */
+
+static int ended(const pm_dispatch *d, uint32_t slot)
+{
+    return d->reg.slot[slot].state == PM_PROC_EXITED;
+}
+
+static void info_of(const pm_dispatch *d, uint32_t slot, pm_proto_info *info)
+{
+    const pm_proc *p = &d->reg.slot[slot];
+    info->koid = p->pid;
+    info->parent_koid = p->parent_pid;
+    info->job_koid = p->job;
+    if (p->state == PM_PROC_CREATED)
+        info->state = PM_STATE_CREATED;
+    else if (p->state == PM_PROC_RUNNING)
+        info->state = PM_STATE_RUNNING;
+    else
+        info->state = d->proc[slot].end_state;
+    info->exit_code = (uint32_t)p->exit_code;
+}
+
+static void release_ref(pm_dispatch *d, uint32_t slot)
+{
+    if (d->proc[slot].refs > 0)
+        d->proc[slot].refs--;
+    if (d->proc[slot].refs == 0 && ended(d, slot))
+        pm_reg_free(&d->reg, slot);
+}
+
+static void queue_event(pm_dispatch *d, const pm_dispatch_watch *w,
+                        uint64_t watch_id, uint32_t event, uint32_t code,
+                        uint64_t koid)
+{
+    pm_proto_reply r;
+    size_t len = 0;
+    if (d->event_count >= PM_DISPATCH_MAX_EVENTS) {
+        d->events_dropped++;
+    } else {
+        uint32_t at = (d->event_head + d->event_count) % PM_DISPATCH_MAX_EVENTS;
+        clear_reply(&r, PM_OP_EVENT, w->request_id);
+        r.event = event;
+        r.event_code = code;
+        r.koid = koid;
+        if (pm_proto_encode_reply(&r, d->event[at].bytes, PM_DISPATCH_EVENT_LEN,
+                                  &len) == PM_OK && len == PM_DISPATCH_EVENT_LEN) {
+            d->event[at].watch = watch_id;
+            d->event_count++;
+        }
+    }
+}
+
+static uint64_t watch_id(const pm_dispatch *d, uint32_t i)
+{
+    return ((uint64_t)d->watch[i].gen << 32) | i;
+}
+
+static void emit(pm_dispatch *d, uint32_t slot, uint32_t event, uint32_t code)
+{
+    const pm_proc *p = &d->reg.slot[slot];
+    uint32_t i;
+    /*@ loop assigns i, d->event[0 .. PM_DISPATCH_MAX_EVENTS - 1], d->event_count,
+                     d->events_dropped; loop variant PM_DISPATCH_MAX_WATCHES - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WATCHES; i++) {
+        const pm_dispatch_watch *w = &d->watch[i];
+        int match = w->is_job ? w->job == p->job
+                              : (w->slot == slot && w->slot_gen == p->gen);
+        if (w->in_use && match && (w->events & event) != 0)
+            queue_event(d, w, watch_id(d, i), event, code, p->pid);
+    }
+}
+
+/* The process ended: release its kernel objects, record how, wake its
+ * waiters, tell its watchers; free the record if no handle is left. */
+static void end_process(pm_dispatch *d, uint32_t slot, uint32_t how,
+                        uint32_t code)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    uint32_t event = how == PM_STATE_EXITED ? PM_EVENT_EXITED
+                   : how == PM_STATE_KILLED ? PM_EVENT_KILLED : PM_EVENT_FAULTED;
+    uint32_t i;
+    pm_dispatch_teardown_(d, slot);
+    p->state = PM_PROC_EXITED;
+    p->exit_code = code;
+    d->proc[slot].end_state = how;
+    /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1];
+        loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
+        if (d->waiter[i].state == 1u && d->waiter[i].slot == slot &&
+            d->waiter[i].slot_gen == p->gen) {
+            d->waiter[i].state = 2u;
+            info_of(d, slot, &d->waiter[i].info);
+        }
+    emit(d, slot, event, code);
+    if (d->proc[slot].refs == 0)
+        pm_reg_free(&d->reg, slot);
+}
+
+/* ---- handle access ------------------------------------------------------ */
+
+typedef struct msg_ctx {
+    const uint8_t    *msg;
+    const pm_dhandle *in;
+    uint32_t          nh;
+    uint8_t           consumed[PM_PROTO_MAX_HANDLES];
+    const uint8_t    *random;
+} msg_ctx;
+
+static const pm_dhandle none_handle = { PM_DH_NONE, 0, 0, { 0u, 0u } };
+
+static const pm_dhandle *handle_at(const msg_ctx *m, uint32_t idx)
+{
+    return idx < m->nh ? &m->in[idx] : &none_handle;
+}
+
+/* A process (or thread) handle with `required` rights: its slot. */
+static pm_status lookup(const pm_dispatch *d, const pm_dhandle *h,
+                        uint32_t kind, uint32_t required, uint32_t *slot)
+{
+    pm_status st = PM_E_HANDLE_KIND;
+    if (h->kind == kind)
+        st = pm_reg_lookup(&d->reg, h->value, required, slot);
+    return st;
+}
+
+static pm_status kcap_at(const msg_ctx *m, uint32_t idx, pm_kcap *cap)
+{
+    const pm_dhandle *h = handle_at(m, idx);
+    pm_status st = PM_OK;
+    *cap = PM_KCAP_NULL;
+    if (idx == PM_PROTO_NO_HANDLE)
+        st = PM_OK;
+    else if (h->kind != PM_DH_KCAP)
+        st = PM_E_HANDLE_KIND;
+    else
+        *cap = h->cap;
+    return st;
+}
+
+static void consume(msg_ctx *m, uint32_t idx)
+{
+    if (idx < m->nh && idx < PM_PROTO_MAX_HANDLES)
+        m->consumed[idx] = 1;
+}
+
+static void out_handle(pm_dispatch_result *res, uint32_t kind, uint64_t value,
+                       pm_kcap cap)
+{
+    if (res->nhandles < PM_DISPATCH_MAX_OUT) {
+        res->handles[res->nhandles].kind = kind;
+        res->handles[res->nhandles].value = value;
+        res->handles[res->nhandles].cap = cap;
+        res->nhandles++;
+    }
+}
+
+/* ---- builder operations -------------------------------------------------- */
+
+static pm_status op_add_strings(pm_dispatch *d, pm_dispatch_conn *c,
+                                const msg_ctx *m, int env)
+{
+    pm_builder *b = &c->builder;
+    const pm_proto_request *q = &d->req;
+    pm_builder_mark mark;
+    pm_status st = PM_OK;
+    uint32_t i;
+    pm_builder_mark_take(b, &mark);
+    /*@ loop assigns i, st, *b; loop variant q->item_count - i; */
+    for (i = 0; i < q->item_count && i < PM_PROTO_MAX_ITEMS && st == PM_OK; i++) {
+        const uint8_t *s = m->msg + q->items[i].str.off;
+        st = env ? pm_builder_add_env(b, s, q->items[i].str.len)
+                 : pm_builder_add_arg(b, s, q->items[i].str.len);
+    }
+    if (st != PM_OK)
+        (void)pm_builder_rollback(b, &mark);
+    return st;
+}
+
+/* Two absolute paths overlap when one is the other or a component prefix. */
+static int paths_overlap(const uint8_t *a, uint32_t alen, const uint8_t *b,
+                         uint32_t blen)
+{
+    uint32_t n = alen < blen ? alen : blen;
+    uint32_t i = 0;
+    int r;
+    /*@ loop assigns i; loop variant n - i; */
+    while (i < n && a[i] == b[i])
+        i++;
+    if (i < n)
+        r = 0;
+    else if (alen == blen)
+        r = 1;
+    else if (n == 1u)
+        r = 1;                                  /* "/" covers everything */
+    else
+        r = (alen > blen ? a[n] : b[n]) == '/';
+    return r;
+}
+
+static pm_status check_overlap(const pm_builder *b, const uint8_t *path,
+                               uint32_t len)
+{
+    pm_status st = PM_OK;
+    uint32_t i;
+    /*@ loop assigns i, st; loop variant PM_BUILDER_MAX_NAMES - i; */
+    for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++) {
+        const pm_span *sp = &b->name_span[i];
+        if (sp->off <= PM_BUILDER_NAME_BYTES &&
+            sp->len <= PM_BUILDER_NAME_BYTES - sp->off &&
+            paths_overlap(b->name_pool + sp->off, sp->len, path, len))
+            st = PM_E_NAMESPACE_OVERLAP;
+    }
+    return st;
+}
+
+static pm_status op_add_names(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
+{
+    pm_builder *b = &c->builder;
+    const pm_proto_request *q = &d->req;
+    pm_builder_mark mark;
+    pm_status st = PM_OK;
+    uint32_t i;
+    pm_builder_mark_take(b, &mark);
+    /*@ loop assigns i, st, *b; loop variant q->item_count - i; */
+    for (i = 0; i < q->item_count && i < PM_PROTO_MAX_ITEMS && st == PM_OK; i++) {
+        const uint8_t *path = m->msg + q->items[i].str.off;
+        pm_kcap dir;
+        st = kcap_at(m, q->items[i].handle, &dir);
+        if (st == PM_OK)
+            st = check_overlap(b, path, q->items[i].str.len);
+        if (st == PM_OK)
+            st = pm_builder_add_name(b, path, q->items[i].str.len, dir);
+    }
+    if (st != PM_OK) {
+        (void)pm_builder_rollback(b, &mark);
+    } else {
+        /*@ loop assigns i, m->consumed[0 .. PM_PROTO_MAX_HANDLES - 1]; loop variant q->item_count - i; */
+        for (i = 0; i < q->item_count && i < PM_PROTO_MAX_ITEMS; i++)
+            consume(m, q->items[i].handle);
+    }
+    return st;
+}
+
+static int has_id(const pm_builder *b, uint32_t id)
+{
+    int found = 0;
+    uint32_t i;
+    /*@ loop assigns i, found; loop variant PM_BUILDER_MAX_HANDLES - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES; i++)
+        if (b->handle_id[i] == id)
+            found = 1;
+    return found;
+}
+
+/* Append the (handle, id) items of the request to b, all or nothing. */
+static pm_status add_handles(pm_dispatch *d, pm_builder *b, msg_ctx *m)
+{
+    const pm_proto_request *q = &d->req;
+    pm_builder_mark mark;
+    pm_status st = PM_OK;
+    uint32_t i;
+    pm_builder_mark_take(b, &mark);
+    /*@ loop assigns i, st, *b; loop variant q->item_count - i; */
+    for (i = 0; i < q->item_count && i < PM_PROTO_MAX_ITEMS && st == PM_OK; i++) {
+        pm_kcap cap;
+        st = kcap_at(m, q->items[i].handle, &cap);
+        if (st == PM_OK && has_id(b, q->items[i].id))
+            st = PM_E_DUPLICATE_ID;
+        if (st == PM_OK)
+            st = pm_builder_add_handle(b, cap, q->items[i].id);
+    }
+    if (st != PM_OK) {
+        (void)pm_builder_rollback(b, &mark);
+    } else {
+        /*@ loop assigns i, m->consumed[0 .. PM_PROTO_MAX_HANDLES - 1]; loop variant q->item_count - i; */
+        for (i = 0; i < q->item_count && i < PM_PROTO_MAX_ITEMS; i++)
+            consume(m, q->items[i].handle);
+    }
+    return st;
+}
+
+static pm_status op_set_info(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
+{
+    const pm_proto_request *q = &d->req;
+    pm_builder *b = &c->builder;
+    pm_kcap exe, interp, old = b->executable;
+    const pm_dhandle *job = handle_at(m, q->handle[1]);
+    pm_status st = kcap_at(m, q->handle[0], &exe);
+    if (st == PM_OK)
+        st = kcap_at(m, q->handle[2], &interp);
+    if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE && job->kind != PM_DH_JOB)
+        st = PM_E_HANDLE_KIND;
+    if (st == PM_OK)
+        st = pm_builder_set_info(b, exe, PM_KCAP_NULL, m->msg + q->str.off,
+                                 q->str.len, q->flags);
+    if (st == PM_OK) {
+        if (!pm_kcap_eq(old, exe))
+            (void)pm_k_drop(d->k, old);
+        (void)pm_k_drop(d->k, c->interp);
+        c->interp = interp;
+        c->has_job = q->handle[1] != PM_PROTO_NO_HANDLE;
+        c->info_job = c->has_job ? job->value : 0u;
+        consume(m, q->handle[0]);
+        consume(m, q->handle[1]);
+        consume(m, q->handle[2]);
+    }
+    return st;
+}
+
+static void launched_reply(pm_dispatch *d, uint32_t slot, uint64_t handle,
+                           pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    const pm_dispatch_proc *x = &d->proc[slot];
+    rep->koid = d->reg.slot[slot].pid;
+    rep->entry = x->entry;
+    rep->stack = x->sp;
+    rep->image_base = x->image_base;
+    rep->interp_base = x->interp_base;
+    rep->vdso_base = 0;
+    out_handle(res, PM_DH_PROCESS, handle, PM_KCAP_NULL);
+    out_handle(res, PM_DH_THREAD, handle, PM_KCAP_NULL);
+}
+
+static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
+                           int start, pm_proto_reply *rep,
+                           pm_dispatch_result *res)
+{
+    uint64_t handle = 0;
+    uint32_t slot = 0;
+    uint64_t job = c->has_job ? c->info_job : c->job;
+    pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp,
+                                       c->client_koid, job, start, m->random,
+                                       &handle, &slot);
+    conn_builder_clear(d, c);
+    if (st == PM_OK) {
+        launched_reply(d, slot, handle, rep, res);
+        if (start)
+            emit(d, slot, PM_EVENT_STARTED, 0);
+    }
+    return st;
+}
+
+static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
+                                   msg_ctx *m, pm_proto_reply *rep,
+                                   pm_dispatch_result *res)
+{
+    const pm_proto_request *q = &d->req;
+    pm_builder *b = &d->scratch;
+    pm_kcap exe, no_interp = PM_KCAP_NULL;
+    uint64_t handle = 0;
+    uint32_t slot = 0;
+    pm_status st = kcap_at(m, q->handle[0], &exe);
+    pm_builder_reset(b);
+    if (st == PM_OK)
+        st = pm_builder_set_info(b, exe, PM_KCAP_NULL, NULL, 0, 0);
+    if (st == PM_OK)
+        st = add_handles(d, b, m);
+    if (st == PM_OK) {
+        consume(m, q->handle[0]);
+        st = pm_dispatch_launch_(d, b, &no_interp, c->client_koid, c->job, 1,
+                                 m->random, &handle, &slot);
+        builder_clear(d, b);
+    } else {
+        pm_builder_reset(b);   /* the caps are still the message's */
+    }
+    if (st == PM_OK) {
+        launched_reply(d, slot, handle, rep, res);
+        emit(d, slot, PM_EVENT_STARTED, 0);
+    }
+    return st;
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static pm_status op_start(pm_dispatch *d, const msg_ctx *m)
+{
+    const pm_proto_request *q = &d->req;
+    uint32_t slot = 0, tslot = 0;
+    pm_status st = lookup(d, handle_at(m, q->handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_START, &slot);
+    if (st == PM_OK)
+        st = lookup(d, handle_at(m, q->handle[1]), PM_DH_THREAD, 0, &tslot);
+    if (st == PM_OK && tslot != slot)
+        st = PM_E_THREAD_MISMATCH;
+    if (st == PM_OK && ended(d, slot))
+        st = PM_E_PROCESS_ENDED;
+    if (st == PM_OK && d->reg.slot[slot].state != PM_PROC_CREATED)
+        st = PM_E_ALREADY_STARTED;
+    if (st == PM_OK)
+        st = pm_k_thread_start(d->k, d->reg.slot[slot].thread,
+                               d->proc[slot].entry, d->proc[slot].sp);
+    if (st == PM_OK) {
+        d->reg.slot[slot].state = PM_PROC_RUNNING;
+        emit(d, slot, PM_EVENT_STARTED, 0);
+    }
+    return st;
+}
+
+static pm_status op_exit(pm_dispatch *d, const msg_ctx *m)
+{
+    uint32_t slot = 0;
+    pm_status st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_KILL, &slot);
+    if (st == PM_OK && ended(d, slot))
+        st = PM_E_PROCESS_ENDED;
+    if (st == PM_OK)
+        end_process(d, slot, PM_STATE_EXITED, (uint32_t)d->req.value);
+    return st;
+}
+
+static void kill_job(pm_dispatch *d, uint64_t job)
+{
+    uint32_t i;
+    /*@ loop assigns i, *d, pm_k_world; loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++) {
+        uint32_t s = d->reg.slot[i].state;
+        if ((s == PM_PROC_CREATED || s == PM_PROC_RUNNING) &&
+            d->reg.slot[i].job == job)
+            end_process(d, i, PM_STATE_KILLED, 0);
+    }
+}
+
+static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
+{
+    const pm_dhandle *h = handle_at(m, d->req.handle[0]);
+    uint32_t slot = 0;
+    pm_status st = PM_OK;
+    if (h->kind == PM_DH_JOB) {
+        kill_job(d, h->value);
+    } else {
+        st = lookup(d, h, PM_DH_PROCESS, PM_RIGHT_KILL, &slot);
+        if (st == PM_OK && ended(d, slot))
+            st = PM_E_PROCESS_ENDED;
+        if (st == PM_OK)
+            end_process(d, slot, PM_STATE_KILLED, 0);
+    }
+    return st;
+}
+
+static pm_status op_query(pm_dispatch *d, const msg_ctx *m, pm_proto_reply *rep)
+{
+    uint32_t slot = 0;
+    pm_status st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_QUERY, &slot);
+    if (st == PM_OK) {
+        info_of(d, slot, &rep->info);
+        rep->name = d->reg.slot[slot].name;
+        rep->name_len = d->reg.slot[slot].name_len <= PM_REG_NAME_MAX
+                            ? d->reg.slot[slot].name_len : 0u;
+    }
+    return st;
+}
+
+static int list_match(const pm_dispatch *d, uint32_t i, uint32_t filter,
+                      uint64_t koid)
+{
+    const pm_proc *p = &d->reg.slot[i];
+    int live = p->state == PM_PROC_CREATED || p->state == PM_PROC_RUNNING ||
+               p->state == PM_PROC_EXITED;
+    return live && (filter == PM_LIST_ALL ||
+                    (filter == PM_LIST_BY_JOB && p->job == koid) ||
+                    (filter == PM_LIST_BY_PARENT && p->parent_pid == koid));
+}
+
+/* The matching record of least koid above `after`, or PM_REG_CAPACITY. */
+static uint32_t list_next(const pm_dispatch *d, uint32_t filter, uint64_t koid,
+                          uint64_t after)
+{
+    uint32_t best = PM_REG_CAPACITY;
+    uint32_t i;
+    /*@ loop assigns i, best; loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++)
+        if (list_match(d, i, filter, koid) && d->reg.slot[i].pid > after &&
+            (best == PM_REG_CAPACITY || d->reg.slot[i].pid < d->reg.slot[best].pid))
+            best = i;
+    return best;
+}
+
+static pm_status op_list(pm_dispatch *d, pm_proto_reply *rep)
+{
+    const pm_proto_request *q = &d->req;
+    uint32_t filter = q->flags, max = q->limit, n = 0, at = 0, unused = 0;
+    uint64_t after = q->cursor;
+    pm_status st = PM_OK;
+    if (filter == PM_LIST_BY_PARENT)
+        st = pm_reg_find_pid(&d->reg, q->value, &unused);
+    if (st == PM_OK && q->cursor != 0 && q->cursor >= d->reg.next_pid)
+        st = PM_E_LIST_CURSOR;
+    /*@ loop assigns n, at, after, d->list[0 .. PM_PROTO_MAX_LIST - 1];
+        loop variant max - n; */
+    while (st == PM_OK && n < max && n < PM_PROTO_MAX_LIST) {
+        at = list_next(d, filter, q->value, after);
+        if (at == PM_REG_CAPACITY)
+            break;
+        info_of(d, at, &d->list[n]);
+        after = d->reg.slot[at].pid;
+        n++;
+    }
+    if (st == PM_OK) {
+        rep->list = d->list;
+        rep->list_count = n;
+        rep->next_cursor = (n > 0 && at != PM_REG_CAPACITY &&
+                            list_next(d, filter, q->value, after) != PM_REG_CAPACITY)
+                               ? after : 0u;
+    }
+    return st;
+}
+
+static pm_status op_wait(pm_dispatch *d, uint32_t conn, const msg_ctx *m,
+                         pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint32_t slot = 0, i, w = PM_DISPATCH_MAX_WAITERS;
+    pm_status st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_WAIT, &slot);
+    if (st == PM_OK && ended(d, slot)) {
+        info_of(d, slot, &rep->info);
+    } else if (st == PM_OK && d->req.value == PM_WAIT_POLL) {
+        st = PM_E_WAIT_TIMED_OUT;
+    } else if (st == PM_OK) {
+        /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+        for (i = 0; i < PM_DISPATCH_MAX_WAITERS && w == PM_DISPATCH_MAX_WAITERS; i++)
+            if (d->waiter[i].state == 0)
+                w = i;
+        if (w == PM_DISPATCH_MAX_WAITERS) {
+            st = PM_E_WAITERS_FULL;
+        } else {
+            pm_dispatch_waiter *x = &d->waiter[w];
+            x->state = 1u;
+            x->gen = (x->gen + 1u) & 0xFFFFu;
+            if (x->gen == 0)
+                x->gen = 1u;
+            x->conn = conn;
+            x->slot = slot;
+            x->slot_gen = d->reg.slot[slot].gen;
+            x->request_id = d->req.request_id;
+            res->action = PM_DISPATCH_PARKED;
+            res->waiter = (x->gen << 16) | w;
+            res->timeout_ns = d->req.value;
+        }
+    }
+    return st;
+}
+
+static pm_status op_watch(pm_dispatch *d, const msg_ctx *m,
+                          pm_dispatch_result *res)
+{
+    const pm_dhandle *h = handle_at(m, d->req.handle[0]);
+    uint32_t slot = 0, i, w = PM_DISPATCH_MAX_WATCHES;
+    pm_status st = PM_OK;
+    if (h->kind != PM_DH_JOB)
+        st = lookup(d, h, PM_DH_PROCESS, PM_RIGHT_WATCH, &slot);
+    /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WATCHES - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WATCHES && w == PM_DISPATCH_MAX_WATCHES; i++)
+        if (!d->watch[i].in_use)
+            w = i;
+    if (st == PM_OK && w == PM_DISPATCH_MAX_WATCHES)
+        st = PM_E_WATCHES_FULL;
+    if (st == PM_OK) {
+        pm_dispatch_watch *x = &d->watch[w];
+        x->in_use = 1;
+        x->gen = x->gen + 1u == 0 ? 1u : x->gen + 1u;
+        x->is_job = h->kind == PM_DH_JOB;
+        x->job = x->is_job ? h->value : 0u;
+        x->slot = x->is_job ? 0u : slot;
+        x->slot_gen = x->is_job ? 0u : d->reg.slot[slot].gen;
+        x->events = d->req.flags;
+        x->request_id = d->req.request_id;
+        out_handle(res, PM_DH_WATCH, watch_id(d, w), PM_KCAP_NULL);
+    }
+    return st;
+}
+
+static pm_status op_duplicate(pm_dispatch *d, const msg_ctx *m,
+                              pm_dispatch_result *res)
+{
+    const pm_dhandle *h = handle_at(m, d->req.handle[0]);
+    uint64_t copy = 0;
+    pm_status st = PM_E_HANDLE_KIND;
+    if (h->kind == PM_DH_PROCESS || h->kind == PM_DH_THREAD)
+        st = pm_reg_duplicate(&d->reg, h->value, d->req.flags, &copy);
+    if (st == PM_OK) {
+        d->proc[copy & 0xFFFFu].refs++;
+        out_handle(res, h->kind, copy, PM_KCAP_NULL);
+    }
+    return st;
+}
+
+/* Find a live watch by id. */
+static pm_status watch_lookup(const pm_dispatch *d, uint64_t id, uint32_t *w)
+{
+    uint64_t idx = id & 0xFFFFFFFFu;
+    pm_status st = PM_E_BAD_HANDLE;
+    if (idx < PM_DISPATCH_MAX_WATCHES) {
+        st = d->watch[idx].in_use && d->watch[idx].gen == (uint32_t)(id >> 32)
+                 ? PM_OK : PM_E_STALE_HANDLE;
+        *w = (uint32_t)idx;
+    }
+    return st;
+}
+
+static pm_status close_handle(pm_dispatch *d, const pm_dhandle *h)
+{
+    uint32_t slot = 0;
+    pm_status st = PM_OK;
+    if (h->kind == PM_DH_PROCESS || h->kind == PM_DH_THREAD) {
+        st = pm_reg_lookup(&d->reg, h->value, 0, &slot);
+        if (st == PM_OK)
+            release_ref(d, slot);
+    } else if (h->kind == PM_DH_WATCH) {
+        st = watch_lookup(d, h->value, &slot);
+        if (st == PM_OK)
+            d->watch[slot].in_use = 0;
+    } else if (h->kind != PM_DH_KCAP && h->kind != PM_DH_JOB) {
+        st = PM_E_HANDLE_KIND;
+    }
+    return st;   /* a KCAP is dropped with the message's other caps */
+}
+
+void pm_dispatch_handle_release(pm_dispatch *d, const pm_dhandle *h)
+{
+    if (h->kind == PM_DH_KCAP)
+        (void)pm_k_drop(d->k, h->cap);
+    else
+        (void)close_handle(d, h);
+}
+
+/* ---- resolve -------------------------------------------------------------- */
+
+static pm_status find_entry(const pm_dispatch_entry *t, uint32_t n,
+                            const uint8_t *name, uint32_t len, pm_kcap *image)
+{
+    pm_status st = PM_E_RESOLVE_NOT_FOUND;
+    uint32_t i;
+    /*@ loop assigns i, st, *image; loop variant n - i; */
+    for (i = 0; i < n && st != PM_OK; i++) {
+        if (t[i].name_len == len) {
+            uint32_t j = 0;
+            /*@ loop assigns j; loop variant len - j; */
+            while (j < len && t[i].name[j] == name[j])
+                j++;
+            if (j == len) {
+                *image = t[i].image;
+                st = PM_OK;
+            }
+        }
+    }
+    return st;
+}
+
+static pm_status op_resolve(pm_dispatch *d, const msg_ctx *m,
+                            pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    const uint32_t rights = PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT;
+    pm_kcap root = PM_KCAP_NULL, interp_root = PM_KCAP_NULL;
+    pm_kcap exe = PM_KCAP_NULL, interp = PM_KCAP_NULL;
+    pm_status st = find_entry(d->cfg.resolve, d->cfg.nresolve,
+                              m->msg + d->req.str.off, d->req.str.len, &root);
+    if (st == PM_OK)
+        st = pm_dispatch_read_validate_(d, root, PM_ELF_ROLE_PROGRAM, &d->plan_exe);
+    if (st == PM_OK && d->plan_exe.has_interp)
+        st = d->plan_exe.interp_len < 1u ? PM_E_INTERP_NOT_ALLOWED
+             : pm_dispatch_lookup_interp_(d, d->plan_exe.interp_off,
+                                          d->plan_exe.interp_len - 1u,
+                                          &interp_root);
+    if (st == PM_OK)
+        st = pm_k_cap_derive(d->k, root, rights, &exe);
+    if (st == PM_OK && !pm_kcap_is_null(interp_root))
+        st = pm_k_cap_derive(d->k, interp_root, rights, &interp);
+    if (st == PM_OK) {
+        rep->has_interp = !pm_kcap_is_null(interp);
+        out_handle(res, PM_DH_KCAP, 0, exe);
+        if (rep->has_interp)
+            out_handle(res, PM_DH_KCAP, 0, interp);
+    } else {
+        (void)pm_k_drop(d->k, exe);
+    }
+    return st;
+}
+
+/* ---- the entry point -------------------------------------------------------- */
+
+static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
+                     msg_ctx *m, pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    pm_status st;
+    switch (d->req.opcode) {
+    case PM_OP_CREATE_PROCESS:    st = op_create_process(d, c, m, rep, res); break;
+    case PM_OP_EXIT_PROCESS:      st = op_exit(d, m); break;
+    case PM_OP_QUERY_PROCESS:     st = op_query(d, m, rep); break;
+    case PM_OP_LIST_PROCESSES:    st = op_list(d, rep); break;
+    case PM_OP_ADD_ARGS:          st = op_add_strings(d, c, m, 0); break;
+    case PM_OP_ADD_ENVIRONS:      st = op_add_strings(d, c, m, 1); break;
+    case PM_OP_ADD_NAMES:         st = op_add_names(d, c, m); break;
+    case PM_OP_ADD_HANDLES:       st = add_handles(d, &c->builder, m); break;
+    case PM_OP_SET_INFO:          st = op_set_info(d, c, m); break;
+    case PM_OP_LAUNCH:            st = op_launch(d, c, m, 1, rep, res); break;
+    case PM_OP_CREATE_WITHOUT_STARTING: st = op_launch(d, c, m, 0, rep, res); break;
+    case PM_OP_START:             st = op_start(d, m); break;
+    case PM_OP_RESOLVE:           st = op_resolve(d, m, rep, res); break;
+    case PM_OP_WAIT:              st = op_wait(d, conn, m, rep, res); break;
+    case PM_OP_WATCH:             st = op_watch(d, m, res); break;
+    case PM_OP_KILL:              st = op_kill(d, m); break;
+    case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
+    case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
+    default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;
+    }
+    return st;
+}
+
+/* Drop every received kernel cap the request did not keep. */
+static void drop_unconsumed(pm_dispatch *d, const msg_ctx *m)
+{
+    uint32_t i;
+    /*@ loop assigns i, pm_k_world; loop variant PM_PROTO_MAX_HANDLES - i; */
+    for (i = 0; i < m->nh && i < PM_PROTO_MAX_HANDLES; i++)
+        if (!m->consumed[i] && m->in[i].kind == PM_DH_KCAP)
+            (void)pm_k_drop(d->k, m->in[i].cap);
+}
+
+pm_status pm_dispatch_message(pm_dispatch *d, uint32_t conn,
+                              const uint8_t *msg, size_t len,
+                              const pm_dhandle *in, uint32_t nin,
+                              const uint8_t *random,
+                              uint8_t *reply, size_t cap,
+                              pm_dispatch_result *res)
+{
+    pm_dispatch_conn *c = pm_dispatch_find_conn_(d, conn);
+    pm_proto_reply rep;
+    msg_ctx m;
+    uint32_t i;
+    pm_status st;
+
+    clear_result(res);
+    m.msg = msg;
+    m.in = in;
+    m.nh = nin < PM_PROTO_MAX_HANDLES ? nin : PM_PROTO_MAX_HANDLES;
+    m.random = random;
+    /*@ loop assigns i, m.consumed[0 .. PM_PROTO_MAX_HANDLES - 1]; loop variant PM_PROTO_MAX_HANDLES - i; */
+    for (i = 0; i < PM_PROTO_MAX_HANDLES; i++)
+        m.consumed[i] = 0;
+
+    st = pm_proto_decode_request(msg, len, nin, &d->req);
+    if (cap < PM_DISPATCH_REPLY_CAP || !d->req.reply_to.can_reply) {
+        drop_unconsumed(d, &m);
+        res->action = PM_DISPATCH_CLOSE;
+        res->status = st != PM_OK ? st : PM_E_PROTO_BUFFER_TOO_SMALL;
+        return (pm_status)res->status;
+    }
+    clear_reply(&rep, d->req.reply_to.opcode, d->req.reply_to.request_id);
+    if (st == PM_OK && c == NULL)
+        st = PM_E_NOT_CONNECTED;
+    if (st == PM_OK)
+        st = act(d, c, conn, &m, &rep, res);
+    drop_unconsumed(d, &m);
+
+    if (res->action == PM_DISPATCH_PARKED)
+        return PM_OK;
+    if (st == PM_OK) {
+        rep.status = PM_OK;
+        st = pm_proto_encode_reply(&rep, reply, cap, &res->reply_len);
+        if (st != PM_OK) {             /* cannot happen with cap >= REPLY_CAP */
+            for (i = 0; i < res->nhandles; i++)
+                pm_dispatch_handle_release(d, &res->handles[i]);
+            res->nhandles = 0;
+        }
+    }
+    if (st != PM_OK) {
+        res->nhandles = 0;
+        frame_error(reply, d->req.reply_to.opcode, d->req.reply_to.request_id, st);
+        res->reply_len = ERROR_REPLY_LEN;
+    }
+    res->action = PM_DISPATCH_REPLY;
+    res->status = st;
+    return st;
+}
+
+/* ---- events, waiters -------------------------------------------------------- */
+
+uint32_t pm_dispatch_poll_events(pm_dispatch *d)
+{
+    uint32_t n = 0;
+    int more = 1;
+    /*@ loop assigns n, more, *d, pm_k_world; loop variant PM_DISPATCH_MAX_EVENT_POLL - n; */
+    while (more && n < PM_DISPATCH_MAX_EVENT_POLL) {
+        pm_kevent ev;
+        more = pm_k_event_poll(d->k, &ev) == PM_OK;
+        if (more) {
+            uint64_t slot = ev.cookie;
+            n++;
+            if (slot < PM_REG_CAPACITY &&
+                d->reg.slot[slot].state == PM_PROC_RUNNING &&
+                pm_kcap_eq(d->reg.slot[slot].thread, ev.thread)) {
+                if (ev.kind == PM_K_EV_EXIT)
+                    end_process(d, (uint32_t)slot, PM_STATE_EXITED, (uint32_t)ev.code);
+                else if (ev.kind == PM_K_EV_FAULT)
+                    end_process(d, (uint32_t)slot, PM_STATE_FAULTED, (uint32_t)ev.fault);
+                else
+                    end_process(d, (uint32_t)slot, PM_STATE_KILLED, 0);
+            }
+        }
+    }
+    return n;
+}
+
+static pm_status waiter_lookup(const pm_dispatch *d, uint32_t id, uint32_t *w)
+{
+    uint32_t idx = id & 0xFFFFu;
+    pm_status st = PM_E_K_ARG;
+    if (idx < PM_DISPATCH_MAX_WAITERS && d->waiter[idx].state == 1u &&
+        d->waiter[idx].gen == (id >> 16)) {
+        *w = idx;
+        st = PM_OK;
+    }
+    return st;
+}
+
+pm_status pm_dispatch_wait_expire(pm_dispatch *d, uint32_t waiter,
+                                  uint8_t *reply, size_t cap,
+                                  pm_dispatch_result *res)
+{
+    uint32_t w = 0;
+    pm_status st = waiter_lookup(d, waiter, &w);
+    clear_result(res);
+    if (st == PM_OK && cap < ERROR_REPLY_LEN)
+        st = PM_E_PROTO_BUFFER_TOO_SMALL;
+    if (st == PM_OK) {
+        frame_error(reply, PM_OP_WAIT, d->waiter[w].request_id, PM_E_WAIT_TIMED_OUT);
+        res->action = PM_DISPATCH_REPLY;
+        res->status = PM_E_WAIT_TIMED_OUT;
+        res->reply_len = ERROR_REPLY_LEN;
+        d->waiter[w].state = 0;
+    }
+    return st;
+}
+
+pm_status pm_dispatch_take_reply(pm_dispatch *d, uint32_t *conn,
+                                 uint8_t *reply, size_t cap,
+                                 pm_dispatch_result *res)
+{
+    uint32_t i, w = PM_DISPATCH_MAX_WAITERS;
+    pm_status st = PM_E_K_NO_EVENT;
+    clear_result(res);
+    /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS && w == PM_DISPATCH_MAX_WAITERS; i++)
+        if (d->waiter[i].state == 2u)
+            w = i;
+    if (w < PM_DISPATCH_MAX_WAITERS) {
+        pm_dispatch_waiter *x = &d->waiter[w];
+        pm_proto_reply rep;
+        clear_reply(&rep, PM_OP_WAIT, x->request_id);
+        rep.info = x->info;
+        st = pm_proto_encode_reply(&rep, reply, cap, &res->reply_len);
+        *conn = x->conn;
+        x->state = 0;
+        if (st == PM_OK) {
+            res->action = PM_DISPATCH_REPLY;
+            res->status = rep.status;
+        }
+    }
+    return st;
+}
+
+pm_status pm_dispatch_take_event(pm_dispatch *d, uint64_t *watch,
+                                 uint8_t *bytes, size_t cap)
+{
+    pm_status st = PM_E_K_NO_EVENT;
+    if (d->event_count > 0 && cap >= PM_DISPATCH_EVENT_LEN) {
+        const pm_dispatch_event *e = &d->event[d->event_head % PM_DISPATCH_MAX_EVENTS];
+        uint32_t i;
+        /*@ loop assigns i, bytes[0 .. PM_DISPATCH_EVENT_LEN - 1]; loop variant PM_DISPATCH_EVENT_LEN - i; */
+        for (i = 0; i < PM_DISPATCH_EVENT_LEN; i++)
+            bytes[i] = e->bytes[i];
+        *watch = e->watch;
+        d->event_head = (d->event_head + 1u) % PM_DISPATCH_MAX_EVENTS;
+        d->event_count--;
+        st = PM_OK;
+    }
+    return st;
+}
+
+/* ---- lifetime --------------------------------------------------------------- */
+
+void pm_dispatch_config_default(pm_dispatch_config *cfg)
+{
+    pm_elf_policy_default(&cfg->policy);
+    cfg->interp = NULL;
+    cfg->ninterp = 0;
+    cfg->resolve = NULL;
+    cfg->nresolve = 0;
+    cfg->stack_top = 0x7ffffff00000ull;
+    cfg->stack_size = 4u * 4096u;
+    cfg->dyn_base = 0x555555554000ull;
+    cfg->dyn_window = 1ull << 32;
+    cfg->interp_base = 0x7f0000000000ull;
+    cfg->interp_window = 1ull << 32;
+    cfg->cspace_slots = 64;
+    cfg->reserved = 0;
+}
+
+pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
+                           const pm_dispatch_config *cfg)
+{
+    pm_status st = PM_OK;
+    uint32_t i;
+    d->k = k;
+    d->cfg = *cfg;
+    pm_k_get_limits(k, &d->limits);
+    if (cfg->ninterp > PM_DISPATCH_MAX_TABLE || cfg->nresolve > PM_DISPATCH_MAX_TABLE ||
+        (cfg->ninterp > 0 && cfg->interp == NULL) ||
+        (cfg->nresolve > 0 && cfg->resolve == NULL) ||
+        d->limits.page_size == 0 || cfg->stack_size == 0 ||
+        cfg->stack_size > PM_DISPATCH_STACK_MAX ||
+        cfg->stack_size % d->limits.page_size != 0 ||
+        cfg->stack_top % d->limits.page_size != 0 ||
+        cfg->stack_top < cfg->stack_size + 2u * d->limits.page_size ||
+        cfg->cspace_slots <= PM_BUILDER_MAX_NAMES ||
+        cfg->cspace_slots > d->limits.max_cspace_slots)
+        st = PM_E_K_ARG;
+    pm_reg_init(&d->reg);
+    /*@ loop assigns i, d->proc[0 .. PM_REG_CAPACITY - 1]; loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++) {
+        d->proc[i].end_state = 0;
+        d->proc[i].refs = 0;
+        d->proc[i].reserved = 0;
+        d->proc[i].has_interp = 0;
+        d->proc[i].entry = d->proc[i].sp = 0;
+        d->proc[i].image_base = d->proc[i].interp_base = 0;
+    }
+    /*@ loop assigns i, d->conn[0 .. PM_DISPATCH_MAX_CONNS - 1]; loop variant PM_DISPATCH_MAX_CONNS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_CONNS; i++) {
+        d->conn[i].in_use = 0;
+        d->conn[i].interp = PM_KCAP_NULL;
+        pm_builder_reset(&d->conn[i].builder);
+    }
+    pm_builder_reset(&d->scratch);
+    /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1]; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++) {
+        d->waiter[i].state = 0;
+        d->waiter[i].gen = 0;
+    }
+    /*@ loop assigns i, d->watch[0 .. PM_DISPATCH_MAX_WATCHES - 1]; loop variant PM_DISPATCH_MAX_WATCHES - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WATCHES; i++) {
+        d->watch[i].in_use = 0;
+        d->watch[i].gen = 0;
+    }
+    d->event_head = 0;
+    d->event_count = 0;
+    d->events_dropped = 0;
+    return st;
+}
+
+pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
+                              uint64_t client_koid, uint64_t job)
+{
+    pm_dispatch_conn *c = NULL;
+    pm_status st = PM_OK;
+    uint32_t i;
+    if (pm_dispatch_find_conn_(d, conn) != NULL)
+        st = PM_E_K_ARG;
+    /*@ loop assigns i, c; loop variant PM_DISPATCH_MAX_CONNS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_CONNS && c == NULL; i++)
+        if (!d->conn[i].in_use)
+            c = &d->conn[i];
+    if (st == PM_OK && c == NULL)
+        st = PM_E_CONN_FULL;
+    if (st == PM_OK) {
+        c->in_use = 1;
+        c->id = conn;
+        c->client_koid = client_koid;
+        c->job = job;
+        c->interp = PM_KCAP_NULL;
+        c->has_job = 0;
+        c->info_job = 0;
+        pm_builder_reset(&c->builder);
+    }
+    return st;
+}
+
+void pm_dispatch_disconnect(pm_dispatch *d, uint32_t conn)
+{
+    pm_dispatch_conn *c = pm_dispatch_find_conn_(d, conn);
+    uint32_t i;
+    if (c != NULL) {
+        conn_builder_clear(d, c);
+        c->in_use = 0;
+        /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1].state;
+            loop variant PM_DISPATCH_MAX_WAITERS - i; */
+        for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
+            if (d->waiter[i].state != 0 && d->waiter[i].conn == conn)
+                d->waiter[i].state = 0;
+    }
+}
+
+void pm_dispatch_fini(pm_dispatch *d)
+{
+    uint32_t i;
+    /*@ loop assigns i, *d, pm_k_world; loop variant PM_DISPATCH_MAX_CONNS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_CONNS; i++)
+        if (d->conn[i].in_use)
+            pm_dispatch_disconnect(d, d->conn[i].id);
+    builder_clear(d, &d->scratch);
+    /*@ loop assigns i, *d, pm_k_world; loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++) {
+        uint32_t s = d->reg.slot[i].state;
+        if (s == PM_PROC_CREATED || s == PM_PROC_RUNNING || s == PM_PROC_EXITED)
+            pm_dispatch_teardown_(d, i);
+    }
+    pm_reg_init(&d->reg);
+    /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1].state; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
+        d->waiter[i].state = 0;
+    /*@ loop assigns i, d->watch[0 .. PM_DISPATCH_MAX_WATCHES - 1].in_use; loop variant PM_DISPATCH_MAX_WATCHES - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WATCHES; i++)
+        d->watch[i].in_use = 0;
+    d->event_head = 0;
+    d->event_count = 0;
+    /* events still queued in the kernel name threads now destroyed: dropped */
+}

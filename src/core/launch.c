@@ -1,0 +1,354 @@
+/*
+ * procmgr dispatcher: building a process from a ready launch builder
+ * (spec/dispatch.md, "Launch").
+ *
+ *   validate executable (+ interpreter) -> registry record -> address space
+ *   -> segments -> IPC buffer + stack -> stack image -> CSpace + startup caps
+ *   -> thread -> bind -> start (LAUNCH, CREATE_PROCESS) or not
+ *
+ * Every kernel cap is recorded in the process record BEFORE the next call
+ * that can fail, so on any failure pm_dispatch_teardown_ releases exactly
+ * what was made and the record is freed: nothing is left half-made.
+ * Freestanding: only pm_k_*, the validator, the stack builder, the registry.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/dispatch.h"
+
+#define ET_DYN_        3u
+#define ZERO_CHUNK     4096u
+#define NAUXV          8u
+#define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
+
+static const uint8_t zero_chunk[ZERO_CHUNK];
+static const uint8_t platform_x86_64[6] = { 'x', '8', '6', '_', '6', '4' };
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    uint32_t i;
+    /*@ loop invariant 0 <= i <= 8; loop assigns i, v; loop variant 8 - i; */
+    for (i = 0; i < 8u; i++)
+        v |= (uint64_t)p[i] << (8u * i);
+    return v;
+}
+
+/* Read an image's header area into d->hdr and validate it in `role`. */
+pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
+                                     pm_elf_role role, pm_elf_plan *plan)
+{
+    uint64_t size = 0;
+    uint64_t n = 0;
+    pm_status st = pm_k_image_size(d->k, image, &size);
+    if (st == PM_OK) {
+        n = size < PM_ELF_HEADER_AREA ? size : PM_ELF_HEADER_AREA;
+        st = pm_k_image_read(d->k, image, 0, d->hdr, n);
+    }
+    if (st == PM_OK)
+        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, role, plan);
+    return st;
+}
+
+/* The allowlist entry whose name equals hdr[off, off + len). */
+pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
+                                     uint64_t len, pm_kcap *image)
+{
+    pm_status st = PM_E_INTERP_NOT_ALLOWED;
+    uint32_t i;
+    /*@ loop assigns i, st, *image; loop variant d->cfg.ninterp - i; */
+    for (i = 0; i < d->cfg.ninterp && st != PM_OK; i++) {
+        const pm_dispatch_entry *e = &d->cfg.interp[i];
+        if (e->name_len == len && off + len <= PM_ELF_HEADER_AREA) {
+            uint32_t j = 0;
+            /*@ loop assigns j; loop variant len - j; */
+            while (j < len && e->name[j] == d->hdr[off + j])
+                j++;
+            if (j == len) {
+                *image = e->image;
+                st = PM_OK;
+            }
+        }
+    }
+    return st;
+}
+
+/* A bias for an ET_DYN plan, from 8 random bytes, inside the window. */
+static pm_status place(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
+                       uint64_t window, const uint8_t *r8)
+{
+    pm_status st = PM_OK;
+    if (plan->type == ET_DYN_) {
+        uint64_t align = plan->align;
+        uint64_t bias = 0;
+        if (align != 0 && align <= (1ull << 40) && base <= (1ull << 56) &&
+            window <= (1ull << 56)) {
+            uint64_t start = (base + align - 1u) & ~(align - 1u);
+            uint64_t slots = window / align;
+            if (slots == 0)
+                slots = 1;
+            bias = start + (le64(r8) % slots) * align;
+        }
+        st = pm_elf_plan_apply_bias(plan, &d->cfg.policy, bias);
+    }
+    return st;
+}
+
+/* Clear [addr, addr + len) through pm_k_as_write, a chunk at a time. */
+static pm_status write_zero(pm_dispatch *d, pm_kcap as, uint64_t addr,
+                            uint64_t len)
+{
+    pm_status st = PM_OK;
+    uint64_t done = 0;
+    /*@ loop assigns done, st; loop variant len - done; */
+    while (st == PM_OK && done < len) {
+        uint64_t n = len - done < ZERO_CHUNK ? len - done : ZERO_CHUNK;
+        st = pm_k_as_write(d->k, as, addr + done, zero_chunk, n);
+        done += n;
+    }
+    return st;
+}
+
+/* Map every segment of a plan from `image`. */
+static pm_status map_plan(pm_dispatch *d, pm_kcap as, pm_kcap image,
+                          const pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    uint32_t i;
+    /*@ loop assigns i, st; loop variant plan->nseg - i; */
+    for (i = 0; i < plan->nseg && i < PM_ELF_MAX_SEGMENTS && st == PM_OK; i++) {
+        const pm_elf_segment *s = &plan->seg[i];
+        if (s->file_len > 0)
+            st = pm_k_as_map_image(d->k, as, image, s->file_off, s->file_len,
+                                   s->map_start, s->prot);
+        if (st == PM_OK && s->map_len > s->file_len)
+            st = pm_k_as_map_zero(d->k, as, s->map_start + s->file_len,
+                                  s->map_len - s->file_len, s->prot);
+        if (st == PM_OK && s->zero_len > 0)
+            st = write_zero(d, as, s->zero_start, s->zero_len);
+    }
+    return st;
+}
+
+/* Map the IPC buffer page and the stack, build the stack image and write
+ * it; *sp gets the initial stack pointer. */
+static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
+                             int has_interp, const uint8_t *random,
+                             uint64_t *sp)
+{
+    const pm_dispatch_config *cfg = &d->cfg;
+    uint64_t page = d->limits.page_size;
+    uint64_t bottom = cfg->stack_top - cfg->stack_size;
+    pm_auxv auxv[NAUXV];
+    pm_stack_in in;
+    pm_stack_out out;
+    pm_status st;
+
+    st = pm_k_as_map_zero(d->k, as, bottom - 2u * page, page,
+                          PM_PROT_R | PM_PROT_W);
+    if (st == PM_OK)
+        st = pm_k_as_map_zero(d->k, as, bottom, cfg->stack_size,
+                              d->plan_exe.stack_prot);
+    if (st == PM_OK) {
+        auxv[0].type = PM_AT_PHDR;   auxv[0].value = d->plan_exe.phdr_addr;
+        auxv[1].type = PM_AT_PHENT;  auxv[1].value = 56u;
+        auxv[2].type = PM_AT_PHNUM;  auxv[2].value = d->plan_exe.phnum;
+        auxv[3].type = PM_AT_PAGESZ; auxv[3].value = page;
+        auxv[4].type = PM_AT_BASE;
+        auxv[4].value = has_interp ? d->plan_interp.span_start : 0u;
+        auxv[5].type = PM_AT_FLAGS;  auxv[5].value = 0;
+        auxv[6].type = PM_AT_ENTRY;  auxv[6].value = d->plan_exe.entry;
+        auxv[7].type = PM_AT_SECURE; auxv[7].value = 0;
+        pm_builder_argv(b, &in.argv);
+        pm_builder_envp(b, &in.envp);
+        in.auxv = auxv;
+        in.nauxv = NAUXV;
+        in.random = random;
+        in.execfn = b->name;
+        in.execfn_len = b->name_len;
+        in.platform = platform_x86_64;
+        in.platform_len = sizeof platform_x86_64;
+        in.stack_top = cfg->stack_top;
+        st = pm_stack_build(&in, d->stack, cfg->stack_size, &out);
+    }
+    if (st == PM_OK) {
+        st = pm_k_as_write(d->k, as, out.sp,
+                           d->stack + (cfg->stack_size - out.used), out.used);
+        *sp = out.sp;
+    }
+    return st;
+}
+
+/* Move a cap into the record's extra list (ownership passes to the record);
+ * on RECORD_FULL it stays with the caller. */
+static pm_status keep(pm_dispatch *d, uint32_t slot, pm_kcap *cap)
+{
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(*cap)) {
+        st = pm_reg_add_cap(&d->reg, slot, *cap);
+        if (st == PM_OK)
+            *cap = PM_KCAP_NULL;
+    }
+    return st;
+}
+
+/* Mint src (recorded first) into the child's CSpace at slot `at`. */
+static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
+{
+    pm_kcap cap = *src;
+    pm_kcap_info info;
+    pm_status st = pm_k_cap_info(d->k, cap, &info);
+    if (st == PM_OK)
+        st = keep(d, slot, src);
+    if (st == PM_OK)
+        st = pm_k_cspace_mint(d->k, d->reg.slot[slot].cspace, at, cap,
+                              info.rights, 0);
+    return st;
+}
+
+/* CSpace with the startup handles at their ids and the namespace
+ * directories in the top PM_BUILDER_MAX_NAMES slots. */
+static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    uint32_t i;
+    pm_status st = pm_k_cspace_create(d->k, d->cfg.cspace_slots, &p->cspace);
+    /*@ loop assigns i, st, b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1], d->reg, pm_k_world;
+        loop variant b->nhandles - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES && st == PM_OK; i++)
+        st = give(d, slot, &b->handle[i], b->handle_id[i]);
+    /*@ loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], d->reg, pm_k_world;
+        loop variant b->names.n - i; */
+    for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++)
+        st = give(d, slot, &b->name_dir[i],
+                  d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+    return st;
+}
+
+/* Validation of the executable and its interpreter; nothing is created. */
+static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
+                              pm_kcap given_interp, pm_kcap *interp,
+                              const uint8_t *random)
+{
+    pm_status st = pm_dispatch_read_validate_(d, b->executable, PM_ELF_ROLE_PROGRAM,
+                                 &d->plan_exe);
+    *interp = PM_KCAP_NULL;
+    if (st == PM_OK && d->plan_exe.has_interp) {
+        if (!pm_kcap_is_null(given_interp))
+            *interp = given_interp;
+        else if (d->plan_exe.interp_len < 1u)
+            st = PM_E_INTERP_NOT_ALLOWED;
+        else
+            st = pm_dispatch_lookup_interp_(d, d->plan_exe.interp_off,
+                               d->plan_exe.interp_len - 1u, interp);
+        if (st == PM_OK)
+            st = pm_dispatch_read_validate_(d, *interp, PM_ELF_ROLE_INTERP, &d->plan_interp);
+    }
+    if (st == PM_OK)
+        st = place(d, &d->plan_exe, d->cfg.dyn_base, d->cfg.dyn_window,
+                   random + PM_STACK_RANDOM_BYTES);
+    if (st == PM_OK && d->plan_exe.has_interp)
+        st = place(d, &d->plan_interp, d->cfg.interp_base, d->cfg.interp_window,
+                   random + PM_STACK_RANDOM_BYTES + 8u);
+    return st;
+}
+
+/* Every kernel object of the process, recorded as it is made. */
+static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                           pm_kcap *given_interp, pm_kcap interp, int start,
+                           const uint8_t *random)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    pm_dispatch_proc *x = &d->proc[slot];
+    pm_kcap exe = b->executable;
+    pm_kcap interp_own = PM_KCAP_NULL;
+    int has_interp = d->plan_exe.has_interp != 0;
+    uint64_t sp = 0;
+    uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry;
+    pm_status st = keep(d, slot, &b->executable);
+
+    if (st == PM_OK && has_interp) {
+        if (pm_kcap_eq(interp, *given_interp)) {
+            st = keep(d, slot, given_interp);
+        } else {
+            st = pm_k_cap_derive(d->k, interp, IMAGE_RIGHTS, &interp_own);
+            if (st == PM_OK)
+                st = keep(d, slot, &interp_own);
+        }
+    }
+    if (st == PM_OK)
+        st = pm_k_as_create(d->k, &p->aspace);
+    if (st == PM_OK)
+        st = map_plan(d, p->aspace, exe, &d->plan_exe);
+    if (st == PM_OK && has_interp)
+        st = map_plan(d, p->aspace, interp, &d->plan_interp);
+    if (st == PM_OK)
+        st = build_stack(d, p->aspace, b, has_interp, random, &sp);
+    if (st == PM_OK)
+        st = build_cspace(d, slot, b);
+    if (st == PM_OK)
+        st = pm_k_thread_create(d->k, slot, &p->thread);
+    if (st == PM_OK)
+        st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
+                              d->cfg.stack_top - d->cfg.stack_size -
+                                  2u * d->limits.page_size);
+    if (st == PM_OK && start)
+        st = pm_k_thread_start(d->k, p->thread, entry, sp);
+    /* A derived interpreter cap that could not be recorded is ours to drop. */
+    (void)pm_k_drop(d->k, interp_own);
+    if (st == PM_OK) {
+        p->state = start ? PM_PROC_RUNNING : PM_PROC_CREATED;
+        x->end_state = 0;
+        x->refs = 2;
+        x->has_interp = (uint32_t)has_interp;
+        x->entry = entry;
+        x->sp = sp;
+        x->image_base = d->plan_exe.span_start;
+        x->interp_base = has_interp ? d->plan_interp.span_start : 0u;
+    }
+    return st;
+}
+
+pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
+                              pm_kcap *given_interp, uint64_t parent,
+                              uint64_t job, int start, const uint8_t *random,
+                              uint64_t *handle, uint32_t *slot)
+{
+    pm_kcap interp = PM_KCAP_NULL;
+    pm_status st = pm_builder_ready(b);
+    *handle = 0;
+    *slot = 0;
+    if (st == PM_OK)
+        st = validate_all(d, b, *given_interp, &interp, random);
+    if (st == PM_OK)
+        st = pm_reg_alloc(&d->reg, parent, job, b->name, b->name_len,
+                          PM_RIGHTS_ALL, handle, slot);
+    if (st == PM_OK) {
+        st = construct(d, *slot, b, given_interp, interp, start, random);
+        if (st != PM_OK) {
+            pm_dispatch_teardown_(d, *slot);
+            pm_reg_free(&d->reg, *slot);
+            *handle = 0;
+        }
+    }
+    return st;
+}
+
+void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    uint32_t n = p->nextra <= PM_REG_EXTRA_CAPS ? p->nextra : PM_REG_EXTRA_CAPS;
+    (void)pm_k_drop(d->k, p->thread);
+    /*@ loop assigns n, p->extra[0 .. PM_REG_EXTRA_CAPS - 1], pm_k_world;
+        loop variant n; */
+    while (n > 0) {
+        n--;
+        (void)pm_k_drop(d->k, p->extra[n]);
+        p->extra[n] = PM_KCAP_NULL;
+    }
+    (void)pm_k_teardown(d->k, PM_KCAP_NULL, p->cspace, p->aspace);
+    p->thread = PM_KCAP_NULL;
+    p->cspace = PM_KCAP_NULL;
+    p->aspace = PM_KCAP_NULL;
+    p->nextra = 0;
+}

@@ -1,0 +1,835 @@
+/*
+ * Unit tests of the dispatcher through the sim backend: every operation,
+ * every status code the dispatcher can produce (test_every_code_covered
+ * walks the PROTO, CORE and KERNEL lists: each code was seen in a scenario
+ * or is on the commented "not reachable" list), and a replay of every
+ * request vector of spec/protocol-vectors.txt (the "rep" vectors are
+ * replies and events, decoded by clients, never sent to the dispatcher).  After every scenario the
+ * dispatcher is shut down and the sim must be empty (pm_sim_check_empty).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "procmgr/dispatch.h"
+#include "procmgr/sim.h"
+#include "../support/elfimg.h"
+
+static struct pm_kernel K;
+static pm_dispatch D;
+static uint8_t REPLY[PM_DISPATCH_REPLY_CAP];
+static pm_dispatch_result RES;
+static uint8_t RANDOM[PM_DISPATCH_RANDOM_BYTES];
+static int SEEN[1000];
+
+/* Images: a static executable, a dynamic one with PT_INTERP, the interpreter. */
+static elfimg IMG_EXEC, IMG_DYN, IMG_INTERP;
+static pm_kcap CAP_EXEC, CAP_DYN, CAP_INTERP;
+static pm_dispatch_entry INTERP_TABLE[1];
+static pm_dispatch_entry RESOLVE_TABLE[3];
+static pm_dispatch_config CFG;
+
+#define CONN 7u
+#define JOB 5u
+static int NO_DECODE;
+
+/* ---- message building ----------------------------------------------------- */
+
+static uint8_t MSG[PM_PROTO_MAX_MSG + 8];
+static size_t MLEN;
+static uint64_t NEXT_ID = 1;
+
+static void put(uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        MSG[MLEN++] = (uint8_t)(v >> (8 * i));
+}
+static void begin(uint16_t op, uint32_t nh)
+{
+    MLEN = 0;
+    put(PM_PROTO_MAGIC, 4); put(1, 2); put(op, 2); put(0, 4); put(nh, 4);
+    put(NEXT_ID++, 8); put(0, 4); put(0, 4);
+}
+static void u32(uint32_t v) { put(v, 4); }
+static void u64(uint64_t v) { put(v, 8); }
+static void str(const char *s)
+{
+    size_t n = strlen(s);
+    u32((uint32_t)n);
+    memcpy(MSG + MLEN, s, n);
+    MLEN += n;
+}
+static void finish(void)
+{
+    uint32_t pl = (uint32_t)(MLEN - 32);
+    for (unsigned i = 0; i < 4; i++)
+        MSG[24 + i] = (uint8_t)(pl >> (8 * i));
+}
+
+static pm_dhandle H[PM_PROTO_MAX_HANDLES];
+static pm_proto_reply REP;
+
+static void expect_inv(int line)
+{
+    pm_sim_violation v = { NULL, 0 };
+    if (pm_sim_check(&K, &v) != PM_OK) {
+        print_error("line %d: sim invariant: %s (%u)\n", line, v.rule, v.index);
+        fail();
+    }
+}
+
+/* Send MSG with handles H[0, nh); returns the reply status and decodes the
+ * reply into REP. */
+static pm_status send_n(uint32_t conn, uint32_t nh, int line)
+{
+    finish();
+    pm_status st = pm_dispatch_message(&D, conn, MSG, MLEN, H, nh, RANDOM,
+                                       REPLY, sizeof REPLY, &RES);
+    expect_inv(line);
+    if (st < 1000)
+        SEEN[st] = 1;
+    if (RES.action == PM_DISPATCH_REPLY && !NO_DECODE) {
+        pm_status d = pm_proto_decode_reply(REPLY, RES.reply_len, RES.nhandles, &REP);
+        if (d != PM_OK) {
+            print_error("line %d: reply does not decode: %s\n", line, pm_status_name(d));
+            fail();
+        }
+        assert_int_equal(REP.status, st);
+    }
+    return st;
+}
+#define SEND(nh) send_n(CONN, (nh), __LINE__)
+
+static void expect_st(pm_status got, pm_status want, int line)
+{
+    if (got != want) {
+        print_error("line %d: got %s (%d), expected %s (%d)\n", line,
+                    pm_status_name(got), got, pm_status_name(want), want);
+        fail();
+    }
+}
+#define ST(expr, want) expect_st((expr), (want), __LINE__)
+
+static pm_dhandle kcap(pm_kcap c) { pm_dhandle h = { PM_DH_KCAP, 0, 0, c }; return h; }
+static pm_dhandle proc_h(uint64_t v, uint32_t kind) { pm_dhandle h = { kind, 0, v, PM_KCAP_NULL }; return h; }
+
+/* A derived cap standing for a capability a client transfers. */
+static pm_kcap give(pm_kcap orig, uint32_t rights)
+{
+    pm_kcap c;
+    ST(pm_k_cap_derive(&K, orig, rights, &c), PM_OK);
+    return c;
+}
+#define IMG_RIGHTS (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static void images(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    elfimg_init(&IMG_EXEC, ELFIMG_ET_EXEC, 0);
+    assert_non_null(elfimg_serialize(&IMG_EXEC));
+    elfimg_init(&IMG_DYN, ELFIMG_ET_DYN, ELFIMG_INTERP);
+    assert_non_null(elfimg_serialize(&IMG_DYN));
+    elfimg_init(&IMG_INTERP, ELFIMG_ET_DYN, 0);
+    assert_non_null(elfimg_serialize(&IMG_INTERP));
+}
+
+static void start_dispatcher(const pm_sim_config *sc, const pm_dispatch_config *dc)
+{
+    images();
+    ST(pm_sim_init(&K, sc), PM_OK);
+    ST(pm_sim_image_create(&K, IMG_EXEC.buf, IMG_EXEC.len, &CAP_EXEC), PM_OK);
+    ST(pm_sim_image_create(&K, IMG_DYN.buf, IMG_DYN.len, &CAP_DYN), PM_OK);
+    ST(pm_sim_image_create(&K, IMG_INTERP.buf, IMG_INTERP.len, &CAP_INTERP), PM_OK);
+    static const char ld[] = ELFIMG_DEFAULT_INTERP;
+    INTERP_TABLE[0].name = (const uint8_t *)ld;
+    INTERP_TABLE[0].name_len = (uint32_t)strlen(ld);
+    INTERP_TABLE[0].image = CAP_INTERP;
+    RESOLVE_TABLE[0].name = (const uint8_t *)"bin/true";
+    RESOLVE_TABLE[0].name_len = 8;
+    RESOLVE_TABLE[0].image = CAP_EXEC;
+    RESOLVE_TABLE[1].name = (const uint8_t *)"bin/dyn";
+    RESOLVE_TABLE[1].name_len = 7;
+    RESOLVE_TABLE[1].image = CAP_DYN;
+    RESOLVE_TABLE[2].name = (const uint8_t *)"bin/ld";
+    RESOLVE_TABLE[2].name_len = 6;
+    RESOLVE_TABLE[2].image = CAP_INTERP;
+    if (dc == NULL) {
+        pm_dispatch_config_default(&CFG);
+    } else {
+        CFG = *dc;
+    }
+    CFG.interp = INTERP_TABLE;
+    CFG.ninterp = 1;
+    CFG.resolve = RESOLVE_TABLE;
+    CFG.nresolve = 3;
+    ST(pm_dispatch_init(&D, &K, &CFG), PM_OK);
+    ST(pm_dispatch_connect(&D, CONN, 0, JOB), PM_OK);
+    for (unsigned i = 0; i < PM_DISPATCH_RANDOM_BYTES; i++)
+        RANDOM[i] = (uint8_t)(i * 37u + 11u);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    start_dispatcher(NULL, NULL);
+    return 0;
+}
+
+/* Shut down; with the boot images destroyed the sim must be empty. */
+static int teardown(void **state)
+{
+    (void)state;
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, CAP_EXEC);
+    pm_k_drop(&K, CAP_DYN);
+    pm_k_drop(&K, CAP_INTERP);
+    pm_sim_violation v = { NULL, 0 };
+    if (pm_sim_check_empty(&K, &v) != PM_OK) {
+        print_error("not empty after teardown: %s (%u)\n", v.rule, v.index);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- request helpers ---------------------------------------------------------- */
+
+static pm_status set_info(pm_kcap exe, const char *name)
+{
+    H[0] = kcap(give(exe, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str(name);
+    return SEND(1);
+}
+
+/* SET_INFO + LAUNCH (or CREATE_WITHOUT_STARTING); the process handle. */
+static uint64_t launch(pm_kcap exe, int start)
+{
+    ST(set_info(exe, "p"), PM_OK);
+    begin(start ? PM_OP_LAUNCH : PM_OP_CREATE_WITHOUT_STARTING, 0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(RES.nhandles, 2);
+    assert_int_equal(RES.handles[0].kind, PM_DH_PROCESS);
+    assert_int_equal(RES.handles[1].kind, PM_DH_THREAD);
+    return RES.handles[0].value;
+}
+
+static pm_status one_handle_op(uint16_t op, pm_dhandle h)
+{
+    H[0] = h;
+    begin(op, 1);
+    u32(0);
+    return SEND(1);
+}
+static pm_status query(uint64_t ph) { return one_handle_op(PM_OP_QUERY_PROCESS, proc_h(ph, PM_DH_PROCESS)); }
+static pm_status kill_h(pm_dhandle h) { return one_handle_op(PM_OP_KILL, h); }
+static pm_status close_h(pm_dhandle h) { return one_handle_op(PM_OP_HANDLE_CLOSE, h); }
+static pm_status wait_h(uint64_t ph, uint64_t timeout)
+{
+    H[0] = proc_h(ph, PM_DH_PROCESS);
+    begin(PM_OP_WAIT, 1);
+    u32(0); u32(0); u64(timeout);
+    return SEND(1);
+}
+static pm_status dup_h(pm_dhandle h, uint32_t rights)
+{
+    H[0] = h;
+    begin(PM_OP_HANDLE_DUPLICATE, 1);
+    u32(0); u32(rights);
+    return SEND(1);
+}
+static pm_kcap thread_of(uint64_t ph)
+{
+    return D.reg.slot[ph & 0xFFFFu].thread;
+}
+
+/* ---- scenarios --------------------------------------------------------------- */
+
+static void test_launch_exit_wait(void **state)
+{
+    (void)state;
+    begin(PM_OP_ADD_ARGS, 0); u32(2); str("/bin/true"); str("-v"); ST(SEND(0), PM_OK);
+    begin(PM_OP_ADD_ENVIRONS, 0); u32(1); str("PATH=/bin"); ST(SEND(0), PM_OK);
+    uint64_t ph = launch(CAP_EXEC, 1);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(REP.name_slice.len, 1);
+    ST(wait_h(ph, 0), PM_E_WAIT_TIMED_OUT);
+    /* the stack holds argc = 2 at sp */
+    uint8_t argc[8];
+    ST(pm_sim_as_read(&K, D.reg.slot[ph & 0xFFFF].aspace, D.proc[ph & 0xFFFF].sp, argc, 8), PM_OK);
+    assert_int_equal(argc[0], 2);
+    /* a blocking wait parks; the exit wakes it */
+    ST(wait_h(ph, PM_WAIT_FOREVER), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    uint32_t conn = 0;
+    ST(pm_dispatch_take_reply(&D, &conn, REPLY, sizeof REPLY, &RES), PM_E_K_NO_EVENT);
+    SEEN[PM_E_K_NO_EVENT] = 1;
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 42), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 1);
+    ST(pm_dispatch_take_reply(&D, &conn, REPLY, sizeof REPLY, &RES), PM_OK);
+    assert_int_equal(conn, CONN);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    assert_int_equal(REP.info.exit_code, 42);
+    ST(wait_h(ph, 0), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_E_PROCESS_ENDED);
+    /* closing both handles frees the record: the handle is stale */
+    ST(close_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    ST(close_h(proc_h(ph, PM_DH_THREAD)), PM_OK);
+    ST(query(ph), PM_E_STALE_HANDLE);
+}
+
+static void test_dynamic_create_start(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_DYN, 0);
+    assert_true(REP.interp_base != 0);
+    assert_true(REP.image_base >= CFG.dyn_base);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_CREATED);
+    H[0] = proc_h(ph, PM_DH_PROCESS); H[1] = proc_h(ph, PM_DH_PROCESS);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_E_HANDLE_KIND);
+    H[0] = proc_h(ph, PM_DH_PROCESS); H[1] = proc_h(ph, PM_DH_THREAD);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_OK);
+    H[0] = proc_h(ph, PM_DH_PROCESS); H[1] = proc_h(ph, PM_DH_THREAD);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_E_ALREADY_STARTED);
+    uint64_t other = launch(CAP_EXEC, 0);
+    H[0] = proc_h(other, PM_DH_PROCESS); H[1] = proc_h(ph, PM_DH_THREAD);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_E_THREAD_MISMATCH);
+    ST(kill_h(proc_h(other, PM_DH_PROCESS)), PM_OK);
+    H[0] = proc_h(other, PM_DH_PROCESS); H[1] = proc_h(other, PM_DH_THREAD);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_E_PROCESS_ENDED);
+    /* faults become FAULTED */
+    ST(pm_sim_thread_fault(&K, thread_of(ph), PM_K_FAULT_WRITE, 0x1234), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(wait_h(ph, 0), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_FAULTED);
+    assert_int_equal(REP.info.exit_code, PM_K_FAULT_WRITE);
+}
+
+static void test_create_process_and_caps(void **state)
+{
+    (void)state;
+    pm_kcap ep;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = kcap(give(ep, PM_KR_ALL & ~PM_KR_MANAGE));
+    begin(PM_OP_CREATE_PROCESS, 2); u32(0); u32(1); u32(1); u32(5);
+    ST(SEND(2), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    pm_sim_slot_info si;
+    ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 5, &si), PM_OK);
+    assert_int_equal(si.type, PM_KOBJ_ENDPOINT);
+    /* duplicate ids within one message */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    H[2] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_CREATE_PROCESS, 3); u32(0); u32(2); u32(1); u32(5); u32(2); u32(5);
+    ST(SEND(3), PM_E_DUPLICATE_ID);
+    /* startup id beyond the CSpace: the kernel's K_RANGE, nothing left */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_CREATE_PROCESS, 2); u32(0); u32(1); u32(1); u32(1000);
+    ST(SEND(2), PM_E_K_RANGE);
+    /* a process handle where an image is expected */
+    H[0] = proc_h(ph, PM_DH_PROCESS);
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_E_HANDLE_KIND);
+    /* an endpoint as the executable */
+    H[0] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_E_K_TYPE);
+    /* an image cap without READ */
+    H[0] = kcap(give(CAP_EXEC, PM_KR_GRANT));
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_E_K_BAD_RIGHTS);
+    /* a cap that names nothing */
+    pm_kcap bogus = { 200u, 77u };
+    H[0] = kcap(bogus);
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_E_K_BAD_CAP);
+    /* a tombstone */
+    pm_kcap mid = give(CAP_EXEC, IMG_RIGHTS | PM_KR_MANAGE), leaf;
+    ST(pm_k_cap_derive(&K, mid, IMG_RIGHTS, &leaf), PM_OK);
+    ST(pm_k_revoke(&K, mid), PM_OK);
+    H[0] = kcap(leaf);
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_E_K_REVOKED);
+    pm_k_drop(&K, mid);
+    /* too many caps for the record: RECORD_FULL */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_CREATE_PROCESS, 9); u32(0); u32(8);
+    for (uint32_t i = 1; i <= 8; i++) {
+        H[i] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+        u32(i); u32(i);
+    }
+    ST(SEND(9), PM_E_RECORD_FULL);
+    pm_dispatch_fini(&D);   /* the process holds a cap derived from ep */
+    pm_k_drop(&K, ep);
+}
+
+static void test_builder_ops(void **state)
+{
+    (void)state;
+    pm_kcap dir;
+    ST(pm_k_endpoint_create(&K, &dir), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_BUILDER_STATE);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    H[1] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 2); u32(2); u32(0); str("/svc"); u32(1); str("/svc/x");
+    ST(SEND(2), PM_E_NAMESPACE_OVERLAP);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    H[1] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 2); u32(2); u32(0); str("/svc"); u32(1); str("/svcx");
+    ST(SEND(2), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/");
+    ST(SEND(1), PM_E_NAMESPACE_OVERLAP);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_E_DUPLICATE_ID);
+    /* a name over the builder's 32 bytes */
+    ST(set_info(CAP_EXEC, "0123456789012345678901234567890123456789"), PM_E_BUILDER_LIMIT);
+    /* a job handle and a wrong-kind job */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = proc_h(9, PM_DH_JOB);
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_OK);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = kcap(give(dir, PM_KR_READ));
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_E_HANDLE_KIND);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.job_koid, 9);
+    pm_sim_slot_info si;
+    ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 3, &si), PM_OK);
+    ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 32, &si), PM_OK);
+    ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 33, &si), PM_OK);
+    /* builder reset after launch */
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_BUILDER_STATE);
+    /* a startup id on a namespace slot: SLOT_OCCUPIED, nothing left */
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/a"); ST(SEND(1), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(32); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
+    /* the stack image does not fit: 2 x 16 KiB of strings, 16 KiB stack */
+    static char big[8001];
+    memset(big, 'a', 8000);
+    big[0] = 'A'; big[1] = '=';
+    begin(PM_OP_ADD_ARGS, 0); u32(2); str(big + 2); str(big + 2); ST(SEND(0), PM_OK);
+    begin(PM_OP_ADD_ENVIRONS, 0); u32(2); str(big); str(big); ST(SEND(0), PM_OK);
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_E_BUILDER_LIMIT);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_STACK_TOO_SMALL);
+    /* a disconnect mid-build leaves nothing behind */
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    pm_dispatch_disconnect(&D, CONN);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_NOT_CONNECTED);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, dir);
+}
+
+static void test_invalid_images(void **state)
+{
+    (void)state;
+    static uint8_t junk[256];
+    pm_kcap j;
+    ST(pm_sim_image_create(&K, junk, sizeof junk, &j), PM_OK);
+    ST(set_info(j, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_ELF_MAGIC);
+    pm_k_drop(&K, j);
+    /* an interpreter the allowlist does not name */
+    D.cfg.ninterp = 0;
+    ST(set_info(CAP_DYN, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_INTERP_NOT_ALLOWED);
+    D.cfg.ninterp = 1;
+    /* an explicit interpreter handle overrides the allowlist */
+    H[0] = kcap(give(CAP_DYN, IMG_RIGHTS)); H[1] = kcap(give(CAP_INTERP, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(PM_PROTO_NO_HANDLE); u32(1); u32(0); str("");
+    ST(SEND(2), PM_OK);
+    D.cfg.ninterp = 0;
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_OK);
+    D.cfg.ninterp = 1;
+    /* an interpreter in the executable role: ELF_INTERP_TYPE for ET_EXEC */
+    H[0] = kcap(give(CAP_DYN, IMG_RIGHTS)); H[1] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(PM_PROTO_NO_HANDLE); u32(1); u32(0); str("");
+    ST(SEND(2), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_ELF_INTERP_TYPE);
+}
+
+static void test_resolve(void **state)
+{
+    (void)state;
+    begin(PM_OP_RESOLVE, 0); str("bin/true"); ST(SEND(0), PM_OK);
+    assert_int_equal(RES.nhandles, 1);
+    pm_k_drop(&K, RES.handles[0].cap);
+    begin(PM_OP_RESOLVE, 0); str("bin/dyn"); ST(SEND(0), PM_OK);
+    assert_int_equal(RES.nhandles, 2);
+    assert_int_equal(REP.has_interp, 1);
+    pm_k_drop(&K, RES.handles[0].cap);
+    pm_k_drop(&K, RES.handles[1].cap);
+    begin(PM_OP_RESOLVE, 0); str("bin/none"); ST(SEND(0), PM_E_RESOLVE_NOT_FOUND);
+    D.cfg.ninterp = 0;
+    begin(PM_OP_RESOLVE, 0); str("bin/dyn"); ST(SEND(0), PM_E_INTERP_NOT_ALLOWED);
+    D.cfg.ninterp = 1;
+}
+
+static void test_list_dup_watch(void **state)
+{
+    (void)state;
+    uint64_t a = launch(CAP_EXEC, 1), b = launch(CAP_EXEC, 1), c = launch(CAP_EXEC, 1);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(0); u32(2); u64(0); u64(0); ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 2);
+    uint64_t next = REP.next_cursor;
+    assert_true(next != 0);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(0); u32(2); u64(0); u64(next); ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 1);
+    assert_int_equal(REP.next_cursor, 0);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(0); u32(2); u64(0); u64(999); ST(SEND(0), PM_E_LIST_CURSOR);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(2); u32(2); u64(555); u64(0); ST(SEND(0), PM_E_NO_SUCH_PROCESS);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(1); u32(10); u64(JOB); u64(0); ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 3);
+    /* duplicate with fewer rights; more rights refused; the copy lacks KILL */
+    ST(dup_h(proc_h(a, PM_DH_PROCESS), PM_RIGHT_QUERY), PM_OK);
+    uint64_t weak = RES.handles[0].value;
+    ST(dup_h(proc_h(weak, PM_DH_PROCESS), PM_RIGHT_QUERY), PM_E_RIGHTS);
+    ST(kill_h(proc_h(weak, PM_DH_PROCESS)), PM_E_RIGHTS);
+    ST(dup_h(kcap(give(CAP_EXEC, IMG_RIGHTS)), 1), PM_E_HANDLE_KIND);
+    ST(query(weak | 0xFFFFu), PM_E_BAD_HANDLE);
+    /* watch a process and a job; events arrive */
+    H[0] = proc_h(b, PM_DH_PROCESS);
+    begin(PM_OP_WATCH, 1); u32(0); u32(PM_EVENT_ALL); ST(SEND(1), PM_OK);
+    pm_dhandle wb = RES.handles[0];
+    H[0] = proc_h(JOB, PM_DH_JOB);
+    begin(PM_OP_WATCH, 1); u32(0); u32(PM_EVENT_KILLED); ST(SEND(1), PM_OK);
+    ST(kill_h(proc_h(b, PM_DH_PROCESS)), PM_OK);
+    uint64_t wid; uint8_t ev[PM_DISPATCH_EVENT_LEN];
+    ST(pm_dispatch_take_event(&D, &wid, ev, sizeof ev), PM_OK);
+    assert_true(wid == wb.value);
+    ST(pm_proto_decode_reply(ev, sizeof ev, 0, &REP), PM_OK);
+    assert_int_equal(REP.event, PM_EVENT_KILLED);
+    ST(pm_dispatch_take_event(&D, &wid, ev, sizeof ev), PM_OK);
+    ST(pm_dispatch_take_event(&D, &wid, ev, sizeof ev), PM_E_K_NO_EVENT);
+    ST(close_h(wb), PM_OK);
+    ST(close_h(wb), PM_E_STALE_HANDLE);
+    /* kill a whole job */
+    ST(kill_h(proc_h(JOB, PM_DH_JOB)), PM_OK);
+    ST(wait_h(c, 0), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_KILLED);
+    H[0] = proc_h(a, PM_DH_PROCESS);
+    begin(PM_OP_EXIT_PROCESS, 1); u32(0); u32(1); ST(SEND(1), PM_E_PROCESS_ENDED);
+    uint64_t e = launch(CAP_EXEC, 1);
+    H[0] = proc_h(e, PM_DH_PROCESS);
+    begin(PM_OP_EXIT_PROCESS, 1); u32(0); u32(7); ST(SEND(1), PM_OK);
+    ST(wait_h(e, 0), PM_OK);
+    assert_int_equal(REP.info.exit_code, 7);
+}
+
+static void test_tables_full(void **state)
+{
+    (void)state;
+    uint64_t a = launch(CAP_EXEC, 1);
+    for (unsigned i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
+        ST(wait_h(a, 1000), PM_OK);
+    uint32_t first = RES.waiter;
+    ST(wait_h(a, 1000), PM_E_WAITERS_FULL);
+    ST(pm_dispatch_wait_expire(&D, first, REPLY, sizeof REPLY, &RES), PM_OK);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.status, PM_E_WAIT_TIMED_OUT);
+    ST(pm_dispatch_wait_expire(&D, first, REPLY, sizeof REPLY, &RES), PM_E_K_ARG);
+    SEEN[PM_E_K_ARG] = 1;
+    for (unsigned i = 0; i < PM_DISPATCH_MAX_WATCHES; i++) {
+        H[0] = proc_h(a, PM_DH_PROCESS);
+        begin(PM_OP_WATCH, 1); u32(0); u32(1); ST(SEND(1), PM_OK);
+    }
+    H[0] = proc_h(a, PM_DH_PROCESS);
+    begin(PM_OP_WATCH, 1); u32(0); u32(1); ST(SEND(1), PM_E_WATCHES_FULL);
+    for (uint32_t i = 100; i < 100 + PM_DISPATCH_MAX_CONNS - 1; i++)
+        ST(pm_dispatch_connect(&D, i, 0, 0), PM_OK);
+    pm_status st = pm_dispatch_connect(&D, 999, 0, 0);
+    ST(st, PM_E_CONN_FULL);
+    SEEN[st] = 1;
+    /* the AS budget (24): K_NO_OBJECTS, nothing left */
+    pm_status last = PM_OK;
+    for (int i = 0; i < 30 && last == PM_OK; i++) {
+        ST(set_info(CAP_EXEC, ""), PM_OK);
+        begin(PM_OP_LAUNCH, 0);
+        last = SEND(0);
+    }
+    ST(last, PM_E_K_NO_OBJECTS);
+}
+
+static void test_registry_full(void **state)
+{
+    (void)state;
+    /* ended records stay while their handles are open */
+    pm_status st = PM_OK;
+    for (unsigned i = 0; i <= PM_REG_CAPACITY && st == PM_OK; i++) {
+        ST(set_info(CAP_EXEC, ""), PM_OK);
+        begin(PM_OP_LAUNCH, 0);
+        st = SEND(0);
+        if (st == PM_OK)
+            ST(kill_h(RES.handles[0]), PM_OK);
+    }
+    ST(st, PM_E_REGISTRY_FULL);
+}
+
+static void test_kernel_failures(void **state)
+{
+    (void)state;
+    /* every fallible kernel call of a launch, failed in turn: the reply is
+     * the injected status and nothing is left */
+    for (uint64_t n = 1; n < 64; n++) {
+        ST(set_info(CAP_DYN, ""), PM_OK);
+        pm_sim_fail_nth(&K, n, 0);
+        begin(PM_OP_LAUNCH, 0);
+        pm_status st = SEND(0);
+        pm_sim_fail_nth(&K, 0, 0);
+        if (st == PM_OK) {
+            pm_dhandle p = RES.handles[0], t = RES.handles[1];
+            ST(kill_h(p), PM_OK);
+            ST(close_h(p), PM_OK);
+            ST(close_h(t), PM_OK);
+            break;
+        }
+        ST(st, PM_E_K_INJECTED_FAILURE);
+        pm_sim_stats s;
+        pm_sim_stats_get(&K, &s);
+        assert_int_equal(s.live[PM_KOBJ_AS], 0);
+        assert_int_equal(s.live[PM_KOBJ_THREAD], 0);
+        assert_int_equal(s.live[PM_KOBJ_CSPACE], 0);
+        assert_int_equal(s.handles_live, 3);   /* the three boot images */
+    }
+}
+
+static void test_config_failures(void **state)
+{
+    (void)state;
+    pm_dispatch_config dc;
+    pm_sim_config sc;
+    pm_dispatch_fini(&D);
+    teardown(NULL);
+    /* few frames: K_NO_MEMORY */
+    pm_sim_config_default(&sc);
+    sc.frames = 6;
+    start_dispatcher(&sc, NULL);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_NO_MEMORY);
+    teardown(NULL);
+    /* W^X left to the kernel: K_WX */
+    pm_dispatch_config_default(&dc);
+    dc.policy.flags &= ~PM_ELF_POLICY_WXORX;
+    start_dispatcher(NULL, &dc);
+    static elfimg wx;
+    elfimg_init(&wx, ELFIMG_ET_EXEC, 0);
+    wx.ph[elfimg_find(&wx, ELFIMG_PT_LOAD, 1)].flags |= ELFIMG_PF_W;
+    assert_non_null(elfimg_serialize(&wx));
+    pm_kcap wxc;
+    ST(pm_sim_image_create(&K, wx.buf, wx.len, &wxc), PM_OK);
+    ST(set_info(wxc, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_WX);
+    pm_k_drop(&K, wxc);
+    teardown(NULL);
+    elfimg_free(&wx);
+    /* the interpreter placed over the program: K_OVERLAP */
+    pm_dispatch_config_default(&dc);
+    dc.interp_base = dc.dyn_base;
+    dc.interp_window = 0;
+    dc.dyn_window = 0;
+    start_dispatcher(NULL, &dc);
+    ST(set_info(CAP_DYN, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_OVERLAP);
+    teardown(NULL);
+    /* a bad configuration */
+    pm_dispatch_config_default(&dc);
+    dc.stack_size = 3;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    start_dispatcher(NULL, NULL);
+}
+
+static void test_close_paths(void **state)
+{
+    (void)state;
+    /* a reply buffer too small: close */
+    begin(PM_OP_LAUNCH, 0);
+    finish();
+    pm_status st = pm_dispatch_message(&D, CONN, MSG, MLEN, H, 0, RANDOM, REPLY, 16, &RES);
+    assert_int_equal(RES.action, PM_DISPATCH_CLOSE);
+    ST(st, PM_E_PROTO_BUFFER_TOO_SMALL);
+    SEEN[st] = 1;
+    /* handles of a refused message are dropped */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(0x7F00, 1);
+    NO_DECODE = 1;
+    ST(SEND(1), PM_E_PROTO_UNKNOWN_OPCODE);
+    NO_DECODE = 0;
+    assert_int_equal(RES.reply_len, 36);
+    assert_int_equal(REPLY[6] | REPLY[7] << 8, 0xFF00);
+    /* a datagram over the maximum */
+    begin(PM_OP_LAUNCH, 0);
+    MLEN = PM_PROTO_MAX_MSG + 1;
+    ST(SEND(0), PM_E_PROTO_TOO_LARGE);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    MLEN = 10;
+    memset(MSG, 0, 10);
+    st = pm_dispatch_message(&D, CONN, MSG, MLEN, H, 1, RANDOM, REPLY, sizeof REPLY, &RES);
+    ST(st, PM_E_PROTO_TRUNCATED);
+    assert_int_equal(RES.action, PM_DISPATCH_CLOSE);
+    /* HANDLE_CLOSE of a kcap and of a job are accepted */
+    ST(close_h(kcap(give(CAP_EXEC, IMG_RIGHTS))), PM_OK);
+    ST(close_h(proc_h(3, PM_DH_JOB)), PM_OK);
+    ST(close_h(proc_h(3, PM_DH_NONE)), PM_E_HANDLE_KIND);
+    ST(close_h(proc_h(PM_DISPATCH_MAX_WATCHES + 1, PM_DH_WATCH)), PM_E_BAD_HANDLE);
+}
+
+/* ---- protocol vectors --------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static pm_status status_by_name(const char *name)
+{
+    for (int s = 0; s < 1000; s++)
+        if (strcmp(pm_status_name(s), name) == 0)
+            return (pm_status)s;
+    fail_msg("unknown status %s", name);
+    return PM_OK;
+}
+
+static void test_protocol_vectors(void **state)
+{
+    (void)state;
+    static char line[2 * PM_PROTO_MAX_MSG + 512];
+    FILE *f = fopen(PROTO_VECTORS, "r");
+    assert_non_null(f);
+    unsigned n = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        char name[128], dir[8], expect[64];
+        unsigned handles;
+        int pos = -1;
+        if (line[0] != 'v')
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        assert_int_equal(sscanf(line, "vector %127s %7s %u %63s %n", name, dir,
+                                &handles, expect, &pos), 4);
+        if (strcmp(dir, "req") != 0)
+            continue;
+        MLEN = 0;
+        for (const char *p = line + pos; p[0] && p[1] && MLEN < sizeof MSG; p += 2)
+            MSG[MLEN++] = (uint8_t)(hexval(p[0]) * 16 + hexval(p[1]));
+        for (unsigned i = 0; i < PM_PROTO_MAX_HANDLES; i++)
+            H[i] = proc_h(1000 + i, PM_DH_JOB);   /* harmless stand-ins */
+        pm_status want = status_by_name(expect);
+        pm_status got = pm_dispatch_message(&D, CONN, MSG, MLEN, H, handles, RANDOM,
+                                            REPLY, sizeof REPLY, &RES);
+        expect_inv(__LINE__);
+        if (got < 1000)
+            SEEN[got] = 1;
+        if (want == PM_E_PROTO_TRUNCATED || want == PM_E_PROTO_BAD_MAGIC) {
+            assert_int_equal(RES.action, PM_DISPATCH_CLOSE);
+            if (got != want)
+                fail_msg("%s: %s, expected %s", name, pm_status_name(got), expect);
+        } else if (want != PM_OK) {
+            assert_int_equal(RES.action, PM_DISPATCH_REPLY);
+            if (got != want)
+                fail_msg("%s: %s, expected %s", name, pm_status_name(got), expect);
+            assert_int_equal(RES.reply_len, 36);
+        } else {
+            /* decoded: whatever the action says, it is not a PROTO refusal */
+            if (got >= 200 && got <= 299)
+                fail_msg("%s: accepted vector refused with %s", name, pm_status_name(got));
+        }
+        if (RES.action == PM_DISPATCH_REPLY)
+            for (unsigned i = 0; i < RES.nhandles; i++)
+                pm_dispatch_handle_release(&D, &RES.handles[i]);
+        n++;
+    }
+    fclose(f);
+    pm_dispatch_poll_events(&D);
+    assert_true(n >= 19);
+}
+
+/* ---- coverage of the status lists ---------------------------------------------- */
+
+/* Codes the dispatcher cannot produce, and why. */
+static const int NOT_REACHABLE[] = {
+    PM_E_PROTO_BAD_ARGUMENT,     /* encoder input check; the dispatcher frames valid replies */
+    PM_E_PROTO_UNEXPECTED_REPLY, /* client library only */
+    PM_E_PROTO_BAD_STATUS,       /* client library only (reply decoding) */
+    PM_E_STACK_ADDR,             /* stack_top checked by pm_dispatch_init */
+    PM_E_STACK_LIMIT,            /* builder bounds are within the stack builder's */
+    PM_E_STACK_STRING,           /* the decoder refuses NUL; spans come from the builder */
+    PM_E_STACK_AUXV,             /* the dispatcher's auxv has no reserved type */
+    PM_E_BUILDER_STRING,         /* the decoder refuses NUL first (PROTO_EMBEDDED_NUL) */
+    PM_E_BUILDER_PATH,           /* the decoder refuses empty/relative paths first */
+    PM_E_K_ALIGN,                /* the plan and the configuration are page-aligned */
+    PM_E_K_NOT_MAPPED,           /* the dispatcher writes only what it mapped */
+    PM_E_K_PROT,                 /* the IPC buffer page is mapped writable */
+    PM_E_K_SLOT_EMPTY,           /* the dispatcher never deletes a slot */
+    PM_E_K_STATE,                /* START is refused by state before the kernel sees it */
+    PM_E_K_INVARIANT,            /* only pm_sim_check* return it */
+};
+
+static void test_every_code_covered(void **state)
+{
+    (void)state;
+    static const int codes[] = {
+#define X(e, n, name, msg) n,
+        PM_STATUS_PROTO(X) PM_STATUS_CORE(X) PM_STATUS_KERNEL(X)
+#undef X
+    };
+    int missing = 0;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        int c = codes[i], excused = 0;
+        for (size_t j = 0; j < sizeof NOT_REACHABLE / sizeof NOT_REACHABLE[0]; j++)
+            if (NOT_REACHABLE[j] == c)
+                excused = 1;
+        if (excused && SEEN[c]) {
+            print_error("%s is listed as not reachable but was produced\n", pm_status_name(c));
+            missing++;
+        }
+        if (!excused && !SEEN[c]) {
+            print_error("no scenario produces %s (%d)\n", pm_status_name(c), c);
+            missing++;
+        }
+    }
+    assert_int_equal(missing, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_launch_exit_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamic_create_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_process_and_caps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builder_ops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_dup_watch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tables_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_registry_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_protocol_vectors, setup, teardown),
+        cmocka_unit_test(test_every_code_covered),
+    };
+    return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
+}
