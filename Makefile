@@ -49,7 +49,7 @@ PROOFS      :=   # proof targets run by `make proofs`
 CORE_OBJS   :=   # objects of freestanding code (checked by check-freestanding)
 
 .PHONY: all test check check-unit check-freestanding proofs run deps clean \
-        test-gcc test-clang test-san
+        test-gcc test-clang test-san test-fuzz
 .DEFAULT_GOAL := all
 
 # --- generic rules ---------------------------------------------------------
@@ -110,6 +110,7 @@ test: deps
 	$(MAKE) test-gcc
 	$(MAKE) test-clang
 	$(MAKE) test-san
+	$(MAKE) test-fuzz
 	$(MAKE) proofs
 	@echo "make test: all passed"
 
@@ -119,6 +120,9 @@ test-clang:
 	$(MAKE) O=build/clang CC=clang all check-unit
 test-san:
 	$(MAKE) O=build/san CC=clang SAN=1 check-unit $(SAN_CHECKS)
+# The checked-in corpus under ASan+UBSan, then every harness on both engines.
+test-fuzz:
+	$(MAKE) O=build/fuzz fuzz-replay fuzz-smoke
 
 deps:
 	@tools/deps.sh

@@ -1,0 +1,274 @@
+/*
+ * procmgr wire protocol codec (normative text: spec/protocol.md).
+ *
+ * Every message is one datagram (SOCK_SEQPACKET on Linux, one IPC message on
+ * a microkernel): a 32-byte little-endian header followed by the payload.
+ * Handles travel beside the bytes (SCM_RIGHTS / capability transfer) and are
+ * named in the payload by their index among the handles of that message.
+ *
+ * pm_proto_decode_request() turns the bytes a client sent into a typed
+ * request whose strings and lists are (offset, length) slices into the
+ * received message: nothing is copied, and on PM_OK every slice lies inside
+ * the payload (proven, spec/acsl/proto.h).  On any refusal the request is
+ * empty (valid == 0, opcode == 0, no items).  pm_proto_encode_reply() frames
+ * a reply into a caller buffer.  The client-side pair,
+ * pm_proto_encode_request() and pm_proto_decode_reply(), is the same rules
+ * read from the other side.
+ *
+ * Freestanding: no libc, no allocation, no globals.
+ */
+#ifndef PROCMGR_PROTO_H
+#define PROCMGR_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/status.h"
+
+/* --- framing ----------------------------------------------------------- */
+#define PM_PROTO_MAGIC          0x52474D50u   /* bytes 'P' 'M' 'G' 'R'       */
+#define PM_PROTO_VERSION        1u
+#define PM_PROTO_HEADER_SIZE    32u
+#define PM_PROTO_MAX_MSG        65536u        /* header included             */
+#define PM_PROTO_MAX_PAYLOAD    (PM_PROTO_MAX_MSG - PM_PROTO_HEADER_SIZE)
+#define PM_PROTO_MAX_HANDLES    64u           /* handles in one message      */
+#define PM_PROTO_NO_HANDLE      0xFFFFFFFFu   /* "no handle" in a handle field */
+#define PM_PROTO_REPLY_BIT      0x8000u       /* opcode of a reply = request | bit */
+
+/* --- per-message limits ------------------------------------------------ */
+#define PM_PROTO_MAX_ITEMS        256u   /* entries of one list in one message   */
+#define PM_PROTO_MAX_ARG_LEN      32768u /* one argument or environment entry     */
+#define PM_PROTO_MAX_PATH_LEN     4095u  /* namespace path (PATH_MAX - NUL)       */
+#define PM_PROTO_MAX_RESOLVE_NAME 2048u  /* fuchsia MAX_RESOLVE_NAME_SIZE         */
+#define PM_PROTO_MAX_PROCESS_NAME 64u    /* process name                          */
+#define PM_PROTO_MAX_LIST         256u   /* process records in one LIST reply     */
+#define PM_PROTO_INFO_SIZE        32u    /* one process record on the wire        */
+
+/* --- launch builder limits (enforced by the core across messages) ------- */
+#define PM_LAUNCH_MAX_ARGS        4096u
+#define PM_LAUNCH_MAX_ENVIRONS    4096u
+#define PM_LAUNCH_MAX_STRING_BYTES 131072u /* sum over args+env of (len + 1)  */
+#define PM_LAUNCH_MAX_HANDLES     64u
+#define PM_LAUNCH_MAX_NAMES       32u
+
+/* --- opcodes (section 5 of the spec) ------------------------------------ */
+/* Ranges: 0x0001-0x00FF process core, 0x0100-0x01FF launcher builder,
+ * 0x0200-0x02FF resolver, 0x0300-0x03FF lifecycle and handles,
+ * 0x0400-0x04FF reserved for the later control issue (wait-any, signals,
+ * priority, rlimits, suspend/resume, namespaces), 0x0500-0x7EFF unassigned,
+ * 0x7F00-0x7FFF never assigned (private experiments), bit 15 = reply,
+ * 0xFF01 = event.  An opcode not listed here is refused. */
+enum pm_proto_opcode {
+    PM_OP_NONE                    = 0x0000,  /* never valid on the wire */
+    PM_OP_CREATE_PROCESS          = 0x0001,
+    PM_OP_EXIT_PROCESS            = 0x0002,
+    PM_OP_QUERY_PROCESS           = 0x0003,
+    PM_OP_LIST_PROCESSES          = 0x0004,
+    PM_OP_ADD_ARGS                = 0x0101,
+    PM_OP_ADD_ENVIRONS            = 0x0102,
+    PM_OP_ADD_NAMES               = 0x0103,
+    PM_OP_ADD_HANDLES             = 0x0104,
+    PM_OP_SET_INFO                = 0x0105,
+    PM_OP_LAUNCH                  = 0x0106,
+    PM_OP_CREATE_WITHOUT_STARTING = 0x0107,
+    PM_OP_START                   = 0x0108,
+    PM_OP_RESOLVE                 = 0x0201,
+    PM_OP_WAIT                    = 0x0301,
+    PM_OP_WATCH                   = 0x0302,
+    PM_OP_KILL                    = 0x0303,
+    PM_OP_HANDLE_DUPLICATE        = 0x0304,
+    PM_OP_HANDLE_CLOSE            = 0x0305,
+    PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
+};
+
+/* LIST_PROCESSES filter */
+#define PM_LIST_ALL         0u
+#define PM_LIST_BY_JOB      1u
+#define PM_LIST_BY_PARENT   2u
+
+/* WAIT timeouts (nanoseconds): 0 polls, PM_WAIT_FOREVER blocks. */
+#define PM_WAIT_POLL        0u
+#define PM_WAIT_FOREVER     UINT64_MAX
+
+/* WATCH event mask and EVENT kinds */
+#define PM_EVENT_STARTED    (1u << 0)
+#define PM_EVENT_EXITED     (1u << 1)
+#define PM_EVENT_KILLED     (1u << 2)
+#define PM_EVENT_FAULTED    (1u << 3)
+#define PM_EVENT_ALL        0x0000000Fu
+
+/* Handle rights (HANDLE_DUPLICATE).  Bits 7-9 are reserved for the later
+ * control issue and refused in version 1. */
+#define PM_RIGHT_QUERY      (1u << 0)
+#define PM_RIGHT_WAIT       (1u << 1)
+#define PM_RIGHT_KILL       (1u << 2)
+#define PM_RIGHT_DUPLICATE  (1u << 3)
+#define PM_RIGHT_TRANSFER   (1u << 4)
+#define PM_RIGHT_START      (1u << 5)
+#define PM_RIGHT_WATCH      (1u << 6)
+#define PM_RIGHTS_ALL       0x0000007Fu
+#define PM_RIGHT_RESERVED_SIGNAL   (1u << 7)
+#define PM_RIGHT_RESERVED_SUSPEND  (1u << 8)
+#define PM_RIGHT_RESERVED_PRIORITY (1u << 9)
+
+/* SET_INFO flags: none defined in version 1.  Bits 0-2 are reserved for the
+ * sharing flags of the later issue (inherit job, std handles, environment). */
+#define PM_INFO_FLAGS_V1            0u
+#define PM_INFO_RESERVED_INHERIT_JOB     (1u << 0)
+#define PM_INFO_RESERVED_INHERIT_STDIO   (1u << 1)
+#define PM_INFO_RESERVED_INHERIT_ENVIRON (1u << 2)
+
+/* Process states in a process record */
+#define PM_STATE_CREATED    0u   /* created without starting */
+#define PM_STATE_RUNNING    1u
+#define PM_STATE_EXITED     2u
+#define PM_STATE_KILLED     3u
+#define PM_STATE_FAULTED    4u
+#define PM_STATE_MAX        4u
+
+/* --- decoded request ------------------------------------------------------ */
+
+/* A range of the received message: bytes [off, off + len). */
+typedef struct pm_slice {
+    uint32_t off;
+    uint32_t len;
+} pm_slice;
+
+/* One list entry.  ADD_ARGS/ADD_ENVIRONS: str.  ADD_NAMES: handle + str.
+ * ADD_HANDLES and CREATE_PROCESS caps: handle + id. */
+typedef struct pm_proto_item {
+    uint32_t handle;
+    uint32_t id;
+    pm_slice str;
+} pm_proto_item;
+
+#define PM_PROTO_REQUEST_VALID 1u
+
+/* Where to send the reply to a message, refused or not.  can_reply is 0 when no reply can
+ * be framed (PROTO_TRUNCATED, PROTO_BAD_MAGIC): the receiver then closes the
+ * connection. */
+typedef struct pm_proto_reply_to {
+    uint32_t can_reply;
+    uint16_t opcode;         /* the request's opcode, as received */
+    uint64_t request_id;
+} pm_proto_reply_to;
+
+
+/*
+ * Fields by opcode (unused fields are 0, unused handles PM_PROTO_NO_HANDLE):
+ *   CREATE_PROCESS   handle[0]=executable, items = initial caps (handle, id)
+ *   EXIT_PROCESS     handle[0]=process, value=exit code (u32 on the wire)
+ *   QUERY_PROCESS    handle[0]=process
+ *   LIST_PROCESSES   flags=filter, limit=max records, value=koid, cursor
+ *   ADD_ARGS         items (str)
+ *   ADD_ENVIRONS     items (str)
+ *   ADD_NAMES        items (handle=directory, str=path)
+ *   ADD_HANDLES      items (handle, id)
+ *   SET_INFO         handle[0]=executable, handle[1]=job (optional),
+ *                    handle[2]=interpreter (optional), flags, str=name
+ *   LAUNCH, CREATE_WITHOUT_STARTING: nothing
+ *   START            handle[0]=process, handle[1]=thread
+ *   RESOLVE          str=name
+ *   WAIT             handle[0]=target, value=timeout in ns
+ *   WATCH            handle[0]=target, flags=event mask
+ *   KILL             handle[0]=target
+ *   HANDLE_DUPLICATE handle[0]=handle, flags=rights of the copy
+ *   HANDLE_CLOSE     handle[0]=handle
+ */
+typedef struct pm_proto_request {
+    uint32_t valid;          /* PM_PROTO_REQUEST_VALID iff decoded       */
+    uint16_t opcode;         /* PM_OP_*, PM_OP_NONE when refused         */
+    uint64_t request_id;
+    uint32_t handle_count;   /* handles that came with the message       */
+    uint32_t handle[3];
+    uint32_t flags;
+    uint32_t limit;
+    uint64_t value;
+    uint64_t cursor;
+    pm_slice str;
+    uint32_t item_count;
+    pm_proto_item items[PM_PROTO_MAX_ITEMS];
+    pm_proto_reply_to reply_to;  /* filled even when the message is refused */
+} pm_proto_request;
+
+/* --- replies ---------------------------------------------------------------- */
+
+/* One process record (32 bytes on the wire). */
+typedef struct pm_proto_info {
+    uint64_t koid;
+    uint64_t parent_koid;
+    uint64_t job_koid;
+    uint32_t state;          /* PM_STATE_* */
+    uint32_t exit_code;
+} pm_proto_info;
+
+/*
+ * A reply (or an event).  status != PM_OK carries nothing else.  On PM_OK:
+ *   CREATE_PROCESS, LAUNCH   koid; handles 0=process, 1=thread
+ *   CREATE_WITHOUT_STARTING  koid, entry, stack, image_base, interp_base,
+ *                            vdso_base; handles 0=process, 1=thread
+ *   QUERY_PROCESS            info, name (encode: name/name_len;
+ *                            decode: name_slice)
+ *   LIST_PROCESSES           next_cursor, list_count records (encode: list;
+ *                            decode: list_slice, read with
+ *                            pm_proto_reply_list_entry)
+ *   RESOLVE                  handle 0=executable, 1=interpreter if has_interp
+ *   WAIT                     info
+ *   WATCH                    handle 0=watch channel
+ *   HANDLE_DUPLICATE         handle 0=the copy
+ *   EVENT (opcode PM_OP_EVENT, status PM_OK)  event, koid, event_code
+ *   others                   nothing
+ */
+typedef struct pm_proto_reply {
+    uint16_t opcode;         /* the request's opcode, without the reply bit */
+    uint64_t request_id;
+    uint32_t status;         /* pm_status */
+    uint32_t handle_count;   /* set by the encoder and by the decoder */
+    uint64_t koid;
+    uint64_t entry;
+    uint64_t stack;
+    uint64_t image_base;
+    uint64_t interp_base;
+    uint64_t vdso_base;
+    uint32_t has_interp;
+    pm_proto_info info;
+    const uint8_t *name;     /* encode input */
+    uint32_t name_len;       /* encode input */
+    pm_slice name_slice;     /* decode output */
+    const pm_proto_info *list; /* encode input */
+    uint32_t list_count;
+    pm_slice list_slice;     /* decode output */
+    uint64_t next_cursor;
+    uint32_t event;          /* PM_EVENT_* (one bit) */
+    uint32_t event_code;
+} pm_proto_reply;
+
+/* Decode one received message.  msg[0, len) are the bytes, handles the
+ * number of handles that arrived with them (the receiver passes
+ * PM_PROTO_MAX_HANDLES + 1 when the control data was truncated).  req is
+ * always written; req->reply_to says how to answer, even on a refusal.  Returns PM_OK or the PROTO code of the first rule
+ * broken (spec/protocol.md, order of section 9). */
+pm_status pm_proto_decode_request(const uint8_t *msg, size_t len,
+                                  uint32_t handles, pm_proto_request *req);
+
+/* Frame a reply into out[0, cap).  On PM_OK *out_len is the message length
+ * and reply->handle_count the number of handles the caller attaches, in the
+ * order the spec gives.  An error reply (status != PM_OK) is 36 bytes. */
+pm_status pm_proto_encode_reply(pm_proto_reply *reply, uint8_t *out,
+                                size_t cap, size_t *out_len);
+
+/* Client side: frame a request whose slices point into src[0, src_len). */
+pm_status pm_proto_encode_request(const pm_proto_request *req,
+                                  const uint8_t *src, size_t src_len,
+                                  uint8_t *out, size_t cap, size_t *out_len);
+
+/* Client side: decode a reply or event received with `handles` handles. */
+pm_status pm_proto_decode_reply(const uint8_t *msg, size_t len,
+                                uint32_t handles, pm_proto_reply *reply);
+
+/* Client side: record i of a decoded LIST_PROCESSES reply. */
+pm_status pm_proto_reply_list_entry(const uint8_t *msg, size_t len,
+                                    const pm_proto_reply *reply, uint32_t i,
+                                    pm_proto_info *info);
+
+#endif /* PROCMGR_PROTO_H */

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Generates spec/protocol-vectors.txt from the layouts of spec/protocol.md.
+
+Written independently of src/proto (struct.pack, not the C encoder), so the
+vectors check the C codec against the spec rather than against itself.
+Run from the repository root:  python3 spec/protocol-vectors.py > spec/protocol-vectors.txt
+"""
+import struct, sys
+
+MAGIC = 0x52474D50
+NOH = 0xFFFFFFFF
+OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
+           LIST_PROCESSES=0x0004, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
+           ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
+           CREATE_WITHOUT_STARTING=0x0107, START=0x0108, RESOLVE=0x0201,
+           WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
+           HANDLE_CLOSE=0x0305, EVENT=0xFF01)
+REPLY = 0x8000
+
+def u32(v): return struct.pack('<I', v)
+def u64(v): return struct.pack('<Q', v)
+def s(b):
+    if isinstance(b, str): b = b.encode()
+    return u32(len(b)) + b
+def hdr(op, payload, handles=0, rid=1, version=1, flags=0, reserved=0,
+        magic=MAGIC, plen=None):
+    if plen is None: plen = len(payload)
+    return struct.pack('<IHHIIQII', magic, version, op, flags, handles, rid,
+                       plen, reserved)
+def msg(op, payload=b'', handles=0, **kw):
+    return hdr(op, payload, handles, **kw) + payload
+def strings(items): return u32(len(items)) + b''.join(s(x) for x in items)
+def info(koid, parent, job, state, code):
+    return u64(koid) + u64(parent) + u64(job) + u32(state) + u32(code)
+
+out = []
+def vec(name, direction, handles, expect, data, note=''):
+    if note: out.append('# ' + note)
+    out.append('vector %s %s %d %s %s' % (name, direction, handles, expect, data.hex()))
+
+R = 'req'; P = 'rep'
+O = OPS
+# ---- valid requests, one per opcode -------------------------------------
+out.append('# ---- requests (client -> procmgr), decoded by pm_proto_decode_request')
+vec('create_process', R, 3, 'OK', msg(O['CREATE_PROCESS'],
+    u32(0) + u32(2) + u32(1) + u32(0x10) + u32(2) + u32(0x11), 3),
+    'executable = handle 0; caps: handle 1 -> slot 0x10, handle 2 -> slot 0x11')
+vec('create_process_nocaps', R, 1, 'OK', msg(O['CREATE_PROCESS'], u32(0) + u32(0), 1))
+vec('exit_process', R, 1, 'OK', msg(O['EXIT_PROCESS'], u32(0) + u32(3), 1, rid=7))
+vec('query_process', R, 1, 'OK', msg(O['QUERY_PROCESS'], u32(0), 1, rid=8))
+vec('list_all', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(0) + u32(256) + u64(0) + u64(0)))
+vec('list_by_job', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(1) + u32(16) + u64(42) + u64(100)))
+vec('list_by_parent', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(2) + u32(1) + u64(9) + u64(0)))
+vec('add_args', R, 0, 'OK', msg(O['ADD_ARGS'], strings(['/bin/sh', '-c', 'echo hi', ''])),
+    'an empty argument is legal')
+vec('add_args_none', R, 0, 'OK', msg(O['ADD_ARGS'], strings([])))
+vec('add_environs', R, 0, 'OK', msg(O['ADD_ENVIRONS'], strings(['PATH=/bin', 'EMPTY=', 'A=b=c'])))
+vec('add_names', R, 2, 'OK', msg(O['ADD_NAMES'],
+    u32(2) + u32(1) + s('/svc') + u32(0) + s('/'), 2), 'the root "/" is a normalized path')
+vec('add_handles', R, 2, 'OK', msg(O['ADD_HANDLES'],
+    u32(2) + u32(0) + u32(0x30001) + u32(1) + u32(0x32), 2))
+vec('set_info', R, 2, 'OK', msg(O['SET_INFO'],
+    u32(0) + u32(1) + u32(NOH) + u32(0) + s('svc-net'), 2), 'executable 0, job 1, no interpreter')
+vec('set_info_interp', R, 2, 'OK', msg(O['SET_INFO'],
+    u32(1) + u32(NOH) + u32(0) + u32(0) + s(''), 2), 'empty name, executable 1, no job, interpreter 0')
+vec('launch', R, 0, 'OK', msg(O['LAUNCH']))
+vec('create_without_starting', R, 0, 'OK', msg(O['CREATE_WITHOUT_STARTING']))
+vec('start', R, 2, 'OK', msg(O['START'], u32(1) + u32(0), 2))
+vec('resolve', R, 0, 'OK', msg(O['RESOLVE'], s('bin/netsvc')))
+vec('resolve_dots_in_name', R, 0, 'OK', msg(O['RESOLVE'], s('a/...b/.c/...')),
+    'only "." and ".." components are refused')
+vec('wait_poll', R, 1, 'OK', msg(O['WAIT'], u32(0) + u32(0) + u64(0), 1))
+vec('wait_forever', R, 1, 'OK', msg(O['WAIT'], u32(0) + u32(0) + u64(2**64 - 1), 1))
+vec('watch', R, 1, 'OK', msg(O['WATCH'], u32(0) + u32(0xF), 1))
+vec('kill', R, 1, 'OK', msg(O['KILL'], u32(0), 1))
+vec('handle_duplicate', R, 1, 'OK', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x3), 1))
+vec('handle_close', R, 1, 'OK', msg(O['HANDLE_CLOSE'], u32(0), 1))
+
+# ---- malformed requests -------------------------------------------------
+out.append('# ---- malformed requests: expected refusal (section 9)')
+good = msg(O['KILL'], u32(0), 1)
+vec('empty', R, 0, 'PROTO_TRUNCATED', b'', 'connection closed, no reply')
+vec('short_header', R, 0, 'PROTO_TRUNCATED', good[:31])
+vec('bad_magic', R, 1, 'PROTO_BAD_MAGIC', msg(O['KILL'], u32(0), 1, magic=0x52474D51))
+vec('bad_version', R, 1, 'PROTO_BAD_VERSION', msg(O['KILL'], u32(0), 1, version=2))
+vec('version_zero', R, 1, 'PROTO_BAD_VERSION', msg(O['KILL'], u32(0), 1, version=0))
+vec('length_short', R, 1, 'PROTO_LENGTH_MISMATCH', msg(O['KILL'], u32(0), 1, plen=3))
+vec('length_long', R, 1, 'PROTO_LENGTH_MISMATCH', msg(O['KILL'], u32(0), 1, plen=5))
+vec('header_reserved', R, 1, 'PROTO_RESERVED_NONZERO', msg(O['KILL'], u32(0), 1, reserved=1))
+vec('header_flags', R, 1, 'PROTO_BAD_FLAGS', msg(O['KILL'], u32(0), 1, flags=0x80000000))
+vec('too_many_handles', R, 65, 'PROTO_TOO_MANY_HANDLES', msg(O['LAUNCH'], b'', 65))
+vec('handle_count_mismatch', R, 0, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0), 1))
+vec('handles_ctrunc', R, 65, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0), 1),
+    'control data truncated: the receiver passes 65')
+vec('opcode_zero', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0))
+vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0109))
+vec('opcode_reserved_range', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0401),
+    '0x0400-0x04FF: reserved for the later control issue')
+vec('opcode_reply_bit', R, 1, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'] | REPLY, u32(0), 1))
+vec('opcode_event', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['EVENT']))
+vec('payload_truncated', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'], u32(0)[:3], 1))
+vec('trailing_bytes', R, 1, 'PROTO_TRAILING_BYTES', msg(O['KILL'], u32(0) + b'\0', 1))
+vec('launch_trailing', R, 0, 'PROTO_TRAILING_BYTES', msg(O['LAUNCH'], u32(0)))
+vec('list_bad_filter', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(3) + u32(1) + u64(0) + u64(0)))
+vec('list_zero_max', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0) + u64(0)))
+vec('list_max_257', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(257) + u64(0) + u64(0)))
+vec('list_all_with_koid', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(1) + u64(5) + u64(0)))
+vec('list_job_without_koid', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(1) + u32(1) + u64(0) + u64(0)))
+vec('args_too_many', R, 0, 'PROTO_TOO_MANY_ITEMS', msg(O['ADD_ARGS'], u32(257)))
+vec('args_count_past_end', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['ADD_ARGS'], u32(2) + s('a')))
+vec('arg_embedded_nul', R, 0, 'PROTO_EMBEDDED_NUL', msg(O['ADD_ARGS'], strings([b'a\0b'])))
+vec('arg_length_past_end', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['ADD_ARGS'], u32(1) + u32(5) + b'abc'))
+vec('arg_too_long', R, 0, 'PROTO_STRING_TOO_LONG', msg(O['ADD_ARGS'], u32(1) + u32(32769)))
+vec('env_no_equals', R, 0, 'PROTO_ENV_NO_EQUALS', msg(O['ADD_ENVIRONS'], strings(['PATH'])))
+vec('env_empty_name', R, 0, 'PROTO_ENV_NO_EQUALS', msg(O['ADD_ENVIRONS'], strings(['=x'])))
+vec('env_empty', R, 0, 'PROTO_ENV_NO_EQUALS', msg(O['ADD_ENVIRONS'], strings([''])))
+vec('names_relative', R, 1, 'PROTO_PATH_NOT_ABSOLUTE', msg(O['ADD_NAMES'], u32(1) + u32(0) + s('svc'), 1))
+vec('names_empty', R, 1, 'PROTO_STRING_EMPTY', msg(O['ADD_NAMES'], u32(1) + u32(0) + s(''), 1))
+vec('names_dotdot', R, 1, 'PROTO_PATH_NOT_NORMAL', msg(O['ADD_NAMES'], u32(1) + u32(0) + s('/svc/../etc'), 1))
+vec('names_dot', R, 1, 'PROTO_PATH_NOT_NORMAL', msg(O['ADD_NAMES'], u32(1) + u32(0) + s('/./svc'), 1))
+vec('names_double_slash', R, 1, 'PROTO_PATH_NOT_NORMAL', msg(O['ADD_NAMES'], u32(1) + u32(0) + s('//svc'), 1))
+vec('names_trailing_slash', R, 1, 'PROTO_PATH_NOT_NORMAL', msg(O['ADD_NAMES'], u32(1) + u32(0) + s('/svc/'), 1))
+vec('names_too_long', R, 1, 'PROTO_STRING_TOO_LONG', msg(O['ADD_NAMES'], u32(1) + u32(0) + u32(4096), 1))
+vec('names_too_many', R, 0, 'PROTO_TOO_MANY_ITEMS', msg(O['ADD_NAMES'], u32(65)))
+vec('handles_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['ADD_HANDLES'], u32(1) + u32(NOH) + u32(1)))
+vec('handles_index', R, 1, 'PROTO_HANDLE_INDEX', msg(O['ADD_HANDLES'], u32(1) + u32(1) + u32(1), 1))
+vec('handles_reused', R, 2, 'PROTO_HANDLE_REUSED', msg(O['ADD_HANDLES'],
+    u32(2) + u32(0) + u32(1) + u32(0) + u32(2), 2))
+vec('handles_unreferenced', R, 2, 'PROTO_HANDLE_UNREFERENCED', msg(O['ADD_HANDLES'],
+    u32(1) + u32(1) + u32(1), 2))
+vec('create_no_executable', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['CREATE_PROCESS'], u32(NOH) + u32(0)))
+vec('set_info_flags', R, 1, 'PROTO_BAD_FLAGS', msg(O['SET_INFO'],
+    u32(0) + u32(NOH) + u32(NOH) + u32(1) + s('x'), 1), 'inherit-job bit: reserved, refused in v1')
+vec('set_info_name_65', R, 1, 'PROTO_STRING_TOO_LONG', msg(O['SET_INFO'],
+    u32(0) + u32(NOH) + u32(NOH) + u32(0) + s('n' * 65), 1))
+vec('set_info_name_nul', R, 1, 'PROTO_EMBEDDED_NUL', msg(O['SET_INFO'],
+    u32(0) + u32(NOH) + u32(NOH) + u32(0) + s(b'a\0'), 1))
+vec('resolve_absolute', R, 0, 'PROTO_NAME_ABSOLUTE', msg(O['RESOLVE'], s('/bin/sh')))
+vec('resolve_escape', R, 0, 'PROTO_PATH_NOT_NORMAL', msg(O['RESOLVE'], s('../bin/sh')))
+vec('resolve_inner_escape', R, 0, 'PROTO_PATH_NOT_NORMAL', msg(O['RESOLVE'], s('bin/../../sh')))
+vec('resolve_empty', R, 0, 'PROTO_STRING_EMPTY', msg(O['RESOLVE'], s('')))
+vec('resolve_2049', R, 0, 'PROTO_STRING_TOO_LONG', msg(O['RESOLVE'], s('a' * 2049)))
+vec('resolve_2048', R, 0, 'OK', msg(O['RESOLVE'], s('a' * 2048)))
+vec('wait_reserved', R, 1, 'PROTO_RESERVED_NONZERO', msg(O['WAIT'], u32(0) + u32(1) + u64(0), 1))
+vec('watch_unknown_event', R, 1, 'PROTO_BAD_FLAGS', msg(O['WATCH'], u32(0) + u32(0x10), 1))
+vec('watch_no_event', R, 1, 'PROTO_FIELD_RANGE', msg(O['WATCH'], u32(0) + u32(0), 1))
+vec('duplicate_reserved_right', R, 1, 'PROTO_BAD_FLAGS', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x80), 1))
+vec('kill_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['KILL'], u32(NOH)))
+
+# ---- replies and events --------------------------------------------------
+out.append('# ---- replies and events (procmgr -> client), decoded by pm_proto_decode_reply')
+def rep(op, body=b'', handles=0, status=0, rid=1, **kw):
+    return msg(op | REPLY if op != O['EVENT'] else op, u32(status) + body, handles, rid=rid, **kw)
+vec('r_create_process', P, 2, 'OK', rep(O['CREATE_PROCESS'], u32(0) + u32(1) + u64(1001), 2))
+vec('r_exit_process', P, 0, 'OK', rep(O['EXIT_PROCESS'], rid=7))
+vec('r_query_process', P, 0, 'OK', rep(O['QUERY_PROCESS'], info(1001, 1, 2, 1, 0) + s('svc-net'), rid=8))
+vec('r_list', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(1003) +
+    info(1001, 1, 2, 1, 0) + info(1003, 1, 2, 2, 7)))
+vec('r_list_empty', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0)))
+for op in ('ADD_ARGS', 'ADD_ENVIRONS', 'ADD_NAMES', 'ADD_HANDLES', 'SET_INFO', 'START',
+           'KILL', 'HANDLE_CLOSE'):
+    vec('r_' + op.lower(), P, 0, 'OK', rep(O[op]))
+vec('r_launch', P, 2, 'OK', rep(O['LAUNCH'], u32(0) + u32(1) + u64(1004), 2))
+vec('r_create_without_starting', P, 2, 'OK', rep(O['CREATE_WITHOUT_STARTING'],
+    u32(0) + u32(1) + u64(1005) + u64(0x401000) + u64(0x7ffc0000f000) +
+    u64(0x400000) + u64(0x7f0000000000) + u64(0x7fff00000000), 2))
+vec('r_resolve', P, 1, 'OK', rep(O['RESOLVE'], u32(0) + u32(NOH), 1))
+vec('r_resolve_interp', P, 2, 'OK', rep(O['RESOLVE'], u32(0) + u32(1), 2))
+vec('r_wait', P, 0, 'OK', rep(O['WAIT'], info(1001, 1, 2, 2, 0)))
+vec('r_watch', P, 1, 'OK', rep(O['WATCH'], u32(0), 1))
+vec('r_handle_duplicate', P, 1, 'OK', rep(O['HANDLE_DUPLICATE'], u32(0), 1))
+vec('event_exited', P, 0, 'OK', rep(O['EVENT'], u32(2) + u32(0) + u64(1001), rid=12))
+vec('r_error', P, 0, 'OK', rep(O['KILL'], status=209), 'error reply: status only (209 = PROTO_UNKNOWN_OPCODE)')
+vec('r_error_unknown_op', P, 0, 'OK', rep(O['RESOLVE'], status=214))
+out.append('# ---- malformed replies')
+vec('r_error_with_body', P, 0, 'PROTO_TRAILING_BYTES', rep(O['KILL'], u32(0), status=209))
+vec('r_status_out_of_range', P, 0, 'PROTO_BAD_STATUS', rep(O['KILL'], status=1000))
+vec('r_event_error', P, 0, 'PROTO_BAD_STATUS', rep(O['EVENT'], status=209))
+vec('r_no_reply_bit', P, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'], u32(0)))
+vec('r_unknown_op', P, 0, 'PROTO_UNKNOWN_OPCODE', rep(0x0109))
+vec('r_missing_status', P, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'] | REPLY))
+vec('r_create_handles', P, 1, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['CREATE_PROCESS'], u32(0) + u32(1) + u64(1), 1))
+vec('r_create_index', P, 2, 'PROTO_HANDLE_INDEX', rep(O['CREATE_PROCESS'], u32(1) + u32(0) + u64(1), 2))
+vec('r_query_bad_state', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_PROCESS'], info(1, 0, 0, 5, 0) + s('')))
+vec('r_query_name_65', P, 0, 'PROTO_STRING_TOO_LONG', rep(O['QUERY_PROCESS'], info(1, 0, 0, 1, 0) + s('n' * 65)))
+vec('r_list_257', P, 0, 'PROTO_TOO_MANY_ITEMS', rep(O['LIST_PROCESSES'], u32(257) + u32(0) + u64(0)))
+vec('r_list_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(0) + info(1, 0, 0, 1, 0)))
+vec('r_event_kind', P, 0, 'PROTO_FIELD_RANGE', rep(O['EVENT'], u32(3) + u32(0) + u64(1)))
+vec('r_bad_magic', P, 0, 'PROTO_BAD_MAGIC', rep(O['KILL'], magic=0))
+
+print('# procmgr wire protocol test vectors (spec/protocol.md).  Generated by')
+print('# spec/protocol-vectors.py; replayed by tests/unit/test_proto_vectors.c.')
+print('# Format: vector NAME DIR HANDLES EXPECT HEX')
+print('#   DIR req = decode with pm_proto_decode_request, rep = pm_proto_decode_reply;')
+print('#   HANDLES = handles that arrived with the message; EXPECT = status name.')
+print('#   Every OK vector must re-encode to the same bytes.')
+print('\n'.join(out))
