@@ -91,7 +91,7 @@ for n in $names; do
     merge)
       mkdir -p "fuzz/corpus/$n"
       src=()
-      for d in "$fo/campaign/$n/corpus" "$fo/smoke/$n/corpus"; do [ -d "$d" ] && src+=("$d"); done
+      for d in "$fo/seeds/$n" "$fo/campaign/$n/corpus" "$fo/smoke/$n/corpus"; do [ -d "$d" ] && src+=("$d"); done
       for d in "$fo"/campaign/"$n"/out/*/queue; do [ -d "$d" ] && src+=("$d"); done
       "$fo/libfuzzer/$n" -merge=1 "fuzz/corpus/$n" "${src[@]}" >"$fo/merge-$n.log" 2>&1 || fail=1
       echo "merge $n: fuzz/corpus/$n now $(ls "fuzz/corpus/$n" | wc -l) inputs" ;;
