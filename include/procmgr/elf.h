@@ -5,9 +5,10 @@
  * caller-owned buffer, checks it against spec/elf-policy.md, and fills a
  * load plan that a mapper can follow without ever reading a program header
  * again.  It is freestanding C (no libc, no allocation, no globals) and is
- * proven with Frama-C WP: on PM_OK the plan satisfies the ACSL predicate
- * pm_elf_plan_wf (spec/acsl/elf_plan.acsl); on any other status the plan's
- * `valid` field is 0.
+ * proven with Frama-C WP (status: spec/elf-policy.md, "Proof status"): on
+ * PM_OK the plan satisfies the ACSL predicate pm_elf_plan_wf
+ * (spec/acsl/elf_plan.h; contracts in src/elf/elf_internal.h); on any other
+ * status the plan's `valid` field is 0.
  *
  * The caller reads the first min(file_size, PM_ELF_HEADER_AREA) bytes of the
  * file into its own buffer (so nothing can change under the validator) and

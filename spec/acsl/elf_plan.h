@@ -1,0 +1,143 @@
+/*
+ * ACSL predicates of the ELF validator (spec/elf-policy.md, section "Load
+ * plan").  Comment-only header: C compilers see nothing, Frama-C sees the
+ * logic.  Included by include/procmgr/elf.h's proof companion
+ * src/elf/elf_internal.h after the plan types are declared.
+ *
+ * Conventions: bit values are spelled out as numbers so that the provers
+ * reason about arithmetic, not bit vectors:
+ *   PM_PROT_R = 1, PM_PROT_W = 2, PM_PROT_X = 4, so prot <= 7 and
+ *   "executable" is prot >= 4, "writable and executable" is prot == 6 || 7.
+ *   ET_EXEC = 2, ET_DYN = 3.
+ */
+#ifndef PROCMGR_ACSL_ELF_PLAN_H
+#define PROCMGR_ACSL_ELF_PLAN_H
+
+/*@
+  // Page sizes a policy may name.  Kept as an explicit list: the provers
+  // reason about "x % 4096" far better than about "x % p" for a symbolic p,
+  // so the lemmas below are proven one page size at a time and combined.
+  predicate pm_elf_page_size_ok(integer p) =
+    p == 4096 || p == 8192 || p == 16384 || p == 32768 || p == 65536;
+
+  lemma pm_mod_sub_4k:  \forall integer a, b; 0 <= b <= a ==>
+    a % 4096 == 0 ==> b % 4096 == 0 ==> (a - b) % 4096 == 0;
+  lemma pm_mod_sub_8k:  \forall integer a, b; 0 <= b <= a ==>
+    a % 8192 == 0 ==> b % 8192 == 0 ==> (a - b) % 8192 == 0;
+  lemma pm_mod_sub_16k: \forall integer a, b; 0 <= b <= a ==>
+    a % 16384 == 0 ==> b % 16384 == 0 ==> (a - b) % 16384 == 0;
+  lemma pm_mod_sub_32k: \forall integer a, b; 0 <= b <= a ==>
+    a % 32768 == 0 ==> b % 32768 == 0 ==> (a - b) % 32768 == 0;
+  lemma pm_mod_sub_64k: \forall integer a, b; 0 <= b <= a ==>
+    a % 65536 == 0 ==> b % 65536 == 0 ==> (a - b) % 65536 == 0;
+  // The difference of two page-aligned values is page-aligned.
+  lemma pm_mod_sub: \forall integer a, b, p; pm_elf_page_size_ok(p) ==>
+    0 <= b <= a ==> a % p == 0 ==> b % p == 0 ==> (a - b) % p == 0;
+
+  lemma pm_mod_down_4k:  \forall integer x; 0 <= x ==> (x - x % 4096) % 4096 == 0;
+  lemma pm_mod_down_8k:  \forall integer x; 0 <= x ==> (x - x % 8192) % 8192 == 0;
+  lemma pm_mod_down_16k: \forall integer x; 0 <= x ==> (x - x % 16384) % 16384 == 0;
+  lemma pm_mod_down_32k: \forall integer x; 0 <= x ==> (x - x % 32768) % 32768 == 0;
+  lemma pm_mod_down_64k: \forall integer x; 0 <= x ==> (x - x % 65536) % 65536 == 0;
+  // Rounding down to a page boundary gives a page-aligned value.
+  lemma pm_mod_down: \forall integer x, p; pm_elf_page_size_ok(p) ==> 0 <= x ==>
+    (x - x % p) % p == 0;
+
+  // A consistent policy (pm_elf_validate refuses anything else with
+  // PM_E_ELF_POLICY).
+  predicate pm_elf_policy_ok(pm_elf_policy *pol) =
+    1 <= pol->machines <= 7 &&
+    pol->flags <= 1 &&
+    pm_elf_page_size_ok(pol->page_size) &&
+    pol->min_vaddr % pol->page_size == 0 &&
+    pol->user_limit % pol->page_size == 0 &&
+    pol->min_vaddr < pol->user_limit &&
+    1 <= pol->max_loads <= PM_ELF_MAX_SEGMENTS;
+
+  predicate pm_elf_wxorx(pm_elf_policy *pol) = (pol->flags & 1) != 0;
+
+  // One plan segment: page-aligned mapping inside [lo, user_limit), the file
+  // part a page-aligned prefix of it whose last page starts inside the file,
+  // the bytes to clear a suffix of the file part shorter than a page.
+  predicate pm_elf_seg_ok(pm_elf_segment *s, pm_elf_policy *pol, integer lo) =
+    s->map_start % pol->page_size == 0 &&
+    s->map_len   % pol->page_size == 0 &&
+    s->file_off  % pol->page_size == 0 &&
+    s->file_len  % pol->page_size == 0 &&
+    0 < s->map_len &&
+    s->file_len <= s->map_len &&
+    lo <= s->map_start &&
+    s->map_start + s->map_len <= pol->user_limit &&
+    s->zero_len < pol->page_size &&
+    s->zero_len <= s->file_len &&
+    s->zero_start + s->zero_len == s->map_start + s->file_len &&
+    s->prot <= 7 &&
+    (pm_elf_wxorx(pol) ==> (s->prot != 6 && s->prot != 7));
+
+  // The file part of a segment: every mapped file page starts inside the
+  // file (so no access faults with SIGBUS), and the bytes that carry the
+  // segment's data, file_off .. file_off + (zero_start - map_start) when
+  // something is cleared, lie inside the file.
+  predicate pm_elf_seg_file_ok(pm_elf_segment *s, pm_elf_policy *pol,
+                               integer file_size) =
+    (s->file_len == 0 || s->file_off + s->file_len - pol->page_size < file_size) &&
+    (s->zero_len == 0 || s->file_off + (s->zero_start - s->map_start) <= file_size);
+
+  // The first n segments are well formed, strictly ascending and disjoint.
+  predicate pm_elf_segs_ok(pm_elf_plan *p, pm_elf_policy *pol, integer lo,
+                           integer n) =
+    0 <= n <= PM_ELF_MAX_SEGMENTS &&
+    (\forall integer i; 0 <= i < n ==> pm_elf_seg_ok(&p->seg[i], pol, lo)) &&
+    (\forall integer i; 0 <= i < n - 1 ==>
+        p->seg[i].map_start + p->seg[i].map_len <= p->seg[i+1].map_start);
+
+  // The lowest address a plan may use before a bias is applied.
+  logic integer pm_elf_lo_of(integer type, pm_elf_policy *pol) =
+    type == 2 ? pol->min_vaddr : 0;
+  logic integer pm_elf_lo(pm_elf_plan *p, pm_elf_policy *pol) =
+    pm_elf_lo_of(p->type, pol);
+
+  // Address layout of a plan: segments, entry, span and alignment.
+  predicate pm_elf_segs_file_ok(pm_elf_plan *p, pm_elf_policy *pol,
+                                integer file_size, integer n) =
+    \forall integer i; 0 <= i < n ==>
+        pm_elf_seg_file_ok(&p->seg[i], pol, file_size);
+
+  predicate pm_elf_plan_layout(pm_elf_plan *p, pm_elf_policy *pol, integer lo) =
+    p->valid == PM_ELF_PLAN_VALID &&
+    (p->type == 2 || p->type == 3) &&
+    1 <= p->nseg <= pol->max_loads &&
+    pm_elf_segs_ok(p, pol, lo, p->nseg) &&
+    (\exists integer i; 0 <= i < p->nseg && p->seg[i].prot >= 4 &&
+        p->seg[i].map_start <= p->entry < p->seg[i].map_start + p->seg[i].map_len) &&
+    p->span_start == p->seg[0].map_start &&
+    p->span_end == p->seg[p->nseg - 1].map_start + p->seg[p->nseg - 1].map_len &&
+    p->span_end - p->span_start <= pol->max_span &&
+    p->align >= pol->page_size &&
+    (p->phdr_addr == 0 || p->span_start <= p->phdr_addr < p->span_end) &&
+    (p->has_tls != 0 ==> p->span_start <= p->tls_addr <= p->span_end) &&
+    (p->has_dynamic != 0 ==> p->span_start <= p->dynamic_addr <= p->span_end) &&
+    (p->has_relro != 0 ==> p->span_start <= p->relro_addr <= p->span_end) &&
+    p->stack_prot == 3;
+
+  // The interpreter name: inside the header area, NUL at its last byte and
+  // nowhere else; an interpreter image has none.
+  predicate pm_elf_plan_interp_ok(pm_elf_plan *p, uint8_t *buf, integer buf_len) =
+    (p->role == PM_ELF_ROLE_INTERP ==> p->has_interp == 0 && p->type == 3) &&
+    (p->has_interp != 0 ==>
+        PM_ELF_INTERP_MIN <= p->interp_len <= PM_ELF_INTERP_MAX &&
+        p->interp_off + p->interp_len <= buf_len &&
+        buf[p->interp_off + p->interp_len - 1] == 0 &&
+        (\forall integer k; p->interp_off <= k < p->interp_off + p->interp_len - 1
+            ==> buf[k] != 0));
+
+  // The postcondition of a successful pm_elf_validate.
+  predicate pm_elf_plan_wf(pm_elf_plan *p, uint8_t *buf, integer buf_len,
+                           integer file_size, pm_elf_policy *pol) =
+    pm_elf_plan_layout(p, pol, pm_elf_lo(p, pol)) &&
+    pm_elf_segs_file_ok(p, pol, file_size, p->nseg) &&
+    pm_elf_plan_interp_ok(p, buf, buf_len) &&
+    p->bias == 0;
+*/
+
+#endif /* PROCMGR_ACSL_ELF_PLAN_H */

@@ -1,0 +1,371 @@
+/* pm_elf_validate: the program header walk and the whole-image rules
+ * (spec/elf-policy.md). */
+#include "elf_internal.h"
+
+uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
+                          uint64_t addr, uint64_t len)
+{
+    uint32_t k = 0u;
+    uint32_t found = n;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant found == n || found < k;
+        loop invariant found < n ==> w->load_vaddr[found] <= addr &&
+            addr + len <= w->load_vaddr[found] + w->load_memsz[found];
+        loop assigns k, found;
+        loop variant n - k; */
+    while (k < n && found == n) {
+        if (w->load_vaddr[k] <= addr &&
+            addr - w->load_vaddr[k] <= w->load_memsz[k] &&
+            len <= w->load_memsz[k] - (addr - w->load_vaddr[k])) {
+            found = k;
+        }
+        k++;
+    }
+    return found;
+}
+
+/* Clear the plan: nothing of a previous use survives a failed validation. */
+/*@ requires \valid(plan);
+    assigns *plan;
+    ensures plan->valid == 0 && plan->nseg == 0 && plan->bias == 0;
+    ensures plan->has_interp == 0 && plan->has_tls == 0;
+    ensures plan->has_dynamic == 0 && plan->has_relro == 0;
+    ensures plan->phdr_addr == 0 && plan->stack_prot == 3; */
+static void plan_clear(pm_elf_plan *plan)
+{
+    uint32_t i = 0u;
+    plan->valid = 0u;
+    plan->type = 0u;
+    plan->machine = 0u;
+    plan->role = PM_ELF_ROLE_PROGRAM;
+    plan->nseg = 0u;
+    /*@ loop invariant 0 <= i <= PM_ELF_MAX_SEGMENTS;
+        loop assigns i, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
+        loop variant PM_ELF_MAX_SEGMENTS - i; */
+    while (i < PM_ELF_MAX_SEGMENTS) {
+        plan->seg[i].map_start = 0u;
+        plan->seg[i].map_len = 0u;
+        plan->seg[i].file_off = 0u;
+        plan->seg[i].file_len = 0u;
+        plan->seg[i].zero_start = 0u;
+        plan->seg[i].zero_len = 0u;
+        plan->seg[i].prot = 0u;
+        plan->seg[i].reserved = 0u;
+        i++;
+    }
+    plan->entry = 0u;
+    plan->phdr_addr = 0u;
+    plan->phnum = 0u;
+    plan->phentsize = 0u;
+    plan->has_interp = 0u;
+    plan->interp_off = 0u;
+    plan->interp_len = 0u;
+    plan->stack_prot = PM_PROT_R | PM_PROT_W;
+    plan->has_tls = 0u;
+    plan->tls_addr = 0u;
+    plan->tls_filesz = 0u;
+    plan->tls_memsz = 0u;
+    plan->tls_align = 0u;
+    plan->has_dynamic = 0u;
+    plan->dynamic_addr = 0u;
+    plan->dynamic_size = 0u;
+    plan->has_relro = 0u;
+    plan->relro_addr = 0u;
+    plan->relro_size = 0u;
+    plan->span_start = 0u;
+    plan->span_end = 0u;
+    plan->align = 0u;
+    plan->bias = 0u;
+}
+
+/*@ requires \valid(w) && \valid_read(pol);
+    requires \separated(w, pol);
+    assigns *w;
+    ensures w->max_align == pol->page_size; */
+static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
+{
+    uint32_t i = 0u;
+    w->ninterp = 0u;
+    w->nstack = 0u;
+    w->nphdr = 0u;
+    w->ntls = 0u;
+    w->ndynamic = 0u;
+    w->nrelro = 0u;
+    w->phdr_vaddr = 0u;
+    w->max_align = pol->page_size;
+    /*@ loop invariant 0 <= i <= PM_ELF_MAX_SEGMENTS;
+        loop assigns i, w->load_vaddr[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_memsz[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_offset[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_filesz[0 .. PM_ELF_MAX_SEGMENTS - 1];
+        loop variant PM_ELF_MAX_SEGMENTS - i; */
+    while (i < PM_ELF_MAX_SEGMENTS) {
+        w->load_vaddr[i] = 0u;
+        w->load_memsz[i] = 0u;
+        w->load_offset[i] = 0u;
+        w->load_filesz[i] = 0u;
+        i++;
+    }
+}
+
+/* One program header: dispatch on its type.  Types the validator does not
+ * know (PT_NOTE, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, ...) are ignored. */
+/*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
+    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
+    requires \separated(pol, eh, ph, w, plan, buf + (0 .. buf_len - 1));
+    requires plan->nseg <= pol->max_loads;
+    requires pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+    requires pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    requires w->max_align >= pol->page_size;
+    assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
+            plan->dynamic_size, plan->has_relro, plan->relro_addr,
+            plan->relro_size;
+    ensures plan->nseg <= pol->max_loads;
+    ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+    ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
+    ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    ensures w->max_align >= pol->page_size; */
+static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
+                          uint64_t file_size, const pm_elf_policy *pol,
+                          pm_elf_role role, const pm_elf_ehdr *eh,
+                          const pm_elf_phdr *ph, pm_elf_walk *w,
+                          pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    if (ph->type == PM_PT_LOAD) {
+        st = pm_elf_add_load(pol, file_size, eh->type, ph, w, plan);
+    } else if (ph->type == PM_PT_INTERP) {
+        st = pm_elf_on_interp(buf, buf_len, file_size, role, plan->nseg,
+                              ph, w, plan);
+    } else if (ph->type == PM_PT_GNU_STACK) {
+        st = pm_elf_on_stack(ph, w);
+    } else if (ph->type == PM_PT_PHDR) {
+        st = pm_elf_on_phdr(eh, plan->nseg, ph, w);
+    } else if (ph->type == PM_PT_TLS || ph->type == PM_PT_DYNAMIC ||
+               ph->type == PM_PT_GNU_RELRO) {
+        st = pm_elf_on_region(ph, w, plan);
+    }
+    return st;
+}
+
+/*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
+    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid_read(eh) && \valid(w) && \valid(plan);
+    requires \separated(pol, eh, w, plan, buf + (0 .. buf_len - 1));
+    requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
+    requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= buf_len;
+    requires plan->nseg == 0;
+    requires w->max_align >= pol->page_size;
+    assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
+            plan->dynamic_size, plan->has_relro, plan->relro_addr,
+            plan->relro_size;
+    ensures plan->nseg <= pol->max_loads;
+    ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+    ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
+    ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    ensures w->max_align >= pol->page_size; */
+static pm_status walk(const uint8_t *buf, uint64_t buf_len,
+                      uint64_t file_size, const pm_elf_policy *pol,
+                      pm_elf_role role, const pm_elf_ehdr *eh,
+                      pm_elf_walk *w, pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    uint32_t i = 0u;
+    pm_elf_phdr ph;
+    /*@ loop invariant 0 <= i <= eh->phnum;
+        loop invariant plan->nseg <= pol->max_loads;
+        loop invariant pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+        loop invariant pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
+        loop invariant pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+        loop invariant w->max_align >= pol->page_size;
+        loop assigns i, st, ph, *w, plan->nseg,
+            plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
+            plan->dynamic_size, plan->has_relro, plan->relro_addr,
+            plan->relro_size;
+        loop variant eh->phnum - i; */
+    while (i < eh->phnum && st == PM_OK) {
+        pm_elf_read_phdr(buf, eh->phoff + (uint64_t)i * PM_PHDR_SIZE, &ph);
+        st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
+        i++;
+    }
+    return st;
+}
+
+/* The program header table's address in memory: the load whose file bytes
+ * hold the table maps it at load_vaddr + (phoff - load_offset).  With a
+ * PT_PHDR, that address must be the PT_PHDR's p_vaddr. */
+/*@ requires \valid_read(eh) && \valid_read(w) && \valid(plan) && \valid_read(pol);
+    requires \separated(eh, w, plan, pol);
+    requires pm_elf_policy_ok(pol);
+    requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
+    requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    requires pm_elf_segs_ok(plan, pol, 0, plan->nseg);
+    assigns plan->phdr_addr; */
+static pm_status locate_phdrs(const pm_elf_ehdr *eh, const pm_elf_walk *w,
+                              const pm_elf_policy *pol, uint64_t file_size,
+                              pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    uint64_t size = (uint64_t)eh->phnum * PM_PHDR_SIZE;
+    uint32_t n = plan->nseg;
+    uint32_t k = 0u;
+    uint64_t addr = 0u;
+    int found = 0;
+    (void)pol;
+    (void)file_size;
+    /*@ loop invariant 0 <= k <= n;
+        loop assigns k, addr, found;
+        loop variant n - k; */
+    while (k < n && found == 0) {
+        if (w->load_offset[k] <= eh->phoff &&
+            size <= w->load_filesz[k] &&
+            eh->phoff - w->load_offset[k] <= w->load_filesz[k] - size) {
+            uint64_t cand = w->load_vaddr[k] + (eh->phoff - w->load_offset[k]);
+            if (w->nphdr == 0u || cand == w->phdr_vaddr) {
+                addr = cand;
+                found = 1;
+            }
+        }
+        k++;
+    }
+    if (w->nphdr != 0u && found == 0) {
+        st = PM_E_ELF_PHDR_NOT_LOADED;
+    } else {
+        plan->phdr_addr = addr;
+    }
+    return st;
+}
+
+/* PT_TLS (its initialization image), PT_DYNAMIC and PT_GNU_RELRO inside
+ * the memory of a PT_LOAD. */
+/*@ requires \valid_read(w) && \valid_read(plan);
+    requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    assigns \nothing; */
+static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    uint32_t n = plan->nseg;
+    if (plan->has_tls != 0u &&
+        (plan->tls_addr > UINT64_MAX - plan->tls_memsz ||
+         pm_elf_find_load(w, n, plan->tls_addr, plan->tls_filesz) == n)) {
+        st = PM_E_ELF_TLS;
+    } else if (plan->has_dynamic != 0u &&
+               pm_elf_find_load(w, n, plan->dynamic_addr, plan->dynamic_size) == n) {
+        st = PM_E_ELF_DYNAMIC;
+    } else if (plan->has_relro != 0u &&
+               pm_elf_find_load(w, n, plan->relro_addr, plan->relro_size) == n) {
+        st = PM_E_ELF_RELRO;
+    }
+    return st;
+}
+
+/* The entry point inside the memory of an executable PT_LOAD. */
+/*@ requires \valid_read(w) && \valid_read(plan);
+    requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    assigns \nothing; */
+static pm_status check_entry(uint64_t entry, const pm_elf_walk *w,
+                             const pm_elf_plan *plan)
+{
+    pm_status st = PM_E_ELF_ENTRY;
+    uint32_t k = 0u;
+    /*@ loop invariant 0 <= k <= plan->nseg;
+        loop assigns k, st;
+        loop variant plan->nseg - k; */
+    while (k < plan->nseg && st != PM_OK) {
+        if (plan->seg[k].prot >= PM_PROT_X && w->load_vaddr[k] <= entry &&
+            entry - w->load_vaddr[k] < w->load_memsz[k]) {
+            st = PM_OK;
+        }
+        k++;
+    }
+    return st;
+}
+
+/*@ requires \valid_read(eh) && \valid_read(w) && \valid(plan) && \valid_read(pol);
+    requires \separated(eh, w, plan, pol);
+    requires pm_elf_policy_ok(pol);
+    requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
+    requires plan->nseg <= pol->max_loads;
+    requires pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    assigns plan->phdr_addr, plan->span_start, plan->span_end; */
+static pm_status finish(const pm_elf_ehdr *eh, const pm_elf_policy *pol,
+                        uint64_t file_size, const pm_elf_walk *w,
+                        pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    if (plan->nseg == 0u) {
+        st = PM_E_ELF_NO_LOAD;
+    }
+    if (st == PM_OK) {
+        st = locate_phdrs(eh, w, pol, file_size, plan);
+    }
+    if (st == PM_OK) {
+        st = check_regions(w, plan);
+    }
+    if (st == PM_OK) {
+        st = check_entry(eh->entry, w, plan);
+    }
+    if (st == PM_OK) {
+        plan->span_start = plan->seg[0].map_start;
+        plan->span_end = plan->seg[plan->nseg - 1u].map_start +
+                         plan->seg[plan->nseg - 1u].map_len;
+        if (plan->span_end - plan->span_start > pol->max_span) {
+            st = PM_E_ELF_SPAN;
+        }
+    }
+    return st;
+}
+
+pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
+                          uint64_t file_size, const pm_elf_policy *pol,
+                          pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_status st;
+    pm_elf_ehdr eh;
+    pm_elf_walk w;
+    plan_clear(plan);
+    st = pm_elf_check_policy(pol);
+    if (st == PM_OK &&
+        (buf_len > file_size || file_size >= PM_ELF_MAX_FILE ||
+         (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP))) {
+        st = PM_E_ELF_ARGS;
+    }
+    if (st == PM_OK) {
+        st = pm_elf_check_ehdr(buf, buf_len, file_size, pol, role, &eh);
+    }
+    if (st == PM_OK) {
+        walk_clear(&w, pol);
+        plan->type = eh.type;
+        st = walk(buf, buf_len, file_size, pol, role, &eh, &w, plan);
+    }
+    if (st == PM_OK) {
+        st = finish(&eh, pol, file_size, &w, plan);
+    }
+    if (st == PM_OK) {
+        plan->machine = eh.machine;
+        plan->role = role;
+        plan->entry = eh.entry;
+        plan->phnum = eh.phnum;
+        plan->phentsize = PM_PHDR_SIZE;
+        plan->align = w.max_align;
+        plan->valid = PM_ELF_PLAN_VALID;
+    } else {
+        plan->valid = 0u;
+    }
+    return st;
+}
