@@ -68,19 +68,117 @@
     X(PM_E_ELF_DYNAMIC,         141, "ELF_DYNAMIC",         "PT_DYNAMIC malformed or not inside a PT_LOAD") \
     X(PM_E_ELF_RELRO,           142, "ELF_RELRO",           "PT_GNU_RELRO malformed or not inside a PT_LOAD") \
     X(PM_E_ELF_SPAN,            143, "ELF_SPAN",            "total mapped span over the policy limit") \
-    X(PM_E_ELF_BIAS,            144, "ELF_BIAS",            "load bias misaligned or moves the image out of range")
+    X(PM_E_ELF_BIAS,            144, "ELF_BIAS",            "load bias misaligned or moves the image out of range") \
+    X(PM_E_ELF_ARGS,            145, "ELF_ARGS",            "validator arguments inconsistent (buffer longer than the file, unknown role)") \
+    X(PM_E_ELF_LOAD_EMPTY,      146, "ELF_LOAD_EMPTY",      "PT_LOAD with p_memsz 0")
 
-/* Protocol codec: see spec/protocol.md (filled in by the protocol work). */
-#define PM_STATUS_PROTO(X)
+/* Protocol codec: one code per rule of spec/protocol.md section 9.
+ * PROTO_TRUNCATED and PROTO_BAD_MAGIC close the connection (no reply can be
+ * framed); every other refusal is answered with an error reply. */
+#define PM_STATUS_PROTO(X) \
+    X(PM_E_PROTO_TRUNCATED,        200, "PROTO_TRUNCATED",        "message shorter than the 32-byte header") \
+    X(PM_E_PROTO_BAD_MAGIC,        201, "PROTO_BAD_MAGIC",        "header magic is not PMGR") \
+    X(PM_E_PROTO_BAD_VERSION,      202, "PROTO_BAD_VERSION",      "protocol version not supported") \
+    X(PM_E_PROTO_TOO_LARGE,        203, "PROTO_TOO_LARGE",        "message longer than the maximum message size") \
+    X(PM_E_PROTO_LENGTH_MISMATCH,  204, "PROTO_LENGTH_MISMATCH",  "payload length in the header disagrees with the bytes received") \
+    X(PM_E_PROTO_RESERVED_NONZERO, 205, "PROTO_RESERVED_NONZERO", "a reserved field is not zero") \
+    X(PM_E_PROTO_BAD_FLAGS,        206, "PROTO_BAD_FLAGS",        "unknown flag or rights bit set") \
+    X(PM_E_PROTO_TOO_MANY_HANDLES, 207, "PROTO_TOO_MANY_HANDLES", "more handles than a message may carry") \
+    X(PM_E_PROTO_HANDLE_COUNT_MISMATCH, 208, "PROTO_HANDLE_COUNT_MISMATCH", "handle count in the header disagrees with the handles received") \
+    X(PM_E_PROTO_UNKNOWN_OPCODE,   209, "PROTO_UNKNOWN_OPCODE",   "opcode not defined for this direction") \
+    X(PM_E_PROTO_PAYLOAD_TRUNCATED,210, "PROTO_PAYLOAD_TRUNCATED","payload ends inside a field") \
+    X(PM_E_PROTO_TRAILING_BYTES,   211, "PROTO_TRAILING_BYTES",   "payload longer than its fields") \
+    X(PM_E_PROTO_FIELD_RANGE,      212, "PROTO_FIELD_RANGE",      "field value outside its defined range") \
+    X(PM_E_PROTO_TOO_MANY_ITEMS,   213, "PROTO_TOO_MANY_ITEMS",   "list count over the per-message limit") \
+    X(PM_E_PROTO_STRING_TOO_LONG,  214, "PROTO_STRING_TOO_LONG",  "string longer than its limit") \
+    X(PM_E_PROTO_STRING_EMPTY,     215, "PROTO_STRING_EMPTY",     "string must not be empty") \
+    X(PM_E_PROTO_EMBEDDED_NUL,     216, "PROTO_EMBEDDED_NUL",     "string contains a NUL byte") \
+    X(PM_E_PROTO_ENV_NO_EQUALS,    217, "PROTO_ENV_NO_EQUALS",    "environment entry is not NAME=VALUE with a non-empty NAME") \
+    X(PM_E_PROTO_PATH_NOT_ABSOLUTE,218, "PROTO_PATH_NOT_ABSOLUTE","namespace path does not start with '/'") \
+    X(PM_E_PROTO_PATH_NOT_NORMAL,  219, "PROTO_PATH_NOT_NORMAL",  "path has an empty, '.' or '..' component or a trailing '/'") \
+    X(PM_E_PROTO_NAME_ABSOLUTE,    220, "PROTO_NAME_ABSOLUTE",    "resolve name starts with '/'") \
+    X(PM_E_PROTO_HANDLE_INDEX,     221, "PROTO_HANDLE_INDEX",     "handle index not below the handle count") \
+    X(PM_E_PROTO_HANDLE_REQUIRED,  222, "PROTO_HANDLE_REQUIRED",  "required handle field is PM_PROTO_NO_HANDLE") \
+    X(PM_E_PROTO_HANDLE_REUSED,    223, "PROTO_HANDLE_REUSED",    "a handle is referenced twice") \
+    X(PM_E_PROTO_HANDLE_UNREFERENCED, 224, "PROTO_HANDLE_UNREFERENCED", "a received handle is not referenced by any field") \
+    X(PM_E_PROTO_BUFFER_TOO_SMALL, 225, "PROTO_BUFFER_TOO_SMALL", "output buffer too small for the encoded message") \
+    X(PM_E_PROTO_BAD_ARGUMENT,     226, "PROTO_BAD_ARGUMENT",     "value given to an encoder violates the protocol") \
+    X(PM_E_PROTO_UNEXPECTED_REPLY, 227, "PROTO_UNEXPECTED_REPLY", "reply does not answer the request (opcode or request id)") \
+    X(PM_E_PROTO_BAD_STATUS,       228, "PROTO_BAD_STATUS",       "reply status is not a defined status code")
 
-/* Core: registry, handles, launch builder, stack image. */
-#define PM_STATUS_CORE(X)
+/* Core: registry, handles, launch builder, stack image (spec/core.md). */
+#define PM_STATUS_CORE(X) \
+    X(PM_E_STACK_TOO_SMALL,   300, "STACK_TOO_SMALL",   "buffer too small for the initial stack image") \
+    X(PM_E_STACK_ADDR,        301, "STACK_ADDR",        "stack top not 16-byte aligned or below the buffer size") \
+    X(PM_E_STACK_LIMIT,       302, "STACK_LIMIT",       "argv, envp or auxv count, or a string length, over its bound") \
+    X(PM_E_STACK_STRING,      303, "STACK_STRING",      "string contains a NUL byte or lies outside its pool") \
+    X(PM_E_STACK_AUXV,        304, "STACK_AUXV",        "auxv entry of a type the stack builder computes itself") \
+    X(PM_E_BAD_HANDLE,        310, "BAD_HANDLE",        "malformed handle: slot out of range, reserved bits, unknown rights or generation 0") \
+    X(PM_E_STALE_HANDLE,      311, "STALE_HANDLE",      "handle names a process record that has been freed") \
+    X(PM_E_RIGHTS,            312, "RIGHTS",            "handle lacks a right the operation requires") \
+    X(PM_E_REGISTRY_FULL,     313, "REGISTRY_FULL",     "process registry full") \
+    X(PM_E_NO_SUCH_PROCESS,   314, "NO_SUCH_PROCESS",   "no live process with that id") \
+    X(PM_E_RECORD_FULL,       315, "RECORD_FULL",       "process record holds the maximum number of kernel objects") \
+    X(PM_E_LIST_CURSOR,       316, "LIST_CURSOR",       "list cursor out of range") \
+    X(PM_E_BUILDER_STATE,     320, "BUILDER_STATE",     "launch builder not ready (no executable set)") \
+    X(PM_E_BUILDER_LIMIT,     321, "BUILDER_LIMIT",     "launch builder count or byte bound exceeded") \
+    X(PM_E_BUILDER_STRING,    322, "BUILDER_STRING",    "argument, environment string or name contains a NUL byte") \
+    X(PM_E_BUILDER_PATH,      323, "BUILDER_PATH",      "namespace path empty or not absolute") \
+    X(PM_E_WAIT_TIMED_OUT,    330, "WAIT_TIMED_OUT",    "wait timed out: the target is still running") \
+    X(PM_E_ALREADY_STARTED,   331, "ALREADY_STARTED",   "START of a process that was already started") \
+    X(PM_E_PROCESS_ENDED,     332, "PROCESS_ENDED",     "process has already exited, been killed or faulted") \
+    X(PM_E_DUPLICATE_ID,      333, "DUPLICATE_ID",      "startup handle id given twice") \
+    X(PM_E_NAMESPACE_OVERLAP, 334, "NAMESPACE_OVERLAP", "namespace path overlaps another entry") \
+    X(PM_E_RESOLVE_NOT_FOUND, 335, "RESOLVE_NOT_FOUND", "resolve name not found under the configured roots") \
+    X(PM_E_INTERP_NOT_ALLOWED,336, "INTERP_NOT_ALLOWED","PT_INTERP names an interpreter not on the allowlist") \
+    X(PM_E_HANDLE_KIND,       337, "HANDLE_KIND",       "handle is of the wrong kind for this field") \
+    X(PM_E_THREAD_MISMATCH,   338, "THREAD_MISMATCH",   "thread handle does not belong to the process") \
+    X(PM_E_CONN_FULL,         339, "CONN_FULL",         "dispatcher connection table full") \
+    X(PM_E_WAITERS_FULL,      340, "WAITERS_FULL",      "too many parked waiters") \
+    X(PM_E_WATCHES_FULL,      341, "WATCHES_FULL",      "too many watches") \
+    X(PM_E_NOT_CONNECTED,     342, "NOT_CONNECTED",     "unknown connection id")
 
-/* Kernel interface: backend-independent resource errors. */
-#define PM_STATUS_KERNEL(X)
+/* Kernel interface: backend-independent errors of the pm_k_* operations
+ * (include/procmgr/kernel.h, spec/kernel-interface.md). */
+#define PM_STATUS_KERNEL(X) \
+    X(PM_E_K_NO_MEMORY,       400, "K_NO_MEMORY",       "frame budget exhausted") \
+    X(PM_E_K_NO_OBJECTS,      401, "K_NO_OBJECTS",      "kernel object, CSpace slot or handle budget exhausted") \
+    X(PM_E_K_BAD_CAP,         402, "K_BAD_CAP",         "capability names no live handle (null, out of range, released or stale)") \
+    X(PM_E_K_REVOKED,         403, "K_REVOKED",         "capability was revoked or its object destroyed") \
+    X(PM_E_K_TYPE,            404, "K_TYPE",            "capability names an object of the wrong type") \
+    X(PM_E_K_BAD_RIGHTS,      405, "K_BAD_RIGHTS",      "capability lacks a right the operation needs, or asks for more than it holds") \
+    X(PM_E_K_ARG,             406, "K_ARG",             "invalid argument: unknown flag bits or missing output") \
+    X(PM_E_K_ALIGN,           407, "K_ALIGN",           "address, length or offset not page-aligned") \
+    X(PM_E_K_RANGE,           408, "K_RANGE",           "range empty, overflowing, or outside the user, image or CSpace bounds") \
+    X(PM_E_K_WX,              409, "K_WX",              "mapping both writable and executable") \
+    X(PM_E_K_OVERLAP,         410, "K_OVERLAP",         "range overlaps an existing mapping") \
+    X(PM_E_K_NOT_MAPPED,      411, "K_NOT_MAPPED",      "range not entirely mapped") \
+    X(PM_E_K_PROT,            412, "K_PROT",            "mapping lacks the access the operation needs") \
+    X(PM_E_K_SLOT_OCCUPIED,   413, "K_SLOT_OCCUPIED",   "CSpace slot already holds a capability") \
+    X(PM_E_K_SLOT_EMPTY,      414, "K_SLOT_EMPTY",      "CSpace slot holds no capability") \
+    X(PM_E_K_STATE,           415, "K_STATE",           "object in the wrong state for the operation") \
+    X(PM_E_K_NO_EVENT,        416, "K_NO_EVENT",        "no pending event") \
+    X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
+    X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated")
 
-/* Linux backend, daemon, client library. */
-#define PM_STATUS_LINUX(X)
+/* Linux backend, daemon, client library (spec/linux-loader.md). */
+#define PM_STATUS_LINUX(X) \
+    X(PM_E_LINUX_NOT_REGULAR,     500, "LINUX_NOT_REGULAR",     "image fd is neither a regular file nor a memfd") \
+    X(PM_E_LINUX_MEMFD_UNSEALED,  501, "LINUX_MEMFD_UNSEALED",  "memfd image not sealed against write, grow and shrink") \
+    X(PM_E_LINUX_IMAGE_IO,        502, "LINUX_IMAGE_IO",        "reading the image header area failed") \
+    X(PM_E_LINUX_INTERP_NOT_ALLOWED, 503, "LINUX_INTERP_NOT_ALLOWED", "PT_INTERP names an interpreter not on the allowlist") \
+    X(PM_E_LINUX_INTERP_OPEN,     504, "LINUX_INTERP_OPEN",     "the allowed interpreter could not be opened") \
+    X(PM_E_LINUX_BIAS,            505, "LINUX_BIAS",            "no room for a random load bias") \
+    X(PM_E_LINUX_ARGS,            506, "LINUX_ARGS",            "bad spawn request: argv, handle numbers or execfn") \
+    X(PM_E_LINUX_STUB_SETUP,      507, "LINUX_STUB_SETUP",      "could not prepare the sealed stub memfd") \
+    X(PM_E_LINUX_CLONE,           508, "LINUX_CLONE",           "creating the child process failed") \
+    X(PM_E_LINUX_STUB_EXEC,       509, "LINUX_STUB_EXEC",       "the kernel refused to execute the stub") \
+    X(PM_E_LINUX_STUB_PROTOCOL,   510, "LINUX_STUB_PROTOCOL",   "control exchange with the stub failed or was malformed") \
+    X(PM_E_LINUX_STUB_MAP,        511, "LINUX_STUB_MAP",        "stub could not map a segment (address in use or refused)") \
+    X(PM_E_LINUX_STUB_FDS,        512, "LINUX_STUB_FDS",        "stub could not place the initial handles") \
+    X(PM_E_LINUX_STUB_STACK,      513, "LINUX_STUB_STACK",      "stub could not build the initial stack") \
+    X(PM_E_LINUX_STUB_FINAL,      514, "LINUX_STUB_FINAL",      "stub could not prepare its exit trampoline") \
+    X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \
