@@ -44,12 +44,8 @@
 #define PM_PROTO_MAX_LIST         256u   /* process records in one LIST reply     */
 #define PM_PROTO_INFO_SIZE        32u    /* one process record on the wire        */
 
-/* --- launch builder limits (enforced by the core across messages) ------- */
-#define PM_LAUNCH_MAX_ARGS        4096u
-#define PM_LAUNCH_MAX_ENVIRONS    4096u
-#define PM_LAUNCH_MAX_STRING_BYTES 131072u /* sum over args+env of (len + 1)  */
-#define PM_LAUNCH_MAX_HANDLES     64u
-#define PM_LAUNCH_MAX_NAMES       32u
+/* The launch builder's totals across messages are the core's to enforce:
+ * see PM_BUILDER_* in include/procmgr/builder.h (spec/protocol.md §8). */
 
 /* --- opcodes (section 5 of the spec) ------------------------------------ */
 /* Ranges: 0x0001-0x00FF process core, 0x0100-0x01FF launcher builder,
