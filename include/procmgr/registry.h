@@ -32,7 +32,11 @@
 
 #define PM_REG_CAPACITY    1024u   /* process records (<= 65536) */
 #define PM_REG_NAME_MAX    32u     /* process name bytes          */
-#define PM_REG_EXTRA_CAPS  8u      /* kernel caps beyond as/cspace/thread */
+/* Kernel caps a record holds beyond as/cspace/thread: the most a launch can
+ * bring is the executable, the interpreter, every startup handle and every
+ * namespace directory (2 + PM_BUILDER_MAX_HANDLES + PM_BUILDER_MAX_NAMES), so
+ * no launch the protocol admits is refused for lack of room. */
+#define PM_REG_EXTRA_CAPS  98u
 
 #define PM_HANDLE_SLOT_UNIT  1ull              /* 2^0  */
 #define PM_HANDLE_GEN_UNIT   65536ull          /* 2^16 */
