@@ -48,7 +48,7 @@
     X(PM_E_ELF_LOAD_FILE_RANGE, 121, "ELF_LOAD_FILE_RANGE", "segment file range outside the file") \
     X(PM_E_ELF_LOAD_VADDR_RANGE,122, "ELF_LOAD_VADDR_RANGE","segment outside the user address range") \
     X(PM_E_ELF_LOAD_CONGRUENCE, 123, "ELF_LOAD_CONGRUENCE", "p_offset not congruent to p_vaddr modulo the page size") \
-    X(PM_E_ELF_LOAD_ALIGN,      124, "ELF_LOAD_ALIGN",      "p_align not 0, 1 or a power of two") \
+    X(PM_E_ELF_LOAD_ALIGN,      124, "ELF_LOAD_ALIGN",      "p_align not 0, 1 or a power of two, or above max_span") \
     X(PM_E_ELF_WX,              125, "ELF_WX",              "segment both writable and executable") \
     X(PM_E_ELF_ENTRY,           126, "ELF_ENTRY",           "entry point not inside an executable segment") \
     X(PM_E_ELF_INTERP_COUNT,    127, "ELF_INTERP_COUNT",    "more than one PT_INTERP") \

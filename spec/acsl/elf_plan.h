@@ -56,40 +56,49 @@
 
   predicate pm_elf_wxorx(pm_elf_policy *pol) = (pol->flags & 1) != 0;
 
-  // One plan segment: page-aligned mapping inside [lo, user_limit), the file
-  // part a page-aligned prefix of it whose last page starts inside the file,
-  // the bytes to clear a suffix of the file part shorter than a page.
-  predicate pm_elf_seg_ok(pm_elf_segment *s, pm_elf_policy *pol, integer lo) =
-    s->map_start % pol->page_size == 0 &&
-    s->map_len   % pol->page_size == 0 &&
-    s->file_off  % pol->page_size == 0 &&
-    s->file_len  % pol->page_size == 0 &&
-    0 < s->map_len &&
-    s->file_len <= s->map_len &&
-    lo <= s->map_start &&
-    s->map_start + s->map_len <= pol->user_limit &&
-    s->zero_len < pol->page_size &&
-    s->zero_len <= s->file_len &&
-    s->zero_start + s->zero_len == s->map_start + s->file_len &&
-    s->prot <= 7 &&
-    (pm_elf_wxorx(pol) ==> (s->prot != 6 && s->prot != 7));
+  // One plan segment, as a value: page-aligned mapping inside [lo, limit),
+  // the file part a page-aligned prefix of it whose last page starts inside
+  // the file, the bytes to clear a suffix of the file part shorter than a
+  // page.  page, limit and flags are the policy's page_size, user_limit and
+  // flags.  The predicate takes the segment by value and the policy fields
+  // as integers so that storing another segment of the array, or writing
+  // anything outside the segment, leaves it trivially intact for the provers.
+  predicate pm_elf_seg_ok(pm_elf_segment s, integer page, integer limit,
+                          integer flags, integer lo) =
+    s.map_start % page == 0 &&
+    s.map_len   % page == 0 &&
+    s.file_off  % page == 0 &&
+    s.file_len  % page == 0 &&
+    0 < s.map_len &&
+    s.file_len <= s.map_len &&
+    lo <= s.map_start &&
+    s.map_start + s.map_len <= limit &&
+    s.zero_len < page &&
+    s.zero_len <= s.file_len &&
+    s.zero_start + s.zero_len == s.map_start + s.file_len &&
+    s.prot <= 7 &&
+    ((flags & 1) != 0 ==> (s.prot != 6 && s.prot != 7));
 
   // The file part of a segment: every mapped file page starts inside the
   // file (so no access faults with SIGBUS), and the bytes that carry the
   // segment's data, file_off .. file_off + (zero_start - map_start) when
   // something is cleared, lie inside the file.
-  predicate pm_elf_seg_file_ok(pm_elf_segment *s, pm_elf_policy *pol,
+  predicate pm_elf_seg_file_ok(pm_elf_segment s, integer page,
                                integer file_size) =
-    (s->file_len == 0 || s->file_off + s->file_len - pol->page_size < file_size) &&
-    (s->zero_len == 0 || s->file_off + (s->zero_start - s->map_start) <= file_size);
+    (s.file_len == 0 || s.file_off + s.file_len - page < file_size) &&
+    (s.zero_len == 0 || s.file_off + (s.zero_start - s.map_start) <= file_size);
+
+  // Segment a ends at or below the start of segment b.
+  predicate pm_elf_seg_before(pm_elf_segment a, pm_elf_segment b) =
+    a.map_start + a.map_len <= b.map_start;
 
   // The first n segments are well formed, strictly ascending and disjoint.
   predicate pm_elf_segs_ok(pm_elf_plan *p, pm_elf_policy *pol, integer lo,
                            integer n) =
     0 <= n <= PM_ELF_MAX_SEGMENTS &&
-    (\forall integer i; 0 <= i < n ==> pm_elf_seg_ok(&p->seg[i], pol, lo)) &&
-    (\forall integer i; 0 <= i < n - 1 ==>
-        p->seg[i].map_start + p->seg[i].map_len <= p->seg[i+1].map_start);
+    (\forall integer i; 0 <= i < n ==>
+        pm_elf_seg_ok(p->seg[i], pol->page_size, pol->user_limit, pol->flags, lo)) &&
+    (\forall integer i; 0 <= i < n - 1 ==> pm_elf_seg_before(p->seg[i], p->seg[i+1]));
 
   // The lowest address a plan may use before a bias is applied.
   logic integer pm_elf_lo_of(integer type, pm_elf_policy *pol) =
@@ -101,7 +110,7 @@
   predicate pm_elf_segs_file_ok(pm_elf_plan *p, pm_elf_policy *pol,
                                 integer file_size, integer n) =
     \forall integer i; 0 <= i < n ==>
-        pm_elf_seg_file_ok(&p->seg[i], pol, file_size);
+        pm_elf_seg_file_ok(p->seg[i], pol->page_size, file_size);
 
   predicate pm_elf_plan_layout(pm_elf_plan *p, pm_elf_policy *pol, integer lo) =
     p->valid == PM_ELF_PLAN_VALID &&

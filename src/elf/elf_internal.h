@@ -183,9 +183,11 @@ pm_status pm_elf_check_ehdr(const uint8_t *buf, uint64_t buf_len,
     requires pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
     requires w->max_align >= pol->page_size;
-    assigns plan->nseg, plan->seg[plan->nseg], w->max_align,
-            w->load_vaddr[plan->nseg], w->load_memsz[plan->nseg],
-            w->load_offset[plan->nseg], w->load_filesz[plan->nseg];
+    assigns plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1], w->max_align,
+            w->load_vaddr[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_memsz[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_offset[0 .. PM_ELF_MAX_SEGMENTS - 1],
+            w->load_filesz[0 .. PM_ELF_MAX_SEGMENTS - 1];
     ensures w->max_align >= pol->page_size;
     ensures plan->nseg <= pol->max_loads;
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(type, pol), plan->nseg);

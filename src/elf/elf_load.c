@@ -44,7 +44,9 @@ static pm_status check_load(const pm_elf_policy *pol, uint64_t file_size,
         st = PM_E_ELF_LOAD_COUNT;
     } else if (ph->memsz == 0u) {
         st = PM_E_ELF_LOAD_EMPTY;
-    } else if (pm_elf_align_ok(ph->align) == 0) {
+    } else if (pm_elf_align_ok(ph->align) == 0 || ph->align > pol->max_span) {
+        /* An alignment above max_span would make every bias of the plan
+         * unusable (pm_elf_plan_apply_bias), so it is refused here. */
         st = PM_E_ELF_LOAD_ALIGN;
     } else if (ph->filesz > ph->memsz) {
         st = PM_E_ELF_LOAD_FILESZ;
@@ -69,13 +71,13 @@ static pm_status check_load(const pm_elf_policy *pol, uint64_t file_size,
     return st;
 }
 
-/* Fill plan segment s from a PT_LOAD that passed check_load:
+/* The plan segment of a PT_LOAD that passed check_load:
  *   map   [page_down(vaddr), page_up(vaddr + memsz))
  *   file  [page_down(offset), + page_up(vaddr + filesz) - map_start)
  *   zero  [vaddr + filesz, page_up(vaddr + filesz)) when memsz > filesz
  *         (the bss start shares its page with file data). */
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
-    requires \valid_read(ph) && \valid(s) && \separated(pol, ph, s);
+    requires \valid_read(ph);
     requires 0 < ph->memsz && ph->filesz <= ph->memsz;
     requires ph->offset + ph->filesz <= file_size;
     requires ph->vaddr + ph->memsz <= pol->user_limit;
@@ -83,29 +85,20 @@ static pm_status check_load(const pm_elf_policy *pol, uint64_t file_size,
     requires map_start <= ph->vaddr && file_page <= ph->offset;
     requires ph->offset - file_page == ph->vaddr - map_start;
     requires file_size < PM_ELF_MAX_FILE;
+    requires lo <= map_start;
     requires pm_elf_wxorx(pol) ==> !((ph->flags & PM_PF_W) != 0 && (ph->flags & PM_PF_X) != 0);
-    assigns *s;
-    ensures s->map_start == map_start;
-    ensures s->map_start + s->map_len >= ph->vaddr + ph->memsz;
-    ensures s->map_start + s->map_len <= pol->user_limit;
-    ensures s->map_start % pol->page_size == 0;
-    ensures s->map_len % pol->page_size == 0;
-    ensures s->file_off % pol->page_size == 0;
-    ensures s->file_len % pol->page_size == 0;
-    ensures 0 < s->map_len;
-    ensures s->file_len <= s->map_len;
-    ensures s->zero_len < pol->page_size;
-    ensures s->zero_len <= s->file_len;
-    ensures s->zero_start + s->zero_len == s->map_start + s->file_len;
-    ensures s->prot <= 7;
-    ensures pm_elf_wxorx(pol) ==> (s->prot != 6 && s->prot != 7);
-    ensures pm_elf_seg_ok(s, pol, 0);
-    ensures s->file_len == 0 || s->file_off + s->file_len - pol->page_size < file_size;
-    ensures s->zero_len == 0 || s->file_off + (s->zero_start - s->map_start) <= file_size;
-    ensures pm_elf_seg_file_ok(s, pol, file_size); */
-static void build_segment(const pm_elf_policy *pol, uint64_t file_size,
-                          const pm_elf_phdr *ph, uint64_t map_start,
-                          uint64_t file_page, pm_elf_segment *s)
+    assigns \nothing;
+    ensures \result.map_start == map_start;
+    ensures \result.map_start + \result.map_len >= ph->vaddr + ph->memsz;
+    ensures \result.map_start + \result.map_len <= pol->user_limit;
+    ensures pm_elf_seg_ok(\result, pol->page_size, pol->user_limit, pol->flags, lo);
+    ensures \result.file_len == 0 || \result.file_off + \result.file_len - pol->page_size < file_size;
+    ensures \result.zero_len == 0 || \result.file_off + (\result.zero_start - \result.map_start) <= file_size;
+    ensures pm_elf_seg_file_ok(\result, pol->page_size, file_size); */
+static pm_elf_segment build_segment(const pm_elf_policy *pol,
+                                    uint64_t file_size,
+                                    const pm_elf_phdr *ph, uint64_t lo,
+                                    uint64_t map_start, uint64_t file_page)
 {
     uint64_t map_end = pm_elf_page_up(pol, ph->vaddr + ph->memsz);
     uint64_t file_end = ph->vaddr + ph->filesz;       /* <= user_limit */
@@ -114,7 +107,9 @@ static void build_segment(const pm_elf_policy *pol, uint64_t file_size,
     uint64_t zero_start = map_start;
     uint64_t zero_len = 0u;
     uint32_t prot = prot_of(ph->flags);
+    pm_elf_segment r;
     (void)file_size;
+    (void)lo;
     if (ph->filesz != 0u) {
         file_len = file_page_end - map_start;
         zero_start = file_page_end;
@@ -123,14 +118,132 @@ static void build_segment(const pm_elf_policy *pol, uint64_t file_size,
             zero_len = file_page_end - file_end;
         }
     }
-    s->map_start = map_start;
-    s->map_len = map_end - map_start;
-    s->file_off = file_page;
-    s->file_len = file_len;
-    s->zero_start = zero_start;
-    s->zero_len = zero_len;
-    s->prot = prot;
-    s->reserved = 0u;
+    r.map_start = map_start;
+    r.map_len = map_end - map_start;
+    r.file_off = file_page;
+    r.file_len = file_len;
+    r.zero_start = zero_start;
+    r.zero_len = zero_len;
+    r.prot = prot;
+    r.reserved = 0u;
+    /* The clauses of pm_elf_seg_ok one by one, then the predicate. */
+    /*@ assert r.map_start % pol->page_size == 0; */
+    /*@ assert r.map_len % pol->page_size == 0; */
+    /*@ assert r.file_off % pol->page_size == 0; */
+    /*@ assert r.file_len % pol->page_size == 0; */
+    /*@ assert 0 < r.map_len; */
+    /*@ assert r.file_len <= r.map_len; */
+    /*@ assert lo <= r.map_start; */
+    /*@ assert r.map_start + r.map_len <= pol->user_limit; */
+    /*@ assert r.zero_len < pol->page_size; */
+    /*@ assert r.zero_len <= r.file_len; */
+    /*@ assert r.zero_start + r.zero_len == r.map_start + r.file_len; */
+    /*@ assert r.prot <= 7; */
+    /*@ assert (pol->flags & 1) != 0 ==> (r.prot != 6 && r.prot != 7); */
+    return r;
+}
+
+/* Store segment n of the plan and count it.  Taking the segment by value keeps the
+ * frame obvious: only plan->seg[n] changes, segments 0..n-1 are untouched. */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires n < PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_segs_ok(plan, pol, lo, n);
+    requires pm_elf_segs_file_ok(plan, pol, file_size, n);
+    requires pm_elf_seg_ok(seg, pol->page_size, pol->user_limit, pol->flags, lo);
+    requires pm_elf_seg_file_ok(seg, pol->page_size, file_size);
+    requires n > 0 ==> pm_elf_seg_before(plan->seg[n - 1], seg);
+    assigns plan->nseg, plan->seg[n];
+    ensures plan->nseg == n + 1;
+    ensures plan->seg[n] == seg;
+    ensures pm_elf_segs_ok(plan, pol, lo, n + 1);
+    ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1); */
+static void store_segment(pm_elf_plan *plan, const pm_elf_policy *pol,
+                          uint64_t lo, uint64_t file_size, uint32_t n,
+                          pm_elf_segment seg)
+{
+    (void)pol;
+    (void)lo;
+    (void)file_size;
+    plan->nseg = n + 1u;
+    plan->seg[n] = seg;
+    /*@ assert kept: \forall integer i; 0 <= i < n ==>
+            plan->seg[i] == \at(plan->seg[i], Pre); */
+    /*@ assert kept_ok: \forall integer i; 0 <= i < n ==>
+            pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                          pol->flags, lo); */
+    /*@ assert kept_file_ok: \forall integer i; 0 <= i < n ==>
+            pm_elf_seg_file_ok(plan->seg[i], pol->page_size, file_size); */
+    /*@ assert kept_before: \forall integer i; 0 <= i < n - 1 ==>
+            pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+    /*@ assert new_ok: pm_elf_seg_ok(plan->seg[n], pol->page_size,
+                                     pol->user_limit, pol->flags, lo); */
+    /*@ assert new_before: n > 0 ==>
+            pm_elf_seg_before(plan->seg[n - 1], plan->seg[n]); */
+    /*@ assert all_ok: \forall integer i; 0 <= i < n + 1 ==>
+            pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                          pol->flags, lo); */
+    /*@ assert all_before: \forall integer i; 0 <= i < n ==>
+            pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+}
+
+/* Record the exact ranges of load n in the walk and raise the walk's
+ * alignment; only w changes, so the plan's segment facts carry over. */
+/*@ requires \valid(w) && \valid_read(plan) && \valid_read(ph) && \valid_read(pol);
+    requires \separated(w, plan, ph, pol);
+    requires n < PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_loads_ok(w, plan, pol, file_size, n);
+    requires pm_elf_segs_ok(plan, pol, lo, n + 1);
+    requires pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
+    requires w->max_align >= pol->page_size;
+    requires 0 < ph->memsz && ph->filesz <= ph->memsz;
+    requires ph->offset + ph->filesz <= file_size;
+    requires plan->seg[n].map_start <= ph->vaddr;
+    requires ph->vaddr + ph->memsz <= plan->seg[n].map_start + plan->seg[n].map_len;
+    assigns w->load_vaddr[n], w->load_memsz[n], w->load_offset[n],
+            w->load_filesz[n], w->max_align;
+    ensures pm_elf_loads_ok(w, plan, pol, file_size, n + 1);
+    ensures pm_elf_segs_ok(plan, pol, lo, n + 1);
+    ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
+    ensures w->max_align >= pol->page_size; */
+static void record_load(pm_elf_walk *w, const pm_elf_plan *plan,
+                        const pm_elf_policy *pol, uint64_t lo,
+                        uint64_t file_size, uint32_t n, const pm_elf_phdr *ph)
+{
+    (void)plan;
+    (void)pol;
+    (void)lo;
+    (void)file_size;
+    w->load_vaddr[n] = ph->vaddr;
+    w->load_memsz[n] = ph->memsz;
+    w->load_offset[n] = ph->offset;
+    w->load_filesz[n] = ph->filesz;
+    if (ph->align > w->max_align) {
+        w->max_align = ph->align;
+    }
+    /*@ assert kept: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[i] == \at(plan->seg[i], Pre); */
+    /*@ assert kept_pol: pol->page_size == \at(pol->page_size, Pre) &&
+            pol->user_limit == \at(pol->user_limit, Pre) &&
+            pol->flags == \at(pol->flags, Pre); */
+    /*@ assert kept_ok: \forall integer i; 0 <= i < n + 1 ==>
+            pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                          pol->flags, lo); */
+    /*@ assert kept_file_ok: \forall integer i; 0 <= i < n + 1 ==>
+            pm_elf_seg_file_ok(plan->seg[i], pol->page_size, file_size); */
+    /*@ assert kept_before: \forall integer i; 0 <= i < n ==>
+            pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+    /*@ assert kept_loads: \forall integer k; 0 <= k < n ==>
+            w->load_vaddr[k] == \at(w->load_vaddr[k], Pre) &&
+            w->load_memsz[k] == \at(w->load_memsz[k], Pre) &&
+            w->load_offset[k] == \at(w->load_offset[k], Pre) &&
+            w->load_filesz[k] == \at(w->load_filesz[k], Pre); */
+    /*@ assert kept_loads_ok: pm_elf_loads_ok(w, plan, pol, file_size, n); */
+    /*@ assert new_load_ok: 0 < w->load_memsz[n] &&
+            w->load_filesz[n] <= w->load_memsz[n] &&
+            plan->seg[n].map_start <= w->load_vaddr[n] &&
+            w->load_vaddr[n] + w->load_memsz[n] <=
+                plan->seg[n].map_start + plan->seg[n].map_len &&
+            w->load_offset[n] + w->load_filesz[n] <= file_size; */
 }
 
 pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
@@ -138,27 +251,20 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
                           pm_elf_walk *w, pm_elf_plan *plan)
 {
     uint32_t n = plan->nseg;
+    uint64_t lo = type == PM_ET_EXEC ? pol->min_vaddr : 0u;
+    /*@ assert lo == pm_elf_lo_of(type, pol); */
     uint64_t map_start = pm_elf_page_down(pol, ph->vaddr);
     uint64_t file_page = pm_elf_page_down(pol, ph->offset);
     pm_status st = check_load(pol, file_size, type, ph, w, plan, n,
                               map_start, file_page);
     if (st == PM_OK) {
-        pm_elf_segment seg;
-        build_segment(pol, file_size, ph, map_start, file_page, &seg);
-        plan->seg[n] = seg;
-        /*@ assert pm_elf_seg_ok(&plan->seg[n], pol, pm_elf_lo_of(type, pol)); */
-        /*@ assert pm_elf_segs_ok(plan, pol, pm_elf_lo_of(type, pol), n); */
-        /*@ assert pm_elf_segs_file_ok(plan, pol, file_size, n); */
-        /*@ assert pm_elf_loads_ok(w, plan, pol, file_size, n); */
-        w->load_vaddr[n] = ph->vaddr;
-        w->load_memsz[n] = ph->memsz;
-        w->load_offset[n] = ph->offset;
-        w->load_filesz[n] = ph->filesz;
-        if (ph->align > w->max_align) {
-            w->max_align = ph->align;
-        }
-        /*@ assert pm_elf_loads_ok(w, plan, pol, file_size, n); */
-        plan->nseg = n + 1u;
+        pm_elf_segment seg = build_segment(pol, file_size, ph, lo, map_start,
+                                           file_page);
+        store_segment(plan, pol, lo, file_size, n, seg);
+        record_load(w, plan, pol, lo, file_size, n, ph);
+        /*@ assert plan->nseg == n + 1; */
+        /*@ assert lo == pm_elf_lo_of(type, pol); */
+        /*@ assert pm_elf_segs_ok(plan, pol, pm_elf_lo_of(type, pol), n + 1); */
     }
     return st;
 }

@@ -108,6 +108,39 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     }
 }
 
+/* A program header other than PT_LOAD: never touches the plan's segments
+ * nor the recorded loads. */
+/*@ requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
+    requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
+    assigns w->ninterp, w->nstack, w->nphdr, w->phdr_vaddr, w->ntls,
+            w->ndynamic, w->nrelro,
+            plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
+            plan->dynamic_size, plan->has_relro, plan->relro_addr,
+            plan->relro_size; */
+static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
+                            uint64_t file_size, pm_elf_role role,
+                            const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
+                            pm_elf_walk *w, pm_elf_plan *plan)
+{
+    pm_status st = PM_OK;
+    if (ph->type == PM_PT_INTERP) {
+        st = pm_elf_on_interp(buf, buf_len, file_size, role, plan->nseg,
+                              ph, w, plan);
+    } else if (ph->type == PM_PT_GNU_STACK) {
+        st = pm_elf_on_stack(ph, w);
+    } else if (ph->type == PM_PT_PHDR) {
+        st = pm_elf_on_phdr(eh, plan->nseg, ph, w);
+    } else if (ph->type == PM_PT_TLS || ph->type == PM_PT_DYNAMIC ||
+               ph->type == PM_PT_GNU_RELRO) {
+        st = pm_elf_on_region(ph, w, plan);
+    }
+    return st;
+}
+
 /* One program header: dispatch on its type.  Types the validator does not
  * know (PT_NOTE, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, ...) are ignored. */
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
@@ -130,7 +163,14 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
     ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
-    ensures w->max_align >= pol->page_size; */
+    ensures w->max_align >= pol->page_size;
+    ensures pol->machines == \old(pol->machines) &&
+            pol->flags == \old(pol->flags) &&
+            pol->page_size == \old(pol->page_size) &&
+            pol->min_vaddr == \old(pol->min_vaddr) &&
+            pol->user_limit == \old(pol->user_limit) &&
+            pol->max_loads == \old(pol->max_loads);
+    ensures eh->type == \old(eh->type); */
 static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, const pm_elf_ehdr *eh,
@@ -140,16 +180,30 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
     pm_status st = PM_OK;
     if (ph->type == PM_PT_LOAD) {
         st = pm_elf_add_load(pol, file_size, eh->type, ph, w, plan);
-    } else if (ph->type == PM_PT_INTERP) {
-        st = pm_elf_on_interp(buf, buf_len, file_size, role, plan->nseg,
-                              ph, w, plan);
-    } else if (ph->type == PM_PT_GNU_STACK) {
-        st = pm_elf_on_stack(ph, w);
-    } else if (ph->type == PM_PT_PHDR) {
-        st = pm_elf_on_phdr(eh, plan->nseg, ph, w);
-    } else if (ph->type == PM_PT_TLS || ph->type == PM_PT_DYNAMIC ||
-               ph->type == PM_PT_GNU_RELRO) {
-        st = pm_elf_on_region(ph, w, plan);
+        /*@ assert kept_pol_load: pol->machines == \at(pol->machines, Pre) &&
+                pol->flags == \at(pol->flags, Pre) &&
+                pol->page_size == \at(pol->page_size, Pre) &&
+                pol->min_vaddr == \at(pol->min_vaddr, Pre) &&
+                pol->user_limit == \at(pol->user_limit, Pre) &&
+                pol->max_loads == \at(pol->max_loads, Pre); */
+    } else {
+        st = walk_other(buf, buf_len, file_size, role, eh, ph, w, plan);
+        /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
+                plan->seg[i] == \at(plan->seg[i], Pre); */
+        /*@ assert kept_loads: \forall integer k; 0 <= k < PM_ELF_MAX_SEGMENTS ==>
+                w->load_vaddr[k] == \at(w->load_vaddr[k], Pre) &&
+                w->load_memsz[k] == \at(w->load_memsz[k], Pre) &&
+                w->load_offset[k] == \at(w->load_offset[k], Pre) &&
+                w->load_filesz[k] == \at(w->load_filesz[k], Pre); */
+        /*@ assert kept_scalars: plan->nseg == \at(plan->nseg, Pre) &&
+                w->max_align == \at(w->max_align, Pre) &&
+                eh->type == \at(eh->type, Pre) &&
+                pol->page_size == \at(pol->page_size, Pre) &&
+                pol->user_limit == \at(pol->user_limit, Pre) &&
+                pol->min_vaddr == \at(pol->min_vaddr, Pre) &&
+                pol->flags == \at(pol->flags, Pre) &&
+                pol->max_loads == \at(pol->max_loads, Pre) &&
+                pol->machines == \at(pol->machines, Pre); */
     }
     return st;
 }
@@ -181,8 +235,18 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
 {
     pm_status st = PM_OK;
     uint32_t i = 0u;
+    const uint64_t phoff = eh->phoff;
+    const uint32_t phnum = eh->phnum;
     pm_elf_phdr ph;
-    /*@ loop invariant 0 <= i <= eh->phnum;
+    /*@ loop invariant 0 <= i <= phnum;
+        loop invariant phoff + phnum * PM_PHDR_SIZE <= buf_len;
+        loop invariant eh->type == \at(eh->type, Pre);
+        loop invariant pol->machines == \at(pol->machines, Pre) &&
+            pol->flags == \at(pol->flags, Pre) &&
+            pol->page_size == \at(pol->page_size, Pre) &&
+            pol->min_vaddr == \at(pol->min_vaddr, Pre) &&
+            pol->user_limit == \at(pol->user_limit, Pre) &&
+            pol->max_loads == \at(pol->max_loads, Pre);
         loop invariant plan->nseg <= pol->max_loads;
         loop invariant pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
         loop invariant pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -195,9 +259,11 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
-        loop variant eh->phnum - i; */
-    while (i < eh->phnum && st == PM_OK) {
-        pm_elf_read_phdr(buf, eh->phoff + (uint64_t)i * PM_PHDR_SIZE, &ph);
+        loop variant phnum - i; */
+    while (i < phnum && st == PM_OK) {
+        /*@ assert pm_elf_policy_ok(pol); */
+        /*@ assert phoff + ((uint64_t)i + 1) * PM_PHDR_SIZE <= buf_len; */
+        pm_elf_read_phdr(buf, phoff + (uint64_t)i * PM_PHDR_SIZE, &ph);
         st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
         i++;
     }

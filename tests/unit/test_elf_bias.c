@@ -190,11 +190,34 @@ static void test_invalid_plan(void **state)
     assert_int_equal(plan.valid, 0);
 }
 
+/* A power-of-two p_align above the policy's max_span would leave a plan no
+ * bias can place: it is refused at validation (ELF_LOAD_ALIGN). */
+static void test_huge_align(void **state)
+{
+    (void)state;
+    pm_elf_policy pol;
+    pm_elf_plan plan;
+    static const uint64_t huge[] = { 1ull << 47, 1ull << 63, 1ull << 31 };
+    pm_elf_policy_default(&pol);
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        build_image(img, 3, 0, huge[i]);
+        assert_int_equal(pm_elf_validate(img, IMG_SIZE, IMG_SIZE, &pol,
+                                         PM_ELF_ROLE_PROGRAM, &plan),
+                         PM_E_ELF_LOAD_ALIGN);
+        assert_int_equal(plan.valid, 0);
+    }
+    /* Exactly max_span (1 GiB) is still accepted and placeable. */
+    validate_ok(3, 0, pol.max_span, &pol, &plan);
+    assert_int_equal(plan.align, pol.max_span);
+    assert_int_equal(pm_elf_plan_apply_bias(&plan, &pol, pol.max_span), PM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dyn_success),
         cmocka_unit_test(test_misaligned),
+        cmocka_unit_test(test_huge_align),
         cmocka_unit_test(test_overflow_and_limit),
         cmocka_unit_test(test_below_min_vaddr),
         cmocka_unit_test(test_exec_bias),
