@@ -1,0 +1,55 @@
+/*
+ * procmgr: the host side of a kernel backend.
+ *
+ * include/procmgr/kernel.h is what the core sees of a kernel.  A shell
+ * (procmgrd, tests, benchmarks) also has to bring a backend to life, turn
+ * the file descriptors clients pass over SCM_RIGHTS into capabilities,
+ * open the images it configures itself (interpreter allowlist, resolve
+ * roots) and learn when kernel events are pending.  Those calls live here,
+ * outside the proven core; each backend implements all of them
+ * (src/kernel/sim/sim_host.c, src/kernel/linux/...), chosen at link time
+ * like kernel.h.  This is shell code: it may allocate and call the OS.
+ */
+#ifndef PROCMGR_KHOST_H
+#define PROCMGR_KHOST_H
+
+#include <stdint.h>
+
+#include "procmgr/kernel.h"
+#include "procmgr/status.h"
+
+/* Create and initialise a backend instance.  *out is NULL on failure. */
+pm_status pm_kh_open(struct pm_kernel **out);
+
+/* Destroy the instance: every object it still holds is released (on Linux,
+ * every process still alive is killed and reaped first).  NULL is ignored. */
+void pm_kh_close(struct pm_kernel *k);
+
+/*
+ * A descriptor received from a client becomes a capability; fd is consumed
+ * in every case (kept by the backend or closed).
+ *  - a regular file or a sealed memfd: PM_KOBJ_IMAGE with
+ *    PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT;
+ *  - anything else (pipe, socket, tty, directory): PM_KOBJ_ENDPOINT with
+ *    PM_KR_READ | PM_KR_WRITE | PM_KR_GRANT, a handle a child receives
+ *    unchanged (on Linux: the same open file description at its target fd).
+ * PM_E_K_NO_OBJECTS when the backend is full, PM_E_K_ARG for fd < 0.
+ */
+pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out);
+
+/* Open the file at path (the shell's own configuration: interpreters,
+ * resolve roots) as an image capability, as pm_kh_import_fd would.
+ * PM_E_K_ARG when it cannot be opened or is not a regular file. */
+pm_status pm_kh_image_open(struct pm_kernel *k, const char *path,
+                           pm_kcap *out);
+
+/* A descriptor the shell can poll: readable whenever pm_k_event_poll may
+ * return an event.  -1 when the backend never has asynchronous events
+ * (the sim: events appear only during calls). */
+int pm_kh_event_fd(struct pm_kernel *k);
+
+/* The host process id behind a thread capability (Linux: the pid; sim: the
+ * thread's object index), or -1 when there is none (not started, gone). */
+int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread);
+
+#endif /* PROCMGR_KHOST_H */
