@@ -25,10 +25,10 @@
 #include "procmgr/stack.h"    /* pm_span, pm_strvec */
 #include "procmgr/status.h"
 
-#define PM_BUILDER_MAX_ARGS      256u
-#define PM_BUILDER_ARG_BYTES     16384u   /* all argument bytes, NULs excluded */
-#define PM_BUILDER_MAX_ENVS      256u
-#define PM_BUILDER_ENV_BYTES     16384u
+#define PM_BUILDER_MAX_ARGS      4096u
+#define PM_BUILDER_ARG_BYTES     131072u  /* all argument bytes, NULs excluded */
+#define PM_BUILDER_MAX_ENVS      4096u
+#define PM_BUILDER_ENV_BYTES     131072u
 #define PM_BUILDER_MAX_NAMES     32u
 #define PM_BUILDER_NAME_BYTES    4096u    /* all namespace path bytes */
 #define PM_BUILDER_MAX_HANDLES   64u

@@ -40,12 +40,15 @@
 #include "procmgr/status.h"
 
 /* ---- capacities ------------------------------------------------------- */
-#define PM_DISPATCH_MAX_CONNS     8u
+#define PM_DISPATCH_MAX_CONNS     64u
 #define PM_DISPATCH_MAX_WAITERS   32u
 #define PM_DISPATCH_MAX_WATCHES   32u
 #define PM_DISPATCH_MAX_EVENTS    128u   /* queued EVENT messages           */
 #define PM_DISPATCH_MAX_TABLE     16u    /* interpreter / resolve entries    */
-#define PM_DISPATCH_STACK_MAX     65536u /* largest initial stack mapping    */
+#define PM_DISPATCH_STACK_MAX     (256u << 20) /* largest stack mapping */
+/* Largest initial stack image (strings, vectors, auxv): the builder's
+ * argument and environment pools, their pointers and the fixed part fit. */
+#define PM_DISPATCH_STACK_IMAGE   (512u << 10)
 #define PM_DISPATCH_RANDOM_BYTES  32u    /* AT_RANDOM 16 + exe bias 8 + interp bias 8 */
 #define PM_DISPATCH_REPLY_CAP     9216u  /* reply buffer the caller provides */
 #define PM_DISPATCH_EVENT_LEN     52u    /* one EVENT message                */
@@ -161,7 +164,7 @@ typedef struct pm_dispatch {
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
     uint8_t            hdr[PM_ELF_HEADER_AREA];
-    uint8_t            stack[PM_DISPATCH_STACK_MAX];
+    uint8_t            stack[PM_DISPATCH_STACK_IMAGE];
     pm_proto_info      list[PM_PROTO_MAX_LIST];
 } pm_dispatch;
 

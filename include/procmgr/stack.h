@@ -28,7 +28,7 @@
 #include "procmgr/status.h"
 
 /* Bounds (refused with PM_E_STACK_LIMIT). */
-#define PM_STACK_MAX_STRINGS   1024u    /* argv entries; envp entries       */
+#define PM_STACK_MAX_STRINGS   4096u    /* argv entries; envp entries       */
 #define PM_STACK_MAX_STRLEN    65536u   /* one string, NUL excluded         */
 #define PM_STACK_MAX_AUXV      32u      /* caller-supplied auxv entries     */
 #define PM_STACK_MAX_EXECFN    4096u    /* execfn length, NUL excluded      */

@@ -139,6 +139,9 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
     const pm_dispatch_config *cfg = &d->cfg;
     uint64_t page = d->limits.page_size;
     uint64_t bottom = cfg->stack_top - cfg->stack_size;
+    /* The image is built in d->stack, at most the mapping's size. */
+    uint64_t image_cap = cfg->stack_size < PM_DISPATCH_STACK_IMAGE
+                             ? cfg->stack_size : PM_DISPATCH_STACK_IMAGE;
     pm_auxv auxv[NAUXV];
     pm_stack_in in;
     pm_stack_out out;
@@ -169,11 +172,11 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
         in.platform = platform_x86_64;
         in.platform_len = sizeof platform_x86_64;
         in.stack_top = cfg->stack_top;
-        st = pm_stack_build(&in, d->stack, cfg->stack_size, &out);
+        st = pm_stack_build(&in, d->stack, image_cap, &out);
     }
     if (st == PM_OK) {
         st = pm_k_as_write(d->k, as, out.sp,
-                           d->stack + (cfg->stack_size - out.used), out.used);
+                           d->stack + (image_cap - out.used), out.used);
         *sp = out.sp;
     }
     return st;

@@ -427,11 +427,14 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(32); ST(SEND(1), PM_OK);
     ST(set_info(CAP_EXEC, ""), PM_OK);
     begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
-    /* the stack image does not fit: 2 x 16 KiB of strings, 16 KiB stack */
+    /* the builder fills up (16 x 8000 argument bytes fit, a 17th does not);
+     * its image does not fit a 16 KiB stack */
     static char big[8001];
     memset(big, 'a', 8000);
     big[0] = 'A'; big[1] = '=';
-    begin(PM_OP_ADD_ARGS, 0); u32(2); str(big + 2); str(big + 2); ST(SEND(0), PM_OK);
+    for (int i = 0; i < 8; i++) {
+        begin(PM_OP_ADD_ARGS, 0); u32(2); str(big); str(big); ST(SEND(0), PM_OK);
+    }
     begin(PM_OP_ADD_ENVIRONS, 0); u32(2); str(big); str(big); ST(SEND(0), PM_OK);
     begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_E_BUILDER_LIMIT);
     ST(set_info(CAP_EXEC, ""), PM_OK);
