@@ -1,0 +1,214 @@
+/*
+ * libprocmgr: the client library of procmgrd (spec/client.md).
+ *
+ * A pm_client is one connection to the daemon (AF_UNIX SOCK_SEQPACKET,
+ * spec/protocol.md section 2).  Every call frames one or more requests with
+ * the proven client encoder (pm_proto_encode_request), sends them, and
+ * decodes the reply with the proven reply decoder (pm_proto_decode_reply).
+ * Calls are synchronous and a pm_client is not thread-safe: use one per
+ * thread.
+ *
+ * Handles are file descriptors (close-on-exec).  A process, thread, watch
+ * or resolved-image handle is a descriptor of a procmgr-owned socket: pass
+ * it to the calls below (it travels by SCM_RIGHTS; the caller keeps its
+ * copy), hand it to another process over any Unix socket, dup() it, or
+ * close() it (closing the last copy releases the handle in the daemon).
+ * Descriptors given as startup handles, namespace directories or
+ * executables are NOT consumed: the daemon receives its own copy.
+ *
+ * Errors are pm_status codes (include/procmgr/status.h; pm_status_name()).
+ * A refusal by the daemon is its status.  Transport failures (cannot
+ * connect, the daemon went away, a send or receive failed) are
+ * PM_E_NOT_CONNECTED; pm_client_errno() gives the OS error behind them.
+ * A reply the decoder refuses closes the connection (spec/protocol.md
+ * section 7) and returns the decoder's PROTO code; PROTO_UNEXPECTED_REPLY
+ * when its request id or opcode does not match.  Arguments that could
+ * never be sent (a negative or closed descriptor as a handle, a string
+ * longer than a message) are PM_E_PROTO_BAD_ARGUMENT; nothing is sent and
+ * the connection stays usable.  After a transport failure or
+ * a refused reply every further call on the client is PM_E_NOT_CONNECTED.
+ */
+#ifndef PROCMGR_CLIENT_H
+#define PROCMGR_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/proto.h"
+#include "procmgr/status.h"
+
+typedef struct pm_client pm_client;
+
+/* ---- connection ---------------------------------------------------------- */
+
+/* The default socket path (same rules as procmgrd): $PROCMGR_SOCKET if set
+ * and non-empty, else /run/procmgr/procmgr.sock when running as root (euid
+ * 0), else $XDG_RUNTIME_DIR/procmgr.sock, else NULL.  Written into buf;
+ * returns buf, or NULL when no rule applies or it does not fit. */
+const char *pm_client_default_socket(char *buf, size_t cap);
+
+/* Connect to path (NULL: the default).  *out is NULL on failure. */
+pm_status pm_client_connect(const char *path, pm_client **out);
+
+/* Close the connection (the daemon resets this connection's launch
+ * builder and forgets its parked waits) and free the client.  Handles the
+ * caller holds stay valid: they are separate descriptors.  NULL ignored. */
+void pm_client_close(pm_client *c);
+
+/* The connection's descriptor (for poll; do not read or write it). */
+int pm_client_fd(const pm_client *c);
+
+/* errno of the last transport failure, 0 if none. */
+int pm_client_errno(const pm_client *c);
+
+/* ---- results --------------------------------------------------------------- */
+
+typedef struct pm_client_process {
+    int      process;   /* handle with every right, or -1 */
+    int      thread;    /* handle of its initial thread, or -1 */
+    uint64_t koid;
+} pm_client_process;
+
+/* CREATE_WITHOUT_STARTING: where the process will start (0 = none). */
+typedef struct pm_client_start_data {
+    uint64_t entry, stack, image_base, interp_base, vdso_base;
+} pm_client_start_data;
+
+typedef struct pm_client_event {
+    uint32_t event;     /* one PM_EVENT_* bit */
+    uint32_t code;      /* exit code, or fault kind */
+    uint64_t koid;
+    uint64_t watch_id;  /* request id of the WATCH */
+} pm_client_event;
+
+/* A startup handle: the descriptor (not consumed) and the slot id the
+ * child receives it at (on Linux: its descriptor number). */
+typedef struct pm_client_startup {
+    int      fd;
+    uint32_t id;
+} pm_client_startup;
+
+/* A namespace entry: a directory descriptor (not consumed) and the
+ * absolute, normalized path the child sees it at. */
+typedef struct pm_client_name {
+    int         dir_fd;
+    const char *path;
+} pm_client_name;
+
+/* ---- launcher builder (fuchsia.process.Launcher) ------------------------- */
+/* Calls accumulate in this connection's builder (spec/protocol.md section
+ * 5).  Lists longer than one message allows are split over several
+ * messages; the core's builder totals still apply (BUILDER_LIMIT).  A
+ * split list refused half-way leaves the accepted part in the builder. */
+
+pm_status pm_client_add_args(pm_client *c, const char *const *args, size_t n);
+pm_status pm_client_add_environs(pm_client *c, const char *const *envs, size_t n);
+pm_status pm_client_add_names(pm_client *c, const pm_client_name *names, size_t n);
+pm_status pm_client_add_handles(pm_client *c, const pm_client_startup *h, size_t n);
+
+/* executable: an image descriptor (a regular file, a sealed memfd, or a
+ * handle from pm_client_resolve); job and interpreter: descriptors or -1;
+ * name: the process name (NULL or "" = derive from the executable). */
+pm_status pm_client_set_info(pm_client *c, int executable, int job,
+                             int interpreter, const char *name);
+
+/* Create and start the process the builder describes. */
+pm_status pm_client_launch(pm_client *c, pm_client_process *out);
+
+/* Create it without starting; sd (may be NULL) receives the start data. */
+pm_status pm_client_create_without_starting(pm_client *c, pm_client_process *out,
+                                            pm_client_start_data *sd);
+
+/* Start a process created without starting. */
+pm_status pm_client_start(pm_client *c, int process, int thread);
+
+/* ---- process core ---------------------------------------------------------- */
+
+/* CREATE_PROCESS: create and start executable with startup caps, no
+ * arguments (the design card's create_process). */
+pm_status pm_client_create_process(pm_client *c, int executable,
+                                   const pm_client_startup *caps, size_t n,
+                                   pm_client_process *out);
+
+pm_status pm_client_exit_process(pm_client *c, int process, uint32_t code);
+
+/* The record and name (name: at least PM_PROTO_MAX_PROCESS_NAME + 1 bytes,
+ * NUL-terminated; may be NULL). */
+pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
+                          char *name);
+
+/* One page of LIST_PROCESSES: filter PM_LIST_*, koid (0 for ALL), cursor
+ * (0 = start), max 1..256 records into out[]; *next_cursor 0 at the end. */
+pm_status pm_client_list(pm_client *c, uint32_t filter, uint64_t koid,
+                         uint64_t cursor, uint32_t max, pm_proto_info *out,
+                         uint32_t *count, uint64_t *next_cursor);
+
+/* WAIT: timeout_ns 0 polls (PM_E_WAIT_TIMED_OUT if still running),
+ * PM_WAIT_FOREVER blocks. */
+pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
+                         pm_proto_info *info);
+
+pm_status pm_client_kill(pm_client *c, int target);
+
+/* WATCH: *watch is the watch channel; read its events with
+ * pm_client_watch_next, close it (or pm_client_handle_close) to stop. */
+pm_status pm_client_watch(pm_client *c, int target, uint32_t events, int *watch);
+
+/* Next EVENT on a watch channel: timeout_ms < 0 blocks, 0 polls
+ * (PM_E_WAIT_TIMED_OUT when nothing is queued).  PM_E_NOT_CONNECTED when
+ * the daemon closed the channel. */
+pm_status pm_client_watch_next(int watch, int timeout_ms, pm_client_event *ev);
+
+/* ---- resolver and handles -------------------------------------------------- */
+
+/* RESOLVE: *executable and *interpreter (-1 when the image has none). */
+pm_status pm_client_resolve(pm_client *c, const char *name, int *executable,
+                            int *interpreter);
+
+pm_status pm_client_handle_duplicate(pm_client *c, int handle, uint32_t rights,
+                                     int *copy);
+
+/* HANDLE_CLOSE, then close(handle) whatever the daemon answered. */
+pm_status pm_client_handle_close(pm_client *c, int handle);
+
+/* ---- one-call spawn (posix_spawn / fdio_spawn_etc) ------------------------- */
+
+#define PM_SPAWN_SUSPENDED  (1u << 0)  /* create without starting          */
+#define PM_SPAWN_CLONE_STDIO (1u << 1) /* pass the caller's 0, 1, 2 at 0, 1, 2 */
+#define PM_SPAWN_FLAGS_ALL  0x3u
+
+enum pm_spawn_action_kind {
+    PM_SPAWN_ACTION_CLONE_FD = 1,   /* pass fd at startup id `id`            */
+    PM_SPAWN_ACTION_OPEN     = 2,   /* open(path, oflags, mode), pass at `id` */
+    PM_SPAWN_ACTION_ADD_NAME = 3,   /* namespace entry: fd at path            */
+    PM_SPAWN_ACTION_SET_NAME = 4    /* process name = path                    */
+};
+
+typedef struct pm_spawn_action {
+    uint32_t    kind;      /* pm_spawn_action_kind */
+    int         fd;        /* CLONE_FD, ADD_NAME */
+    uint32_t    id;        /* CLONE_FD, OPEN */
+    const char *path;      /* OPEN, ADD_NAME, SET_NAME */
+    int         oflags;    /* OPEN */
+    uint32_t    mode;      /* OPEN */
+} pm_spawn_action;
+
+/*
+ * Build and launch in one call: executable is the descriptor exe_fd, or
+ * when exe_fd < 0 the file at path (opened read-only here).  argv and envp
+ * are NULL-terminated (either may be NULL).  Actions apply in order; an
+ * OPEN failure (or exe path) is PM_E_K_ARG with errno set.  flags
+ * PM_SPAWN_*.  sd receives the start data with PM_SPAWN_SUSPENDED (may be
+ * NULL).  Call it with an empty builder.  SET_INFO is sent last; when an earlier step is refused the
+ * library sends LAUNCH without SET_INFO, which the core refuses with
+ * BUILDER_STATE and which resets the builder (protocol v1 has no reset
+ * request), so a failed spawn leaves the builder empty.  Returns the first
+ * refusal.
+ */
+pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
+                          const char *path, const char *const *argv,
+                          const char *const *envp,
+                          const pm_spawn_action *actions, size_t nactions,
+                          pm_client_process *out, pm_client_start_data *sd);
+
+#endif /* PROCMGR_CLIENT_H */

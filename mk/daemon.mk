@@ -1,0 +1,75 @@
+# procmgrd, libprocmgr, procctl (spec/daemon.md, spec/client.md).
+#
+# Fragments are read in name order and this one comes before dispatch.mk,
+# sim.mk and the Linux backend's fragment, so every list those fill is
+# deferred with $$(...) (secondary expansion).  The Linux daemon needs
+# KLINUX_LIB (the Linux backend of kernel.h + khost.h); it is added to the
+# build only when that variable is defined, which is decided at the second
+# expansion of `all` and `check`, after every fragment has been read.
+
+# --- the sim's host side (khost.h over the sim): hosted, own library -------
+SIMHOST_LIB := $(O)/lib/libpmsimhost.a
+LIBS        += $(SIMHOST_LIB)
+$(SIMHOST_LIB): $(call obj-of,src/kernel/sim/sim_host.c)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# --- libprocmgr: the client library, self-contained (codec + status names) -
+CLIENT_SRCS := src/client/client.c src/client/spawn.c src/shell/unixmsg.c
+CLIENT_LIB  := $(O)/lib/libprocmgr.a
+LIBS        += $(CLIENT_LIB) $(O)/lib/pkgconfig/procmgr.pc
+$(CLIENT_LIB): $(call obj-of,$(CLIENT_SRCS)) $$(call obj-of,$$(PROTO_SRCS) src/common/status.c)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# pkg-config file for the build tree: headers in include/, library in $(O)/lib.
+$(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(abspath $(O))' 'libdir=$${prefix}/lib' \
+	  'includedir=$(abspath include)' '' 'Name: procmgr' \
+	  'Description: client library of the procmgr daemon (procmgrd)' \
+	  'Version: 1' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $@
+
+# --- procmgrd: one set of sources, two backends ------------------------------
+DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/shell/unixmsg.c
+DAEMON_OBJS := $(call obj-of,$(DAEMON_SRCS))
+
+$(O)/bin/procmgrd-sim: $(DAEMON_OBJS) $(SIMHOST_LIB) $$(DISPATCH_LIB) $$(SIM_LIB) $(CORE_LIB)
+BINS += $(O)/bin/procmgrd-sim
+
+# procmgrd over the Linux backend: only when KLINUX_LIB is defined.  The
+# libraries call each other (dispatcher -> backend -> core), so they are
+# linked as one group.
+$(O)/bin/procmgrd: $(DAEMON_OBJS) $$(DISPATCH_LIB) $$(KLINUX_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJS) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+all: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
+
+# --- procctl -------------------------------------------------------------------
+PROCCTL_SRCS := src/cli/procctl.c
+$(O)/bin/procctl: $(call obj-of,$(PROCCTL_SRCS)) $(CLIENT_LIB)
+BINS += $(O)/bin/procctl
+
+# --- tests ---------------------------------------------------------------------
+# Unit tests of the client library: each test plays a fake daemon.
+CLIENT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_client*.c))
+UNIT_TESTS   += $(CLIENT_TESTS)
+$(CLIENT_TESTS): $(CLIENT_LIB)
+$(O)/tests/test_client_simhost: $(SIMHOST_LIB) $$(SIM_LIB)
+
+# Integration driver: every libprocmgr call against a running daemon.
+$(O)/bin/pmclient-test: $(O)/obj/tests/daemon/pmclient_test.o $(CLIENT_LIB)
+BINS += $(O)/bin/pmclient-test
+
+.PHONY: check-daemon-sim check-daemon-linux
+CHECKS += check-daemon-sim
+check-daemon-sim: $(O)/bin/procmgrd-sim $(O)/bin/procctl $(O)/bin/pmclient-test $$(LINUX_PROG_DIR)/asm-hello
+	@tests/daemon/run.sh $(O)/bin $(LINUX_PROG_DIR)/asm-hello
+
+# Real processes: only with the Linux backend (a notice otherwise).
+CHECKS     += check-daemon-linux
+SAN_CHECKS += check-daemon-linux
+check-daemon-linux: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/pmclient-test)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/linux.sh $(O)/bin; \
+	 else echo "check-daemon-linux: skipped, no Linux backend (KLINUX_LIB)"; fi
+SAN_CHECKS += check-daemon-sim

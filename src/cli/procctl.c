@@ -1,0 +1,665 @@
+/*
+ * procctl: command-line client of procmgrd (spec/daemon.md, "procctl").
+ *
+ *   procctl [--socket PATH] [--json] COMMAND ...
+ *
+ * Exit codes: 0 success; 1 the daemon refused (procctl: CODE (n): message);
+ * 2 usage; 3 the command needs something protocol version 1 does not
+ * have; 4 the daemon cannot be reached or the connection failed; 127 the
+ * program cannot be opened.  run exits with the program's status: its exit
+ * code, 128 + the signal that killed it (KILLED: 137; a fault: SIGSEGV 139
+ * for memory faults, SIGILL 132, SIGFPE 136), or 255 for a fault the
+ * protocol does not name.  watch exits 0 once the process has ended.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procmgr/client.h"
+
+#define EXIT_REFUSED     1
+#define EXIT_USAGE       2
+#define EXIT_UNSUPPORTED 3
+#define EXIT_TRANSPORT   4
+
+extern char **environ;
+
+typedef struct opts {
+    const char *socket;
+    int json;
+} opts;
+
+static const char *const state_names[] = {
+    "created", "running", "exited", "killed", "faulted"
+};
+
+static const char *state_name(uint32_t s)
+{
+    return s <= PM_STATE_MAX ? state_names[s] : "unknown";
+}
+
+static int usage(void)
+{
+    fputs("usage: procctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+          "commands:\n"
+          "  run [OPTIONS] -- PROGRAM [ARGS]    launch with our stdin/stdout/stderr, wait,\n"
+          "                                     exit with its status (128+signal if killed)\n"
+          "  spawn [OPTIONS] -- PROGRAM [ARGS]  launch, print its id\n"
+          "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
+          "  ps                                 list processes\n"
+          "  info ID                            show one process\n"
+          "  kill [--signal SIG] ID | wait ID | start ID   (need a handle: see below)\n"
+          "  resolve NAME                       resolve NAME under the daemon's roots\n"
+          "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
+          "         --suspended  --resolve NAME (program from the resolver)\n"
+          "kill, wait and start name a process by id, but protocol v1 acts only on\n"
+          "handles and has no request that opens one from an id: they are refused\n"
+          "(exit 3).  run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* A refusal or a transport failure: one line, and the exit code. */
+static int fail(pm_client *c, const char *what, pm_status st)
+{
+    if (st == PM_E_NOT_CONNECTED && (c == NULL || pm_client_errno(c) != 0)) {
+        int e = c != NULL ? pm_client_errno(c) : errno;
+        fprintf(stderr, "procctl: %s (%d): %s: %s\n", pm_status_name(st), (int)st,
+                what, strerror(e));
+        return EXIT_TRANSPORT;
+    }
+    fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(st), (int)st,
+            pm_status_message(st));
+    return EXIT_REFUSED;
+}
+
+static int unsupported(const char *what)
+{
+    fprintf(stderr, "procctl: %s: not possible with protocol version 1: %s\n",
+            "unsupported", what);
+    return EXIT_UNSUPPORTED;
+}
+
+static pm_client *connect_or_die(const opts *o, int *rc)
+{
+    pm_client *c = NULL;
+    pm_status st = pm_client_connect(o->socket, &c);
+    if (st != PM_OK) {
+        if (st == PM_E_NOT_CONNECTED)
+            fprintf(stderr, "procctl: %s (%d): cannot connect to %s: %s\n",
+                    pm_status_name(st), (int)st, o->socket ? o->socket : "the default socket",
+                    strerror(errno));
+        else
+            fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(st), (int)st,
+                    o->socket == NULL ? "no socket path: use --socket or $PROCMGR_SOCKET"
+                                      : pm_status_message(st));
+        *rc = st == PM_E_NOT_CONNECTED ? EXIT_TRANSPORT : EXIT_USAGE;
+    }
+    return c;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* ---- launch options ---------------------------------------------------------- */
+
+#define MAX_ENV 512
+#define MAX_FD  64
+
+typedef struct launch_opts {
+    const char *name;
+    const char *cwd;
+    const char *resolve;
+    int suspended;
+    int clear_env;
+    const char *env[MAX_ENV];
+    size_t nenv;
+    struct { uint32_t id; const char *path; } fd[MAX_FD];
+    size_t nfd;
+    char **argv;          /* PROGRAM ARGS */
+} launch_opts;
+
+static int parse_launch(int argc, char **argv, launch_opts *l)
+{
+    int i;
+    memset(l, 0, sizeof *l);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
+            l->name = argv[++i];
+        } else if (strcmp(a, "--env") == 0 && i + 1 < argc && l->nenv < MAX_ENV) {
+            l->env[l->nenv++] = argv[++i];
+        } else if (strcmp(a, "--clear-env") == 0) {
+            l->clear_env = 1;
+        } else if (strcmp(a, "--cwd") == 0 && i + 1 < argc) {
+            l->cwd = argv[++i];
+        } else if (strcmp(a, "--suspended") == 0) {
+            l->suspended = 1;
+        } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
+            l->resolve = argv[++i];
+        } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
+            const char *spec = argv[++i];
+            const char *eq = strchr(spec, '=');
+            char num[16];
+            uint64_t id;
+            if (eq == NULL || (size_t)(eq - spec) >= sizeof num || eq[1] == '\0')
+                return -1;
+            memcpy(num, spec, (size_t)(eq - spec));
+            num[eq - spec] = '\0';
+            if (parse_u64(num, &id) != 0 || id > 0xFFFFFFFFu)
+                return -1;
+            l->fd[l->nfd].id = (uint32_t)id;
+            l->fd[l->nfd].path = eq + 1;
+            l->nfd++;
+        } else if (a[0] == '-') {
+            return -1;
+        } else {
+            break;       /* PROGRAM without "--" */
+        }
+    }
+    if (i >= argc && l->resolve == NULL)
+        return -1;
+    l->argv = argv + i;
+    return 0;
+}
+
+/* PROGRAM as execvp would find it. */
+static int open_program(const char *prog)
+{
+    if (strchr(prog, '/') != NULL)
+        return open(prog, O_RDONLY | O_CLOEXEC);
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path != '\0') {
+        const char *colon = strchr(path, ':');
+        size_t n = colon ? (size_t)(colon - path) : strlen(path);
+        char buf[4096];
+        if (n > 0 && n + strlen(prog) + 2 <= sizeof buf) {
+            memcpy(buf, path, n);
+            buf[n] = '/';
+            strcpy(buf + n + 1, prog);
+            if (access(buf, X_OK) == 0)
+                return open(buf, O_RDONLY | O_CLOEXEC);
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Environment: ours (unless --clear-env) with --env entries replacing
+ * those of the same NAME. */
+static size_t build_env(const launch_opts *l, const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (char **e = environ; !l->clear_env && e != NULL && *e != NULL && n < cap; e++) {
+        const char *eq = strchr(*e, '=');
+        int overridden = 0;
+        for (size_t i = 0; eq != NULL && i < l->nenv; i++)
+            if (strncmp(l->env[i], *e, (size_t)(eq - *e) + 1) == 0)
+                overridden = 1;
+        if (eq != NULL && eq != *e && !overridden)
+            out[n++] = *e;
+    }
+    for (size_t i = 0; i < l->nenv && n < cap; i++)
+        out[n++] = l->env[i];
+    return n;
+}
+
+typedef struct launched {
+    pm_client_process p;
+    pm_client_start_data sd;
+} launched;
+
+/* Build and launch per the options.  Startup handles: our 0, 1, 2 unless
+ * --fd gives them, and every --fd.  Returns an exit code (0 = launched). */
+static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched *out)
+{
+    static const char *envv[4096];
+    pm_spawn_action act[MAX_FD + 4];
+    size_t nact = 0;
+    int exe = -1, interp = -1, rc = 0;
+    pm_status st;
+
+    if (l->cwd != NULL)
+        return unsupported("--cwd: the launcher has no working-directory field");
+    if (l->nenv > 0)
+        for (size_t i = 0; i < l->nenv; i++)
+            if (strchr(l->env[i], '=') == NULL || l->env[i][0] == '=') {
+                fprintf(stderr, "procctl: --env %s: expected NAME=VALUE\n", l->env[i]);
+                return EXIT_USAGE;
+            }
+    if (l->resolve != NULL) {
+        st = pm_client_resolve(c, l->resolve, &exe, &interp);
+        if (st != PM_OK)
+            return fail(c, "resolve", st);
+    } else {
+        exe = open_program(l->argv[0]);
+        if (exe < 0) {
+            fprintf(stderr, "procctl: %s: %s\n", l->argv[0], strerror(errno));
+            return 127;
+        }
+    }
+    for (uint32_t id = 0; id < 3; id++) {
+        int given = 0;
+        for (size_t i = 0; i < l->nfd; i++)
+            given |= l->fd[i].id == id;
+        if (!given && fcntl((int)id, F_GETFD) >= 0) {
+            act[nact].kind = PM_SPAWN_ACTION_CLONE_FD;
+            act[nact].fd = (int)id;
+            act[nact].id = id;
+            nact++;
+        }
+    }
+    for (size_t i = 0; i < l->nfd; i++) {
+        act[nact].kind = PM_SPAWN_ACTION_OPEN;
+        act[nact].id = l->fd[i].id;
+        act[nact].path = l->fd[i].path;
+        act[nact].oflags = l->fd[i].id == 0 ? O_RDONLY : (O_WRONLY | O_CREAT | O_TRUNC);
+        act[nact].mode = 0666;
+        nact++;
+    }
+    const char *name = l->name;
+    if (name == NULL)
+        name = l->argv[0] != NULL ? base_name(l->argv[0]) : l->resolve;
+    act[nact].kind = PM_SPAWN_ACTION_SET_NAME;
+    act[nact].path = name;
+    nact++;
+    size_t ne = build_env(l, envv, sizeof envv / sizeof envv[0] - 1);
+    envv[ne] = NULL;
+
+    if (interp >= 0) {
+        /* a resolved program with an interpreter: use the builder calls,
+         * SET_INFO carries the interpreter handle */
+        pm_client_startup hs[MAX_FD + 3];
+        int opened[MAX_FD];
+        size_t nh = 0, nop = 0;
+        st = PM_OK;
+        for (size_t i = 0; i < nact && st == PM_OK; i++) {
+            if (act[i].kind == PM_SPAWN_ACTION_CLONE_FD) {
+                hs[nh].fd = act[i].fd;
+            } else if (act[i].kind == PM_SPAWN_ACTION_OPEN) {
+                hs[nh].fd = open(act[i].path, act[i].oflags | O_CLOEXEC, act[i].mode);
+                if (hs[nh].fd < 0) {
+                    fprintf(stderr, "procctl: %s: %s\n", act[i].path, strerror(errno));
+                    st = PM_E_K_ARG;
+                    break;
+                }
+                opened[nop++] = hs[nh].fd;
+            } else {
+                continue;
+            }
+            hs[nh++].id = act[i].id;
+        }
+        size_t na = 0;
+        while (l->argv[na] != NULL)
+            na++;
+        if (st == PM_OK && na > 0)
+            st = pm_client_add_args(c, (const char *const *)l->argv, na);
+        if (st == PM_OK && ne > 0)
+            st = pm_client_add_environs(c, envv, ne);
+        if (st == PM_OK && nh > 0)
+            st = pm_client_add_handles(c, hs, nh);
+        if (st == PM_OK)
+            st = pm_client_set_info(c, exe, -1, interp, name);
+        if (st == PM_OK)
+            st = suspended ? pm_client_create_without_starting(c, &out->p, &out->sd)
+                           : pm_client_launch(c, &out->p);
+        for (size_t i = 0; i < nop; i++)
+            close(opened[i]);
+    } else {
+        const char *const *argv = (const char *const *)l->argv;
+        st = pm_client_spawn(c, suspended ? PM_SPAWN_SUSPENDED : 0, exe, NULL,
+                             argv[0] != NULL ? argv : NULL, envv, act, nact,
+                             &out->p, &out->sd);
+    }
+    if (st != PM_OK)
+        rc = fail(c, "launch", st);
+    close(exe);
+    if (interp >= 0)
+        close(interp);
+    return rc;
+}
+
+/* ---- waiting, signals ----------------------------------------------------------- */
+
+static int g_sigpipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+    int e = errno;
+    unsigned char b = (unsigned char)sig;
+    (void)!write(g_sigpipe[1], &b, 1);
+    errno = e;
+}
+
+static void forward_signals(void)
+{
+    struct sigaction sa;
+    if (pipe2(g_sigpipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static int status_of(const pm_proto_info *info)
+{
+    switch (info->state) {
+    case PM_STATE_EXITED:
+        return (int)(info->exit_code & 0xFFu);
+    case PM_STATE_KILLED:
+        /* v1 records 0 (KILL by procmgr, or a signal it does not name);
+         * a signal number 1..64 is used when the record carries one */
+        return info->exit_code >= 1u && info->exit_code <= 64u
+               ? 128 + (int)info->exit_code : 128 + SIGKILL;
+    case PM_STATE_FAULTED:
+        switch (info->exit_code) {
+        case 1: case 2: case 3: return 128 + SIGSEGV;   /* READ, WRITE, EXEC */
+        case 4: return 128 + SIGILL;
+        case 5: return 128 + SIGFPE;
+        default: return 255;
+        }
+    default:
+        return 255;
+    }
+}
+
+static void print_event(const opts *o, const pm_client_event *ev)
+{
+    const char *n = ev->event == PM_EVENT_STARTED ? "started" :
+                    ev->event == PM_EVENT_EXITED ? "exited" :
+                    ev->event == PM_EVENT_KILLED ? "killed" :
+                    ev->event == PM_EVENT_FAULTED ? "faulted" : "unknown";
+    if (o->json)
+        printf("{\"event\":\"%s\",\"koid\":%llu,\"code\":%u}\n", n,
+               (unsigned long long)ev->koid, ev->code);
+    else
+        printf("%llu %s %u\n", (unsigned long long)ev->koid, n, ev->code);
+    fflush(stdout);
+}
+
+/* Wait for the process to end: WATCH its end events and poll them next to
+ * the signal pipe (a signal becomes KILL); WAIT(0) gives the record. */
+static int wait_end(pm_client *c, const opts *o, int process, int print,
+                    pm_proto_info *info)
+{
+    int watch = -1;
+    pm_status st = pm_client_watch(c, process, PM_EVENT_ALL, &watch);
+    if (st != PM_OK) {
+        /* no watch available: block in WAIT (signals still kill procctl) */
+        st = pm_client_wait(c, process, PM_WAIT_FOREVER, info);
+        return st == PM_OK ? 0 : fail(c, "wait", st);
+    }
+    for (;;) {
+        st = pm_client_wait(c, process, PM_WAIT_POLL, info);
+        if (st == PM_OK)
+            break;
+        if (st != PM_E_WAIT_TIMED_OUT) {
+            close(watch);
+            return fail(c, "wait", st);
+        }
+        struct pollfd p[2] = { { watch, POLLIN, 0 }, { g_sigpipe[0], POLLIN, 0 } };
+        if (poll(p, g_sigpipe[0] >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents & POLLIN) {
+            unsigned char b;
+            while (read(g_sigpipe[0], &b, 1) == 1)
+                ;
+            st = pm_client_kill(c, process);
+            if (st != PM_OK && st != PM_E_PROCESS_ENDED) {
+                close(watch);
+                return fail(c, "kill", st);
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            pm_client_event ev;
+            if (pm_client_watch_next(watch, 0, &ev) == PM_OK && print)
+                print_event(o, &ev);
+        }
+    }
+    /* events sent before the WAIT reply are already queued on the channel */
+    pm_client_event ev;
+    while (print && pm_client_watch_next(watch, 0, &ev) == PM_OK)
+        print_event(o, &ev);
+    close(watch);
+    return 0;
+}
+
+/* ---- commands --------------------------------------------------------------------- */
+
+static int cmd_launch(const opts *o, int argc, char **argv, int mode)
+{
+    launch_opts l;
+    launched r;
+    int rc = 0;
+    pm_proto_info info;
+    if (parse_launch(argc, argv, &l) != 0)
+        return usage();
+    if (mode == 's' && l.suspended)
+        return unsupported("spawn --suspended: the process could only be started "
+                           "through its handle, which closes when procctl exits; "
+                           "no request opens a handle from an id");
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    if (mode != 's')
+        forward_signals();
+    rc = do_launch(c, &l, l.suspended, &r);
+    if (rc == 0 && l.suspended) {
+        fprintf(stderr, "procctl: created %llu suspended: entry 0x%llx stack 0x%llx "
+                "image 0x%llx interp 0x%llx\n", (unsigned long long)r.p.koid,
+                (unsigned long long)r.sd.entry, (unsigned long long)r.sd.stack,
+                (unsigned long long)r.sd.image_base,
+                (unsigned long long)r.sd.interp_base);
+        pm_status st = pm_client_start(c, r.p.process, r.p.thread);
+        if (st != PM_OK)
+            rc = fail(c, "start", st);
+    }
+    if (rc == 0 && mode == 's') {
+        if (o->json)
+            printf("{\"koid\":%llu}\n", (unsigned long long)r.p.koid);
+        else
+            printf("%llu\n", (unsigned long long)r.p.koid);
+    } else if (rc == 0) {
+        rc = wait_end(c, o, r.p.process, mode == 'w', &info);
+        if (rc == 0)
+            rc = mode == 'w' ? 0 : status_of(&info);
+    }
+    if (r.p.process >= 0 && rc != EXIT_TRANSPORT) {
+        close(r.p.process);
+        close(r.p.thread);
+    }
+    pm_client_close(c);
+    return rc;
+}
+
+static void print_info(const opts *o, const pm_proto_info *p, int comma)
+{
+    if (o->json)
+        printf("%s{\"koid\":%llu,\"parent\":%llu,\"job\":%llu,\"state\":\"%s\","
+               "\"exit_code\":%u}", comma ? "," : "", (unsigned long long)p->koid,
+               (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
+               state_name(p->state), p->exit_code);
+    else
+        printf("%-8llu %-8llu %-6llu %-8s %u\n", (unsigned long long)p->koid,
+               (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
+               state_name(p->state), p->exit_code);
+}
+
+/* Every record, page by page; find != 0: only that koid (info). */
+static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
+{
+    static pm_proto_info page[PM_PROTO_MAX_LIST];
+    uint64_t cursor = 0, next = 0;
+    uint32_t n = 0;
+    int first = 1;
+    do {
+        pm_status st = pm_client_list(c, PM_LIST_ALL, 0, cursor, PM_PROTO_MAX_LIST,
+                                      page, &n, &next);
+        if (st != PM_OK)
+            return fail(c, "list", st);
+        for (uint32_t i = 0; i < n; i++) {
+            if (find != 0 && page[i].koid != find)
+                continue;
+            print_info(o, &page[i], !first);
+            first = 0;
+            *found = 1;
+        }
+        cursor = next;
+    } while (next != 0);
+    return 0;
+}
+
+static int cmd_ps(const opts *o, int argc)
+{
+    int rc = 0, found = 0;
+    if (argc != 0)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    if (o->json)
+        printf("[");
+    else
+        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+    rc = list_all(o, c, 0, &found);
+    if (o->json)
+        printf("]\n");
+    pm_client_close(c);
+    return rc;
+}
+
+static int cmd_info(const opts *o, int argc, char **argv)
+{
+    uint64_t id;
+    int rc = 0, found = 0;
+    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    if (!o->json)
+        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+    rc = list_all(o, c, id, &found);
+    if (o->json && found)
+        printf("\n");
+    if (rc == 0 && !found) {
+        fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(PM_E_NO_SUCH_PROCESS),
+                (int)PM_E_NO_SUCH_PROCESS, pm_status_message(PM_E_NO_SUCH_PROCESS));
+        rc = EXIT_REFUSED;
+    }
+    pm_client_close(c);
+    return rc;
+}
+
+static int cmd_by_id(int argc, char **argv, const char *cmd)
+{
+    uint64_t id;
+    int i = 0;
+    if (strcmp(cmd, "kill") == 0 && argc >= 2 && strcmp(argv[0], "--signal") == 0) {
+        if (strcmp(argv[1], "KILL") != 0 && strcmp(argv[1], "SIGKILL") != 0 &&
+            strcmp(argv[1], "9") != 0)
+            return unsupported("kill --signal: KILL carries no signal number "
+                               "(reserved SIGNAL request 0x0402)");
+        i = 2;
+    }
+    if (argc - i != 1 || parse_u64(argv[i], &id) != 0 || id == 0)
+        return usage();
+    fprintf(stderr, "procctl: %s %llu: ", cmd, (unsigned long long)id);
+    return unsupported("requests act on handles and no request opens a handle "
+                       "from a process id");
+}
+
+static int cmd_resolve(const opts *o, int argc, char **argv)
+{
+    int rc = 0, exe = -1, interp = -1;
+    if (argc != 1)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    pm_status st = pm_client_resolve(c, argv[0], &exe, &interp);
+    if (st != PM_OK) {
+        rc = fail(c, "resolve", st);
+    } else if (o->json) {
+        printf("{\"name\":\"%s\",\"executable\":true,\"interpreter\":%s}\n",
+               argv[0], interp >= 0 ? "true" : "false");
+    } else {
+        printf("%s: executable%s\n", argv[0], interp >= 0 ? " + interpreter" : "");
+    }
+    if (exe >= 0)
+        close(exe);
+    if (interp >= 0)
+        close(interp);
+    pm_client_close(c);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    opts o;
+    int i = 1;
+    memset(&o, 0, sizeof o);
+    signal(SIGPIPE, SIG_IGN);
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+            o.socket = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            o.json = 1;
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage();
+            return 0;
+        } else
+            return usage();
+    }
+    if (i >= argc)
+        return usage();
+    const char *cmd = argv[i];
+    int n = argc - i - 1;
+    char **rest = argv + i + 1;
+    if (strcmp(cmd, "run") == 0)
+        return cmd_launch(&o, n, rest, 'r');
+    if (strcmp(cmd, "spawn") == 0)
+        return cmd_launch(&o, n, rest, 's');
+    if (strcmp(cmd, "watch") == 0)
+        return cmd_launch(&o, n, rest, 'w');
+    if (strcmp(cmd, "ps") == 0)
+        return cmd_ps(&o, n);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(&o, n, rest);
+    if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 || strcmp(cmd, "start") == 0)
+        return cmd_by_id(n, rest, cmd);
+    if (strcmp(cmd, "resolve") == 0)
+        return cmd_resolve(&o, n, rest);
+    return usage();
+}

@@ -1,0 +1,140 @@
+/*
+ * libprocmgr: pm_client_spawn, the one-call launcher (posix_spawn /
+ * fdio_spawn_etc) built from the builder requests.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procmgr/client.h"
+
+static size_t vec_len(const char *const *v)
+{
+    size_t n = 0;
+    while (v != NULL && v[n] != NULL)
+        n++;
+    return n;
+}
+
+/* Descriptors spawn opened itself (closed before returning). */
+typedef struct spawn_fds {
+    int    fd[PM_PROTO_MAX_HANDLES];
+    size_t n;
+} spawn_fds;
+
+static void spawn_fds_close(spawn_fds *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        close(o->fd[i]);
+    o->n = 0;
+}
+
+/* Apply one action: startup handles and namespace entries are sent at
+ * once; SET_NAME records the name for SET_INFO. */
+static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
+                              spawn_fds *opened, const char **name, int *err)
+{
+    pm_status st = PM_OK;
+    pm_client_startup h;
+    pm_client_name nm;
+    switch (a->kind) {
+    case PM_SPAWN_ACTION_CLONE_FD:
+        h.fd = a->fd;
+        h.id = a->id;
+        st = pm_client_add_handles(c, &h, 1);
+        break;
+    case PM_SPAWN_ACTION_OPEN:
+        if (opened->n == PM_PROTO_MAX_HANDLES || a->path == NULL)
+            return PM_E_PROTO_BAD_ARGUMENT;
+        h.fd = open(a->path, a->oflags | O_CLOEXEC, (mode_t)a->mode);
+        if (h.fd < 0) {
+            *err = errno;
+            return PM_E_K_ARG;
+        }
+        opened->fd[opened->n++] = h.fd;
+        h.id = a->id;
+        st = pm_client_add_handles(c, &h, 1);
+        break;
+    case PM_SPAWN_ACTION_ADD_NAME:
+        nm.dir_fd = a->fd;
+        nm.path = a->path;
+        st = a->path == NULL ? PM_E_PROTO_BAD_ARGUMENT
+                             : pm_client_add_names(c, &nm, 1);
+        break;
+    case PM_SPAWN_ACTION_SET_NAME:
+        *name = a->path;
+        break;
+    default:
+        st = PM_E_PROTO_BAD_ARGUMENT;
+        break;
+    }
+    return st;
+}
+
+static pm_status clone_stdio(pm_client *c)
+{
+    pm_client_startup h[3] = { { 0, 0 }, { 1, 1 }, { 2, 2 } };
+    return pm_client_add_handles(c, h, 3);
+}
+
+/* Everything before SET_INFO. */
+static pm_status spawn_build(pm_client *c, uint32_t flags,
+                             const char *const *argv, const char *const *envp,
+                             const pm_spawn_action *actions, size_t nactions,
+                             spawn_fds *opened, const char **name, int *err)
+{
+    pm_status st = PM_OK;
+    if (vec_len(argv) > 0)
+        st = pm_client_add_args(c, argv, vec_len(argv));
+    if (st == PM_OK && vec_len(envp) > 0)
+        st = pm_client_add_environs(c, envp, vec_len(envp));
+    if (st == PM_OK && (flags & PM_SPAWN_CLONE_STDIO))
+        st = clone_stdio(c);
+    for (size_t i = 0; st == PM_OK && i < nactions; i++)
+        st = apply_action(c, &actions[i], opened, name, err);
+    return st;
+}
+
+pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
+                          const char *path, const char *const *argv,
+                          const char *const *envp,
+                          const pm_spawn_action *actions, size_t nactions,
+                          pm_client_process *out, pm_client_start_data *sd)
+{
+    spawn_fds opened;
+    const char *name = NULL;
+    int exe = exe_fd, err = 0;
+    pm_status st = PM_OK;
+    out->process = out->thread = -1;
+    out->koid = 0;
+    opened.n = 0;
+    if ((flags & ~PM_SPAWN_FLAGS_ALL) != 0u || (exe_fd < 0 && path == NULL))
+        return PM_E_PROTO_BAD_ARGUMENT;
+    if (exe < 0) {
+        exe = open(path, O_RDONLY | O_CLOEXEC);
+        if (exe < 0)
+            return PM_E_K_ARG;
+        opened.fd[opened.n++] = exe;
+    }
+    st = spawn_build(c, flags, argv, envp, actions, nactions, &opened, &name, &err);
+    if (st == PM_OK)
+        st = pm_client_set_info(c, exe, -1, -1, name);
+    if (st == PM_OK && (flags & PM_SPAWN_SUSPENDED))
+        st = pm_client_create_without_starting(c, out, sd);
+    else if (st == PM_OK)
+        st = pm_client_launch(c, out);
+    else if (st != PM_E_NOT_CONNECTED && pm_client_fd(c) >= 0) {
+        /* Reset the builder: LAUNCH without SET_INFO is refused with
+         * BUILDER_STATE and empties it (SET_INFO is the last step, so it
+         * was not accepted). */
+        pm_client_process none;
+        (void)pm_client_launch(c, &none);
+    }
+    spawn_fds_close(&opened);
+    if (err != 0)
+        errno = err;
+    return st;
+}

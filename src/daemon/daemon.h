@@ -1,0 +1,104 @@
+/*
+ * procmgrd internals (spec/daemon.md): shared by procmgrd.c (options,
+ * socket, signals, event loop) and serve.c (clients, handles, messages).
+ * Shell code: libc, allocation, syscalls.  The proven codec and the
+ * dispatcher do every protocol decision; this code moves bytes and
+ * descriptors and keeps the tables that map descriptors to handles.
+ */
+#ifndef PROCMGR_DAEMON_H
+#define PROCMGR_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procmgr/dispatch.h"
+#include "procmgr/khost.h"
+
+/* epoll tags: kind in bits 56..63, generation in 32..55, index in 0..31 */
+enum pmd_tag {
+    PMD_TAG_LISTEN = 1,
+    PMD_TAG_SIGNAL = 2,
+    PMD_TAG_KEVENT = 3,
+    PMD_TAG_CLIENT = 4,
+    PMD_TAG_HANDLE = 5
+};
+
+#define PMD_MAX_FDS_IN   (PM_PROTO_MAX_HANDLES + 1u)
+#define PMD_SHARED_CONN  0u    /* dispatcher connection of stateless requests */
+#define PMD_BATCH        16u   /* messages read from one client per wakeup   */
+#define PMD_MAX_TABLE    PM_DISPATCH_MAX_TABLE
+
+/* A handle issued to a client: the daemon's end of a socketpair, and the
+ * identity of the client's end (how a handle sent back is recognised). */
+typedef struct pmd_handle {
+    int        used;
+    uint32_t   gen;
+    int        fd;          /* daemon end (non-blocking)           */
+    dev_t      dev;         /* client end: st_dev, st_ino          */
+    ino_t      ino;
+    pm_dhandle dh;          /* what it names; KCAP: the daemon owns dh.cap */
+} pmd_handle;
+
+typedef struct pmd_client {
+    int       used;
+    uint32_t  gen;
+    int       fd;
+    pid_t     pid;          /* SO_PEERCRED */
+    uid_t     uid;
+    int       dconn;        /* leased dispatcher connection, or -1      */
+    int       building;     /* a builder request was accepted            */
+    int       stalled;      /* a message waits for a free lease          */
+    uint8_t  *pend;         /* that message ...                          */
+    size_t    pend_len;
+    int       pend_fds[PMD_MAX_FDS_IN];   /* ... and its descriptors     */
+    uint32_t  pend_nfds;    /* descriptors received (65 = truncated)     */
+    uint32_t  pend_kept;    /* descriptors kept in pend_fds              */
+} pmd_client;
+
+/* A parked WAIT and its deadline. */
+typedef struct pmd_waiter {
+    int      used;
+    uint32_t waiter;        /* the dispatcher's id                       */
+    uint32_t conn;          /* dispatcher connection                     */
+    uint64_t request_id;
+    uint64_t deadline;      /* CLOCK_MONOTONIC ns; UINT64_MAX: never     */
+} pmd_waiter;
+
+typedef struct pmd {
+    int   epfd, lfd, sigfd, kfd;
+    int   stop;
+    int   verbose;
+    char  path[108];
+    struct pm_kernel *k;
+    pm_dispatch      *d;
+    pmd_client *cl;
+    size_t      ncl;
+    pmd_handle *h;
+    size_t      nh;
+    pmd_waiter  w[PM_DISPATCH_MAX_WAITERS];
+    int         lease[PM_DISPATCH_MAX_CONNS];  /* client index, -1 free */
+    pm_dispatch_entry interp[PMD_MAX_TABLE], resolve[PMD_MAX_TABLE];
+    uint32_t    ninterp, nresolve;
+    uint64_t    disconnected_slow;   /* clients dropped on a full socket */
+    uint64_t    events_lost;         /* EVENTs not delivered             */
+} pmd;
+
+/* epoll tag helpers */
+uint64_t pmd_tag(uint32_t kind, uint32_t gen, uint32_t idx);
+int      pmd_epoll_add(pmd *s, int fd, uint32_t events, uint64_t tag);
+
+/* serve.c */
+int  pmd_serve_init(pmd *s);
+void pmd_accept(pmd *s);
+void pmd_client_ready(pmd *s, uint32_t idx, uint32_t gen, uint32_t events);
+void pmd_handle_ready(pmd *s, uint32_t idx, uint32_t gen);
+void pmd_drain(pmd *s);
+void pmd_serve_stalled(pmd *s);
+void pmd_expire_waiters(pmd *s);
+int  pmd_next_timeout_ms(const pmd *s);
+void pmd_reap_orphans(pmd *s);
+void pmd_shutdown(pmd *s);
+uint64_t pmd_now_ns(void);
+
+#endif /* PROCMGR_DAEMON_H */

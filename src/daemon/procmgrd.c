@@ -1,0 +1,358 @@
+/*
+ * procmgrd: the procmgr daemon (spec/daemon.md).
+ *
+ * One process, one epoll loop, one pm_dispatch.  The kernel backend is
+ * chosen at link time: procmgrd-sim (the sim: no real processes, for
+ * tests) and procmgrd (the Linux backend) are built from these sources.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "../shell/unixmsg.h"
+
+static pm_dispatch g_dispatch;     /* about 0.8 MiB: static, not on the stack */
+
+uint64_t pmd_tag(uint32_t kind, uint32_t gen, uint32_t idx)
+{
+    return ((uint64_t)kind << 56) | ((uint64_t)(gen & 0xFFFFFFu) << 32) | idx;
+}
+
+int pmd_epoll_add(pmd *s, int fd, uint32_t events, uint64_t tag)
+{
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = tag;
+    return epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: procmgrd [--socket PATH] [--foreground] [--verbose]\n"
+          "                [--interp PATH]... [--resolve NAME=PATH]...\n"
+          "  --socket PATH     listen on PATH (default: $PROCMGR_SOCKET, else\n"
+          "                    /run/procmgr/procmgr.sock as root, else\n"
+          "                    $XDG_RUNTIME_DIR/procmgr.sock)\n"
+          "  --foreground      do not detach\n"
+          "  --interp PATH     allow PATH as a PT_INTERP interpreter (default:\n"
+          "                    /lib64/ld-linux-x86-64.so.2 when it exists)\n"
+          "  --resolve NAME=PATH  RESOLVE NAME to the executable PATH\n"
+          "  --verbose         log connections to stderr\n", f);
+}
+
+static int die(const char *what)
+{
+    fprintf(stderr, "procmgrd: %s: %s\n", what, strerror(errno));
+    return 1;
+}
+
+/* Table entry from the shell's configuration: name -> image cap. */
+static int add_entry(pmd *s, pm_dispatch_entry *t, uint32_t *n,
+                     const char *name, const char *path)
+{
+    pm_kcap cap;
+    if (*n >= PMD_MAX_TABLE) {
+        fprintf(stderr, "procmgrd: more than %u entries\n", PMD_MAX_TABLE);
+        return -1;
+    }
+    pm_status st = pm_kh_image_open(s->k, path, &cap);
+    if (st != PM_OK) {
+        fprintf(stderr, "procmgrd: %s: %s (%d)\n", path, pm_status_name(st), (int)st);
+        return -1;
+    }
+    t[*n].name = (const uint8_t *)name;
+    t[*n].name_len = (uint32_t)strlen(name);
+    t[*n].image = cap;
+    (*n)++;
+    return 0;
+}
+
+typedef struct pmd_opts {
+    const char *socket;
+    int foreground;
+    int verbose;
+    const char *interp[PMD_MAX_TABLE];
+    uint32_t ninterp;
+    char *resolve[PMD_MAX_TABLE];     /* NAME=PATH, split in place */
+    uint32_t nresolve;
+} pmd_opts;
+
+static int parse_opts(int argc, char **argv, pmd_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--socket") == 0 && i + 1 < argc)
+            o->socket = argv[++i];
+        else if (strcmp(a, "--foreground") == 0)
+            o->foreground = 1;
+        else if (strcmp(a, "--verbose") == 0)
+            o->verbose = 1;
+        else if (strcmp(a, "--interp") == 0 && i + 1 < argc && o->ninterp < PMD_MAX_TABLE)
+            o->interp[o->ninterp++] = argv[++i];
+        else if (strcmp(a, "--resolve") == 0 && i + 1 < argc &&
+                 o->nresolve < PMD_MAX_TABLE && strchr(argv[i + 1], '=') != NULL)
+            o->resolve[o->nresolve++] = argv[++i];
+        else if (strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        } else {
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int configure(pmd *s, pmd_opts *o, pm_dispatch_config *cfg)
+{
+    static const char *const def_interp = "/lib64/ld-linux-x86-64.so.2";
+    pm_dispatch_config_default(cfg);
+    if (o->ninterp == 0 && access(def_interp, R_OK) == 0)
+        o->interp[o->ninterp++] = def_interp;
+    for (uint32_t i = 0; i < o->ninterp; i++)
+        if (add_entry(s, s->interp, &s->ninterp, o->interp[i], o->interp[i]) != 0)
+            return -1;
+    for (uint32_t i = 0; i < o->nresolve; i++) {
+        char *eq = strchr(o->resolve[i], '=');
+        *eq = '\0';
+        if (add_entry(s, s->resolve, &s->nresolve, o->resolve[i], eq + 1) != 0)
+            return -1;
+    }
+    cfg->interp = s->interp;
+    cfg->ninterp = s->ninterp;
+    cfg->resolve = s->resolve;
+    cfg->nresolve = s->nresolve;
+    return 0;
+}
+
+/* A socket file at path: remove it if nobody listens (a stale one), refuse
+ * to start if a daemon answers. */
+static int clear_stale(const struct sockaddr_un *sa)
+{
+    struct stat sb;
+    if (lstat(sa->sun_path, &sb) != 0)
+        return 0;
+    if (!S_ISSOCK(sb.st_mode)) {
+        fprintf(stderr, "procmgrd: %s exists and is not a socket\n", sa->sun_path);
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+        close(fd);
+        fprintf(stderr, "procmgrd: a daemon already listens on %s\n", sa->sun_path);
+        return -1;
+    }
+    if (fd >= 0)
+        close(fd);
+    return unlink(sa->sun_path);
+}
+
+static int make_listener(pmd *s)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, s->path, strlen(s->path) + 1);
+    if (geteuid() == 0 && strcmp(s->path, "/run/procmgr/procmgr.sock") == 0)
+        (void)mkdir("/run/procmgr", 0755);
+    if (clear_stale(&sa) != 0)
+        return -1;
+    s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->lfd < 0)
+        return die("socket");
+    mode_t old = umask(0077);      /* the socket is 0600: owner (and root) only */
+    int rc = bind(s->lfd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (rc != 0 || chmod(s->path, 0600) != 0)
+        return die(s->path);
+    if (listen(s->lfd, 128) != 0)
+        return die("listen");
+    return 0;
+}
+
+static int make_signals(pmd *s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+        return die("sigprocmask");
+    s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (s->sigfd < 0)
+        return die("signalfd");
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static void on_signal(pmd *s)
+{
+    struct signalfd_siginfo si;
+    while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+            s->stop = 1;
+        else if (si.ssi_signo == SIGCHLD)
+            pmd_reap_orphans(s);
+    }
+}
+
+static void loop(pmd *s)
+{
+    struct epoll_event ev[64];
+    while (!s->stop) {
+        int n = epoll_wait(s->epfd, ev, 64, pmd_next_timeout_ms(s));
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n && !s->stop; i++) {
+            uint64_t t = ev[i].data.u64;
+            uint32_t kind = (uint32_t)(t >> 56);
+            uint32_t gen = (uint32_t)(t >> 32) & 0xFFFFFFu;
+            uint32_t idx = (uint32_t)t;
+            if (kind == PMD_TAG_LISTEN)
+                pmd_accept(s);
+            else if (kind == PMD_TAG_SIGNAL)
+                on_signal(s);
+            else if (kind == PMD_TAG_KEVENT)
+                pmd_drain(s);
+            else if (kind == PMD_TAG_CLIENT)
+                pmd_client_ready(s, idx, gen, ev[i].events);
+            else if (kind == PMD_TAG_HANDLE)
+                pmd_handle_ready(s, idx, gen);
+            pmd_serve_stalled(s);
+        }
+        pmd_expire_waiters(s);
+        pmd_serve_stalled(s);
+    }
+}
+
+/* Detach: the parent waits until the child is ready (a byte on a pipe),
+ * prints the ready line and exits 0. */
+static int detach(int *ready_fd)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return die("pipe");
+    pid_t pid = fork();
+    if (pid < 0)
+        return die("fork");
+    if (pid > 0) {
+        char b;
+        close(p[1]);
+        if (read(p[0], &b, 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    close(p[0]);
+    (void)setsid();
+    *ready_fd = p[1];
+    return 0;
+}
+
+static void announce(pmd *s, int ready_fd)
+{
+    printf("procmgrd: ready on %s\n", s->path);
+    fflush(stdout);
+    if (ready_fd >= 0) {
+        int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(nul, 2);
+            close(nul);
+        }
+        (void)!write(ready_fd, "r", 1);
+        close(ready_fd);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static pmd s;
+    pmd_opts o;
+    pm_dispatch_config cfg;
+    int ready_fd = -1;
+    if (parse_opts(argc, argv, &o) != 0)
+        return 2;
+    s.verbose = o.verbose;
+    s.kfd = -1;
+    s.d = &g_dispatch;
+    if (o.socket != NULL)
+        snprintf(s.path, sizeof s.path, "%s", o.socket);
+    else if (pm_unixmsg_default_socket(s.path, sizeof s.path) == NULL) {
+        fputs("procmgrd: no socket path (--socket, $PROCMGR_SOCKET or $XDG_RUNTIME_DIR)\n", stderr);
+        return 2;
+    }
+    if (strlen(s.path) + 1 > sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        fputs("procmgrd: socket path too long\n", stderr);
+        return 2;
+    }
+    if (!o.foreground && detach(&ready_fd) != 0)
+        return 1;
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+        return die("PR_SET_CHILD_SUBREAPER");
+    if (make_signals(&s) != 0)
+        return 1;
+    pm_status st = pm_kh_open(&s.k);
+    if (st != PM_OK) {
+        fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);
+        return 1;
+    }
+    if (configure(&s, &o, &cfg) != 0)
+        return 1;
+    st = pm_dispatch_init(s.d, s.k, &cfg);
+    if (st != PM_OK || pmd_serve_init(&s) != 0) {
+        fprintf(stderr, "procmgrd: dispatcher: %s (%d)\n", pm_status_name(st), (int)st);
+        return 1;
+    }
+    if (make_listener(&s) != 0)
+        return 1;
+    s.epfd = epoll_create1(EPOLL_CLOEXEC);
+    s.kfd = pm_kh_event_fd(s.k);
+    if (s.epfd < 0 ||
+        pmd_epoll_add(&s, s.lfd, EPOLLIN, pmd_tag(PMD_TAG_LISTEN, 0, 0)) != 0 ||
+        pmd_epoll_add(&s, s.sigfd, EPOLLIN, pmd_tag(PMD_TAG_SIGNAL, 0, 0)) != 0 ||
+        (s.kfd >= 0 &&
+         pmd_epoll_add(&s, s.kfd, EPOLLIN, pmd_tag(PMD_TAG_KEVENT, 0, 0)) != 0)) {
+        unlink(s.path);
+        return die("epoll");
+    }
+    announce(&s, ready_fd);
+    loop(&s);
+
+    /* Shutdown policy: stop listening, close every client and handle, kill
+     * and tear down every process (pm_dispatch_fini), release the backend
+     * (on Linux: kill and reap what is left), remove the socket. */
+    close(s.lfd);
+    unlink(s.path);
+    pmd_shutdown(&s);
+    pm_dispatch_fini(s.d);
+    for (uint32_t i = 0; i < s.ninterp; i++)
+        (void)pm_k_drop(s.k, s.interp[i].image);
+    for (uint32_t i = 0; i < s.nresolve; i++)
+        (void)pm_k_drop(s.k, s.resolve[i].image);
+    pm_kh_close(s.k);
+    s.k = NULL;
+    pmd_reap_orphans(&s);
+    close(s.epfd);
+    close(s.sigfd);
+    if (s.verbose)
+        fprintf(stderr, "procmgrd: stopped (%llu slow clients dropped, %llu events lost)\n",
+                (unsigned long long)s.disconnected_slow,
+                (unsigned long long)s.events_lost);
+    return 0;
+}

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Integration test of procmgrd over the sim backend (spec/daemon.md):
+# libprocmgr (pmclient-test), procctl, malformed messages, a client leaving
+# mid-launch, 32 concurrent clients, descriptor leaks, SIGTERM shutdown.
+#
+#   tests/daemon/run.sh BINDIR ELF
+#
+# BINDIR holds procmgrd-sim, procctl and pmclient-test; ELF is a small
+# program the validator accepts.  No timing assertion: every wait is on an
+# event (a ready line, a hang-up, a process state); loops that wait for a
+# state are bounded by a count, not by a clock.
+set -u
+BIN=$1
+ELF=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+T=$(mktemp -d /tmp/pmd-sim.XXXXXX)
+SOCK=$T/procmgr.sock
+DPID=
+fails=0
+count=0
+
+BGPID=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+    [ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null
+    exec 3<&- 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+. "$(dirname "$0")/lib.sh"
+
+# --- start ---------------------------------------------------------------------
+start_daemon "$BIN/procmgrd-sim" --resolve "hello=$ELF"
+[ -S "$SOCK" ] && ok "socket exists" || bad "socket exists"
+mode=$(stat -c %a "$SOCK")
+[ "$mode" = 600 ] && ok "socket mode 0600" || bad "socket mode $mode"
+expect "a second daemon on the same socket is refused" 1 \
+    "$BIN/procmgrd-sim" --foreground --socket "$SOCK"
+FD0=$(fdcount)
+
+# --- the client library ---------------------------------------------------------
+"$BIN/pmclient-test" "$SOCK" "$ELF" hello </dev/null >"$T/lib.out" 2>&1
+rc=$?
+sed 's/^/#   /' "$T/lib.out" | grep -v '^#   ok' 
+summary=$(grep '^# .* passed' "$T/lib.out")
+[ $rc -eq 0 ] && ok "pmclient-test: $summary" || bad "pmclient-test: $summary"
+
+# --- procctl -------------------------------------------------------------------------
+expect "procctl ps" 0 pc ps
+has "ps header" "$T/out" "KOID"
+expect "procctl spawn" 0 pc spawn --name one --env A=B --fd 3=/dev/null -- "$ELF" x y
+ID=$(cat "$T/out")
+case "$ID" in ''|*[!0-9]*) bad "spawn prints an id: '$ID'";; *) ok "spawn prints id $ID";; esac
+expect "procctl info ID" 0 pc info "$ID"
+has "info shows it running" "$T/out" "^$ID .*running"
+expect "procctl --json info ID" 0 pc --json info "$ID"
+has "info --json" "$T/out" "\"koid\":$ID,.*\"state\":\"running\""
+expect "procctl --json ps" 0 pc --json ps
+has "ps --json lists it" "$T/out" "\"koid\":$ID,"
+expect "procctl info of an unknown id" 1 pc info 999999
+has "unknown id: NO_SUCH_PROCESS" "$T/err" "procctl: NO_SUCH_PROCESS (314): "
+expect "procctl spawn --resolve" 0 pc spawn --resolve hello
+expect "procctl resolve" 0 pc resolve hello
+has "resolve output" "$T/out" "hello: executable"
+expect "procctl --json resolve" 0 pc --json resolve hello
+has "resolve --json" "$T/out" '"interpreter":false'
+expect "procctl resolve unknown" 1 pc resolve nope
+has "refusal format" "$T/err" "^procctl: RESOLVE_NOT_FOUND (335): resolve name not found"
+expect "procctl resolve absolute" 1 pc resolve /abs
+has "PROTO code" "$T/err" "^procctl: PROTO_NAME_ABSOLUTE (220): "
+expect "procctl spawn bad env" 2 pc spawn --env NOEQUALS -- "$ELF"
+expect "procctl spawn missing program" 127 pc spawn -- /nonexistent/prog
+expect "procctl spawn not an ELF" 1 pc spawn -- /etc/hostname
+has "ELF refusal" "$T/err" "^procctl: ELF_"
+expect "procctl kill ID: protocol gap" 3 pc kill "$ID"
+expect "procctl kill --signal TERM: protocol gap" 3 pc kill --signal TERM "$ID"
+expect "procctl wait ID: protocol gap" 3 pc wait "$ID"
+expect "procctl start ID: protocol gap" 3 pc start "$ID"
+expect "procctl --cwd: protocol gap" 3 pc spawn --cwd /tmp -- "$ELF"
+expect "procctl spawn --suspended: protocol gap" 3 pc spawn --suspended -- "$ELF"
+expect "procctl usage" 2 pc frobnicate
+expect "procctl without a daemon" 4 "$BIN/procctl" --socket "$T/none.sock" ps
+
+# run: the sim never ends a process by itself, so procctl run waits until
+# it is signalled; SIGTERM becomes KILL and the exit status is 128+9.
+"$BIN/procctl" --socket "$SOCK" run --suspended -- "$ELF" >"$T/run.out" 2>"$T/run.err" </dev/null &
+RPID=$!
+if wait_for "$T/run.err" "suspended"; then
+    kill -TERM $RPID; wait $RPID; rc=$?
+    [ $rc -eq 137 ] && ok "run: SIGTERM -> KILL -> exit 137" || bad "run: exit $rc, want 137"
+    has "run --suspended reports start data" "$T/run.err" "entry 0x"
+else
+    bad "run --suspended never reported"; kill -9 $RPID
+fi
+# watch prints the events of the process it launched
+n0=$(pc ps | grep -c running)
+"$BIN/procctl" --socket "$SOCK" watch -- "$ELF" >"$T/watch.out" 2>"$T/watch.err" </dev/null &
+WPID=$!
+i=0
+while [ "$(pc ps | grep -c running)" -le "$n0" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+# the process exists; the watch may still be in flight: a KILL before the
+# WATCH is still seen by procctl's WAIT(0) check
+kill -TERM $WPID; wait $WPID; rc=$?
+[ $rc -eq 0 ] && ok "watch exits 0 after its process ends" || bad "watch: exit $rc"
+has "watch printed the KILLED event" "$T/watch.out" "^[0-9]* killed 0"
+
+# --- detached mode: the parent prints the ready line and exits 0 ---------------------
+BG=$T/bg.sock
+out=$("$BIN/procmgrd-sim" --socket "$BG" </dev/null 2>"$T/bg.err")
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = "procmgrd: ready on $BG" ] && ok "detached: ready line, parent exits 0" \
+    || bad "detached: exit $rc, '$out'"
+BGPID=$(ps -eo pid=,args= | awk -v s="$BG" '$2 ~ /procmgrd-sim$/ && $4 == s {print $1}')
+if [ -n "$BGPID" ]; then
+    "$BIN/procctl" --socket "$BG" ps >/dev/null && ok "detached daemon serves" || bad "detached daemon serves"
+    kill -TERM $BGPID
+    i=0; while [ -e "$BG" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    [ ! -e "$BG" ] && ok "detached daemon: SIGTERM removes the socket" || bad "detached: socket left"
+    [ ! -e "$BG" ] && BGPID=
+else
+    bad "detached daemon not found"
+fi
+
+# --- leaks, shutdown ---------------------------------------------------------------
+pc ps >/dev/null; pc ps >/dev/null     # two round trips: earlier hang-ups handled
+FD1=$(fdcount)
+[ "$FD1" -eq "$FD0" ] && ok "no descriptor leak in the daemon ($FD0 -> $FD1)" \
+                      || bad "descriptor leak: $FD0 -> $FD1"
+kill -TERM "$DPID"
+wait "$DPID"; rc=$?
+DPID=
+[ $rc -eq 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
+[ ! -e "$SOCK" ] && ok "socket removed" || bad "socket still there"
+if grep -q "not empty" "$T/daemon.err"; then bad "sim kernel not empty after shutdown"
+else ok "sim kernel empty after shutdown (pm_sim_check_empty)"; fi
+if [ -s "$T/daemon.err" ]; then echo "# daemon stderr:"; sed 's/^/#   /' "$T/daemon.err"; fi
+
+echo "1..$count"
+echo "# daemon-sim: $((count - fails)) passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,392 @@
+/*
+ * libprocmgr unit tests: the client against a fake daemon (a forked child
+ * that decodes each request with the proven decoder and answers what the
+ * test scripts, including replies a real daemon would never send).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "procmgr/client.h"
+
+static char g_dir[64];
+static char g_path[96];
+static pid_t g_server = -1;
+
+/* How the fake daemon answers one request: fill r (status etc.) and the
+ * handles to attach; return 0 to answer, 1 to close instead, 2 to send
+ * raw bytes (raw/raw_len). */
+typedef struct answer {
+    pm_proto_reply r;
+    int fds[2];
+    uint32_t nfds;
+    uint8_t raw[64];
+    size_t raw_len;
+    uint64_t id_delta;   /* added to the request id (UNEXPECTED_REPLY tests) */
+} answer;
+typedef int (*responder)(const pm_proto_request *req, const uint8_t *msg,
+                         uint32_t nin, answer *a);
+
+static int reply_send(int fd, const uint8_t *buf, size_t len, const int *fds, uint32_t n)
+{
+    struct msghdr mh;
+    struct iovec iov = { (void *)buf, len };
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 2)]; } cm;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (n > 0) {
+        mh.msg_control = cm.b;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+        struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int) * n);
+        memcpy(CMSG_DATA(h), fds, sizeof(int) * n);
+    }
+    return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+static void server_loop(int lfd, responder fn)
+{
+    static uint8_t buf[PM_PROTO_MAX_MSG + 1], out[PM_PROTO_MAX_MSG];
+    static pm_proto_request req;
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+        _exit(3);
+    for (;;) {
+        union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 65)]; } cm;
+        struct iovec iov = { buf, sizeof buf };
+        struct msghdr mh;
+        memset(&mh, 0, sizeof mh);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = cm.b;
+        mh.msg_controllen = sizeof cm.b;
+        ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        if (n <= 0)
+            _exit(0);
+        uint32_t nin = 0;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h))
+            if (h->cmsg_type == SCM_RIGHTS) {
+                size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < k; i++) {
+                    int f;
+                    memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
+                    close(f);
+                }
+                nin += (uint32_t)k;
+            }
+        if (pm_proto_decode_request(buf, (size_t)n, nin, &req) != PM_OK)
+            _exit(4);    /* the client library sent something invalid */
+        answer a;
+        memset(&a, 0, sizeof a);
+        a.r.opcode = req.opcode;
+        a.r.request_id = req.request_id;
+        int what = fn(&req, buf, nin, &a);
+        a.r.request_id += a.id_delta;
+        if (what == 1) {
+            close(fd);
+            _exit(0);
+        }
+        if (what == 2) {
+            reply_send(fd, a.raw, a.raw_len, NULL, 0);
+            continue;
+        }
+        size_t len = 0;
+        if (pm_proto_encode_reply(&a.r, out, sizeof out, &len) != PM_OK)
+            _exit(5);
+        reply_send(fd, out, len, a.fds, a.nfds);
+        for (uint32_t i = 0; i < a.nfds; i++)
+            close(a.fds[i]);
+    }
+}
+
+static void start_server(responder fn)
+{
+    struct sockaddr_un sa;
+    int lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", g_path);
+    unlink(g_path);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    g_server = fork();
+    assert_true(g_server >= 0);
+    if (g_server == 0)
+        server_loop(lfd, fn);
+    close(lfd);
+}
+
+static void stop_server(void)
+{
+    int st = 0;
+    if (g_server > 0) {
+        kill(g_server, SIGKILL);
+        waitpid(g_server, &st, 0);
+    }
+    g_server = -1;
+    unlink(g_path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof g_dir, "/tmp/pmcli.XXXXXX");
+    if (mkdtemp(g_dir) == NULL)
+        return -1;
+    snprintf(g_path, sizeof g_path, "%s/s.sock", g_dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    stop_server();
+    rmdir(g_dir);
+    return 0;
+}
+
+/* ---- responders ------------------------------------------------------------------ */
+
+static int r_ok(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg; (void)nin;
+    static const uint8_t name[] = "fake";
+    switch (req->opcode) {
+    case PM_OP_QUERY_PROCESS:
+        a->r.info.koid = 42;
+        a->r.info.state = PM_STATE_RUNNING;
+        a->r.name = name;
+        a->r.name_len = 4;
+        break;
+    case PM_OP_LAUNCH: {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+        a->fds[0] = sv[0];
+        a->fds[1] = sv[1];
+        a->nfds = 2;
+        a->r.koid = 7;
+        break;
+    }
+    case PM_OP_KILL:
+        a->r.status = PM_E_PROCESS_ENDED;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static void test_connect_fails(void **state)
+{
+    (void)state;
+    pm_client *c = (pm_client *)&c;
+    assert_int_equal(pm_client_connect(g_path, &c), PM_E_NOT_CONNECTED);
+    assert_null(c);
+    assert_int_equal(errno, ENOENT);
+    char longp[200];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[sizeof longp - 1] = '\0';
+    assert_int_equal(pm_client_connect(longp, &c), PM_E_PROTO_BAD_ARGUMENT);
+}
+
+static void test_default_socket(void **state)
+{
+    (void)state;
+    char buf[128];
+    setenv("PROCMGR_SOCKET", "/a/b.sock", 1);
+    assert_string_equal(pm_client_default_socket(buf, sizeof buf), "/a/b.sock");
+    assert_null(pm_client_default_socket(buf, 5));
+    unsetenv("PROCMGR_SOCKET");
+    setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+    const char *d = pm_client_default_socket(buf, sizeof buf);
+    assert_non_null(d);
+    if (geteuid() == 0)
+        assert_string_equal(d, "/run/procmgr/procmgr.sock");
+    else
+        assert_string_equal(d, "/run/user/1000/procmgr.sock");
+}
+
+static void test_replies(void **state)
+{
+    (void)state;
+    pm_client *c;
+    pm_proto_info info;
+    char name[PM_PROTO_MAX_PROCESS_NAME + 1];
+    pm_client_process p;
+    start_server(r_ok);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_query(c, 0, &info, name), PM_OK);
+    assert_int_equal(info.koid, 42);
+    assert_int_equal(info.state, PM_STATE_RUNNING);
+    assert_string_equal(name, "fake");
+    assert_int_equal(pm_client_launch(c, &p), PM_OK);
+    assert_true(p.process >= 0 && p.thread >= 0);
+    assert_int_equal(p.koid, 7);
+    /* an error status is returned as is; the connection stays usable */
+    assert_int_equal(pm_client_kill(c, p.process), PM_E_PROCESS_ENDED);
+    assert_int_equal(pm_client_query(c, p.process, &info, NULL), PM_OK);
+    /* a negative descriptor is never sent, and breaks nothing */
+    assert_int_equal(pm_client_kill(c, -1), PM_E_PROTO_BAD_ARGUMENT);
+    int closed = dup(0);
+    close(closed);
+    assert_int_equal(pm_client_kill(c, closed), PM_E_PROTO_BAD_ARGUMENT);
+    assert_int_equal(pm_client_query(c, p.process, &info, NULL), PM_OK);
+    close(p.process);
+    close(p.thread);
+    pm_client_close(c);
+    stop_server();
+}
+
+/* ---- replies a client must refuse ----------------------------------------------- */
+
+static int r_wrong_id(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)req; (void)msg; (void)nin;
+    a->id_delta = 1;
+    return 0;
+}
+
+static int r_bad_magic(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)req; (void)msg; (void)nin;
+    memset(a->raw, 0x5A, 40);
+    a->raw_len = 40;
+    return 2;
+}
+
+static int r_close(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)req; (void)msg; (void)nin; (void)a;
+    return 1;
+}
+
+/* QUERY answered with a KILL reply: right id, wrong opcode. */
+static int r_wrong_op(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)req; (void)msg; (void)nin;
+    a->r.opcode = PM_OP_KILL;
+    return 0;
+}
+
+static void refused(responder fn, pm_status want)
+{
+    pm_client *c;
+    pm_proto_info info;
+    start_server(fn);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_query(c, 0, &info, NULL), want);
+    assert_int_equal(pm_client_query(c, 0, &info, NULL), PM_E_NOT_CONNECTED);
+    assert_int_not_equal(pm_client_errno(c), 0);
+    pm_client_close(c);
+    stop_server();
+}
+
+static void test_refused_replies(void **state)
+{
+    (void)state;
+    refused(r_wrong_id, PM_E_PROTO_UNEXPECTED_REPLY);
+    refused(r_wrong_op, PM_E_PROTO_UNEXPECTED_REPLY);
+    refused(r_bad_magic, PM_E_PROTO_BAD_MAGIC);
+    refused(r_close, PM_E_NOT_CONNECTED);
+}
+
+/* ---- splitting long lists --------------------------------------------------------- */
+
+static int r_count(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg; (void)nin;
+    /* report the item count of each ADD_ARGS through the status: a code
+     * encoder accepts (0 = 256 items, 212 PROTO_FIELD_RANGE otherwise) */
+    if (req->opcode == PM_OP_ADD_ARGS && req->item_count != 256u)
+        a->r.status = req->item_count == 44u ? PM_OK : PM_E_PROTO_FIELD_RANGE;
+    return 0;
+}
+
+static void test_split_args(void **state)
+{
+    (void)state;
+    static const char *args[300];
+    pm_client *c;
+    for (int i = 0; i < 300; i++)
+        args[i] = "arg";
+    start_server(r_count);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    /* 300 = 256 + 44: two messages, both accepted */
+    assert_int_equal(pm_client_add_args(c, args, 300), PM_OK);
+    /* a string longer than one message can never be sent */
+    static char huge[PM_PROTO_MAX_MSG + 8];
+    memset(huge, 'x', sizeof huge - 1);
+    const char *one[1] = { huge };
+    assert_int_equal(pm_client_add_args(c, one, 1), PM_E_PROTO_BAD_ARGUMENT);
+    assert_int_equal(pm_client_add_args(c, args, 256), PM_OK);
+    pm_client_close(c);
+    stop_server();
+}
+
+/* ---- watch channel ------------------------------------------------------------------ */
+
+static void test_watch_next(void **state)
+{
+    (void)state;
+    int sv[2];
+    uint8_t buf[128];
+    size_t len = 0;
+    pm_proto_reply r;
+    pm_client_event ev;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    assert_int_equal(pm_client_watch_next(sv[0], 0, &ev), PM_E_WAIT_TIMED_OUT);
+    memset(&r, 0, sizeof r);
+    r.opcode = PM_OP_EVENT;
+    r.request_id = 99;
+    r.event = PM_EVENT_EXITED;
+    r.event_code = 3;
+    r.koid = 12;
+    assert_int_equal(pm_proto_encode_reply(&r, buf, sizeof buf, &len), PM_OK);
+    assert_int_equal(send(sv[1], buf, len, 0), (ssize_t)len);
+    assert_int_equal(pm_client_watch_next(sv[0], -1, &ev), PM_OK);
+    assert_int_equal(ev.event, PM_EVENT_EXITED);
+    assert_int_equal(ev.code, 3);
+    assert_int_equal(ev.koid, 12);
+    assert_int_equal(ev.watch_id, 99);
+    /* a reply is not an event */
+    r.opcode = PM_OP_KILL;
+    assert_int_equal(pm_proto_encode_reply(&r, buf, sizeof buf, &len), PM_OK);
+    assert_int_equal(send(sv[1], buf, len, 0), (ssize_t)len);
+    assert_int_equal(pm_client_watch_next(sv[0], -1, &ev), PM_E_PROTO_UNEXPECTED_REPLY);
+    /* garbage is refused by the decoder */
+    assert_int_equal(send(sv[1], "xyz", 3, 0), 3);
+    assert_int_equal(pm_client_watch_next(sv[0], -1, &ev), PM_E_PROTO_TRUNCATED);
+    close(sv[1]);
+    assert_int_equal(pm_client_watch_next(sv[0], -1, &ev), PM_E_NOT_CONNECTED);
+    close(sv[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_connect_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_socket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_replies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_args, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_next, setup, teardown),
+    };
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
