@@ -1,6 +1,12 @@
 /* Eva harness for the ELF validator: fully unknown bytes of any length up
  * to EVA_BUF, any file size at least that long, both roles, default
- * policy; then a bias on whatever plan results. */
+ * policy; then any bias on whatever plan results.
+ *
+ * Every input comes from Frama_C_make_unknown (an Eva builtin), narrowed by
+ * plain C (x % (EVA_BUF + 1) covers exactly [0, EVA_BUF]): the analysis runs
+ * with -no-annot (mk/elf.mk), where the ACSL specifications of the
+ * Frama_C_*_interval functions would be dropped and their results would be
+ * unconstrained. */
 #include "__fc_builtin.h"
 #include "procmgr/elf.h"
 
@@ -12,14 +18,21 @@ int main(void)
 {
     pm_elf_policy pol;
     pm_elf_plan plan;
-    uint64_t buf_len = Frama_C_unsigned_long_interval(0u, EVA_BUF);
-    uint64_t file_size = Frama_C_unsigned_long_interval(0u, 0xffffffffffffffffull);
-    pm_elf_role role = Frama_C_interval(0, 1) == 0 ? PM_ELF_ROLE_PROGRAM
-                                                  : PM_ELF_ROLE_INTERP;
-    uint64_t bias = Frama_C_unsigned_long_interval(0u, 0xffffffffffffffffull);
+    uint64_t raw_len = 0u;
+    uint64_t file_size = 0u;
+    uint64_t bias = 0u;
+    uint32_t raw_role = 0u;
+    uint64_t buf_len;
+    pm_elf_role role;
     pm_status st;
 
     Frama_C_make_unknown((char *)buf, EVA_BUF);
+    Frama_C_make_unknown((char *)&raw_len, sizeof raw_len);
+    Frama_C_make_unknown((char *)&file_size, sizeof file_size);
+    Frama_C_make_unknown((char *)&bias, sizeof bias);
+    Frama_C_make_unknown((char *)&raw_role, sizeof raw_role);
+    buf_len = raw_len % (EVA_BUF + 1u);
+    role = (raw_role & 1u) == 0u ? PM_ELF_ROLE_PROGRAM : PM_ELF_ROLE_INTERP;
     if (file_size < buf_len) {
         file_size = buf_len;
     }

@@ -45,6 +45,16 @@
 
   // A consistent policy (pm_elf_validate refuses anything else with
   // PM_E_ELF_POLICY).
+  // The policy fields are the same at labels L1 and L2.
+  predicate pm_elf_pol_kept{L1, L2}(pm_elf_policy *pol) =
+    \at(pol->machines, L1) == \at(pol->machines, L2) &&
+    \at(pol->flags, L1) == \at(pol->flags, L2) &&
+    \at(pol->page_size, L1) == \at(pol->page_size, L2) &&
+    \at(pol->min_vaddr, L1) == \at(pol->min_vaddr, L2) &&
+    \at(pol->user_limit, L1) == \at(pol->user_limit, L2) &&
+    \at(pol->max_span, L1) == \at(pol->max_span, L2) &&
+    \at(pol->max_loads, L1) == \at(pol->max_loads, L2);
+
   predicate pm_elf_policy_ok(pm_elf_policy *pol) =
     1 <= pol->machines <= 7 &&
     pol->flags <= 1 &&
@@ -106,6 +116,16 @@
   logic integer pm_elf_lo(pm_elf_plan *p, pm_elf_policy *pol) =
     pm_elf_lo_of(p->type, pol);
 
+  // The span covers every segment.  (For the ascending segments of a plan
+  // it is exactly seg[0].map_start .. end of the last segment, which is
+  // how spec/elf-policy.md defines it; the predicate states the covering,
+  // which is what the mapper's reservation and the bias rely on.)
+  predicate pm_elf_plan_span_ok(pm_elf_plan *p) =
+    p->span_start < p->span_end &&
+    (\forall integer i; 0 <= i < p->nseg ==>
+        p->span_start <= p->seg[i].map_start &&
+        p->seg[i].map_start + p->seg[i].map_len <= p->span_end);
+
   // Address layout of a plan: segments, entry, span and alignment.
   predicate pm_elf_segs_file_ok(pm_elf_plan *p, pm_elf_policy *pol,
                                 integer file_size, integer n) =
@@ -119,8 +139,7 @@
     pm_elf_segs_ok(p, pol, lo, p->nseg) &&
     (\exists integer i; 0 <= i < p->nseg && p->seg[i].prot >= 4 &&
         p->seg[i].map_start <= p->entry < p->seg[i].map_start + p->seg[i].map_len) &&
-    p->span_start == p->seg[0].map_start &&
-    p->span_end == p->seg[p->nseg - 1].map_start + p->seg[p->nseg - 1].map_len &&
+    pm_elf_plan_span_ok(p) &&
     p->span_end - p->span_start <= pol->max_span &&
     p->align >= pol->page_size &&
     (p->phdr_addr == 0 || p->span_start <= p->phdr_addr < p->span_end) &&
@@ -130,15 +149,23 @@
     p->stack_prot == 3;
 
   // The interpreter name: inside the header area, NUL at its last byte and
-  // nowhere else; an interpreter image has none.
+  // nowhere else.  Stated on the three plan fields as values, so that a
+  // write to another field of the plan leaves it visibly intact.
+  predicate pm_elf_name_at(uint8_t *buf, integer buf_len, integer has,
+                           integer off, integer len) =
+    has != 0 ==>
+        PM_ELF_INTERP_MIN <= len <= PM_ELF_INTERP_MAX &&
+        off + len <= buf_len &&
+        buf[off + len - 1] == 0 &&
+        (\forall integer k; off <= k < off + len - 1 ==> buf[k] != 0);
+
+  predicate pm_elf_plan_name_ok(pm_elf_plan *p, uint8_t *buf, integer buf_len) =
+    pm_elf_name_at(buf, buf_len, p->has_interp, p->interp_off, p->interp_len);
+
+  // ... and an interpreter image has none.
   predicate pm_elf_plan_interp_ok(pm_elf_plan *p, uint8_t *buf, integer buf_len) =
     (p->role == PM_ELF_ROLE_INTERP ==> p->has_interp == 0 && p->type == 3) &&
-    (p->has_interp != 0 ==>
-        PM_ELF_INTERP_MIN <= p->interp_len <= PM_ELF_INTERP_MAX &&
-        p->interp_off + p->interp_len <= buf_len &&
-        buf[p->interp_off + p->interp_len - 1] == 0 &&
-        (\forall integer k; p->interp_off <= k < p->interp_off + p->interp_len - 1
-            ==> buf[k] != 0));
+    pm_elf_plan_name_ok(p, buf, buf_len);
 
   // The postcondition of a successful pm_elf_validate.
   predicate pm_elf_plan_wf(pm_elf_plan *p, uint8_t *buf, integer buf_len,
@@ -147,6 +174,75 @@
     pm_elf_segs_file_ok(p, pol, file_size, p->nseg) &&
     pm_elf_plan_interp_ok(p, buf, buf_len) &&
     p->bias == 0;
+
+  // Proof helpers of pm_elf_validate (the parts of pm_elf_plan_wf that the
+  // program header walk establishes and the later steps keep): the
+  // segments, their file ranges and the interpreter name.
+  predicate pm_elf_plan_body(pm_elf_plan *p, pm_elf_policy *pol, integer lo,
+                             integer file_size, uint8_t *buf, integer buf_len,
+                             integer role) =
+    p->nseg <= pol->max_loads &&
+    pm_elf_segs_ok(p, pol, lo, p->nseg) &&
+    pm_elf_segs_file_ok(p, pol, file_size, p->nseg) &&
+    pm_elf_plan_name_ok(p, buf, buf_len) &&
+    (role == PM_ELF_ROLE_INTERP ==> p->has_interp == 0);
+
+  // ... and the addresses the whole-image rules check.
+  predicate pm_elf_plan_addrs(pm_elf_plan *p, pm_elf_policy *pol) =
+    1 <= p->nseg &&
+    pm_elf_plan_span_ok(p) &&
+    p->span_end - p->span_start <= pol->max_span &&
+    (p->phdr_addr == 0 || p->span_start <= p->phdr_addr < p->span_end) &&
+    (p->has_tls != 0 ==> p->span_start <= p->tls_addr <= p->span_end) &&
+    (p->has_dynamic != 0 ==> p->span_start <= p->dynamic_addr <= p->span_end) &&
+    (p->has_relro != 0 ==> p->span_start <= p->relro_addr <= p->span_end);
+
+  // The header fields of a plan are the same at labels L1 and L2.
+  predicate pm_elf_plan_head{L1, L2}(pm_elf_plan *p) =
+    \at(p->valid, L1) == \at(p->valid, L2) &&
+    \at(p->type, L1) == \at(p->type, L2) &&
+    \at(p->role, L1) == \at(p->role, L2) &&
+    \at(p->entry, L1) == \at(p->entry, L2) &&
+    \at(p->stack_prot, L1) == \at(p->stack_prot, L2) &&
+    \at(p->bias, L1) == \at(p->bias, L2) &&
+    \at(p->align, L1) == \at(p->align, L2);
+
+  // The interpreter fields of a plan are the same at labels L1 and L2.
+  predicate pm_elf_plan_interp_kept{L1, L2}(pm_elf_plan *p) =
+    \at(p->has_interp, L1) == \at(p->has_interp, L2) &&
+    \at(p->interp_off, L1) == \at(p->interp_off, L2) &&
+    \at(p->interp_len, L1) == \at(p->interp_len, L2);
+
+  predicate pm_elf_plan_entry_ok(pm_elf_plan *p, integer entry) =
+    \exists integer i; 0 <= i < p->nseg && p->seg[i].prot >= 4 &&
+        p->seg[i].map_start <= entry < p->seg[i].map_start + p->seg[i].map_len;
+
+  // Bias (spec/elf-policy.md, "Bias").  One segment may move by bias: its
+  // whole mapping stays in [lo, limit] and its cleared bytes lie in it.
+  predicate pm_elf_seg_bias_ok(pm_elf_segment s, integer bias, integer lo,
+                               integer limit) =
+    s.map_start + s.map_len + bias <= limit &&
+    s.zero_start <= s.map_start + s.map_len &&
+    lo <= s.map_start + bias;
+
+  // What pm_elf_plan_apply_bias checks before it writes anything: every
+  // address it moves is tested on its own (the plan is caller memory).
+  predicate pm_elf_bias_ok(pm_elf_plan *p, pm_elf_policy *pol, integer bias) =
+    p->valid == PM_ELF_PLAN_VALID && p->bias == 0 &&
+    1 <= p->nseg <= PM_ELF_MAX_SEGMENTS &&
+    p->align != 0 && bias % p->align == 0 &&
+    pol->page_size != 0 && bias % pol->page_size == 0 &&
+    (p->type == 3 || bias == 0) &&
+    p->span_end + bias <= pol->user_limit &&
+    p->span_start + bias <= pol->user_limit &&
+    pol->min_vaddr <= p->span_start + bias &&
+    p->entry + bias <= pol->user_limit &&
+    (p->phdr_addr == 0 || p->phdr_addr + bias <= pol->user_limit) &&
+    (p->has_tls == 0 || p->tls_addr + bias <= pol->user_limit) &&
+    (p->has_dynamic == 0 || p->dynamic_addr + bias <= pol->user_limit) &&
+    (p->has_relro == 0 || p->relro_addr + bias <= pol->user_limit) &&
+    (\forall integer j; 0 <= j < p->nseg ==>
+        pm_elf_seg_bias_ok(p->seg[j], bias, pol->min_vaddr, pol->user_limit));
 */
 
 #endif /* PROCMGR_ACSL_ELF_PLAN_H */

@@ -121,6 +121,7 @@ void pm_elf_read_phdr(const uint8_t *b, uint64_t off, pm_elf_phdr *ph);
 /*@ requires pm_elf_policy_ok(pol);
     requires \valid_read(pol);
     assigns \nothing;
+    ensures \result == x - x % pol->page_size;
     ensures \result % pol->page_size == 0;
     ensures \result <= x < \result + pol->page_size; */
 uint64_t pm_elf_page_down(const pm_elf_policy *pol, uint64_t x);
@@ -135,6 +136,18 @@ uint64_t pm_elf_page_down(const pm_elf_policy *pol, uint64_t x);
     ensures x % pol->page_size == 0 ==> \result == x;
     ensures \forall integer y; x <= y && y % pol->page_size == 0 ==> \result <= y; */
 uint64_t pm_elf_page_up(const pm_elf_policy *pol, uint64_t x);
+
+/* a - b, for b <= a (the test inside is for Eva; see elf_arith.c). */
+/*@ requires b <= a;
+    assigns \nothing;
+    ensures \result == a - b; */
+uint64_t pm_elf_sub(uint64_t a, uint64_t b);
+
+/* x + y, for x + y <= limit (the test inside is for Eva). */
+/*@ requires x + y <= limit;
+    assigns \nothing;
+    ensures \result == x + y; */
+uint64_t pm_elf_add(uint64_t x, uint64_t y, uint64_t limit);
 
 /* 1 iff a is 0, 1 or a power of two. */
 /*@ assigns \nothing;
@@ -194,7 +207,14 @@ pm_status pm_elf_check_ehdr(const uint8_t *buf, uint64_t buf_len,
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
     ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
     ensures \result == PM_OK ==> plan->nseg == \old(plan->nseg) + 1;
-    ensures \result != PM_OK ==> plan->nseg == \old(plan->nseg); */
+    ensures \result != PM_OK ==> plan->nseg == \old(plan->nseg);
+    ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures kept_pol: pol->machines == \old(pol->machines) &&
+            pol->flags == \old(pol->flags) &&
+            pol->page_size == \old(pol->page_size) &&
+            pol->min_vaddr == \old(pol->min_vaddr) &&
+            pol->user_limit == \old(pol->user_limit) &&
+            pol->max_loads == \old(pol->max_loads); */
 pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
                           uint16_t type, const pm_elf_phdr *ph,
                           pm_elf_walk *w, pm_elf_plan *plan);
@@ -242,7 +262,7 @@ pm_status pm_elf_on_phdr(const pm_elf_ehdr *eh, uint32_t nseg,
 pm_status pm_elf_on_region(const pm_elf_phdr *ph, pm_elf_walk *w,
                            pm_elf_plan *plan);
 
-/* ---- whole-image rules (elf_image.c) ------------------------------------- */
+/* ---- whole-image rules (elf_validate.c) ---------------------------------- */
 
 /* Index of the first recorded load whose memory [vaddr, vaddr + memsz)
  * holds [addr, addr + len), or n if none. */
@@ -262,17 +282,22 @@ uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
     requires \separated(plan, pol, buf + (0 .. buf_len - 1));
     assigns *plan;
     ensures \result != PM_OK ==> plan->valid == 0;
-    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID; */
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan);
 
 /*@ requires \valid(plan) && \valid_read(pol);
     requires \separated(plan, pol);
-    requires pm_elf_policy_ok(pol);
-    requires plan->valid == PM_ELF_PLAN_VALID ==> pm_elf_plan_layout(plan, pol, 0);
     assigns *plan;
-    ensures \result == PM_OK || \result == PM_E_ELF_BIAS; */
+    ensures \result == PM_OK || \result == PM_E_ELF_BIAS;
+    ensures \result == PM_OK ==> \old(pm_elf_bias_ok(plan, pol, bias));
+    ensures placed: \result == PM_OK ==> \forall integer j; 0 <= j < plan->nseg ==>
+        \old(pol->min_vaddr) <= plan->seg[j].map_start &&
+        plan->seg[j].map_start + plan->seg[j].map_len <= \old(pol->user_limit) &&
+        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len; */
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                                  uint64_t bias);
 

@@ -39,27 +39,32 @@ static pm_status check_load(const pm_elf_policy *pol, uint64_t file_size,
                             const pm_elf_walk *w, const pm_elf_plan *plan,
                             uint32_t n, uint64_t map_start, uint64_t file_page)
 {
+    /* Local copies: Eva's octagons relate local variables, not fields. */
+    const uint64_t offset = ph->offset;
+    const uint64_t vaddr = ph->vaddr;
+    const uint64_t filesz = ph->filesz;
+    const uint64_t memsz = ph->memsz;
+    const uint64_t limit = pol->user_limit;
     pm_status st = PM_OK;
     if (n >= pol->max_loads) {
         st = PM_E_ELF_LOAD_COUNT;
-    } else if (ph->memsz == 0u) {
+    } else if (memsz == 0u) {
         st = PM_E_ELF_LOAD_EMPTY;
     } else if (pm_elf_align_ok(ph->align) == 0 || ph->align > pol->max_span) {
         /* An alignment above max_span would make every bias of the plan
          * unusable (pm_elf_plan_apply_bias), so it is refused here. */
         st = PM_E_ELF_LOAD_ALIGN;
-    } else if (ph->filesz > ph->memsz) {
+    } else if (filesz > memsz) {
         st = PM_E_ELF_LOAD_FILESZ;
-    } else if (ph->offset > file_size || ph->filesz > file_size - ph->offset) {
+    } else if (offset > file_size || filesz > file_size - offset) {
         st = PM_E_ELF_LOAD_FILE_RANGE;
-    } else if (ph->vaddr > pol->user_limit ||
-               ph->memsz > pol->user_limit - ph->vaddr ||
+    } else if (vaddr > limit || memsz > limit - vaddr ||
                (type == PM_ET_EXEC && map_start < pol->min_vaddr)) {
         st = PM_E_ELF_LOAD_VADDR_RANGE;
-    } else if (ph->offset - file_page != ph->vaddr - map_start) {
+    } else if (pm_elf_sub(offset, file_page) != pm_elf_sub(vaddr, map_start)) {
         /* Same distance to the page start: p_offset == p_vaddr (mod page). */
         st = PM_E_ELF_LOAD_CONGRUENCE;
-    } else if (n > 0u && ph->vaddr < w->load_vaddr[n - 1u]) {
+    } else if (n > 0u && vaddr < w->load_vaddr[n - 1u]) {
         st = PM_E_ELF_LOAD_ORDER;
     } else if (n > 0u && map_start <
                plan->seg[n - 1u].map_start + plan->seg[n - 1u].map_len) {
@@ -69,6 +74,44 @@ static pm_status check_load(const pm_elf_policy *pol, uint64_t file_size,
         st = PM_E_ELF_WX;
     }
     return st;
+}
+
+/* A segment from its fields; the clauses of pm_elf_seg_ok as
+ * preconditions, so that the predicate is proven in a small context. */
+/*@ requires map_start % page == 0 && map_len % page == 0;
+    requires file_off % page == 0 && file_len % page == 0;
+    requires 0 < map_len && file_len <= map_len;
+    requires lo <= map_start && map_start + map_len <= limit;
+    requires zero_len < page && zero_len <= file_len;
+    requires zero_start + zero_len == map_start + file_len;
+    requires prot <= 7;
+    requires (flags & 1) != 0 ==> (prot != 6 && prot != 7);
+    assigns \nothing;
+    ensures \result.map_start == map_start && \result.map_len == map_len;
+    ensures \result.file_off == file_off && \result.file_len == file_len;
+    ensures \result.zero_start == zero_start && \result.zero_len == zero_len;
+    ensures \result.prot == prot;
+    ensures pm_elf_seg_ok(\result, page, limit, flags, lo); */
+static pm_elf_segment seg_make(uint64_t map_start, uint64_t map_len,
+                               uint64_t file_off, uint64_t file_len,
+                               uint64_t zero_start, uint64_t zero_len,
+                               uint32_t prot, uint64_t page, uint64_t limit,
+                               uint32_t flags, uint64_t lo)
+{
+    pm_elf_segment r;
+    (void)page;
+    (void)limit;
+    (void)flags;
+    (void)lo;
+    r.map_start = map_start;
+    r.map_len = map_len;
+    r.file_off = file_off;
+    r.file_len = file_len;
+    r.zero_start = zero_start;
+    r.zero_len = zero_len;
+    r.prot = prot;
+    r.reserved = 0u;
+    return r;
 }
 
 /* The plan segment of a PT_LOAD that passed check_load:
@@ -109,38 +152,30 @@ static pm_elf_segment build_segment(const pm_elf_policy *pol,
     uint32_t prot = prot_of(ph->flags);
     pm_elf_segment r;
     (void)file_size;
-    (void)lo;
     if (ph->filesz != 0u) {
-        file_len = file_page_end - map_start;
+        file_len = pm_elf_sub(file_page_end, map_start);
         zero_start = file_page_end;
         if (ph->memsz > ph->filesz) {
             zero_start = file_end;
-            zero_len = file_page_end - file_end;
+            zero_len = pm_elf_sub(file_page_end, file_end);
         }
     }
-    r.map_start = map_start;
-    r.map_len = map_end - map_start;
-    r.file_off = file_page;
-    r.file_len = file_len;
-    r.zero_start = zero_start;
-    r.zero_len = zero_len;
-    r.prot = prot;
-    r.reserved = 0u;
-    /* The clauses of pm_elf_seg_ok one by one, then the predicate. */
-    /*@ assert r.map_start % pol->page_size == 0; */
-    /*@ assert r.map_len % pol->page_size == 0; */
-    /*@ assert r.file_off % pol->page_size == 0; */
-    /*@ assert r.file_len % pol->page_size == 0; */
-    /*@ assert 0 < r.map_len; */
-    /*@ assert r.file_len <= r.map_len; */
-    /*@ assert lo <= r.map_start; */
-    /*@ assert r.map_start + r.map_len <= pol->user_limit; */
-    /*@ assert r.zero_len < pol->page_size; */
-    /*@ assert r.zero_len <= r.file_len; */
-    /*@ assert r.zero_start + r.zero_len == r.map_start + r.file_len; */
-    /*@ assert r.prot <= 7; */
-    /*@ assert (pol->flags & 1) != 0 ==> (r.prot != 6 && r.prot != 7); */
+    r = seg_make(map_start, pm_elf_sub(map_end, map_start), file_page,
+                 file_len, zero_start, zero_len, prot,
+                 pol->page_size, pol->user_limit, pol->flags, lo);
     return r;
+}
+
+/* Write plan->seg[n], in a function of its own so that "every other
+ * segment is unchanged" is proven in a context holding nothing else. */
+/*@ requires \valid(plan) && n < PM_ELF_MAX_SEGMENTS;
+    assigns plan->seg[n];
+    ensures plan->seg[n] == seg;
+    ensures \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS && i != n ==>
+        plan->seg[i] == \old(plan->seg[i]); */
+static void put_seg(pm_elf_plan *plan, uint32_t n, pm_elf_segment seg)
+{
+    plan->seg[n] = seg;
 }
 
 /* Store segment n of the plan and count it.  Taking the segment by value keeps the
@@ -156,7 +191,14 @@ static pm_elf_segment build_segment(const pm_elf_policy *pol,
     ensures plan->nseg == n + 1;
     ensures plan->seg[n] == seg;
     ensures pm_elf_segs_ok(plan, pol, lo, n + 1);
-    ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1); */
+    ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
+    ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures kept_pol: pol->machines == \old(pol->machines) &&
+            pol->flags == \old(pol->flags) &&
+            pol->page_size == \old(pol->page_size) &&
+            pol->min_vaddr == \old(pol->min_vaddr) &&
+            pol->user_limit == \old(pol->user_limit) &&
+            pol->max_loads == \old(pol->max_loads); */
 static void store_segment(pm_elf_plan *plan, const pm_elf_policy *pol,
                           uint64_t lo, uint64_t file_size, uint32_t n,
                           pm_elf_segment seg)
@@ -164,8 +206,8 @@ static void store_segment(pm_elf_plan *plan, const pm_elf_policy *pol,
     (void)pol;
     (void)lo;
     (void)file_size;
+    put_seg(plan, n, seg);
     plan->nseg = n + 1u;
-    plan->seg[n] = seg;
     /*@ assert kept: \forall integer i; 0 <= i < n ==>
             plan->seg[i] == \at(plan->seg[i], Pre); */
     /*@ assert kept_ok: \forall integer i; 0 <= i < n ==>
@@ -204,7 +246,14 @@ static void store_segment(pm_elf_plan *plan, const pm_elf_policy *pol,
     ensures pm_elf_loads_ok(w, plan, pol, file_size, n + 1);
     ensures pm_elf_segs_ok(plan, pol, lo, n + 1);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
-    ensures w->max_align >= pol->page_size; */
+    ensures w->max_align >= pol->page_size;
+    ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures kept_pol: pol->machines == \old(pol->machines) &&
+            pol->flags == \old(pol->flags) &&
+            pol->page_size == \old(pol->page_size) &&
+            pol->min_vaddr == \old(pol->min_vaddr) &&
+            pol->user_limit == \old(pol->user_limit) &&
+            pol->max_loads == \old(pol->max_loads); */
 static void record_load(pm_elf_walk *w, const pm_elf_plan *plan,
                         const pm_elf_policy *pol, uint64_t lo,
                         uint64_t file_size, uint32_t n, const pm_elf_phdr *ph)
@@ -258,6 +307,10 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
     pm_status st = check_load(pol, file_size, type, ph, w, plan, n,
                               map_start, file_page);
     if (st == PM_OK) {
+        /* The same value again (page_down is a function of its argument),
+         * now computed from the checked p_vaddr: Eva then sees
+         * map_start <= user_limit without relating two calls. */
+        map_start = pm_elf_page_down(pol, ph->vaddr);
         pm_elf_segment seg = build_segment(pol, file_size, ph, lo, map_start,
                                            file_page);
         store_segment(plan, pol, lo, file_size, n, seg);

@@ -1,31 +1,31 @@
 /* Program headers other than PT_LOAD (spec/elf-policy.md, rules 127-142). */
 #include "elf_internal.h"
 
-/* 1 iff buf[off .. off + len - 2] holds no NUL and buf[off + len - 1] is. */
-/*@ requires len >= 1;
-    requires off + len < PM_ELF_MAX_FILE;
-    requires \valid_read(buf + (off .. off + len - 1));
+/* 1 iff buf[start .. end - 2] holds no NUL and buf[end - 1] is one. */
+/*@ requires start < end < PM_ELF_MAX_FILE;
+    requires \valid_read(buf + (start .. end - 1));
     assigns \nothing;
     ensures \result == 0 || \result == 1;
     ensures \result == 1 <==>
-        (buf[off + len - 1] == 0 &&
-         (\forall integer k; off <= k < off + len - 1 ==> buf[k] != 0)); */
-static int name_ok(const uint8_t *buf, uint64_t off, uint64_t len)
+        (buf[end - 1] == 0 &&
+         (\forall integer k; start <= k < end - 1 ==> buf[k] != 0)); */
+static int name_ok(const uint8_t *buf, uint64_t start, uint64_t end)
 {
-    uint64_t i = 0u;
+    const uint64_t last = end - 1u;
+    uint64_t k = start;
     int ok = 1;
-    /*@ loop invariant 0 <= i <= len - 1;
-        loop invariant ok == 1 <==> (\forall integer k; off <= k < off + i ==> buf[k] != 0);
+    /*@ loop invariant start <= k <= last;
+        loop invariant ok == 1 <==> (\forall integer j; start <= j < k ==> buf[j] != 0);
         loop invariant ok == 0 || ok == 1;
-        loop assigns i, ok;
-        loop variant len - 1 - i; */
-    while (i < len - 1u && ok == 1) {
-        if (buf[off + i] == 0u) {
+        loop assigns k, ok;
+        loop variant last - k; */
+    while (k < last && ok == 1) {
+        if (buf[k] == 0u) {
             ok = 0;
         }
-        i++;
+        k++;
     }
-    if (buf[off + len - 1u] != 0u) {
+    if (buf[last] != 0u) {
         ok = 0;
     }
     return ok;
@@ -36,6 +36,9 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
                            uint32_t nseg, const pm_elf_phdr *ph,
                            pm_elf_walk *w, pm_elf_plan *plan)
 {
+    /* Local copies: Eva's octagons relate local variables, not fields. */
+    const uint64_t offset = ph->offset;
+    const uint64_t filesz = ph->filesz;
     pm_status st = PM_OK;
     if (role == PM_ELF_ROLE_INTERP) {
         st = PM_E_ELF_INTERP_NESTED;
@@ -43,19 +46,23 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
         st = PM_E_ELF_INTERP_COUNT;
     } else if (nseg != 0u) {
         st = PM_E_ELF_INTERP_ORDER;
-    } else if (ph->filesz < PM_ELF_INTERP_MIN || ph->filesz > PM_ELF_INTERP_MAX) {
+    } else if (filesz < PM_ELF_INTERP_MIN || filesz > PM_ELF_INTERP_MAX) {
         st = PM_E_ELF_INTERP_SIZE;
-    } else if (ph->offset > file_size || ph->filesz > file_size - ph->offset) {
+    } else if (offset > file_size || filesz > file_size - offset) {
         st = PM_E_ELF_INTERP_RANGE;
-    } else if (ph->offset > buf_len || ph->filesz > buf_len - ph->offset) {
-        st = PM_E_ELF_HEADER_AREA;
-    } else if (name_ok(buf, ph->offset, ph->filesz) == 0) {
-        st = PM_E_ELF_INTERP_NUL;
     } else {
-        w->ninterp = 1u;
-        plan->has_interp = 1u;
-        plan->interp_off = ph->offset;
-        plan->interp_len = ph->filesz;
+        /* offset <= file_size < 2^62 and filesz <= 4096: no overflow. */
+        const uint64_t end = offset + filesz;
+        if (end > buf_len) {
+            st = PM_E_ELF_HEADER_AREA;
+        } else if (name_ok(buf, offset, end) == 0) {
+            st = PM_E_ELF_INTERP_NUL;
+        } else {
+            w->ninterp = 1u;
+            plan->has_interp = 1u;
+            plan->interp_off = offset;
+            plan->interp_len = filesz;
+        }
     }
     return st;
 }

@@ -14,10 +14,14 @@ uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
         loop assigns k, found;
         loop variant n - k; */
     while (k < n && found == n) {
-        if (w->load_vaddr[k] <= addr &&
-            addr - w->load_vaddr[k] <= w->load_memsz[k] &&
-            len <= w->load_memsz[k] - (addr - w->load_vaddr[k])) {
-            found = k;
+        /* Local copies: Eva's octagons relate local variables. */
+        const uint64_t vaddr = w->load_vaddr[k];
+        const uint64_t memsz = w->load_memsz[k];
+        if (vaddr <= addr) {
+            const uint64_t into = addr - vaddr;
+            if (into <= memsz && len <= memsz - into) {
+                found = k;
+            }
         }
         k++;
     }
@@ -114,13 +118,17 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
+    requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     assigns w->ninterp, w->nstack, w->nphdr, w->phdr_vaddr, w->ntls,
             w->ndynamic, w->nrelro,
             plan->has_interp, plan->interp_off, plan->interp_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
-            plan->relro_size; */
+            plan->relro_size;
+    ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
+    ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
+        plan->has_interp == \old(plan->has_interp); */
 static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
                             uint64_t file_size, pm_elf_role role,
                             const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
@@ -153,12 +161,16 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
     requires pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
     requires w->max_align >= pol->page_size;
+    requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
+    ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
+    ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
+        plan->has_interp == \old(plan->has_interp);
     ensures plan->nseg <= pol->max_loads;
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -180,6 +192,7 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
     pm_status st = PM_OK;
     if (ph->type == PM_PT_LOAD) {
         st = pm_elf_add_load(pol, file_size, eh->type, ph, w, plan);
+        /*@ assert kept_interp: pm_elf_plan_interp_kept{Pre, Here}(plan); */
         /*@ assert kept_pol_load: pol->machines == \at(pol->machines, Pre) &&
                 pol->flags == \at(pol->flags, Pre) &&
                 pol->page_size == \at(pol->page_size, Pre) &&
@@ -216,6 +229,7 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
     requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= buf_len;
     requires plan->nseg == 0;
+    requires plan->has_interp == 0;
     requires w->max_align >= pol->page_size;
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
@@ -227,7 +241,15 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
     ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
-    ensures w->max_align >= pol->page_size; */
+    ensures w->max_align >= pol->page_size;
+    ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
+    ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
+    ensures kept_pol: pol->machines == \old(pol->machines) &&
+            pol->flags == \old(pol->flags) &&
+            pol->page_size == \old(pol->page_size) &&
+            pol->min_vaddr == \old(pol->min_vaddr) &&
+            pol->user_limit == \old(pol->user_limit) &&
+            pol->max_loads == \old(pol->max_loads); */
 static pm_status walk(const uint8_t *buf, uint64_t buf_len,
                       uint64_t file_size, const pm_elf_policy *pol,
                       pm_elf_role role, const pm_elf_ehdr *eh,
@@ -252,6 +274,8 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
         loop invariant pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
         loop invariant pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
         loop invariant w->max_align >= pol->page_size;
+        loop invariant st == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
+        loop invariant st == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
         loop assigns i, st, ph, *w, plan->nseg,
             plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
@@ -261,13 +285,83 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
             plan->relro_size;
         loop variant phnum - i; */
     while (i < phnum && st == PM_OK) {
+        /* phoff <= buf_len < 2^62 and i < 73: no overflow. */
+        const uint64_t off = phoff + (uint64_t)i * PM_PHDR_SIZE;
         /*@ assert pm_elf_policy_ok(pol); */
-        /*@ assert phoff + ((uint64_t)i + 1) * PM_PHDR_SIZE <= buf_len; */
-        pm_elf_read_phdr(buf, phoff + (uint64_t)i * PM_PHDR_SIZE, &ph);
-        st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
+        /*@ assert off + PM_PHDR_SIZE <= buf_len; */
+        if (buf_len < PM_PHDR_SIZE || off > buf_len - PM_PHDR_SIZE) {
+            /* Never taken (pm_elf_check_ehdr put the whole table inside
+             * buf, as the assertion above states); the explicit test gives
+             * Eva the bound of every read. */
+            st = PM_E_ELF_HEADER_AREA;
+        } else {
+            pm_elf_read_phdr(buf, off, &ph);
+            st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
+        }
         i++;
     }
     return st;
+}
+
+/* The smallest start and the largest end of the plan's segments.  For the
+ * ascending segments of a plan they are seg[0]'s start and the last
+ * segment's end; the loop computes them without relying on the order, so
+ * that "the span covers every segment" is a plain loop invariant. */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_plan_body(plan, pol, lo, file_size, (uint8_t *)buf, buf_len, role);
+    assigns plan->span_start, plan->span_end;
+    ensures pm_elf_plan_span_ok(plan);
+    ensures pm_elf_pol_kept{Pre, Post}(pol);
+    ensures pm_elf_plan_head{Pre, Post}(plan);
+    ensures pm_elf_plan_body(plan, pol, lo, file_size, (uint8_t *)buf, buf_len, role); */
+static void set_span(pm_elf_plan *plan, const pm_elf_policy *pol, uint64_t lo,
+                     uint64_t file_size, const uint8_t *buf, uint64_t buf_len,
+                     pm_elf_role role)
+{
+    const uint32_t n = plan->nseg;
+    uint64_t start = plan->seg[0].map_start;
+    uint64_t end = plan->seg[0].map_start + plan->seg[0].map_len;
+    uint32_t k = 1u;
+    (void)pol;
+    (void)lo;
+    (void)file_size;
+    (void)buf;
+    (void)buf_len;
+    (void)role;
+    /*@ loop invariant 1 <= k <= n;
+        loop invariant start < end;
+        loop invariant \forall integer i; 0 <= i < k ==>
+            start <= plan->seg[i].map_start &&
+            plan->seg[i].map_start + plan->seg[i].map_len <= end;
+        loop assigns k, start, end;
+        loop variant n - k; */
+    while (k < n) {
+        const uint64_t s = plan->seg[k].map_start;
+        const uint64_t e = s + plan->seg[k].map_len;   /* <= user_limit */
+        if (s < start) {
+            start = s;
+        }
+        if (e > end) {
+            end = e;
+        }
+        k++;
+    }
+    plan->span_start = start;
+    plan->span_end = end;
+    /*@ assert kept_pol: pm_elf_pol_kept{Pre, Here}(pol); */
+    /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[i] == \at(plan->seg[i], Pre); */    /*@ assert kept_scalars: plan->nseg == \at(plan->nseg, Pre) &&
+            plan->has_interp == \at(plan->has_interp, Pre) &&
+            plan->interp_off == \at(plan->interp_off, Pre) &&
+            plan->interp_len == \at(plan->interp_len, Pre); */
+    /*@ assert kept_seg_ok: \forall integer i; 0 <= i < plan->nseg ==>
+            pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                          pol->flags, lo); */
+    /*@ assert kept_before: \forall integer i; 0 <= i < plan->nseg - 1 ==>
+            pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+    /*@ assert kept_file: pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg); */
+    /*@ assert kept_name: pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len); */
 }
 
 /* The program header table's address in memory: the load whose file bytes
@@ -279,28 +373,48 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
     requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
-    requires pm_elf_segs_ok(plan, pol, 0, plan->nseg);
-    assigns plan->phdr_addr; */
+    requires pm_elf_plan_span_ok(plan);
+    requires pm_elf_plan_body(plan, pol, lo, file_size, (uint8_t *)buf, buf_len, role);
+    assigns plan->phdr_addr;
+    ensures pm_elf_pol_kept{Pre, Post}(pol);
+    ensures pm_elf_plan_head{Pre, Post}(plan);
+    ensures pm_elf_plan_span_ok(plan);
+    ensures pm_elf_plan_body(plan, pol, lo, file_size, (uint8_t *)buf, buf_len, role);
+    ensures \result == PM_OK ==> plan->phdr_addr == 0 ||
+        plan->span_start <= plan->phdr_addr < plan->span_end; */
 static pm_status locate_phdrs(const pm_elf_ehdr *eh, const pm_elf_walk *w,
                               const pm_elf_policy *pol, uint64_t file_size,
+                              uint64_t lo, const uint8_t *buf,
+                              uint64_t buf_len, pm_elf_role role,
                               pm_elf_plan *plan)
 {
     pm_status st = PM_OK;
-    uint64_t size = (uint64_t)eh->phnum * PM_PHDR_SIZE;
+    const uint64_t size = (uint64_t)eh->phnum * PM_PHDR_SIZE;
+    const uint64_t phoff = eh->phoff;
     uint32_t n = plan->nseg;
     uint32_t k = 0u;
     uint64_t addr = 0u;
     int found = 0;
     (void)pol;
     (void)file_size;
+    (void)lo;
+    (void)buf;
+    (void)buf_len;
+    (void)role;
     /*@ loop invariant 0 <= k <= n;
+        loop invariant addr == 0 ||
+            plan->span_start <= addr < plan->span_end;
         loop assigns k, addr, found;
         loop variant n - k; */
     while (k < n && found == 0) {
-        if (w->load_offset[k] <= eh->phoff &&
-            size <= w->load_filesz[k] &&
-            eh->phoff - w->load_offset[k] <= w->load_filesz[k] - size) {
-            uint64_t cand = w->load_vaddr[k] + (eh->phoff - w->load_offset[k]);
+        /* Local copies: Eva's octagons relate local variables. */
+        const uint64_t offset = w->load_offset[k];
+        const uint64_t filesz = w->load_filesz[k];
+        if (offset <= phoff && size <= filesz &&
+            phoff - offset <= filesz - size) {
+            uint64_t cand = w->load_vaddr[k] + (phoff - offset);
+            /*@ assert plan->seg[k].map_start <= cand <
+                       plan->seg[k].map_start + plan->seg[k].map_len; */
             if (w->nphdr == 0u || cand == w->phdr_vaddr) {
                 addr = cand;
                 found = 1;
@@ -312,19 +426,44 @@ static pm_status locate_phdrs(const pm_elf_ehdr *eh, const pm_elf_walk *w,
         st = PM_E_ELF_PHDR_NOT_LOADED;
     } else {
         plan->phdr_addr = addr;
+        /*@ assert kept_pol: pm_elf_pol_kept{Pre, Here}(pol); */
+        /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
+                plan->seg[i] == \at(plan->seg[i], Pre); */        /*@ assert kept_scalars: plan->nseg == \at(plan->nseg, Pre) &&
+                plan->has_interp == \at(plan->has_interp, Pre) &&
+                plan->interp_off == \at(plan->interp_off, Pre) &&
+                plan->interp_len == \at(plan->interp_len, Pre); */
+        /*@ assert kept_seg_ok: \forall integer i; 0 <= i < plan->nseg ==>
+                pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                              pol->flags, lo); */
+        /*@ assert kept_before: \forall integer i; 0 <= i < plan->nseg - 1 ==>
+                pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+        /*@ assert kept_file: pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg); */
+        /*@ assert kept_name: pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len); */
     }
     return st;
 }
 
 /* PT_TLS (its initialization image), PT_DYNAMIC and PT_GNU_RELRO inside
  * the memory of a PT_LOAD. */
-/*@ requires \valid_read(w) && \valid_read(plan);
+/*@ requires \valid_read(w) && \valid_read(plan) && \valid_read(pol);
     requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
-    assigns \nothing; */
-static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan)
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    requires pm_elf_plan_span_ok(plan);
+    assigns \nothing;
+    ensures \result == PM_OK ==>
+        (plan->has_tls != 0 ==>
+            plan->span_start <= plan->tls_addr <= plan->span_end) &&
+        (plan->has_dynamic != 0 ==>
+            plan->span_start <= plan->dynamic_addr <= plan->span_end) &&
+        (plan->has_relro != 0 ==>
+            plan->span_start <= plan->relro_addr <= plan->span_end); */
+static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan,
+                               const pm_elf_policy *pol, uint64_t file_size)
 {
     pm_status st = PM_OK;
     uint32_t n = plan->nseg;
+    (void)pol;
+    (void)file_size;
     if (plan->has_tls != 0u &&
         (plan->tls_addr > UINT64_MAX - plan->tls_memsz ||
          pm_elf_find_load(w, n, plan->tls_addr, plan->tls_filesz) == n)) {
@@ -340,20 +479,31 @@ static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan)
 }
 
 /* The entry point inside the memory of an executable PT_LOAD. */
-/*@ requires \valid_read(w) && \valid_read(plan);
+/*@ requires \valid_read(w) && \valid_read(plan) && \valid_read(pol);
     requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
-    assigns \nothing; */
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    assigns \nothing;
+    ensures \result == PM_OK ==> pm_elf_plan_entry_ok(plan, entry); */
 static pm_status check_entry(uint64_t entry, const pm_elf_walk *w,
-                             const pm_elf_plan *plan)
+                             const pm_elf_plan *plan,
+                             const pm_elf_policy *pol, uint64_t file_size)
 {
     pm_status st = PM_E_ELF_ENTRY;
     uint32_t k = 0u;
+    (void)pol;
+    (void)file_size;
     /*@ loop invariant 0 <= k <= plan->nseg;
+        loop invariant st == PM_OK || st == PM_E_ELF_ENTRY;
+        loop invariant st == PM_OK ==>
+            \exists integer i; 0 <= i < k && plan->seg[i].prot >= 4 &&
+                plan->seg[i].map_start <= entry <
+                    plan->seg[i].map_start + plan->seg[i].map_len;
         loop assigns k, st;
         loop variant plan->nseg - k; */
     while (k < plan->nseg && st != PM_OK) {
-        if (plan->seg[k].prot >= PM_PROT_X && w->load_vaddr[k] <= entry &&
-            entry - w->load_vaddr[k] < w->load_memsz[k]) {
+        const uint64_t vaddr = w->load_vaddr[k];   /* local: for Eva */
+        if (plan->seg[k].prot >= PM_PROT_X && vaddr <= entry &&
+            entry - vaddr < w->load_memsz[k]) {
             st = PM_OK;
         }
         k++;
@@ -361,40 +511,105 @@ static pm_status check_entry(uint64_t entry, const pm_elf_walk *w,
     return st;
 }
 
+/* The whole-image rules, after the walk (rows 48-54 of the table). */
 /*@ requires \valid_read(eh) && \valid_read(w) && \valid(plan) && \valid_read(pol);
-    requires \separated(eh, w, plan, pol);
+    requires \separated(eh, w, plan, pol, buf + (0 .. buf_len - 1));
     requires pm_elf_policy_ok(pol);
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
-    requires plan->nseg <= pol->max_loads;
-    requires pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
+    requires pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh->type, pol), file_size,
+                              (uint8_t *)buf, buf_len, role);
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
-    assigns plan->phdr_addr, plan->span_start, plan->span_end; */
+    assigns plan->phdr_addr, plan->span_start, plan->span_end;
+    ensures pm_elf_pol_kept{Pre, Post}(pol);
+    ensures pm_elf_plan_head{Pre, Post}(plan);
+    ensures \result == PM_OK ==>
+        pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh->type, pol), file_size,
+                         (uint8_t *)buf, buf_len, role) &&
+        pm_elf_plan_addrs(plan, pol) &&
+        pm_elf_plan_entry_ok(plan, eh->entry); */
 static pm_status finish(const pm_elf_ehdr *eh, const pm_elf_policy *pol,
-                        uint64_t file_size, const pm_elf_walk *w,
-                        pm_elf_plan *plan)
+                        uint64_t file_size, const uint8_t *buf,
+                        uint64_t buf_len, pm_elf_role role,
+                        const pm_elf_walk *w, pm_elf_plan *plan)
 {
     pm_status st = PM_OK;
+    const uint64_t lo = eh->type == PM_ET_EXEC ? pol->min_vaddr : 0u;
+    /*@ assert lo == pm_elf_lo_of(eh->type, pol); */
     if (plan->nseg == 0u) {
         st = PM_E_ELF_NO_LOAD;
     }
     if (st == PM_OK) {
-        st = locate_phdrs(eh, w, pol, file_size, plan);
+        set_span(plan, pol, lo, file_size, buf, buf_len, role);
+        st = locate_phdrs(eh, w, pol, file_size, lo, buf, buf_len, role, plan);
     }
     if (st == PM_OK) {
-        st = check_regions(w, plan);
+        st = check_regions(w, plan, pol, file_size);
     }
     if (st == PM_OK) {
-        st = check_entry(eh->entry, w, plan);
+        st = check_entry(eh->entry, w, plan, pol, file_size);
     }
-    if (st == PM_OK) {
-        plan->span_start = plan->seg[0].map_start;
-        plan->span_end = plan->seg[plan->nseg - 1u].map_start +
-                         plan->seg[plan->nseg - 1u].map_len;
-        if (plan->span_end - plan->span_start > pol->max_span) {
-            st = PM_E_ELF_SPAN;
-        }
+    if (st == PM_OK &&
+        pm_elf_sub(plan->span_end, plan->span_start) > pol->max_span) {
+        st = PM_E_ELF_SPAN;
     }
     return st;
+}
+
+/* The header fields of the plan, once the program headers passed; `valid`
+ * is set here too and cleared again by pm_elf_validate if a whole-image
+ * rule fails.  The stack protection and the bias are written again
+ * (plan_clear set the same values) so that their values need no frame
+ * argument over the walk. */
+/*@ requires \valid(plan) && \valid_read(pol) && \valid_read(w);
+    requires \separated(plan, pol, w);
+    requires pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh.type, pol), file_size,
+                              (uint8_t *)buf, buf_len, role);
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    assigns plan->type, plan->machine, plan->role, plan->entry, plan->phnum,
+            plan->phentsize, plan->align, plan->stack_prot, plan->bias,
+            plan->valid;
+    ensures pm_elf_pol_kept{Pre, Post}(pol);
+    ensures pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh.type, pol), file_size,
+                             (uint8_t *)buf, buf_len, role);
+    ensures pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    ensures plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
+            plan->role == role && plan->entry == eh.entry &&
+            plan->stack_prot == 3 && plan->bias == 0 && plan->align == align; */
+static void set_header(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       const pm_elf_walk *w, pm_elf_ehdr eh, pm_elf_role role,
+                       uint64_t align, uint64_t file_size, const uint8_t *buf,
+                       uint64_t buf_len)
+{
+    (void)pol;
+    (void)w;
+    (void)file_size;
+    (void)buf;
+    (void)buf_len;
+    plan->type = eh.type;
+    plan->machine = eh.machine;
+    plan->role = role;
+    plan->entry = eh.entry;
+    plan->phnum = eh.phnum;
+    plan->phentsize = PM_PHDR_SIZE;
+    plan->align = align;
+    plan->stack_prot = PM_PROT_R | PM_PROT_W;
+    plan->bias = 0u;
+    plan->valid = PM_ELF_PLAN_VALID;
+    /*@ assert kept_pol: pm_elf_pol_kept{Pre, Here}(pol); */
+    /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[i] == \at(plan->seg[i], Pre); */
+    /*@ assert kept_scalars: plan->nseg == \at(plan->nseg, Pre) &&
+            plan->has_interp == \at(plan->has_interp, Pre) &&
+            plan->interp_off == \at(plan->interp_off, Pre) &&
+            plan->interp_len == \at(plan->interp_len, Pre); */
+    /*@ assert kept_seg_ok: \forall integer i; 0 <= i < plan->nseg ==>
+            pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                          pol->flags, pm_elf_lo_of(eh.type, pol)); */
+    /*@ assert kept_before: \forall integer i; 0 <= i < plan->nseg - 1 ==>
+            pm_elf_seg_before(plan->seg[i], plan->seg[i + 1]); */
+    /*@ assert kept_file: pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg); */
+    /*@ assert kept_name: pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len); */
+    /*@ assert kept_loads: pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg); */
 }
 
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
@@ -416,21 +631,34 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
     }
     if (st == PM_OK) {
         walk_clear(&w, pol);
-        plan->type = eh.type;
         st = walk(buf, buf_len, file_size, pol, role, &eh, &w, plan);
     }
     if (st == PM_OK) {
-        st = finish(&eh, pol, file_size, &w, plan);
+        set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
+                   buf_len);
+        st = finish(&eh, pol, file_size, buf, buf_len, role, &w, plan);
+        /* The clauses of pm_elf_plan_wf, from the contracts above. */
+        /*@ assert wf_head: st == PM_OK ==>
+                plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
+                plan->role == role && plan->entry == eh.entry &&
+                plan->stack_prot == 3 && plan->bias == 0 &&
+                plan->align >= pol->page_size; */
+        /*@ assert wf_lo: st == PM_OK ==>
+                pm_elf_lo(plan, pol) == pm_elf_lo_of(eh.type, pol); */
+        /*@ assert wf_body: st == PM_OK ==> pm_elf_plan_body(plan, pol,
+                pm_elf_lo(plan, pol), file_size, (uint8_t *)buf, buf_len, role); */
+        /*@ assert wf_entry: st == PM_OK ==> pm_elf_plan_entry_ok(plan, plan->entry); */
+        /*@ assert wf_type: eh.type == 2 || eh.type == 3; */
+        /*@ assert wf_addrs: st == PM_OK ==> pm_elf_plan_addrs(plan, pol); */
+        /*@ assert wf_count: st == PM_OK ==> 1 <= plan->nseg <= pol->max_loads; */
+        /*@ assert wf_segs: st == PM_OK ==>
+                pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
+        /*@ assert wf_layout: st == PM_OK ==>
+                pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
+        /*@ assert wf_interp: st == PM_OK ==>
+                pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
     }
-    if (st == PM_OK) {
-        plan->machine = eh.machine;
-        plan->role = role;
-        plan->entry = eh.entry;
-        plan->phnum = eh.phnum;
-        plan->phentsize = PM_PHDR_SIZE;
-        plan->align = w.max_align;
-        plan->valid = PM_ELF_PLAN_VALID;
-    } else {
+    if (st != PM_OK) {
         plan->valid = 0u;
     }
     return st;
