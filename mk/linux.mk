@@ -13,7 +13,7 @@ LINUX_STUB_CFLAGS := $(CSTD) -O2 -g $(WARN) -ffreestanding -fno-builtin \
 LINUX_STUB_LDFLAGS := -nostdlib -static -Wl,-Ttext-segment=0x600000000000 \
                       -Wl,--build-id=none -Wl,-z,noexecstack
 
-$(LINUX_STUB_DIR)/stub.o: src/kernel/linux/stub/stub.c
+$(LINUX_STUB_DIR)/%.o: src/kernel/linux/stub/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_STUB_CPPFLAGS) $(LINUX_STUB_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -21,7 +21,8 @@ $(LINUX_STUB_DIR)/start.o: src/kernel/linux/stub/start.S
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 
-$(LINUX_STUB_DIR)/pm-stub: $(LINUX_STUB_DIR)/start.o $(LINUX_STUB_DIR)/stub.o
+$(LINUX_STUB_DIR)/pm-stub: $(LINUX_STUB_DIR)/start.o $(LINUX_STUB_DIR)/stub.o \
+                           $(LINUX_STUB_DIR)/stub_ops.o
 	$(CC) $(LINUX_STUB_LDFLAGS) -o $@ $^
 
 $(LINUX_STUB_DIR)/pm-stub.stripped: $(LINUX_STUB_DIR)/pm-stub
@@ -32,11 +33,24 @@ $(O)/obj/src/kernel/linux/stub_blob.o: src/kernel/linux/stub_blob.S $(LINUX_STUB
 	$(CC) -DPM_STUB_BIN='"$(LINUX_STUB_DIR)/pm-stub.stripped"' -c $< -o $@
 
 LINUX_LIB  := $(O)/lib/libpmlinux.a
-LINUX_OBJS := $(call obj-of,src/kernel/linux/spawn.c) $(O)/obj/src/kernel/linux/stub_blob.o
+LINUX_OBJS := $(call obj-of,src/kernel/linux/spawn.c src/kernel/linux/lx_common.c) \
+              $(O)/obj/src/kernel/linux/stub_blob.o
 $(LINUX_LIB): $(LINUX_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 LIBS += $(LINUX_LIB)
+
+# The Linux backend of include/procmgr/kernel.h and khost.h (ops mode of the
+# stub): what procmgrd links to run real processes.  Self-contained: it
+# also carries the loader objects above.  Link it before the dispatcher's
+# dependencies: $(DISPATCH_LIB) $(KLINUX_LIB) $(CORE_LIB).
+KLINUX_LIB  := $(O)/lib/libpmklinux.a
+KLINUX_OBJS := $(call obj-of,src/kernel/linux/klinux.c src/kernel/linux/klinux_as.c \
+                 src/kernel/linux/klinux_thread.c src/kernel/linux/khost.c) $(LINUX_OBJS)
+$(KLINUX_LIB): $(KLINUX_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+LIBS += $(KLINUX_LIB)
 
 # pmspawn: load and run a program through the loader (test driver).
 $(O)/bin/pmspawn: $(O)/obj/tests/linux/pmspawn_test.o $(LINUX_LIB) $(CORE_LIB)
@@ -87,3 +101,16 @@ UNIT_TESTS += $(O)/tests/test_linux_spawn
 $(O)/tests/test_linux_spawn: $(O)/obj/tests/unit/test_linux_spawn.o $(LINUX_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINUX_LIB) $(CORE_LIB) -lcmocka $(LDLIBS)
+
+# The dispatcher over the Linux backend: real processes from protocol
+# messages (tests/unit/test_klinux.c).
+UNIT_TESTS += $(O)/tests/test_klinux
+$(O)/obj/tests/unit/test_klinux.o: CPPFLAGS += -DKLINUX_PROG_DIR='"$(LINUX_PROG_DIR)"'
+$(O)/tests/test_klinux: $(O)/obj/tests/unit/test_klinux.o $(O)/obj/tests/support/elfimg.o \
+                        $$(DISPATCH_LIB) $(KLINUX_LIB) $(CORE_LIB) \
+                        $(LINUX_PROGS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(DISPATCH_LIB) $(KLINUX_LIB) $(CORE_LIB) -lcmocka $(LDLIBS)
+
+# The stub's objects live outside $(O)/obj: their header dependencies too.
+-include $(wildcard $(LINUX_STUB_DIR)/*.d)

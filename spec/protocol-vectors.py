@@ -10,7 +10,7 @@ import struct, sys
 MAGIC = 0x52474D50
 NOH = 0xFFFFFFFF
 OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
-           LIST_PROCESSES=0x0004, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
+           LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
            ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
            CREATE_WITHOUT_STARTING=0x0107, START=0x0108, RESOLVE=0x0201,
            WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
@@ -51,6 +51,10 @@ vec('query_process', R, 1, 'OK', msg(O['QUERY_PROCESS'], u32(0), 1, rid=8))
 vec('list_all', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(0) + u32(256) + u64(0) + u64(0)))
 vec('list_by_job', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(1) + u32(16) + u64(42) + u64(100)))
 vec('list_by_parent', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(2) + u32(1) + u64(9) + u64(0)))
+vec('open_process', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(1001) + u32(0x27) + u32(0), rid=9),
+    'koid 1001, rights QUERY|WAIT|KILL|START; no handle travels')
+vec('open_process_all_rights', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(2**64 - 1) + u32(0x7F) + u32(0)),
+    'any koid decodes; an unknown one is the core\'s NO_SUCH_PROCESS')
 vec('add_args', R, 0, 'OK', msg(O['ADD_ARGS'], strings(['/bin/sh', '-c', 'echo hi', ''])),
     'an empty argument is legal')
 vec('add_args_none', R, 0, 'OK', msg(O['ADD_ARGS'], strings([])))
@@ -66,6 +70,8 @@ vec('set_info_interp', R, 2, 'OK', msg(O['SET_INFO'],
 vec('launch', R, 0, 'OK', msg(O['LAUNCH']))
 vec('create_without_starting', R, 0, 'OK', msg(O['CREATE_WITHOUT_STARTING']))
 vec('start', R, 2, 'OK', msg(O['START'], u32(1) + u32(0), 2))
+vec('start_no_thread', R, 1, 'OK', msg(O['START'], u32(0) + u32(NOH), 1),
+    'thread absent: the initial thread of the process')
 vec('resolve', R, 0, 'OK', msg(O['RESOLVE'], s('bin/netsvc')))
 vec('resolve_dots_in_name', R, 0, 'OK', msg(O['RESOLVE'], s('a/...b/.c/...')),
     'only "." and ".." components are refused')
@@ -145,6 +151,15 @@ vec('wait_reserved', R, 1, 'PROTO_RESERVED_NONZERO', msg(O['WAIT'], u32(0) + u32
 vec('watch_unknown_event', R, 1, 'PROTO_BAD_FLAGS', msg(O['WATCH'], u32(0) + u32(0x10), 1))
 vec('watch_no_event', R, 1, 'PROTO_FIELD_RANGE', msg(O['WATCH'], u32(0) + u32(0), 1))
 vec('duplicate_reserved_right', R, 1, 'PROTO_BAD_FLAGS', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x80), 1))
+vec('open_no_rights', R, 0, 'PROTO_FIELD_RANGE', msg(O['OPEN_PROCESS'], u64(1) + u32(0) + u32(0)))
+vec('open_reserved_right', R, 0, 'PROTO_BAD_FLAGS', msg(O['OPEN_PROCESS'], u64(1) + u32(0x81) + u32(0)),
+    'SIGNAL (bit 7) is reserved for the control issue')
+vec('open_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['OPEN_PROCESS'], u64(1) + u32(1) + u32(1)))
+vec('open_short', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['OPEN_PROCESS'], u64(1) + u32(1)))
+vec('open_with_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['OPEN_PROCESS'], u64(1) + u32(1) + u32(0), 1),
+    'OPEN_PROCESS names no handle: one that arrives is refused')
+vec('opcode_after_open', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0006))
+vec('start_no_process', R, 1, 'PROTO_HANDLE_REQUIRED', msg(O['START'], u32(NOH) + u32(0), 1))
 vec('kill_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['KILL'], u32(NOH)))
 
 # ---- replies and events --------------------------------------------------
@@ -169,6 +184,7 @@ vec('r_resolve_interp', P, 2, 'OK', rep(O['RESOLVE'], u32(0) + u32(1), 2))
 vec('r_wait', P, 0, 'OK', rep(O['WAIT'], info(1001, 1, 2, 2, 0)))
 vec('r_watch', P, 1, 'OK', rep(O['WATCH'], u32(0), 1))
 vec('r_handle_duplicate', P, 1, 'OK', rep(O['HANDLE_DUPLICATE'], u32(0), 1))
+vec('r_open_process', P, 1, 'OK', rep(O['OPEN_PROCESS'], u32(0), 1, rid=9))
 vec('event_exited', P, 0, 'OK', rep(O['EVENT'], u32(2) + u32(0) + u64(1001), rid=12))
 vec('r_error', P, 0, 'OK', rep(O['KILL'], status=209), 'error reply: status only (209 = PROTO_UNKNOWN_OPCODE)')
 vec('r_error_unknown_op', P, 0, 'OK', rep(O['RESOLVE'], status=214))
@@ -180,6 +196,9 @@ vec('r_no_reply_bit', P, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'], u32(0)))
 vec('r_unknown_op', P, 0, 'PROTO_UNKNOWN_OPCODE', rep(0x0109))
 vec('r_missing_status', P, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'] | REPLY))
 vec('r_create_handles', P, 1, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['CREATE_PROCESS'], u32(0) + u32(1) + u64(1), 1))
+vec('r_open_no_handle', P, 0, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['OPEN_PROCESS'], u32(0)))
+vec('r_open_index', P, 1, 'PROTO_HANDLE_INDEX', rep(O['OPEN_PROCESS'], u32(1), 1))
+vec('r_open_error', P, 0, 'OK', rep(O['OPEN_PROCESS'], status=314), 'NO_SUCH_PROCESS: status only, no handle')
 vec('r_create_index', P, 2, 'PROTO_HANDLE_INDEX', rep(O['CREATE_PROCESS'], u32(1) + u32(0) + u64(1), 2))
 vec('r_query_bad_state', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_PROCESS'], info(1, 0, 0, 5, 0) + s('')))
 vec('r_query_name_65', P, 0, 'PROTO_STRING_TOO_LONG', rep(O['QUERY_PROCESS'], info(1, 0, 0, 1, 0) + s('n' * 65)))

@@ -119,7 +119,9 @@ pm_status pm_client_launch(pm_client *c, pm_client_process *out);
 pm_status pm_client_create_without_starting(pm_client *c, pm_client_process *out,
                                             pm_client_start_data *sd);
 
-/* Start a process created without starting. */
+/* Start a process created without starting.  thread may be -1: the
+ * process's initial thread (a process handle from pm_client_open_process
+ * with PM_RIGHT_START suffices). */
 pm_status pm_client_start(pm_client *c, int process, int thread);
 
 /* ---- process core ---------------------------------------------------------- */
@@ -131,6 +133,15 @@ pm_status pm_client_create_process(pm_client *c, int executable,
                                    pm_client_process *out);
 
 pm_status pm_client_exit_process(pm_client *c, int process, uint32_t code);
+
+/* OPEN_PROCESS: *process gets a new handle with exactly `rights` (a
+ * non-zero subset of PM_RIGHTS_ALL) to the process of koid `koid`.  The
+ * daemon admits it for root and for the uid that launched the process
+ * (PM_E_NOT_OWNER otherwise); PM_E_NO_SUCH_PROCESS when no record has that
+ * koid (never issued, or ended with every handle closed).  *process is -1
+ * on failure. */
+pm_status pm_client_open_process(pm_client *c, uint64_t koid, uint32_t rights,
+                                 int *process);
 
 /* The record and name (name: at least PM_PROTO_MAX_PROCESS_NAME + 1 bytes,
  * NUL-terminated; may be NULL). */

@@ -99,6 +99,17 @@ typedef struct pm_dispatch_config {
     uint32_t reserved;
 } pm_dispatch_config;
 
+/* ---- principals ----------------------------------------------------------- */
+/* A principal is the identity the shell vouches for on a connection: on
+ * Linux the peer's uid (SO_PEERCRED), on a microkernel the badge of the
+ * endpoint the request came through.  It decides one thing: who may turn a
+ * koid into a handle (OPEN_PROCESS, spec/dispatch.md "Opening a process by
+ * id").  Root may open any process; any other principal only the processes
+ * launched on a connection carrying that same principal.  NONE (the state
+ * of a new connection, and (uid_t)-1, never a real uid) opens nothing. */
+#define PM_DISPATCH_PRINCIPAL_ROOT 0u
+#define PM_DISPATCH_PRINCIPAL_NONE 0xFFFFFFFFu
+
 /* ---- state -------------------------------------------------------------- */
 
 typedef struct pm_dispatch_conn {
@@ -108,7 +119,7 @@ typedef struct pm_dispatch_conn {
     uint64_t   job;            /* default job of what it launches     */
     pm_kcap    interp;         /* SET_INFO interpreter, or null       */
     uint32_t   has_job;        /* SET_INFO gave a job handle          */
-    uint32_t   reserved;
+    uint32_t   principal;      /* who sends on it (pm_dispatch_set_principal) */
     uint64_t   info_job;       /* that job                            */
     pm_builder builder;
 } pm_dispatch_conn;
@@ -144,8 +155,8 @@ typedef struct pm_dispatch_proc {
     uint32_t end_state;        /* PM_STATE_EXITED/KILLED/FAULTED once ended */
     uint32_t refs;             /* handles issued and not closed             */
     uint32_t has_interp;
-    uint32_t reserved;
-    uint64_t entry, sp, image_base, interp_base;
+    uint32_t owner;            /* principal of the connection that launched it */
+    uint64_t entry, sp, image_base, interp_base, vdso_base;
 } pm_dispatch_proc;
 
 typedef struct pm_dispatch {
@@ -198,6 +209,13 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
  * launches without a job handle.  PM_E_CONN_FULL, PM_E_K_ARG (id in use). */
 pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
                               uint64_t client_koid, uint64_t job);
+
+/* The principal of connection `conn` from now on (the shell calls it before
+ * each message when connections are shared or leased: the principal is
+ * that of the client whose message is dispatched).  A new connection has
+ * PM_DISPATCH_PRINCIPAL_NONE.  PM_E_NOT_CONNECTED for an unknown id. */
+pm_status pm_dispatch_set_principal(pm_dispatch *d, uint32_t conn,
+                                    uint32_t principal);
 
 /* A client disconnected: its builder is reset (caps dropped), its parked
  * waiters are forgotten.  Unknown ids are ignored. */

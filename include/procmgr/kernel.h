@@ -10,8 +10,8 @@
  *
  * Backends.  The backend is chosen at LINK time: every operation is a plain
  * function taking an opaque `struct pm_kernel *` that the backend defines
- * (src/kernel/sim: include/procmgr/sim.h; src/kernel/linux later).  There
- * are no function pointers.
+ * (src/kernel/sim: include/procmgr/sim.h; src/kernel/linux: include/procmgr/
+ * kernel_linux.h).  There are no function pointers.
  *
  * Capabilities.  procmgr's own capabilities live in a handle table inside
  * the backend (on a real kernel: procmgr's CSpace).  A pm_kcap is a small
@@ -40,8 +40,9 @@
  * Construction before start.  Mapping, writing and protecting an address
  * space are construction operations: once a thread bound to that address
  * space has been started they return PM_E_K_STATE.  (The Linux backend
- * builds the process with a stub that is gone after the jump to the entry;
- * a microkernel backend could allow more but must not be relied on to.)
+ * hands the whole construction to its stub when a thread is bound, so
+ * there they return PM_E_K_STATE from the bind on; a microkernel backend
+ * could allow more but must not be relied on to.)
  *
  * Memory protections are the plan's PM_PROT_R/W/X bits (procmgr/elf.h),
  * so a pm_elf_segment's prot goes to the kernel unchanged.
@@ -224,6 +225,36 @@ pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out);
     ensures pm_k_status(\result); */
 pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out);
 
+/* What the kernel itself puts into a new process and the builder cannot
+ * know: the vDSO it maps, the CPU's capabilities, the credentials.  The core
+ * adds aux[0 .. naux) to the initial stack's auxiliary vector (never
+ * AT_NULL, AT_RANDOM, AT_EXECFN, AT_PLATFORM, nor a type the core sets
+ * itself).  The sim has none (naux 0, vdso_base 0); Linux gives the values
+ * its stub's own exec received (spec/kernel-interface.md). */
+#define PM_K_AS_INFO_MAX_AUX 12u
+
+typedef struct pm_k_aux {
+    uint64_t type;             /* AT_* (linux/auxvec.h numbering) */
+    uint64_t value;
+} pm_k_aux;
+
+typedef struct pm_k_as_info {
+    uint64_t vdso_base;        /* base of the vDSO mapped in it, 0: none */
+    uint32_t naux;             /* <= PM_K_AS_INFO_MAX_AUX */
+    uint32_t reserved;
+    pm_k_aux aux[PM_K_AS_INFO_MAX_AUX];
+} pm_k_as_info;
+
+/* Describe an address space (needs PM_KR_READ).  PM_E_K_BAD_CAP,
+ * PM_E_K_REVOKED, PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG (info NULL),
+ * PM_E_K_STATE (a backend that made a real process for it lost it). */
+/*@ requires \valid(info);
+    assigns *info, pm_k_world \from pm_k_world, as;
+    assigns \result \from pm_k_world, as;
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> info->naux <= PM_K_AS_INFO_MAX_AUX; */
+pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info);
+
 /*
  * Map [vaddr, vaddr + len) as a private copy of the image bytes
  * [file_off, file_off + len), protection prot.  Bytes past the end of the
@@ -386,7 +417,9 @@ typedef struct pm_kevent {
     pm_kfault      fault;    /* PM_K_EV_FAULT only, else PM_K_FAULT_NONE */
     pm_kcap        thread;   /* procmgr's original cap of the thread      */
     uint64_t       cookie;   /* as given to pm_k_thread_create            */
-    int64_t        code;     /* PM_K_EV_EXIT: exit code; else 0           */
+    int64_t        code;     /* EXIT: exit code.  KILLED, FAULT: the signal
+                                that ended it on a backend with signals
+                                (Linux), else 0                            */
     uint64_t       addr;     /* PM_K_EV_FAULT: faulting address (or pc)   */
 } pm_kevent;
 

@@ -52,4 +52,11 @@ int pm_kh_event_fd(struct pm_kernel *k);
  * thread's object index), or -1 when there is none (not started, gone). */
 int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread);
 
+/* Adjust the address-space layout of a config made by
+ * pm_dispatch_config_default to what this backend's address spaces leave
+ * free (Linux: below the stub and the kernel's own mappings, see
+ * kernel_linux.h; sim: unchanged).  Call before pm_dispatch_init. */
+struct pm_dispatch_config;
+void pm_kh_dispatch_layout(struct pm_dispatch_config *cfg);
+
 #endif /* PROCMGR_KHOST_H */

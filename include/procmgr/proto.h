@@ -60,6 +60,7 @@ enum pm_proto_opcode {
     PM_OP_EXIT_PROCESS            = 0x0002,
     PM_OP_QUERY_PROCESS           = 0x0003,
     PM_OP_LIST_PROCESSES          = 0x0004,
+    PM_OP_OPEN_PROCESS            = 0x0005,
     PM_OP_ADD_ARGS                = 0x0101,
     PM_OP_ADD_ENVIRONS            = 0x0102,
     PM_OP_ADD_NAMES               = 0x0103,
@@ -93,8 +94,8 @@ enum pm_proto_opcode {
 #define PM_EVENT_FAULTED    (1u << 3)
 #define PM_EVENT_ALL        0x0000000Fu
 
-/* Handle rights (HANDLE_DUPLICATE).  Bits 7-9 are reserved for the later
- * control issue and refused in version 1. */
+/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-9 are reserved
+ * for the later control issue and refused in version 1. */
 #define PM_RIGHT_QUERY      (1u << 0)
 #define PM_RIGHT_WAIT       (1u << 1)
 #define PM_RIGHT_KILL       (1u << 2)
@@ -156,6 +157,7 @@ typedef struct pm_proto_reply_to {
  *   EXIT_PROCESS     handle[0]=process, value=exit code (u32 on the wire)
  *   QUERY_PROCESS    handle[0]=process
  *   LIST_PROCESSES   flags=filter, limit=max records, value=koid, cursor
+ *   OPEN_PROCESS     value=koid, flags=rights of the handle (non-zero)
  *   ADD_ARGS         items (str)
  *   ADD_ENVIRONS     items (str)
  *   ADD_NAMES        items (handle=directory, str=path)
@@ -163,7 +165,8 @@ typedef struct pm_proto_reply_to {
  *   SET_INFO         handle[0]=executable, handle[1]=job (optional),
  *                    handle[2]=interpreter (optional), flags, str=name
  *   LAUNCH, CREATE_WITHOUT_STARTING: nothing
- *   START            handle[0]=process, handle[1]=thread
+ *   START            handle[0]=process, handle[1]=thread (optional: absent
+ *                    means the process's initial thread)
  *   RESOLVE          str=name
  *   WAIT             handle[0]=target, value=timeout in ns
  *   WATCH            handle[0]=target, flags=event mask
@@ -211,6 +214,7 @@ typedef struct pm_proto_info {
  *   RESOLVE                  handle 0=executable, 1=interpreter if has_interp
  *   WAIT                     info
  *   WATCH                    handle 0=watch channel
+ *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
  *   EVENT (opcode PM_OP_EVENT, status PM_OK)  event, koid, event_code
  *   others                   nothing

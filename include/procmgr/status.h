@@ -136,7 +136,8 @@
     X(PM_E_CONN_FULL,         339, "CONN_FULL",         "dispatcher connection table full") \
     X(PM_E_WAITERS_FULL,      340, "WAITERS_FULL",      "too many parked waiters") \
     X(PM_E_WATCHES_FULL,      341, "WATCHES_FULL",      "too many watches") \
-    X(PM_E_NOT_CONNECTED,     342, "NOT_CONNECTED",     "unknown connection id")
+    X(PM_E_NOT_CONNECTED,     342, "NOT_CONNECTED",     "unknown connection id") \
+    X(PM_E_NOT_OWNER,         343, "NOT_OWNER",         "OPEN_PROCESS: caller is neither root nor the principal that launched the process")
 
 /* Kernel interface: backend-independent errors of the pm_k_* operations
  * (include/procmgr/kernel.h, spec/kernel-interface.md). */

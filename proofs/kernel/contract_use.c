@@ -25,7 +25,8 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     pm_kcap as = PM_KCAP_NULL, cs = PM_KCAP_NULL, th = PM_KCAP_NULL;
     pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL;
     pm_kcap_info info;
-    uint64_t size = 0;
+    pm_k_as_info asinfo;
+    uint64_t size = 0, last_aux = 0;
     uint8_t hdr[64];
     const uint8_t stack[16] = { 0 };
 
@@ -37,6 +38,13 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = pm_k_cap_info(k, image, &info);
     if (st == PM_OK)
         st = pm_k_as_create(k, &as);
+    if (st == PM_OK) {
+        st = pm_k_as_get_info(k, as, &asinfo);
+        /* The bound on naux lets the caller index the entries safely. */
+        if (st == PM_OK && asinfo.naux > 0u)
+            last_aux = asinfo.aux[asinfo.naux - 1u].type;
+    }
+    (void)last_aux;
     if (st == PM_OK)
         st = pm_k_cspace_create(k, 4u, &cs);
     if (st == PM_OK)

@@ -43,6 +43,7 @@
   predicate pm_opcode_known(integer op) =
       op == PM_OP_CREATE_PROCESS || op == PM_OP_EXIT_PROCESS ||
       op == PM_OP_QUERY_PROCESS || op == PM_OP_LIST_PROCESSES ||
+      op == PM_OP_OPEN_PROCESS ||
       op == PM_OP_ADD_ARGS || op == PM_OP_ADD_ENVIRONS ||
       op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
       op == PM_OP_SET_INFO || op == PM_OP_LAUNCH ||

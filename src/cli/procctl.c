@@ -6,7 +6,9 @@
  * Exit codes: 0 success; 1 the daemon refused (procctl: CODE (n): message);
  * 2 usage; 3 the command needs something protocol version 1 does not
  * have; 4 the daemon cannot be reached or the connection failed; 127 the
- * program cannot be opened.  run exits with the program's status: its exit
+ * program cannot be opened.  kill, wait and start name a process by koid
+ * and open a handle to it with OPEN_PROCESS (the daemon allows it for root
+ * and for the uid that launched the process).  run exits with the program's status: its exit
  * code, 128 + the signal that killed it (KILLED: 137; a fault: SIGSEGV 139
  * for memory faults, SIGILL 132, SIGFPE 136), or 255 for a fault the
  * protocol does not name.  watch exits 0 once the process has ended.
@@ -54,13 +56,16 @@ static int usage(void)
           "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
           "  ps                                 list processes\n"
           "  info ID                            show one process\n"
-          "  kill [--signal SIG] ID | wait ID | start ID   (need a handle: see below)\n"
+          "  kill ID                            kill the process\n"
+          "  wait ID                            wait for it to end, print its record,\n"
+          "                                     exit with its status as run does\n"
+          "  start ID                           start a process spawned --suspended\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --suspended  --resolve NAME (program from the resolver)\n"
-          "kill, wait and start name a process by id, but protocol v1 acts only on\n"
-          "handles and has no request that opens one from an id: they are refused\n"
-          "(exit 3).  run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
+          "kill, wait and start open a handle from the id (OPEN_PROCESS): allowed\n"
+          "for root and for the user who launched the process.\n"
+          "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
     return EXIT_USAGE;
 }
 
@@ -465,17 +470,20 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
     pm_proto_info info;
     if (parse_launch(argc, argv, &l) != 0)
         return usage();
-    if (mode == 's' && l.suspended)
-        return unsupported("spawn --suspended: the process could only be started "
-                           "through its handle, which closes when procctl exits; "
-                           "no request opens a handle from an id");
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
     if (mode != 's')
         forward_signals();
     rc = do_launch(c, &l, l.suspended, &r);
-    if (rc == 0 && l.suspended) {
+    if (rc == 0 && l.suspended && mode == 's') {
+        /* stays created: `procctl start ID` starts it (OPEN_PROCESS) */
+        fprintf(stderr, "procctl: created %llu suspended: entry 0x%llx stack 0x%llx "
+                "image 0x%llx interp 0x%llx; start it with: procctl start %llu\n",
+                (unsigned long long)r.p.koid, (unsigned long long)r.sd.entry,
+                (unsigned long long)r.sd.stack, (unsigned long long)r.sd.image_base,
+                (unsigned long long)r.sd.interp_base, (unsigned long long)r.p.koid);
+    } else if (rc == 0 && l.suspended) {
         fprintf(stderr, "procctl: created %llu suspended: entry 0x%llx stack 0x%llx "
                 "image 0x%llx interp 0x%llx\n", (unsigned long long)r.p.koid,
                 (unsigned long long)r.sd.entry, (unsigned long long)r.sd.stack,
@@ -582,10 +590,14 @@ static int cmd_info(const opts *o, int argc, char **argv)
     return rc;
 }
 
-static int cmd_by_id(int argc, char **argv, const char *cmd)
+/* kill ID, wait ID, start ID: a handle with just the right the command
+ * needs, from OPEN_PROCESS, then the request. */
+static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
 {
     uint64_t id;
-    int i = 0;
+    int i = 0, rc = 0, h = -1;
+    pm_proto_info info;
+    pm_status st;
     if (strcmp(cmd, "kill") == 0 && argc >= 2 && strcmp(argv[0], "--signal") == 0) {
         if (strcmp(argv[1], "KILL") != 0 && strcmp(argv[1], "SIGKILL") != 0 &&
             strcmp(argv[1], "9") != 0)
@@ -595,9 +607,37 @@ static int cmd_by_id(int argc, char **argv, const char *cmd)
     }
     if (argc - i != 1 || parse_u64(argv[i], &id) != 0 || id == 0)
         return usage();
-    fprintf(stderr, "procctl: %s %llu: ", cmd, (unsigned long long)id);
-    return unsupported("requests act on handles and no request opens a handle "
-                       "from a process id");
+    uint32_t rights = cmd[0] == 'k' ? PM_RIGHT_KILL
+                    : cmd[0] == 'w' ? PM_RIGHT_WAIT : PM_RIGHT_START;
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    st = pm_client_open_process(c, id, rights, &h);
+    if (st != PM_OK) {
+        rc = fail(c, "open", st);
+    } else if (cmd[0] == 'k') {
+        st = pm_client_kill(c, h);
+        rc = st == PM_OK ? 0 : fail(c, "kill", st);
+    } else if (cmd[0] == 's') {
+        st = pm_client_start(c, h, -1);
+        rc = st == PM_OK ? 0 : fail(c, "start", st);
+    } else {
+        st = pm_client_wait(c, h, PM_WAIT_FOREVER, &info);
+        if (st != PM_OK) {
+            rc = fail(c, "wait", st);
+        } else {
+            if (!o->json)
+                printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+            print_info(o, &info, 0);
+            if (o->json)
+                printf("\n");
+            rc = status_of(&info);
+        }
+    }
+    if (h >= 0)
+        close(h);
+    pm_client_close(c);
+    return rc;
 }
 
 static int cmd_resolve(const opts *o, int argc, char **argv)
@@ -658,7 +698,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 || strcmp(cmd, "start") == 0)
-        return cmd_by_id(n, rest, cmd);
+        return cmd_by_id(&o, n, rest, cmd);
     if (strcmp(cmd, "resolve") == 0)
         return cmd_resolve(&o, n, rest);
     return usage();

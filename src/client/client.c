@@ -403,8 +403,8 @@ pm_status pm_client_start(pm_client *c, int process, int thread)
     int fds[2] = { process, thread };
     req_begin(c, PM_OP_START);
     c->req.handle[0] = 0;
-    c->req.handle[1] = 1;
-    return exchange(c, fds, 2);
+    c->req.handle[1] = thread < 0 ? PM_PROTO_NO_HANDLE : 1u;
+    return exchange(c, fds, thread < 0 ? 1u : 2u);
 }
 
 /* ---- process core -------------------------------------------------------------- */
@@ -443,6 +443,20 @@ static pm_status one_handle(pm_client *c, uint16_t op, int h, uint32_t flags,
 pm_status pm_client_exit_process(pm_client *c, int process, uint32_t code)
 {
     return one_handle(c, PM_OP_EXIT_PROCESS, process, 0, code);
+}
+
+pm_status pm_client_open_process(pm_client *c, uint64_t koid, uint32_t rights,
+                                 int *process)
+{
+    pm_status st;
+    *process = -1;
+    req_begin(c, PM_OP_OPEN_PROCESS);
+    c->req.value = koid;
+    c->req.flags = rights;
+    st = exchange(c, NULL, 0);
+    if (st == PM_OK)
+        *process = take_fd(c, 0);
+    return st;
 }
 
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,

@@ -435,7 +435,7 @@ static void launched_reply(pm_dispatch *d, uint32_t slot, uint64_t handle,
     rep->stack = x->sp;
     rep->image_base = x->image_base;
     rep->interp_base = x->interp_base;
-    rep->vdso_base = 0;
+    rep->vdso_base = x->vdso_base;
     out_handle(res, PM_DH_PROCESS, handle, PM_KCAP_NULL);
     out_handle(res, PM_DH_THREAD, handle, PM_KCAP_NULL);
 }
@@ -452,6 +452,7 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
                                        &handle, &slot);
     conn_builder_clear(d, c);
     if (st == PM_OK) {
+        d->proc[slot].owner = c->principal;
         launched_reply(d, slot, handle, rep, res);
         if (start)
             emit(d, slot, PM_EVENT_STARTED, 0);
@@ -483,6 +484,7 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
         pm_builder_reset(b);   /* the caps are still the message's */
     }
     if (st == PM_OK) {
+        d->proc[slot].owner = c->principal;
         launched_reply(d, slot, handle, rep, res);
         emit(d, slot, PM_EVENT_STARTED, 0);
     }
@@ -497,8 +499,12 @@ static pm_status op_start(pm_dispatch *d, const msg_ctx *m)
     uint32_t slot = 0, tslot = 0;
     pm_status st = lookup(d, handle_at(m, q->handle[0]), PM_DH_PROCESS,
                           PM_RIGHT_START, &slot);
-    if (st == PM_OK)
+    /* the thread handle is optional: without it, the initial thread (the
+     * START right of the process handle is the authority either way) */
+    if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE)
         st = lookup(d, handle_at(m, q->handle[1]), PM_DH_THREAD, 0, &tslot);
+    else
+        tslot = slot;
     if (st == PM_OK && tslot != slot)
         st = PM_E_THREAD_MISMATCH;
     if (st == PM_OK && ended(d, slot))
@@ -704,6 +710,33 @@ static pm_status op_duplicate(pm_dispatch *d, const msg_ctx *m,
     return st;
 }
 
+/* OPEN_PROCESS: a new handle with exactly the requested rights to the
+ * record of a koid, for root or for the principal that launched it.  The
+ * record may have ended (not yet collected): WAIT then gives its final
+ * record.  NONE is never an owner match, so a connection the shell did not
+ * vouch for opens nothing. */
+static int may_open(uint32_t principal, uint32_t owner)
+{
+    return principal != PM_DISPATCH_PRINCIPAL_NONE &&
+           (principal == PM_DISPATCH_PRINCIPAL_ROOT || principal == owner);
+}
+
+static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
+                         pm_dispatch_result *res)
+{
+    uint32_t slot = 0;
+    pm_status st = pm_reg_find_pid(&d->reg, d->req.value, &slot);
+    if (st == PM_OK && !may_open(c->principal, d->proc[slot].owner))
+        st = PM_E_NOT_OWNER;
+    if (st == PM_OK) {
+        uint64_t h = pm_handle_make(slot, d->reg.slot[slot].gen,
+                                    d->req.flags & PM_RIGHTS_ALL);
+        d->proc[slot].refs++;
+        out_handle(res, PM_DH_PROCESS, h, PM_KCAP_NULL);
+    }
+    return st;
+}
+
 /* Find a live watch by id. */
 static pm_status watch_lookup(const pm_dispatch *d, uint64_t id, uint32_t *w)
 {
@@ -807,6 +840,7 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_EXIT_PROCESS:      st = op_exit(d, m); break;
     case PM_OP_QUERY_PROCESS:     st = op_query(d, m, rep); break;
     case PM_OP_LIST_PROCESSES:    st = op_list(d, rep); break;
+    case PM_OP_OPEN_PROCESS:      st = op_open(d, c, res); break;
     case PM_OP_ADD_ARGS:          st = op_add_strings(d, c, m, 0); break;
     case PM_OP_ADD_ENVIRONS:      st = op_add_strings(d, c, m, 1); break;
     case PM_OP_ADD_NAMES:         st = op_add_names(d, c, m); break;
@@ -914,7 +948,7 @@ uint32_t pm_dispatch_poll_events(pm_dispatch *d)
                 else if (ev.kind == PM_K_EV_FAULT)
                     end_process(d, (uint32_t)slot, PM_STATE_FAULTED, (uint32_t)ev.fault);
                 else
-                    end_process(d, (uint32_t)slot, PM_STATE_KILLED, 0);
+                    end_process(d, (uint32_t)slot, PM_STATE_KILLED, (uint32_t)ev.code);
             }
         }
     }
@@ -1040,7 +1074,7 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         d->proc[i].end_state = 0;
         d->proc[i].refs = 0;
-        d->proc[i].reserved = 0;
+        d->proc[i].owner = PM_DISPATCH_PRINCIPAL_NONE;
         d->proc[i].has_interp = 0;
         d->proc[i].entry = d->proc[i].sp = 0;
         d->proc[i].image_base = d->proc[i].interp_base = 0;
@@ -1089,8 +1123,21 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
         c->job = job;
         c->interp = PM_KCAP_NULL;
         c->has_job = 0;
+        c->principal = PM_DISPATCH_PRINCIPAL_NONE;
         c->info_job = 0;
         pm_builder_reset(&c->builder);
+    }
+    return st;
+}
+
+pm_status pm_dispatch_set_principal(pm_dispatch *d, uint32_t conn,
+                                    uint32_t principal)
+{
+    pm_dispatch_conn *c = pm_dispatch_find_conn_(d, conn);
+    pm_status st = PM_E_NOT_CONNECTED;
+    if (c != NULL) {
+        c->principal = principal;
+        st = PM_OK;
     }
     return st;
 }

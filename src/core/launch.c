@@ -18,7 +18,7 @@
 
 #define ET_DYN_        3u
 #define ZERO_CHUNK     4096u
-#define NAUXV          8u
+#define NAUXV          8u        /* entries the core computes */
 #define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
 
 static const uint8_t zero_chunk[ZERO_CHUNK];
@@ -134,7 +134,7 @@ static pm_status map_plan(pm_dispatch *d, pm_kcap as, pm_kcap image,
  * it; *sp gets the initial stack pointer. */
 static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
                              int has_interp, const uint8_t *random,
-                             uint64_t *sp)
+                             uint64_t *sp, uint64_t *vdso_base)
 {
     const pm_dispatch_config *cfg = &d->cfg;
     uint64_t page = d->limits.page_size;
@@ -142,9 +142,11 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
     /* The image is built in d->stack, at most the mapping's size. */
     uint64_t image_cap = cfg->stack_size < PM_DISPATCH_STACK_IMAGE
                              ? cfg->stack_size : PM_DISPATCH_STACK_IMAGE;
-    pm_auxv auxv[NAUXV];
+    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + NAUXV];
+    pm_k_as_info kinfo;
     pm_stack_in in;
     pm_stack_out out;
+    uint32_t n = 0;
     pm_status st;
 
     st = pm_k_as_map_zero(d->k, as, bottom - 2u * page, page,
@@ -152,20 +154,32 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
     if (st == PM_OK)
         st = pm_k_as_map_zero(d->k, as, bottom, cfg->stack_size,
                               d->plan_exe.stack_prot);
+    /* What only the kernel knows (its vDSO, hwcaps, ids) comes first, in
+     * the order Linux uses; the sim has none. */
+    if (st == PM_OK)
+        st = pm_k_as_get_info(d->k, as, &kinfo);
     if (st == PM_OK) {
-        auxv[0].type = PM_AT_PHDR;   auxv[0].value = d->plan_exe.phdr_addr;
-        auxv[1].type = PM_AT_PHENT;  auxv[1].value = 56u;
-        auxv[2].type = PM_AT_PHNUM;  auxv[2].value = d->plan_exe.phnum;
-        auxv[3].type = PM_AT_PAGESZ; auxv[3].value = page;
-        auxv[4].type = PM_AT_BASE;
-        auxv[4].value = has_interp ? d->plan_interp.span_start : 0u;
-        auxv[5].type = PM_AT_FLAGS;  auxv[5].value = 0;
-        auxv[6].type = PM_AT_ENTRY;  auxv[6].value = d->plan_exe.entry;
-        auxv[7].type = PM_AT_SECURE; auxv[7].value = 0;
+        *vdso_base = kinfo.vdso_base;
+        /*@ loop assigns n, auxv[0 .. PM_K_AS_INFO_MAX_AUX - 1];
+            loop variant PM_K_AS_INFO_MAX_AUX - n; */
+        while (n < kinfo.naux && n < PM_K_AS_INFO_MAX_AUX) {
+            auxv[n].type = kinfo.aux[n].type;
+            auxv[n].value = kinfo.aux[n].value;
+            n++;
+        }
+        auxv[n + 0].type = PM_AT_PHDR;   auxv[n + 0].value = d->plan_exe.phdr_addr;
+        auxv[n + 1].type = PM_AT_PHENT;  auxv[n + 1].value = 56u;
+        auxv[n + 2].type = PM_AT_PHNUM;  auxv[n + 2].value = d->plan_exe.phnum;
+        auxv[n + 3].type = PM_AT_PAGESZ; auxv[n + 3].value = page;
+        auxv[n + 4].type = PM_AT_BASE;
+        auxv[n + 4].value = has_interp ? d->plan_interp.span_start : 0u;
+        auxv[n + 5].type = PM_AT_FLAGS;  auxv[n + 5].value = 0;
+        auxv[n + 6].type = PM_AT_ENTRY;  auxv[n + 6].value = d->plan_exe.entry;
+        auxv[n + 7].type = PM_AT_SECURE; auxv[n + 7].value = 0;
         pm_builder_argv(b, &in.argv);
         pm_builder_envp(b, &in.envp);
         in.auxv = auxv;
-        in.nauxv = NAUXV;
+        in.nauxv = n + NAUXV;
         in.random = random;
         in.execfn = b->name;
         in.execfn_len = b->name_len;
@@ -267,6 +281,7 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     pm_kcap interp_own = PM_KCAP_NULL;
     int has_interp = d->plan_exe.has_interp != 0;
     uint64_t sp = 0;
+    uint64_t vdso_base = 0;
     uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry;
     pm_status st = keep(d, slot, &b->executable);
 
@@ -286,7 +301,7 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     if (st == PM_OK && has_interp)
         st = map_plan(d, p->aspace, interp, &d->plan_interp);
     if (st == PM_OK)
-        st = build_stack(d, p->aspace, b, has_interp, random, &sp);
+        st = build_stack(d, p->aspace, b, has_interp, random, &sp, &vdso_base);
     if (st == PM_OK)
         st = build_cspace(d, slot, b);
     if (st == PM_OK)
@@ -308,6 +323,7 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
         x->sp = sp;
         x->image_base = d->plan_exe.span_start;
         x->interp_base = has_interp ? d->plan_interp.span_start : 0u;
+        x->vdso_base = vdso_base;
     }
     return st;
 }

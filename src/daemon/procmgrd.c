@@ -121,6 +121,7 @@ static int configure(pmd *s, pmd_opts *o, pm_dispatch_config *cfg)
 {
     static const char *const def_interp = "/lib64/ld-linux-x86-64.so.2";
     pm_dispatch_config_default(cfg);
+    pm_kh_dispatch_layout(cfg);
     if (o->ninterp == 0 && access(def_interp, R_OK) == 0)
         o->interp[o->ninterp++] = def_interp;
     for (uint32_t i = 0; i < o->ninterp; i++)

@@ -573,6 +573,9 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
         return;
     }
     fresh_random(rnd);
+    /* Connections are shared (0) and leased (1..63): the principal is the
+     * sender's, set for every message (spec/daemon.md section 2). */
+    (void)pm_dispatch_set_principal(s->d, conn, (uint32_t)c->uid);
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
     logf_(s, "client pid %d: opcode 0x%04x on conn %u: %s (%d)", (int)c->pid,

@@ -104,6 +104,11 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         if (st == PM_OK) st = pm_wire_wr64(w, req->value);
         if (st == PM_OK) st = pm_wire_wr64(w, req->cursor);
         break;
+    case PM_OP_OPEN_PROCESS:
+        st = pm_wire_wr64(w, req->value);
+        if (st == PM_OK) st = pm_wire_wr32(w, req->flags);
+        if (st == PM_OK) st = pm_wire_wr32(w, 0);
+        break;
     case PM_OP_SET_INFO:
         st = pm_wire_wr32(w, req->handle[0]);
         if (st == PM_OK) st = pm_wire_wr32(w, req->handle[1]);
@@ -344,7 +349,7 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         r->handle_count = r->has_interp ? 2u : 1u;
         break;
     }
-    case PM_OP_WATCH: case PM_OP_HANDLE_DUPLICATE:
+    case PM_OP_WATCH: case PM_OP_HANDLE_DUPLICATE: case PM_OP_OPEN_PROCESS:
         r->handle_count = 1;
         st = get_fixed(rd, 0, PM_E_PROTO_HANDLE_INDEX);
         break;

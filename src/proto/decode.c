@@ -388,9 +388,16 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
             st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = rd_u64(rd, &req->cursor);
         break;
-    case PM_OP_START:
+    case PM_OP_OPEN_PROCESS:
+        st = rd_u64(rd, &req->value);
+        if (st == PM_OK) st = rd_u32(rd, &req->flags);
+        if (st == PM_OK && (req->flags & ~PM_RIGHTS_ALL) != 0u) st = PM_E_PROTO_BAD_FLAGS;
+        if (st == PM_OK && req->flags == 0u) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = rd_zero32(rd);
+        break;
+    case PM_OP_START:   /* thread optional: absent = the initial thread */
         st = rd_handle(rd, 1, &req->handle[0]);
-        if (st == PM_OK) st = rd_handle(rd, 1, &req->handle[1]);
+        if (st == PM_OK) st = rd_handle(rd, 0, &req->handle[1]);
         break;
     case PM_OP_WAIT:
         st = rd_handle(rd, 1, &req->handle[0]);

@@ -144,6 +144,7 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
         break;
     case PM_OP_WATCH:
     case PM_OP_HANDLE_DUPLICATE:
+    case PM_OP_OPEN_PROCESS:
         r->handle_count = 1;
         st = pm_wire_wr32(w, 0);
         break;

@@ -268,6 +268,53 @@ static void test_suspended_and_create(void)
     pm_client_close(c);
 }
 
+/* OPEN_PROCESS: a second client gets handles from the koid alone (this
+ * test runs as the daemon's uid, so it is the owner; the refusal of
+ * another uid is tests/unit/test_dispatch.c's). */
+static void test_open_process(void)
+{
+    pm_client *a = conn(), *b = conn();
+    pm_client_process p;
+    pm_client_start_data sd;
+    pm_proto_info info;
+    int exe = exe_fd(), h = -1, h2 = -1;
+
+    ST(pm_client_add_args(a, g_args, 2), PM_OK);
+    ST(pm_client_set_info(a, exe, -1, -1, "opened"), PM_OK);
+    ST(pm_client_create_without_starting(a, &p, &sd), PM_OK);
+    uint64_t koid = p.koid;
+    /* the launcher lets go of every handle (synchronously) and leaves */
+    ST(pm_client_handle_close(a, p.process), PM_OK);
+    ST(pm_client_handle_close(a, p.thread), PM_OK);
+    pm_client_close(a);
+
+    ST(pm_client_open_process(b, koid, 0, &h), PM_E_PROTO_FIELD_RANGE);
+    CHECK(h == -1, "refused open gives no handle");
+    ST(pm_client_open_process(b, koid, PM_RIGHT_RESERVED_SIGNAL, &h), PM_E_PROTO_BAD_FLAGS);
+    ST(pm_client_open_process(b, 0, PM_RIGHT_QUERY, &h), PM_E_NO_SUCH_PROCESS);
+    ST(pm_client_open_process(b, koid, PM_RIGHT_START, &h), PM_OK);
+    CHECK(h >= 0, "open gives a handle");
+    ST(pm_client_query(b, h, &info, NULL), PM_E_RIGHTS);      /* START only */
+    ST(pm_client_start(b, h, -1), PM_OK);                     /* no thread handle */
+    ST(pm_client_start(b, h, -1), PM_E_ALREADY_STARTED);
+    ST(pm_client_open_process(b, koid, PM_RIGHT_QUERY | PM_RIGHT_WAIT | PM_RIGHT_KILL, &h2), PM_OK);
+    ST(pm_client_query(b, h2, &info, NULL), PM_OK);
+    CHECK(info.koid == koid && info.state == PM_STATE_RUNNING, "opened process is running");
+    ST(pm_client_kill(b, h2), PM_OK);
+    ST(pm_client_wait(b, h2, PM_WAIT_FOREVER, &info), PM_OK);
+    CHECK(info.state == PM_STATE_KILLED, "wait through an opened handle: KILLED");
+    /* ended, handles still open: it can still be opened */
+    int h3 = -1;
+    ST(pm_client_open_process(b, koid, PM_RIGHT_WAIT, &h3), PM_OK);
+    ST(pm_client_handle_close(b, h3), PM_OK);
+    ST(pm_client_handle_close(b, h2), PM_OK);
+    ST(pm_client_handle_close(b, h), PM_OK);
+    /* last handle gone: the record is collected */
+    ST(pm_client_open_process(b, koid, PM_RIGHT_WAIT, &h), PM_E_NO_SUCH_PROCESS);
+    close(exe);
+    pm_client_close(b);
+}
+
 static void test_resolve_spawn(void)
 {
     pm_client *c = conn();
@@ -686,6 +733,7 @@ int main(int argc, char **argv)
     }
     test_lifecycle();
     test_suspended_and_create();
+    test_open_process();
     test_resolve_spawn();
     test_malformed();
     test_slow_client();

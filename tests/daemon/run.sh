@@ -72,12 +72,35 @@ expect "procctl spawn bad env" 2 pc spawn --env NOEQUALS -- "$ELF"
 expect "procctl spawn missing program" 127 pc spawn -- /nonexistent/prog
 expect "procctl spawn not an ELF" 1 pc spawn -- /etc/hostname
 has "ELF refusal" "$T/err" "^procctl: ELF_"
-expect "procctl kill ID: protocol gap" 3 pc kill "$ID"
+# kill, wait, start by id (OPEN_PROCESS): the sim never ends a process by
+# itself, so a `wait ID` in the background returns once `kill ID` is done
 expect "procctl kill --signal TERM: protocol gap" 3 pc kill --signal TERM "$ID"
-expect "procctl wait ID: protocol gap" 3 pc wait "$ID"
-expect "procctl start ID: protocol gap" 3 pc start "$ID"
+pc ps >/dev/null; pc ps >/dev/null     # earlier hang-ups handled
+FDB=$(fdcount)
+"$BIN/procctl" --socket "$SOCK" wait "$ID" >"$T/wait.out" 2>"$T/wait.err" </dev/null &
+WTPID=$!
+i=0   # until wait holds its handle: its connection and the handle's socket
+while [ "$(fdcount)" -lt $((FDB + 2)) ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+expect "procctl kill ID" 0 pc kill "$ID"
+wait $WTPID; rc=$?
+[ $rc -eq 137 ] && ok "procctl wait ID: exit 137 after kill" || bad "procctl wait ID: exit $rc, want 137"
+has "wait ID prints the KILLED record" "$T/wait.out" "^$ID .*killed"
+expect "procctl kill ID again: no record left" 1 pc kill "$ID"
+has "kill of a collected id: NO_SUCH_PROCESS" "$T/err" "procctl: NO_SUCH_PROCESS (314): "
+expect "procctl wait of an unknown id" 1 pc wait 999999
+expect "procctl start of an unknown id" 1 pc start 999999
+expect "procctl spawn --suspended" 0 pc spawn --suspended -- "$ELF"
+SID=$(cat "$T/out")
+has "spawn --suspended tells how to start it" "$T/err" "procctl start $SID"
+expect "procctl info: created" 0 pc info "$SID"
+has "suspended process is created" "$T/out" "^$SID .*created"
+expect "procctl start ID" 0 pc start "$SID"
+expect "procctl info: running after start" 0 pc info "$SID"
+has "started process is running" "$T/out" "^$SID .*running"
+expect "procctl start ID again" 1 pc start "$SID"
+has "second start: ALREADY_STARTED" "$T/err" "procctl: ALREADY_STARTED (331): "
+expect "procctl kill of the started process" 0 pc kill "$SID"
 expect "procctl --cwd: protocol gap" 3 pc spawn --cwd /tmp -- "$ELF"
-expect "procctl spawn --suspended: protocol gap" 3 pc spawn --suspended -- "$ELF"
 expect "procctl usage" 2 pc frobnicate
 expect "procctl without a daemon" 4 "$BIN/procctl" --socket "$T/none.sock" ps
 

@@ -771,6 +771,100 @@ static void test_protocol_vectors(void **state)
     assert_true(n >= 19);
 }
 
+/* ---- OPEN_PROCESS: a handle from a koid, for its owner or root --------------- */
+
+static pm_status open_p(uint32_t conn, uint64_t koid, uint32_t rights)
+{
+    begin(PM_OP_OPEN_PROCESS, 0);
+    u64(koid); u32(rights); u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+
+static void test_open_process(void **state)
+{
+    (void)state;
+    const uint32_t OTHER = 8u, FRESH = 9u;
+    ST(pm_dispatch_set_principal(&D, CONN, 1000), PM_OK);
+    ST(pm_dispatch_set_principal(&D, 4242, 1000), PM_E_NOT_CONNECTED);
+    ST(pm_dispatch_connect(&D, OTHER, 0, 0), PM_OK);
+    ST(pm_dispatch_set_principal(&D, OTHER, 2000), PM_OK);
+    ST(pm_dispatch_connect(&D, FRESH, 0, 0), PM_OK);   /* principal NONE */
+
+    uint64_t ph = launch(CAP_EXEC, 0);                 /* created, owner 1000 */
+    uint64_t koid = REP.koid;
+    assert_int_equal(D.proc[ph & 0xFFFFu].owner, 1000);
+
+    /* the owner gets a handle with exactly the rights it asked for */
+    ST(open_p(CONN, koid, PM_RIGHT_WAIT | PM_RIGHT_START), PM_OK);
+    assert_int_equal(RES.nhandles, 1);
+    assert_int_equal(REP.handle_count, 1);
+    pm_dhandle opened = RES.handles[0];
+    assert_int_equal(opened.kind, PM_DH_PROCESS);
+    assert_int_equal(opened.value >> 48, PM_RIGHT_WAIT | PM_RIGHT_START);
+    assert_int_equal(opened.value & 0xFFFFu, ph & 0xFFFFu);
+    ST(query(opened.value), PM_E_RIGHTS);              /* no QUERY asked */
+    ST(kill_h(opened), PM_E_RIGHTS);
+    /* ... and can start the process with it (the thread from the launch) */
+    H[0] = opened; H[1] = proc_h(ph, PM_DH_THREAD);
+    begin(PM_OP_START, 2); u32(0); u32(1); ST(SEND(2), PM_OK);
+
+    /* START needs no thread handle: a process handle with START suffices */
+    uint64_t ph2 = launch(CAP_DYN, 0);
+    uint64_t koid2 = REP.koid;
+    ST(open_p(CONN, koid2, PM_RIGHT_START), PM_OK);
+    H[0] = RES.handles[0];
+    begin(PM_OP_START, 1); u32(0); u32(PM_PROTO_NO_HANDLE); ST(SEND(1), PM_OK);
+    ST(query(ph2), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    begin(PM_OP_START, 1); u32(0); u32(PM_PROTO_NO_HANDLE); ST(SEND(1), PM_E_ALREADY_STARTED);
+    H[0] = proc_h(ph2, PM_DH_PROCESS);
+    begin(PM_OP_START, 1); u32(0); u32(PM_PROTO_NO_HANDLE); ST(SEND(1), PM_E_ALREADY_STARTED);
+
+    /* another principal, and a connection nobody vouched for: refused */
+    ST(open_p(OTHER, koid, PM_RIGHT_QUERY), PM_E_NOT_OWNER);
+    assert_int_equal(RES.nhandles, 0);
+    ST(open_p(FRESH, koid, PM_RIGHT_QUERY), PM_E_NOT_OWNER);
+    ST(pm_dispatch_set_principal(&D, FRESH, PM_DISPATCH_PRINCIPAL_NONE), PM_OK);
+    ST(open_p(FRESH, koid, PM_RIGHT_QUERY), PM_E_NOT_OWNER);
+    /* root opens anything */
+    ST(pm_dispatch_set_principal(&D, OTHER, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    ST(open_p(OTHER, koid, PM_RIGHTS_ALL), PM_OK);
+    pm_dhandle root_h = RES.handles[0];
+    assert_int_equal(root_h.value >> 48, PM_RIGHTS_ALL);
+
+    /* bad rights never reach the core; unknown koids have no record */
+    ST(open_p(CONN, koid, 0), PM_E_PROTO_FIELD_RANGE);
+    ST(open_p(CONN, koid, PM_RIGHT_RESERVED_SIGNAL | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
+    ST(open_p(CONN, 0, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
+    ST(open_p(CONN, koid + 1000, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
+
+    /* a process launched by root is root's: 1000 cannot open it */
+    ST(pm_dispatch_set_principal(&D, CONN, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    uint64_t rph = launch(CAP_EXEC, 1);
+    uint64_t rkoid = REP.koid;
+    ST(pm_dispatch_set_principal(&D, CONN, 1000), PM_OK);
+    ST(open_p(CONN, rkoid, PM_RIGHT_QUERY), PM_E_NOT_OWNER);
+    ST(kill_h(proc_h(rph, PM_DH_PROCESS)), PM_OK);
+
+    /* ended: still open while a handle lives, WAIT gives the final record */
+    ST(kill_h(root_h), PM_OK);
+    ST(open_p(CONN, koid, PM_RIGHT_WAIT), PM_OK);
+    pm_dhandle late = RES.handles[0];
+    ST(wait_h(late.value, 0), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_KILLED);
+    assert_int_equal(REP.info.koid, koid);
+    /* every handle closed: the record is collected, the koid is gone */
+    ST(close_h(late), PM_OK);
+    ST(close_h(root_h), PM_OK);
+    ST(close_h(opened), PM_OK);
+    ST(close_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    ST(open_p(CONN, koid, PM_RIGHT_WAIT), PM_OK);      /* thread handle still open */
+    pm_dispatch_handle_release(&D, &RES.handles[0]);
+    ST(close_h(proc_h(ph, PM_DH_THREAD)), PM_OK);
+    ST(open_p(CONN, koid, PM_RIGHT_WAIT), PM_E_NO_SUCH_PROCESS);
+    ST(query(ph), PM_E_STALE_HANDLE);
+}
+
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
@@ -835,6 +929,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_vectors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_process, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

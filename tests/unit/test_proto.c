@@ -372,6 +372,58 @@ static void test_request_encoder_refusals(void **state)
     assert_int_equal(n, 38);
 }
 
+/* ---- OPEN_PROCESS -------------------------------------------------------- */
+
+/* Every non-zero subset of the rights is accepted and decoded into
+ * (value = koid, flags = rights); zero, each reserved bit and a non-zero
+ * reserved word are refused; the reply carries exactly one handle. */
+static void test_open_process(void **state)
+{
+    (void)state;
+    for (uint32_t rights = 0; rights <= 0x3FFu; rights++) {
+        begin(PM_OP_OPEN_PROCESS, 0);
+        u64(0xABCDEF0123ull); u32(rights); u32(0);
+        pm_status st = finish(0);
+        check_postcondition(st, blen, 0);
+        if (rights == 0)
+            assert_int_equal(st, PM_E_PROTO_FIELD_RANGE);
+        else if (rights > PM_RIGHTS_ALL)
+            assert_int_equal(st, PM_E_PROTO_BAD_FLAGS);
+        else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.opcode, PM_OP_OPEN_PROCESS);
+            assert_int_equal(req.value, 0xABCDEF0123ull);
+            assert_int_equal(req.flags, rights);
+            assert_int_equal(req.handle[0], PM_PROTO_NO_HANDLE);
+            /* the client encoder writes the same bytes */
+            size_t n = 0;
+            assert_int_equal(pm_proto_encode_request(&req, buf, 0, out, sizeof out, &n), PM_OK);
+            assert_int_equal(n, blen);
+            assert_memory_equal(out, buf, n);
+        }
+    }
+    begin(PM_OP_OPEN_PROCESS, 0);
+    u64(1); u32(PM_RIGHT_WAIT); u32(2);
+    assert_int_equal(finish(0), PM_E_PROTO_RESERVED_NONZERO);
+    begin(PM_OP_OPEN_PROCESS, 1);
+    u64(1); u32(PM_RIGHT_WAIT); u32(0);
+    assert_int_equal(finish(1), PM_E_PROTO_HANDLE_UNREFERENCED);
+
+    pm_proto_reply r, back;
+    size_t n = 0;
+    memset(&r, 0, sizeof r);
+    r.opcode = PM_OP_OPEN_PROCESS;
+    r.request_id = 77;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_OK);
+    assert_int_equal(r.handle_count, 1);
+    assert_int_equal(n, PM_PROTO_HEADER_SIZE + 8u);
+    assert_int_equal(pm_proto_decode_reply(out, n, 1, &back), PM_OK);
+    assert_int_equal(back.opcode, PM_OP_OPEN_PROCESS);
+    assert_int_equal(back.request_id, 77);
+    assert_int_equal(back.handle_count, 1);
+    assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_E_PROTO_HANDLE_COUNT_MISMATCH);
+}
+
 /* ---- robustness sweep ----------------------------------------------------- */
 
 static uint32_t rng = 0x9E3779B9u;
@@ -431,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_reply_encoder_refusals),
         cmocka_unit_test(test_list_reply_full),
         cmocka_unit_test(test_request_encoder_refusals),
+        cmocka_unit_test(test_open_process),
         cmocka_unit_test(test_prefixes_and_mutations),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -411,6 +411,30 @@ static void test_as_write(void **state)
     EMPTY();
 }
 
+/* The sim puts nothing of its own into a process: no vDSO, no aux entries. */
+static void test_as_get_info(void **state)
+{
+    (void)state;
+    pm_kcap as = new_as();
+    pm_kcap th = new_thread(1);
+    pm_k_as_info info;
+    memset(&info, 0xa5, sizeof info);
+    ST(pm_k_as_get_info(&K, as, &info), PM_OK);
+    assert_int_equal(info.naux, 0);
+    assert_int_equal(info.vdso_base, 0);
+    ST(pm_k_as_get_info(&K, as, NULL), PM_E_K_ARG);
+    ST(pm_k_as_get_info(&K, th, &info), PM_E_K_TYPE);
+    pm_kcap noread = derive(as, PM_KR_WRITE);
+    ST(pm_k_as_get_info(&K, noread, &info), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_cap_release(&K, noread), PM_OK);
+    pm_sim_fail_nth(&K, 1, PM_OK);
+    ST(pm_k_as_get_info(&K, as, &info), PM_E_K_INJECTED_FAILURE);
+    ST(pm_k_destroy(&K, as), PM_OK);
+    ST(pm_k_as_get_info(&K, as, &info), PM_E_K_BAD_CAP);
+    ST(pm_k_destroy(&K, th), PM_OK);
+    EMPTY();
+}
+
 /* ---- CSpaces ----------------------------------------------------------------- */
 
 static void test_cspace_mint_delete(void **state)
@@ -1164,6 +1188,7 @@ int main(void)
         cmocka_unit_test_setup(test_image_read, setup),
         cmocka_unit_test_setup(test_unmap_and_protect, setup),
         cmocka_unit_test_setup(test_as_write, setup),
+        cmocka_unit_test_setup(test_as_get_info, setup),
         cmocka_unit_test_setup(test_cspace_mint_delete, setup),
         cmocka_unit_test_setup(test_slot_budget, setup),
         cmocka_unit_test_setup(test_derive_revoke_release, setup),

@@ -6,8 +6,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +21,11 @@
 #include "procmgr/elf.h"
 #include "procmgr/linux_spawn.h"
 #include "procmgr/status.h"
+#include "lx_common.h"
 #include "stub/stub_proto.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
-#endif
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010u
 #endif
 
 /* Bias windows: program and interpreter each get their own, both below the
@@ -39,84 +35,7 @@
 #define PM_LINUX_INTERP_LO 0x300000000000ull
 #define PM_LINUX_INTERP_HI 0x500000000000ull
 
-#define PM_LINUX_SEALS (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK)
-#define PM_LINUX_CLONE_STACK (32u * 1024u)
 
-/* The stub binary, embedded by stub_blob.S. */
-extern const unsigned char pm_stub_image[];
-extern const unsigned char pm_stub_image_end[];
-
-/* ---- the sealed stub memfd (made once per process) ----------------------- */
-
-static pthread_once_t g_stub_once = PTHREAD_ONCE_INIT;
-static int g_stub_fd = -1;
-static int g_stub_errno;
-
-static void stub_memfd_make(void)
-{
-    size_t len = (size_t)(pm_stub_image_end - pm_stub_image), done = 0;
-    int fd = memfd_create("procmgr-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-
-    if (fd < 0 && errno == EINVAL)   /* kernels before 6.3 know no MFD_EXEC */
-        fd = memfd_create("procmgr-stub", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) {
-        g_stub_errno = errno;
-        return;
-    }
-    while (done < len) {
-        ssize_t n = write(fd, pm_stub_image + done, len - done);
-        if (n <= 0) {
-            g_stub_errno = n < 0 ? errno : EIO;
-            close(fd);
-            return;
-        }
-        done += (size_t)n;
-    }
-    if (fchmod(fd, 0500) != 0 ||
-        fcntl(fd, F_ADD_SEALS, PM_LINUX_SEALS | F_SEAL_SEAL) != 0) {
-        g_stub_errno = errno;
-        close(fd);
-        return;
-    }
-    g_stub_fd = fd;
-}
-
-static int stub_memfd(void)
-{
-    (void)pthread_once(&g_stub_once, stub_memfd_make);
-    if (g_stub_fd < 0)
-        errno = g_stub_errno;
-    return g_stub_fd;
-}
-
-/* ---- images ---------------------------------------------------------------- */
-
-/* Regular files are accepted; a memfd (also S_ISREG) only when sealed
- * against write, grow and shrink, so its bytes cannot change under us. */
-static pm_status image_check(int fd, uint64_t *size, int *sys_errno)
-{
-    struct stat st;
-    char link[64], target[16];
-    ssize_t n;
-    int seals;
-
-    if (fstat(fd, &st) != 0) {
-        *sys_errno = errno;
-        return PM_E_LINUX_IMAGE_IO;
-    }
-    if (!S_ISREG(st.st_mode))
-        return PM_E_LINUX_NOT_REGULAR;
-    seals = fcntl(fd, F_GET_SEALS);
-    if (seals >= 0) {       /* shmem: a memfd, or a plain tmpfs file */
-        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        n = readlink(link, target, sizeof target);
-        if (n >= 7 && memcmp(target, "/memfd:", 7) == 0 &&
-            (seals & PM_LINUX_SEALS) != PM_LINUX_SEALS)
-            return PM_E_LINUX_MEMFD_UNSEALED;
-    }
-    *size = (uint64_t)st.st_size;
-    return PM_OK;
-}
 
 /* Read the header area into buf (PM_ELF_HEADER_AREA bytes) and validate. */
 static pm_status image_validate(int fd, pm_elf_role role, uint8_t *buf,
@@ -124,7 +43,7 @@ static pm_status image_validate(int fd, pm_elf_role role, uint8_t *buf,
 {
     pm_elf_policy pol;
     uint64_t size = 0, want, got = 0;
-    pm_status st = image_check(fd, &size, sys_errno);
+    pm_status st = pm_lx_image_check(fd, &size, sys_errno);
 
     if (st != PM_OK)
         return st;
@@ -254,54 +173,9 @@ static pm_status request_fill(const pm_linux_spawn_req *req, pm_stub_request *q)
 
 /* ---- the child ------------------------------------------------------------- */
 
-typedef struct child_ctx {
-    int ctl;
-    int stub;
-    char *const *argv;
-    char *const *envp;
-    volatile int exec_errno;
-} child_ctx;
-
-static void close_from(unsigned lo)
-{
-    if (syscall(SYS_close_range, lo, ~0u, 0) != 0) {
-        long max = sysconf(_SC_OPEN_MAX);
-        for (long f = (long)lo; f < max; f++)
-            (void)close((int)f);
-    }
-}
-
-/* Runs in the CLONE_VM|CLONE_VFORK child: only fd moves and the exec.
- * The stub starts with the control socket at PM_STUB_CTL_FD and nothing
- * else open; it receives everything else over the socket. */
-static int child_main(void *arg)
-{
-    child_ctx *c = arg;
-    int ctl = fcntl(c->ctl, F_DUPFD_CLOEXEC, 10);
-    int stub = fcntl(c->stub, F_DUPFD_CLOEXEC, 10);
-
-    if (ctl < 0 || stub < 0 || dup2(ctl, PM_STUB_CTL_FD) != PM_STUB_CTL_FD ||
-        dup3(stub, PM_STUB_CTL_FD + 1, O_CLOEXEC) != PM_STUB_CTL_FD + 1) {
-        c->exec_errno = errno;
-        _exit(127);
-    }
-    (void)syscall(SYS_close_range, 0u, 2u, 0u);
-    close_from(PM_STUB_CTL_FD + 2);
-    (void)syscall(SYS_execveat, PM_STUB_CTL_FD + 1, "", c->argv, c->envp, AT_EMPTY_PATH);
-    c->exec_errno = errno;
-    _exit(127);
-}
-
 static void child_reap(pm_linux_child *child)
 {
-    siginfo_t si;
-
-    if (child->pidfd >= 0) {
-        (void)syscall(SYS_pidfd_send_signal, child->pidfd, SIGKILL, NULL, 0);
-        while (waitid((idtype_t)P_PIDFD, (id_t)child->pidfd, &si, WEXITED) != 0 &&
-               errno == EINTR)
-            ;
-    }
+    pm_lx_kill_reap(child->pidfd);
     pm_linux_child_release(child);
     child->pid = 0;
     child->state = PM_LINUX_CHILD_NONE;
@@ -311,84 +185,40 @@ static pm_status child_create(const pm_linux_spawn_req *req, int ctl_child,
                               pm_linux_child *child, pm_linux_error *e)
 {
     static char *const no_env[] = { NULL };
-    _Alignas(16) unsigned char stack[PM_LINUX_CLONE_STACK];
-    child_ctx c;
-    sigset_t all, old;
-    int pidfd = -1, pid;
-
-    c.ctl = ctl_child;
-    c.stub = stub_memfd();
-    c.argv = req->argv;
-    c.envp = req->envp != NULL ? req->envp : no_env;
-    c.exec_errno = 0;
-    if (c.stub < 0) {
-        e->sys_errno = errno;
-        return PM_E_LINUX_STUB_SETUP;
+    int pid = 0, pidfd = -1;
+    pm_status st = pm_lx_clone_stub(ctl_child, req->argv,
+                                    req->envp != NULL ? req->envp : no_env,
+                                    &pid, &pidfd, &e->sys_errno);
+    if (st == PM_OK) {
+        child->pid = pid;
+        child->pidfd = pidfd;
     }
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid = clone(child_main, stack + sizeof stack,
-                CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &c, &pidfd);
-    if (pid < 0)
-        e->sys_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid < 0)
-        return PM_E_LINUX_CLONE;
-    child->pid = pid;
-    child->pidfd = pidfd;
-    if (c.exec_errno != 0) {
-        e->sys_errno = c.exec_errno;
-        child_reap(child);
-        return PM_E_LINUX_STUB_EXEC;
-    }
-    return PM_OK;
+    return st;
 }
 
 static pm_status request_send(int ctl, const pm_stub_request *q, int image_fd,
                               int interp_fd, const pm_linux_spawn_req *req, int *sys_errno)
 {
     int fds[2 + PM_LINUX_MAX_HANDLES];
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof fds)];
-    } cm;
-    struct iovec iov = { (void *)q, sizeof *q };
-    struct msghdr msg;
-    struct cmsghdr *c;
     size_t n = 0, i;
-    ssize_t r;
 
     fds[n++] = image_fd;
     if (q->has_interp)
         fds[n++] = interp_fd;
     for (i = 0; i < req->nhandles; i++)
         fds[n++] = req->handles[i].fd;
-    memset(&cm, 0, sizeof cm);
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cm.buf;
-    msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
-    c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(n * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, n * sizeof(int));
-    do {
-        r = sendmsg(ctl, &msg, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    if (r != (ssize_t)sizeof *q) {
-        *sys_errno = r < 0 ? errno : 0;
-        return PM_E_LINUX_STUB_PROTOCOL;
-    }
-    return PM_OK;
+    return pm_lx_send_fds(ctl, q, sizeof *q, fds, n, sys_errno);
 }
 
 static pm_status reply_recv(int ctl, pm_linux_child *child, pm_linux_error *e)
 {
+    pm_stub_hello h;
     pm_stub_reply r;
     ssize_t n;
+    pm_status st = pm_lx_recv_hello(ctl, &h, &e->sys_errno);
 
+    if (st != PM_OK)
+        return st;
     do {
         n = recv(ctl, &r, sizeof r, 0);
     } while (n < 0 && errno == EINTR);

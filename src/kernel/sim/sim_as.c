@@ -15,6 +15,21 @@ pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out)
     return st;
 }
 
+/* The sim kernel puts nothing of its own into a process: no vDSO, no
+ * hwcaps.  Fallible (injection) like every query of section 3. */
+pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
+{
+    uint32_t o = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_READ, &o);
+    if (st == PM_OK && info == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK)
+        memset(info, 0, sizeof *info);
+    return st;
+}
+
 uint32_t sim_frame_find(const struct pm_kernel *k, uint32_t oidx, uint64_t vaddr)
 {
     for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {

@@ -266,3 +266,9 @@ int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread)
         pid = (int64_t)k->handle[thread.idx].obj;
     return pid;
 }
+
+/* The sim's address spaces are empty: the dispatcher's default layout fits. */
+void pm_kh_dispatch_layout(struct pm_dispatch_config *cfg)
+{
+    (void)cfg;
+}

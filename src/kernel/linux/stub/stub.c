@@ -20,11 +20,8 @@
 
 #include "procmgr/elf.h"
 #include "procmgr/status.h"
-#include "stub_proto.h"
-#include "sys.h"
+#include "stub_internal.h"
 
-#define STUB_PAGE         4096ull
-#define STUB_MAX_RECV_FDS (2 + PM_STUB_MAX_HANDLES)
 #define STUB_AUX_MAX      24u
 #define STUB_TRAMP_MAP_OFF 2048u   /* prctl_mm_map's place in the trampoline page */
 
@@ -32,49 +29,10 @@
 _Static_assert(sizeof(struct stub_prctl_mm_map) == 104, "prctl_mm_map size");
 _Static_assert(offsetof(struct stub_prctl_mm_map, exe_fd) == 100, "prctl_mm_map.exe_fd");
 
-/* Auxiliary vector tags (elf.h AT_*). */
-#define AT_NULL           0
-#define AT_PHDR           3
-#define AT_PHENT          4
-#define AT_PHNUM          5
-#define AT_PAGESZ         6
-#define AT_BASE           7
-#define AT_FLAGS          8
-#define AT_ENTRY          9
-#define AT_UID            11
-#define AT_EUID           12
-#define AT_GID            13
-#define AT_EGID           14
-#define AT_PLATFORM       15
-#define AT_HWCAP          16
-#define AT_CLKTCK         17
-#define AT_SECURE         23
-#define AT_RANDOM         25
-#define AT_HWCAP2         26
-#define AT_EXECFN         31
-#define AT_SYSINFO_EHDR   33
-#define AT_MINSIGSTKSZ    51
-
-/* Values the kernel gave the stub in its own auxiliary vector. */
-typedef struct stub_kaux {
-    uint64_t sysinfo_ehdr, hwcap, hwcap2, clktck, minsigstksz;
-    uint64_t uid, euid, gid, egid, secure, platform, random;
-} stub_kaux;
-
-/* The kernel-made stack: counts and pointers into it. */
-typedef struct stub_kstack {
-    uint64_t *base;          /* initial %rsp: &argc */
-    uint64_t argc;
-    char **argv;
-    uint64_t envc;
-    char **envp;
-    uint64_t *auxv;
-    stub_kaux aux;
-} stub_kstack;
-
-static pm_stub_request g_req;
-static int g_recv_fd[STUB_MAX_RECV_FDS];
-static uint32_t g_nrecv;
+stub_msg g_msg;
+int g_recv_fd[STUB_MAX_RECV_FDS];
+uint32_t g_nrecv;
+#define g_req g_msg.req
 
 /* Linker and start.S symbols; hidden so position-independent code reaches
  * them directly, without a GOT the static stub does not have. */
@@ -86,8 +44,6 @@ extern char pm_stub_tramp_end[];
 #pragma GCC visibility pop
 
 _Noreturn void pm_stub_main(uint64_t *ksp);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
 
 /* The compiler may emit calls to these; rep movsb/stosb cannot be turned
  * back into a call to themselves. */
@@ -105,7 +61,7 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-static size_t stub_strlen(const char *s)
+size_t stub_strlen(const char *s)
 {
     size_t n = 0;
     while (s[n] != '\0')
@@ -113,18 +69,67 @@ static size_t stub_strlen(const char *s)
     return n;
 }
 
-static _Noreturn void stub_exit(int code)
+_Noreturn void stub_exit(int code)
 {
     for (;;)
         (void)stub_sys1(SYS_exit_group, code);
 }
 
-static void stub_reply(int fd, int32_t status, long err, uint32_t stage,
-                       uint32_t flags, int32_t mm_err, uint64_t entry, uint64_t sp)
+long stub_send(long fd, const void *buf, size_t len)
 {
-    pm_stub_reply r;
     struct stub_iovec iov;
     struct stub_msghdr msg;
+
+    iov.base = (void *)(uintptr_t)buf;
+    iov.len = len;
+    memset(&msg, 0, sizeof msg);
+    msg.iov = &iov;
+    msg.iovlen = 1;
+    return stub_sys3(SYS_sendmsg, fd, (long)&msg, 0);
+}
+
+long stub_recv_plain(long fd, void *buf, size_t len)
+{
+    struct stub_iovec iov;
+    struct stub_msghdr msg;
+    long n;
+
+    iov.base = buf;
+    iov.len = len;
+    memset(&msg, 0, sizeof msg);
+    msg.iov = &iov;
+    msg.iovlen = 1;
+    do {
+        n = stub_sys3(SYS_recvmsg, fd, (long)&msg, 0);
+    } while (n == -STUB_EINTR);
+    return n;
+}
+
+int stub_targets_ok(const int32_t *target, uint32_t n)
+{
+    uint8_t seen[PM_STUB_FD_LIMIT];
+    uint32_t i;
+
+    memset(seen, 0, sizeof seen);
+    for (i = 0; i < n; i++) {
+        int32_t t = target[i];
+        if (t < 0 || t >= PM_STUB_FD_LIMIT || seen[t])
+            return 0;
+        seen[t] = 1;
+    }
+    return 1;
+}
+
+void stub_reply(int fd, int32_t status, long err, uint32_t stage,
+                uint32_t flags, int32_t mm_err, uint64_t entry, uint64_t sp)
+{
+    stub_reply_op(fd, status, err, stage, flags, mm_err, entry, sp, 0);
+}
+
+void stub_reply_op(int fd, int32_t status, long err, uint32_t stage, uint32_t flags,
+                   int32_t mm_err, uint64_t entry, uint64_t sp, uint32_t op)
+{
+    pm_stub_reply r;
 
     memset(&r, 0, sizeof r);
     r.magic = PM_STUB_REPLY_MAGIC;
@@ -135,22 +140,18 @@ static void stub_reply(int fd, int32_t status, long err, uint32_t stage,
     r.mm_map_errno = mm_err;
     r.entry = entry;
     r.sp = sp;
-    iov.base = &r;
-    iov.len = sizeof r;
-    memset(&msg, 0, sizeof msg);
-    msg.iov = &iov;
-    msg.iovlen = 1;
-    (void)stub_sys3(SYS_sendmsg, fd, (long)&msg, 0);
+    r.op = op;
+    (void)stub_send(fd, &r, sizeof r);
 }
 
 /* Report a failure and exit without ever running the program. */
-static _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage)
+_Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage)
 {
     stub_reply(fd, (int32_t)status, err, stage, 0, 0, 0, 0);
     stub_exit(127);
 }
 
-static void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
+void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
 {
     uint64_t *p;
 
@@ -177,6 +178,7 @@ static void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
         case AT_SECURE:       k->aux.secure = v; break;
         case AT_PLATFORM:     k->aux.platform = v; break;
         case AT_RANDOM:       k->aux.random = v; break;
+        case AT_EXECFN:       k->aux.execfn = v; break;
         default: break;
         }
     }
@@ -184,7 +186,7 @@ static void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
 
 /* Default dispositions and an empty mask: the parent blocked every signal
  * around the clone, and ignored signals survive an exec. */
-static void stub_reset_signals(void)
+void stub_reset_signals(void)
 {
     struct stub_sigaction sa;
     uint64_t empty = 0;
@@ -199,8 +201,9 @@ static void stub_reset_signals(void)
     (void)stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&empty, 0, 8, 0, 0);
 }
 
-/* Receive the request and its fds; returns the error stage or 0. */
-static uint32_t stub_recv(long *err)
+/* Receive the request (plan or build) and its fds; *len gets its length.
+ * Returns the error stage or 0. */
+static uint32_t stub_recv(long *err, long *len)
 {
     static uint64_t cbuf[(sizeof(struct stub_cmsghdr) + STUB_MAX_RECV_FDS * sizeof(int)) / 8 + 2];
     struct stub_iovec iov;
@@ -208,8 +211,8 @@ static uint32_t stub_recv(long *err)
     struct stub_cmsghdr *c;
     long n;
 
-    iov.base = &g_req;
-    iov.len = sizeof g_req;
+    iov.base = &g_msg;
+    iov.len = sizeof g_msg;
     memset(&msg, 0, sizeof msg);
     msg.iov = &iov;
     msg.iovlen = 1;
@@ -219,6 +222,7 @@ static uint32_t stub_recv(long *err)
         n = stub_sys3(SYS_recvmsg, PM_STUB_CTL_FD, (long)&msg, STUB_MSG_CMSG_CLOEXEC);
     } while (n == -STUB_EINTR);
     *err = n < 0 ? n : 0;
+    *len = n;
     if (n < 0)
         return PM_STUB_STAGE_RECV;
     g_nrecv = 0;
@@ -232,7 +236,9 @@ static uint32_t stub_recv(long *err)
         memcpy(g_recv_fd, (const char *)c + sizeof *c, k * sizeof(int));
         g_nrecv = k;
     }
-    if ((size_t)n != sizeof g_req || (msg.flags & 0x8 /* MSG_CTRUNC */) != 0)
+    if (n == 0)
+        return 0;           /* EOF */
+    if (n < 4 || (msg.flags & 0x8 /* MSG_CTRUNC */) != 0)
         return PM_STUB_STAGE_RECV;
     return 0;
 }
@@ -263,8 +269,6 @@ static int stub_plan_ok(const pm_elf_plan *p)
 static int stub_request_ok(void)
 {
     const pm_stub_request *q = &g_req;
-    uint8_t seen[PM_STUB_FD_LIMIT];
-    uint32_t i;
 
     if (q->magic != PM_STUB_MAGIC || q->version != PM_STUB_VERSION ||
         q->nhandles > PM_STUB_MAX_HANDLES || q->has_interp > 1 ||
@@ -274,20 +278,13 @@ static int stub_request_ok(void)
         return 0;
     if (!stub_plan_ok(&q->prog) || (q->has_interp && !stub_plan_ok(&q->interp)))
         return 0;
-    memset(seen, 0, sizeof seen);
-    for (i = 0; i < q->nhandles; i++) {
-        int32_t t = q->handle_target[i];
-        if (t < 0 || t >= PM_STUB_FD_LIMIT || seen[t])
-            return 0;
-        seen[t] = 1;
-    }
-    return 1;
+    return stub_targets_ok(q->handle_target, q->nhandles);
 }
 
 /* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
  * above, so no handle target can collide with them.  Returns the control
  * socket's new number, or a negative errno. */
-static long stub_lift_fds(void)
+long stub_lift_fds(void)
 {
     long ctl = stub_sys3(SYS_fcntl, PM_STUB_CTL_FD, STUB_F_DUPFD_CLOEXEC, PM_STUB_FD_LIMIT);
     uint32_t i;
@@ -305,14 +302,14 @@ static long stub_lift_fds(void)
     return ctl;
 }
 
-static uint64_t stub_prot(uint32_t p)
+uint64_t stub_prot(uint32_t p)
 {
     return ((p & PM_PROT_R) ? STUB_PROT_READ : 0) |
            ((p & PM_PROT_W) ? STUB_PROT_WRITE : 0) |
            ((p & PM_PROT_X) ? STUB_PROT_EXEC : 0);
 }
 
-static long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd, uint64_t off)
+long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd, uint64_t off)
 {
     long r = stub_sys6(SYS_mmap, (long)addr, (long)len, (long)prot,
                        flags | STUB_MAP_PRIVATE | STUB_MAP_FIXED_NOREPLACE, fd, (long)off);
@@ -370,27 +367,44 @@ static void stub_close_above(long a, long b)
     (void)stub_sys3(SYS_close_range, hi + 1, 0x7fffffffL, 0);
 }
 
-/* Place handle i at its target (without close-on-exec), then close every
- * fd below PM_STUB_FD_LIMIT that is not a target and every lifted copy. */
+long stub_place_fds(uint32_t first, const int32_t *target, uint32_t n,
+                    uint32_t close_from)
+{
+    uint8_t keep[PM_STUB_FD_LIMIT];
+    uint32_t i;
+
+    memset(keep, 0, sizeof keep);
+    for (i = 0; i < n; i++) {
+        long r = stub_sys3(SYS_dup3, g_recv_fd[first + i], target[i], 0);
+        if (r < 0)
+            return r;
+        keep[target[i]] = 1;
+    }
+    for (i = close_from; i < g_nrecv; i++)
+        (void)stub_sys1(SYS_close, g_recv_fd[i]);
+    stub_close_gaps(keep);
+    return 0;
+}
+
+/* Place the handles; the program's image fd (received first) stays open
+ * for the trampoline (exe link), every other received fd is closed. */
 static long stub_place_handles(long ctl)
 {
     const pm_stub_request *q = &g_req;
-    uint32_t first = 1u + q->has_interp;
-    uint8_t keep[PM_STUB_FD_LIMIT];
-    uint32_t i;
-    long lo;
+    long r = stub_place_fds(1u + q->has_interp, q->handle_target, q->nhandles, 1);
 
-    memset(keep, 0, sizeof keep);
-    for (i = 0; i < q->nhandles; i++) {
-        long r = stub_sys3(SYS_dup3, g_recv_fd[first + i], q->handle_target[i], 0);
-        if (r < 0)
-            return r;
-        keep[q->handle_target[i]] = 1;
-    }
-    /* The program's image fd stays open for the trampoline (exe link). */
-    for (i = 1; i < g_nrecv; i++)
-        (void)stub_sys1(SYS_close, g_recv_fd[i]);
-    lo = -1;
+    if (r != 0)
+        return r;
+    /* Above the targets only the control socket and the image fd remain. */
+    stub_close_above(ctl, g_recv_fd[0]);
+    return 0;
+}
+
+void stub_close_gaps(const uint8_t *keep)
+{
+    uint32_t i;
+    long lo = -1;
+
     for (i = 0; i <= PM_STUB_FD_LIMIT; i++) {
         int gap = i < PM_STUB_FD_LIMIT && !keep[i];
         if (gap && lo < 0)
@@ -404,9 +418,6 @@ static long stub_place_handles(long ctl)
             lo = -1;
         }
     }
-    /* Above the targets only the control socket and the image fd remain. */
-    stub_close_above(ctl, g_recv_fd[0]);
-    return 0;
 }
 
 /* Initial stack of the program, written below the kernel's: execfn string,
@@ -546,9 +557,9 @@ static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
 }
 
 /* comm = basename of execfn, as an exec of the program would set it. */
-static void stub_set_comm(void)
+void stub_set_comm(const char *execfn)
 {
-    const char *s = g_req.execfn, *b = s;
+    const char *s = execfn, *b = s;
     char name[16];
     size_t n;
 
@@ -567,7 +578,7 @@ static void stub_set_comm(void)
  * segment: after the syscall nothing but clearing of a register other than
  * %esp (opcode 31 or 45 31, register-direct, same register twice), then
  * ret.  The vDSO is the kernel's, mapped by the exec of the stub. */
-static uint64_t stub_find_gadget(uint64_t vdso)
+uint64_t stub_find_gadget(uint64_t vdso)
 {
     const uint8_t *e = (const uint8_t *)(uintptr_t)vdso;
     uint64_t phoff, i, j;
@@ -611,38 +622,68 @@ static uint64_t stub_find_gadget(uint64_t vdso)
 typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
                               uint64_t);
 
-static _Noreturn void stub_leave(long ctl, const stub_image *img, uint64_t entry,
-                                 uint64_t gadget, uint64_t page, uint64_t exe_map)
+long stub_tramp_prepare(uint64_t vdso, uint32_t *flags)
+{
+    uint64_t tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
+    long page = stub_sys6(SYS_mmap, 0, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE,
+                          STUB_MAP_PRIVATE | STUB_MAP_ANONYMOUS, -1, 0);
+    long err;
+
+    if (page < 0 && page > -4096)
+        return page;
+    memcpy((void *)page, pm_stub_tramp, tramp_len);
+    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+    if (err != 0)
+        return err;
+    if (stub_find_gadget(vdso) == 0)
+        *flags |= PM_STUB_R_TRAMP_LEFT;
+    return page;
+}
+
+uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long exe_fd)
+{
+    uint64_t tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
+    uint64_t at = (uint64_t)page + STUB_TRAMP_MAP_OFF;
+    struct stub_prctl_mm_map copy = *m;
+    long err;
+
+    if (tramp_len > STUB_TRAMP_MAP_OFF || exe_fd < 0)
+        return 0;
+    copy.exe_fd = (uint32_t)exe_fd;
+    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE);
+    if (err == 0) {
+        memcpy((void *)(uintptr_t)at, &copy, sizeof copy);
+        err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+    }
+    return err == 0 ? at : 0;
+}
+
+_Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
+                          long page, uint64_t exe_map, long exe_fd)
 {
     uint64_t lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
     uint64_t hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
     stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
 
     (void)stub_sys1(SYS_close, ctl);
-    if (exe_map == 0)       /* else the trampoline closes it */
-        (void)stub_sys1(SYS_close, g_recv_fd[0]);
-    fn(lo, hi - lo, img->sp, entry, gadget, page, exe_map);
+    if (exe_map == 0 && exe_fd >= 0)       /* else the trampoline closes it */
+        (void)stub_sys1(SYS_close, exe_fd);
+    fn(lo, hi - lo, sp, entry, stub_find_gadget(vdso), (uint64_t)page, exe_map);
     stub_exit(126);
 }
 
-_Noreturn void pm_stub_main(uint64_t *ksp)
+/* Plan mode (pm_linux_spawn): the request carries the validated plans. */
+static _Noreturn void stub_plan_main(stub_kstack *kp)
 {
-    stub_kstack k;
+    stub_kstack k = *kp;
     stub_image img;
     struct stub_prctl_mm_map mm_map;
     uint64_t exe_map;
     long err = 0, ctl, mm, page;
-    uint64_t entry, gadget, tramp_len;
-    uint32_t stage, flags = 0;
+    uint64_t entry;
+    uint32_t flags = 0;
     unsigned char go = 0;
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
 
-    stub_reset_signals();
-    stub_read_kstack(ksp, &k);
-    stage = stub_recv(&err);
-    if (stage != 0)
-        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, err, stage);
     if (!stub_request_ok() || k.argc < 1)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
     ctl = stub_lift_fds();
@@ -666,46 +707,63 @@ _Noreturn void pm_stub_main(uint64_t *ksp)
                    (long)sizeof mm_map, 0, 0);
     if (mm == 0)
         flags |= PM_STUB_R_MM_MAP;
-    stub_set_comm();
+    stub_set_comm(g_req.execfn);
 
-    /* The exit trampoline, in a page of its own. */
-    tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
-    page = stub_sys6(SYS_mmap, 0, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE,
-                     STUB_MAP_PRIVATE | STUB_MAP_ANONYMOUS, -1, 0);
+    /* The exit trampoline, in a page of its own.  Its PR_SET_MM_MAP (with
+     * exe_fd) reads its struct from the trampoline page: nothing else of
+     * the stub survives to then. */
+    page = stub_tramp_prepare(k.aux.sysinfo_ehdr, &flags);
     if (page < 0 && page > -4096)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
-    memcpy((void *)page, pm_stub_tramp, tramp_len);
-    /* The trampoline's PR_SET_MM_MAP (with exe_fd) reads its struct from
-     * the trampoline page: nothing else of the stub survives to then. */
-    exe_map = 0;
-    if (mm == 0 && tramp_len <= STUB_TRAMP_MAP_OFF) {
-        mm_map.exe_fd = (uint32_t)g_recv_fd[0];
-        exe_map = (uint64_t)page + STUB_TRAMP_MAP_OFF;
-        memcpy((void *)exe_map, &mm_map, sizeof mm_map);
-    }
-    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
-    if (err != 0)
-        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, err, PM_STUB_STAGE_FINAL);
-    gadget = stub_find_gadget(k.aux.sysinfo_ehdr);
-    if (gadget == 0)
-        flags |= PM_STUB_R_TRAMP_LEFT;
+    exe_map = mm == 0 ? stub_tramp_exe_map(page, &mm_map, g_recv_fd[0]) : 0;
 
     entry = g_req.has_interp ? g_req.interp.entry : g_req.prog.entry;
     stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_READY, flags,
                (int32_t)(mm < 0 ? -mm : 0), entry, img.sp);
 
-    if (g_req.flags & PM_STUB_WAIT_START) {
-        long n;
-        iov.base = &go;
-        iov.len = 1;
-        memset(&msg, 0, sizeof msg);
-        msg.iov = &iov;
-        msg.iovlen = 1;
-        do {
-            n = stub_sys3(SYS_recvmsg, ctl, (long)&msg, 0);
-        } while (n == -STUB_EINTR);
-        if (n != 1 || go != PM_STUB_GO)
-            stub_exit(127);
-    }
-    stub_leave(ctl, &img, entry, gadget, (uint64_t)page, exe_map);
+    if ((g_req.flags & PM_STUB_WAIT_START) &&
+        (stub_recv_plain(ctl, &go, 1) != 1 || go != PM_STUB_GO))
+        stub_exit(127);
+    stub_leave(ctl, img.sp, entry, k.aux.sysinfo_ehdr, page, exe_map, g_recv_fd[0]);
+}
+
+/* The stub's first message: what its exec gave it. */
+static void stub_hello(const stub_kstack *k)
+{
+    pm_stub_hello h;
+
+    memset(&h, 0, sizeof h);
+    h.magic = PM_STUB_HELLO_MAGIC;
+    h.version = PM_STUB_VERSION;
+    h.sysinfo_ehdr = k->aux.sysinfo_ehdr;
+    h.hwcap = k->aux.hwcap;
+    h.hwcap2 = k->aux.hwcap2;
+    h.clktck = k->aux.clktck;
+    h.minsigstksz = k->aux.minsigstksz;
+    h.uid = k->aux.uid;
+    h.euid = k->aux.euid;
+    h.gid = k->aux.gid;
+    h.egid = k->aux.egid;
+    (void)stub_send(PM_STUB_CTL_FD, &h, sizeof h);
+}
+
+_Noreturn void pm_stub_main(uint64_t *ksp)
+{
+    stub_kstack k;
+    long err = 0, len = 0;
+    uint32_t stage;
+
+    stub_reset_signals();
+    stub_read_kstack(ksp, &k);
+    stub_hello(&k);
+    stage = stub_recv(&err, &len);
+    if (stage == 0 && len == 0)
+        stub_exit(127);     /* the parent went away before sending anything */
+    if (stage != 0)
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, err, stage);
+    if (g_msg.req.magic == PM_STUB_MAGIC && (size_t)len == sizeof g_msg.req)
+        stub_plan_main(&k);
+    if (g_msg.build.magic == PM_STUB_BUILD_MAGIC && (size_t)len == sizeof g_msg.build)
+        stub_ops_main(&k);
+    stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
 }

@@ -5,13 +5,28 @@
  * not a protocol other programs speak.  See spec/linux-loader.md.
  *
  * Exchange on a SOCK_SEQPACKET socketpair whose child end is fd
- * PM_STUB_CTL_FD when the stub starts:
+ * PM_STUB_CTL_FD when the stub starts.  The stub first sends one
+ * pm_stub_hello (what its own exec gave it: vDSO, hwcaps, ids), then reads
+ * one message whose magic selects the mode.
+ *
+ * Plan mode (pm_linux_spawn, src/kernel/linux/spawn.c):
  *   parent -> stub : one pm_stub_request, with SCM_RIGHTS
  *                    [program fd, interpreter fd (if has_interp), handles...]
  *   stub -> parent : one pm_stub_reply (status PM_OK = fully built)
  *   parent -> stub : (only with PM_STUB_WAIT_START) one byte PM_STUB_GO;
  *                    anything else, or EOF, makes the stub exit unstarted.
  * The stub then closes the socket and jumps to the entry.
+ *
+ * Ops mode (the kernel.h backend, src/kernel/linux/klinux*.c):
+ *   parent -> stub : one pm_stub_build, with SCM_RIGHTS
+ *                    [image fds (nimages), data memfd (if has_data),
+ *                     handles (nhandles)]: the recorded construction
+ *                    operations of one address space, replayed in order,
+ *                    and the fd layout (its CSpace)
+ *   stub -> parent : one pm_stub_reply (PM_OK = built; else the failing op)
+ *   parent -> stub : one pm_stub_go (entry, sp, the stack mapping's bounds);
+ *                    EOF makes the stub exit unstarted (127)
+ *   stub -> parent : one pm_stub_reply (stage FINAL: flags), then the jump.
  *
  * Freestanding: included by the stub, which has no libc.
  */
@@ -24,7 +39,10 @@
 
 #define PM_STUB_MAGIC        0x54534d50u   /* "PMST" */
 #define PM_STUB_REPLY_MAGIC  0x52534d50u   /* "PMSR" */
-#define PM_STUB_VERSION      1u
+#define PM_STUB_HELLO_MAGIC  0x48534d50u   /* "PMSH" */
+#define PM_STUB_BUILD_MAGIC  0x42534d50u   /* "PMSB" */
+#define PM_STUB_GO_MAGIC     0x47534d50u   /* "PMSG" */
+#define PM_STUB_VERSION      2u
 
 /* The control socket's fd number when the kernel starts the stub. */
 #define PM_STUB_CTL_FD       3
@@ -80,6 +98,65 @@ typedef struct pm_stub_reply {
     int32_t  mm_map_errno;       /* errno of PR_SET_MM_MAP when not applied */
     uint64_t entry;              /* where control will go (interp's entry for dynamic) */
     uint64_t sp;                 /* initial stack pointer */
+    uint32_t op;                 /* ops mode, stage MAP: index of the failing op */
+    uint32_t reserved;
 } pm_stub_reply;
+
+/* ---- both modes: the stub's first message -------------------------------- */
+
+/* Values of the stub's own auxiliary vector: the kernel made them for this
+ * child (its vDSO, the CPU's hwcaps, its credentials). */
+typedef struct pm_stub_hello {
+    uint32_t magic;              /* PM_STUB_HELLO_MAGIC */
+    uint32_t version;            /* PM_STUB_VERSION */
+    uint64_t sysinfo_ehdr;       /* AT_SYSINFO_EHDR (0: no vDSO) */
+    uint64_t hwcap, hwcap2, clktck, minsigstksz;
+    uint64_t uid, euid, gid, egid;
+} pm_stub_hello;
+
+/* ---- ops mode -------------------------------------------------------------- */
+
+#define PM_STUB_OP_MAP_IMAGE 1u  /* mmap image[image] at off, len bytes, prot   */
+#define PM_STUB_OP_MAP_ZERO  2u  /* anonymous pages                              */
+#define PM_STUB_OP_UNMAP     3u
+#define PM_STUB_OP_PROTECT   4u
+#define PM_STUB_OP_WRITE     5u  /* len bytes of the data memfd at off; prot is
+                                    the pages' current protection            */
+#define PM_STUB_OP_ZERO      6u  /* clear len bytes; prot as for WRITE          */
+
+/* Ops, images and handles of one build.  Handles + images + data fd stay
+ * below SCM_MAX_FD (253), the kernel's limit for one message. */
+#define PM_STUB_MAX_OPS      256u
+#define PM_STUB_MAX_IMAGES   8u
+#define PM_STUB_MAX_SLOTS    192u
+
+typedef struct pm_stub_op {
+    uint32_t kind;               /* PM_STUB_OP_* */
+    uint32_t prot;               /* PM_PROT_* */
+    uint32_t image;              /* MAP_IMAGE: index among the image fds */
+    uint32_t reserved;
+    uint64_t vaddr;              /* page-aligned for MAP/UNMAP/PROTECT */
+    uint64_t len;
+    uint64_t off;                /* MAP_IMAGE: file offset; WRITE: data offset */
+} pm_stub_op;
+
+typedef struct pm_stub_build {
+    uint32_t magic;              /* PM_STUB_BUILD_MAGIC */
+    uint32_t version;            /* PM_STUB_VERSION */
+    uint32_t nops;               /* <= PM_STUB_MAX_OPS */
+    uint32_t nimages;            /* <= PM_STUB_MAX_IMAGES */
+    uint32_t has_data;           /* 1: a data memfd follows the images */
+    uint32_t nhandles;           /* <= PM_STUB_MAX_SLOTS */
+    int32_t  handle_target[PM_STUB_MAX_SLOTS];  /* distinct, in [0, PM_STUB_FD_LIMIT) */
+    pm_stub_op op[PM_STUB_MAX_OPS];
+} pm_stub_build;
+
+typedef struct pm_stub_go {
+    uint32_t magic;              /* PM_STUB_GO_MAGIC */
+    uint32_t reserved;
+    uint64_t entry;              /* first instruction */
+    uint64_t sp;                 /* initial stack pointer (argc) */
+    uint64_t stack_lo, stack_hi; /* readable mapping holding sp; 0, 0 if none */
+} pm_stub_go;
 
 #endif /* PROCMGR_STUB_PROTO_H */

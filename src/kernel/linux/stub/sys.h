@@ -11,6 +11,7 @@
 #define SYS_read            0
 #define SYS_write           1
 #define SYS_close           3
+#define SYS_pread64         17
 #define SYS_mmap            9
 #define SYS_mprotect        10
 #define SYS_munmap          11

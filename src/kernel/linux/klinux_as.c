@@ -1,0 +1,676 @@
+/*
+ * Linux backend: address spaces.  pm_k_as_create starts a child process on
+ * procmgr's stub (exec'd from the sealed memfd; it says hello with what its
+ * exec gave it and waits).  The construction calls are checked against
+ * procmgr's own bookkeeping of the AS (sorted page ranges with their
+ * protection), so the core gets the sim's codes at call time (OVERLAP,
+ * NOT_MAPPED, WX, ...), and recorded as stub ops; binding a thread sends
+ * them to the stub in one message (kl_as_materialise).  Bytes written are
+ * kept here and reach the stub through a memfd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "klinux_internal.h"
+#include "lx_common.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define KL_PAGE_MASK (KL_PAGE - 1u)
+
+enum { KL_MAP, KL_PROTECT, KL_UNMAP };
+
+/* ---- the child ---------------------------------------------------------- */
+
+pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
+{
+    static char *const stub_argv[] = { "procmgr-stub", NULL };
+    static char *const no_env[] = { NULL };
+    struct kl_as *a = calloc(1, sizeof *a);
+    int sv[2] = { -1, -1 }, err = 0;
+    pm_status st = PM_OK;
+
+    *out = NULL;
+    if (a == NULL)
+        return PM_E_K_NO_MEMORY;
+    a->pidfd = a->ctl = -1;
+    a->thread = KL_NONE;
+    for (uint32_t i = 0; i < PM_STUB_MAX_IMAGES; i++)
+        a->image_fd[i] = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        err = errno;
+        st = PM_E_LINUX_CLONE;
+    }
+    if (st == PM_OK)
+        st = pm_lx_clone_stub(sv[1], stub_argv, no_env, &a->pid, &a->pidfd, &err);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    a->ctl = sv[0];
+    if (st != PM_OK) {
+        kl_diag(k, st, err, 0, 0);
+        if (a->ctl >= 0)
+            close(a->ctl);
+        free(a);
+        return err == ENOMEM ? PM_E_K_NO_MEMORY : PM_E_K_NO_OBJECTS;
+    }
+    a->child = KL_CHILD_STUB;
+    *out = a;
+    return PM_OK;
+}
+
+pm_status kl_as_hello(struct pm_kernel *k, struct kl_as *a)
+{
+    int err = 0;
+    pm_status st;
+
+    if (a->hello_ok)
+        return PM_OK;
+    if (a->child != KL_CHILD_STUB || a->ctl < 0)
+        return PM_E_K_STATE;
+    st = pm_lx_recv_hello(a->ctl, &a->hello, &err);
+    if (st != PM_OK) {
+        kl_diag(k, st, err, 0, 0);
+        return PM_E_K_STATE;
+    }
+    a->hello_ok = 1;
+    return PM_OK;
+}
+
+void kl_as_kill(struct kl_as *a)
+{
+    if (a != NULL && a->pidfd >= 0 && !a->reaped)
+        (void)syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL, NULL, 0);
+}
+
+int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
+{
+    siginfo_t si;
+    int r;
+
+    if (a->pidfd < 0 || a->reaped)
+        return 0;
+    memset(&si, 0, sizeof si);
+    do {
+        r = waitid((idtype_t)P_PIDFD, (id_t)a->pidfd, &si, WEXITED | (block ? 0 : WNOHANG));
+    } while (r != 0 && errno == EINTR);
+    if (r != 0 && errno == ECHILD) {
+        /* Someone else reaped it (a host that waits for every child):
+         * the status is lost; count it as killed, and stop polling it. */
+        memset(&si, 0, sizeof si);
+        si.si_pid = a->pid;
+        si.si_code = CLD_KILLED;
+        si.si_status = SIGKILL;
+        r = 0;
+    }
+    if (r != 0 || si.si_pid == 0)
+        return 0;
+    a->reaped = 1;
+    a->wcode = si.si_code;
+    a->wstatus = si.si_status;
+    a->child = KL_CHILD_NONE;
+    (void)epoll_ctl(k->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
+    return 1;
+}
+
+void kl_as_free(struct pm_kernel *k, uint32_t o)
+{
+    struct kl_as *a = k->obj[o].as;
+
+    if (a == NULL)
+        return;
+    if (a->thread != KL_NONE)
+        kl_detach_thread(k, a->thread);
+    kl_as_kill(a);
+    (void)kl_as_reap(k, a, 1);
+    if (a->pidfd >= 0)
+        close(a->pidfd);
+    if (a->ctl >= 0)
+        close(a->ctl);
+    for (uint32_t i = 0; i < a->nimages; i++)
+        close(a->image_fd[i]);
+    free(a->data);
+    free(a);
+    k->obj[o].as = NULL;
+}
+
+pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out)
+{
+    struct kl_as *a = NULL;
+    struct epoll_event ev;
+    uint32_t o = 0;
+    pm_status st = kl_create(k, PM_KOBJ_AS, out, &o);
+
+    if (st == PM_OK) {
+        st = kl_as_new(k, &a);
+        if (st != PM_OK)
+            kl_uncreate(k, *out);
+    }
+    if (st == PM_OK) {
+        k->obj[o].as = a;
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.u64 = ((uint64_t)k->obj[o].gen << 32) | o;
+        if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, a->pidfd, &ev) != 0) {
+            kl_diag(k, PM_OK, errno, 0, 0);
+            kl_as_free(k, o);
+            kl_uncreate(k, *out);
+            st = PM_E_K_NO_OBJECTS;
+        }
+    }
+    return st;
+}
+
+static void aux_put(pm_k_as_info *info, uint64_t type, uint64_t value)
+{
+    info->aux[info->naux].type = type;
+    info->aux[info->naux].value = value;
+    info->naux++;
+}
+
+pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
+{
+    uint32_t o = 0;
+    pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_READ, &o);
+    struct kl_as *a = NULL;
+
+    if (st == PM_OK && info == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK) {
+        a = k->obj[o].as;
+        st = kl_as_hello(k, a);
+    }
+    if (st == PM_OK) {
+        const pm_stub_hello *h = &a->hello;
+        memset(info, 0, sizeof *info);
+        info->vdso_base = h->sysinfo_ehdr;
+        if (h->sysinfo_ehdr != 0)
+            aux_put(info, 33 /* AT_SYSINFO_EHDR */, h->sysinfo_ehdr);
+        if (h->minsigstksz != 0)
+            aux_put(info, 51 /* AT_MINSIGSTKSZ */, h->minsigstksz);
+        aux_put(info, 16 /* AT_HWCAP */, h->hwcap);
+        aux_put(info, 26 /* AT_HWCAP2 */, h->hwcap2);
+        aux_put(info, 17 /* AT_CLKTCK */, h->clktck);
+        aux_put(info, 11 /* AT_UID */, h->uid);
+        aux_put(info, 12 /* AT_EUID */, h->euid);
+        aux_put(info, 13 /* AT_GID */, h->gid);
+        aux_put(info, 14 /* AT_EGID */, h->egid);
+    }
+    return st;
+}
+
+/* ---- bookkeeping --------------------------------------------------------- */
+
+const struct kl_region *kl_region_at(const struct kl_as *a, uint64_t addr)
+{
+    for (uint32_t i = 0; i < a->nregions; i++)
+        if (addr >= a->region[i].lo && addr < a->region[i].hi)
+            return &a->region[i];
+    return NULL;
+}
+
+static int overlaps(const struct kl_as *a, uint64_t lo, uint64_t hi)
+{
+    for (uint32_t i = 0; i < a->nregions; i++)
+        if (a->region[i].lo < hi && lo < a->region[i].hi)
+            return 1;
+    return 0;
+}
+
+/* Every byte of [lo, hi) lies in some region (regions are sorted). */
+static int covered(const struct kl_as *a, uint64_t lo, uint64_t hi)
+{
+    uint64_t at = lo;
+    for (uint32_t i = 0; i < a->nregions && at < hi; i++)
+        if (a->region[i].lo <= at && at < a->region[i].hi)
+            at = a->region[i].hi;
+    return at >= hi;
+}
+
+static void emit(struct kl_region *out, uint32_t *n, uint64_t lo, uint64_t hi, uint32_t prot)
+{
+    if (lo >= hi)
+        return;
+    if (*n > 0 && out[*n - 1].hi == lo && out[*n - 1].prot == prot) {
+        out[*n - 1].hi = hi;
+        return;
+    }
+    out[*n].lo = lo;
+    out[*n].hi = hi;
+    out[*n].prot = prot;
+    (*n)++;
+}
+
+/* The regions after mapping, protecting or unmapping [lo, hi): written to
+ * out (KL_MAX_REGIONS + 2 entries), sorted and merged; the count. */
+static uint32_t rebuild(const struct kl_as *a, int mode, uint64_t lo, uint64_t hi,
+                        uint32_t prot, struct kl_region *out)
+{
+    uint32_t n = 0, done = mode != KL_MAP;
+
+    for (uint32_t i = 0; i < a->nregions; i++) {
+        const struct kl_region *r = &a->region[i];
+        uint64_t mlo = r->lo > lo ? r->lo : lo, mhi = r->hi < hi ? r->hi : hi;
+        if (!done && hi <= r->lo) {
+            emit(out, &n, lo, hi, prot);
+            done = 1;
+        }
+        if (mlo >= mhi) {
+            emit(out, &n, r->lo, r->hi, r->prot);
+            continue;
+        }
+        emit(out, &n, r->lo, mlo, r->prot);
+        if (mode == KL_PROTECT)
+            emit(out, &n, mlo, mhi, prot);
+        emit(out, &n, mhi, r->hi, r->prot);
+    }
+    if (!done)
+        emit(out, &n, lo, hi, prot);
+    return n;
+}
+
+/* Apply to the bookkeeping, or K_NO_MEMORY (nothing changed). */
+static pm_status regions_apply(struct kl_as *a, int mode, uint64_t lo, uint64_t hi,
+                               uint32_t prot)
+{
+    struct kl_region tmp[KL_MAX_REGIONS + 2];
+    uint32_t n = rebuild(a, mode, lo, hi, prot, tmp);
+
+    if (n > KL_MAX_REGIONS)
+        return PM_E_K_NO_MEMORY;
+    memcpy(a->region, tmp, n * sizeof tmp[0]);
+    a->nregions = n;
+    return PM_OK;
+}
+
+static pm_status prot_check(uint32_t prot)
+{
+    if ((prot & ~(uint32_t)KL_PROT_ALL) != 0u)
+        return PM_E_K_ARG;
+    if ((prot & PM_PROT_W) && (prot & PM_PROT_X))
+        return PM_E_K_WX;
+    return PM_OK;
+}
+
+static pm_status range_check(uint64_t vaddr, uint64_t len)
+{
+    if ((vaddr & KL_PAGE_MASK) != 0u || (len & KL_PAGE_MASK) != 0u)
+        return PM_E_K_ALIGN;
+    if (len == 0u || vaddr < KL_USER_MIN || vaddr > KL_USER_LIMIT ||
+        len > KL_USER_LIMIT - vaddr)
+        return PM_E_K_RANGE;
+    return PM_OK;
+}
+
+/* Construction is over once the stub has the build (bind). */
+static pm_status open_for_construction(const struct kl_as *a)
+{
+    return a->sealed || a->child != KL_CHILD_STUB ? PM_E_K_STATE : PM_OK;
+}
+
+static void op_add(struct kl_as *a, uint32_t kind, uint32_t prot, uint32_t image,
+                   uint64_t vaddr, uint64_t len, uint64_t off)
+{
+    pm_stub_op *p = &a->op[a->nops++];
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    p->prot = prot;
+    p->image = image;
+    p->vaddr = vaddr;
+    p->len = len;
+    p->off = off;
+}
+
+/* A page range operation (map zero, unmap, protect): checks in the
+ * kernel.h order after the caps, then bookkeeping and the op. */
+static pm_status page_op(struct pm_kernel *k, pm_kcap as, uint32_t kind, uint64_t vaddr,
+                         uint64_t len, uint32_t prot)
+{
+    uint32_t o = 0;
+    struct kl_as *a = NULL;
+    int mode = kind == PM_STUB_OP_MAP_ZERO ? KL_MAP
+               : kind == PM_STUB_OP_UNMAP  ? KL_UNMAP : KL_PROTECT;
+    pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+
+    if (st == PM_OK && mode != KL_UNMAP)
+        st = prot_check(prot);
+    if (st == PM_OK)
+        st = range_check(vaddr, len);
+    if (st == PM_OK) {
+        a = k->obj[o].as;
+        st = open_for_construction(a);
+    }
+    if (st == PM_OK && mode == KL_MAP && overlaps(a, vaddr, vaddr + len))
+        st = PM_E_K_OVERLAP;
+    if (st == PM_OK && mode != KL_MAP && !covered(a, vaddr, vaddr + len))
+        st = PM_E_K_NOT_MAPPED;
+    if (st == PM_OK && a->nops >= PM_STUB_MAX_OPS)
+        st = PM_E_K_NO_MEMORY;
+    if (st == PM_OK)
+        st = regions_apply(a, mode, vaddr, vaddr + len, prot);
+    if (st == PM_OK)
+        op_add(a, kind, mode == KL_UNMAP ? 0u : prot, 0, vaddr, len, 0);
+    return st;
+}
+
+pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                           uint64_t len, uint32_t prot)
+{
+    return page_op(k, as, PM_STUB_OP_MAP_ZERO, vaddr, len, prot);
+}
+
+pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr, uint64_t len)
+{
+    return page_op(k, as, PM_STUB_OP_UNMAP, vaddr, len, 0);
+}
+
+pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                          uint64_t len, uint32_t prot)
+{
+    return page_op(k, as, PM_STUB_OP_PROTECT, vaddr, len, prot);
+}
+
+/* The AS's own copy of the image fd (one per image object), made if need
+ * be: its index, or KL_NONE with *st set. */
+static uint32_t image_slot(struct pm_kernel *k, struct kl_as *a, uint32_t img,
+                           pm_status *st)
+{
+    int fd;
+
+    for (uint32_t i = 0; i < a->nimages; i++)
+        if (a->image_obj[i] == img && a->image_gen[i] == k->obj[img].gen)
+            return i;
+    if (a->nimages >= PM_STUB_MAX_IMAGES) {
+        *st = PM_E_K_NO_MEMORY;
+        return KL_NONE;
+    }
+    fd = fcntl(k->obj[img].fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        kl_diag(k, PM_OK, errno, 0, 0);
+        *st = PM_E_K_NO_OBJECTS;
+        return KL_NONE;
+    }
+    a->image_fd[a->nimages] = fd;
+    a->image_obj[a->nimages] = img;
+    a->image_gen[a->nimages] = k->obj[img].gen;
+    return a->nimages++;
+}
+
+pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
+                            uint64_t file_off, uint64_t len, uint64_t vaddr,
+                            uint32_t prot)
+{
+    uint32_t o = 0, img = 0, slot = KL_NONE;
+    uint32_t need = PM_KR_READ | ((prot & PM_PROT_X) ? PM_KR_EXEC : 0u);
+    uint64_t size = 0, rsize;
+    struct kl_as *a = NULL;
+    pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
+
+    if (st == PM_OK)
+        st = kl_image_stat(k, image, need, &size, &img);
+    if (st == PM_OK)
+        st = prot_check(prot);
+    if (st == PM_OK && (file_off & KL_PAGE_MASK) != 0u)
+        st = PM_E_K_ALIGN;
+    if (st == PM_OK)
+        st = range_check(vaddr, len);
+    if (st == PM_OK) {
+        rsize = size > UINT64_MAX - KL_PAGE_MASK ? UINT64_MAX & ~KL_PAGE_MASK
+                                                 : (size + KL_PAGE_MASK) & ~KL_PAGE_MASK;
+        if (file_off > rsize || len > rsize - file_off)
+            st = PM_E_K_RANGE;
+    }
+    if (st == PM_OK) {
+        a = k->obj[o].as;
+        st = open_for_construction(a);
+    }
+    if (st == PM_OK && overlaps(a, vaddr, vaddr + len))
+        st = PM_E_K_OVERLAP;
+    if (st == PM_OK && a->nops >= PM_STUB_MAX_OPS)
+        st = PM_E_K_NO_MEMORY;
+    if (st == PM_OK) {
+        struct kl_region tmp[KL_MAX_REGIONS + 2];
+        if (rebuild(a, KL_MAP, vaddr, vaddr + len, prot, tmp) > KL_MAX_REGIONS)
+            st = PM_E_K_NO_MEMORY;
+    }
+    if (st == PM_OK)
+        slot = image_slot(k, a, img, &st);
+    if (st == PM_OK) {
+        (void)regions_apply(a, KL_MAP, vaddr, vaddr + len, prot);
+        op_add(a, PM_STUB_OP_MAP_IMAGE, prot, slot, vaddr, len, file_off);
+    }
+    return st;
+}
+
+/* ---- writes -------------------------------------------------------------- */
+
+static int all_zero(const uint8_t *p, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* Append a WRITE or ZERO op, extending the previous one when it continues
+ * it (the core clears and writes a page at a time). */
+static void poke_add(struct kl_as *a, int zero, uint32_t prot, uint64_t vaddr,
+                     const uint8_t *bytes, uint64_t len)
+{
+    uint32_t kind = zero ? PM_STUB_OP_ZERO : PM_STUB_OP_WRITE;
+    pm_stub_op *last = a->nops > 0 ? &a->op[a->nops - 1] : NULL;
+
+    if (!zero) {
+        memcpy(a->data + a->data_len, bytes, (size_t)len);
+        a->data_len += len;
+    }
+    if (last != NULL && last->kind == kind && last->prot == prot &&
+        last->vaddr + last->len == vaddr &&
+        (zero || last->off + last->len == a->data_len - len)) {
+        last->len += len;
+        return;
+    }
+    op_add(a, kind, prot, 0, vaddr, len, zero ? 0 : a->data_len - len);
+}
+
+/* Room for the pieces of [vaddr, vaddr + len) (one per region). */
+static pm_status poke_room(struct pm_kernel *k, struct kl_as *a, uint64_t vaddr,
+                           const uint8_t *bytes, uint64_t len)
+{
+    uint64_t end = vaddr + len, need = 0;
+    uint32_t pieces = 0;
+
+    for (uint32_t i = 0; i < a->nregions; i++) {
+        const struct kl_region *r = &a->region[i];
+        uint64_t lo = r->lo > vaddr ? r->lo : vaddr, hi = r->hi < end ? r->hi : end;
+        if (lo < hi) {
+            pieces++;
+            if (!all_zero(bytes + (lo - vaddr), hi - lo))
+                need += hi - lo;
+        }
+    }
+    if (a->nops + pieces > PM_STUB_MAX_OPS || need > KL_MAX_DATA - a->data_len)
+        return PM_E_K_NO_MEMORY;
+    if (a->data_len + need > a->data_cap) {
+        uint64_t cap = a->data_cap ? a->data_cap : 65536u;
+        uint8_t *p;
+        while (cap < a->data_len + need)
+            cap *= 2;
+        p = realloc(a->data, (size_t)cap);
+        if (p == NULL) {
+            kl_diag(k, PM_OK, ENOMEM, 0, 0);
+            return PM_E_K_NO_MEMORY;
+        }
+        a->data = p;
+        a->data_cap = cap;
+    }
+    return PM_OK;
+}
+
+pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
+                        const uint8_t *bytes, uint64_t len)
+{
+    uint32_t o = 0;
+    struct kl_as *a = NULL;
+    pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_WRITE, &o);
+
+    if (st == PM_OK && bytes == NULL && len > 0u)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && (vaddr < KL_USER_MIN || vaddr > KL_USER_LIMIT ||
+                        len > KL_USER_LIMIT - vaddr))
+        st = PM_E_K_RANGE;
+    if (st == PM_OK) {
+        a = k->obj[o].as;
+        st = open_for_construction(a);
+    }
+    if (st == PM_OK && len > 0u) {
+        uint64_t lo = vaddr & ~KL_PAGE_MASK;
+        uint64_t hi = (vaddr + len + KL_PAGE_MASK) & ~KL_PAGE_MASK;
+        if (!covered(a, lo, hi))
+            st = PM_E_K_NOT_MAPPED;
+    }
+    if (st == PM_OK && len > 0u)
+        st = poke_room(k, a, vaddr, bytes, len);
+    for (uint32_t i = 0; st == PM_OK && len > 0u && i < a->nregions; i++) {
+        const struct kl_region *r = &a->region[i];
+        uint64_t end = vaddr + len;
+        uint64_t lo = r->lo > vaddr ? r->lo : vaddr, hi = r->hi < end ? r->hi : end;
+        if (lo < hi)
+            poke_add(a, all_zero(bytes + (lo - vaddr), hi - lo), r->prot, lo,
+                     bytes + (lo - vaddr), hi - lo);
+    }
+    return st;
+}
+
+/* ---- materialisation (bind) ---------------------------------------------- */
+
+static int data_memfd(struct pm_kernel *k, const struct kl_as *a)
+{
+    int fd = memfd_create("procmgr-data", MFD_CLOEXEC);
+    uint64_t done = 0;
+
+    while (fd >= 0 && done < a->data_len) {
+        ssize_t n = write(fd, a->data + done, (size_t)(a->data_len - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            kl_diag(k, PM_OK, n < 0 ? errno : EIO, 0, 0);
+            close(fd);
+            return -1;
+        }
+        done += (uint64_t)n;
+    }
+    if (fd < 0)
+        kl_diag(k, PM_OK, errno, 0, 0);
+    return fd;
+}
+
+/* The build message and its fds: images, data memfd, handles. */
+static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
+                            const struct kl_cspace *cs, pm_stub_build *b,
+                            int *fds, uint32_t *nfds, int *data_fd)
+{
+    uint32_t n = 0;
+
+    memset(b, 0, sizeof *b);
+    b->magic = PM_STUB_BUILD_MAGIC;
+    b->version = PM_STUB_VERSION;
+    b->nops = a->nops;
+    b->nimages = a->nimages;
+    memcpy(b->op, a->op, a->nops * sizeof a->op[0]);
+    for (uint32_t i = 0; i < a->nimages; i++)
+        fds[n++] = a->image_fd[i];
+    *data_fd = -1;
+    if (a->data_len > 0) {
+        *data_fd = data_memfd(k, a);
+        if (*data_fd < 0)
+            return PM_E_K_NO_MEMORY;
+        fds[n++] = *data_fd;
+        b->has_data = 1;
+    }
+    for (uint32_t s = 0; s < cs->nslots; s++) {
+        const struct kl_slot *sl = &cs->slot[s];
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0)
+            continue;   /* object destroyed since: nothing to place */
+        b->handle_target[b->nhandles++] = (int32_t)s;
+        fds[n++] = ob->fd;
+    }
+    *nfds = n;
+    return PM_OK;
+}
+
+static pm_status build_send(struct pm_kernel *k, int ctl, const pm_stub_build *b,
+                            const int *fds, uint32_t nfds)
+{
+    int err = 0;
+    pm_status st = pm_lx_send_fds(ctl, b, sizeof *b, fds, nfds, &err);
+    if (st != PM_OK) {
+        kl_diag(k, st, err, 0, 0);
+        st = PM_E_K_STATE;
+    }
+    return st;
+}
+
+/* One reply of the stub: PM_OK (built) or the mapped failure. */
+pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
+{
+    ssize_t n;
+
+    do {
+        n = recv(a->ctl, r, sizeof *r, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof *r || r->magic != PM_STUB_REPLY_MAGIC) {
+        kl_diag(k, PM_E_LINUX_STUB_PROTOCOL, n < 0 ? errno : 0, 0, 0);
+        return PM_E_K_STATE;
+    }
+    if (r->status != PM_OK) {
+        kl_diag(k, (pm_status)r->status, r->sys_errno, r->stage, r->op);
+        return kl_errno_status(r->sys_errno);
+    }
+    a->stub_flags = r->flags;
+    a->mm_map_errno = r->mm_map_errno;
+    return PM_OK;
+}
+
+pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs)
+{
+    struct kl_as *a = k->obj[as].as;
+    pm_stub_build *b = malloc(sizeof *b);
+    int fds[PM_LX_MAX_SEND_FDS], data_fd = -1;
+    uint32_t nfds = 0;
+    pm_stub_reply r;
+    pm_status st = b == NULL ? PM_E_K_NO_MEMORY : kl_as_hello(k, a);
+
+    if (st == PM_OK)
+        st = build_fill(k, a, k->obj[cs].cs, b, fds, &nfds, &data_fd);
+    if (st == PM_OK)
+        st = build_send(k, a->ctl, b, fds, nfds);
+    if (data_fd >= 0)
+        close(data_fd);
+    if (st == PM_OK)
+        st = kl_stub_reply(k, a, &r);
+    free(b);
+    a->sealed = 1;
+    if (st == PM_OK) {
+        a->child = KL_CHILD_BUILT;
+        k->obj[cs].cs->sealed = 1;
+    } else {
+        /* The stub exits on any failure; reap it now.  The AS stays a
+         * state destroy reclaims (construction calls: K_STATE). */
+        kl_as_kill(a);
+        (void)kl_as_reap(k, a, 1);
+    }
+    return st;
+}

@@ -1,0 +1,178 @@
+/*
+ * Internals of the Linux backend of include/procmgr/kernel.h (not an
+ * interface): the object and handle tables behind pm_kcap values, and the
+ * per-type state.  klinux.c (capabilities, images, endpoints, CSpaces,
+ * destroy), klinux_as.c (address spaces: bookkeeping, the stub child,
+ * materialisation), klinux_thread.c (threads, events), khost.c (khost.h).
+ * spec/kernel-interface.md section 11.
+ */
+#ifndef PROCMGR_KLINUX_INTERNAL_H
+#define PROCMGR_KLINUX_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procmgr/kernel.h"
+#include "procmgr/kernel_linux.h"
+#include "stub/stub_proto.h"
+
+#define KL_NONE          0xffffffffu
+#define KL_MAX_OBJECTS   1024u
+#define KL_MAX_HANDLES   4096u
+#define KL_MAX_REGIONS   256u
+#define KL_MAX_DATA      (1u << 20)      /* bytes written into one AS */
+#define KL_PAGE          4096ull
+#define KL_USER_MIN      0x10000ull
+#define KL_USER_LIMIT    0x7ffffffff000ull
+#define KL_PROT_ALL      (PM_PROT_R | PM_PROT_W | PM_PROT_X)
+#define KL_EPOLL_EVFD    0xffffffffffffffffull   /* epoll tag of the eventfd */
+
+enum { KL_H_FREE = 0, KL_H_LIVE = 1, KL_H_TOMB = 2 };
+
+struct kl_handle {
+    uint32_t state;          /* KL_H_* */
+    uint32_t gen;            /* never 0 */
+    uint32_t obj, obj_gen;
+    uint32_t rights;
+    uint32_t original;
+    uint32_t parent, parent_gen;
+    uint32_t mark;           /* revocation walk */
+};
+
+/* A mapped range of an AS as the core built it (page-aligned, sorted,
+ * disjoint). */
+struct kl_region {
+    uint64_t lo, hi;
+    uint32_t prot;
+};
+
+/* The stub child of an AS. */
+enum {
+    KL_CHILD_NONE = 0,       /* none (failed, or reaped after it ended) */
+    KL_CHILD_STUB = 1,       /* exec'd, waiting for its build            */
+    KL_CHILD_BUILT = 2,      /* built, waiting for "go"                  */
+    KL_CHILD_RUNNING = 3     /* jumped to the entry                      */
+};
+
+struct kl_as {
+    int pid, pidfd, ctl;
+    uint32_t child;          /* KL_CHILD_* */
+    uint32_t reaped;         /* waitid done: status below is known */
+    int wcode, wstatus;      /* si_code, si_status of the reaped child */
+    uint32_t hello_ok;
+    pm_stub_hello hello;
+    uint32_t sealed;         /* built: construction calls are K_STATE */
+    uint32_t thread;         /* bound thread object, or KL_NONE */
+    uint32_t nregions;
+    struct kl_region region[KL_MAX_REGIONS];
+    uint32_t nops;
+    pm_stub_op op[PM_STUB_MAX_OPS];
+    uint32_t nimages;
+    int image_fd[PM_STUB_MAX_IMAGES];            /* our own dups */
+    uint32_t image_obj[PM_STUB_MAX_IMAGES], image_gen[PM_STUB_MAX_IMAGES];
+    uint8_t *data;
+    uint64_t data_len, data_cap;
+    uint32_t stub_flags;     /* PM_STUB_R_* from the stub's last reply */
+    int mm_map_errno;
+};
+
+struct kl_slot {
+    uint32_t full;
+    uint32_t obj, obj_gen;
+    uint32_t rights;
+    uint32_t parent, parent_gen;   /* the handle it was minted from */
+    uint64_t badge;
+};
+
+struct kl_cspace {
+    uint32_t nslots;
+    uint32_t nfull;
+    uint32_t sealed;         /* its fds were given to a child */
+    uint32_t thread;         /* bound thread object, or KL_NONE */
+    struct kl_slot slot[PM_STUB_FD_LIMIT];
+};
+
+struct kl_thread {
+    uint32_t state;          /* pm_kthread_state */
+    uint64_t cookie;
+    uint32_t as, cs;         /* bound objects, or KL_NONE */
+    uint64_t ipc_buffer;
+    uint32_t queued;         /* its terminal event is in the FIFO */
+    pm_kevent ev;
+};
+
+struct kl_obj {
+    uint32_t type;           /* pm_kobj_type; PM_KOBJ_NONE = free */
+    uint32_t gen;
+    uint32_t handle;         /* its original handle */
+    int fd;                  /* IMAGE, ENDPOINT: the fd a child gets */
+    int peer;                /* ENDPOINT made by endpoint_create: our end */
+    struct kl_as *as;
+    struct kl_cspace *cs;
+    struct kl_thread *th;
+};
+
+struct pm_kernel {
+    struct kl_obj obj[KL_MAX_OBJECTS];
+    struct kl_handle handle[KL_MAX_HANDLES];
+    uint32_t ev_ring[KL_MAX_OBJECTS];   /* thread objects with a queued event */
+    uint32_t ev_head, ev_count;
+    int epfd;                /* pidfds of the children + the eventfd */
+    int evfd;                /* readable while ev_count > 0 */
+    uint32_t ev_armed;
+    pm_klinux_diag diag;     /* the last backend failure */
+};
+
+/* ---- klinux.c ---------------------------------------------------------- */
+pm_status kl_handle_get(struct pm_kernel *k, pm_kcap c, uint32_t *h);
+/* A live cap of `type` (PM_KOBJ_NONE: any) holding `rights`. */
+pm_status kl_cap(struct pm_kernel *k, pm_kcap c, uint32_t type, uint32_t rights,
+                 uint32_t *o);
+/* A new object with its original cap (all rights); nothing changes on
+ * failure (NO_OBJECTS). */
+pm_status kl_create(struct pm_kernel *k, uint32_t type, pm_kcap *out, uint32_t *o);
+/* Undo kl_create of an object that holds nothing yet. */
+void kl_uncreate(struct pm_kernel *k, pm_kcap c);
+pm_kcap kl_original_cap(const struct pm_kernel *k, uint32_t o);
+/* Record why a system call failed (pm_klinux_last_diag). */
+void kl_diag(struct pm_kernel *k, pm_status linux_status, int sys_errno,
+             uint32_t stage, uint32_t op);
+/* A status of the KERNEL block for an errno. */
+pm_status kl_errno_status(int err);
+/* An image cap with `rights`: its object and current size (fstat). */
+pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
+                        uint64_t *size, uint32_t *o);
+/* Destroy every object and free every handle (pm_kh_close). */
+void kl_destroy_all(struct pm_kernel *k);
+
+/* ---- klinux_as.c ------------------------------------------------------- */
+pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out);
+/* Kill and reap the child (if any), close every fd, free. */
+void kl_as_free(struct pm_kernel *k, uint32_t o);
+/* Send the build to the stub and wait for "built". */
+pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs);
+/* The region holding addr, or NULL. */
+const struct kl_region *kl_region_at(const struct kl_as *a, uint64_t addr);
+pm_status kl_as_hello(struct pm_kernel *k, struct kl_as *a);
+/* SIGKILL the child (it is reaped later: poll or destroy). */
+void kl_as_kill(struct kl_as *a);
+/* waitid on the child; block or not.  1 when it has been reaped now. */
+int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block);
+/* Read one pm_stub_reply: PM_OK (flags kept) or the KERNEL code of its
+ * failure (diagnostics recorded). */
+pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r);
+
+/* ---- klinux_thread.c --------------------------------------------------- */
+/* End a thread: terminal state and its event (from a wait status when
+ * si_code != 0, else KILLED by SIGKILL). */
+void kl_thread_end(struct pm_kernel *k, uint32_t t, int wcode, int wstatus);
+void kl_thread_unbind(struct pm_kernel *k, uint32_t t);
+/* A bound thread loses its AS or CSpace: a running one is killed
+ * (KILLED event), a bound one returns to CREATED. */
+void kl_detach_thread(struct pm_kernel *k, uint32_t t);
+void kl_event_drop(struct pm_kernel *k, uint32_t t);
+void kl_harvest(struct pm_kernel *k);
+/* The child's pid behind a bound or running thread, else -1. */
+int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread);
+
+#endif /* PROCMGR_KLINUX_INTERNAL_H */

@@ -1,0 +1,338 @@
+/*
+ * Linux backend: threads (one per address space: the child process) and
+ * events.  Bind hands the recorded construction to the stub, which builds
+ * the process and waits before its first instruction; start sends "go";
+ * kill is SIGKILL through the pidfd.  Events come from the children's
+ * pidfds (epoll): each child is reaped with waitid, its status becomes
+ * the thread's one terminal event.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "klinux_internal.h"
+#include "procmgr/linux_spawn.h"
+
+/* ---- events ----------------------------------------------------------------- */
+
+/* The eventfd is readable exactly while an event is queued. */
+static void ev_sync(struct pm_kernel *k)
+{
+    uint64_t v = 1;
+    if (k->ev_count > 0 && !k->ev_armed) {
+        if (write(k->evfd, &v, sizeof v) == (ssize_t)sizeof v)
+            k->ev_armed = 1;
+    } else if (k->ev_count == 0 && k->ev_armed) {
+        if (read(k->evfd, &v, sizeof v) == (ssize_t)sizeof v)
+            k->ev_armed = 0;
+    }
+}
+
+static void ev_push(struct pm_kernel *k, uint32_t t)
+{
+    k->ev_ring[(k->ev_head + k->ev_count) % KL_MAX_OBJECTS] = t;
+    k->ev_count++;
+    k->obj[t].th->queued = 1;
+    ev_sync(k);
+}
+
+void kl_event_drop(struct pm_kernel *k, uint32_t t)
+{
+    uint32_t n = 0;
+    if (!k->obj[t].th->queued)
+        return;
+    for (uint32_t i = 0; i < k->ev_count; i++) {
+        uint32_t x = k->ev_ring[(k->ev_head + i) % KL_MAX_OBJECTS];
+        if (x != t)
+            k->ev_ring[(k->ev_head + n++) % KL_MAX_OBJECTS] = x;
+    }
+    k->ev_count = n;
+    k->obj[t].th->queued = 0;
+    ev_sync(k);
+}
+
+/* A fatal signal: a fault kind for the four hardware traps, else 0 (the
+ * thread was killed).  waitid reports only the signal, not si_code or the
+ * address, so SIGSEGV and SIGBUS are PM_K_FAULT_OTHER. */
+static pm_kfault fault_of(int sig)
+{
+    switch (sig) {
+    case SIGILL:  return PM_K_FAULT_ILLEGAL;
+    case SIGFPE:  return PM_K_FAULT_ARITH;
+    case SIGSEGV: return PM_K_FAULT_OTHER;
+    case SIGBUS:  return PM_K_FAULT_OTHER;
+    default:      return PM_K_FAULT_NONE;
+    }
+}
+
+void kl_thread_end(struct pm_kernel *k, uint32_t t, int wcode, int wstatus)
+{
+    struct kl_thread *th = k->obj[t].th;
+    pm_kevent *ev = &th->ev;
+
+    memset(ev, 0, sizeof *ev);
+    ev->thread = kl_original_cap(k, t);
+    ev->cookie = th->cookie;
+    if (wcode == CLD_EXITED) {
+        th->state = PM_KTHREAD_EXITED;
+        ev->kind = PM_K_EV_EXIT;
+        ev->code = wstatus;
+    } else {
+        int sig = wcode == 0 ? SIGKILL : wstatus;
+        ev->fault = fault_of(sig);
+        ev->code = sig;
+        ev->kind = ev->fault != PM_K_FAULT_NONE ? PM_K_EV_FAULT : PM_K_EV_KILLED;
+        th->state = ev->fault != PM_K_FAULT_NONE ? PM_KTHREAD_FAULTED : PM_KTHREAD_KILLED;
+    }
+    ev_push(k, t);
+}
+
+/* Reap every child whose pidfd is readable; a running thread ends. */
+void kl_harvest(struct pm_kernel *k)
+{
+    struct epoll_event evs[32];
+    int n;
+
+    do {
+        n = epoll_wait(k->epfd, evs, 32, 0);
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = evs[i].data.u64;
+            uint32_t o = (uint32_t)tag, gen = (uint32_t)(tag >> 32);
+            struct kl_as *a;
+            if (tag == KL_EPOLL_EVFD || o >= KL_MAX_OBJECTS ||
+                k->obj[o].type != PM_KOBJ_AS || k->obj[o].gen != gen)
+                continue;
+            a = k->obj[o].as;
+            if (!kl_as_reap(k, a, 0) || a->thread == KL_NONE)
+                continue;
+            if (k->obj[a->thread].th->state == PM_KTHREAD_RUNNING)
+                kl_thread_end(k, a->thread, a->wcode, a->wstatus);
+        }
+    } while (n == 32);
+}
+
+pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev)
+{
+    uint32_t t;
+    if (ev == NULL)
+        return PM_E_K_ARG;
+    kl_harvest(k);
+    if (k->ev_count == 0)
+        return PM_E_K_NO_EVENT;
+    t = k->ev_ring[k->ev_head];
+    k->ev_head = (k->ev_head + 1) % KL_MAX_OBJECTS;
+    k->ev_count--;
+    k->obj[t].th->queued = 0;
+    *ev = k->obj[t].th->ev;
+    ev_sync(k);
+    return PM_OK;
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
+{
+    uint32_t o = 0;
+    struct kl_thread *th = calloc(1, sizeof *th);
+    pm_status st = th == NULL ? PM_E_K_NO_OBJECTS : kl_create(k, PM_KOBJ_THREAD, out, &o);
+
+    if (st == PM_OK) {
+        th->state = PM_KTHREAD_CREATED;
+        th->cookie = cookie;
+        th->as = th->cs = KL_NONE;
+        k->obj[o].th = th;
+    } else {
+        free(th);
+    }
+    return st;
+}
+
+void kl_thread_unbind(struct pm_kernel *k, uint32_t t)
+{
+    struct kl_thread *th = k->obj[t].th;
+    if (th->as != KL_NONE && k->obj[th->as].as != NULL)
+        k->obj[th->as].as->thread = KL_NONE;
+    if (th->cs != KL_NONE && k->obj[th->cs].cs != NULL)
+        k->obj[th->cs].cs->thread = KL_NONE;
+    th->as = th->cs = KL_NONE;
+}
+
+void kl_detach_thread(struct pm_kernel *k, uint32_t t)
+{
+    struct kl_thread *th = k->obj[t].th;
+    if (th->state == PM_KTHREAD_RUNNING) {
+        kl_as_kill(k->obj[th->as].as);
+        kl_thread_end(k, t, 0, 0);          /* KILLED by SIGKILL */
+    } else if (th->state == PM_KTHREAD_BOUND) {
+        th->state = PM_KTHREAD_CREATED;
+    }
+    kl_thread_unbind(k, t);
+}
+
+pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
+                           pm_kcap cspace, uint64_t ipc_buffer)
+{
+    uint32_t t = 0, a = 0, c = 0;
+    const struct kl_region *r;
+    struct kl_thread *th = NULL;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+
+    if (st == PM_OK)
+        st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_GRANT, &a);
+    if (st == PM_OK)
+        st = kl_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_GRANT, &c);
+    if (st == PM_OK) {
+        th = k->obj[t].th;
+        /* On Linux a bind builds the process: a thread binds once. */
+        if (th->state != PM_KTHREAD_CREATED)
+            st = PM_E_K_STATE;
+    }
+    if (st == PM_OK && (ipc_buffer & (KL_PAGE - 1u)) != 0u)
+        st = PM_E_K_ALIGN;
+    if (st == PM_OK && (ipc_buffer < KL_USER_MIN || ipc_buffer >= KL_USER_LIMIT))
+        st = PM_E_K_RANGE;
+    if (st == PM_OK) {
+        r = kl_region_at(k->obj[a].as, ipc_buffer);
+        if (r == NULL)
+            st = PM_E_K_NOT_MAPPED;
+        else if ((r->prot & PM_PROT_W) == 0u)
+            st = PM_E_K_PROT;
+    }
+    if (st == PM_OK && k->obj[a].as->thread != KL_NONE)
+        st = PM_E_K_NO_OBJECTS;
+    if (st == PM_OK && (k->obj[a].as->sealed || k->obj[c].cs->sealed ||
+                        k->obj[a].as->child != KL_CHILD_STUB))
+        st = PM_E_K_STATE;
+    if (st == PM_OK)
+        st = kl_as_materialise(k, a, c);
+    if (st == PM_OK) {
+        th->as = a;
+        th->cs = c;
+        th->ipc_buffer = ipc_buffer;
+        th->state = PM_KTHREAD_BOUND;
+        k->obj[a].as->thread = t;
+        k->obj[c].cs->thread = t;
+    }
+    return st;
+}
+
+static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
+{
+    const struct kl_region *r = kl_region_at(a, sp);
+    pm_stub_go g;
+    ssize_t n;
+
+    memset(&g, 0, sizeof g);
+    g.magic = PM_STUB_GO_MAGIC;
+    g.entry = entry;
+    g.sp = sp;
+    if (r != NULL && (r->prot & PM_PROT_R)) {
+        g.stack_lo = r->lo;
+        g.stack_hi = r->hi;
+    }
+    do {
+        n = send(a->ctl, &g, sizeof g, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof g;
+}
+
+pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
+                            uint64_t entry, uint64_t sp)
+{
+    uint32_t t = 0;
+    struct kl_thread *th = NULL;
+    struct kl_as *a;
+    pm_stub_reply r;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+
+    if (st == PM_OK) {
+        th = k->obj[t].th;
+        if (th->state != PM_KTHREAD_BOUND)
+            st = PM_E_K_STATE;
+    }
+    if (st != PM_OK)
+        return st;
+    a = k->obj[th->as].as;
+    th->state = PM_KTHREAD_RUNNING;
+    /* Any failure from here on means the stub died (killed from outside,
+     * or on a bad stack pointer after "go"): the thread started and ended
+     * at once, and its event says how. */
+    if (a->reaped || !go_send(a, entry, sp) || kl_stub_reply(k, a, &r) != PM_OK) {
+        kl_as_kill(a);
+        (void)kl_as_reap(k, a, 1);
+        kl_thread_end(k, t, a->wcode, a->wstatus);
+    } else {
+        a->child = KL_CHILD_RUNNING;
+    }
+    close(a->ctl);
+    a->ctl = -1;
+    return PM_OK;
+}
+
+pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread)
+{
+    uint32_t t = 0;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+
+    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK) {
+        kl_as_kill(k->obj[k->obj[t].th->as].as);
+        kl_thread_end(k, t, 0, 0);
+    }
+    return st;
+}
+
+/* ---- Linux extras -------------------------------------------------------- */
+
+pm_status pm_klinux_thread_flags(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t *flags, int *mm_map_errno)
+{
+    uint32_t t = 0;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, 0u, &t);
+    const struct kl_as *a = NULL;
+
+    *flags = 0;
+    *mm_map_errno = 0;
+    if (st == PM_OK && k->obj[t].th->as != KL_NONE)
+        a = k->obj[k->obj[t].th->as].as;
+    if (a != NULL) {
+        *flags = ((a->stub_flags & PM_STUB_R_MM_MAP) ? PM_LINUX_MM_MAP_APPLIED : 0u) |
+                 ((a->stub_flags & PM_STUB_R_TRAMP_LEFT) ? PM_LINUX_TRAMP_LEFT : 0u);
+        *mm_map_errno = a->mm_map_errno;
+    }
+    return st;
+}
+
+uint32_t pm_klinux_children(const struct pm_kernel *k)
+{
+    uint32_t n = 0;
+    for (uint32_t o = 0; o < KL_MAX_OBJECTS; o++)
+        if (k->obj[o].type == PM_KOBJ_AS && k->obj[o].as != NULL &&
+            k->obj[o].as->pidfd >= 0 && !k->obj[o].as->reaped)
+            n++;
+    return n;
+}
+
+int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread)
+{
+    uint32_t t = 0;
+    const struct kl_thread *th;
+    const struct kl_as *a;
+
+    if (kl_cap(k, thread, PM_KOBJ_THREAD, 0u, &t) != PM_OK)
+        return -1;
+    th = k->obj[t].th;
+    if ((th->state != PM_KTHREAD_BOUND && th->state != PM_KTHREAD_RUNNING) ||
+        th->as == KL_NONE)
+        return -1;
+    a = k->obj[th->as].as;
+    return a->reaped || a->pidfd < 0 ? -1 : (int64_t)a->pid;
+}

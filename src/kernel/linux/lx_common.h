@@ -1,0 +1,49 @@
+/*
+ * Shared by the two parent sides of the Linux stub loader: pm_linux_spawn
+ * (spawn.c, plan mode) and the kernel.h backend (klinux*.c, ops mode).
+ * Internal to src/kernel/linux; hosted code (libc).
+ */
+#ifndef PROCMGR_LX_COMMON_H
+#define PROCMGR_LX_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/status.h"
+#include "stub/stub_proto.h"
+
+#define PM_LX_SEALS_NEEDED 0x1c   /* F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE */
+
+/* The sealed memfd holding the embedded stub, made once per process; -1
+ * with errno set when it cannot be made. */
+int pm_lx_stub_memfd(void);
+
+/* An image fd must be a regular file, or a memfd sealed against write,
+ * grow and shrink: PM_OK with *size, LINUX_NOT_REGULAR,
+ * LINUX_MEMFD_UNSEALED, LINUX_IMAGE_IO (fstat failed: *sys_errno). */
+pm_status pm_lx_image_check(int fd, uint64_t *size, int *sys_errno);
+
+/*
+ * Start a child running the stub: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)
+ * with every signal blocked, the control socket ctl_child at
+ * PM_STUB_CTL_FD and nothing else open, execveat of the stub memfd with
+ * argv/envp.  PM_OK with *pid, *pidfd (close-on-exec); LINUX_STUB_SETUP,
+ * LINUX_CLONE or LINUX_STUB_EXEC (nothing left: the child was reaped).
+ */
+pm_status pm_lx_clone_stub(int ctl_child, char *const *argv, char *const *envp,
+                           int *pid, int *pidfd, int *sys_errno);
+
+/* SIGKILL through the pidfd and wait for the child (no zombie). */
+void pm_lx_kill_reap(int pidfd);
+
+/* Receive the stub's first message (pm_stub_hello): PM_OK, or
+ * LINUX_STUB_PROTOCOL (EOF, short, bad magic; *sys_errno). */
+pm_status pm_lx_recv_hello(int ctl, pm_stub_hello *h, int *sys_errno);
+
+/* Send one datagram buf[0, len) with nfds fds (SCM_RIGHTS; at most
+ * PM_LX_MAX_SEND_FDS): PM_OK, or LINUX_STUB_PROTOCOL (*sys_errno). */
+#define PM_LX_MAX_SEND_FDS (PM_STUB_MAX_IMAGES + 1u + PM_STUB_MAX_SLOTS)
+pm_status pm_lx_send_fds(int sock, const void *buf, size_t len, const int *fds,
+                         size_t nfds, int *sys_errno);
+
+#endif /* PROCMGR_LX_COMMON_H */

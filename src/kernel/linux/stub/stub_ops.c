@@ -1,0 +1,361 @@
+/*
+ * procmgr stub loader, ops mode: the Linux backend of include/procmgr/
+ * kernel.h (src/kernel/linux/klinux*.c) records the construction calls of
+ * one address space (map an image range, map zero pages, unmap, protect,
+ * write bytes) and sends them here in one pm_stub_build; the stub replays
+ * them in order with MAP_FIXED_NOREPLACE, places the CSpace's handles at
+ * their fd numbers, reports "built" and waits.  pm_stub_go then gives the
+ * entry and the stack pointer of the initial stack the core built (with
+ * its proven stack builder) and wrote through those writes; the stub points
+ * /proc/PID/{cmdline,environ,auxv} at it (PR_SET_MM_MAP), drops the
+ * kernel-made stack of its own exec, and leaves through the trampoline.
+ *
+ * The parent (procmgr) is trusted: every op was checked by its bookkeeping
+ * (alignment, range, W^X, overlap) when the core made the call.  The stub
+ * still checks shapes before using anything as an index or an address, and
+ * reads the core-built stack only inside the bounds the parent gives.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "procmgr/elf.h"
+#include "procmgr/status.h"
+#include "stub_internal.h"
+
+#define g_build g_msg.build
+#define STUB_KSTACK_BELOW (1ull << 20)   /* kernel stack VMA below its sp */
+
+static int op_ok(const pm_stub_op *o, const pm_stub_build *b)
+{
+    uint64_t mask = STUB_PAGE - 1;
+    int paged = o->kind == PM_STUB_OP_MAP_IMAGE || o->kind == PM_STUB_OP_MAP_ZERO ||
+                o->kind == PM_STUB_OP_UNMAP || o->kind == PM_STUB_OP_PROTECT;
+
+    if (o->kind < PM_STUB_OP_MAP_IMAGE || o->kind > PM_STUB_OP_ZERO ||
+        (o->prot & ~(uint32_t)(PM_PROT_R | PM_PROT_W | PM_PROT_X)) != 0 ||
+        o->len == 0 || o->vaddr + o->len < o->vaddr)
+        return 0;
+    if (paged && ((o->vaddr | o->len) & mask) != 0)
+        return 0;
+    if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->image >= b->nimages || (o->off & mask) != 0))
+        return 0;
+    if (o->kind == PM_STUB_OP_WRITE && (!b->has_data || o->off + o->len < o->off))
+        return 0;
+    return 1;
+}
+
+/* Structural checks of the build (the parent's bookkeeping did the rest). */
+static int build_ok(void)
+{
+    const pm_stub_build *b = &g_build;
+    uint32_t i;
+
+    if (b->version != PM_STUB_VERSION || b->nops > PM_STUB_MAX_OPS ||
+        b->nimages > PM_STUB_MAX_IMAGES || b->has_data > 1 ||
+        b->nhandles > PM_STUB_MAX_SLOTS ||
+        g_nrecv != b->nimages + b->has_data + b->nhandles ||
+        !stub_targets_ok(b->handle_target, b->nhandles))
+        return 0;
+    for (i = 0; i < b->nops; i++)
+        if (!op_ok(&b->op[i], b))
+            return 0;
+    return 1;
+}
+
+/* WRITE or ZERO: the pages may be read-only or executable (the builder
+ * writes whatever the protection); they are made RW (never W+X) for the
+ * copy and given their protection back. */
+static long op_poke(const pm_stub_op *o, long data_fd)
+{
+    uint64_t lo = o->vaddr & ~(STUB_PAGE - 1);
+    uint64_t hi = (o->vaddr + o->len + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+    int flip = (o->prot & PM_PROT_W) == 0;
+    uint64_t done = 0;
+    long r = 0;
+
+    if (flip)
+        r = stub_sys3(SYS_mprotect, (long)lo, (long)(hi - lo), STUB_PROT_READ | STUB_PROT_WRITE);
+    if (r == 0 && o->kind == PM_STUB_OP_ZERO)
+        memset((void *)(uintptr_t)o->vaddr, 0, o->len);
+    while (r == 0 && o->kind == PM_STUB_OP_WRITE && done < o->len) {
+        long n = stub_sys6(SYS_pread64, data_fd, (long)(o->vaddr + done),
+                           (long)(o->len - done), (long)(o->off + done), 0, 0);
+        if (n == -STUB_EINTR)
+            continue;
+        if (n <= 0)
+            r = n < 0 ? n : -5;   /* EIO: the data memfd is short */
+        else
+            done += (uint64_t)n;
+    }
+    if (r == 0 && flip)
+        r = stub_sys3(SYS_mprotect, (long)lo, (long)(hi - lo), (long)stub_prot(o->prot));
+    return r;
+}
+
+static long op_run(const pm_stub_op *o, long data_fd)
+{
+    uint64_t prot = stub_prot(o->prot);
+
+    switch (o->kind) {
+    case PM_STUB_OP_MAP_IMAGE:
+        return stub_mmap_at(o->vaddr, o->len, prot, 0, g_recv_fd[o->image], o->off);
+    case PM_STUB_OP_MAP_ZERO:
+        return stub_mmap_at(o->vaddr, o->len, prot, STUB_MAP_ANONYMOUS, -1, 0);
+    case PM_STUB_OP_UNMAP:
+        return stub_sys3(SYS_munmap, (long)o->vaddr, (long)o->len, 0);
+    case PM_STUB_OP_PROTECT:
+        return stub_sys3(SYS_mprotect, (long)o->vaddr, (long)o->len, (long)prot);
+    default:
+        return op_poke(o, data_fd);
+    }
+}
+
+/* dup3 each handle to its target; close the data memfd, the lifted copies
+ * and anything else below PM_STUB_FD_LIMIT.  The image fds stay (lifted,
+ * close-on-exec) until the jump: the program's one names /proc/PID/exe. */
+static long place_handles(void)
+{
+    const pm_stub_build *b = &g_build;
+    return stub_place_fds(b->nimages + b->has_data, b->handle_target, b->nhandles,
+                          b->nimages);
+}
+
+/* ---- after "go": the stack the core built ------------------------------- */
+
+typedef struct built_stack {
+    uint64_t argc, envc;
+    uint64_t *argv, *envp, *auxv;
+    uint32_t auxv_bytes;      /* AT_NULL pair included */
+    uint64_t at_entry, at_execfn;
+    uint64_t arg_start, arg_end, env_start, env_end;
+} built_stack;
+
+/* End (one past the NUL) of the string at s inside [lo, hi), or 0. */
+static uint64_t str_end_in(uint64_t s, uint64_t lo, uint64_t hi)
+{
+    const char *p = (const char *)(uintptr_t)s;
+    uint64_t n = 0;
+
+    if (s < lo || s >= hi)
+        return 0;
+    while (s + n < hi && p[n] != '\0')
+        n++;
+    return s + n < hi ? s + n + 1 : 0;
+}
+
+/* Range of strings v[0..n) (contiguous as the builder lays them out). */
+static int strings_range(const uint64_t *v, uint64_t n, uint64_t lo, uint64_t hi,
+                         uint64_t *start, uint64_t *end)
+{
+    uint64_t i, e = 0;
+
+    *start = *end = 0;
+    for (i = 0; i < n; i++) {
+        e = str_end_in(v[i], lo, hi);
+        if (e == 0)
+            return 0;
+    }
+    if (n > 0) {
+        *start = v[0];
+        *end = e;
+    }
+    return 1;
+}
+
+/* Walk argc, argv, envp, auxv from sp, never reading outside [lo, hi). */
+static int stack_parse(const pm_stub_go *g, built_stack *s)
+{
+    uint64_t lo = g->stack_lo, hi = g->stack_hi;
+    uint64_t *w, *end;
+
+    memset(s, 0, sizeof *s);
+    if (hi <= lo || g->sp < lo || g->sp > hi - 8 || (g->sp & 7) != 0)
+        return 0;
+    w = (uint64_t *)(uintptr_t)g->sp;
+    end = (uint64_t *)(uintptr_t)hi;
+    s->argc = *w++;
+    if (s->argc >= (uint64_t)(end - w))
+        return 0;
+    s->argv = w;
+    w += s->argc;
+    if (*w++ != 0)
+        return 0;
+    s->envp = w;
+    while (w < end && *w != 0)
+        w++;
+    if (w >= end)
+        return 0;
+    s->envc = (uint64_t)(w - s->envp);
+    s->auxv = ++w;
+    for (;;) {
+        if (end - w < 2)
+            return 0;
+        if (w[0] == AT_ENTRY)
+            s->at_entry = w[1];
+        if (w[0] == AT_EXECFN)
+            s->at_execfn = w[1];
+        w += 2;
+        if (w[-2] == AT_NULL)
+            break;
+    }
+    s->auxv_bytes = (uint32_t)((uint64_t)(w - s->auxv) * 8u);
+    if (!strings_range(s->argv, s->argc, lo, hi, &s->arg_start, &s->arg_end) ||
+        !strings_range(s->envp, s->envc, lo, hi, &s->env_start, &s->env_end))
+        return 0;
+    if (s->argc == 0)
+        s->arg_start = s->arg_end = g->sp;
+    if (s->envc == 0)
+        s->env_start = s->env_end = s->arg_end;
+    if (s->at_execfn != 0 && str_end_in(s->at_execfn, lo, hi) == 0)
+        s->at_execfn = 0;
+    return 1;
+}
+
+/* The image whose MAP_IMAGE op holds addr (the program: AT_ENTRY), or -1. */
+static int32_t image_at(uint64_t addr)
+{
+    uint32_t i;
+
+    for (i = 0; i < g_build.nops; i++) {
+        const pm_stub_op *o = &g_build.op[i];
+        if (o->kind == PM_STUB_OP_MAP_IMAGE && addr >= o->vaddr && addr - o->vaddr < o->len)
+            return (int32_t)o->image;
+    }
+    return -1;
+}
+
+/* First range of image img mapped with protection bit `bit`. */
+static void image_range(int32_t img, uint32_t bit, uint64_t *lo, uint64_t *hi)
+{
+    uint32_t i;
+
+    *lo = *hi = 0;
+    for (i = 0; i < g_build.nops && *hi == 0; i++) {
+        const pm_stub_op *o = &g_build.op[i];
+        if (o->kind == PM_STUB_OP_MAP_IMAGE && (int32_t)o->image == img && (o->prot & bit)) {
+            *lo = o->vaddr;
+            *hi = o->vaddr + o->len;
+        }
+    }
+}
+
+static void mm_map_fill(const built_stack *s, int32_t img, uint64_t sp,
+                        struct stub_prctl_mm_map *m)
+{
+    uint64_t cur_brk = (uint64_t)stub_sys1(SYS_brk, 0);
+
+    memset(m, 0, sizeof *m);
+    image_range(img, PM_PROT_X, &m->start_code, &m->end_code);
+    image_range(img, PM_PROT_W, &m->start_data, &m->end_data);
+    if (m->end_data == 0)
+        m->start_data = m->end_data = m->end_code;
+    m->start_brk = cur_brk;
+    m->brk = cur_brk;
+    m->start_stack = sp;
+    m->arg_start = s->arg_start;
+    m->arg_end = s->arg_end;
+    m->env_start = s->env_start;
+    m->env_end = s->env_end;
+    m->auxv = (uint64_t)(uintptr_t)s->auxv;
+    m->auxv_size = s->auxv_bytes;
+    m->exe_fd = 0xffffffffu;
+}
+
+/* No op may have mapped anything in [lo, hi). */
+static int ops_clear_of(uint64_t lo, uint64_t hi)
+{
+    uint32_t i;
+
+    for (i = 0; i < g_build.nops; i++) {
+        const pm_stub_op *o = &g_build.op[i];
+        if ((o->kind == PM_STUB_OP_MAP_IMAGE || o->kind == PM_STUB_OP_MAP_ZERO) &&
+            o->vaddr < hi && lo < o->vaddr + o->len)
+            return 0;
+    }
+    return 1;
+}
+
+/* The kernel-made stack of the stub's own exec, once nothing names it. */
+static void drop_kernel_stack(const stub_kstack *k)
+{
+    uint64_t top, lo, hi;
+
+    if (k->aux.execfn == 0)
+        return;
+    top = k->aux.execfn + stub_strlen((const char *)(uintptr_t)k->aux.execfn) + 1 + 8;
+    hi = (top + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+    lo = ((uint64_t)(uintptr_t)k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
+    if (ops_clear_of(lo, hi))
+        (void)stub_sys3(SYS_munmap, (long)lo, (long)(hi - lo), 0);
+}
+
+/* After "go": /proc/PID views and comm follow the built stack.  Returns
+ * the program image's fd index (or -1) and fills *m, *flags, *mm_err. */
+static int32_t finalize(const stub_kstack *k, const pm_stub_go *g,
+                        struct stub_prctl_mm_map *m, uint32_t *flags, int32_t *mm_err)
+{
+    built_stack s;
+    int32_t img = -1;
+    long mm;
+
+    *mm_err = 22;   /* EINVAL: the stack could not be read */
+    if (!stack_parse(g, &s))
+        return -1;
+    img = image_at(s.at_entry);
+    mm_map_fill(&s, img, g->sp, m);
+    mm = stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)m,
+                   (long)sizeof *m, 0, 0);
+    *mm_err = (int32_t)(mm < 0 ? -mm : 0);
+    if (mm == 0) {
+        *flags |= PM_STUB_R_MM_MAP;
+        drop_kernel_stack(k);
+    }
+    if (s.at_execfn != 0)
+        stub_set_comm((const char *)(uintptr_t)s.at_execfn);
+    return img;
+}
+
+_Noreturn void stub_ops_main(stub_kstack *k)
+{
+    const pm_stub_build *b = &g_build;
+    struct stub_prctl_mm_map mm_map;
+    pm_stub_go go;
+    long ctl, page, err = 0, exe_fd = -1;
+    uint64_t exe_map = 0;
+    uint32_t i, flags = 0;
+    int32_t img, mm_err = 0;
+
+    if (!build_ok())
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
+    ctl = stub_lift_fds();
+    if (ctl < 0)
+        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_FDS, ctl, PM_STUB_STAGE_FDS);
+    for (i = 0; i < b->nops && err == 0; i++)
+        err = op_run(&b->op[i], b->has_data ? g_recv_fd[b->nimages] : -1);
+    if (err != 0) {
+        stub_reply_op((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP, 0, 0, 0, 0, i - 1);
+        stub_exit(127);
+    }
+    err = place_handles();
+    if (err != 0)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
+    page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
+    if (page < 0 && page > -4096)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
+    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_READY, flags, 0, 0, 0);
+
+    /* Built: stopped before the program's first instruction until "go". */
+    if (stub_recv_plain(ctl, &go, sizeof go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
+        stub_exit(127);
+    img = finalize(k, &go, &mm_map, &flags, &mm_err);
+    for (i = 0; i < b->nimages; i++) {
+        if ((int32_t)i == img && (flags & PM_STUB_R_MM_MAP))
+            exe_fd = g_recv_fd[i];
+        else
+            (void)stub_sys1(SYS_close, g_recv_fd[i]);
+    }
+    if (exe_fd >= 0)
+        exe_map = stub_tramp_exe_map(page, &mm_map, exe_fd);
+    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_FINAL, flags, mm_err, go.entry, go.sp);
+    stub_leave(ctl, go.sp, go.entry, k->aux.sysinfo_ehdr, page, exe_map, exe_fd);
+}

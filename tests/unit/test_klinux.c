@@ -1,0 +1,793 @@
+/*
+ * The dispatcher over the Linux backend (include/procmgr/kernel_linux.h):
+ * the same pm_dispatch_* that the sim tests drive, with messages framed by
+ * the protocol client encoder, builds real processes.  /bin/true, /bin/false,
+ * /bin/echo with a pipe at fd 1, glibc dynamic programs through the
+ * allowlisted ld.so (pm_kh_image_open), a process's /proc view from inside
+ * (cmdline, comm, exe, maps: nothing of the stub), create-without-starting
+ * then START, KILL before and after start, a signal from outside, a fault,
+ * refused images (directory, pipe, unsealed memfd, not ELF) with their codes.
+ * Every test ends with the dispatcher shut down and the backend closed;
+ * the group teardown checks that the test process has exactly the fds it
+ * had before and no child left (no zombie).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "procmgr/dispatch.h"
+#include "procmgr/kernel_linux.h"
+#include "procmgr/khost.h"
+#include "procmgr/linux_spawn.h"
+#include "procmgr/proto.h"
+#include "../support/elfimg.h"
+
+#define CONN 3u
+#define LD_SO "/lib64/ld-linux-x86-64.so.2"
+
+static struct pm_kernel *K;
+static pm_dispatch D;
+static pm_dispatch_config CFG;
+static pm_dispatch_entry INTERP[1];
+static pm_kcap LD_CAP;
+static uint8_t RANDOM[PM_DISPATCH_RANDOM_BYTES];
+static uint8_t REPLY[PM_DISPATCH_REPLY_CAP];
+static pm_dispatch_result RES;
+static pm_proto_reply REP;
+static uint8_t MSG[PM_PROTO_MAX_MSG];
+static size_t MLEN;
+static pm_proto_request Q;
+static uint8_t SRC[8192];
+static uint32_t SRCLEN;
+static pm_dhandle H[PM_PROTO_MAX_HANDLES];
+static uint64_t NEXT_ID = 1;
+static int FDS_BEFORE;
+
+/* ---- messages (the protocol client encoder) ------------------------------- */
+
+static void req_begin(uint16_t op)
+{
+    memset(&Q, 0, sizeof Q);
+    Q.opcode = op;
+    Q.request_id = NEXT_ID++;
+    Q.handle[0] = Q.handle[1] = Q.handle[2] = PM_PROTO_NO_HANDLE;
+    SRCLEN = 0;
+}
+
+static pm_slice src_str(const char *s)
+{
+    pm_slice sl = { SRCLEN, (uint32_t)strlen(s) };
+    assert_true(SRCLEN + sl.len <= sizeof SRC);
+    memcpy(SRC + SRCLEN, s, sl.len);
+    SRCLEN += sl.len;
+    return sl;
+}
+
+/* Frame Q with nh handles H[0, nh), hand it to the dispatcher, decode the
+ * reply into REP; the status. */
+static pm_status send_req(uint32_t nh)
+{
+    pm_status st;
+    Q.handle_count = nh;
+    assert_int_equal(pm_proto_encode_request(&Q, SRC, SRCLEN, MSG, sizeof MSG, &MLEN), PM_OK);
+    st = pm_dispatch_message(&D, CONN, MSG, MLEN, H, nh, RANDOM, REPLY, sizeof REPLY, &RES);
+    assert_int_equal(RES.action, PM_DISPATCH_REPLY);
+    assert_int_equal(pm_proto_decode_reply(REPLY, RES.reply_len, RES.nhandles, &REP), PM_OK);
+    assert_int_equal(REP.status, st);
+    return st;
+}
+
+static void expect(pm_status got, pm_status want, int line)
+{
+    if (got != want) {
+        print_error("line %d: got %s (%d), expected %s (%d)\n", line, pm_status_name(got),
+                    got, pm_status_name(want), want);
+        fail();
+    }
+}
+#define ST(e, w) expect((e), (w), __LINE__)
+
+static pm_dhandle kcap_h(pm_kcap c)
+{
+    pm_dhandle h = { PM_DH_KCAP, 0, 0, c };
+    return h;
+}
+
+static pm_kcap import(int fd)
+{
+    pm_kcap c;
+    ST(pm_kh_import_fd(K, fd, &c), PM_OK);
+    return c;
+}
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+static int count_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n - 1;   /* the directory's own fd */
+}
+
+/* The sealed stub memfd is made once per process (the first pm_kh_open)
+ * and kept: count after it exists. */
+static int group_setup(void **state)
+{
+    (void)state;
+    if (pm_kh_open(&K) != PM_OK)
+        return -1;
+    pm_kh_close(K);
+    K = NULL;
+    FDS_BEFORE = count_fds();
+    return 0;
+}
+
+/* Nothing left in the test process: same fds, no child (no zombie). */
+static int group_teardown(void **state)
+{
+    siginfo_t si;
+    (void)state;
+    memset(&si, 0, sizeof si);
+    if (count_fds() != FDS_BEFORE) {
+        print_error("fd leak: %d before, %d after\n", FDS_BEFORE, count_fds());
+        return -1;
+    }
+    if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != -1 || errno != ECHILD) {
+        print_error("a child is left (pid %d)\n", si.si_pid);
+        return -1;
+    }
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(pm_kh_open(&K), PM_OK);
+    ST(pm_kh_image_open(K, LD_SO, &LD_CAP), PM_OK);
+    INTERP[0].name = (const uint8_t *)LD_SO;
+    INTERP[0].name_len = (uint32_t)strlen(LD_SO);
+    INTERP[0].image = LD_CAP;
+    pm_dispatch_config_default(&CFG);
+    pm_klinux_dispatch_config(&CFG);
+    CFG.interp = INTERP;
+    CFG.ninterp = 1;
+    ST(pm_dispatch_init(&D, K, &CFG), PM_OK);
+    ST(pm_dispatch_connect(&D, CONN, 0, 1), PM_OK);
+    assert_int_equal(getrandom(RANDOM, sizeof RANDOM, 0), (ssize_t)sizeof RANDOM);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pm_dispatch_fini(&D);
+    assert_int_equal(pm_klinux_children(K), 0);
+    ST(pm_k_drop(K, LD_CAP), PM_OK);
+    pm_kh_close(K);
+    K = NULL;
+    return 0;
+}
+
+/* ---- launching ---------------------------------------------------------------- */
+
+typedef struct proc {
+    uint64_t process, thread;
+} proc;
+
+static char *const *LAUNCH_ENVP;   /* environment of the next launch */
+
+/* SET_INFO (executable fd, name), ADD_ARGS, ADD_ENVIRONS, ADD_HANDLES
+ * (fd -> id), then LAUNCH or CREATE_WITHOUT_STARTING.  The fds are
+ * consumed. */
+static pm_status launch_ex(int exe_fd, char *const *argv, const int *fds, const int *ids,
+                           uint32_t nfd, int start, proc *p)
+{
+    pm_status st;
+    uint32_t i, n = 0;
+
+    req_begin(PM_OP_SET_INFO);
+    Q.handle[0] = 0;
+    Q.str = src_str(argv[0]);
+    H[0] = kcap_h(import(exe_fd));
+    ST(send_req(1), PM_OK);
+
+    req_begin(PM_OP_ADD_ARGS);
+    while (argv[n] != NULL) {
+        Q.items[n].str = src_str(argv[n]);
+        n++;
+    }
+    Q.item_count = n;
+    ST(send_req(0), PM_OK);
+
+    if (LAUNCH_ENVP != NULL) {
+        req_begin(PM_OP_ADD_ENVIRONS);
+        for (n = 0; LAUNCH_ENVP[n] != NULL; n++)
+            Q.items[n].str = src_str(LAUNCH_ENVP[n]);
+        Q.item_count = n;
+        ST(send_req(0), PM_OK);
+        LAUNCH_ENVP = NULL;
+    }
+    if (nfd > 0) {
+        req_begin(PM_OP_ADD_HANDLES);
+        for (i = 0; i < nfd; i++) {
+            Q.items[i].handle = i;
+            Q.items[i].id = (uint32_t)ids[i];
+            H[i] = kcap_h(import(fds[i]));
+        }
+        Q.item_count = nfd;
+        ST(send_req(nfd), PM_OK);
+    }
+    req_begin(start ? PM_OP_LAUNCH : PM_OP_CREATE_WITHOUT_STARTING);
+    st = send_req(0);
+    if (st == PM_OK) {
+        assert_int_equal(RES.nhandles, 2);
+        p->process = RES.handles[0].value;
+        p->thread = RES.handles[1].value;
+    }
+    return st;
+}
+
+static int open_ro(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+static pm_status launch(const char *path, char *const *argv, proc *p)
+{
+    return launch_ex(open_ro(path), argv, NULL, NULL, 0, 1, p);
+}
+
+static pm_dhandle proc_h(uint64_t v, uint32_t kind)
+{
+    pm_dhandle h = { kind, 0, v, PM_KCAP_NULL };
+    return h;
+}
+
+/* WAIT with timeout 0: PM_OK with REP.info once the process ended. */
+static pm_status wait_poll(const proc *p)
+{
+    req_begin(PM_OP_WAIT);
+    Q.handle[0] = 0;
+    Q.value = PM_WAIT_POLL;
+    H[0] = proc_h(p->process, PM_DH_PROCESS);
+    return send_req(1);
+}
+
+/* Drive events (the backend's event fd) until the process has ended. */
+static pm_proto_info wait_end(const proc *p)
+{
+    struct pollfd pfd = { pm_kh_event_fd(K), POLLIN, 0 };
+    int i;
+    assert_true(pfd.fd >= 0);
+    for (i = 0; i < 200; i++) {
+        if (wait_poll(p) == PM_OK)
+            return REP.info;
+        assert_int_equal(REP.status, PM_E_WAIT_TIMED_OUT);
+        (void)poll(&pfd, 1, 50);
+        (void)pm_dispatch_poll_events(&D);
+    }
+    fail_msg("process did not end");
+    return REP.info;
+}
+
+static pm_status simple(uint16_t op, const proc *p)
+{
+    req_begin(op);
+    Q.handle[0] = 0;
+    H[0] = proc_h(p->process, PM_DH_PROCESS);
+    if (op == PM_OP_START) {
+        Q.handle[1] = 1;
+        H[1] = proc_h(p->thread, PM_DH_THREAD);
+        return send_req(2);
+    }
+    return send_req(1);
+}
+
+static int64_t pid_of(const proc *p)
+{
+    uint32_t slot = 0;
+    assert_int_equal(pm_reg_lookup(&D.reg, p->process, 0, &slot), PM_OK);
+    return pm_kh_thread_pid(K, D.reg.slot[slot].thread);
+}
+
+static size_t read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, cap - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* ---- tests ---------------------------------------------------------------------- */
+
+static void test_true_false(void **state)
+{
+    static char *const t[] = { "/bin/true", NULL };
+    static char *const f[] = { "/bin/false", NULL };
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    ST(launch("/bin/true", t, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+    ST(launch("/bin/false", f, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 1);
+}
+
+static void test_echo_pipe(void **state)
+{
+    static char *const argv[] = { "echo", "hello", "two words", NULL };
+    char buf[256];
+    size_t got = 0;
+    ssize_t n;
+    int pfd[2], id = 1;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/echo"), argv, &pfd[1], &id, 1, 1, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+    /* The record's caps are gone with the process: the write end is
+     * closed everywhere, so the read sees EOF after the text. */
+    while ((n = read(pfd[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    assert_string_equal(buf, "hello two words\n");
+    close(pfd[0]);
+}
+
+/* A dynamic glibc program (PT_INTERP -> the allowlisted ld.so) seen from
+ * outside while it runs: cmdline, comm, exe, no stub mapping left, the
+ * given fds at 0 and 1 and nothing else. */
+static void test_dynamic_proc_view(void **state)
+{
+    static char *const argv[] = { "cat", "-", NULL };
+    char path[64], buf[8192], fds_seen[256];
+    int in[2], out[2], fds[2], ids[2] = { 0, 1 };
+    int64_t pid;
+    uint32_t flags = 0;
+    int mm_err = 0;
+    uint32_t slot = 0;
+    proc p;
+    pm_proto_info info;
+    ssize_t n;
+    DIR *d;
+    struct dirent *e;
+    (void)state;
+    assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+    assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+    fds[0] = in[0];
+    fds[1] = out[1];
+    ST(launch_ex(open_ro("/bin/cat"), argv, fds, ids, 2, 1, &p), PM_OK);
+    pid = pid_of(&p);
+    assert_true(pid > 0);
+    close(in[0]);
+    close(out[1]);
+    /* One round trip: cat runs (the stub is gone once it answers). */
+    assert_int_equal(write(in[1], "ping\n", 5), 5);
+    n = read(out[0], buf, sizeof buf);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "ping\n", 5);
+
+    snprintf(path, sizeof path, "/proc/%lld/cmdline", (long long)pid);
+    n = (ssize_t)read_file(path, buf, sizeof buf);
+    assert_int_equal(n, 6);
+    assert_memory_equal(buf, "cat\0-\0", 6);
+    snprintf(path, sizeof path, "/proc/%lld/comm", (long long)pid);
+    read_file(path, buf, sizeof buf);
+    assert_string_equal(buf, "cat\n");
+    snprintf(path, sizeof path, "/proc/%lld/maps", (long long)pid);
+    read_file(path, buf, sizeof buf);
+    if (getenv("KLINUX_SHOW_MAPS")) { FILE *mf = fopen(getenv("KLINUX_SHOW_MAPS"), "w"); fputs(buf, mf); fclose(mf); }
+    assert_null(strstr(buf, "memfd:"));          /* no stub, no data memfd */
+    assert_non_null(strstr(buf, "ld-linux-x86-64.so.2"));
+    assert_non_null(strstr(buf, "[stack]"));     /* the core-built stack */
+    assert_int_equal(pm_reg_lookup(&D.reg, p.process, 0, &slot), PM_OK);
+    ST(pm_klinux_thread_flags(K, D.reg.slot[slot].thread, &flags, &mm_err), PM_OK);
+    if (flags & PM_LINUX_MM_MAP_APPLIED) {
+        snprintf(path, sizeof path, "/proc/%lld/exe", (long long)pid);
+        n = readlink(path, buf, sizeof buf - 1);
+        assert_true(n > 0);
+        buf[n] = '\0';
+        assert_non_null(strstr(buf, "cat"));
+    } else {
+        print_message("note: PR_SET_MM_MAP not applied (errno %d)\n", mm_err);
+    }
+    /* fds of the child: exactly 0 and 1 */
+    snprintf(path, sizeof path, "/proc/%lld/fd", (long long)pid);
+    memset(fds_seen, 0, sizeof fds_seen);
+    d = opendir(path);
+    assert_non_null(d);
+    n = 0;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') {
+            n++;
+            assert_true(atoi(e->d_name) <= 1);
+        }
+    closedir(d);
+    assert_int_equal(n, 2);
+
+    close(in[1]);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+    close(out[0]);
+}
+
+static void test_suspended_then_start(void **state)
+{
+    static char *const argv[] = { "sh", "-c", "exit 42", NULL };
+    char path[64], buf[4096];
+    int64_t pid;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 0, &p), PM_OK);
+    assert_true(REP.entry != 0 && REP.stack != 0);
+    assert_int_equal(REP.stack % 16, 0);
+    pid = pid_of(&p);
+    assert_true(pid > 0);
+    /* Built and stopped: the stub waits, the program has not run. */
+    ST(wait_poll(&p), PM_E_WAIT_TIMED_OUT);
+    snprintf(path, sizeof path, "/proc/%lld/maps", (long long)pid);
+    read_file(path, buf, sizeof buf);
+    assert_non_null(strstr(buf, "memfd:procmgr-stub"));
+    (void)pm_dispatch_poll_events(&D);
+    ST(wait_poll(&p), PM_E_WAIT_TIMED_OUT);
+    ST(simple(PM_OP_START, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 42);
+}
+
+static void test_kill_before_and_after_start(void **state)
+{
+    static char *const argv[] = { "sleep", "100", NULL };
+    proc p;
+    int64_t pid;
+    (void)state;
+    ST(launch_ex(open_ro("/bin/sleep"), argv, NULL, NULL, 0, 0, &p), PM_OK);
+    pid = pid_of(&p);
+    assert_true(pid > 0);
+    assert_int_equal(pm_klinux_children(K), 1);
+    ST(simple(PM_OP_KILL, &p), PM_OK);
+    ST(wait_poll(&p), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_KILLED);
+    assert_int_equal(pm_klinux_children(K), 0);      /* killed and reaped */
+    assert_int_equal(kill((pid_t)pid, 0), -1);
+
+    ST(launch("/bin/sleep", argv, &p), PM_OK);
+    pid = pid_of(&p);
+    assert_true(pid > 0);
+    ST(simple(PM_OP_KILL, &p), PM_OK);
+    ST(wait_poll(&p), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_KILLED);
+    assert_int_equal(pm_klinux_children(K), 0);
+    ST(simple(PM_OP_KILL, &p), PM_E_PROCESS_ENDED);
+}
+
+/* Ended from outside: a signal is KILLED, a hardware trap is FAULTED. */
+static void test_signal_and_fault(void **state)
+{
+    static char *const sleep_argv[] = { "sleep", "100", NULL };
+    static char *const segv_argv[] = { "sh", "-c", "kill -SEGV $$", NULL };
+    static char *const fpe_argv[] = { "sh", "-c", "kill -FPE $$", NULL };
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    ST(launch("/bin/sleep", sleep_argv, &p), PM_OK);
+    assert_int_equal(kill((pid_t)pid_of(&p), SIGTERM), 0);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_KILLED);
+    ST(launch("/bin/sh", segv_argv, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_FAULTED);
+    assert_int_equal(info.exit_code, PM_K_FAULT_OTHER);
+    ST(launch("/bin/sh", fpe_argv, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_FAULTED);
+    assert_int_equal(info.exit_code, PM_K_FAULT_ARITH);
+}
+
+/* Read a pipe to EOF. */
+static size_t drain(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    ssize_t n;
+    while (got + 1 < cap && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    return got;
+}
+
+/* tests/linux/auxcheck in every link mode, launched by the dispatcher:
+ * from inside, its auxiliary vector (the core's entries and the kernel's
+ * own: vDSO, hwcaps, ids, clock ticks, min signal stack), /proc/self
+ * cmdline, environ, auxv and comm, TLS, and no stub or anonymous
+ * executable mapping. */
+static void test_auxcheck_all_modes(void **state)
+{
+    static const char *const modes[] = { "pie", "nopie", "static", "static-pie", "musl" };
+    static char *const envp[] = { "AUXCHECK_PROC_AUXV=1", "X=a b", NULL };
+    char path[512], name[32], out[4096], err[4096];
+    int ran = 0;
+    (void)state;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        char *argv[] = { name, "echo", "a", "b c", NULL };
+        int o[2], e[2], fds[2], ids[2] = { 1, 2 };
+        proc p;
+        pm_proto_info info;
+        snprintf(path, sizeof path, "%s/auxcheck-%s", KLINUX_PROG_DIR, modes[i]);
+        snprintf(name, sizeof name, "auxcheck-%s", modes[i]);   /* name <= 32 */
+        if (access(path, X_OK) != 0) {
+            assert_string_equal(modes[i], "musl");   /* only musl is optional */
+            continue;
+        }
+        assert_int_equal(pipe2(o, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(e, O_CLOEXEC), 0);
+        fds[0] = o[1];
+        fds[1] = e[1];
+        LAUNCH_ENVP = envp;
+        ST(launch_ex(open_ro(path), argv, fds, ids, 2, 1, &p), PM_OK);
+        info = wait_end(&p);
+        drain(o[0], out, sizeof out);
+        drain(e[0], err, sizeof err);
+        close(o[0]);
+        close(e[0]);
+        if (info.state != PM_STATE_EXITED || info.exit_code != 0)
+            print_error("%s: state %u code %u\n%s%s", path, info.state, info.exit_code,
+                        out, err);
+        assert_int_equal(info.state, PM_STATE_EXITED);
+        assert_int_equal(info.exit_code, 0);
+        assert_string_equal(out, "a\nb c\nauxcheck ok\n");
+        ran++;
+    }
+    assert_true(ran >= 4);
+}
+
+/* A sealed memfd holding img's bytes (its own copy of the fd). */
+static int sealed_memfd(elfimg *img)
+{
+    int m = memfd_create("elfimg", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_true(m >= 0);
+    assert_non_null(elfimg_serialize(img));
+    assert_int_equal(write(m, img->buf, img->len), (ssize_t)img->len);
+    assert_int_equal(fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK), 0);
+    return m;
+}
+
+/* Move every address of an ET_EXEC image by delta. */
+static void rebase(elfimg *img, uint64_t delta)
+{
+    for (unsigned i = 0; i < img->nph; i++)
+        if (img->ph[i].vaddr != 0) {
+            img->ph[i].vaddr += delta;
+            img->ph[i].paddr += delta;
+        }
+    img->entry += delta;
+}
+
+/* Images made by tests/support/elfimg (code: exit(0)) from sealed memfds:
+ * ET_EXEC and ET_DYN, a data segment with a cleared tail and an anonymous
+ * part, TLS.  Then one whose fixed addresses collide with the stub: the
+ * stub's MAP_FIXED_NOREPLACE refuses at bind (deferred failure), the
+ * launch gets K_OVERLAP, diagnostics say LINUX_STUB_MAP/EEXIST, and
+ * nothing is left. */
+static void test_memfd_images(void **state)
+{
+    static char *const argv[] = { "elfimg", NULL };
+    static elfimg img;
+    pm_klinux_diag dg;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    elfimg_init(&img, ELFIMG_ET_EXEC, ELFIMG_TLS | ELFIMG_DYNAMIC);
+    ST(launch_ex(sealed_memfd(&img), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+
+    elfimg_init(&img, ELFIMG_ET_DYN, ELFIMG_TLS);
+    ST(launch_ex(sealed_memfd(&img), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+
+    elfimg_init(&img, ELFIMG_ET_EXEC, 0);
+    rebase(&img, 0x600000000000ull - ELFIMG_EXEC_BASE);   /* the stub's address */
+    ST(launch_ex(sealed_memfd(&img), argv, NULL, NULL, 0, 1, &p), PM_E_K_OVERLAP);
+    pm_klinux_last_diag(K, &dg);
+    assert_int_equal(dg.linux_status, PM_E_LINUX_STUB_MAP);
+    assert_int_equal(dg.sys_errno, EEXIST);
+    assert_int_equal(dg.stage, 4 /* PM_STUB_STAGE_MAP */);
+    assert_int_equal(pm_klinux_children(K), 0);
+    elfimg_free(&img);
+}
+
+/* kernel.h directly: the codes the sim gives, at call time, from the
+ * backend's own books; the Linux-specific ones (bind once, sealed after
+ * bind, only fd objects in a CSpace); events and reaping. */
+static void test_kernel_calls(void **state)
+{
+    pm_kcap as, as2, cs, th, img, ep, d, bad;
+    pm_k_as_info ai;
+    pm_kcap_info ci;
+    pm_kevent ev;
+    pm_k_limits lim;
+    uint8_t bytes[64];
+    uint64_t size = 0;
+    const uint64_t V = 0x100000000ull;
+    (void)state;
+    memset(bytes, 0x5a, sizeof bytes);
+    pm_k_get_limits(K, &lim);
+    assert_int_equal(lim.page_size, 4096);
+    assert_int_equal(lim.max_threads_per_as, 1);
+    ST(pm_k_event_poll(K, NULL), PM_E_K_ARG);
+    ST(pm_k_event_poll(K, &ev), PM_E_K_NO_EVENT);
+
+    ST(pm_kh_image_open(K, "/bin/true", &img), PM_OK);
+    ST(pm_kh_image_open(K, "/nonexistent", &bad), PM_E_K_ARG);
+    ST(pm_kh_image_open(K, "/", &bad), PM_E_K_ARG);
+    ST(pm_k_image_size(K, img, &size), PM_OK);
+    assert_true(size > 4096);
+    ST(pm_k_image_read(K, img, 0, bytes, 4), PM_OK);
+    assert_memory_equal(bytes, "\177ELF", 4);
+    ST(pm_k_image_read(K, img, size - 1, bytes, 2), PM_E_K_RANGE);
+    ST(pm_k_as_create(K, &as), PM_OK);
+    ST(pm_k_as_get_info(K, as, &ai), PM_OK);
+    assert_true(ai.vdso_base != 0 && ai.naux >= 7 && ai.naux <= PM_K_AS_INFO_MAX_AUX);
+    assert_int_equal(ai.aux[0].type, 33 /* AT_SYSINFO_EHDR */);
+    assert_int_equal(ai.aux[0].value, ai.vdso_base);
+    ST(pm_k_as_get_info(K, img, &ai), PM_E_K_TYPE);
+
+    /* construction: the sim's codes, in the sim's order */
+    ST(pm_k_as_map_zero(K, as, V, 4096, PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_map_zero(K, as, V, 4096, 8u), PM_E_K_ARG);
+    ST(pm_k_as_map_zero(K, as, V + 1, 4096, PM_PROT_R), PM_E_K_ALIGN);
+    ST(pm_k_as_map_zero(K, as, V, 0, PM_PROT_R), PM_E_K_RANGE);
+    ST(pm_k_as_map_zero(K, as, 0x1000, 4096, PM_PROT_R), PM_E_K_RANGE);
+    ST(pm_k_as_map_zero(K, as, V, 3 * 4096, PM_PROT_R | PM_PROT_W), PM_OK);
+    ST(pm_k_as_map_zero(K, as, V + 4096, 4096, PM_PROT_R), PM_E_K_OVERLAP);
+    ST(pm_k_as_map_image(K, as, img, 0, 4096, V + 8 * 4096, PM_PROT_R | PM_PROT_X), PM_OK);
+    ST(pm_k_as_map_image(K, as, img, 0, 4096, V + 2 * 4096, PM_PROT_R), PM_E_K_OVERLAP);
+    ST(pm_k_as_map_image(K, as, img, (size + 8191) & ~4095ull, 4096, V + 9 * 4096, PM_PROT_R),
+       PM_E_K_RANGE);
+    ST(pm_k_as_map_image(K, as, as, 0, 4096, V + 9 * 4096, PM_PROT_R), PM_E_K_TYPE);
+    ST(pm_k_cap_derive(K, img, PM_KR_READ | PM_KR_GRANT, &d), PM_OK);
+    ST(pm_k_as_map_image(K, as, d, 0, 4096, V + 9 * 4096, PM_PROT_R | PM_PROT_X),
+       PM_E_K_BAD_RIGHTS);
+    ST(pm_k_revoke(K, img), PM_OK);
+    ST(pm_k_as_map_image(K, as, d, 0, 4096, V + 9 * 4096, PM_PROT_R), PM_E_K_REVOKED);
+    ST(pm_k_cap_release(K, d), PM_OK);
+    ST(pm_k_cap_info(K, d, &ci), PM_E_K_BAD_CAP);
+    ST(pm_k_as_protect(K, as, V + 2 * 4096, 2 * 4096, PM_PROT_R), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_protect(K, as, V + 2 * 4096, 4096, PM_PROT_R), PM_OK);
+    ST(pm_k_as_unmap(K, as, V + 4096, 4096), PM_OK);
+    ST(pm_k_as_write(K, as, V + 4090, bytes, sizeof bytes), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_write(K, as, V + 2 * 4096 + 8, bytes, sizeof bytes), PM_OK);  /* read-only page */
+    ST(pm_k_as_write(K, as, V, NULL, 1), PM_E_K_ARG);
+    ST(pm_k_cap_derive(K, as, PM_KR_READ, &d), PM_OK);
+    ST(pm_k_as_write(K, d, V, bytes, 1), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_destroy(K, d), PM_E_K_BAD_RIGHTS);              /* not the original */
+    ST(pm_k_cap_release(K, d), PM_OK);
+    ST(pm_k_cap_release(K, as), PM_E_K_STATE);              /* an original */
+
+    /* CSpace: slot = fd number; only objects with an fd */
+    ST(pm_k_cspace_create(K, 0, &cs), PM_E_K_RANGE);
+    ST(pm_k_cspace_create(K, 257, &cs), PM_E_K_RANGE);
+    ST(pm_k_cspace_create(K, 8, &cs), PM_OK);
+    ST(pm_k_endpoint_create(K, &ep), PM_OK);
+    assert_true(pm_klinux_endpoint_peer(K, ep) >= 0);
+    ST(pm_k_cspace_mint(K, cs, 3, as, PM_KR_READ, 0), PM_E_K_TYPE);
+    ST(pm_k_cspace_mint(K, cs, 8, ep, PM_KR_READ, 0), PM_E_K_RANGE);
+    ST(pm_k_cspace_mint(K, cs, 3, ep, PM_KR_ALL | 64u, 0), PM_E_K_ARG);
+    ST(pm_k_cspace_mint(K, cs, 3, ep, PM_KR_READ | PM_KR_WRITE, 0), PM_OK);
+    ST(pm_k_cspace_mint(K, cs, 3, ep, PM_KR_READ, 0), PM_E_K_SLOT_OCCUPIED);
+    ST(pm_k_cspace_delete(K, cs, 4), PM_E_K_SLOT_EMPTY);
+
+    /* bind builds the process; then the AS and the CSpace are sealed */
+    ST(pm_k_thread_create(K, 77, &th), PM_OK);
+    ST(pm_k_thread_start(K, th, V, V), PM_E_K_STATE);
+    ST(pm_k_thread_bind(K, th, as, cs, V + 1), PM_E_K_ALIGN);
+    ST(pm_k_thread_bind(K, th, as, cs, V + 6 * 4096), PM_E_K_NOT_MAPPED);
+    ST(pm_k_thread_bind(K, th, as, cs, V + 2 * 4096), PM_E_K_PROT);
+    ST(pm_k_thread_bind(K, th, as, cs, V), PM_OK);
+    assert_true(pm_kh_thread_pid(K, th) > 0);
+    ST(pm_k_thread_bind(K, th, as, cs, V), PM_E_K_STATE);
+    ST(pm_k_as_map_zero(K, as, V + 16 * 4096, 4096, PM_PROT_R), PM_E_K_STATE);
+    ST(pm_k_as_write(K, as, V, bytes, 1), PM_E_K_STATE);
+    ST(pm_k_cspace_mint(K, cs, 4, ep, PM_KR_READ, 0), PM_E_K_STATE);
+    ST(pm_k_as_create(K, &as2), PM_OK);
+    ST(pm_k_thread_kill(K, th), PM_E_K_STATE);              /* not running */
+    /* start at an address with nothing mapped: the program faults at once */
+    ST(pm_k_thread_start(K, th, 0x200000000ull, V + 3 * 4096 - 64), PM_OK);
+    for (int i = 0; i < 100 && pm_k_event_poll(K, &ev) == PM_E_K_NO_EVENT; i++)
+        (void)poll(NULL, 0, 20);
+    assert_int_equal(ev.kind, PM_K_EV_FAULT);
+    assert_int_equal(ev.fault, PM_K_FAULT_OTHER);
+    assert_int_equal(ev.code, SIGSEGV);
+    assert_int_equal(ev.cookie, 77);
+    assert_true(pm_kcap_eq(ev.thread, th));
+    ST(pm_k_event_poll(K, &ev), PM_E_K_NO_EVENT);
+    assert_int_equal(pm_kh_thread_pid(K, th), -1);
+    assert_int_equal(pm_klinux_children(K), 1);             /* as2's stub */
+    ST(pm_k_teardown(K, th, cs, as), PM_OK);
+    ST(pm_k_teardown(K, th, cs, as), PM_OK);                /* idempotent */
+    ST(pm_k_destroy(K, as2), PM_OK);                        /* never bound */
+    assert_int_equal(pm_klinux_children(K), 0);
+    ST(pm_k_drop(K, ep), PM_OK);
+    ST(pm_k_drop(K, img), PM_OK);
+    ST(pm_k_drop(K, img), PM_OK);
+}
+
+static void test_refused_images(void **state)
+{
+    static char *const argv[] = { "x", NULL };
+    char text[256];
+    proc p;
+    int pfd[2], m;
+    (void)state;
+    /* a directory and a pipe are endpoints, not images */
+    ST(launch_ex(open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), argv, NULL, NULL, 0, 1, &p),
+       PM_E_K_TYPE);
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    close(pfd[1]);
+    ST(launch_ex(pfd[0], argv, NULL, NULL, 0, 1, &p), PM_E_K_TYPE);
+    /* a memfd: unsealed it is no image; sealed, its bytes must be ELF */
+    memset(text, '#', sizeof text);
+    m = memfd_create("not-elf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_true(m >= 0);
+    assert_int_equal(write(m, text, sizeof text), (ssize_t)sizeof text);
+    ST(launch_ex(dup(m), argv, NULL, NULL, 0, 1, &p), PM_E_K_TYPE);
+    assert_int_equal(fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK), 0);
+    ST(launch_ex(m, argv, NULL, NULL, 0, 1, &p), PM_E_ELF_MAGIC);
+    assert_int_equal(pm_klinux_children(K), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_true_false, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamic_proc_view, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suspended_then_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_before_and_after_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signal_and_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_auxcheck_all_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
