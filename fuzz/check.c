@@ -1,6 +1,7 @@
 /* Run-time mirror of the proven postconditions (see fuzz_check.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -82,4 +83,95 @@ void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,
     } else if (plan->role == PM_ELF_ROLE_INTERP) {
         PM_FUZZ_REQUIRE(plan->type == 3);
     }
+}
+
+/* ---- initial stack image ------------------------------------------------ */
+
+static uint64_t image_u64(const uint8_t *buf, uint64_t base, uint64_t cap,
+                          uint64_t addr)
+{
+    PM_FUZZ_REQUIRE(addr >= base && addr - base <= cap && cap - (addr - base) >= 8);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | buf[addr - base + (uint64_t)i];
+    return v;
+}
+
+/* bytes[0, len) followed by a NUL at address addr, inside the image. */
+static void image_string(const uint8_t *buf, uint64_t base, uint64_t cap,
+                         uint64_t lo, uint64_t hi, uint64_t addr,
+                         const uint8_t *bytes, uint64_t len)
+{
+    PM_FUZZ_REQUIRE(addr >= lo && addr <= hi && hi - addr >= len + 1);
+    PM_FUZZ_REQUIRE(addr >= base && addr - base + len < cap);
+    PM_FUZZ_REQUIRE(len == 0 || memcmp(buf + (addr - base), bytes, len) == 0);
+    PM_FUZZ_REQUIRE(buf[addr - base + len] == 0);
+}
+
+/* Table of n pointers at addr, then NULL; strings ascending and packed
+ * from *pos, each the input's span plus NUL. */
+static void image_strvec(const uint8_t *buf, uint64_t base, uint64_t cap,
+                         uint64_t addr, const pm_strvec *v, uint64_t *pos,
+                         uint64_t str_end)
+{
+    for (uint32_t i = 0; i < v->count; i++) {
+        uint64_t p = image_u64(buf, base, cap, addr + 8u * i);
+        const pm_span *s = &v->items[i];
+        PM_FUZZ_REQUIRE(p == *pos);
+        image_string(buf, base, cap, *pos, str_end, p, v->pool + s->off, s->len);
+        *pos += (uint64_t)s->len + 1u;
+    }
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, addr + 8u * v->count) == 0);
+}
+
+void pm_fuzz_check_stack(const pm_stack_in *in, const uint8_t *buf,
+                         uint64_t cap, const pm_stack_out *out)
+{
+    const uint64_t top = in->stack_top, base = top - cap;
+    const uint32_t argc = in->argv.count, envc = in->envp.count;
+    /* pm_stack_out_wf */
+    PM_FUZZ_REQUIRE(out->used > 0 && out->used <= cap);
+    PM_FUZZ_REQUIRE(out->sp == top - out->used && out->sp % 16 == 0);
+    PM_FUZZ_REQUIRE(out->argv_addr == out->sp + 8);
+    PM_FUZZ_REQUIRE(out->envp_addr == out->argv_addr + 8ull * (argc + 1ull));
+    PM_FUZZ_REQUIRE(out->auxv_addr == out->envp_addr + 8ull * (envc + 1ull));
+    PM_FUZZ_REQUIRE(out->auxv_addr + 16 <= out->random_addr);
+    PM_FUZZ_REQUIRE(out->random_addr + PM_STACK_RANDOM_BYTES <= out->strings_addr);
+    PM_FUZZ_REQUIRE(out->strings_addr <= out->execfn_addr);
+    PM_FUZZ_REQUIRE(out->execfn_addr < top - 8);
+    /* the image itself */
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, out->sp) == argc);
+    uint64_t pos = out->strings_addr;
+    image_strvec(buf, base, cap, out->argv_addr, &in->argv, &pos, out->execfn_addr);
+    image_strvec(buf, base, cap, out->envp_addr, &in->envp, &pos, out->execfn_addr);
+    PM_FUZZ_REQUIRE(pos == out->execfn_addr);   /* packed, no gap */
+    uint64_t a = out->auxv_addr;
+    for (uint32_t i = 0; i < in->nauxv; i++, a += 16) {
+        PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a) == in->auxv[i].type);
+        PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a + 8) == in->auxv[i].value);
+    }
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a) == PM_AT_RANDOM &&
+                    image_u64(buf, base, cap, a + 8) == out->random_addr);
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a + 16) == PM_AT_EXECFN &&
+                    image_u64(buf, base, cap, a + 24) == out->execfn_addr);
+    a += 32;
+    if (in->platform_len > 0) {
+        PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a) == PM_AT_PLATFORM &&
+                        image_u64(buf, base, cap, a + 8) == out->platform_addr);
+        a += 16;
+        PM_FUZZ_REQUIRE(out->platform_addr >= out->random_addr + PM_STACK_RANDOM_BYTES);
+        image_string(buf, base, cap, out->platform_addr, out->strings_addr,
+                     out->platform_addr, in->platform, in->platform_len);
+    } else {
+        PM_FUZZ_REQUIRE(out->platform_addr == 0);
+    }
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, a) == PM_AT_NULL &&
+                    image_u64(buf, base, cap, a + 8) == 0);
+    PM_FUZZ_REQUIRE(a + 16 <= out->random_addr);
+    PM_FUZZ_REQUIRE(memcmp(buf + (out->random_addr - base), in->random,
+                           PM_STACK_RANDOM_BYTES) == 0);
+    image_string(buf, base, cap, out->execfn_addr, top - 8, out->execfn_addr,
+                 in->execfn, in->execfn_len);
+    PM_FUZZ_REQUIRE(out->execfn_addr + in->execfn_len + 1 == top - 8);
+    PM_FUZZ_REQUIRE(image_u64(buf, base, cap, top - 8) == 0);
 }

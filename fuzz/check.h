@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "procmgr/elf.h"
+#include "procmgr/stack.h"
 
 /* Aborts with a message naming the violated property. */
 void pm_fuzz_fail(const char *what);
@@ -20,5 +21,15 @@ void pm_fuzz_fail(const char *what);
 void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,
                             uint64_t buf_len, uint64_t file_size,
                             const pm_elf_policy *pol);
+
+/* pm_stack_out_wf (spec/acsl/core_stack.h) plus the full image layout of
+ * spec/core.md, read back from buf: sp 16-byte aligned, every address
+ * inside [stack_top - cap, stack_top), argc, argv[] and envp[] pointing at
+ * copies of the input strings with their NULs, NULL terminators, the
+ * caller's auxv entries in order, then AT_RANDOM, AT_EXECFN, AT_PLATFORM
+ * (if any) and AT_NULL, the random bytes, execfn and platform strings, and
+ * the 8-byte zero end marker. */
+void pm_fuzz_check_stack(const pm_stack_in *in, const uint8_t *buf,
+                         uint64_t cap, const pm_stack_out *out);
 
 #endif

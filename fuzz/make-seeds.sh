@@ -37,6 +37,9 @@ PY
     if [ -x "fuzz/seeds-$name.sh" ]; then "fuzz/seeds-$name.sh" "$out" "$build"; fi
     ;;
 esac
+# Crafted inputs for what random bytes rarely reach (fuzz/gen/NAME.py, run
+# from the repository root; their output is also checked in under corpus/).
+if [ -f "fuzz/gen/$name.py" ]; then python3 "fuzz/gen/$name.py" "$out"; fi
 # Both engines need at least one input.
 [ -n "$(ls -A "$out")" ] || printf 'seed' > "$out/empty-seed"
 echo "seeds $name: $(ls "$out" | wc -l) inputs"

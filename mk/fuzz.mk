@@ -39,7 +39,7 @@ $(FUZZ_O)/cov/%: $$(FUZZ_SRCS) fuzz/replay.c $$(wildcard include/procmgr/*.h fuz
 
 # Seed corpora are made by the build from real executables, the test
 # programs and the spec's test vectors (fuzz/make-seeds.sh).
-$(FUZZ_O)/seeds/%/.done: fuzz/make-seeds.sh
+$(FUZZ_O)/seeds/%/.done: fuzz/make-seeds.sh $$(wildcard fuzz/gen/%.py)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	fuzz/make-seeds.sh $* $(dir $@) $(O)
 	@touch $@
@@ -67,3 +67,14 @@ fuzz-coverage: $(foreach n,$(FUZZ_NAMES),$(FUZZ_O)/cov/$(n))
 .PHONY: fuzz-merge
 fuzz-merge: $(foreach n,$(FUZZ_NAMES),$(FUZZ_O)/libfuzzer/$(n))
 	@fuzz/run.sh merge "$(FUZZ_O)" "$(TARGET)"
+
+# fuzz_core drives the registry and builder APIs, and pm_dispatch_init and
+# two launches over the sim (DISPATCH_SRCS and SIM_SRCS come from
+# dispatch.mk and sim.mk).
+FUZZ_EXTRA_core = $(DISPATCH_SRCS) $(SIM_SRCS) tests/support/elfimg.c
+
+# The sources one harness links besides itself, as the rules above use
+# them, for .clusterfuzzlite/build.sh:  make -s fuzz-srcs NAME=dispatch
+.PHONY: fuzz-srcs
+fuzz-srcs:
+	@echo fuzz/check.c $(CORE_SRCS) $(FUZZ_EXTRA_$(NAME))
