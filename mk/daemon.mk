@@ -69,7 +69,15 @@ check-daemon-sim: $(O)/bin/procmgrd-sim $(O)/bin/procctl $(O)/bin/pmclient-test 
 # Real processes: only with the Linux backend (a notice otherwise).
 CHECKS     += check-daemon-linux
 SAN_CHECKS += check-daemon-linux
-check-daemon-linux: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/pmclient-test)
-	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/linux.sh $(O)/bin; \
+check-daemon-linux: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/pmclient-test \
+                      $(O)/bin/pmconcurrent $(O)/bin/mapscmp $$(LINUX_PROGS))
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/linux.sh $(O)/bin $(LINUX_PROG_DIR); \
 	 else echo "check-daemon-linux: skipped, no Linux backend (KLINUX_LIB)"; fi
 SAN_CHECKS += check-daemon-sim
+
+# Linux fidelity (spec/linux-fidelity.md): 32 concurrent libprocmgr clients
+# over real processes, and the maps of a process stopped at its entry by
+# procmgr against a kernel execve's.
+$(O)/bin/pmconcurrent: $(O)/obj/tests/daemon/pmconcurrent.o $(CLIENT_LIB)
+$(O)/bin/mapscmp: $(O)/obj/tests/daemon/mapscmp.o $(CLIENT_LIB)
+BINS += $(O)/bin/pmconcurrent $(O)/bin/mapscmp

@@ -72,6 +72,11 @@ check-elf-kdiff: $(O)/tests/elf/kdiff $(ELF_PROGS)
 	@tests/elf/check-kdiff.sh $(O)/tests/elf/kdiff $(O)/tests/elf/kdiff-work $(ELF_PROGS)
 
 
-# `make run` (declared phony by the top-level Makefile).
-run: $(ELFCHECK)
+# `make run` (declared phony by the top-level Makefile): build everything,
+# print the elfcheck summary of the machine's executables (what the
+# validator makes of them), then run procmgrd in the foreground on its
+# default socket with an example procctl command.
+run: all
 	@tools/run-elfcheck-summary.sh $(ELFCHECK)
+	@echo
+	@tools/run-daemon.sh $(O)/bin

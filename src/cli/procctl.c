@@ -25,6 +25,10 @@
 
 #include "procmgr/client.h"
 
+/* The core's process-name field (PM_BUILDER_PROC_NAME_MAX, registry.h):
+ * the longest name SET_INFO accepts. */
+#define PROC_NAME_MAX 32u
+
 #define EXIT_REFUSED     1
 #define EXIT_USAGE       2
 #define EXIT_UNSUPPORTED 3
@@ -184,9 +188,12 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
     return 0;
 }
 
-/* PROGRAM as execvp would find it. */
-static int open_program(const char *prog)
+/* PROGRAM as execvp would find it; *found is the path opened (what
+ * execvp would give execve), pointing into found_buf or at prog. */
+static int open_program(const char *prog, char *found_buf, size_t cap,
+                        const char **found)
 {
+    *found = prog;
     if (strchr(prog, '/') != NULL)
         return open(prog, O_RDONLY | O_CLOEXEC);
     const char *path = getenv("PATH");
@@ -200,8 +207,13 @@ static int open_program(const char *prog)
             memcpy(buf, path, n);
             buf[n] = '/';
             strcpy(buf + n + 1, prog);
-            if (access(buf, X_OK) == 0)
+            if (access(buf, X_OK) == 0) {
+                if (strlen(buf) < cap) {
+                    strcpy(found_buf, buf);
+                    *found = found_buf;
+                }
                 return open(buf, O_RDONLY | O_CLOEXEC);
+            }
         }
         path += n;
         if (*path == ':')
@@ -249,6 +261,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     pm_spawn_action act[MAX_FD + 4];
     size_t nact = 0;
     int exe = -1, interp = -1, rc = 0;
+    char found_buf[PROC_NAME_MAX + 1];
+    const char *found = NULL;
     pm_status st;
 
     if (l->cwd != NULL)
@@ -264,7 +278,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         if (st != PM_OK)
             return fail(c, "resolve", st);
     } else {
-        exe = open_program(l->argv[0]);
+        exe = open_program(l->argv[0], found_buf, sizeof found_buf, &found);
         if (exe < 0) {
             fprintf(stderr, "procctl: %s: %s\n", l->argv[0], strerror(errno));
             return 127;
@@ -289,7 +303,12 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         act[nact].mode = 0666;
         nact++;
     }
+    /* Default name: the path execve would have been given, as the kernel
+     * makes it AT_EXECFN (and comm its base name); its base name when it
+     * does not fit the core's name field. */
     const char *name = l->name;
+    if (name == NULL && found != NULL)
+        name = strlen(found) <= PROC_NAME_MAX ? found : base_name(found);
     if (name == NULL)
         name = l->argv[0] != NULL ? base_name(l->argv[0]) : l->resolve;
     act[nact].kind = PM_SPAWN_ACTION_SET_NAME;

@@ -15,6 +15,14 @@ has() {  # has DESC FILE PATTERN
     if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in:"; sed 's/^/#   /' "$2"; fi
 }
 fdcount() { ls "/proc/$DPID/fd" | wc -l; }
+# fds_back_to N: until the daemon has N descriptors again (at most 400
+# checks): releases of handles whose last copy a finished client closed
+# are read from the daemon's epoll set in no set order.  Prints the count.
+fds_back_to() {
+    i=0
+    while [ "$(fdcount)" -ne "$1" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    fdcount
+}
 pc() { "$BIN/procctl" --socket "$SOCK" "$@"; }
 # wait_for FILE PATTERN: until FILE has PATTERN (at most 400 checks)
 wait_for() {

@@ -1,16 +1,22 @@
 #!/bin/sh
 # Integration test of procmgrd over the Linux backend (spec/daemon.md):
 # real programs through `procctl run`, compared with direct execution
-# (stdout, stderr, exit status); kill of a running and of a created
-# process; the status of signalled processes; pmclient-test over real
-# processes; descriptor leaks; SIGTERM shutdown kills what runs.
+# (stdout, stderr, exit status): the machine's own and the test programs
+# of mk/linux.mk in every link mode (auxcheck checks its auxiliary vector
+# from inside), python3 when an ELF one is installed; the descriptors a
+# process gets; kill of a running and of a created process; the status of
+# signalled processes; pmclient-test over real processes; 32 concurrent
+# libprocmgr clients (pmconcurrent); the maps of a process stopped at its
+# entry against a kernel execve's (mapscmp, spec/linux-fidelity.md);
+# zombies and descriptor leaks; SIGTERM shutdown kills what runs.
 #
-#   tests/daemon/linux.sh BINDIR
+#   tests/daemon/linux.sh BINDIR PROGDIR
 #
 # No timing assertion: waits are on a ready line, a line in a file, or a
 # process state; polling loops are bounded by a count.
 set -u
-BIN=$1
+BIN=$(cd "$1" && pwd)
+PROGS=$(cd "$2" && pwd)      # auxcheck-*, asm-hello (mk/linux.mk)
 T=$(mktemp -d /tmp/pmd-linux.XXXXXX)
 SOCK=$T/procmgr.sock
 DPID=
@@ -76,6 +82,80 @@ sh -c 'kill -SEGV $$' 2>/dev/null; drc=$?
 pc run -- sh -c 'kill -SEGV $$' >/dev/null 2>&1; prc=$?
 echo "# gap: kill -SEGV itself: procctl run exits $prc, direct execution $drc"
 same "a missing file (ls exit 2)" ls /nonexistent-procmgr-test
+# --- the test programs of mk/linux.mk in every link mode -------------------------------
+# Run from their directory as ./NAME: AT_EXECFN is the path execve was
+# given, and procctl's default process name (which procmgr makes
+# AT_EXECFN) is the path it opened; the core takes names of <= 32 bytes.
+# auxcheck's self-check (auxv: AT_SYSINFO_EHDR == its [vdso], AT_RANDOM,
+# AT_HWCAP, AT_MINSIGSTKSZ, AT_PHDR, AT_ENTRY, AT_BASE, ids, AT_EXECFN;
+# /proc/self/{auxv,cmdline,environ,comm,maps}; TLS) must pass in both runs.
+passes() {  # passes DESC WORD CMD...: `same`, and status 0 with WORD on stdout
+    f0=$fails; d=$1; w=$2; shift 2
+    same "$d" "$@"
+    if [ $fails -eq $f0 ]; then
+        if [ $prc -eq 0 ] && grep -q "^$w ok\$" "$T/p.out"; then ok "$d: self-check passed inside"
+        else bad "$d: self-check failed in both runs"; sed 's/^/#   /' "$T/p.err"; fi
+    fi
+}
+cd "$PROGS" || exit 1
+for m in pie nopie static static-pie musl; do
+    p=./auxcheck-$m
+    if [ ! -x "$p" ]; then echo "# skip: auxcheck-$m not built (musl-gcc missing)"; continue; fi
+    passes "auxcheck-$m" auxcheck "$p"
+    passes "auxcheck-$m with arguments" auxcheck "$p" echo a 'b c' ''
+    pc run --suspended -- "$p" >"$T/p.out" 2>"$T/p.err"; rc=$?
+    if [ $rc -eq 0 ] && grep -q '^auxcheck ok$' "$T/p.out"; then ok "auxcheck-$m --suspended: created, started, self-check passed"
+    else bad "auxcheck-$m --suspended: exit $rc"; sed 's/^/#   /' "$T/p.out" "$T/p.err"; fi
+    r1=$(pc run -- "$p" random 2>/dev/null | sed -n 1p); r2=$(pc run -- "$p" random 2>/dev/null | sed -n 1p)
+    if [ ${#r1} -eq 32 ] && [ "$r1" != "$r2" ]; then ok "auxcheck-$m: AT_RANDOM fresh per process"
+    else bad "auxcheck-$m: AT_RANDOM '$r1' then '$r2'"; fi
+done
+passes "asm-hello (no libc)" asm-hello ./asm-hello
+pc run --suspended -- ./asm-hello >"$T/p.out" 2>"$T/p.err"; rc=$?
+if [ $rc -eq 0 ] && grep -q '^asm-hello ok$' "$T/p.out"; then ok "asm-hello --suspended: created, started, entry state right"
+else bad "asm-hello --suspended: exit $rc"; sed 's/^/#   /' "$T/p.out" "$T/p.err"; fi
+cd - >/dev/null || exit 1
+
+# --- python3 -c, when an ELF python3 is installed ---------------------------------------
+# `python3` on PATH may be a #! shim (pyenv): take the interpreter it runs
+# (sys.executable), else /usr/bin/python3, if it is an ELF file.
+is_elf() { [ -f "$1" ] && [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; }
+PY=
+for c in "$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)" /usr/bin/python3 /usr/local/bin/python3; do
+    if [ -n "$c" ] && is_elf "$c"; then PY=$c; break; fi
+done
+if [ -n "$PY" ]; then
+    same "$PY -c (stdin, stdout, stderr, exit 5)" "$PY" -c '
+import sys
+words = sys.stdin.read().split()
+print(sorted(words), sys.argv[1:])
+print("to stderr", file=sys.stderr)
+sys.exit(5)' x 'y z'
+else
+    echo "# skip: python3 -c: no ELF python3 installed"
+fi
+
+# --- descriptors: handles at the requested numbers, nothing else -------------------------
+# fds 0, 1, 2 from procctl, 5 and 9 from --fd; this script's fd 3 (the
+# ready FIFO) and 7 are not passed.  ls's own directory fd is the 3 it
+# lists, open on /proc/PID/fd.
+exec 7</dev/null
+LC_ALL=C pc run --fd 5="$T/fd5" --fd 9="$T/fd9" -- ls -l /proc/self/fd <"$T/input" >"$T/p.out" 2>"$T/p.err"; rc=$?
+exec 7<&-
+fds=$(awk 'NR > 1 { printf "%s ", $9 }' "$T/p.out")
+[ $rc -eq 0 ] && [ "$fds" = "0 1 2 3 5 9 " ] && ok "fds in the process: exactly 0 1 2 5 9 (+ ls's 3)" \
+    || { bad "fds in the process: '$fds' (exit $rc)"; sed 's/^/#   /' "$T/p.out" "$T/p.err"; }
+fdis() {  # fdis FD TARGET-PATTERN
+    if awk -v fd="$1" 'NR > 1 && $9 == fd { print $11 }' "$T/p.out" | grep -qx -- "$2"; then
+        ok "fd $1 is $2"; else bad "fd $1 is not $2"; fi
+}
+fdis 0 "$T/input"
+fdis 1 "$T/p.out"
+fdis 2 "$T/p.err"
+fdis 3 '/proc/[0-9]*/fd'
+fdis 5 "$T/fd5"
+fdis 9 "$T/fd9"
+
 pc run --env PMTEST=42 -- sh -c 'echo $PMTEST' >"$T/p.out" 2>&1
 has "run --env" "$T/p.out" "^42$"
 pc run --fd 1="$T/fd1" -- echo redirected >/dev/null 2>&1
@@ -161,9 +241,63 @@ grep -v '^ok' "$T/lib.out" | sed 's/^/#   /'
 summary=$(grep '^# .* passed' "$T/lib.out")
 [ $rc -eq 0 ] && ok "pmclient-test (real processes): $summary" || bad "pmclient-test: $summary"
 
-# --- leaks and shutdown -----------------------------------------------------------------
+# --- 32 concurrent clients (libprocmgr) ---------------------------------------------------
 pc ps >/dev/null; pc ps >/dev/null
-FD1=$(fdcount)
+FDC=$(fdcount)
+"$BIN/pmconcurrent" "$SOCK" /bin/sh 32 </dev/null >"$T/conc.out" 2>&1; rc=$?
+grep -v '^ok' "$T/conc.out" | sed 's/^/#   /'
+summary=$(grep '^# .* delivered' "$T/conc.out")
+[ $rc -eq 0 ] && ok "32 concurrent clients: ${summary#\# }" || bad "32 concurrent clients: ${summary#\# } (exit $rc)"
+FDC1=$(fds_back_to "$FDC")
+[ "$FDC1" -eq "$FDC" ] && ok "32 concurrent clients: daemon descriptors $FDC -> $FDC1" \
+    || bad "32 concurrent clients: daemon descriptors $FDC -> $FDC1"
+
+# --- the maps at the entry: procmgr against a kernel execve (spec/linux-fidelity.md) -------
+cd "$PROGS" || exit 1
+for p in ./auxcheck-static ./auxcheck-static-pie ./auxcheck-pie ./auxcheck-nopie ./auxcheck-musl \
+         ./asm-hello /bin/true; do
+    [ -x "$p" ] || continue
+    # (timeout: a guard against a hang, not an assertion)
+    timeout 120 "$BIN/mapscmp" "$SOCK" "$DPID" "$p" </dev/null >"$T/maps.out" 2>&1; rc=$?
+    grep '^# gap:' "$T/maps.out" >>"$T/gaps"
+    grep -v '^# known:\|^# gap:\|^# \./\|^# /' "$T/maps.out" | sed 's/^/#   /'
+    [ $rc -eq 0 ] && ok "maps at the entry of $p: as after execve, up to the known differences" \
+        || bad "maps at the entry of $p: exit $rc"
+done
+sed -n 's/^# known: \([^:]*\):.*(\(.*\))$/# known difference: \1 (\2)/p' "$T/maps.out"
+sort -u "$T/gaps" 2>/dev/null
+# What procmgr places itself is randomized like the kernel's choices: the
+# program's load bias (checked), the stack (a known gap when not).
+start_data() {  # start_data FILE FIELD: a field of procctl's "created" line
+    sed -n "s/.* $2 \(0x[0-9a-f]*\).*/\1/p" "$1"
+}
+pc spawn --suspended -- ./auxcheck-pie >"$T/s1.out" 2>"$T/s1.err"
+pc spawn --suspended -- ./auxcheck-pie >"$T/s2.out" 2>"$T/s2.err"
+i1=$(start_data "$T/s1.err" image); i2=$(start_data "$T/s2.err" image)
+st1=$(start_data "$T/s1.err" stack); st2=$(start_data "$T/s2.err" stack)
+[ -n "$i1" ] && [ "$i1" != "$i2" ] && ok "load bias random per process ($i1, $i2)" \
+    || bad "load bias: '$i1' then '$i2'"
+if [ -n "$st1" ] && [ "$st1" = "$st2" ]; then
+    echo "# gap: the initial stack is not randomized: two processes of the same program and arguments start with sp $st1 (the backend's fixed stack_top)"
+fi
+for f in s1 s2; do id=$(cat "$T/$f.out"); [ -n "$id" ] && pc kill "$id" >/dev/null 2>&1; done
+cd - >/dev/null || exit 1
+
+# --- no zombie, no leaked descriptor in the daemon -----------------------------------------
+# Every child the daemon still has must be alive: wait (bounded) until
+# none of them is a zombie.
+zombies() {
+    for c in $(cat /proc/"$DPID"/task/*/children 2>/dev/null); do
+        # the state follows the parenthesized comm, which may hold spaces
+        [ "$(sed 's/.*) //' /proc/"$c"/stat 2>/dev/null | cut -d' ' -f1)" = Z ] && echo "$c"
+    done
+}
+i=0; while [ -n "$(zombies)" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+z=$(zombies)
+[ -z "$z" ] && ok "no zombie child of procmgrd" || bad "zombie children of procmgrd: $z"
+
+# --- leaks and shutdown -----------------------------------------------------------------
+FD1=$(fds_back_to "$FD0")
 [ "$FD1" -eq "$FD0" ] && ok "no descriptor leak ($FD0 -> $FD1)" || bad "descriptor leak: $FD0 -> $FD1"
 MARK=$((1000000 + $$))       # unique to this run
 pc spawn -- sleep $MARK >/dev/null 2>&1
