@@ -175,3 +175,38 @@ void pm_fuzz_check_stack(const pm_stack_in *in, const uint8_t *buf,
     PM_FUZZ_REQUIRE(out->execfn_addr + in->execfn_len + 1 == top - 8);
     PM_FUZZ_REQUIRE(image_u64(buf, base, cap, top - 8) == 0);
 }
+
+static int script_blank(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+void pm_fuzz_check_script(pm_status st, const pm_script *sc,
+                          const uint8_t *buf, uint64_t len)
+{
+    int hashbang = len >= 2 && buf[0] == '#' && buf[1] == '!';
+    PM_FUZZ_REQUIRE(st == PM_OK || st == PM_E_SCRIPT_LINE || st == PM_E_SCRIPT_INTERP);
+    PM_FUZZ_REQUIRE(sc->is_script == (hashbang ? 1u : 0u));
+    PM_FUZZ_REQUIRE(hashbang || st == PM_OK);
+    if (st != PM_OK || !sc->is_script) {
+        PM_FUZZ_REQUIRE(sc->interp_off == 0 && sc->interp_len == 0);
+        PM_FUZZ_REQUIRE(sc->arg_off == 0 && sc->arg_len == 0);
+        return;
+    }
+    uint64_t iend = (uint64_t)sc->interp_off + sc->interp_len;
+    PM_FUZZ_REQUIRE(sc->interp_off >= 2 && sc->interp_len >= 1);
+    PM_FUZZ_REQUIRE(iend <= len && iend <= PM_SCRIPT_LINE_MAX);
+    PM_FUZZ_REQUIRE(buf[sc->interp_off] == '/');
+    for (uint64_t k = sc->interp_off; k < iend; k++)
+        PM_FUZZ_REQUIRE(buf[k] != 0 && !script_blank(buf[k]) && buf[k] != '\n');
+    if (sc->arg_len == 0) {
+        PM_FUZZ_REQUIRE(sc->arg_off == 0);
+        return;
+    }
+    uint64_t aend = (uint64_t)sc->arg_off + sc->arg_len;
+    PM_FUZZ_REQUIRE(sc->arg_off > iend);
+    PM_FUZZ_REQUIRE(aend <= len && aend <= PM_SCRIPT_LINE_MAX);
+    PM_FUZZ_REQUIRE(!script_blank(buf[sc->arg_off]) && !script_blank(buf[aend - 1]));
+    for (uint64_t k = sc->arg_off; k < aend; k++)
+        PM_FUZZ_REQUIRE(buf[k] != 0 && buf[k] != '\n');
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "procmgr/elf.h"
+#include "procmgr/script.h"
 #include "procmgr/stack.h"
 
 /* Aborts with a message naming the violated property. */
@@ -31,5 +32,14 @@ void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,
  * the 8-byte zero end marker. */
 void pm_fuzz_check_stack(const pm_stack_in *in, const uint8_t *buf,
                          uint64_t cap, const pm_stack_out *out);
+
+/* The postcondition of pm_script_parse (include/procmgr/script.h): the
+ * result codes, is_script exactly when buf starts with "#!", and on an
+ * accepted script pm_script_wf: the interpreter an absolute path of
+ * bytes other than NUL, blank and '\n' inside buf and the line limit, the
+ * argument (if any) after it, inside both, not starting or ending with a
+ * blank, without NUL or '\n'; every range empty otherwise. */
+void pm_fuzz_check_script(pm_status st, const pm_script *sc,
+                          const uint8_t *buf, uint64_t len);
 
 #endif

@@ -1,8 +1,10 @@
 # Core: initial stack image, process registry, launch builder (src/core).
 # Pure, freestanding, proven with Frama-C WP and Eva (proof-core).
-CORE_PURE_SRCS := src/core/stack.c src/core/registry.c src/core/builder.c
+CORE_PURE_SRCS := src/core/stack.c src/core/registry.c src/core/builder.c \
+                  src/core/script.c
 CORE_SRCS  += $(CORE_PURE_SRCS)
-UNIT_TESTS += $(O)/tests/test_stack $(O)/tests/test_registry $(O)/tests/test_builder
+UNIT_TESTS += $(O)/tests/test_stack $(O)/tests/test_registry $(O)/tests/test_builder \
+              $(O)/tests/test_script
 
 PROOFS += proof-core
 .PHONY: proof-core proof-core-wp proof-core-eva
@@ -20,7 +22,9 @@ CORE_WP_FCT_LIST := \
   contains_nul put_bytes pm_builder_reset pm_builder_add_arg \
   pm_builder_add_env pm_builder_add_name pm_builder_add_handle \
   pm_builder_set_info pm_builder_ready pm_builder_argv pm_builder_envp \
-  pm_builder_mark_take pm_builder_rollback
+  pm_builder_mark_take pm_builder_rollback \
+  is_blank line_end line_has_nul skip_blanks word_end trim_end span_len script_clear \
+  pm_script_parse
 core_empty :=
 core_space := $(core_empty) $(core_empty)
 core_comma := ,

@@ -78,3 +78,8 @@ FUZZ_EXTRA_core = $(DISPATCH_SRCS) $(SIM_SRCS) tests/support/elfimg.c
 .PHONY: fuzz-srcs
 fuzz-srcs:
 	@echo fuzz/check.c $(CORE_SRCS) $(FUZZ_EXTRA_$(NAME))
+
+# fuzz_script launches scripts through the dispatcher over the sim, and
+# fuzz_resolve sends RESOLVE through it (besides their pure entry points).
+FUZZ_EXTRA_script  = $(DISPATCH_SRCS) $(SIM_SRCS) tests/support/elfimg.c
+FUZZ_EXTRA_resolve = $(DISPATCH_SRCS) $(SIM_SRCS) tests/support/elfimg.c

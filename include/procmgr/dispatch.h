@@ -36,6 +36,7 @@
 #include "procmgr/kernel.h"
 #include "procmgr/proto.h"
 #include "procmgr/registry.h"
+#include "procmgr/script.h"
 #include "procmgr/stack.h"
 #include "procmgr/status.h"
 
@@ -44,7 +45,11 @@
 #define PM_DISPATCH_MAX_WAITERS   32u
 #define PM_DISPATCH_MAX_WATCHES   32u
 #define PM_DISPATCH_MAX_EVENTS    128u   /* queued EVENT messages           */
-#define PM_DISPATCH_MAX_TABLE     16u    /* interpreter / resolve entries    */
+#define PM_DISPATCH_MAX_TABLE     16u    /* interpreter / resolve / script entries */
+/* A script's image reaches its interpreter as the startup handle with the
+ * lowest id >= this one that no other startup handle uses, named
+ * "/dev/fd/ID" in its argv (spec/scripts.md). */
+#define PM_DISPATCH_SCRIPT_FD_MIN 3u
 #define PM_DISPATCH_STACK_MAX     (256u << 20) /* largest stack mapping */
 /* Largest initial stack image (strings, vectors, auxv): the builder's
  * argument and environment pools, their pointers and the fixed part fit. */
@@ -89,6 +94,8 @@ typedef struct pm_dispatch_config {
     uint32_t ninterp;              /* <= PM_DISPATCH_MAX_TABLE             */
     const pm_dispatch_entry *resolve;  /* resolve name -> image            */
     uint32_t nresolve;             /* <= PM_DISPATCH_MAX_TABLE             */
+    const pm_dispatch_entry *script;   /* `#!` interpreter path -> image    */
+    uint32_t nscript;              /* <= PM_DISPATCH_MAX_TABLE             */
     uint64_t stack_top;            /* page-aligned high end of the stack   */
     uint64_t stack_size;           /* page multiple, <= PM_DISPATCH_STACK_MAX */
     uint64_t dyn_base;             /* ET_DYN program bias window [base, base+window) */
@@ -177,6 +184,14 @@ typedef struct pm_dispatch {
     uint8_t            hdr[PM_ELF_HEADER_AREA];
     uint8_t            stack[PM_DISPATCH_STACK_IMAGE];
     pm_proto_info      list[PM_PROTO_MAX_LIST];
+    /* The launch in progress runs a `#!` script (spec/scripts.md): its
+     * image goes to startup id script_fd and argv is script_span/pool. */
+    uint32_t           script_active;
+    uint32_t           script_fd;
+    uint32_t           script_nargs;
+    uint32_t           script_used;
+    pm_span            script_span[PM_BUILDER_MAX_ARGS];
+    uint8_t            script_pool[PM_BUILDER_ARG_BYTES];
 } pm_dispatch;
 
 /* ---- results ------------------------------------------------------------ */
@@ -195,6 +210,13 @@ typedef struct pm_dispatch_result {
 } pm_dispatch_result;
 
 /* ---- entry points -------------------------------------------------------- */
+
+/* The index of the first entry of t[0, n) whose name is name[0, len)
+ * (byte for byte, same length), or n when none is.  Pure: reads t[i].name
+ * [0, name_len) and name[0, len) only.  The lookup of RESOLVE names, of
+ * PT_INTERP strings and of `#!` interpreters. */
+uint32_t pm_dispatch_find_entry(const pm_dispatch_entry *t, uint32_t n,
+                                const uint8_t *name, uint64_t len);
 
 /* Defaults for the sim and the Linux x86-64 backend (no tables). */
 void pm_dispatch_config_default(pm_dispatch_config *cfg);

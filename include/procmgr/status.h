@@ -137,7 +137,11 @@
     X(PM_E_WAITERS_FULL,      340, "WAITERS_FULL",      "too many parked waiters") \
     X(PM_E_WATCHES_FULL,      341, "WATCHES_FULL",      "too many watches") \
     X(PM_E_NOT_CONNECTED,     342, "NOT_CONNECTED",     "unknown connection id") \
-    X(PM_E_NOT_OWNER,         343, "NOT_OWNER",         "OPEN_PROCESS: caller is neither root nor the principal that launched the process")
+    X(PM_E_NOT_OWNER,         343, "NOT_OWNER",         "OPEN_PROCESS: caller is neither root nor the principal that launched the process") \
+    X(PM_E_SCRIPT_LINE,       344, "SCRIPT_LINE",       "#! line not ended within 256 bytes, or contains a NUL byte") \
+    X(PM_E_SCRIPT_INTERP,     345, "SCRIPT_INTERP",     "#! line names no interpreter, or one that is not an absolute path") \
+    X(PM_E_SCRIPT_NOT_ALLOWED,346, "SCRIPT_NOT_ALLOWED","#! interpreter not on the script-interpreter allowlist") \
+    X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)")
 
 /* Kernel interface: backend-independent errors of the pm_k_* operations
  * (include/procmgr/kernel.h, spec/kernel-interface.md). */

@@ -1,6 +1,6 @@
 /*
  * Eva harness for the pure core (proof-core-eva): feeds unknown inputs to
- * every entry point of src/core/{stack,registry,builder}.c, within the
+ * every entry point of src/core/{stack,registry,builder,script}.c, within the
  * bounds their contracts allow, so that any run-time error or contract
  * violation reachable from them is an alarm.  Only Frama-C reads this file.
  *
@@ -13,6 +13,7 @@
 #include "procmgr/stack.h"
 #include "procmgr/registry.h"
 #include "procmgr/builder.h"
+#include "procmgr/script.h"
 
 #define POOL 40u
 #define NSTR 3u
@@ -136,6 +137,22 @@ static void eva_builder(void)
     pm_builder_reset(&bld);
 }
 
+/* The `#!` parser on unknown bytes: every length up to past the line
+ * limit, and a buffer that starts with "#!" so the parse goes deep. */
+static uint8_t script_buf[PM_SCRIPT_LINE_MAX + 64u];
+
+static void eva_script(void)
+{
+    pm_script sc;
+    Frama_C_make_unknown((char *)script_buf, sizeof script_buf);
+    (void)pm_script_parse(script_buf,
+                          Frama_C_unsigned_long_interval(0, sizeof script_buf), &sc);
+    script_buf[0] = '#';
+    script_buf[1] = '!';
+    (void)pm_script_parse(script_buf,
+                          Frama_C_unsigned_long_interval(0, sizeof script_buf), &sc);
+}
+
 void pm_core_eva_main(void);
 void pm_core_eva_main(void)
 {
@@ -145,4 +162,5 @@ void pm_core_eva_main(void)
     eva_stack(CAP);
     eva_registry();
     eva_builder();
+    eva_script();
 }

@@ -778,25 +778,23 @@ void pm_dispatch_handle_release(pm_dispatch *d, const pm_dhandle *h)
 
 /* ---- resolve -------------------------------------------------------------- */
 
-static pm_status find_entry(const pm_dispatch_entry *t, uint32_t n,
-                            const uint8_t *name, uint32_t len, pm_kcap *image)
+uint32_t pm_dispatch_find_entry(const pm_dispatch_entry *t, uint32_t n,
+                                const uint8_t *name, uint64_t len)
 {
-    pm_status st = PM_E_RESOLVE_NOT_FOUND;
+    uint32_t found = n;
     uint32_t i;
-    /*@ loop assigns i, st, *image; loop variant n - i; */
-    for (i = 0; i < n && st != PM_OK; i++) {
+    /*@ loop assigns i, found; loop variant n - i; */
+    for (i = 0; i < n && found == n; i++) {
         if (t[i].name_len == len) {
             uint32_t j = 0;
             /*@ loop assigns j; loop variant len - j; */
             while (j < len && t[i].name[j] == name[j])
                 j++;
-            if (j == len) {
-                *image = t[i].image;
-                st = PM_OK;
-            }
+            if (j == len)
+                found = i;
         }
     }
-    return st;
+    return found;
 }
 
 static pm_status op_resolve(pm_dispatch *d, const msg_ctx *m,
@@ -805,8 +803,13 @@ static pm_status op_resolve(pm_dispatch *d, const msg_ctx *m,
     const uint32_t rights = PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT;
     pm_kcap root = PM_KCAP_NULL, interp_root = PM_KCAP_NULL;
     pm_kcap exe = PM_KCAP_NULL, interp = PM_KCAP_NULL;
-    pm_status st = find_entry(d->cfg.resolve, d->cfg.nresolve,
-                              m->msg + d->req.str.off, d->req.str.len, &root);
+    uint32_t at = pm_dispatch_find_entry(d->cfg.resolve, d->cfg.nresolve,
+                                         m->msg + d->req.str.off, d->req.str.len);
+    pm_status st = PM_E_RESOLVE_NOT_FOUND;
+    if (at < d->cfg.nresolve) {
+        root = d->cfg.resolve[at].image;
+        st = PM_OK;
+    }
     if (st == PM_OK)
         st = pm_dispatch_read_validate_(d, root, PM_ELF_ROLE_PROGRAM, &d->plan_exe);
     if (st == PM_OK && d->plan_exe.has_interp)
@@ -1040,6 +1043,8 @@ void pm_dispatch_config_default(pm_dispatch_config *cfg)
     cfg->ninterp = 0;
     cfg->resolve = NULL;
     cfg->nresolve = 0;
+    cfg->script = NULL;
+    cfg->nscript = 0;
     cfg->stack_top = 0x7ffffff00000ull;
     cfg->stack_size = 4u * 4096u;
     cfg->dyn_base = 0x555555554000ull;
@@ -1061,6 +1066,8 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     if (cfg->ninterp > PM_DISPATCH_MAX_TABLE || cfg->nresolve > PM_DISPATCH_MAX_TABLE ||
         (cfg->ninterp > 0 && cfg->interp == NULL) ||
         (cfg->nresolve > 0 && cfg->resolve == NULL) ||
+        cfg->nscript > PM_DISPATCH_MAX_TABLE ||
+        (cfg->nscript > 0 && cfg->script == NULL) ||
         d->limits.page_size == 0 || cfg->stack_size == 0 ||
         cfg->stack_size > PM_DISPATCH_STACK_MAX ||
         cfg->stack_size % d->limits.page_size != 0 ||
@@ -1099,6 +1106,10 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     d->event_head = 0;
     d->event_count = 0;
     d->events_dropped = 0;
+    d->script_active = 0;
+    d->script_fd = 0;
+    d->script_nargs = 0;
+    d->script_used = 0;
     return st;
 }
 

@@ -34,17 +34,26 @@ static uint64_t le64(const uint8_t *p)
     return v;
 }
 
+/* Read an image's header area into d->hdr: *n bytes of a *size-byte file. */
+static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
+                             uint64_t *size)
+{
+    pm_status st = pm_k_image_size(d->k, image, size);
+    *n = 0;
+    if (st == PM_OK) {
+        *n = *size < PM_ELF_HEADER_AREA ? *size : PM_ELF_HEADER_AREA;
+        st = pm_k_image_read(d->k, image, 0, d->hdr, *n);
+    }
+    return st;
+}
+
 /* Read an image's header area into d->hdr and validate it in `role`. */
 pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
                                      pm_elf_role role, pm_elf_plan *plan)
 {
     uint64_t size = 0;
     uint64_t n = 0;
-    pm_status st = pm_k_image_size(d->k, image, &size);
-    if (st == PM_OK) {
-        n = size < PM_ELF_HEADER_AREA ? size : PM_ELF_HEADER_AREA;
-        st = pm_k_image_read(d->k, image, 0, d->hdr, n);
-    }
+    pm_status st = read_header(d, image, &n, &size);
     if (st == PM_OK)
         st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, role, plan);
     return st;
@@ -176,7 +185,14 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
         auxv[n + 5].type = PM_AT_FLAGS;  auxv[n + 5].value = 0;
         auxv[n + 6].type = PM_AT_ENTRY;  auxv[n + 6].value = d->plan_exe.entry;
         auxv[n + 7].type = PM_AT_SECURE; auxv[n + 7].value = 0;
-        pm_builder_argv(b, &in.argv);
+        if (d->script_active) {
+            in.argv.pool = d->script_pool;
+            in.argv.pool_len = d->script_used;
+            in.argv.items = d->script_span;
+            in.argv.count = d->script_nargs;
+        } else {
+            pm_builder_argv(b, &in.argv);
+        }
         pm_builder_envp(b, &in.envp);
         in.auxv = auxv;
         in.nauxv = n + NAUXV;
@@ -223,13 +239,22 @@ static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
     return st;
 }
 
-/* CSpace with the startup handles at their ids and the namespace
- * directories in the top PM_BUILDER_MAX_NAMES slots. */
-static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b)
+/* CSpace with the startup handles at their ids, a script's image (already
+ * recorded) at d->script_fd, and the namespace directories in the top
+ * PM_BUILDER_MAX_NAMES slots. */
+static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                              pm_kcap script)
 {
     pm_proc *p = &d->reg.slot[slot];
+    pm_kcap_info info;
     uint32_t i;
     pm_status st = pm_k_cspace_create(d->k, d->cfg.cspace_slots, &p->cspace);
+    if (st == PM_OK && d->script_active) {
+        st = pm_k_cap_info(d->k, script, &info);
+        if (st == PM_OK)
+            st = pm_k_cspace_mint(d->k, p->cspace, d->script_fd, script,
+                                  info.rights, 0);
+    }
     /*@ loop assigns i, st, b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1], d->reg, pm_k_world;
         loop variant b->nhandles - i; */
     for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES && st == PM_OK; i++)
@@ -242,14 +267,167 @@ static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b)
     return st;
 }
 
-/* Validation of the executable and its interpreter; nothing is created. */
+/* ---- `#!` scripts (spec/scripts.md) ------------------------------------ */
+
+/* 1 when a startup handle of b has id `id`. */
+static int id_used(const pm_builder *b, uint32_t id)
+{
+    int used = 0;
+    uint32_t i;
+    /*@ loop assigns i, used; loop variant PM_BUILDER_MAX_HANDLES - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES; i++)
+        if (b->handle_id[i] == id)
+            used = 1;
+    return used;
+}
+
+/* The startup id of the script's image: the lowest >= SCRIPT_FD_MIN that no
+ * startup handle of b uses.  It counts as a startup handle (BUILDER_LIMIT
+ * when b already has the maximum, which also keeps the record within
+ * PM_REG_EXTRA_CAPS) and must lie below the namespace slots. */
+static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
+                           uint32_t *fd)
+{
+    uint32_t id = PM_DISPATCH_SCRIPT_FD_MIN;
+    pm_status st = PM_OK;
+    if (b->nhandles >= PM_BUILDER_MAX_HANDLES)
+        st = PM_E_BUILDER_LIMIT;
+    /* nhandles ids can be in use: one of the first nhandles + 1 is free. */
+    /*@ loop assigns id; loop variant PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES - id; */
+    while (st == PM_OK && id < PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES &&
+           id_used(b, id))
+        id++;
+    if (st == PM_OK && id >= d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES)
+        st = PM_E_BUILDER_LIMIT;
+    *fd = id;
+    return st;
+}
+
+/* Append src[0, len) to the script argv; BUILDER_LIMIT past the builder's
+ * own bounds, so the stack image still fits PM_DISPATCH_STACK_IMAGE. */
+static pm_status script_arg(pm_dispatch *d, const uint8_t *src, uint32_t len)
+{
+    pm_status st = PM_OK;
+    uint32_t k;
+    if (d->script_nargs >= PM_BUILDER_MAX_ARGS ||
+        d->script_used > PM_BUILDER_ARG_BYTES ||
+        len > PM_BUILDER_ARG_BYTES - d->script_used) {
+        st = PM_E_BUILDER_LIMIT;
+    } else {
+        /*@ loop assigns k, d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
+            loop variant len - k; */
+        for (k = 0; k < len; k++)
+            d->script_pool[d->script_used + k] = src[k];
+        d->script_span[d->script_nargs].off = d->script_used;
+        d->script_span[d->script_nargs].len = len;
+        d->script_nargs++;
+        d->script_used += len;
+    }
+    return st;
+}
+
+/* "/dev/fd/ID" into p (at least 18 bytes); its length. */
+static uint32_t fd_path(uint8_t *p, uint32_t id)
+{
+    static const uint8_t prefix[8] = { '/', 'd', 'e', 'v', '/', 'f', 'd', '/' };
+    uint8_t digits[10];
+    uint32_t n = 0, len = 0, i;
+    /*@ loop assigns i, p[0 .. 7]; loop variant 8 - i; */
+    for (i = 0; i < 8u; i++)
+        p[i] = prefix[i];
+    /*@ loop assigns n, id, digits[0 .. 9]; loop variant 10 - n; */
+    do {
+        digits[n++] = (uint8_t)('0' + id % 10u);
+        id /= 10u;
+    } while (id != 0 && n < 10u);
+    len = 8;
+    /*@ loop assigns n, len, p[8 .. 17]; loop variant n; */
+    while (n > 0)
+        p[len++] = digits[--n];
+    return len;
+}
+
+/* argv of a script launch, as Linux builds it: the interpreter as written,
+ * the optional argument, the script's path ("/dev/fd/ID": the script is a
+ * capability, not a path), then the builder's argv[1..]. */
+static pm_status script_argv(pm_dispatch *d, const pm_builder *b,
+                             const pm_script *sc)
+{
+    uint8_t path[18];
+    uint32_t path_len = fd_path(path, d->script_fd);
+    uint32_t i;
+    pm_status st;
+    d->script_nargs = 0;
+    d->script_used = 0;
+    st = script_arg(d, d->hdr + sc->interp_off, sc->interp_len);
+    if (st == PM_OK && sc->arg_len > 0)
+        st = script_arg(d, d->hdr + sc->arg_off, sc->arg_len);
+    if (st == PM_OK)
+        st = script_arg(d, path, path_len);
+    /*@ loop assigns i, st, d->script_nargs, d->script_used,
+                     d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+                     d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
+        loop variant b->args.n - i; */
+    for (i = 1; i < b->args.n && i < PM_BUILDER_MAX_ARGS && st == PM_OK; i++) {
+        const pm_span *a = &b->arg_span[i];
+        if (a->off <= PM_BUILDER_ARG_BYTES && a->len <= PM_BUILDER_ARG_BYTES - a->off)
+            st = script_arg(d, b->arg_pool + a->off, a->len);
+        else
+            st = PM_E_BUILDER_LIMIT;     /* not a well-formed builder */
+    }
+    return st;
+}
+
+/* d->hdr[0, n) is a script: its interpreter (SCRIPT_NOT_ALLOWED), its
+ * startup id and argv (BUILDER_LIMIT), then the interpreter's header area
+ * in d->hdr (SCRIPT_NESTED when it is a script too).  *program gets the
+ * interpreter's allowlist image, *n and *size its header area. */
+static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
+                                const pm_script *sc, pm_kcap *program,
+                                uint64_t *n, uint64_t *size)
+{
+    uint32_t at = pm_dispatch_find_entry(d->cfg.script, d->cfg.nscript,
+                                         d->hdr + sc->interp_off, sc->interp_len);
+    pm_script inner;
+    pm_status st = at < d->cfg.nscript ? PM_OK : PM_E_SCRIPT_NOT_ALLOWED;
+    if (st == PM_OK)
+        st = script_fd(d, b, &d->script_fd);
+    if (st == PM_OK)
+        st = script_argv(d, b, sc);
+    if (st == PM_OK) {
+        *program = d->cfg.script[at].image;
+        st = read_header(d, *program, n, size);
+    }
+    if (st == PM_OK)
+        st = pm_script_parse(d->hdr, *n, &inner);
+    if (st == PM_OK && inner.is_script)
+        st = PM_E_SCRIPT_NESTED;
+    else if (st == PM_E_SCRIPT_LINE || st == PM_E_SCRIPT_INTERP)
+        st = PM_E_SCRIPT_NESTED;          /* "#!" it is, well-formed or not */
+    if (st == PM_OK)
+        d->script_active = 1;
+    return st;
+}
+
+/* Validation of the executable (or of a script's interpreter, *program)
+ * and of its PT_INTERP interpreter; nothing is created. */
 static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
                               pm_kcap given_interp, pm_kcap *interp,
-                              const uint8_t *random)
+                              pm_kcap *program, const uint8_t *random)
 {
-    pm_status st = pm_dispatch_read_validate_(d, b->executable, PM_ELF_ROLE_PROGRAM,
-                                 &d->plan_exe);
+    pm_script sc;
+    uint64_t n = 0, size = 0;
+    pm_status st = read_header(d, b->executable, &n, &size);
+    *program = b->executable;
     *interp = PM_KCAP_NULL;
+    d->script_active = 0;
+    if (st == PM_OK)
+        st = pm_script_parse(d->hdr, n, &sc);
+    if (st == PM_OK && sc.is_script)
+        st = script_prepare(d, b, &sc, program, &n, &size);
+    if (st == PM_OK)
+        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, PM_ELF_ROLE_PROGRAM,
+                             &d->plan_exe);
     if (st == PM_OK && d->plan_exe.has_interp) {
         if (!pm_kcap_is_null(given_interp))
             *interp = given_interp;
@@ -267,24 +445,34 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
     if (st == PM_OK && d->plan_exe.has_interp)
         st = place(d, &d->plan_interp, d->cfg.interp_base, d->cfg.interp_window,
                    random + PM_STACK_RANDOM_BYTES + 8u);
+    if (st != PM_OK)
+        d->script_active = 0;
     return st;
 }
 
-/* Every kernel object of the process, recorded as it is made. */
+/* Every kernel object of the process, recorded as it is made.  `program`
+ * is the image mapped: the executable, or a script's interpreter (its
+ * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
 static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
-                           pm_kcap *given_interp, pm_kcap interp, int start,
-                           const uint8_t *random)
+                           pm_kcap *given_interp, pm_kcap interp,
+                           pm_kcap program, int start, const uint8_t *random)
 {
     pm_proc *p = &d->reg.slot[slot];
     pm_dispatch_proc *x = &d->proc[slot];
     pm_kcap exe = b->executable;
     pm_kcap interp_own = PM_KCAP_NULL;
+    pm_kcap program_own = PM_KCAP_NULL;
     int has_interp = d->plan_exe.has_interp != 0;
     uint64_t sp = 0;
     uint64_t vdso_base = 0;
     uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry;
     pm_status st = keep(d, slot, &b->executable);
 
+    if (st == PM_OK && d->script_active) {
+        st = pm_k_cap_derive(d->k, program, IMAGE_RIGHTS, &program_own);
+        if (st == PM_OK)
+            st = keep(d, slot, &program_own);
+    }
     if (st == PM_OK && has_interp) {
         if (pm_kcap_eq(interp, *given_interp)) {
             st = keep(d, slot, given_interp);
@@ -297,13 +485,13 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     if (st == PM_OK)
         st = pm_k_as_create(d->k, &p->aspace);
     if (st == PM_OK)
-        st = map_plan(d, p->aspace, exe, &d->plan_exe);
+        st = map_plan(d, p->aspace, program, &d->plan_exe);
     if (st == PM_OK && has_interp)
         st = map_plan(d, p->aspace, interp, &d->plan_interp);
     if (st == PM_OK)
         st = build_stack(d, p->aspace, b, has_interp, random, &sp, &vdso_base);
     if (st == PM_OK)
-        st = build_cspace(d, slot, b);
+        st = build_cspace(d, slot, b, exe);
     if (st == PM_OK)
         st = pm_k_thread_create(d->k, slot, &p->thread);
     if (st == PM_OK)
@@ -312,8 +500,9 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
                                   2u * d->limits.page_size);
     if (st == PM_OK && start)
         st = pm_k_thread_start(d->k, p->thread, entry, sp);
-    /* A derived interpreter cap that could not be recorded is ours to drop. */
+    /* A derived cap that could not be recorded is ours to drop. */
     (void)pm_k_drop(d->k, interp_own);
+    (void)pm_k_drop(d->k, program_own);
     if (st == PM_OK) {
         p->state = start ? PM_PROC_RUNNING : PM_PROC_CREATED;
         x->end_state = 0;
@@ -334,22 +523,24 @@ pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
                               uint64_t *handle, uint32_t *slot)
 {
     pm_kcap interp = PM_KCAP_NULL;
+    pm_kcap program = PM_KCAP_NULL;
     pm_status st = pm_builder_ready(b);
     *handle = 0;
     *slot = 0;
     if (st == PM_OK)
-        st = validate_all(d, b, *given_interp, &interp, random);
+        st = validate_all(d, b, *given_interp, &interp, &program, random);
     if (st == PM_OK)
         st = pm_reg_alloc(&d->reg, parent, job, b->name, b->name_len,
                           PM_RIGHTS_ALL, handle, slot);
     if (st == PM_OK) {
-        st = construct(d, *slot, b, given_interp, interp, start, random);
+        st = construct(d, *slot, b, given_interp, interp, program, start, random);
         if (st != PM_OK) {
             pm_dispatch_teardown_(d, *slot);
             pm_reg_free(&d->reg, *slot);
             *handle = 0;
         }
     }
+    d->script_active = 0;
     return st;
 }
 

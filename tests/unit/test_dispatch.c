@@ -184,11 +184,17 @@ static int setup(void **state)
     return 0;
 }
 
+/* Images a scenario made (scripts), dropped by teardown after fini. */
+static pm_kcap EXTRA_IMG[16];
+static uint32_t NEXTRA_IMG;
+
 /* Shut down; with the boot images destroyed the sim must be empty. */
 static int teardown(void **state)
 {
     (void)state;
     pm_dispatch_fini(&D);
+    while (NEXTRA_IMG > 0)
+        pm_k_drop(&K, EXTRA_IMG[--NEXTRA_IMG]);
     pm_k_drop(&K, CAP_EXEC);
     pm_k_drop(&K, CAP_DYN);
     pm_k_drop(&K, CAP_INTERP);
@@ -865,6 +871,244 @@ static void test_open_process(void **state)
     ST(query(ph), PM_E_STALE_HANDLE);
 }
 
+/* ---- `#!` scripts (spec/scripts.md) ------------------------------------------ */
+
+static pm_dispatch_entry SCRIPT_TABLE[4];
+
+/* An image of the given bytes, dropped by teardown. */
+static pm_kcap text_image(const char *text, size_t len)
+{
+    assert_true(NEXTRA_IMG < sizeof EXTRA_IMG / sizeof EXTRA_IMG[0]);
+    ST(pm_sim_image_create(&K, (const uint8_t *)text, len, &EXTRA_IMG[NEXTRA_IMG]), PM_OK);
+    return EXTRA_IMG[NEXTRA_IMG++];
+}
+#define TEXT(s) text_image((s), sizeof(s) - 1)
+
+/* The dispatcher again with a script table: /bin/sh is the dynamic test
+ * program (PT_INTERP, handled as usual), /bin/static the static one,
+ * /bin/nested a script, /bin/badnest a malformed one. */
+static void start_with_scripts(void)
+{
+    pm_dispatch_fini(&D);
+    SCRIPT_TABLE[0].name = (const uint8_t *)"/bin/sh";
+    SCRIPT_TABLE[0].name_len = 7;
+    SCRIPT_TABLE[0].image = CAP_DYN;
+    SCRIPT_TABLE[1].name = (const uint8_t *)"/bin/static";
+    SCRIPT_TABLE[1].name_len = 11;
+    SCRIPT_TABLE[1].image = CAP_EXEC;
+    SCRIPT_TABLE[2].name = (const uint8_t *)"/bin/nested";
+    SCRIPT_TABLE[2].name_len = 11;
+    SCRIPT_TABLE[2].image = TEXT("#!/bin/sh\n");
+    SCRIPT_TABLE[3].name = (const uint8_t *)"/bin/badnest";
+    SCRIPT_TABLE[3].name_len = 12;
+    SCRIPT_TABLE[3].image = TEXT("#!\n");      /* a malformed "#!" file */
+    CFG.script = SCRIPT_TABLE;
+    CFG.nscript = 4;
+    ST(pm_dispatch_init(&D, &K, &CFG), PM_OK);
+    ST(pm_dispatch_connect(&D, CONN, 0, JOB), PM_OK);
+}
+
+/* The child's argv, read back from its stack: *argc and up to 8 strings. */
+static char ARGV[8][300];
+static uint64_t read_argv(uint64_t ph)
+{
+    pm_kcap as = D.reg.slot[ph & 0xFFFF].aspace;
+    uint64_t sp = D.proc[ph & 0xFFFF].sp, argc = 0;
+    uint8_t w[8];
+    ST(pm_sim_as_read(&K, as, sp, w, 8), PM_OK);
+    for (unsigned i = 0; i < 8; i++)
+        argc |= (uint64_t)w[i] << (8 * i);
+    for (uint64_t a = 0; a < argc && a < 8; a++) {
+        uint64_t p = 0;
+        ST(pm_sim_as_read(&K, as, sp + 8 + 8 * a, w, 8), PM_OK);
+        for (unsigned i = 0; i < 8; i++)
+            p |= (uint64_t)w[i] << (8 * i);
+        size_t n = 0;
+        do {
+            ST(pm_sim_as_read(&K, as, p + n, (uint8_t *)&ARGV[a][n], 1), PM_OK);
+        } while (ARGV[a][n] != 0 && ++n < sizeof ARGV[a] - 1);
+        ARGV[a][sizeof ARGV[a] - 1] = 0;
+    }
+    return argc;
+}
+
+static void expect_image_at(uint64_t ph, uint32_t slot)
+{
+    pm_sim_slot_info si;
+    ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, slot, &si), PM_OK);
+    assert_int_equal(si.type, PM_KOBJ_IMAGE);
+}
+
+static pm_status launch_script(pm_kcap script)
+{
+    ST(set_info(script, "script"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    return SEND(0);
+}
+
+static void test_script_launch(void **state)
+{
+    (void)state;
+    start_with_scripts();
+    pm_kcap s1 = TEXT("#!/bin/sh -e\necho hi\n");
+    /* argv: [interp as written, its argument, the script, argv[1..]] */
+    begin(PM_OP_ADD_ARGS, 0); u32(3); str("./s1"); str("a"); str("b c"); ST(SEND(0), PM_OK);
+    ST(launch_script(s1), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    assert_int_equal(D.proc[ph & 0xFFFF].has_interp, 1);   /* /bin/sh's PT_INTERP, as usual */
+    assert_int_equal(read_argv(ph), 5);
+    assert_string_equal(ARGV[0], "/bin/sh");
+    assert_string_equal(ARGV[1], "-e");
+    assert_string_equal(ARGV[2], "/dev/fd/3");
+    assert_string_equal(ARGV[3], "a");
+    assert_string_equal(ARGV[4], "b c");
+    expect_image_at(ph, 3);
+    /* the program mapped is the interpreter: its entry, not the script's */
+    assert_int_equal(D.reg.slot[ph & 0xFFFF].nextra, 3);   /* script, /bin/sh, ld */
+
+    /* startup ids 3 and 4 taken: the script goes to the lowest free id */
+    pm_kcap ep;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    H[0] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    H[1] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    H[2] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 3); u32(3); u32(0); u32(4); u32(1); u32(0); u32(2); u32(3);
+    ST(SEND(3), PM_OK);
+    ST(launch_script(TEXT("#!/bin/static\n")), PM_OK);
+    ph = RES.handles[0].value;
+    assert_int_equal(D.proc[ph & 0xFFFF].has_interp, 0);
+    assert_int_equal(read_argv(ph), 2);     /* no argv from the builder */
+    assert_string_equal(ARGV[0], "/bin/static");
+    assert_string_equal(ARGV[1], "/dev/fd/5");
+    expect_image_at(ph, 5);
+
+    /* CREATE_PROCESS runs a script the same way */
+    H[0] = kcap(give(TEXT("#!/bin/static   one arg  \n"), IMG_RIGHTS));
+    begin(PM_OP_CREATE_PROCESS, 1); u32(0); u32(0);
+    ST(SEND(1), PM_OK);
+    ph = RES.handles[0].value;
+    assert_int_equal(read_argv(ph), 3);
+    assert_string_equal(ARGV[0], "/bin/static");
+    assert_string_equal(ARGV[1], "one arg");
+    assert_string_equal(ARGV[2], "/dev/fd/3");
+    pm_dispatch_fini(&D);   /* the processes hold caps derived from ep */
+    pm_k_drop(&K, ep);
+}
+
+static void test_script_refused(void **state)
+{
+    (void)state;
+    start_with_scripts();
+    pm_sim_stats before, after;
+    pm_sim_stats_get(&K, &before);
+    ST(launch_script(TEXT("#!/usr/bin/perl\n")), PM_E_SCRIPT_NOT_ALLOWED);
+    ST(launch_script(TEXT("#!/bin/sh\r\n")), PM_E_SCRIPT_NOT_ALLOWED);
+    ST(launch_script(TEXT("#!/bin/nested\n")), PM_E_SCRIPT_NESTED);
+    ST(launch_script(TEXT("#!/bin/badnest\n")), PM_E_SCRIPT_NESTED);
+    ST(launch_script(TEXT("#!sh\n")), PM_E_SCRIPT_INTERP);
+    static char longline[400];
+    memset(longline, 'a', sizeof longline);
+    memcpy(longline, "#!/bin/sh ", 10);
+    longline[sizeof longline - 1] = '\n';
+    ST(launch_script(text_image(longline, sizeof longline)), PM_E_SCRIPT_LINE);
+    ST(launch_script(TEXT("#!/bin/sh\0\n")), PM_E_SCRIPT_LINE);
+    /* a "#!" that is not ELF is not validated as ELF: only the allowlist */
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.live[PM_KOBJ_AS], before.live[PM_KOBJ_AS]);
+    assert_int_equal(after.live[PM_KOBJ_CSPACE], before.live[PM_KOBJ_CSPACE]);
+    assert_int_equal(after.handles_live, before.handles_live + 7);   /* the 7 images */
+}
+
+static void test_script_limits(void **state)
+{
+    (void)state;
+    CFG.stack_size = 256u << 10;     /* room for 4096 arguments */
+    start_with_scripts();
+    pm_kcap s = TEXT("#!/bin/static -x\n");
+    /* argv at the builder's count bound: the script's extra entries do not
+     * fit (without the script the same builder launches) */
+    for (uint32_t m = 0; m < PM_BUILDER_MAX_ARGS / PM_PROTO_MAX_ITEMS; m++) {
+        begin(PM_OP_ADD_ARGS, 0); u32(PM_PROTO_MAX_ITEMS);
+        for (uint32_t i = 0; i < PM_PROTO_MAX_ITEMS; i++)
+            str("x");
+        ST(SEND(0), PM_OK);
+    }
+    ST(launch_script(s), PM_E_BUILDER_LIMIT);
+    /* two entries under the bound: argv[0] is replaced by three */
+    for (uint32_t m = 0; m < PM_BUILDER_MAX_ARGS / PM_PROTO_MAX_ITEMS; m++) {
+        begin(PM_OP_ADD_ARGS, 0); u32(m == 0 ? PM_PROTO_MAX_ITEMS - 2 : PM_PROTO_MAX_ITEMS);
+        for (uint32_t i = 0; i < (m == 0 ? PM_PROTO_MAX_ITEMS - 2 : PM_PROTO_MAX_ITEMS); i++)
+            str("x");
+        ST(SEND(0), PM_OK);
+    }
+    ST(launch_script(s), PM_OK);
+    /* argument bytes one under the builder's byte bound, argv[0] one byte:
+     * the script's 22 bytes for that one do not fit */
+    static char big[PM_PROTO_MAX_ARG_LEN + 1];
+    memset(big, 'y', sizeof big - 1);
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("x"); ST(SEND(0), PM_OK);
+    for (int m = 0; m < 3; m++) {
+        begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_OK);
+    }
+    big[PM_BUILDER_ARG_BYTES - 1 - 1 - 3 * PM_PROTO_MAX_ARG_LEN] = 0;
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_OK);
+    assert_int_equal(D.conn[0].builder.args.used, PM_BUILDER_ARG_BYTES - 1);
+    ST(launch_script(s), PM_E_BUILDER_LIMIT);
+    /* the script counts as a startup handle: 64 given leave no room */
+    pm_kcap ep;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    for (uint32_t m = 0; m < 2; m++) {
+        begin(PM_OP_ADD_HANDLES, 32); u32(32);
+        for (uint32_t i = 0; i < 32; i++) {
+            H[i] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+            u32(i); u32(100 + 32 * m + i);
+        }
+        ST(SEND(32), PM_OK);
+    }
+    ST(launch_script(s), PM_E_BUILDER_LIMIT);
+    /* every id below the namespace slots taken: no id for the script */
+    begin(PM_OP_ADD_HANDLES, 29); u32(29);
+    for (uint32_t i = 0; i < 29; i++) {
+        H[i] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
+        u32(i); u32(3 + i);
+    }
+    ST(SEND(29), PM_OK);
+    ST(launch_script(s), PM_E_BUILDER_LIMIT);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, ep);
+}
+
+static void test_script_kernel_failures(void **state)
+{
+    (void)state;
+    start_with_scripts();
+    pm_kcap s = TEXT("#!/bin/sh -e\n");
+    pm_sim_stats base;
+    pm_sim_stats_get(&K, &base);
+    /* every fallible kernel call of a script launch, failed in turn */
+    for (uint64_t n = 1; n < 80; n++) {
+        ST(set_info(s, ""), PM_OK);
+        pm_sim_fail_nth(&K, n, 0);
+        begin(PM_OP_LAUNCH, 0);
+        pm_status st = SEND(0);
+        pm_sim_fail_nth(&K, 0, 0);
+        if (st == PM_OK) {
+            pm_dhandle p = RES.handles[0], t = RES.handles[1];
+            ST(kill_h(p), PM_OK);
+            ST(close_h(p), PM_OK);
+            ST(close_h(t), PM_OK);
+            break;
+        }
+        ST(st, PM_E_K_INJECTED_FAILURE);
+        pm_sim_stats now;
+        pm_sim_stats_get(&K, &now);
+        assert_int_equal(now.live[PM_KOBJ_AS], 0);
+        assert_int_equal(now.live[PM_KOBJ_THREAD], 0);
+        assert_int_equal(now.live[PM_KOBJ_CSPACE], 0);
+        assert_int_equal(now.handles_live, base.handles_live);
+    }
+}
+
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
@@ -930,6 +1174,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_vectors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_launch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_kernel_failures, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
