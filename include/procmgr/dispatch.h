@@ -54,7 +54,8 @@
 /* Largest initial stack image (strings, vectors, auxv): the builder's
  * argument and environment pools, their pointers and the fixed part fit. */
 #define PM_DISPATCH_STACK_IMAGE   (512u << 10)
-#define PM_DISPATCH_RANDOM_BYTES  32u    /* AT_RANDOM 16 + exe bias 8 + interp bias 8 */
+#define PM_DISPATCH_RANDOM_BYTES  40u    /* AT_RANDOM 16 + exe bias 8 + interp bias 8
+                                            + stack offset 8 */
 #define PM_DISPATCH_REPLY_CAP     9216u  /* reply buffer the caller provides */
 #define PM_DISPATCH_EVENT_LEN     52u    /* one EVENT message                */
 #define PM_DISPATCH_MAX_OUT       2u     /* handles in one reply             */
@@ -98,6 +99,9 @@ typedef struct pm_dispatch_config {
     uint32_t nscript;              /* <= PM_DISPATCH_MAX_TABLE             */
     uint64_t stack_top;            /* page-aligned high end of the stack   */
     uint64_t stack_size;           /* page multiple, <= PM_DISPATCH_STACK_MAX */
+    uint64_t stack_window;         /* page multiple: each launch's stack top
+                                      is stack_top minus a random page count
+                                      in [0, stack_window] (0: fixed)        */
     uint64_t dyn_base;             /* ET_DYN program bias window [base, base+window) */
     uint64_t dyn_window;
     uint64_t interp_base;          /* interpreter bias window               */

@@ -1047,6 +1047,7 @@ void pm_dispatch_config_default(pm_dispatch_config *cfg)
     cfg->nscript = 0;
     cfg->stack_top = 0x7ffffff00000ull;
     cfg->stack_size = 4u * 4096u;
+    cfg->stack_window = 0;
     cfg->dyn_base = 0x555555554000ull;
     cfg->dyn_window = 1ull << 32;
     cfg->interp_base = 0x7f0000000000ull;
@@ -1072,7 +1073,9 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
         cfg->stack_size > PM_DISPATCH_STACK_MAX ||
         cfg->stack_size % d->limits.page_size != 0 ||
         cfg->stack_top % d->limits.page_size != 0 ||
-        cfg->stack_top < cfg->stack_size + 2u * d->limits.page_size ||
+        cfg->stack_window % d->limits.page_size != 0 ||
+        cfg->stack_window > cfg->stack_top ||
+        cfg->stack_top - cfg->stack_window < cfg->stack_size + 2u * d->limits.page_size ||
         cfg->cspace_slots <= PM_BUILDER_MAX_NAMES ||
         cfg->cspace_slots > d->limits.max_cspace_slots)
         st = PM_E_K_ARG;

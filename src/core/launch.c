@@ -139,15 +139,27 @@ static pm_status map_plan(pm_dispatch *d, pm_kcap as, pm_kcap image,
     return st;
 }
 
-/* Map the IPC buffer page and the stack, build the stack image and write
- * it; *sp gets the initial stack pointer. */
+/* This launch's stack top: cfg.stack_top lowered by a random number of
+ * pages in [0, stack_window / page] (random bytes 32..39), so that stacks
+ * are randomized like the kernel's (pm_dispatch_init checked that the
+ * lowest top still leaves the stack and the IPC page above 0). */
+static uint64_t stack_top_of(const pm_dispatch *d, const uint8_t *random)
+{
+    uint64_t page = d->limits.page_size;
+    uint64_t pages = d->cfg.stack_window / page + 1u;
+    return d->cfg.stack_top -
+           (le64(random + PM_STACK_RANDOM_BYTES + 16u) % pages) * page;
+}
+
+/* Map the IPC buffer page and the stack below `top`, build the stack image
+ * and write it; *sp gets the initial stack pointer. */
 static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
                              int has_interp, const uint8_t *random,
-                             uint64_t *sp, uint64_t *vdso_base)
+                             uint64_t top, uint64_t *sp, uint64_t *vdso_base)
 {
     const pm_dispatch_config *cfg = &d->cfg;
     uint64_t page = d->limits.page_size;
-    uint64_t bottom = cfg->stack_top - cfg->stack_size;
+    uint64_t bottom = top - cfg->stack_size;
     /* The image is built in d->stack, at most the mapping's size. */
     uint64_t image_cap = cfg->stack_size < PM_DISPATCH_STACK_IMAGE
                              ? cfg->stack_size : PM_DISPATCH_STACK_IMAGE;
@@ -201,7 +213,7 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
         in.execfn_len = b->name_len;
         in.platform = platform_x86_64;
         in.platform_len = sizeof platform_x86_64;
-        in.stack_top = cfg->stack_top;
+        in.stack_top = top;
         st = pm_stack_build(&in, d->stack, image_cap, &out);
     }
     if (st == PM_OK) {
@@ -465,6 +477,7 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     int has_interp = d->plan_exe.has_interp != 0;
     uint64_t sp = 0;
     uint64_t vdso_base = 0;
+    uint64_t top = stack_top_of(d, random);
     uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry;
     pm_status st = keep(d, slot, &b->executable);
 
@@ -489,14 +502,14 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     if (st == PM_OK && has_interp)
         st = map_plan(d, p->aspace, interp, &d->plan_interp);
     if (st == PM_OK)
-        st = build_stack(d, p->aspace, b, has_interp, random, &sp, &vdso_base);
+        st = build_stack(d, p->aspace, b, has_interp, random, top, &sp, &vdso_base);
     if (st == PM_OK)
         st = build_cspace(d, slot, b, exe);
     if (st == PM_OK)
         st = pm_k_thread_create(d->k, slot, &p->thread);
     if (st == PM_OK)
         st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
-                              d->cfg.stack_top - d->cfg.stack_size -
+                              top - d->cfg.stack_size -
                                   2u * d->limits.page_size);
     if (st == PM_OK && start)
         st = pm_k_thread_start(d->k, p->thread, entry, sp);

@@ -670,7 +670,42 @@ static void test_config_failures(void **state)
     pm_dispatch_config_default(&dc);
     dc.stack_size = 3;
     ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    /* a stack window that is not whole pages, or leaves no room below */
+    pm_dispatch_config_default(&dc);
+    dc.stack_window = 4096u + 1u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    dc.stack_window = dc.stack_top - dc.stack_size;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
     start_dispatcher(NULL, NULL);
+}
+
+/* With a stack window, the stack top moves by whole pages with random
+ * bytes 32..39 and stays inside [stack_top - stack_window, stack_top]. */
+static void test_stack_randomized(void **state)
+{
+    (void)state;
+    pm_dispatch_config dc;
+    uint64_t sp[4];
+    pm_dispatch_fini(&D);
+    teardown(NULL);
+    pm_dispatch_config_default(&dc);
+    dc.stack_window = 64u * 4096u;
+    start_dispatcher(NULL, &dc);
+    for (unsigned i = 0; i < 4; i++) {
+        RANDOM[32] = (uint8_t)(i * 17u);       /* page offsets 0, 17, 34, 51 */
+        for (unsigned j = 33; j < 40; j++)
+            RANDOM[j] = 0;
+        uint64_t ph = launch(CAP_EXEC, 0);
+        sp[i] = REP.stack;
+        assert_true(sp[i] < dc.stack_top - (uint64_t)i * 17u * 4096u);
+        assert_true(sp[i] > dc.stack_top - (uint64_t)i * 17u * 4096u - dc.stack_size);
+        if (i > 0)
+            assert_int_equal(sp[i - 1] - sp[i], 17u * 4096u);
+        ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+        ST(close_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+        ST(close_h(proc_h(ph, PM_DH_THREAD)), PM_OK);
+    }
+    expect_inv(__LINE__);
 }
 
 static void test_close_paths(void **state)
@@ -1162,6 +1197,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_launch_exit_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_create_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stack_randomized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_process_and_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_builder_ops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_images, setup, teardown),
