@@ -210,3 +210,17 @@ void pm_fuzz_check_script(pm_status st, const pm_script *sc,
     for (uint64_t k = sc->arg_off; k < aend; k++)
         PM_FUZZ_REQUIRE(buf[k] != 0 && buf[k] != '\n');
 }
+
+uint64_t pm_fuzz_take(pm_fuzz_rd *r, unsigned width)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < width; i++, r->off++)
+        if (r->off < r->n)
+            v |= (uint64_t)r->p[r->off] << (8 * i);
+    return v;
+}
+
+uint32_t pm_fuzz_byte(pm_fuzz_rd *r)
+{
+    return r->off < r->n ? r->p[r->off++] : 0u;
+}

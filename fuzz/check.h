@@ -6,6 +6,7 @@
 #ifndef PROCMGR_FUZZ_CHECK_H
 #define PROCMGR_FUZZ_CHECK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "procmgr/elf.h"
@@ -17,6 +18,19 @@ void pm_fuzz_fail(const char *what);
 
 #define PM_FUZZ_REQUIRE(cond) \
     do { if (!(cond)) pm_fuzz_fail(#cond); } while (0)
+
+/* A little-endian field reader over the fuzz input: reads past its end
+ * give zeros, so every input decodes to some sequence of fields. */
+typedef struct pm_fuzz_rd {
+    const uint8_t *p;
+    size_t n, off;
+} pm_fuzz_rd;
+
+/* The next `width` (<= 8) bytes as a little-endian value. */
+uint64_t pm_fuzz_take(pm_fuzz_rd *r, unsigned width);
+
+/* The next byte. */
+uint32_t pm_fuzz_byte(pm_fuzz_rd *r);
 
 /* The well-formedness predicate of spec/acsl/elf_plan.h, in C. */
 void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,

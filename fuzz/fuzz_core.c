@@ -39,20 +39,6 @@
 
 #define MAX_OPS 200u
 
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, off;
-} rd;
-
-static uint64_t take(rd *r, unsigned width)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++, r->off++)
-        if (r->off < r->n)
-            v |= (uint64_t)r->p[r->off] << (8 * i);
-    return v;
-}
-
 /* ---- registry ------------------------------------------------------------ */
 
 static pm_registry REG;
@@ -92,12 +78,12 @@ static pm_status expect_lookup(uint64_t h, uint32_t required)
     return PM_OK;
 }
 
-static uint64_t pick_handle(rd *r)
+static uint64_t pick_handle(pm_fuzz_rd *r)
 {
-    uint32_t b = (uint32_t)take(r, 1);
+    uint32_t b = (uint32_t)pm_fuzz_take(r, 1);
     if (b < 192u && NHANDLES > 0)
         return HANDLES[b % NHANDLES];
-    return take(r, 8);
+    return pm_fuzz_take(r, 8);
 }
 
 static void keep_handle(uint64_t h)
@@ -108,12 +94,12 @@ static void keep_handle(uint64_t h)
         HANDLES[h % NH] = h;
 }
 
-static void reg_alloc(rd *r)
+static void reg_alloc(pm_fuzz_rd *r)
 {
     static const uint8_t name[PM_REG_NAME_MAX] = "abcdefghijklmnopqrstuvwxyz012345";
-    uint64_t parent = take(r, 1), job = take(r, 1);
-    uint32_t len = (uint32_t)take(r, 1) % (PM_REG_NAME_MAX + 1u);
-    uint32_t rights = (uint32_t)take(r, 1);
+    uint64_t parent = pm_fuzz_take(r, 1), job = pm_fuzz_take(r, 1);
+    uint32_t len = (uint32_t)pm_fuzz_take(r, 1) % (PM_REG_NAME_MAX + 1u);
+    uint32_t rights = (uint32_t)pm_fuzz_take(r, 1);
     uint32_t free_slot = PM_REG_CAPACITY;
     for (uint32_t i = 0; i < PM_REG_CAPACITY && free_slot == PM_REG_CAPACITY; i++)
         if (REG.slot[i].state == PM_PROC_FREE)
@@ -137,10 +123,10 @@ static void reg_alloc(rd *r)
     keep_handle(h);
 }
 
-static void reg_lookup(rd *r)
+static void reg_lookup(pm_fuzz_rd *r)
 {
     uint64_t h = pick_handle(r);
-    uint32_t required = (uint32_t)take(r, 1);
+    uint32_t required = (uint32_t)pm_fuzz_take(r, 1);
     uint32_t idx = 0xdead;
     pm_status want = expect_lookup(h, required);
     pm_status st = pm_reg_lookup(&REG, h, required, &idx);
@@ -148,10 +134,10 @@ static void reg_lookup(rd *r)
     PM_FUZZ_REQUIRE(st != PM_OK || idx == h % PM_HANDLE_GEN_UNIT);
 }
 
-static void reg_duplicate(rd *r)
+static void reg_duplicate(pm_fuzz_rd *r)
 {
     uint64_t h = pick_handle(r), out = 0;
-    uint32_t rights = (uint32_t)take(r, 1);
+    uint32_t rights = (uint32_t)pm_fuzz_take(r, 1);
     pm_status want = expect_lookup(h, PM_RIGHT_DUPLICATE);
     if (want == PM_OK &&
         (!subset(rights, (uint32_t)(h / PM_HANDLE_RIGHTS_UNIT)) || rights > PM_RIGHTS_ALL))
@@ -165,7 +151,7 @@ static void reg_duplicate(rd *r)
     }
 }
 
-static void reg_free(rd *r)
+static void reg_free(pm_fuzz_rd *r)
 {
     uint64_t h = pick_handle(r);
     uint32_t idx = (uint32_t)(h % PM_HANDLE_GEN_UNIT) % PM_REG_CAPACITY;
@@ -189,9 +175,9 @@ static void reg_free(rd *r)
             PM_FUZZ_REQUIRE(expect_lookup(HANDLES[i], 0) != PM_OK);
 }
 
-static void reg_find_pid(rd *r)
+static void reg_find_pid(pm_fuzz_rd *r)
 {
-    uint64_t pid = take(r, 1) < 128u ? REG.slot[take(r, 2) % PM_REG_CAPACITY].pid : take(r, 8);
+    uint64_t pid = pm_fuzz_take(r, 1) < 128u ? REG.slot[pm_fuzz_take(r, 2) % PM_REG_CAPACITY].pid : pm_fuzz_take(r, 8);
     uint32_t want = PM_REG_CAPACITY, idx = 0xdead;
     for (uint32_t i = 0; i < PM_REG_CAPACITY && want == PM_REG_CAPACITY; i++)
         if (pid != 0 && live_state(REG.slot[i].state) && REG.slot[i].pid == pid)
@@ -209,13 +195,13 @@ static int reg_matches(const pm_proc *p, uint32_t filter, uint64_t value)
          : filter == PM_REG_FILTER_JOB ? p->job == value : p->parent_pid == value;
 }
 
-static void reg_list(rd *r)
+static void reg_list(pm_fuzz_rd *r)
 {
     uint64_t out[8];
-    uint32_t filter = (uint32_t)take(r, 1) % 4u;
-    uint64_t value = take(r, 1);
-    uint32_t cursor = (uint32_t)take(r, 2) % (PM_REG_CAPACITY + 3u);
-    uint32_t cap = (uint32_t)take(r, 1) % 9u, n = 0xdead, next = 0xdead;
+    uint32_t filter = (uint32_t)pm_fuzz_take(r, 1) % 4u;
+    uint64_t value = pm_fuzz_take(r, 1);
+    uint32_t cursor = (uint32_t)pm_fuzz_take(r, 2) % (PM_REG_CAPACITY + 3u);
+    uint32_t cap = (uint32_t)pm_fuzz_take(r, 1) % 9u, n = 0xdead, next = 0xdead;
     pm_status st = pm_reg_list(&REG, filter, value, cursor, out, cap, &n, &next);
     if (cursor > PM_REG_CAPACITY || filter > PM_REG_FILTER_PARENT) {
         PM_FUZZ_REQUIRE(st == PM_E_LIST_CURSOR);
@@ -234,10 +220,10 @@ static void reg_list(rd *r)
                     (n == cap && reg_matches(&REG.slot[next], filter, value)));
 }
 
-static void reg_add_cap(rd *r)
+static void reg_add_cap(pm_fuzz_rd *r)
 {
-    uint32_t idx = (uint32_t)take(r, 2) % PM_REG_CAPACITY;
-    uint32_t times = (uint32_t)take(r, 1);
+    uint32_t idx = (uint32_t)pm_fuzz_take(r, 2) % PM_REG_CAPACITY;
+    uint32_t times = (uint32_t)pm_fuzz_take(r, 1);
     for (uint32_t t = 0; t < times; t++) {
         uint32_t n = REG.slot[idx].nextra;
         pm_kcap cap = { t, 1u };
@@ -254,9 +240,9 @@ static void reg_add_cap(rd *r)
 /* States the API reaches only after very long runs, and (skew) values it
  * never writes but the contracts allow (see the top comment).  Returns 1
  * after a skew: the live count no longer matches the records. */
-static int reg_age(rd *r)
+static int reg_age(pm_fuzz_rd *r)
 {
-    uint32_t what = (uint32_t)take(r, 1), i = (uint32_t)take(r, 2) % PM_REG_CAPACITY;
+    uint32_t what = (uint32_t)pm_fuzz_take(r, 1), i = (uint32_t)pm_fuzz_take(r, 2) % PM_REG_CAPACITY;
     int skew = 0;
     switch (what % 6u) {
     case 0: REG.next_pid = UINT64_MAX - what / 6u % 3u; break;
@@ -283,14 +269,14 @@ static int reg_age(rd *r)
     return skew;
 }
 
-static void registry_ops(rd *r)
+static void registry_ops(pm_fuzz_rd *r)
 {
     pm_reg_init(&REG);
     PM_FUZZ_REQUIRE(REG.next_pid == 1 && REG.live == 0);
     NHANDLES = 0;
     int skewed = 0;
     for (uint32_t op = 0; op < MAX_OPS && r->off < r->n; op++) {
-        uint32_t b = (uint32_t)take(r, 1);
+        uint32_t b = (uint32_t)pm_fuzz_take(r, 1);
         switch (b % 9u) {
         case 0: reg_alloc(r); break;
         case 1: reg_lookup(r); break;
@@ -332,9 +318,9 @@ static uint32_t MNAMES, MNAMES_USED, MHANDLES;
 
 /* A string argument: short ones are input bytes (NULs and all); long ones
  * are FILL bytes with at most one NUL put in. */
-static const uint8_t *string_arg(rd *r, uint32_t max, uint32_t *len, int slash)
+static const uint8_t *string_arg(pm_fuzz_rd *r, uint32_t max, uint32_t *len, int slash)
 {
-    uint32_t kind = (uint32_t)take(r, 1);
+    uint32_t kind = (uint32_t)pm_fuzz_take(r, 1);
     if (kind < 160u) {
         uint32_t n = kind % 48u;
         size_t have = r->off < r->n ? r->n - r->off : 0;
@@ -345,8 +331,8 @@ static const uint8_t *string_arg(rd *r, uint32_t max, uint32_t *len, int slash)
         *len = n;
         return p;
     }
-    uint32_t n = (uint32_t)take(r, 4) % (max + 2u);
-    uint32_t nul = (uint32_t)take(r, 4);
+    uint32_t n = (uint32_t)pm_fuzz_take(r, 4) % (max + 2u);
+    uint32_t nul = (uint32_t)pm_fuzz_take(r, 4);
     memset(FILL, 'a', n);
     if (slash && n > 0)
         FILL[0] = '/';
@@ -370,7 +356,7 @@ static void model_add(model_list *m, const uint8_t *s, uint32_t len)
     m->used += len;
 }
 
-static void add_string(rd *r, int env)
+static void add_string(pm_fuzz_rd *r, int env)
 {
     uint32_t len = 0;
     model_list *m = env ? &MENVS : &MARGS;
@@ -389,10 +375,10 @@ static void add_string(rd *r, int env)
 }
 
 /* Many empty strings (or handles) at once, to reach the count limits. */
-static void add_many(rd *r)
+static void add_many(pm_fuzz_rd *r)
 {
-    uint32_t what = (uint32_t)take(r, 1) % 3u;
-    uint32_t times = (uint32_t)take(r, 2) % (PM_BUILDER_MAX_ARGS + 8u);
+    uint32_t what = (uint32_t)pm_fuzz_take(r, 1) % 3u;
+    uint32_t times = (uint32_t)pm_fuzz_take(r, 2) % (PM_BUILDER_MAX_ARGS + 8u);
     for (uint32_t t = 0; t < times; t++) {
         pm_status st;
         if (what == 0) {
@@ -419,11 +405,11 @@ static void add_many(rd *r)
     }
 }
 
-static void add_name(rd *r)
+static void add_name(pm_fuzz_rd *r)
 {
     uint32_t len = 0;
     const uint8_t *s = string_arg(r, PM_BUILDER_NAME_BYTES, &len, 1);
-    pm_kcap dir = { (uint32_t)take(r, 1), 1u };
+    pm_kcap dir = { (uint32_t)pm_fuzz_take(r, 1), 1u };
     pm_status want = (len == 0 || s[0] != '/') ? PM_E_BUILDER_PATH
                    : (MNAMES >= PM_BUILDER_MAX_NAMES ||
                       len > PM_BUILDER_NAME_BYTES - MNAMES_USED) ? PM_E_BUILDER_LIMIT
@@ -440,15 +426,15 @@ static void add_name(rd *r)
     }
 }
 
-static void set_info(rd *r)
+static void set_info(pm_fuzz_rd *r)
 {
-    uint32_t sel = (uint32_t)take(r, 1);
+    uint32_t sel = (uint32_t)pm_fuzz_take(r, 1);
     pm_kcap exe = { sel & 7u, (sel >> 3) & 1u };   /* gen 0: no executable */
     pm_kcap job = { 1u, 1u };
-    uint32_t len = (uint32_t)take(r, 1) % (PM_BUILDER_PROC_NAME_MAX + 3u);
+    uint32_t len = (uint32_t)pm_fuzz_take(r, 1) % (PM_BUILDER_PROC_NAME_MAX + 3u);
     uint8_t name[PM_BUILDER_PROC_NAME_MAX + 3u];
     for (uint32_t i = 0; i < len; i++)
-        name[i] = (uint8_t)take(r, 1);
+        name[i] = (uint8_t)pm_fuzz_take(r, 1);
     pm_status want = exe.gen == 0 ? PM_E_BUILDER_STATE
                    : len > PM_BUILDER_PROC_NAME_MAX ? PM_E_BUILDER_LIMIT
                    : (len > 0 && memchr(name, 0, len) != NULL) ? PM_E_BUILDER_STRING : PM_OK;
@@ -481,12 +467,12 @@ static void model_reset(void)
 
 /* Roll back to a mark taken earlier, or to one with a field pushed past the
  * builder's current value (refused, builder unchanged). */
-static void rollback(rd *r)
+static void rollback(pm_fuzz_rd *r)
 {
-    uint32_t which = (uint32_t)take(r, 1) % 4u;
+    uint32_t which = (uint32_t)pm_fuzz_take(r, 1) % 4u;
     pm_builder_mark m = MARKS[which];
     int fresh = MARK_FRESH[which];
-    uint32_t edit = (uint32_t)take(r, 1), delta = 1u + (uint32_t)take(r, 1);
+    uint32_t edit = (uint32_t)pm_fuzz_take(r, 1), delta = 1u + (uint32_t)pm_fuzz_take(r, 1);
     uint32_t *field[8] = { &m.state, &m.nargs, &m.args_used, &m.nenvs,
                            &m.envs_used, &m.nnames, &m.names_used, &m.nhandles };
     if (edit < 8u)
@@ -527,23 +513,23 @@ static void check_list(const pm_strvec *v, const model_list *m)
     PM_FUZZ_REQUIRE(m->used == 0 || memcmp(v->pool, m->pool, m->used) == 0);
 }
 
-static void builder_ops(rd *r)
+static void builder_ops(pm_fuzz_rd *r)
 {
     pm_builder_reset(&BLD);
     model_reset();
     memset(MARKS, 0, sizeof MARKS);
     memset(MARK_FRESH, 0, sizeof MARK_FRESH);
     for (uint32_t op = 0; op < MAX_OPS && r->off < r->n; op++) {
-        uint32_t b = (uint32_t)take(r, 1);
+        uint32_t b = (uint32_t)pm_fuzz_take(r, 1);
         pm_strvec v;
         switch (b % 9u) {
         case 0: add_string(r, 0); break;
         case 1: add_string(r, 1); break;
         case 2: add_name(r); break;
         case 3: {
-            pm_kcap cap = { (uint32_t)take(r, 1), 1u };
+            pm_kcap cap = { (uint32_t)pm_fuzz_take(r, 1), 1u };
             BLD_BEFORE = BLD;
-            pm_status st = pm_builder_add_handle(&BLD, cap, (uint32_t)take(r, 4));
+            pm_status st = pm_builder_add_handle(&BLD, cap, (uint32_t)pm_fuzz_take(r, 4));
             PM_FUZZ_REQUIRE((st == PM_OK) == (MHANDLES < PM_BUILDER_MAX_HANDLES));
             if (st == PM_OK)
                 MHANDLES++;
@@ -553,7 +539,7 @@ static void builder_ops(rd *r)
         }
         case 4: set_info(r); break;
         case 5: {
-            uint32_t k = (uint32_t)take(r, 1) % 4u;
+            uint32_t k = (uint32_t)pm_fuzz_take(r, 1) % 4u;
             pm_builder_mark_take(&BLD, &MARKS[k]);
             MARK_FRESH[k] = 1;
             break;
@@ -635,7 +621,7 @@ static void launch_image(pm_kcap image, const uint8_t *random)
     }
 }
 
-static void dispatch_config(rd *r)
+static void dispatch_config(pm_fuzz_rd *r)
 {
     static pm_dispatch_entry table[PM_DISPATCH_MAX_TABLE + 1];
     static const char ld[] = ELFIMG_DEFAULT_INTERP;
@@ -665,13 +651,13 @@ static void dispatch_config(rd *r)
     pm_dispatch_config_default(&cfg);
     cfg.interp = table;
     cfg.ninterp = 1;
-    uint32_t edits = (uint32_t)take(r, 1) % 8u;
+    uint32_t edits = (uint32_t)pm_fuzz_take(r, 1) % 8u;
     for (uint32_t e = 0; e < edits; e++) {
-        uint32_t f = (uint32_t)take(r, 1), s = (uint32_t)take(r, 1);
+        uint32_t f = (uint32_t)pm_fuzz_take(r, 1), s = (uint32_t)pm_fuzz_take(r, 1);
         uint64_t page = lim.page_size;
         /* near the rule's edges: multiples of the page, one off, zero */
         uint64_t near = (s & 3u) == 0 ? 0 : (s & 3u) == 1 ? page * (s >> 2)
-                      : (s & 3u) == 2 ? page * (s >> 2) + 1u : take(r, 8);
+                      : (s & 3u) == 2 ? page * (s >> 2) + 1u : pm_fuzz_take(r, 8);
         switch (f % 13u) {
         case 0: cfg.ninterp = s % (PM_DISPATCH_MAX_TABLE + 2u); cfg.interp = (s & 64u) ? NULL : table; break;
         case 1: cfg.nresolve = s % (PM_DISPATCH_MAX_TABLE + 2u); cfg.resolve = (s & 64u) ? NULL : table; break;
@@ -701,7 +687,7 @@ static void dispatch_config(rd *r)
     if (st == PM_OK) {
         uint8_t random[PM_DISPATCH_RANDOM_BYTES];
         for (uint32_t i = 0; i < PM_DISPATCH_RANDOM_BYTES; i++)
-            random[i] = (uint8_t)take(r, 1);
+            random[i] = (uint8_t)pm_fuzz_take(r, 1);
         PM_FUZZ_REQUIRE(pm_dispatch_connect(&D, 1, 0, 1) == PM_OK);
         launch_image(exe, random);
         launch_image(dyn, random);
@@ -720,7 +706,7 @@ static void dispatch_config(rd *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    rd r = { data, size, 1 };
+    pm_fuzz_rd r = { data, size, 1 };
     if (size < 1)
         return 0;
     switch (data[0] % 3u) {

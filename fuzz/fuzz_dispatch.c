@@ -77,16 +77,6 @@ static uint32_t WAITER;
 #define NCONN_IDS 8u
 static uint32_t CONNECTED;      /* bit i: connection id i + 1 is connected */
 
-typedef struct reader {
-    const uint8_t *p;
-    size_t n, off;
-} reader;
-
-static uint32_t rd8(reader *r)
-{
-    return r->off < r->n ? r->p[r->off++] : 0u;
-}
-
 static void require_invariants(void)
 {
     pm_sim_violation v = { NULL, 0 };
@@ -213,20 +203,20 @@ static void keep_reply_handles(void)
     }
 }
 
-static void message(reader *r, uint32_t s, uint32_t counter)
+static void message(pm_fuzz_rd *r, uint32_t s, uint32_t counter)
 {
     static pm_dhandle in[PM_PROTO_MAX_HANDLES];
     uint8_t random[PM_DISPATCH_RANDOM_BYTES];
-    uint32_t lo = rd8(r);
-    uint32_t len = lo | rd8(r) << 8;
-    uint32_t nb = rd8(r), n = nb % 9u, i;
+    uint32_t lo = pm_fuzz_byte(r);
+    uint32_t len = lo | pm_fuzz_byte(r) << 8;
+    uint32_t nb = pm_fuzz_byte(r), n = nb % 9u, i;
     if (nb == 255u) {               /* control data truncated: 65 "arrived" */
         for (i = 0; i < PM_PROTO_MAX_HANDLES; i++)
             in[i] = handle_from(3u);  /* no translation (PM_DH_NONE) */
         n = PM_PROTO_MAX_HANDLES + 1u;
     } else {
         for (i = 0; i < n; i++)
-            in[i] = handle_from(rd8(r));
+            in[i] = handle_from(pm_fuzz_byte(r));
     }
     if (len > sizeof MSG - 64)
         len = sizeof MSG - 64;
@@ -266,9 +256,9 @@ static void message(reader *r, uint32_t s, uint32_t counter)
     }
 }
 
-static void end_thread(reader *r)
+static void end_thread(pm_fuzz_rd *r)
 {
-    uint32_t b = rd8(r), slot = b % 64u;
+    uint32_t b = pm_fuzz_byte(r), slot = b % 64u;
     if (D.reg.slot[slot].state == PM_PROC_RUNNING) {
         pm_kcap th = D.reg.slot[slot].thread;
         if (b & 64u)
@@ -298,9 +288,9 @@ static void drain(void)
 
 /* Connection churn, expiring arbitrary waiter ids, short buffers and
  * released handles: the shell's side of the dispatcher API. */
-static void shell_op(reader *r, uint32_t sub)
+static void shell_op(pm_fuzz_rd *r, uint32_t sub)
 {
-    uint32_t b = rd8(r), id = 1u + b % NCONN_IDS, conn = 0;
+    uint32_t b = pm_fuzz_byte(r), id = 1u + b % NCONN_IDS, conn = 0;
     uint64_t watch;
     uint8_t ev[PM_DISPATCH_EVENT_LEN];
     pm_status st;
@@ -322,7 +312,7 @@ static void shell_op(reader *r, uint32_t sub)
         break;
     case 5:
         if (b & 0x80u) {            /* the shell vouches for a principal */
-            uint32_t x = rd8(r);
+            uint32_t x = pm_fuzz_byte(r);
             uint32_t who = x == 0 ? PM_DISPATCH_PRINCIPAL_ROOT
                          : x == 255 ? PM_DISPATCH_PRINCIPAL_NONE : 1000u + x % 3u;
             st = pm_dispatch_set_principal(&D, id, who);
@@ -334,8 +324,8 @@ static void shell_op(reader *r, uint32_t sub)
         CONNECTED &= ~(1u << (id - 1u));
         break;
     case 6: {
-        uint32_t w = b | rd8(r) << 8 | rd8(r) << 16 | rd8(r) << 24;
-        size_t cap = (b & 1u) ? sizeof REPLY : rd8(r);
+        uint32_t w = b | pm_fuzz_byte(r) << 8 | pm_fuzz_byte(r) << 16 | pm_fuzz_byte(r) << 24;
+        size_t cap = (b & 1u) ? sizeof REPLY : pm_fuzz_byte(r);
         st = pm_dispatch_wait_expire(&D, w, REPLY, cap, &RES);
         PM_FUZZ_REQUIRE(st == PM_OK ? RES.action == PM_DISPATCH_REPLY : RES.action == 0);
         break;
@@ -346,7 +336,7 @@ static void shell_op(reader *r, uint32_t sub)
         PM_FUZZ_REQUIRE(st != PM_OK || RES.reply_len <= cap);
         st = pm_dispatch_take_event(&D, &watch, ev, cap < sizeof ev ? cap : sizeof ev);
         PM_FUZZ_REQUIRE(st == PM_OK ? cap >= PM_DISPATCH_EVENT_LEN : st == PM_E_K_NO_EVENT);
-        b = rd8(r);
+        b = pm_fuzz_byte(r);
         if (b & 1u) {
             pm_dhandle h = handle_from(b >> 1);
             pm_dispatch_handle_release(&D, &h);   /* a KCAP is dropped */
@@ -404,12 +394,12 @@ static void finish_and_check(int abrupt)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    reader r = { data, size, 0 };
+    pm_fuzz_rd r = { data, size, 0 };
     uint32_t steps = 0;
     boot_images();
     start();
     while (r.off < r.n && steps < MAX_STEPS) {
-        uint32_t s = rd8(&r);
+        uint32_t s = pm_fuzz_byte(&r);
         uint32_t b;
         switch (s % 8u) {
         case 5: end_thread(&r); break;
@@ -417,12 +407,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (((s >> 3) & 7u) < 3u)
                 drain();
             else if (((s >> 3) & 7u) == 3u)
-                (void)pm_k_revoke(&K, CAPS[rd8(&r) % NCAPS]);
+                (void)pm_k_revoke(&K, CAPS[pm_fuzz_byte(&r) % NCAPS]);
             else
                 shell_op(&r, (s >> 3) & 7u);
             break;
         case 7:
-            b = rd8(&r);
+            b = pm_fuzz_byte(&r);
             if (b & 128u)
                 pm_sim_fail_rate(&K, b, (b & 127u) * 2000u, 0);
             else

@@ -100,26 +100,11 @@ static void check_reply(const uint8_t *msg, size_t len, uint32_t handles)
     PM_FUZZ_REQUIRE(n == len && memcmp(again, msg, len) == 0);
 }
 
-/* Little-endian field reader over the fuzz input; zero past its end. */
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, off;
-} rd;
-
-static uint64_t take(rd *r, unsigned width)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++, r->off++)
-        if (r->off < r->n)
-            v |= (uint64_t)r->p[r->off] << (8 * i);
-    return v;
-}
-
 static uint8_t OUT[PM_PROTO_MAX_MSG + 64];
 
 /* A reply from the input: fields are drawn near the values the encoder
  * checks so that both sides of every check come up. */
-static void encode_reply_mode(rd *r)
+static void encode_reply_mode(pm_fuzz_rd *r)
 {
     static const uint16_t ops[] = {
         PM_OP_CREATE_PROCESS, PM_OP_EXIT_PROCESS, PM_OP_QUERY_PROCESS,
@@ -131,34 +116,34 @@ static void encode_reply_mode(rd *r)
     static uint8_t name[PM_PROTO_MAX_PROCESS_NAME + 2];
     pm_proto_reply rep, back;
     memset(&rep, 0, sizeof rep);
-    uint32_t sel = (uint32_t)take(r, 1);
+    uint32_t sel = (uint32_t)pm_fuzz_take(r, 1);
     rep.opcode = ops[sel % (sizeof ops / sizeof ops[0])];
-    rep.status = (uint32_t)take(r, 1) < 192 ? 0u : (uint32_t)take(r, 2);
-    rep.request_id = take(r, 8);
-    rep.koid = take(r, 8);
-    rep.entry = take(r, 8);
-    rep.stack = take(r, 8);
-    rep.image_base = take(r, 8);
-    rep.interp_base = take(r, 8);
-    rep.vdso_base = take(r, 8);
-    rep.has_interp = (uint32_t)take(r, 1) & 1u;
-    rep.info.state = (uint32_t)take(r, 1) % 6u;
-    rep.info.exit_code = (uint32_t)take(r, 4);
-    rep.name_len = (uint32_t)take(r, 1) % (PM_PROTO_MAX_PROCESS_NAME + 2);
+    rep.status = (uint32_t)pm_fuzz_take(r, 1) < 192 ? 0u : (uint32_t)pm_fuzz_take(r, 2);
+    rep.request_id = pm_fuzz_take(r, 8);
+    rep.koid = pm_fuzz_take(r, 8);
+    rep.entry = pm_fuzz_take(r, 8);
+    rep.stack = pm_fuzz_take(r, 8);
+    rep.image_base = pm_fuzz_take(r, 8);
+    rep.interp_base = pm_fuzz_take(r, 8);
+    rep.vdso_base = pm_fuzz_take(r, 8);
+    rep.has_interp = (uint32_t)pm_fuzz_take(r, 1) & 1u;
+    rep.info.state = (uint32_t)pm_fuzz_take(r, 1) % 6u;
+    rep.info.exit_code = (uint32_t)pm_fuzz_take(r, 4);
+    rep.name_len = (uint32_t)pm_fuzz_take(r, 1) % (PM_PROTO_MAX_PROCESS_NAME + 2);
     for (uint32_t i = 0; i < rep.name_len; i++)
-        name[i] = (uint8_t)take(r, 1);
+        name[i] = (uint8_t)pm_fuzz_take(r, 1);
     rep.name = name;
-    rep.list_count = (uint32_t)take(r, 2) % (PM_PROTO_MAX_LIST + 2);
-    uint32_t bad = (uint32_t)take(r, 2);      /* entry with a bad state */
+    rep.list_count = (uint32_t)pm_fuzz_take(r, 2) % (PM_PROTO_MAX_LIST + 2);
+    uint32_t bad = (uint32_t)pm_fuzz_take(r, 2);      /* entry with a bad state */
     for (uint32_t i = 0; i < rep.list_count; i++) {
         list[i].koid = i + 1u;
         list[i].state = i == bad ? PM_STATE_MAX + 1u : i % (PM_STATE_MAX + 1u);
     }
     rep.list = list;
-    rep.next_cursor = take(r, 8);
-    rep.event = (uint32_t)take(r, 1);
-    rep.event_code = (uint32_t)take(r, 4);
-    size_t cap = (size_t)take(r, 4) % (sizeof OUT + 1);
+    rep.next_cursor = pm_fuzz_take(r, 8);
+    rep.event = (uint32_t)pm_fuzz_take(r, 1);
+    rep.event_code = (uint32_t)pm_fuzz_take(r, 4);
+    size_t cap = (size_t)pm_fuzz_take(r, 4) % (sizeof OUT + 1);
     size_t n = 12345;
     pm_status st = pm_proto_encode_reply(&rep, OUT, cap, &n);
     if (st != PM_OK) {
@@ -185,7 +170,7 @@ static void encode_reply_mode(rd *r)
 }
 
 /* A request from the input, strings sliced out of the input's tail. */
-static void encode_request_mode(rd *r)
+static void encode_request_mode(pm_fuzz_rd *r)
 {
     static const uint16_t ops[] = {
         PM_OP_CREATE_PROCESS, PM_OP_EXIT_PROCESS, PM_OP_QUERY_PROCESS,
@@ -197,19 +182,19 @@ static void encode_request_mode(rd *r)
     };
     static pm_proto_request req, back;
     memset(&req, 0, sizeof req);
-    req.opcode = ops[take(r, 1) % (sizeof ops / sizeof ops[0])];
-    req.request_id = take(r, 8);
-    req.handle_count = (uint32_t)take(r, 1) % (PM_PROTO_MAX_HANDLES + 2);
+    req.opcode = ops[pm_fuzz_take(r, 1) % (sizeof ops / sizeof ops[0])];
+    req.request_id = pm_fuzz_take(r, 8);
+    req.handle_count = (uint32_t)pm_fuzz_take(r, 1) % (PM_PROTO_MAX_HANDLES + 2);
     for (int i = 0; i < 3; i++)
-        req.handle[i] = (uint32_t)take(r, 1) % 3u == 0 ? PM_PROTO_NO_HANDLE
-                                                       : (uint32_t)take(r, 1);
-    req.flags = (uint32_t)take(r, 4);
-    req.limit = (uint32_t)take(r, 4);
-    req.value = take(r, 8);
-    req.cursor = take(r, 8);
-    req.str.off = (uint32_t)take(r, 2);
-    req.str.len = (uint32_t)take(r, 2);
-    uint32_t items = (uint32_t)take(r, 2) % (PM_PROTO_MAX_ITEMS + 2);
+        req.handle[i] = (uint32_t)pm_fuzz_take(r, 1) % 3u == 0 ? PM_PROTO_NO_HANDLE
+                                                       : (uint32_t)pm_fuzz_take(r, 1);
+    req.flags = (uint32_t)pm_fuzz_take(r, 4);
+    req.limit = (uint32_t)pm_fuzz_take(r, 4);
+    req.value = pm_fuzz_take(r, 8);
+    req.cursor = pm_fuzz_take(r, 8);
+    req.str.off = (uint32_t)pm_fuzz_take(r, 2);
+    req.str.len = (uint32_t)pm_fuzz_take(r, 2);
+    uint32_t items = (uint32_t)pm_fuzz_take(r, 2) % (PM_PROTO_MAX_ITEMS + 2);
     req.item_count = items;
     for (uint32_t i = 0; i < items && i < PM_PROTO_MAX_ITEMS; i++) {
         req.items[i].handle = i;
@@ -218,10 +203,10 @@ static void encode_request_mode(rd *r)
         req.items[i].str.len = 1u + i % 3u;
     }
     if (items == 1u) {                    /* one item slice from the input */
-        req.items[0].str.off = (uint32_t)take(r, 2);
-        req.items[0].str.len = (uint32_t)take(r, 2);
+        req.items[0].str.off = (uint32_t)pm_fuzz_take(r, 2);
+        req.items[0].str.len = (uint32_t)pm_fuzz_take(r, 2);
     }
-    size_t cap = (size_t)take(r, 4) % (sizeof OUT + 1);
+    size_t cap = (size_t)pm_fuzz_take(r, 4) % (sizeof OUT + 1);
     const uint8_t *src = r->off < r->n ? r->p + r->off : r->p;
     size_t src_len = r->off < r->n ? r->n - r->off : 0;
     if (src_len > PM_PROTO_MAX_MSG)
@@ -243,10 +228,10 @@ static void encode_request_mode(rd *r)
     }
 }
 
-static void long_message_mode(rd *r)
+static void long_message_mode(pm_fuzz_rd *r)
 {
-    uint32_t handles = (uint32_t)take(r, 1) % (PM_PROTO_MAX_HANDLES + 2);
-    size_t len = (size_t)take(r, 4) % (PM_PROTO_MAX_MSG + 65);
+    uint32_t handles = (uint32_t)pm_fuzz_take(r, 1) % (PM_PROTO_MAX_HANDLES + 2);
+    size_t len = (size_t)pm_fuzz_take(r, 4) % (PM_PROTO_MAX_MSG + 65);
     size_t have = r->off < r->n ? r->n - r->off : 0;
     if (have > len)
         have = len;
@@ -257,16 +242,16 @@ static void long_message_mode(rd *r)
     check_reply(OUT, len, handles);
 }
 
-static void list_entry_mode(rd *r)
+static void list_entry_mode(pm_fuzz_rd *r)
 {
     pm_proto_reply rep;
     pm_proto_info info;
     memset(&rep, 0, sizeof rep);
-    rep.list_count = (uint32_t)take(r, 2);
-    rep.list_slice.off = (uint32_t)take(r, 4);
-    rep.list_slice.len = (uint32_t)take(r, 4);
-    uint32_t i = (uint32_t)take(r, 2);
-    size_t len = (size_t)take(r, 4) % (PM_PROTO_MAX_MSG + 65);
+    rep.list_count = (uint32_t)pm_fuzz_take(r, 2);
+    rep.list_slice.off = (uint32_t)pm_fuzz_take(r, 4);
+    rep.list_slice.len = (uint32_t)pm_fuzz_take(r, 4);
+    uint32_t i = (uint32_t)pm_fuzz_take(r, 2);
+    size_t len = (size_t)pm_fuzz_take(r, 4) % (PM_PROTO_MAX_MSG + 65);
     size_t have = r->off < r->n ? r->n - r->off : 0;
     if (have > len)
         len = have;
@@ -285,23 +270,23 @@ static void list_entry_mode(rd *r)
 }
 
 /* One writer call on a cursor from the input; off <= cap as wr_ok needs. */
-static void wire_mode(rd *r)
+static void wire_mode(pm_fuzz_rd *r)
 {
     static uint8_t buf[PM_PROTO_MAX_MSG];
     static const uint8_t src[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-    uint32_t which = (uint32_t)take(r, 1) % 3u;
+    uint32_t which = (uint32_t)pm_fuzz_take(r, 1) % 3u;
     pm_wr w;
     w.out = buf;
-    w.cap = (uint32_t)take(r, 4) % (PM_PROTO_MAX_MSG + 1);
-    w.off = (uint32_t)take(r, 4);
+    w.cap = (uint32_t)pm_fuzz_take(r, 4) % (PM_PROTO_MAX_MSG + 1);
+    w.off = (uint32_t)pm_fuzz_take(r, 4);
     w.off = w.cap == 0 ? 0 : w.off % (w.cap + 1u);
-    uint32_t off0 = w.off, n = (uint32_t)take(r, 1) % 17u, size;
+    uint32_t off0 = w.off, n = (uint32_t)pm_fuzz_take(r, 1) % 17u, size;
     pm_status st;
     if (which == 0) {
-        st = pm_wire_wr32(&w, (uint32_t)take(r, 4));
+        st = pm_wire_wr32(&w, (uint32_t)pm_fuzz_take(r, 4));
         size = 4;
     } else if (which == 1) {
-        st = pm_wire_wr64(&w, take(r, 8));
+        st = pm_wire_wr64(&w, pm_fuzz_take(r, 8));
         size = 8;
     } else {
         st = pm_wire_wrbytes(&w, src, n);
@@ -321,7 +306,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     if (data[0] >= 0xC0) {
-        rd r = { data, size, 1 };
+        pm_fuzz_rd r = { data, size, 1 };
         switch (data[0]) {
         case 0xC0: encode_reply_mode(&r); break;
         case 0xC1: encode_request_mode(&r); break;

@@ -37,16 +37,6 @@
 
 #define NENT (PM_DISPATCH_MAX_TABLE + 1u)
 
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, off;
-} rd;
-
-static uint32_t rd8(rd *r)
-{
-    return r->off < r->n ? r->p[r->off++] : 0u;
-}
-
 static pm_dispatch_entry T[NENT];
 static uint8_t *NAMES[NENT];
 static uint32_t IMG_OF[NENT];
@@ -70,12 +60,12 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
 }
 
 /* Entries built from the input against the query (the input's tail). */
-static uint32_t build_table(rd *r, const uint8_t *q, size_t qlen)
+static uint32_t build_table(pm_fuzz_rd *r, const uint8_t *q, size_t qlen)
 {
-    uint32_t n = rd8(r) % (NENT + 1u);
+    uint32_t n = pm_fuzz_byte(r) % (NENT + 1u);
     uint8_t tmp[64];
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t how = rd8(r);
+        uint32_t how = pm_fuzz_byte(r);
         size_t len = 0;
         const uint8_t *src = tmp;
         switch (how & 3u) {
@@ -84,15 +74,15 @@ static uint32_t build_table(rd *r, const uint8_t *q, size_t qlen)
         case 2: {
             len = qlen < sizeof tmp ? qlen : sizeof tmp;
             memcpy(tmp, q, len);
-            uint32_t at = rd8(r), x = rd8(r);
+            uint32_t at = pm_fuzz_byte(r), x = pm_fuzz_byte(r);
             if (len > 0)
                 tmp[at % len] ^= (uint8_t)(x ? x : 1u);
             break;
         }
         default:
-            len = rd8(r) % 40u;
+            len = pm_fuzz_byte(r) % 40u;
             for (size_t k = 0; k < len; k++)
-                tmp[k] = (uint8_t)rd8(r);
+                tmp[k] = (uint8_t)pm_fuzz_byte(r);
             break;
         }
         NAMES[i] = dup_bytes(src, len);
@@ -211,21 +201,21 @@ static void through_dispatcher(uint32_t n, const uint8_t *q, size_t qlen)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    rd r = { data, size, 0 };
-    uint32_t mode = rd8(&r);
+    pm_fuzz_rd r = { data, size, 0 };
+    uint32_t mode = pm_fuzz_byte(&r);
     /* The query is the input's tail; the table is read from the bytes
      * before it, so find where the tail starts by a dry read. */
-    rd probe = r;
-    uint32_t n = rd8(&probe) % (NENT + 1u);
+    pm_fuzz_rd probe = r;
+    uint32_t n = pm_fuzz_byte(&probe) % (NENT + 1u);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t how = rd8(&probe);
+        uint32_t how = pm_fuzz_byte(&probe);
         if ((how & 3u) == 2u) {
-            rd8(&probe);
-            rd8(&probe);
+            pm_fuzz_byte(&probe);
+            pm_fuzz_byte(&probe);
         } else if ((how & 3u) == 3u) {
-            uint32_t len = rd8(&probe) % 40u;
+            uint32_t len = pm_fuzz_byte(&probe) % 40u;
             for (uint32_t k = 0; k < len; k++)
-                rd8(&probe);
+                pm_fuzz_byte(&probe);
         }
     }
     size_t qoff = probe.off < size ? probe.off : size;

@@ -48,32 +48,18 @@ static const uint8_t RANDOM[PM_STACK_RANDOM_BYTES] = {
     0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f
 };
 
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, off;
-} rd;
-
-static uint64_t take(rd *r, unsigned width)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++, r->off++)
-        if (r->off < r->n)
-            v |= (uint64_t)r->p[r->off] << (8 * i);
-    return v;
-}
-
 typedef struct vec_shape {
     uint32_t count, len, stride, odd, odd_off, odd_len;
 } vec_shape;
 
-static void read_shape(rd *r, vec_shape *s)
+static void read_shape(pm_fuzz_rd *r, vec_shape *s)
 {
-    s->count = (uint32_t)take(r, 2) % ITEMS;
-    s->len = (uint32_t)take(r, 2);
-    s->stride = (uint32_t)take(r, 2);
-    s->odd = (uint32_t)take(r, 2);
-    s->odd_off = (uint32_t)take(r, 4);
-    s->odd_len = (uint32_t)take(r, 4);
+    s->count = (uint32_t)pm_fuzz_take(r, 2) % ITEMS;
+    s->len = (uint32_t)pm_fuzz_take(r, 2);
+    s->stride = (uint32_t)pm_fuzz_take(r, 2);
+    s->odd = (uint32_t)pm_fuzz_take(r, 2);
+    s->odd_off = (uint32_t)pm_fuzz_take(r, 4);
+    s->odd_len = (uint32_t)pm_fuzz_take(r, 4);
 }
 
 static void make_vec(const vec_shape *s, pm_span *items, uint64_t pool_len,
@@ -152,7 +138,7 @@ static pm_status model(const pm_stack_in *in, uint64_t cap, uint64_t *need)
     return d > cap ? PM_E_STACK_TOO_SMALL : PM_OK;
 }
 
-static uint64_t fill_pool(rd *r, uint32_t flags)
+static uint64_t fill_pool(pm_fuzz_rd *r, uint32_t flags)
 {
     const uint8_t *tail = r->off < r->n ? r->p + r->off : NULL;
     uint64_t n = r->off < r->n ? r->n - r->off : 0;
@@ -195,19 +181,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint64_t odd_types[] = {
         PM_AT_NULL, PM_AT_RANDOM, PM_AT_EXECFN, PM_AT_PLATFORM, PM_AT_BASE
     };
-    rd r = { data, size, 0 };
+    pm_fuzz_rd r = { data, size, 0 };
     pm_stack_in in;
     pm_stack_out out;
     vec_shape sa, se;
     memset(&in, 0, sizeof in);
-    uint32_t flags = (uint32_t)take(&r, 1);
-    uint64_t raw_top = take(&r, 8);
+    uint32_t flags = (uint32_t)pm_fuzz_take(&r, 1);
+    uint64_t raw_top = pm_fuzz_take(&r, 8);
     in.stack_top = (flags & 1u) ? raw_top : 0x7ffffffde000ull;
-    uint64_t cap = take(&r, 4) % (BUF_MAX + 1u);
+    uint64_t cap = pm_fuzz_take(&r, 4) % (BUF_MAX + 1u);
     read_shape(&r, &sa);
     read_shape(&r, &se);
-    in.nauxv = (uint32_t)take(&r, 1) % (PM_STACK_MAX_AUXV + 2u);
-    uint32_t bad = (uint32_t)take(&r, 1), bad_type = (uint32_t)take(&r, 1);
+    in.nauxv = (uint32_t)pm_fuzz_take(&r, 1) % (PM_STACK_MAX_AUXV + 2u);
+    uint32_t bad = (uint32_t)pm_fuzz_take(&r, 1), bad_type = (uint32_t)pm_fuzz_take(&r, 1);
     for (uint32_t i = 0; i < in.nauxv; i++) {
         AUXV[i].type = usual[i % (sizeof usual / sizeof usual[0])];
         AUXV[i].value = i;
@@ -215,9 +201,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bad < in.nauxv)
         AUXV[bad].type = odd_types[bad_type % (sizeof odd_types / sizeof odd_types[0])];
     in.auxv = AUXV;
-    uint32_t xoff = (uint32_t)take(&r, 2), xlen = (uint32_t)take(&r, 2);
-    uint32_t poff = (uint32_t)take(&r, 2);
-    uint32_t plen = (uint32_t)take(&r, 1) % (PM_STACK_MAX_PLATFORM + 2u);
+    uint32_t xoff = (uint32_t)pm_fuzz_take(&r, 2), xlen = (uint32_t)pm_fuzz_take(&r, 2);
+    uint32_t poff = (uint32_t)pm_fuzz_take(&r, 2);
+    uint32_t plen = (uint32_t)pm_fuzz_take(&r, 1) % (PM_STACK_MAX_PLATFORM + 2u);
     uint64_t pool_len = fill_pool(&r, flags);
     make_vec(&sa, ARGV, pool_len, &in.argv);
     make_vec(&se, ENVP, pool_len, &in.envp);
