@@ -41,9 +41,17 @@ pm_status pm_klinux_thread_flags(struct pm_kernel *k, pm_kcap thread,
  * child gets the other end of the socketpair), borrowed; -1 otherwise. */
 int pm_klinux_endpoint_peer(struct pm_kernel *k, pm_kcap endpoint);
 
-/* Processes (stub children) currently alive or not yet reaped: 0 after
- * every AS was destroyed (tests use it to show nothing is left). */
+/* Processes (stub children) of address spaces currently alive or not yet
+ * reaped: 0 after every AS was destroyed (tests use it to show nothing is
+ * left).  Idle pooled stubs are not counted (pm_klinux_pool_idle). */
 uint32_t pm_klinux_children(const struct pm_kernel *k);
+
+/* The stub pool (spec/linux-loader.md section 10): its size from
+ * PROCMGR_STUB_POOL read by pm_kh_open (0 when disabled), and the number
+ * of idle stubs now, with up to cap of their pids in pids[].  Every idle
+ * stub is killed and reaped by pm_kh_close. */
+uint32_t pm_klinux_pool_target(const struct pm_kernel *k);
+uint32_t pm_klinux_pool_idle(struct pm_kernel *k, int *pids, uint32_t cap);
 
 /*
  * A dispatcher layout for Linux x86-64: sets the layout fields of a config

@@ -394,10 +394,9 @@ static const aux_kind aux_kinds[] = {
 /* Entries the kernel writes that procmgr does not (yet): reported as
  * gaps of the Linux backend, not failures (spec/linux-fidelity.md). */
 static const struct { uint64_t type; const char *why; } aux_gaps[] = {
-    { 27, "the stub's hello and pm_k_as_get_info do not carry it; users of the extensible rseq "
-          "ABI (librseq, newer glibc) fall back to the original rseq area" },
-    { 28, "the stub's hello and pm_k_as_get_info do not carry it; users of the extensible rseq "
-          "ABI (librseq, newer glibc) fall back to the original rseq area" },
+    /* none known on Linux 6.18 (AT_RSEQ_* are forwarded since the stub's
+     * hello carries them); type 0 (AT_NULL) never reaches the lookup */
+    { 0, NULL },
 };
 
 static const aux_kind *aux_kind_of(uint64_t type)

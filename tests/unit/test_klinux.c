@@ -159,6 +159,15 @@ static int group_teardown(void **state)
     return 0;
 }
 
+/* The pool size of the next pm_kh_open (NULL: unset, the default). */
+static void pool_env(const char *v)
+{
+    if (v != NULL)
+        assert_int_equal(setenv("PROCMGR_STUB_POOL", v, 1), 0);
+    else
+        assert_int_equal(unsetenv("PROCMGR_STUB_POOL"), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -751,6 +760,149 @@ static void test_kernel_calls(void **state)
     ST(pm_k_drop(K, img), PM_OK);
 }
 
+/* ---- the stub pool (spec/linux-loader.md section 10) ----------------------------- */
+
+/* Wait (bounded) until the pool holds at least n idle stubs; the pids of
+ * the first n. */
+#define pool_wait_full(n, pids) pool_wait_full_((n), (pids), __LINE__)
+static void pool_wait_full_(uint32_t n, int *pids, int line)
+{
+    for (int i = 0; i < 500 && pm_klinux_pool_idle(K, pids, n) < n; i++)
+        (void)poll(NULL, 0, 10);
+    if (pm_klinux_pool_idle(K, pids, n) < n)
+        fail_msg("line %d: %u idle stubs, %u wanted", line,
+                 pm_klinux_pool_idle(K, pids, n), n);
+}
+
+/* A pid that is neither running nor a zombie: killed and reaped. */
+static void assert_gone(int pid)
+{
+    errno = 0;
+    assert_int_equal(kill(pid, 0), -1);
+    assert_int_equal(errno, ESRCH);
+}
+
+/* Idle stubs are real children waiting for their build; pm_kh_close kills
+ * and reaps every one of them (no zombie, no fd: the group teardown). */
+static int pool_setup(void **state)
+{
+    pool_env("3");
+    return setup(state);
+}
+
+static int pool_teardown(void **state)
+{
+    int pids[3];
+    uint32_t n = pm_klinux_pool_idle(K, pids, 3);
+    int rc = teardown(state);
+    for (uint32_t i = 0; i < n && i < 3; i++)
+        assert_gone(pids[i]);
+    pool_env(NULL);
+    return rc;
+}
+
+static void test_pool_fills_and_is_used(void **state)
+{
+    static char *const argv[] = { "sh", "-c", "exit 3", NULL };
+    int before[3], after[3];
+    int64_t pid;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    assert_int_equal(pm_klinux_pool_target(K), 3);
+    pool_wait_full(3, before);
+    assert_int_equal(pm_klinux_children(K), 0);      /* idle stubs are no AS */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(kill(before[i], 0), 0);
+    /* a create takes the last idle stub: the process is built in it */
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 0, &p), PM_OK);
+    pid = pid_of(&p);
+    assert_int_equal(pid, before[2]);
+    assert_int_equal(pm_klinux_children(K), 1);
+    ST(simple(PM_OP_START, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 3);
+    /* once it has ended the pool is refilled with a new stub */
+    pool_wait_full(3, after);
+    assert_int_equal(after[0], before[0]);
+    assert_int_equal(after[1], before[1]);
+    assert_true(after[2] != before[2]);
+}
+
+/* Processes that live on do not drain the pool: a bind that leaves fewer
+ * than half the size idle wakes the refill (two created and not started
+ * leave one idle stub of three: without that wake-up it would stay one). */
+static void test_pool_refilled_under_long_lived(void **state)
+{
+    static char *const argv[] = { "sh", "-c", "exit 0", NULL };
+    int pids[3];
+    proc p[2];
+    (void)state;
+    pool_wait_full(3, pids);
+    for (int i = 0; i < 2; i++)
+        ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 0, &p[i]), PM_OK);
+    pool_wait_full(2, pids);
+    assert_int_equal(pm_klinux_children(K), 2);
+    for (int i = 0; i < 2; i++)
+        ST(simple(PM_OP_START, &p[i]), PM_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(wait_end(&p[i]).exit_code, 0);
+}
+
+/* A stub killed from outside while idle is not handed out: the create
+ * gets a live one (or a new one) and the dead one is reaped. */
+static void test_pool_dead_stub_skipped(void **state)
+{
+    static char *const argv[] = { "true", NULL };
+    int pids[3];
+    siginfo_t si;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    pool_wait_full(3, pids);
+    /* killed, and dead (a zombie: not reaped, WNOWAIT) before the create */
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(kill(pids[i], SIGKILL), 0);
+        assert_int_equal(waitid(P_PID, (id_t)pids[i], &si, WEXITED | WNOWAIT), 0);
+    }
+    ST(launch("/bin/true", argv, &p), PM_OK);
+    assert_true(pid_of(&p) != pids[2] && pid_of(&p) != pids[1]);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+    assert_gone(pids[2]);
+    assert_gone(pids[1]);
+}
+
+/* PROCMGR_STUB_POOL=0: no pool, no thread; every create starts its stub. */
+static void test_pool_disabled(void **state)
+{
+    static char *const argv[] = { "true", NULL };
+    int pids[1];
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    teardown(state);
+    pool_env("0");
+    setup(state);
+    assert_int_equal(pm_klinux_pool_target(K), 0);
+    ST(launch("/bin/true", argv, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.exit_code, 0);
+    assert_int_equal(pm_klinux_pool_idle(K, pids, 1), 0);
+    /* not a number: the default (disabled); above the maximum: 64 */
+    teardown(state);
+    pool_env("many");
+    setup(state);
+    assert_int_equal(pm_klinux_pool_target(K), 0);
+    teardown(state);
+    pool_env("1000");
+    setup(state);
+    assert_int_equal(pm_klinux_pool_target(K), 64);
+    pool_env("3");
+}
+
 static void test_refused_images(void **state)
 {
     static char *const argv[] = { "x", NULL };
@@ -788,6 +940,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,
+                                        pool_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_dead_stub_skipped, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_disabled, pool_setup, pool_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -38,15 +38,8 @@ pm_status pm_kh_open(struct pm_kernel **out)
 
     *out = NULL;
     if (st == PM_OK) {
-        for (uint32_t i = 0; i < KL_MAX_OBJECTS; i++) {
-            k->obj[i].gen = 1u;
-            k->obj[i].fd = k->obj[i].peer = -1;
-            k->obj[i].handle = KL_NONE;
-        }
-        for (uint32_t i = 0; i < KL_MAX_HANDLES; i++) {
-            k->handle[i].gen = 1u;
-            k->handle[i].parent = KL_NONE;
-        }
+        /* The object and handle tables are initialised as they are first
+         * used (klinux.c): a calloc'd page stays untouched until then. */
         k->epfd = epoll_create1(EPOLL_CLOEXEC);
         k->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         memset(&ev, 0, sizeof ev);
@@ -58,6 +51,8 @@ pm_status pm_kh_open(struct pm_kernel **out)
     }
     if (st == PM_OK && pm_lx_stub_memfd() < 0)
         st = PM_E_K_NO_OBJECTS;          /* no stub: nothing could run */
+    if (st == PM_OK)
+        st = kl_pool_start(k);
     if (st == PM_OK) {
         *out = k;
     } else if (k != NULL) {
@@ -74,7 +69,8 @@ void pm_kh_close(struct pm_kernel *k)
 {
     if (k == NULL)
         return;
-    kl_destroy_all(k);      /* every child is killed and reaped */
+    kl_pool_stop(k);        /* every idle pooled stub is killed and reaped */
+    kl_destroy_all(k);      /* and every other child */
     close(k->epfd);
     close(k->evfd);
     free(k);

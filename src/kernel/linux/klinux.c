@@ -87,12 +87,21 @@ pm_kcap kl_original_cap(const struct pm_kernel *k, uint32_t o)
     return c;
 }
 
-static uint32_t handle_free_index(const struct pm_kernel *k)
+/* The lowest free handle, initialising one more entry when every entry
+ * below the high-water mark is in use; KL_NONE when the table is full. */
+static uint32_t handle_free_index(struct pm_kernel *k)
 {
     uint32_t i = 0;
-    while (i < KL_MAX_HANDLES && k->handle[i].state != KL_H_FREE)
+    while (i < k->handle_hwm && k->handle[i].state != KL_H_FREE)
         i++;
-    return i < KL_MAX_HANDLES ? i : KL_NONE;
+    if (i < k->handle_hwm)
+        return i;
+    if (k->handle_hwm == KL_MAX_HANDLES)
+        return KL_NONE;
+    k->handle[i].gen = 1u;
+    k->handle[i].parent = KL_NONE;
+    k->handle_hwm++;
+    return i;
 }
 
 static pm_kcap handle_fill(struct pm_kernel *k, uint32_t h, uint32_t o,
@@ -136,11 +145,17 @@ pm_status kl_create(struct pm_kernel *k, uint32_t type, pm_kcap *out, uint32_t *
     uint32_t i = 0, h;
     if (out == NULL)
         return PM_E_K_ARG;
-    while (i < KL_MAX_OBJECTS && k->obj[i].type != PM_KOBJ_NONE)
+    while (i < k->obj_hwm && k->obj[i].type != PM_KOBJ_NONE)
         i++;
-    h = handle_free_index(k);
-    if (i == KL_MAX_OBJECTS || h == KL_NONE)
+    if (i == KL_MAX_OBJECTS)
         return PM_E_K_NO_OBJECTS;
+    h = handle_free_index(k);
+    if (h == KL_NONE)
+        return PM_E_K_NO_OBJECTS;
+    if (i == k->obj_hwm) {
+        k->obj[i].gen = 1u;
+        k->obj_hwm++;
+    }
     obj_reset(&k->obj[i]);
     k->obj[i].type = type;
     k->obj[i].handle = h;
@@ -171,7 +186,7 @@ static int parent_marked(const struct pm_kernel *k, const struct kl_handle *h)
 
 static void slots_revoke(struct pm_kernel *k)
 {
-    for (uint32_t o = 0; o < KL_MAX_OBJECTS; o++) {
+    for (uint32_t o = 0; o < k->obj_hwm; o++) {
         struct kl_cspace *cs = k->obj[o].cs;
         if (k->obj[o].type != PM_KOBJ_CSPACE || cs == NULL || cs->nfull == 0u)
             continue;
@@ -196,7 +211,7 @@ static void revoke_children(struct pm_kernel *k, uint32_t h)
     k->handle[h].mark = 1u;
     while (changed) {
         changed = 0;
-        for (uint32_t i = 0; i < KL_MAX_HANDLES; i++) {
+        for (uint32_t i = 0; i < k->handle_hwm; i++) {
             if (parent_marked(k, &k->handle[i])) {
                 k->handle[i].mark = 1u;
                 changed = 1;
@@ -204,7 +219,7 @@ static void revoke_children(struct pm_kernel *k, uint32_t h)
         }
     }
     slots_revoke(k);
-    for (uint32_t i = 0; i < KL_MAX_HANDLES; i++) {
+    for (uint32_t i = 0; i < k->handle_hwm; i++) {
         struct kl_handle *e = &k->handle[i];
         if (e->mark != 0u && i != h) {
             e->state = KL_H_TOMB;
@@ -350,10 +365,10 @@ void kl_destroy_all(struct pm_kernel *k)
     static const uint32_t order[] = { PM_KOBJ_THREAD, PM_KOBJ_CSPACE, PM_KOBJ_AS,
                                       PM_KOBJ_ENDPOINT, PM_KOBJ_IMAGE };
     for (uint32_t t = 0; t < sizeof order / sizeof order[0]; t++)
-        for (uint32_t o = 0; o < KL_MAX_OBJECTS; o++)
+        for (uint32_t o = 0; o < k->obj_hwm; o++)
             if (k->obj[o].type == order[t])
                 obj_destroy(k, o);
-    for (uint32_t h = 0; h < KL_MAX_HANDLES; h++)
+    for (uint32_t h = 0; h < k->handle_hwm; h++)
         if (k->handle[h].state != KL_H_FREE)
             handle_free(k, h);
 }
@@ -541,4 +556,5 @@ void pm_klinux_dispatch_config(struct pm_dispatch_config *cfg)
     cfg->interp_window = 0x1f0000000000ull;
     cfg->stack_top = 0x580000000000ull;
     cfg->stack_size = 8u << 20;      /* RLIMIT_STACK's usual 8 MiB */
+    cfg->stack_window = 16ull << 30; /* the kernel's STACK_RND_MASK: 16 GiB */
 }

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "klinux_internal.h"
@@ -34,34 +37,278 @@ enum { KL_MAP, KL_PROTECT, KL_UNMAP };
 
 /* ---- the child ---------------------------------------------------------- */
 
-pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
+/* Start a stub child: its control socket (our end) in *ctl.  PM_OK, or
+ * the LINUX_* status with *err. */
+static pm_status stub_clone(int *pid, int *pidfd, int *ctl, int *err)
 {
     static char *const stub_argv[] = { "procmgr-stub", NULL };
     static char *const no_env[] = { NULL };
+    int sv[2] = { -1, -1 };
+    pm_status st = PM_OK;
+
+    *ctl = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        *err = errno;
+        return PM_E_LINUX_CLONE;
+    }
+    st = pm_lx_clone_stub(sv[1], stub_argv, no_env, pid, pidfd, err);
+    close(sv[1]);
+    if (st != PM_OK)
+        close(sv[0]);
+    else
+        *ctl = sv[0];
+    return st;
+}
+
+/* ---- the stub pool ----------------------------------------------------------- */
+
+/* A pooled stub: started, hello received (it now blocks reading its
+ * build).  0, or -1 with nothing left behind. */
+static int pool_stub_make(struct kl_stub *s)
+{
+    int err = 0;
+    if (stub_clone(&s->pid, &s->pidfd, &s->ctl, &err) != PM_OK)
+        return -1;
+    if (pm_lx_recv_hello(s->ctl, &s->hello, &err) != PM_OK) {
+        pm_lx_kill_reap(s->pidfd);
+        close(s->pidfd);
+        close(s->ctl);
+        return -1;
+    }
+    return 0;
+}
+
+static void pool_stub_discard(struct kl_stub *s)
+{
+    pm_lx_kill_reap(s->pidfd);
+    close(s->pidfd);
+    close(s->ctl);
+}
+
+/* An idle stub never writes after its hello: a readable or hung-up
+ * control socket means it died (killed from outside) while waiting. */
+static int pool_stub_alive(const struct kl_stub *s)
+{
+    struct pollfd p = { s->ctl, POLLIN, 0 };
+    return poll(&p, 1, 0) == 0;
+}
+
+/* After a failure, wait before trying again (0.1 s per consecutive
+ * failure, at most 1 s) unless woken to stop.  Called with mu held. */
+static void pool_backoff(struct kl_pool *p)
+{
+    struct timespec ts;
+    uint32_t n = p->failures < 10u ? p->failures : 10u;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += (long)n * 100000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    (void)pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+}
+
+/* The refill thread: keep `target` idle stubs.  The clone (CLONE_VFORK
+ * suspends only this thread), the exec and the stub's start-up happen
+ * here, never on the thread that serves pm_k_as_create. */
+static void *pool_main(void *arg)
+{
+    struct kl_pool *p = arg;
+    struct kl_stub s;
+
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        if (p->n >= p->target) {
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&p->mu);
+        int ok = pool_stub_make(&s) == 0;
+        pthread_mutex_lock(&p->mu);
+        if (ok && !p->stop && p->n < p->target) {
+            p->stub[p->n++] = s;
+            p->failures = 0;
+        } else if (ok) {
+            pthread_mutex_unlock(&p->mu);
+            pool_stub_discard(&s);
+            pthread_mutex_lock(&p->mu);
+        } else {
+            p->failures++;
+            pool_backoff(p);
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static uint32_t pool_size_from_env(void)
+{
+    const char *v = getenv("PROCMGR_STUB_POOL");
+    char *end = NULL;
+    unsigned long n;
+
+    if (v == NULL || *v == '\0')
+        return KL_POOL_DEFAULT;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (errno != 0 || *end != '\0' || v[0] == '-')
+        return KL_POOL_DEFAULT;
+    return n > KL_POOL_MAX ? KL_POOL_MAX : (uint32_t)n;
+}
+
+pm_status kl_pool_start(struct pm_kernel *k)
+{
+    struct kl_pool *p = &k->pool;
+    pthread_condattr_t ca;
+    sigset_t all, old;
+    int rc;
+
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->target = pool_size_from_env();
+    if (p->target == 0u)
+        return PM_OK;
+    /* Filled before the backend is handed out, so a host is warm when it
+     * says it is ready (and its fd count is steady); the thread refills. */
+    while (p->n < p->target && pool_stub_make(&p->stub[p->n]) == 0)
+        p->n++;
+    /* The thread takes no signal: the host's handling stays on its own
+     * threads (procmgrd blocks its signals and reads a signalfd). */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&p->thread, NULL, pool_main, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        kl_diag(k, PM_OK, rc, 0, 0);
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        return PM_E_K_NO_OBJECTS;
+    }
+    p->running = 1;
+    return PM_OK;
+}
+
+void kl_pool_stop(struct pm_kernel *k)
+{
+    struct kl_pool *p = &k->pool;
+
+    if (p->running) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+        p->running = 0;
+    }
+    while (p->n > 0)
+        pool_stub_discard(&p->stub[--p->n]);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+}
+
+void kl_pool_refill(struct pm_kernel *k, uint32_t below)
+{
+    struct kl_pool *p = &k->pool;
+
+    if (!p->running)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (p->n < below)
+        pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* An idle stub from the pool: 1, or 0 when the pool is disabled or empty.
+ * Only a pool taken empty is refilled at once; otherwise the refill waits
+ * until a process has ended (kl_as_reap) or the pool is half empty at a
+ * bind, so that a stub's exec does not compete with a launch for the CPUs
+ * (spec/linux-loader.md section 10). */
+static int pool_take(struct pm_kernel *k, struct kl_stub *out)
+{
+    struct kl_pool *p = &k->pool;
+    int got = 0;
+
+    if (!p->running)
+        return 0;
+    while (!got) {
+        pthread_mutex_lock(&p->mu);
+        if (p->n == 0u) {
+            pthread_mutex_unlock(&p->mu);
+            return 0;
+        }
+        *out = p->stub[--p->n];
+        if (p->n == 0u)
+            pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        got = pool_stub_alive(out);
+        if (!got)
+            pool_stub_discard(out);
+    }
+    return 1;
+}
+
+uint32_t pm_klinux_pool_idle(struct pm_kernel *k, int *pids, uint32_t cap)
+{
+    struct kl_pool *p = &k->pool;
+    uint32_t n;
+
+    if (!p->running)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    n = p->n;
+    for (uint32_t i = 0; i < n && i < cap; i++)
+        pids[i] = p->stub[i].pid;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+uint32_t pm_klinux_pool_target(const struct pm_kernel *k)
+{
+    return k->pool.running ? k->pool.target : 0u;
+}
+
+/* ---- an address space's child ------------------------------------------------ */
+
+pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
+{
     struct kl_as *a = calloc(1, sizeof *a);
-    int sv[2] = { -1, -1 }, err = 0;
+    struct kl_stub s;
+    int err = 0;
     pm_status st = PM_OK;
 
     *out = NULL;
-    if (a == NULL)
+    /* The books are malloc'd, not calloc'd: only the entries in use are
+     * ever touched, so a process costs the daemon the pages it uses. */
+    if (a != NULL) {
+        a->region = malloc(KL_MAX_REGIONS * sizeof a->region[0]);
+        a->op = malloc(PM_STUB_MAX_OPS * sizeof a->op[0]);
+    }
+    if (a == NULL || a->region == NULL || a->op == NULL) {
+        if (a != NULL) {
+            free(a->region);
+            free(a->op);
+        }
+        free(a);
         return PM_E_K_NO_MEMORY;
+    }
     a->pidfd = a->ctl = -1;
     a->thread = KL_NONE;
     for (uint32_t i = 0; i < PM_STUB_MAX_IMAGES; i++)
         a->image_fd[i] = -1;
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        err = errno;
-        st = PM_E_LINUX_CLONE;
+    if (pool_take(k, &s)) {
+        a->pid = s.pid;
+        a->pidfd = s.pidfd;
+        a->ctl = s.ctl;
+        a->hello = s.hello;
+        a->hello_ok = 1;
+    } else {
+        st = stub_clone(&a->pid, &a->pidfd, &a->ctl, &err);
     }
-    if (st == PM_OK)
-        st = pm_lx_clone_stub(sv[1], stub_argv, no_env, &a->pid, &a->pidfd, &err);
-    if (sv[1] >= 0)
-        close(sv[1]);
-    a->ctl = sv[0];
     if (st != PM_OK) {
         kl_diag(k, st, err, 0, 0);
-        if (a->ctl >= 0)
-            close(a->ctl);
+        free(a->region);
+        free(a->op);
         free(a);
         return err == ENOMEM ? PM_E_K_NO_MEMORY : PM_E_K_NO_OBJECTS;
     }
@@ -121,6 +368,7 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
     a->wstatus = si.si_status;
     a->child = KL_CHILD_NONE;
     (void)epoll_ctl(k->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
+    kl_pool_refill(k, k->pool.target);   /* a process ended: the CPUs are freer */
     return 1;
 }
 
@@ -141,6 +389,8 @@ void kl_as_free(struct pm_kernel *k, uint32_t o)
     for (uint32_t i = 0; i < a->nimages; i++)
         close(a->image_fd[i]);
     free(a->data);
+    free(a->op);
+    free(a->region);
     free(a);
     k->obj[o].as = NULL;
 }
@@ -199,6 +449,10 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
             aux_put(info, 33 /* AT_SYSINFO_EHDR */, h->sysinfo_ehdr);
         if (h->minsigstksz != 0)
             aux_put(info, 51 /* AT_MINSIGSTKSZ */, h->minsigstksz);
+        if (h->rseq_feature_size != 0) {
+            aux_put(info, 27 /* AT_RSEQ_FEATURE_SIZE */, h->rseq_feature_size);
+            aux_put(info, 28 /* AT_RSEQ_ALIGN */, h->rseq_align);
+        }
         aux_put(info, 16 /* AT_HWCAP */, h->hwcap);
         aux_put(info, 26 /* AT_HWCAP2 */, h->hwcap2);
         aux_put(info, 17 /* AT_CLKTCK */, h->clktck);
@@ -662,6 +916,13 @@ pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs)
     if (st == PM_OK)
         st = kl_stub_reply(k, a, &r);
     free(b);
+    /* Sealed from here on: the ops and the written bytes are in the stub
+     * now (the regions stay: bind and start read them). */
+    free(a->data);
+    a->data = NULL;
+    a->data_len = a->data_cap = 0;
+    free(a->op);
+    a->op = NULL;
     a->sealed = 1;
     if (st == PM_OK) {
         a->child = KL_CHILD_BUILT;

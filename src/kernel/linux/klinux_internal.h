@@ -9,6 +9,7 @@
 #ifndef PROCMGR_KLINUX_INTERNAL_H
 #define PROCMGR_KLINUX_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,8 +18,12 @@
 #include "stub/stub_proto.h"
 
 #define KL_NONE          0xffffffffu
-#define KL_MAX_OBJECTS   1024u
-#define KL_MAX_HANDLES   4096u
+/* Table sizes: enough for the registry's 1024 processes (an AS, a CSpace,
+ * a thread and a few images or endpoints each).  Entries are initialised
+ * on first use and every walk stops at the high-water mark (obj_hwm,
+ * handle_hwm), so untouched parts cost neither resident memory nor time. */
+#define KL_MAX_OBJECTS   8192u
+#define KL_MAX_HANDLES   32768u
 #define KL_MAX_REGIONS   256u
 #define KL_MAX_DATA      (1u << 20)      /* bytes written into one AS */
 #define KL_PAGE          4096ull
@@ -64,9 +69,9 @@ struct kl_as {
     uint32_t sealed;         /* built: construction calls are K_STATE */
     uint32_t thread;         /* bound thread object, or KL_NONE */
     uint32_t nregions;
-    struct kl_region region[KL_MAX_REGIONS];
+    struct kl_region *region;  /* KL_MAX_REGIONS, malloc'd (only [0, nregions) used) */
     uint32_t nops;
-    pm_stub_op op[PM_STUB_MAX_OPS];
+    pm_stub_op *op;            /* PM_STUB_MAX_OPS, malloc'd; freed once sealed */
     uint32_t nimages;
     int image_fd[PM_STUB_MAX_IMAGES];            /* our own dups */
     uint32_t image_obj[PM_STUB_MAX_IMAGES], image_gen[PM_STUB_MAX_IMAGES];
@@ -112,7 +117,39 @@ struct kl_obj {
     struct kl_thread *th;
 };
 
+/* A stub child already exec'd that has said hello and waits for its
+ * build: what pm_k_as_create would otherwise make on the spot. */
+struct kl_stub {
+    int pid, pidfd, ctl;
+    pm_stub_hello hello;
+};
+
+/*
+ * The stub pool (spec/linux-loader.md section 10): `target` idle stubs
+ * kept by a refill thread, so that the clone, the exec and the stub's
+ * start-up are off the path of pm_k_as_create.  Everything below is
+ * guarded by mu; the thread waits on cv while the pool is full.
+ */
+/* Off unless asked for: a refill in flight holds up to three fds more for
+ * a moment, which an fd count taken at a random instant (the daemon tests'
+ * leak check) would see. */
+#define KL_POOL_DEFAULT  0u
+#define KL_POOL_MAX      64u
+struct kl_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    uint32_t running;        /* the thread was started (join on close) */
+    uint32_t stop;           /* pm_kh_close: the thread must end */
+    uint32_t target;         /* PROCMGR_STUB_POOL */
+    uint32_t n;              /* idle stubs in stub[0, n) */
+    uint32_t failures;       /* consecutive failures of the refill */
+    struct kl_stub stub[KL_POOL_MAX];
+};
+
 struct pm_kernel {
+    uint32_t obj_hwm;        /* obj[0, obj_hwm) have been initialised */
+    uint32_t handle_hwm;     /* handle[0, handle_hwm) likewise */
     struct kl_obj obj[KL_MAX_OBJECTS];
     struct kl_handle handle[KL_MAX_HANDLES];
     uint32_t ev_ring[KL_MAX_OBJECTS];   /* thread objects with a queued event */
@@ -121,6 +158,7 @@ struct pm_kernel {
     int evfd;                /* readable while ev_count > 0 */
     uint32_t ev_armed;
     pm_klinux_diag diag;     /* the last backend failure */
+    struct kl_pool pool;
 };
 
 /* ---- klinux.c ---------------------------------------------------------- */
@@ -146,6 +184,18 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
 void kl_destroy_all(struct pm_kernel *k);
 
 /* ---- klinux_as.c ------------------------------------------------------- */
+/* Start the pool's refill thread with the size from PROCMGR_STUB_POOL
+ * (KL_POOL_DEFAULT when unset or not a number; at most KL_POOL_MAX; 0: no
+ * pool, no thread).  PM_OK, or K_NO_OBJECTS when the thread cannot be
+ * started. */
+pm_status kl_pool_start(struct pm_kernel *k);
+/* Stop and join the thread, kill and reap every idle stub, close their
+ * fds (pm_kh_close). */
+void kl_pool_stop(struct pm_kernel *k);
+/* Wake the refill thread if fewer than `below` stubs are idle (a child
+ * reaped: below = target; a bind: below = half the target, so that
+ * long-lived processes do not drain the pool). */
+void kl_pool_refill(struct pm_kernel *k, uint32_t below);
 pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out);
 /* Kill and reap the child (if any), close every fd, free. */
 void kl_as_free(struct pm_kernel *k, uint32_t o);

@@ -106,7 +106,7 @@ void kl_harvest(struct pm_kernel *k)
             uint64_t tag = evs[i].data.u64;
             uint32_t o = (uint32_t)tag, gen = (uint32_t)(tag >> 32);
             struct kl_as *a;
-            if (tag == KL_EPOLL_EVFD || o >= KL_MAX_OBJECTS ||
+            if (tag == KL_EPOLL_EVFD || o >= k->obj_hwm ||
                 k->obj[o].type != PM_KOBJ_AS || k->obj[o].gen != gen)
                 continue;
             a = k->obj[o].as;
@@ -210,8 +210,10 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
     if (st == PM_OK && (k->obj[a].as->sealed || k->obj[c].cs->sealed ||
                         k->obj[a].as->child != KL_CHILD_STUB))
         st = PM_E_K_STATE;
-    if (st == PM_OK)
+    if (st == PM_OK) {
         st = kl_as_materialise(k, a, c);
+        kl_pool_refill(k, (k->pool.target + 1u) / 2u);
+    }
     if (st == PM_OK) {
         th->as = a;
         th->cs = c;
@@ -314,7 +316,7 @@ pm_status pm_klinux_thread_flags(struct pm_kernel *k, pm_kcap thread,
 uint32_t pm_klinux_children(const struct pm_kernel *k)
 {
     uint32_t n = 0;
-    for (uint32_t o = 0; o < KL_MAX_OBJECTS; o++)
+    for (uint32_t o = 0; o < k->obj_hwm; o++)
         if (k->obj[o].type == PM_KOBJ_AS && k->obj[o].as != NULL &&
             k->obj[o].as->pidfd >= 0 && !k->obj[o].as->reaped)
             n++;

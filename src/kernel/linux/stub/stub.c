@@ -22,7 +22,7 @@
 #include "procmgr/status.h"
 #include "stub_internal.h"
 
-#define STUB_AUX_MAX      24u
+#define STUB_AUX_MAX      28u
 #define STUB_TRAMP_MAP_OFF 2048u   /* prctl_mm_map's place in the trampoline page */
 
 /* start.S reads the struct's size (104) and exe_fd (offset 100). */
@@ -171,6 +171,8 @@ void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
         case AT_HWCAP2:       k->aux.hwcap2 = v; break;
         case AT_CLKTCK:       k->aux.clktck = v; break;
         case AT_MINSIGSTKSZ:  k->aux.minsigstksz = v; break;
+        case AT_RSEQ_FEATURE_SIZE: k->aux.rseq_feature_size = v; break;
+        case AT_RSEQ_ALIGN:   k->aux.rseq_align = v; break;
         case AT_UID:          k->aux.uid = v; break;
         case AT_EUID:         k->aux.euid = v; break;
         case AT_GID:          k->aux.gid = v; break;
@@ -449,6 +451,10 @@ static void stub_build_auxv(uint64_t *a, uint32_t *n, const stub_kstack *k,
         stub_aux(a, n, AT_SYSINFO_EHDR, k->aux.sysinfo_ehdr);
     if (k->aux.minsigstksz)
         stub_aux(a, n, AT_MINSIGSTKSZ, k->aux.minsigstksz);
+    if (k->aux.rseq_feature_size) {
+        stub_aux(a, n, AT_RSEQ_FEATURE_SIZE, k->aux.rseq_feature_size);
+        stub_aux(a, n, AT_RSEQ_ALIGN, k->aux.rseq_align);
+    }
     stub_aux(a, n, AT_HWCAP, k->aux.hwcap);
     stub_aux(a, n, AT_PAGESZ, STUB_PAGE);
     stub_aux(a, n, AT_CLKTCK, k->aux.clktck);
@@ -740,6 +746,8 @@ static void stub_hello(const stub_kstack *k)
     h.hwcap2 = k->aux.hwcap2;
     h.clktck = k->aux.clktck;
     h.minsigstksz = k->aux.minsigstksz;
+    h.rseq_feature_size = k->aux.rseq_feature_size;
+    h.rseq_align = k->aux.rseq_align;
     h.uid = k->aux.uid;
     h.euid = k->aux.euid;
     h.gid = k->aux.gid;

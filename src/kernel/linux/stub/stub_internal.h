@@ -35,6 +35,8 @@
 #define AT_SECURE         23
 #define AT_RANDOM         25
 #define AT_HWCAP2         26
+#define AT_RSEQ_FEATURE_SIZE 27
+#define AT_RSEQ_ALIGN     28
 #define AT_EXECFN         31
 #define AT_SYSINFO_EHDR   33
 #define AT_MINSIGSTKSZ    51
@@ -42,6 +44,7 @@
 /* Values the kernel gave the stub in its own auxiliary vector. */
 typedef struct stub_kaux {
     uint64_t sysinfo_ehdr, hwcap, hwcap2, clktck, minsigstksz;
+    uint64_t rseq_feature_size, rseq_align;
     uint64_t uid, euid, gid, egid, secure, platform, random, execfn;
 } stub_kaux;
 

@@ -42,7 +42,7 @@
 #define PM_STUB_HELLO_MAGIC  0x48534d50u   /* "PMSH" */
 #define PM_STUB_BUILD_MAGIC  0x42534d50u   /* "PMSB" */
 #define PM_STUB_GO_MAGIC     0x47534d50u   /* "PMSG" */
-#define PM_STUB_VERSION      2u
+#define PM_STUB_VERSION      3u
 
 /* The control socket's fd number when the kernel starts the stub. */
 #define PM_STUB_CTL_FD       3
@@ -112,6 +112,7 @@ typedef struct pm_stub_hello {
     uint64_t sysinfo_ehdr;       /* AT_SYSINFO_EHDR (0: no vDSO) */
     uint64_t hwcap, hwcap2, clktck, minsigstksz;
     uint64_t uid, euid, gid, egid;
+    uint64_t rseq_feature_size, rseq_align;   /* AT_RSEQ_* (0: none) */
 } pm_stub_hello;
 
 /* ---- ops mode -------------------------------------------------------------- */
