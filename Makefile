@@ -106,16 +106,17 @@ check: all check-unit check-freestanding $(CHECKS)
 proofs: $(PROOFS)
 
 # The README's test command.  The parts use separate output directories
-# and run side by side on two job slots (the proofs, single-threaded between
-# prover calls, fill what the tests leave idle); the proofs themselves run
-# one after another (-j1) so that WP's prover timeouts are not eaten by
-# four Frama-C runs at once.  --output-sync keeps each part's log together.
+# and share two job slots (make's jobserver), proofs included: the proofs
+# are most of the CPU time, and Frama-C is single-threaded between prover
+# calls, so they fill what the tests leave idle.  Each WP goal's 20 s
+# timeout is four times the slowest goal's time on an idle machine.
+# --output-sync keeps each target's log together.
 test: deps
 	$(MAKE) --output-sync=target -j2 test-parts
 	@echo "make test: all passed"
 test-parts: test-gcc test-clang test-san test-fuzz test-proofs
 test-proofs:
-	$(MAKE) -j1 proofs
+	$(MAKE) proofs
 
 test-gcc:
 	$(MAKE) O=build/gcc CC=gcc check

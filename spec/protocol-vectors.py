@@ -14,7 +14,8 @@ OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
            ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
            CREATE_WITHOUT_STARTING=0x0107, START=0x0108, RESOLVE=0x0201,
            WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
-           HANDLE_CLOSE=0x0305, EVENT=0xFF01)
+           HANDLE_CLOSE=0x0305, SIGNAL=0x0402, SET_PRIORITY=0x0403,
+           SUSPEND=0x0405, RESUME=0x0406, EVENT=0xFF01)
 REPLY = 0x8000
 
 def u32(v): return struct.pack('<I', v)
@@ -81,6 +82,16 @@ vec('watch', R, 1, 'OK', msg(O['WATCH'], u32(0) + u32(0xF), 1))
 vec('kill', R, 1, 'OK', msg(O['KILL'], u32(0), 1))
 vec('handle_duplicate', R, 1, 'OK', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x3), 1))
 vec('handle_close', R, 1, 'OK', msg(O['HANDLE_CLOSE'], u32(0), 1))
+vec('signal_term', R, 1, 'OK', msg(O['SIGNAL'], u32(0) + u32(15) + u64(0), 1, rid=20),
+    'SIGTERM, no grace (grace_ns is 0 in this version)')
+vec('signal_1', R, 1, 'OK', msg(O['SIGNAL'], u32(0) + u32(1) + u64(0), 1))
+vec('signal_64', R, 1, 'OK', msg(O['SIGNAL'], u32(0) + u32(64) + u64(0), 1))
+vec('set_priority_background', R, 1, 'OK', msg(O['SET_PRIORITY'], u32(0) + u32(0), 1))
+vec('set_priority_realtime', R, 1, 'OK', msg(O['SET_PRIORITY'], u32(0) + u32(5), 1))
+vec('suspend', R, 1, 'OK', msg(O['SUSPEND'], u32(0), 1))
+vec('resume', R, 1, 'OK', msg(O['RESUME'], u32(0), 1))
+vec('open_process_control_rights', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(7) + u32(0x3FF) + u32(0)),
+    'every right, SIGNAL|SUSPEND|PRIORITY (bits 7-9) included')
 
 # ---- malformed requests -------------------------------------------------
 out.append('# ---- malformed requests: expected refusal (section 9)')
@@ -101,7 +112,9 @@ vec('handles_ctrunc', R, 65, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0
 vec('opcode_zero', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0))
 vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0109))
 vec('opcode_reserved_range', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0401),
-    '0x0400-0x04FF: reserved for the later control issue')
+    'WAIT_ANY: still reserved for the control issue')
+vec('opcode_set_rlimit', R, 1, 'PROTO_UNKNOWN_OPCODE', msg(0x0404, u32(0), 1), 'SET_RLIMIT: still reserved')
+vec('opcode_namespace', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0407), 'namespace operations: still reserved')
 vec('opcode_reply_bit', R, 1, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'] | REPLY, u32(0), 1))
 vec('opcode_event', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['EVENT']))
 vec('payload_truncated', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'], u32(0)[:3], 1))
@@ -150,10 +163,12 @@ vec('resolve_2048', R, 0, 'OK', msg(O['RESOLVE'], s('a' * 2048)))
 vec('wait_reserved', R, 1, 'PROTO_RESERVED_NONZERO', msg(O['WAIT'], u32(0) + u32(1) + u64(0), 1))
 vec('watch_unknown_event', R, 1, 'PROTO_BAD_FLAGS', msg(O['WATCH'], u32(0) + u32(0x10), 1))
 vec('watch_no_event', R, 1, 'PROTO_FIELD_RANGE', msg(O['WATCH'], u32(0) + u32(0), 1))
-vec('duplicate_reserved_right', R, 1, 'PROTO_BAD_FLAGS', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x80), 1))
+vec('duplicate_reserved_right', R, 1, 'PROTO_BAD_FLAGS', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x400), 1),
+    'bit 10: no right')
+vec('duplicate_signal_right', R, 1, 'OK', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x80), 1))
 vec('open_no_rights', R, 0, 'PROTO_FIELD_RANGE', msg(O['OPEN_PROCESS'], u64(1) + u32(0) + u32(0)))
-vec('open_reserved_right', R, 0, 'PROTO_BAD_FLAGS', msg(O['OPEN_PROCESS'], u64(1) + u32(0x81) + u32(0)),
-    'SIGNAL (bit 7) is reserved for the control issue')
+vec('open_reserved_right', R, 0, 'PROTO_BAD_FLAGS', msg(O['OPEN_PROCESS'], u64(1) + u32(0x401) + u32(0)),
+    'bit 10 is no right')
 vec('open_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['OPEN_PROCESS'], u64(1) + u32(1) + u32(1)))
 vec('open_short', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['OPEN_PROCESS'], u64(1) + u32(1)))
 vec('open_with_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['OPEN_PROCESS'], u64(1) + u32(1) + u32(0), 1),
@@ -161,6 +176,19 @@ vec('open_with_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['OPEN_PROCESS']
 vec('opcode_after_open', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0006))
 vec('start_no_process', R, 1, 'PROTO_HANDLE_REQUIRED', msg(O['START'], u32(NOH) + u32(0), 1))
 vec('kill_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['KILL'], u32(NOH)))
+vec('signal_zero', R, 1, 'PROTO_FIELD_RANGE', msg(O['SIGNAL'], u32(0) + u32(0) + u64(0), 1),
+    'signal 0 (existence probe) is not offered')
+vec('signal_65', R, 1, 'PROTO_FIELD_RANGE', msg(O['SIGNAL'], u32(0) + u32(65) + u64(0), 1))
+vec('signal_grace', R, 1, 'PROTO_FIELD_RANGE', msg(O['SIGNAL'], u32(0) + u32(15) + u64(1), 1),
+    'grace_ns != 0: the graceful stop is the client library\'s (spec/client.md)')
+vec('signal_short', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['SIGNAL'], u32(0) + u32(15) + u32(0), 1))
+vec('signal_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['SIGNAL'], u32(NOH) + u32(15) + u64(0)))
+vec('signal_range_before_truncation', R, 1, 'PROTO_FIELD_RANGE', msg(O['SIGNAL'], u32(0) + u32(99), 1),
+    'fields are checked in order: the signal before the missing grace_ns')
+vec('set_priority_6', R, 1, 'PROTO_FIELD_RANGE', msg(O['SET_PRIORITY'], u32(0) + u32(6), 1))
+vec('set_priority_trailing', R, 1, 'PROTO_TRAILING_BYTES', msg(O['SET_PRIORITY'], u32(0) + u32(1) + u32(0), 1))
+vec('suspend_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['SUSPEND'], u32(NOH)))
+vec('resume_truncated', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['RESUME'], b'', 1))
 
 # ---- replies and events --------------------------------------------------
 out.append('# ---- replies and events (procmgr -> client), decoded by pm_proto_decode_reply')
@@ -173,7 +201,7 @@ vec('r_list', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(1003) +
     info(1001, 1, 2, 1, 0) + info(1003, 1, 2, 2, 7)))
 vec('r_list_empty', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0)))
 for op in ('ADD_ARGS', 'ADD_ENVIRONS', 'ADD_NAMES', 'ADD_HANDLES', 'SET_INFO', 'START',
-           'KILL', 'HANDLE_CLOSE'):
+           'KILL', 'HANDLE_CLOSE', 'SIGNAL', 'SET_PRIORITY', 'SUSPEND', 'RESUME'):
     vec('r_' + op.lower(), P, 0, 'OK', rep(O[op]))
 vec('r_launch', P, 2, 'OK', rep(O['LAUNCH'], u32(0) + u32(1) + u64(1004), 2))
 vec('r_create_without_starting', P, 2, 'OK', rep(O['CREATE_WITHOUT_STARTING'],
@@ -206,6 +234,7 @@ vec('r_list_257', P, 0, 'PROTO_TOO_MANY_ITEMS', rep(O['LIST_PROCESSES'], u32(257
 vec('r_list_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(0) + info(1, 0, 0, 1, 0)))
 vec('r_event_kind', P, 0, 'PROTO_FIELD_RANGE', rep(O['EVENT'], u32(3) + u32(0) + u64(1)))
 vec('r_bad_magic', P, 0, 'PROTO_BAD_MAGIC', rep(O['KILL'], magic=0))
+vec('r_signal_body', P, 0, 'PROTO_TRAILING_BYTES', rep(O['SIGNAL'], u32(0)), 'SIGNAL replies carry no body')
 
 print('# procmgr wire protocol test vectors (spec/protocol.md).  Generated by')
 print('# spec/protocol-vectors.py; replayed by tests/unit/test_proto_vectors.c.')

@@ -161,6 +161,34 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
 
 pm_status pm_client_kill(pm_client *c, int target);
 
+/* ---- control (issue 6, spec/lifecycle.md) --------------------------------- */
+/* target: a process handle (needs the SIGNAL, SUSPEND or PRIORITY right)
+ * or a job handle (every process of the job).  A daemon older than
+ * issue 6 answers PM_E_PROTO_UNKNOWN_OPCODE. */
+
+/* SIGNAL: deliver sig (1..64, Linux numbers).  If it ends the process,
+ * WAIT then reports KILLED with exit_code = sig.  PM_E_K_STATE for a
+ * process created and not started, PM_E_PROCESS_ENDED once it ended. */
+pm_status pm_client_signal(pm_client *c, int target, uint32_t sig);
+
+/* SUSPEND / RESUME (SIGSTOP / SIGCONT on Linux).  QUERY still reports
+ * RUNNING while suspended (the record has no such state). */
+pm_status pm_client_suspend(pm_client *c, int target);
+pm_status pm_client_resume(pm_client *c, int target);
+
+/* SET_PRIORITY: level PM_PRIORITY_* (0 background .. 5 realtime).
+ * PM_E_LINUX_PRIORITY_DENIED when the machine refuses the level. */
+pm_status pm_client_set_priority(pm_client *c, int target, uint32_t level);
+
+/* Graceful stop of a process (needs SIGNAL and WAIT; KILL too for a
+ * process created and not started, which is killed at once): send sig,
+ * wait up to grace_ns for the end, then SIGKILL and wait for the end.
+ * *info (may be NULL) gets the final record.  The timer runs here, in
+ * the caller: if the caller dies during the grace period, no SIGKILL
+ * follows (spec/client.md). */
+pm_status pm_client_stop(pm_client *c, int process, uint32_t sig,
+                         uint64_t grace_ns, pm_proto_info *info);
+
 /* WATCH: *watch is the watch channel; read its events with
  * pm_client_watch_next, close it (or pm_client_handle_close) to stop. */
 pm_status pm_client_watch(pm_client *c, int target, uint32_t events, int *watch);

@@ -392,6 +392,60 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread);
 
+/* Signals (issue 6, spec/lifecycle.md section 4).  Numbers are Linux's
+ * (x86-64 and the generic ABI agree on these), the kernel's own on a backend
+ * with signals; a backend without them models the default dispositions:
+ *   stop class      SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the thread is
+ *                   suspended (it stays RUNNING; no event)
+ *   SIGCONT         the thread is resumed (no event)
+ *   ignore class    SIGCHLD, SIGURG, SIGWINCH: delivered, nothing happens
+ *   every other     the thread ends: KILLED event with code = the signal
+ *                   (a suspended thread: SIGKILL at once, any other when
+ *                   SIGCONT resumes it, as on Linux)
+ * A backend with signals delivers the signal and the program's own
+ * disposition decides; the thread's end, if any, arrives as its event.
+ * SIGSTOP returns once the thread is stopped (or ended), so a signal sent
+ * after it finds the thread stopped on every backend. */
+#define PM_K_SIG_MIN   1u
+#define PM_K_SIG_MAX   64u
+#define PM_K_SIGKILL   9u
+#define PM_K_SIGTERM   15u
+#define PM_K_SIGCHLD   17u
+#define PM_K_SIGCONT   18u
+#define PM_K_SIGSTOP   19u
+#define PM_K_SIGTSTP   20u
+#define PM_K_SIGTTIN   21u
+#define PM_K_SIGTTOU   22u
+#define PM_K_SIGURG    23u
+#define PM_K_SIGWINCH  28u
+
+/* Send signal `sig` (PM_K_SIG_MIN..PM_K_SIG_MAX) to a RUNNING thread.
+ * Needs PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not
+ * running: never started, or ended), ARG (sig out of range).  A thread
+ * whose end is not yet reported (its event pending) takes the signal as a
+ * no-op: PM_OK. */
+/*@ assigns pm_k_world \from pm_k_world, thread, sig;
+    assigns \result \from pm_k_world, thread, sig;
+    ensures pm_k_status(\result); */
+pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
+
+/* Scheduling levels (spec/lifecycle.md section 5); the same numbers as the
+ * protocol's PM_PRIORITY_*. */
+#define PM_K_PRIORITY_MAX 5u
+
+/* Set the scheduling level (0..PM_K_PRIORITY_MAX) of a BOUND or RUNNING
+ * thread; a new thread is at level 2 (normal).  Needs PM_KR_MANAGE.
+ * BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not bound, or ended), ARG
+ * (level out of range), and the one code outside the KERNEL block a
+ * kernel operation may return: PM_E_LINUX_PRIORITY_DENIED when the
+ * machine refuses the level (no privilege, no real-time budget); the
+ * level is then unchanged, never degraded. */
+/*@ assigns pm_k_world \from pm_k_world, thread, level;
+    assigns \result \from pm_k_world, thread, level;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_PRIORITY_DENIED; */
+pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
+                                   uint32_t level);
+
 /* ---- events ------------------------------------------------------------- */
 
 typedef enum pm_kevent_kind {

@@ -50,8 +50,8 @@
 /* --- opcodes (section 5 of the spec) ------------------------------------ */
 /* Ranges: 0x0001-0x00FF process core, 0x0100-0x01FF launcher builder,
  * 0x0200-0x02FF resolver, 0x0300-0x03FF lifecycle and handles,
- * 0x0400-0x04FF reserved for the later control issue (wait-any, signals,
- * priority, rlimits, suspend/resume, namespaces), 0x0500-0x7EFF unassigned,
+ * 0x0400-0x04FF control (issue 6: SIGNAL, SET_PRIORITY, SUSPEND, RESUME
+ * defined; wait-any, rlimits and namespaces still reserved), 0x0500-0x7EFF unassigned,
  * 0x7F00-0x7FFF never assigned (private experiments), bit 15 = reply,
  * 0xFF01 = event.  An opcode not listed here is refused. */
 enum pm_proto_opcode {
@@ -75,6 +75,10 @@ enum pm_proto_opcode {
     PM_OP_KILL                    = 0x0303,
     PM_OP_HANDLE_DUPLICATE        = 0x0304,
     PM_OP_HANDLE_CLOSE            = 0x0305,
+    PM_OP_SIGNAL                  = 0x0402,  /* issue 6, spec/lifecycle.md §4 */
+    PM_OP_SET_PRIORITY            = 0x0403,  /* issue 6, §5 */
+    PM_OP_SUSPEND                 = 0x0405,  /* issue 6, §7 */
+    PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
     PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
 };
 
@@ -94,8 +98,10 @@ enum pm_proto_opcode {
 #define PM_EVENT_FAULTED    (1u << 3)
 #define PM_EVENT_ALL        0x0000000Fu
 
-/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-9 are reserved
- * for the later control issue and refused in version 1. */
+/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-9 were added by
+ * issue 6 (a compatible change: an older daemon refuses them with
+ * PROTO_BAD_FLAGS).  PM_RIGHTS_ALL stays a low bit mask (the registry
+ * relies on it). */
 #define PM_RIGHT_QUERY      (1u << 0)
 #define PM_RIGHT_WAIT       (1u << 1)
 #define PM_RIGHT_KILL       (1u << 2)
@@ -103,10 +109,26 @@ enum pm_proto_opcode {
 #define PM_RIGHT_TRANSFER   (1u << 4)
 #define PM_RIGHT_START      (1u << 5)
 #define PM_RIGHT_WATCH      (1u << 6)
-#define PM_RIGHTS_ALL       0x0000007Fu
-#define PM_RIGHT_RESERVED_SIGNAL   (1u << 7)
-#define PM_RIGHT_RESERVED_SUSPEND  (1u << 8)
-#define PM_RIGHT_RESERVED_PRIORITY (1u << 9)
+#define PM_RIGHT_SIGNAL     (1u << 7)   /* SIGNAL                      */
+#define PM_RIGHT_SUSPEND    (1u << 8)   /* SUSPEND, RESUME             */
+#define PM_RIGHT_PRIORITY   (1u << 9)   /* SET_PRIORITY                */
+#define PM_RIGHTS_ALL       0x000003FFu
+
+/* SIGNAL: signal numbers (Linux numbering, the kernel's signals on a
+ * backend that has them; the sim models them, spec/lifecycle.md §4). */
+#define PM_SIGNAL_MIN       1u
+#define PM_SIGNAL_MAX       64u
+#define PM_SIGNAL_KILL      9u
+#define PM_SIGNAL_TERM      15u
+
+/* SET_PRIORITY levels (spec/lifecycle.md §5), highest last. */
+#define PM_PRIORITY_BACKGROUND 0u
+#define PM_PRIORITY_LOW        1u
+#define PM_PRIORITY_NORMAL     2u
+#define PM_PRIORITY_HIGH       3u
+#define PM_PRIORITY_CODEC      4u
+#define PM_PRIORITY_REALTIME   5u
+#define PM_PRIORITY_MAX        5u
 
 /* SET_INFO flags: none defined in version 1.  Bits 0-2 are reserved for the
  * sharing flags of the later issue (inherit job, std handles, environment). */
@@ -173,6 +195,10 @@ typedef struct pm_proto_reply_to {
  *   KILL             handle[0]=target
  *   HANDLE_DUPLICATE handle[0]=handle, flags=rights of the copy
  *   HANDLE_CLOSE     handle[0]=handle
+ *   SIGNAL           handle[0]=target, flags=signal (1..64),
+ *                    value=grace_ns (0 in this version)
+ *   SET_PRIORITY     handle[0]=target, flags=level (0..5)
+ *   SUSPEND, RESUME  handle[0]=target
  */
 typedef struct pm_proto_request {
     uint32_t valid;          /* PM_PROTO_REQUEST_VALID iff decoded       */

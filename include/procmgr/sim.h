@@ -72,6 +72,11 @@ struct pm_sim_obj {
     uint32_t as, as_gen;    /* binding (PM_SIM_NONE when unbound)           */
     uint32_t cs, cs_gen;
     uint32_t event_queued;
+    uint32_t suspended;     /* stopped by a stop-class signal (RUNNING)     */
+    uint32_t priority;      /* scheduling level, 0..PM_K_PRIORITY_MAX       */
+    uint32_t last_signal;   /* last signal delivered, 0 = none              */
+    uint32_t nsignals;      /* signals delivered                            */
+    uint32_t pending_signal;/* fatal signal held while suspended, 0 = none  */
     uint64_t ipc_buffer, entry, sp, cookie;
     /* IMAGE */
     const uint8_t *bytes;
@@ -127,6 +132,7 @@ struct pm_kernel {
     uint32_t  fail_ppm;           /* per-million probability, 0 = off       */
     pm_status fail_ppm_status;
     uint64_t  rng;                /* xorshift64 state, never 0              */
+    uint32_t  deny_priority;      /* pm_sim_deny_priority, 0 = off          */
     uint8_t   data[PM_SIM_MAX_FRAMES][PM_SIM_PAGE_SIZE];
 };
 
@@ -157,7 +163,8 @@ void pm_sim_fail_rate(struct pm_kernel *k, uint64_t seed, uint32_t ppm,
 
 /* Make a RUNNING thread exit with code, or stop on a fault (kind 1..6) at
  * addr; queues its event.  PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_TYPE,
- * PM_E_K_STATE (not running), PM_E_K_ARG (bad kind). */
+ * PM_E_K_STATE (not running, or suspended: a stopped program does
+ * nothing), PM_E_K_ARG (bad kind). */
 pm_status pm_sim_thread_exit(struct pm_kernel *k, pm_kcap thread, int64_t code);
 pm_status pm_sim_thread_fault(struct pm_kernel *k, pm_kcap thread,
                               pm_kfault kind, uint64_t addr);
@@ -166,7 +173,17 @@ typedef struct pm_sim_thread_info {
     pm_kthread_state state;
     uint32_t bound;               /* 1 if bound to an AS and a CSpace */
     uint64_t ipc_buffer, entry, sp, cookie;
+    uint32_t suspended;           /* stopped by SIGSTOP & co., not resumed */
+    uint32_t priority;            /* pm_k_thread_set_priority level (2 = new) */
+    uint32_t last_signal;         /* last signal delivered (0 = none)   */
+    uint32_t nsignals;            /* signals delivered                  */
+    uint32_t pending_signal;      /* fatal signal held until SIGCONT    */
 } pm_sim_thread_info;
+
+/* Refuse the next pm_k_thread_set_priority levels >= min_level with
+ * PM_E_LINUX_PRIORITY_DENIED, as a machine without the privilege would
+ * (0 disarms; e.g. PM_K_PRIORITY_MAX - 1 refuses codec and realtime). */
+void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level);
 
 pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
                                  pm_sim_thread_info *info);

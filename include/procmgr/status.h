@@ -183,7 +183,8 @@
     X(PM_E_LINUX_STUB_FDS,        512, "LINUX_STUB_FDS",        "stub could not place the initial handles") \
     X(PM_E_LINUX_STUB_STACK,      513, "LINUX_STUB_STACK",      "stub could not build the initial stack") \
     X(PM_E_LINUX_STUB_FINAL,      514, "LINUX_STUB_FINAL",      "stub could not prepare its exit trampoline") \
-    X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state")
+    X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state") \
+    X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \

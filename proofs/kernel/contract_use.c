@@ -69,8 +69,17 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = pm_k_cspace_delete(k, cs, 0);
     if (st == PM_OK)
         st = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+    if (st == PM_OK) {
+        /* The one non-KERNEL code a caller has to map (or pass on). */
+        pm_status ps = pm_k_thread_set_priority(k, th, PM_K_PRIORITY_MAX);
+        st = ps == PM_E_LINUX_PRIORITY_DENIED ? PM_E_K_STATE : ps;
+    }
     if (st == PM_OK)
         st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+    if (st == PM_OK)
+        st = pm_k_thread_signal(k, th, PM_K_SIGSTOP);
+    if (st == PM_OK)
+        st = pm_k_thread_signal(k, th, PM_K_SIGCONT);
     if (st == PM_OK)
         st = pm_k_thread_kill(k, th);
     if (st == PM_OK) {

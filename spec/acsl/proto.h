@@ -50,7 +50,9 @@
       op == PM_OP_CREATE_WITHOUT_STARTING || op == PM_OP_START ||
       op == PM_OP_RESOLVE || op == PM_OP_WAIT || op == PM_OP_WATCH ||
       op == PM_OP_KILL || op == PM_OP_HANDLE_DUPLICATE ||
-      op == PM_OP_HANDLE_CLOSE;
+      op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||
+      op == PM_OP_SET_PRIORITY || op == PM_OP_SUSPEND ||
+      op == PM_OP_RESUME;
 
   // A decoded request of a message msg[0, len) that came with nh handles.
   predicate pm_request_wf{L}(pm_proto_request *r, uint8_t *msg,

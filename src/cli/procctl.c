@@ -6,9 +6,10 @@
  * Exit codes: 0 success; 1 the daemon refused (procctl: CODE (n): message);
  * 2 usage; 3 the command needs something protocol version 1 does not
  * have; 4 the daemon cannot be reached or the connection failed; 127 the
- * program cannot be opened.  kill, wait and start name a process by koid
- * and open a handle to it with OPEN_PROCESS (the daemon allows it for root
- * and for the uid that launched the process).  run exits with the program's status: its exit
+ * program cannot be opened.  kill, stop, wait, start, suspend, resume and
+ * priority name a process by koid and open a handle to it with
+ * OPEN_PROCESS (the daemon allows it for root and for the uid that
+ * launched the process).  run exits with the program's status: its exit
  * code, 128 + the signal that killed it (KILLED: 137; a fault: SIGSEGV 139
  * for memory faults, SIGILL 132, SIGFPE 136), or 255 for a fault the
  * protocol does not name.  watch exits 0 once the process has ended.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "procmgr/client.h"
@@ -60,14 +62,22 @@ static int usage(void)
           "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
           "  ps                                 list processes\n"
           "  info ID                            show one process\n"
-          "  kill ID                            kill the process\n"
+          "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
+          "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
+          "  stop [--grace SECONDS] [--signal SIG] ID\n"
+          "                                     SIG (default TERM), then KILL after the\n"
+          "                                     grace (default 5); print the record and\n"
+          "                                     exit with its status as wait does\n"
           "  wait ID                            wait for it to end, print its record,\n"
           "                                     exit with its status as run does\n"
           "  start ID                           start a process spawned --suspended\n"
+          "  suspend ID, resume ID              stop / continue it (SIGSTOP / SIGCONT)\n"
+          "  priority ID LEVEL                  background, low, normal, high, codec,\n"
+          "                                     realtime (or 0-5)\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --suspended  --resolve NAME (program from the resolver)\n"
-          "kill, wait and start open a handle from the id (OPEN_PROCESS): allowed\n"
+          "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
           "for root and for the user who launched the process.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
     return EXIT_USAGE;
@@ -609,49 +619,154 @@ static int cmd_info(const opts *o, int argc, char **argv)
     return rc;
 }
 
-/* kill ID, wait ID, start ID: a handle with just the right the command
- * needs, from OPEN_PROCESS, then the request. */
+/* Signal names (Linux numbering, the protocol's: spec/protocol.md), with or
+ * without "SIG", or a number 1..64. */
+static const struct { const char *name; uint32_t num; } signal_names[] = {
+    { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 }, { "TRAP", 5 },
+    { "ABRT", 6 }, { "IOT", 6 }, { "BUS", 7 }, { "FPE", 8 }, { "KILL", 9 },
+    { "USR1", 10 }, { "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 },
+    { "ALRM", 14 }, { "TERM", 15 }, { "STKFLT", 16 }, { "CHLD", 17 },
+    { "CONT", 18 }, { "STOP", 19 }, { "TSTP", 20 }, { "TTIN", 21 },
+    { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
+    { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 },
+    { "POLL", 29 }, { "PWR", 30 }, { "SYS", 31 },
+};
+
+static int parse_signal(const char *s, uint32_t *sig)
+{
+    uint64_t n;
+    if (parse_u64(s, &n) == 0) {
+        if (n < PM_SIGNAL_MIN || n > PM_SIGNAL_MAX)
+            return -1;
+        *sig = (uint32_t)n;
+        return 0;
+    }
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (strcasecmp(s, signal_names[i].name) == 0) {
+            *sig = signal_names[i].num;
+            return 0;
+        }
+    return -1;
+}
+
+static const char *const level_names[PM_PRIORITY_MAX + 1u] = {
+    "background", "low", "normal", "high", "codec", "realtime"
+};
+
+static int parse_level(const char *s, uint32_t *level)
+{
+    uint64_t n;
+    if (parse_u64(s, &n) == 0 && n <= PM_PRIORITY_MAX) {
+        *level = (uint32_t)n;
+        return 0;
+    }
+    for (uint32_t i = 0; i <= PM_PRIORITY_MAX; i++)
+        if (strcasecmp(s, level_names[i]) == 0) {
+            *level = i;
+            return 0;
+        }
+    return -1;
+}
+
+/* SECONDS: a non-negative decimal ("10", "0.5"), at most a day. */
+static int parse_seconds(const char *s, uint64_t *ns)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0) || v > 86400.0)
+        return -1;
+    *ns = (uint64_t)(v * 1e9);
+    return 0;
+}
+
+/* The final record of a process, printed as wait prints it; the exit code
+ * is its status (as run). */
+static int print_end(const opts *o, const pm_proto_info *info)
+{
+    if (!o->json)
+        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+    print_info(o, info, 0);
+    if (o->json)
+        printf("\n");
+    return status_of(info);
+}
+
+/* kill [--signal SIG] ID, stop [--grace SECONDS] [--signal SIG] ID,
+ * wait ID, start ID, suspend ID, resume ID, priority ID LEVEL: a handle
+ * with just the rights the command needs, from OPEN_PROCESS, then the
+ * request(s). */
 static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
 {
-    uint64_t id;
-    int i = 0, rc = 0, h = -1;
+    uint64_t id, grace_ns = 5000000000ull;
+    int i = 0, rc = 0, h = -1, has_signal = 0;
+    uint32_t sig = PM_SIGNAL_TERM, level = 0, rights;
     pm_proto_info info;
     pm_status st;
-    if (strcmp(cmd, "kill") == 0 && argc >= 2 && strcmp(argv[0], "--signal") == 0) {
-        if (strcmp(argv[1], "KILL") != 0 && strcmp(argv[1], "SIGKILL") != 0 &&
-            strcmp(argv[1], "9") != 0)
-            return unsupported("kill --signal: KILL carries no signal number "
-                               "(reserved SIGNAL request 0x0402)");
-        i = 2;
+    int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
+    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+        if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
+            if (parse_signal(argv[i + 1], &sig) != 0) {
+                fprintf(stderr, "procctl: unknown signal '%s'\n", argv[i + 1]);
+                return EXIT_USAGE;
+            }
+            has_signal = 1;
+        } else if (is_stop && strcmp(argv[i], "--grace") == 0) {
+            if (parse_seconds(argv[i + 1], &grace_ns) != 0)
+                return usage();
+        } else {
+            return usage();
+        }
     }
-    if (argc - i != 1 || parse_u64(argv[i], &id) != 0 || id == 0)
+    if (strcmp(cmd, "priority") == 0) {
+        if (argc - i != 2 || parse_level(argv[i + 1], &level) != 0)
+            return usage();
+    } else if (argc - i != 1) {
         return usage();
-    uint32_t rights = cmd[0] == 'k' ? PM_RIGHT_KILL
-                    : cmd[0] == 'w' ? PM_RIGHT_WAIT : PM_RIGHT_START;
+    }
+    if (parse_u64(argv[i], &id) != 0 || id == 0)
+        return usage();
+    if (is_kill)
+        rights = has_signal ? PM_RIGHT_SIGNAL : PM_RIGHT_KILL;
+    else if (is_stop)
+        rights = PM_RIGHT_SIGNAL | PM_RIGHT_WAIT | PM_RIGHT_KILL;
+    else if (strcmp(cmd, "wait") == 0)
+        rights = PM_RIGHT_WAIT;
+    else if (strcmp(cmd, "start") == 0)
+        rights = PM_RIGHT_START;
+    else if (strcmp(cmd, "priority") == 0)
+        rights = PM_RIGHT_PRIORITY;
+    else
+        rights = PM_RIGHT_SUSPEND;
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
     st = pm_client_open_process(c, id, rights, &h);
     if (st != PM_OK) {
         rc = fail(c, "open", st);
-    } else if (cmd[0] == 'k') {
-        st = pm_client_kill(c, h);
+    } else if (is_kill) {
+        st = has_signal ? pm_client_signal(c, h, sig) : pm_client_kill(c, h);
         rc = st == PM_OK ? 0 : fail(c, "kill", st);
-    } else if (cmd[0] == 's') {
+    } else if (is_stop) {
+        st = pm_client_stop(c, h, sig, grace_ns, &info);
+        rc = st == PM_OK ? print_end(o, &info) : fail(c, "stop", st);
+    } else if (strcmp(cmd, "start") == 0) {
         st = pm_client_start(c, h, -1);
         rc = st == PM_OK ? 0 : fail(c, "start", st);
+    } else if (strcmp(cmd, "suspend") == 0) {
+        st = pm_client_suspend(c, h);
+        rc = st == PM_OK ? 0 : fail(c, "suspend", st);
+    } else if (strcmp(cmd, "resume") == 0) {
+        st = pm_client_resume(c, h);
+        rc = st == PM_OK ? 0 : fail(c, "resume", st);
+    } else if (strcmp(cmd, "priority") == 0) {
+        st = pm_client_set_priority(c, h, level);
+        rc = st == PM_OK ? 0 : fail(c, "priority", st);
     } else {
         st = pm_client_wait(c, h, PM_WAIT_FOREVER, &info);
-        if (st != PM_OK) {
-            rc = fail(c, "wait", st);
-        } else {
-            if (!o->json)
-                printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-            print_info(o, &info, 0);
-            if (o->json)
-                printf("\n");
-            rc = status_of(&info);
-        }
+        rc = st == PM_OK ? print_end(o, &info) : fail(c, "wait", st);
     }
     if (h >= 0)
         close(h);
@@ -716,7 +831,10 @@ int main(int argc, char **argv)
         return cmd_ps(&o, n);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
-    if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 || strcmp(cmd, "start") == 0)
+    if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||
+        strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+        strcmp(cmd, "suspend") == 0 || strcmp(cmd, "resume") == 0 ||
+        strcmp(cmd, "priority") == 0)
         return cmd_by_id(&o, n, rest, cmd);
     if (strcmp(cmd, "resolve") == 0)
         return cmd_resolve(&o, n, rest);

@@ -514,6 +514,54 @@ pm_status pm_client_kill(pm_client *c, int target)
     return one_handle(c, PM_OP_KILL, target, 0, 0);
 }
 
+pm_status pm_client_signal(pm_client *c, int target, uint32_t sig)
+{
+    return one_handle(c, PM_OP_SIGNAL, target, sig, 0);
+}
+
+pm_status pm_client_suspend(pm_client *c, int target)
+{
+    return one_handle(c, PM_OP_SUSPEND, target, 0, 0);
+}
+
+pm_status pm_client_resume(pm_client *c, int target)
+{
+    return one_handle(c, PM_OP_RESUME, target, 0, 0);
+}
+
+pm_status pm_client_set_priority(pm_client *c, int target, uint32_t level)
+{
+    return one_handle(c, PM_OP_SET_PRIORITY, target, level, 0);
+}
+
+/* The graceful stop of spec/lifecycle.md section 4, composed here rather
+ * than in the daemon (the daemon has no timers of its own; a parked WAIT
+ * is the one it already enforces): sig, WAIT up to grace_ns, SIGKILL if
+ * still running, WAIT for the end.  A process that ended before or
+ * between the steps is simply collected. */
+pm_status pm_client_stop(pm_client *c, int process, uint32_t sig,
+                         uint64_t grace_ns, pm_proto_info *info)
+{
+    pm_proto_info tmp;
+    pm_status st;
+    if (info == NULL)
+        info = &tmp;
+    st = pm_client_signal(c, process, sig);
+    if (st == PM_E_K_STATE)               /* created, never started */
+        st = pm_client_kill(c, process);
+    if (st == PM_E_PROCESS_ENDED)
+        return pm_client_wait(c, process, PM_WAIT_POLL, info);
+    if (st != PM_OK)
+        return st;
+    st = pm_client_wait(c, process, grace_ns, info);
+    if (st != PM_E_WAIT_TIMED_OUT)
+        return st;
+    st = pm_client_signal(c, process, PM_SIGNAL_KILL);
+    if (st != PM_OK && st != PM_E_PROCESS_ENDED)
+        return st;
+    return pm_client_wait(c, process, PM_WAIT_FOREVER, info);
+}
+
 pm_status pm_client_watch(pm_client *c, int target, uint32_t events, int *watch)
 {
     pm_status st = one_handle(c, PM_OP_WATCH, target, events, 0);

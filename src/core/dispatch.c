@@ -562,6 +562,73 @@ static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
     return st;
 }
 
+/* ---- control (issue 6: SIGNAL, SET_PRIORITY, SUSPEND, RESUME) ----------- */
+
+/* One control operation on the kernel thread of a record.  SIGNAL and
+ * SUSPEND/RESUME need a started process (a created one has no program to
+ * signal: K_STATE, KILL removes it); SET_PRIORITY also takes a created one,
+ * whose program then starts at that level. */
+static pm_status control_one(pm_dispatch *d, uint32_t slot, uint16_t op,
+                             uint32_t arg)
+{
+    pm_status st = PM_OK;
+    pm_kcap th = d->reg.slot[slot].thread;
+    if (ended(d, slot))
+        st = PM_E_PROCESS_ENDED;
+    else if (op != PM_OP_SET_PRIORITY && d->reg.slot[slot].state != PM_PROC_RUNNING)
+        st = PM_E_K_STATE;
+    else if (op == PM_OP_SET_PRIORITY)
+        st = pm_k_thread_set_priority(d->k, th, arg);
+    else if (op == PM_OP_SUSPEND)
+        st = pm_k_thread_signal(d->k, th, PM_K_SIGSTOP);
+    else if (op == PM_OP_RESUME)
+        st = pm_k_thread_signal(d->k, th, PM_K_SIGCONT);
+    else
+        st = pm_k_thread_signal(d->k, th, arg);
+    return st;
+}
+
+/* The right each control opcode needs on a process handle. */
+static uint32_t control_right(uint16_t op)
+{
+    if (op == PM_OP_SIGNAL)
+        return PM_RIGHT_SIGNAL;
+    if (op == PM_OP_SET_PRIORITY)
+        return PM_RIGHT_PRIORITY;
+    return PM_RIGHT_SUSPEND;
+}
+
+/* A process handle: that process.  A job handle: every process of the job
+ * in a state the operation takes (running; for SET_PRIORITY also created),
+ * all tried, the first refusal returned.  The process's end, if the signal
+ * ends it, comes later as its kernel event (pm_dispatch_poll_events). */
+static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
+{
+    const pm_dhandle *h = handle_at(m, d->req.handle[0]);
+    uint16_t op = d->req.opcode;
+    uint32_t arg = d->req.flags;
+    uint32_t slot = 0, i;
+    pm_status st = PM_OK;
+    if (h->kind == PM_DH_JOB) {
+        /*@ loop assigns i, st, pm_k_world; loop variant PM_REG_CAPACITY - i; */
+        for (i = 0; i < PM_REG_CAPACITY; i++) {
+            uint32_t s = d->reg.slot[i].state;
+            if (d->reg.slot[i].job == h->value &&
+                (s == PM_PROC_RUNNING ||
+                 (s == PM_PROC_CREATED && op == PM_OP_SET_PRIORITY))) {
+                pm_status one = control_one(d, i, op, arg);
+                if (st == PM_OK)
+                    st = one;
+            }
+        }
+    } else {
+        st = lookup(d, h, PM_DH_PROCESS, control_right(op), &slot);
+        if (st == PM_OK)
+            st = control_one(d, slot, op, arg);
+    }
+    return st;
+}
+
 static pm_status op_query(pm_dispatch *d, const msg_ctx *m, pm_proto_reply *rep)
 {
     uint32_t slot = 0;
@@ -856,6 +923,10 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_WAIT:              st = op_wait(d, conn, m, rep, res); break;
     case PM_OP_WATCH:             st = op_watch(d, m, res); break;
     case PM_OP_KILL:              st = op_kill(d, m); break;
+    case PM_OP_SIGNAL:
+    case PM_OP_SET_PRIORITY:
+    case PM_OP_SUSPEND:
+    case PM_OP_RESUME:            st = op_control(d, m); break;
     case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
     case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
     default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;

@@ -375,7 +375,22 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
     case PM_OP_QUERY_PROCESS:
     case PM_OP_KILL:
     case PM_OP_HANDLE_CLOSE:
+    case PM_OP_SUSPEND:
+    case PM_OP_RESUME:
         st = rd_handle(rd, 1, &req->handle[0]);
+        break;
+    case PM_OP_SIGNAL:   /* grace_ns: 0 in this version (spec/protocol.md §5) */
+        st = rd_handle(rd, 1, &req->handle[0]);
+        if (st == PM_OK) st = rd_u32(rd, &req->flags);
+        if (st == PM_OK && (req->flags < PM_SIGNAL_MIN || req->flags > PM_SIGNAL_MAX))
+            st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = rd_u64(rd, &req->value);
+        if (st == PM_OK && req->value != 0u) st = PM_E_PROTO_FIELD_RANGE;
+        break;
+    case PM_OP_SET_PRIORITY:
+        st = rd_handle(rd, 1, &req->handle[0]);
+        if (st == PM_OK) st = rd_u32(rd, &req->flags);
+        if (st == PM_OK && req->flags > PM_PRIORITY_MAX) st = PM_E_PROTO_FIELD_RANGE;
         break;
     case PM_OP_LIST_PROCESSES:
         st = rd_u32(rd, &req->flags);

@@ -42,3 +42,27 @@ start_daemon() {
     if [ "$line" = "procmgrd: ready on $SOCK" ]; then ok "ready line"; else
         bad "ready line: '$line'"; cat "$T/daemon.err"; exit 1; fi
 }
+# run_bg CMD...: `procctl run --suspended -- CMD` in the background (RPID):
+# it holds the process's handles (so its record outlives its end) and exits
+# with its status.  RID is the koid from its "created" line; returns once
+# the process is running (at most 400 checks of `procctl info`).
+run_bg() {
+    rm -f "$T/r.out" "$T/r.err"    # no stale "created" line of an earlier run
+    pc run --suspended -- "$@" >"$T/r.out" 2>"$T/r.err" </dev/null &
+    RPID=$!
+    RID=
+    if ! wait_for "$T/r.err" "^procctl: created [0-9]* suspended"; then
+        kill -9 "$RPID"; bad "run --suspended printed no koid"; return 1
+    fi
+    RID=$(sed -n 's/^procctl: created \([0-9]*\) suspended.*/\1/p' "$T/r.err")
+    i=0
+    while ! pc info "$RID" 2>/dev/null | grep -q "^$RID .*running" && [ $i -lt 400 ]; do
+        i=$((i + 1)); sleep 0.05
+    done
+}
+# run_rc DESC WANT: the exit status of the run_bg procctl
+run_rc() {
+    wait "$RPID"; rc=$?
+    if [ "$rc" -eq "$2" ]; then ok "$1 (run exits $rc)"; else
+        bad "$1 (run exits $rc, want $2)"; sed 's/^/#   /' "$T/r.out" "$T/r.err"; fi
+}

@@ -177,6 +177,81 @@ else
     bad "run never started"; kill -9 $KPID
 fi
 
+# --- control (issue 6): signals, graceful stop, suspend/resume, priority -------------
+# run_bg (lib.sh) holds the process and exits with its status; spawn_id
+# leaves it to procmgr (stop and the other commands hold their own handle).
+# The program's own disposition decides what a signal does; a signal that
+# ends it is its status (128 + signal).
+spawn_id() { pc spawn -- "$@" >"$T/id" 2>"$T/id.err" </dev/null && cat "$T/id"; }
+signalled() {  # signalled DESC WANT SIG CMD...: run_bg CMD, signal it
+    d=$1; w=$2; sg=$3; shift 3
+    run_bg "$@"
+    expect "kill --signal $sg ($d)" 0 pc kill --signal "$sg" "$RID"
+    run_rc "$d" "$w"
+}
+signalled "sleep, TERM: 128+15" 143 TERM sleep 1000
+signalled "sleep, SIGUSR1: 128+10" 138 SIGUSR1 sleep 1000
+signalled "sleep, signal 9: 128+9" 137 9 sleep 1000
+signalled "sleep, kill: 128+9" 137 KILL sleep 1000
+# a shell that traps USR1 (keeps running) and TERM (exits 7)
+rm -f "$T/trap.out"
+run_bg sh -c "trap 'echo usr1 >>$T/trap.out' USR1; trap 'exit 7' TERM; echo ready >>$T/trap.out; while :; do sleep 0.05; done"
+wait_for "$T/trap.out" "^ready$" || bad "trap script never ready"
+expect "kill --signal USR1 (trapped)" 0 pc kill --signal USR1 "$RID"
+wait_for "$T/trap.out" "^usr1$" && ok "the USR1 trap ran" || bad "the USR1 trap did not run"
+expect "info: still running after a trapped signal" 0 pc info "$RID"
+has "trapped USR1 leaves it running" "$T/out" "^$RID .*running"
+expect "kill --signal TERM (trapped: exit 7)" 0 pc kill --signal TERM "$RID"
+run_rc "TERM trap exits 7" 7
+# graceful stop: TERM honoured; TERM ignored -> KILL after the grace
+SID=$(spawn_id sleep 1000)
+expect "stop (sleep honours TERM)" 143 pc stop --grace 30 "$SID"
+rm -f "$T/ign.out"
+SID=$(spawn_id sh -c "trap '' TERM; echo ready >$T/ign.out; while :; do sleep 0.05; done")
+wait_for "$T/ign.out" "^ready$" || bad "TERM-ignoring script never ready"
+expect "stop --grace 0.3 of a process ignoring TERM: KILL" 137 pc stop --grace 0.3 "$SID"
+has "stop prints the record killed by 9" "$T/out" "^$SID .*killed *9$"
+# suspend / resume / priority, read back from /proc (state, nice, policy)
+rm -f "$T/pid"
+SID=$(spawn_id sh -c "echo \$\$ >$T/pid.tmp; mv $T/pid.tmp $T/pid; exec sleep 1000")
+wait_for "$T/pid" "^[0-9]" || bad "no pid written"
+PID=$(cat "$T/pid")
+# statf: state, nice, rt_priority, policy of PID (fields 3, 19, 40, 41)
+statf() { sed 's/^.*) //' "/proc/$PID/stat" | awk '{ print $1, $17, $38, $39 }'; }
+state_is() {  # state_is LETTER: until /proc says so (at most 400 checks)
+    i=0
+    while [ "$(statf | cut -d' ' -f1)" != "$1" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    [ "$(statf | cut -d' ' -f1)" = "$1" ]
+}
+expect "suspend ID" 0 pc suspend "$SID"
+state_is T && ok "suspended: /proc state T" || bad "suspended: state $(statf)"
+expect "resume ID" 0 pc resume "$SID"
+state_is S && ok "resumed: /proc state S" || bad "resumed: state $(statf)"
+expect "priority ID low" 0 pc priority "$SID" low
+[ "$(statf | cut -d' ' -f2,4)" = "10 3" ] && ok "low: nice 10, SCHED_BATCH" || bad "low: $(statf)"
+expect "priority ID background" 0 pc priority "$SID" background
+[ "$(statf | cut -d' ' -f2,4)" = "19 5" ] && ok "background: nice 19, SCHED_IDLE" || bad "background: $(statf)"
+# privileged levels: taken, or refused with their own code (no
+# CAP_SYS_NICE, no real-time budget), never degraded.  LEVEL:FIELDS:WANT
+for lv in high:2,4:-10_0 codec:3,4:10_2 realtime:3,4:50_1; do
+    name=${lv%%:*}; rest=${lv#*:}; fl=${rest%%:*}; want=$(echo "${rest#*:}" | tr _ ' ')
+    pc priority "$SID" "$name" >"$T/out" 2>"$T/err"; rc=$?
+    if [ $rc -eq 0 ] && [ "$(statf | cut -d' ' -f"$fl")" = "$want" ]; then ok "$name: $want (fields $fl of nice rt policy)"
+    elif [ $rc -eq 1 ] && grep -q "LINUX_PRIORITY_DENIED (516)" "$T/err"; then ok "$name: refused by the machine (LINUX_PRIORITY_DENIED)"
+    else bad "$name: exit $rc, $(statf)"; sed 's/^/#   /' "$T/err"; fi
+done
+expect "priority ID normal" 0 pc priority "$SID" normal
+[ "$(statf | cut -d' ' -f2,4)" = "0 0" ] && ok "normal: nice 0, SCHED_OTHER" || bad "normal: $(statf)"
+expect "suspend, then stop: KILL ends a stopped process" 0 pc suspend "$SID"
+expect "stop --grace 0.2 of a suspended process" 137 pc stop --grace 0.2 "$SID"
+# created, not started: no program to signal; priority is taken
+# (its output to a file: the created process holds procctl's stdout)
+pc spawn --suspended -- sleep 1000 >"$T/id" 2>/dev/null </dev/null
+SID=$(cat "$T/id")
+expect "kill --signal of a created process: K_STATE" 1 pc kill --signal TERM "$SID"
+expect "priority of a created process" 0 pc priority "$SID" low
+expect "kill of the created process" 0 pc kill "$SID"
+
 # orphans: a descendant whose parent exits is re-parented to procmgrd (a
 # child subreaper), and reaped when it ends (no zombie left)
 pc run -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 & echo \$! >$T/orphan" >/dev/null 2>&1

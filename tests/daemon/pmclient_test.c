@@ -290,7 +290,7 @@ static void test_open_process(void)
 
     ST(pm_client_open_process(b, koid, 0, &h), PM_E_PROTO_FIELD_RANGE);
     CHECK(h == -1, "refused open gives no handle");
-    ST(pm_client_open_process(b, koid, PM_RIGHT_RESERVED_SIGNAL, &h), PM_E_PROTO_BAD_FLAGS);
+    ST(pm_client_open_process(b, koid, 1u << 10, &h), PM_E_PROTO_BAD_FLAGS);   /* no such right */
     ST(pm_client_open_process(b, 0, PM_RIGHT_QUERY, &h), PM_E_NO_SUCH_PROCESS);
     ST(pm_client_open_process(b, koid, PM_RIGHT_START, &h), PM_OK);
     CHECK(h >= 0, "open gives a handle");
@@ -313,6 +313,66 @@ static void test_open_process(void)
     ST(pm_client_open_process(b, koid, PM_RIGHT_WAIT, &h), PM_E_NO_SUCH_PROCESS);
     close(exe);
     pm_client_close(b);
+}
+
+/* Control (issue 6): SIGNAL, SUSPEND/RESUME, SET_PRIORITY, and the
+ * graceful stop of the library.  Over the sim a fatal signal ends the
+ * process at once and a suspended one holds it; over Linux the program is
+ * sleep, which TERM ends and SIGSTOP holds the same way. */
+static void test_control(void)
+{
+    pm_client *c = conn();
+    pm_client_process p, q, r;
+    pm_client_start_data sd;
+    pm_proto_info info;
+    int weak = -1;
+
+    ST(launch(c, "ctl", &p), PM_OK);
+    ST(pm_client_signal(c, p.process, 0), PM_E_PROTO_FIELD_RANGE);
+    ST(pm_client_signal(c, p.process, 65), PM_E_PROTO_FIELD_RANGE);
+    ST(pm_client_suspend(c, p.process), PM_OK);
+    ST(pm_client_resume(c, p.process), PM_OK);
+    ST(pm_client_set_priority(c, p.process, PM_PRIORITY_LOW), PM_OK);
+    ST(pm_client_set_priority(c, p.process, PM_PRIORITY_MAX + 1u), PM_E_PROTO_FIELD_RANGE);
+    ST(pm_client_handle_duplicate(c, p.process, PM_RIGHT_QUERY | PM_RIGHT_WAIT, &weak), PM_OK);
+    ST(pm_client_signal(c, weak, PM_SIGNAL_TERM), PM_E_RIGHTS);
+    ST(pm_client_suspend(c, weak), PM_E_RIGHTS);
+    ST(pm_client_set_priority(c, weak, PM_PRIORITY_NORMAL), PM_E_RIGHTS);
+    ST(pm_client_stop(c, weak, PM_SIGNAL_TERM, 0, &info), PM_E_RIGHTS);
+    ST(pm_client_query(c, p.process, &info, NULL), PM_OK);
+    CHECK(info.state == PM_STATE_RUNNING, "still running after refused control requests");
+    /* TERM ends it within the grace */
+    ST(pm_client_stop(c, p.process, PM_SIGNAL_TERM, 30000000000ull, &info), PM_OK);
+    CHECK(info.state == PM_STATE_KILLED && info.exit_code == PM_SIGNAL_TERM,
+          "stop: KILLED by TERM (state %u code %u)", info.state, info.exit_code);
+    ST(pm_client_signal(c, p.process, PM_SIGNAL_TERM), PM_E_PROCESS_ENDED);
+    ST(pm_client_stop(c, p.process, PM_SIGNAL_TERM, 0, &info), PM_OK);   /* collected */
+    CHECK(info.state == PM_STATE_KILLED, "stop of an ended process gives its record");
+    close(weak);
+    close_process(&p);
+
+    /* suspended: TERM is held, SIGKILL after the grace ends it */
+    ST(launch(c, "ctl-held", &q), PM_OK);
+    ST(pm_client_suspend(c, q.process), PM_OK);
+    ST(pm_client_stop(c, q.process, PM_SIGNAL_TERM, 50000000u, &info), PM_OK);
+    CHECK(info.state == PM_STATE_KILLED && info.exit_code == PM_SIGNAL_KILL,
+          "stop of a suspended process: KILLED by 9 (state %u code %u)", info.state,
+          info.exit_code);
+    close_process(&q);
+
+    /* created, not started: no program to signal; stop kills it */
+    int exe = exe_fd();
+    ST(pm_client_add_args(c, g_args, 2), PM_OK);
+    ST(pm_client_set_info(c, exe, -1, -1, "ctl-created"), PM_OK);
+    ST(pm_client_create_without_starting(c, &r, &sd), PM_OK);
+    ST(pm_client_signal(c, r.process, PM_SIGNAL_TERM), PM_E_K_STATE);
+    ST(pm_client_suspend(c, r.process), PM_E_K_STATE);
+    ST(pm_client_set_priority(c, r.process, PM_PRIORITY_BACKGROUND), PM_OK);
+    ST(pm_client_stop(c, r.process, PM_SIGNAL_TERM, 0, &info), PM_OK);
+    CHECK(info.state == PM_STATE_KILLED, "stop of a created process: KILLED");
+    close_process(&r);
+    close(exe);
+    pm_client_close(c);
 }
 
 static void test_resolve_spawn(void)
@@ -734,6 +794,7 @@ int main(int argc, char **argv)
     test_lifecycle();
     test_suspended_and_create();
     test_open_process();
+    test_control();
     test_resolve_spawn();
     test_malformed();
     test_slow_client();

@@ -74,7 +74,38 @@ expect "procctl spawn not an ELF" 1 pc spawn -- /etc/hostname
 has "ELF refusal" "$T/err" "^procctl: ELF_"
 # kill, wait, start by id (OPEN_PROCESS): the sim never ends a process by
 # itself, so a `wait ID` in the background returns once `kill ID` is done
-expect "procctl kill --signal TERM: protocol gap" 3 pc kill --signal TERM "$ID"
+# control (issue 6): signals by name and number, suspend/resume, priority,
+# graceful stop.  The sim applies default dispositions: a fatal signal ends
+# the process at once, a stopped one holds it until SIGCONT (SIGKILL not).
+run_bg "$ELF"
+CID=$RID
+expect "procctl kill --signal with an unknown name" 2 pc kill --signal BOGUS "$CID"
+expect "procctl kill --signal 65" 2 pc kill --signal 65 "$CID"
+expect "procctl suspend ID" 0 pc suspend "$CID"
+expect "procctl resume ID" 0 pc resume "$CID"
+expect "procctl priority ID high" 0 pc priority "$CID" high
+expect "procctl priority ID 0" 0 pc priority "$CID" 0
+expect "procctl priority with an unknown level" 2 pc priority "$CID" turbo
+expect "procctl kill --signal SIGCHLD: ignored" 0 pc kill --signal SIGCHLD "$CID"
+expect "procctl info: still running" 0 pc info "$CID"
+has "an ignored signal leaves it running" "$T/out" "^$CID .*running"
+expect "procctl kill --signal usr1" 0 pc kill --signal usr1 "$CID"
+run_rc "procctl run of a process ended by USR1: 128+10" 138
+expect "procctl spawn for stop" 0 pc spawn -- "$ELF"
+CID=$(cat "$T/out")
+expect "procctl stop ID: TERM ends it" 143 pc stop --grace 10 "$CID"
+has "stop prints the KILLED record" "$T/out" "^$CID .*killed *15$"
+expect "procctl spawn for a stop that needs KILL" 0 pc spawn -- "$ELF"
+CID=$(cat "$T/out")
+expect "procctl suspend ID (TERM is held)" 0 pc suspend "$CID"
+expect "procctl stop --grace 0.1 ID: KILL after the grace" 137 pc stop --grace 0.1 --signal 15 "$CID"
+has "stop prints the KILLED record (9)" "$T/out" "^$CID .*killed *9$"
+expect "procctl spawn --suspended for signals" 0 pc spawn --suspended -- "$ELF"
+CID=$(cat "$T/out")
+expect "procctl kill --signal of a created process" 1 pc kill --signal TERM "$CID"
+has "not started: K_STATE" "$T/err" "procctl: K_STATE (415): "
+expect "procctl priority of a created process" 0 pc priority "$CID" low
+expect "procctl stop of a created process: killed" 137 pc stop "$CID"
 pc ps >/dev/null; pc ps >/dev/null     # earlier hang-ups handled
 FDB=$(fdcount)
 "$BIN/procctl" --socket "$SOCK" wait "$ID" >"$T/wait.out" 2>"$T/wait.err" </dev/null &

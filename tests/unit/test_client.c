@@ -192,6 +192,71 @@ static int r_ok(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, a
     return 0;
 }
 
+/* The control calls, then pm_client_stop's sequence when the process
+ * outlives the grace: each request must be the expected one (opcode,
+ * signal or level, timeout), else the fake daemon answers K_INVARIANT. */
+static int r_control(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg;
+    static const struct { uint16_t op; uint32_t flags; uint64_t value; uint32_t status; } want[] = {
+        { PM_OP_SIGNAL, 10, 0, PM_OK },
+        { PM_OP_SUSPEND, 0, 0, PM_OK },
+        { PM_OP_RESUME, 0, 0, PM_OK },
+        { PM_OP_SET_PRIORITY, PM_PRIORITY_CODEC, 0, PM_E_LINUX_PRIORITY_DENIED },
+        /* pm_client_stop(sig 15, grace 1000 ns), still running after it */
+        { PM_OP_SIGNAL, 15, 0, PM_OK },
+        { PM_OP_WAIT, 0, 1000, PM_E_WAIT_TIMED_OUT },
+        { PM_OP_SIGNAL, 9, 0, PM_OK },
+        { PM_OP_WAIT, 0, PM_WAIT_FOREVER, PM_OK },
+        /* pm_client_stop of a process that already ended */
+        { PM_OP_SIGNAL, 15, 0, PM_E_PROCESS_ENDED },
+        { PM_OP_WAIT, 0, PM_WAIT_POLL, PM_OK },
+        /* pm_client_stop of a created process: SIGNAL K_STATE, KILL, WAIT */
+        { PM_OP_SIGNAL, 2, 0, PM_E_K_STATE },
+        { PM_OP_KILL, 0, 0, PM_OK },
+        { PM_OP_WAIT, 0, 5, PM_OK },
+    };
+    static unsigned step;
+    if (step >= sizeof want / sizeof want[0] || req->opcode != want[step].op ||
+        req->flags != want[step].flags || req->value != want[step].value || nin != 1) {
+        a->r.status = PM_E_K_INVARIANT;
+        return 0;
+    }
+    a->r.status = want[step].status;
+    if (req->opcode == PM_OP_WAIT && a->r.status == PM_OK) {
+        a->r.info.koid = 3;
+        a->r.info.state = PM_STATE_KILLED;
+        a->r.info.exit_code = step == 7 ? 9u : 15u;
+    }
+    step++;
+    return 0;
+}
+
+static void test_control(void **state)
+{
+    (void)state;
+    start_server(r_control);
+    pm_client *c = NULL;
+    pm_proto_info info;
+    int h = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_signal(c, h, 10), PM_OK);
+    assert_int_equal(pm_client_suspend(c, h), PM_OK);
+    assert_int_equal(pm_client_resume(c, h), PM_OK);
+    assert_int_equal(pm_client_set_priority(c, h, PM_PRIORITY_CODEC), PM_E_LINUX_PRIORITY_DENIED);
+    memset(&info, 0, sizeof info);
+    assert_int_equal(pm_client_stop(c, h, 15, 1000, &info), PM_OK);
+    assert_int_equal(info.state, PM_STATE_KILLED);
+    assert_int_equal(info.exit_code, 9);
+    assert_int_equal(pm_client_stop(c, h, 15, 0, &info), PM_OK);
+    assert_int_equal(info.exit_code, 15);
+    assert_int_equal(pm_client_stop(c, h, 2, 5, NULL), PM_OK);
+    /* anything more is out of the script */
+    assert_int_equal(pm_client_signal(c, h, 1), PM_E_K_INVARIANT);
+    pm_client_close(c);
+    close(h);
+}
+
 static void test_connect_fails(void **state)
 {
     (void)state;
@@ -386,6 +451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_replies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_next, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -875,7 +875,7 @@ static void test_open_process(void **state)
 
     /* bad rights never reach the core; unknown koids have no record */
     ST(open_p(CONN, koid, 0), PM_E_PROTO_FIELD_RANGE);
-    ST(open_p(CONN, koid, PM_RIGHT_RESERVED_SIGNAL | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
+    ST(open_p(CONN, koid, (1u << 10) | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
     ST(open_p(CONN, 0, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
     ST(open_p(CONN, koid + 1000, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
 
@@ -1144,6 +1144,231 @@ static void test_script_kernel_failures(void **state)
     }
 }
 
+/* ---- control: SIGNAL, SUSPEND, RESUME, SET_PRIORITY (issue 6) --------------- */
+
+static pm_status signal_h(pm_dhandle h, uint32_t sig)
+{
+    H[0] = h;
+    begin(PM_OP_SIGNAL, 1);
+    u32(0); u32(sig); u64(0);
+    return SEND(1);
+}
+static pm_status priority_h(pm_dhandle h, uint32_t level)
+{
+    H[0] = h;
+    begin(PM_OP_SET_PRIORITY, 1);
+    u32(0); u32(level);
+    return SEND(1);
+}
+static pm_status suspend_h(pm_dhandle h) { return one_handle_op(PM_OP_SUSPEND, h); }
+static pm_status resume_h(pm_dhandle h) { return one_handle_op(PM_OP_RESUME, h); }
+static pm_sim_thread_info thread_info(uint64_t ph)
+{
+    pm_sim_thread_info ti;
+    ST(pm_sim_thread_info_get(&K, thread_of(ph), &ti), PM_OK);
+    return ti;
+}
+/* The record of an ended process (WAIT with timeout 0). */
+static void expect_end(uint64_t ph, uint32_t state, uint32_t code)
+{
+    ST(wait_h(ph, 0), PM_OK);
+    assert_int_equal(REP.info.state, state);
+    assert_int_equal(REP.info.exit_code, code);
+}
+static void close_both(uint64_t ph)
+{
+    ST(close_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    ST(close_h(proc_h(ph, PM_DH_THREAD)), PM_OK);
+}
+
+/* A terminating signal ends the process through its kernel event: KILLED
+ * with the signal as code; an ignored one changes nothing. */
+static void test_signal(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 1);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    ST(signal_h(p, PM_K_SIGCHLD), PM_OK);
+    assert_int_equal(thread_info(ph).last_signal, PM_K_SIGCHLD);
+    assert_int_equal(pm_dispatch_poll_events(&D), 0);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    ST(signal_h(p, PM_K_SIGTERM), PM_OK);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);   /* until the event */
+    assert_int_equal(pm_dispatch_poll_events(&D), 1);
+    expect_end(ph, PM_STATE_KILLED, PM_K_SIGTERM);
+    ST(signal_h(p, PM_K_SIGTERM), PM_E_PROCESS_ENDED);
+    ST(suspend_h(p), PM_E_PROCESS_ENDED);
+    ST(priority_h(p, 1), PM_E_PROCESS_ENDED);
+    close_both(ph);
+
+    /* SIGUSR1 (10) and a real-time signal (64) end it by default */
+    uint64_t a = launch(CAP_EXEC, 1), b = launch(CAP_EXEC, 1);
+    ST(signal_h(proc_h(a, PM_DH_PROCESS), 10), PM_OK);
+    ST(signal_h(proc_h(b, PM_DH_PROCESS), 64), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 2);
+    expect_end(a, PM_STATE_KILLED, 10);
+    expect_end(b, PM_STATE_KILLED, 64);
+    close_both(a);
+    close_both(b);
+
+    /* a watcher sees KILLED with the signal */
+    uint64_t w = launch(CAP_EXEC, 1);
+    H[0] = proc_h(w, PM_DH_PROCESS);
+    begin(PM_OP_WATCH, 1); u32(0); u32(PM_EVENT_KILLED); ST(SEND(1), PM_OK);
+    pm_dhandle watch = RES.handles[0];
+    ST(signal_h(proc_h(w, PM_DH_PROCESS), PM_K_SIGKILL), PM_OK);
+    pm_dispatch_poll_events(&D);
+    uint64_t wid = 0;
+    uint8_t ev[PM_DISPATCH_EVENT_LEN];
+    ST(pm_dispatch_take_event(&D, &wid, ev, sizeof ev), PM_OK);
+    ST(pm_proto_decode_reply(ev, sizeof ev, 0, &REP), PM_OK);
+    assert_int_equal(REP.event, PM_EVENT_KILLED);
+    assert_int_equal(REP.event_code, PM_K_SIGKILL);
+    ST(close_h(watch), PM_OK);
+    close_both(w);
+}
+
+/* Created, not started: nothing to signal or suspend (K_STATE); the
+ * priority is taken.  Rights and handle kinds are checked. */
+static void test_signal_refusals(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 0);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    ST(signal_h(p, PM_K_SIGTERM), PM_E_K_STATE);
+    ST(suspend_h(p), PM_E_K_STATE);
+    ST(resume_h(p), PM_E_K_STATE);
+    ST(priority_h(p, PM_PRIORITY_BACKGROUND), PM_OK);
+    assert_int_equal(thread_info(ph).priority, PM_PRIORITY_BACKGROUND);
+    ST(signal_h(proc_h(ph, PM_DH_THREAD), PM_K_SIGTERM), PM_E_HANDLE_KIND);
+    /* a copy without the control rights */
+    ST(dup_h(p, PM_RIGHTS_ALL & ~(PM_RIGHT_SIGNAL | PM_RIGHT_SUSPEND | PM_RIGHT_PRIORITY)), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    ST(signal_h(weak, PM_K_SIGKILL), PM_E_RIGHTS);
+    ST(suspend_h(weak), PM_E_RIGHTS);
+    ST(resume_h(weak), PM_E_RIGHTS);
+    ST(priority_h(weak, 2), PM_E_RIGHTS);
+    /* each right alone is enough for its operations */
+    ST(dup_h(p, PM_RIGHT_PRIORITY), PM_OK);
+    pm_dhandle prio = RES.handles[0];
+    ST(priority_h(prio, PM_PRIORITY_HIGH), PM_OK);
+    ST(signal_h(prio, PM_K_SIGTERM), PM_E_RIGHTS);
+    ST(close_h(prio), PM_OK);
+    ST(close_h(weak), PM_OK);
+    ST(kill_h(p), PM_OK);
+    close_both(ph);
+}
+
+/* SUSPEND holds the program (the sim refuses its exit while stopped), a
+ * fatal signal waits for RESUME as on Linux, SIGKILL does not. */
+static void test_suspend_resume(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 1);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    ST(suspend_h(p), PM_OK);
+    assert_int_equal(thread_info(ph).suspended, 1);
+    ST(suspend_h(p), PM_OK);                   /* again: no change */
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 0), PM_E_K_STATE);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    ST(resume_h(p), PM_OK);
+    assert_int_equal(thread_info(ph).suspended, 0);
+    ST(resume_h(p), PM_OK);                    /* again: no change */
+    /* SIGTERM while stopped: held until resumed */
+    ST(suspend_h(p), PM_OK);
+    ST(signal_h(p, PM_K_SIGTERM), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 0);
+    assert_int_equal(thread_info(ph).pending_signal, PM_K_SIGTERM);
+    ST(resume_h(p), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 1);
+    expect_end(ph, PM_STATE_KILLED, PM_K_SIGTERM);
+    close_both(ph);
+    /* SIGKILL ends a stopped process at once */
+    ph = launch(CAP_EXEC, 1);
+    p = proc_h(ph, PM_DH_PROCESS);
+    ST(signal_h(p, PM_K_SIGSTOP), PM_OK);
+    assert_int_equal(thread_info(ph).suspended, 1);
+    ST(signal_h(p, PM_K_SIGKILL), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 1);
+    expect_end(ph, PM_STATE_KILLED, PM_K_SIGKILL);
+    close_both(ph);
+}
+
+/* Every level is taken; a level the machine refuses is refused with its
+ * LINUX code and the level stays. */
+static void test_priority(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 1);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    assert_int_equal(thread_info(ph).priority, PM_PRIORITY_NORMAL);
+    for (uint32_t level = 0; level <= PM_PRIORITY_MAX; level++) {
+        ST(priority_h(p, level), PM_OK);
+        assert_int_equal(thread_info(ph).priority, level);
+    }
+    pm_sim_deny_priority(&K, PM_PRIORITY_CODEC);
+    ST(priority_h(p, PM_PRIORITY_LOW), PM_OK);
+    ST(priority_h(p, PM_PRIORITY_CODEC), PM_E_LINUX_PRIORITY_DENIED);
+    ST(priority_h(p, PM_PRIORITY_REALTIME), PM_E_LINUX_PRIORITY_DENIED);
+    assert_int_equal(thread_info(ph).priority, PM_PRIORITY_LOW);
+    pm_sim_deny_priority(&K, 0);
+    ST(priority_h(p, PM_PRIORITY_REALTIME), PM_OK);
+    ST(kill_h(p), PM_OK);
+    close_both(ph);
+}
+
+/* On a job: every running process (SET_PRIORITY: also created ones); the
+ * other job's processes are untouched. */
+static void test_control_job(void **state)
+{
+    (void)state;
+    uint64_t a = launch(CAP_EXEC, 1), b = launch(CAP_EXEC, 1), c = launch(CAP_EXEC, 0);
+    uint64_t d = launch(CAP_EXEC, 1);
+    /* a process of another job, launched on another connection */
+    ST(pm_dispatch_connect(&D, CONN + 1, 0, JOB + 1), PM_OK);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str("o");
+    ST(send_n(CONN + 1, 1, __LINE__), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(send_n(CONN + 1, 0, __LINE__), PM_OK);
+    uint64_t o = RES.handles[0].value;
+    pm_dhandle job = proc_h(JOB, PM_DH_JOB);
+
+    ST(priority_h(job, PM_PRIORITY_HIGH), PM_OK);
+    assert_int_equal(thread_info(a).priority, PM_PRIORITY_HIGH);
+    assert_int_equal(thread_info(c).priority, PM_PRIORITY_HIGH);
+    assert_int_equal(thread_info(o).priority, PM_PRIORITY_NORMAL);
+    ST(suspend_h(job), PM_OK);
+    assert_int_equal(thread_info(a).suspended, 1);
+    assert_int_equal(thread_info(b).suspended, 1);
+    assert_int_equal(thread_info(o).suspended, 0);
+    ST(resume_h(job), PM_OK);
+    assert_int_equal(thread_info(b).suspended, 0);
+    /* the machine's refusal is replied, after every process was tried */
+    pm_sim_deny_priority(&K, PM_PRIORITY_REALTIME);
+    ST(priority_h(job, PM_PRIORITY_REALTIME), PM_E_LINUX_PRIORITY_DENIED);
+    pm_sim_deny_priority(&K, 0);
+    ST(signal_h(job, PM_K_SIGTERM), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 3);   /* a, b, d */
+    expect_end(a, PM_STATE_KILLED, PM_K_SIGTERM);
+    expect_end(b, PM_STATE_KILLED, PM_K_SIGTERM);
+    expect_end(d, PM_STATE_KILLED, PM_K_SIGTERM);
+    ST(query(c), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_CREATED);
+    ST(query(o), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    ST(signal_h(proc_h(JOB + 7, PM_DH_JOB), PM_K_SIGTERM), PM_OK);   /* empty job */
+    ST(kill_h(proc_h(c, PM_DH_PROCESS)), PM_OK);
+    ST(kill_h(proc_h(o, PM_DH_PROCESS)), PM_OK);
+    close_both(a); close_both(b); close_both(c); close_both(d);
+    ST(close_h(proc_h(o, PM_DH_PROCESS)), PM_OK);
+    ST(close_h(proc_h(o, PM_DH_THREAD)), PM_OK);
+}
+
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
@@ -1161,7 +1386,6 @@ static const int NOT_REACHABLE[] = {
     PM_E_K_NOT_MAPPED,           /* the dispatcher writes only what it mapped */
     PM_E_K_PROT,                 /* the IPC buffer page is mapped writable */
     PM_E_K_SLOT_EMPTY,           /* the dispatcher never deletes a slot */
-    PM_E_K_STATE,                /* START is refused by state before the kernel sees it */
     PM_E_K_INVARIANT,            /* only pm_sim_check* return it */
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
 };
@@ -1214,6 +1438,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_script_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_kernel_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signal_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suspend_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control_job, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -529,6 +530,100 @@ static void test_signal_and_fault(void **state)
     assert_int_equal(info.exit_code, PM_K_FAULT_ARITH);
 }
 
+/* ---- control (issue 6): SIGNAL, SUSPEND/RESUME, SET_PRIORITY ------------------- */
+
+static pm_status control(uint16_t op, const proc *p, uint32_t arg)
+{
+    req_begin(op);
+    Q.handle[0] = 0;
+    Q.flags = arg;
+    H[0] = proc_h(p->process, PM_DH_PROCESS);
+    return send_req(1);
+}
+
+/* Field n (1-based, as in proc(5)) of /proc/PID/stat, after the comm. */
+static long stat_field(int64_t pid, int n)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    read_file(path, buf, sizeof buf);
+    char *q = strrchr(buf, ')');
+    assert_non_null(q);
+    q += 2;                                 /* field 3 */
+    for (int i = 3; i < n; i++) {
+        q = strchr(q, ' ');
+        assert_non_null(q);
+        q++;
+    }
+    return n == 3 ? (long)q[0] : strtol(q, NULL, 10);
+}
+
+/* Until /proc says state c (at most 200 checks, 10 ms apart). */
+static void expect_state(int64_t pid, char c)
+{
+    for (int i = 0; i < 200 && stat_field(pid, 3) != c; i++)
+        usleep(10000);
+    assert_int_equal(stat_field(pid, 3), c);
+}
+
+/* A signal reaches the program (its disposition decides), SUSPEND and
+ * RESUME stop and continue it, a level is the policy and nice value the
+ * kernel reports, and a created process takes a level but no signal. */
+static void test_control(void **state)
+{
+    static char *const sleep_argv[] = { "sleep", "100", NULL };
+    proc p;
+    pm_proto_info info;
+    int64_t pid;
+    (void)state;
+    ST(launch("/bin/sleep", sleep_argv, &p), PM_OK);
+    ST(control(PM_OP_SIGNAL, &p, 10), PM_OK);              /* SIGUSR1 */
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_KILLED);
+    assert_int_equal(info.exit_code, 10);
+    ST(control(PM_OP_SIGNAL, &p, 10), PM_E_PROCESS_ENDED);
+
+    ST(launch("/bin/sleep", sleep_argv, &p), PM_OK);
+    pid = pid_of(&p);
+    ST(control(PM_OP_SUSPEND, &p, 0), PM_OK);
+    expect_state(pid, 'T');
+    ST(control(PM_OP_SIGNAL, &p, PM_K_SIGTERM), PM_OK);    /* held while stopped */
+    /* high needs CAP_SYS_NICE: taken (nice -10), or refused and unchanged */
+    pm_status hs = control(PM_OP_SET_PRIORITY, &p, PM_PRIORITY_HIGH);
+    assert_true(hs == PM_OK || hs == PM_E_LINUX_PRIORITY_DENIED);
+    assert_int_equal(stat_field(pid, 19), hs == PM_OK ? -10 : 0);   /* nice */
+    assert_int_equal(stat_field(pid, 41), SCHED_OTHER);             /* policy */
+    ST(control(PM_OP_RESUME, &p, 0), PM_OK);               /* TERM now ends it */
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_KILLED);
+    assert_int_equal(info.exit_code, PM_K_SIGTERM);
+
+    /* created: the stub takes the level, the program keeps it */
+    ST(launch_ex(open_ro("/bin/sleep"), sleep_argv, NULL, NULL, 0, 0, &p), PM_OK);
+    pid = pid_of(&p);
+    ST(control(PM_OP_SIGNAL, &p, PM_K_SIGTERM), PM_E_K_STATE);
+    ST(control(PM_OP_SUSPEND, &p, 0), PM_E_K_STATE);
+    ST(control(PM_OP_SET_PRIORITY, &p, PM_PRIORITY_LOW), PM_OK);
+    ST(simple(PM_OP_START, &p), PM_OK);
+    assert_int_equal(stat_field(pid, 19), 10);
+    assert_int_equal(stat_field(pid, 41), SCHED_BATCH);
+    /* background once it sleeps (an idle-class stub could starve on a
+     * busy machine before its "go" reply) */
+    ST(control(PM_OP_SET_PRIORITY, &p, PM_PRIORITY_BACKGROUND), PM_OK);
+    assert_int_equal(stat_field(pid, 19), 19);
+    assert_int_equal(stat_field(pid, 41), SCHED_IDLE);
+    ST(control(PM_OP_SET_PRIORITY, &p, PM_PRIORITY_NORMAL), PM_OK);
+    assert_int_equal(stat_field(pid, 19), 0);
+    assert_int_equal(stat_field(pid, 41), SCHED_OTHER);
+    /* real time: taken, or refused with its own code, never degraded */
+    pm_status st = control(PM_OP_SET_PRIORITY, &p, PM_PRIORITY_REALTIME);
+    assert_true(st == PM_OK || st == PM_E_LINUX_PRIORITY_DENIED);
+    assert_int_equal(stat_field(pid, 41), st == PM_OK ? SCHED_FIFO : SCHED_OTHER);
+    ST(control(PM_OP_SIGNAL, &p, PM_K_SIGKILL), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.exit_code, PM_K_SIGKILL);
+}
+
 /* Read a pipe to EOF. */
 static size_t drain(int fd, char *buf, size_t cap)
 {
@@ -936,6 +1031,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_suspended_then_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_before_and_after_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_and_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auxcheck_all_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),

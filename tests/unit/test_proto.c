@@ -380,7 +380,7 @@ static void test_request_encoder_refusals(void **state)
 static void test_open_process(void **state)
 {
     (void)state;
-    for (uint32_t rights = 0; rights <= 0x3FFu; rights++) {
+    for (uint32_t rights = 0; rights <= 0x7FFu; rights++) {
         begin(PM_OP_OPEN_PROCESS, 0);
         u64(0xABCDEF0123ull); u32(rights); u32(0);
         pm_status st = finish(0);
@@ -422,6 +422,94 @@ static void test_open_process(void **state)
     assert_int_equal(back.request_id, 77);
     assert_int_equal(back.handle_count, 1);
     assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_E_PROTO_HANDLE_COUNT_MISMATCH);
+}
+
+/* ---- control opcodes (issue 6) -------------------------------------------- */
+
+/* Re-encoding a decoded request gives the same bytes. */
+static void check_reencodes(void)
+{
+    size_t n = 0;
+    assert_int_equal(pm_proto_encode_request(&req, buf, 0, out, sizeof out, &n), PM_OK);
+    assert_int_equal(n, blen);
+    assert_memory_equal(out, buf, n);
+}
+
+/* SIGNAL: signals 1..64 decode into (handle[0], flags = signal); 0 and 65
+ * and up are FIELD_RANGE; a non-zero grace_ns is FIELD_RANGE. */
+static void test_signal(void **state)
+{
+    (void)state;
+    for (uint32_t sig = 0; sig <= 80u; sig++) {
+        begin(PM_OP_SIGNAL, 1);
+        u32(0); u32(sig); u64(0);
+        pm_status st = finish(1);
+        check_postcondition(st, blen, 1);
+        if (sig < PM_SIGNAL_MIN || sig > PM_SIGNAL_MAX) {
+            assert_int_equal(st, PM_E_PROTO_FIELD_RANGE);
+        } else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.opcode, PM_OP_SIGNAL);
+            assert_int_equal(req.handle[0], 0);
+            assert_int_equal(req.flags, sig);
+            assert_int_equal(req.value, 0);
+            check_reencodes();
+        }
+    }
+    begin(PM_OP_SIGNAL, 1);
+    u32(0); u32(15); u64(1000000000ull);
+    assert_int_equal(finish(1), PM_E_PROTO_FIELD_RANGE);
+    begin(PM_OP_SIGNAL, 1);
+    u32(0); u32(15);
+    assert_int_equal(finish(1), PM_E_PROTO_PAYLOAD_TRUNCATED);
+    begin(PM_OP_SIGNAL, 0);
+    u32(PM_PROTO_NO_HANDLE); u32(15); u64(0);
+    assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+}
+
+/* SET_PRIORITY: levels 0..5; SUSPEND and RESUME: one required handle. */
+static void test_priority_suspend(void **state)
+{
+    (void)state;
+    for (uint32_t level = 0; level <= 10u; level++) {
+        begin(PM_OP_SET_PRIORITY, 1);
+        u32(0); u32(level);
+        pm_status st = finish(1);
+        check_postcondition(st, blen, 1);
+        if (level > PM_PRIORITY_MAX) {
+            assert_int_equal(st, PM_E_PROTO_FIELD_RANGE);
+        } else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.flags, level);
+            check_reencodes();
+        }
+    }
+    const uint16_t ops[2] = { PM_OP_SUSPEND, PM_OP_RESUME };
+    for (int i = 0; i < 2; i++) {
+        begin(ops[i], 1);
+        u32(0);
+        assert_int_equal(finish(1), PM_OK);
+        assert_int_equal(req.opcode, ops[i]);
+        assert_int_equal(req.handle[0], 0);
+        check_reencodes();
+        begin(ops[i], 1);
+        u32(0); u32(0);
+        assert_int_equal(finish(1), PM_E_PROTO_TRAILING_BYTES);
+        begin(ops[i], 0);
+        u32(PM_PROTO_NO_HANDLE);
+        assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+    }
+    /* replies: status only */
+    pm_proto_reply r, back;
+    size_t n = 0;
+    memset(&r, 0, sizeof r);
+    r.opcode = PM_OP_SIGNAL;
+    r.request_id = 5;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_OK);
+    assert_int_equal(n, PM_PROTO_HEADER_SIZE + 4u);
+    assert_int_equal(r.handle_count, 0);
+    assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_OK);
+    assert_int_equal(back.opcode, PM_OP_SIGNAL);
 }
 
 /* ---- robustness sweep ----------------------------------------------------- */
@@ -484,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_list_reply_full),
         cmocka_unit_test(test_request_encoder_refusals),
         cmocka_unit_test(test_open_process),
+        cmocka_unit_test(test_signal),
+        cmocka_unit_test(test_priority_suspend),
         cmocka_unit_test(test_prefixes_and_mutations),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

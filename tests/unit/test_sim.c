@@ -759,6 +759,139 @@ static void test_thread_fault_and_kill(void **state)
     EMPTY();
 }
 
+/* Signals (issue 6): default dispositions.  Stop class suspends, SIGCONT
+ * resumes, SIGCHLD & co. are recorded, the rest end the thread KILLED
+ * with the signal as code; while suspended, SIGKILL ends it at once and
+ * any other fatal signal is held until SIGCONT. */
+static void expect_violation(const char *rule_part);
+
+static pm_sim_thread_info tinfo(pm_kcap th)
+{
+    pm_sim_thread_info ti;
+    ST(pm_sim_thread_info_get(&K, th, &ti), PM_OK);
+    return ti;
+}
+
+static void test_thread_signal(void **state)
+{
+    (void)state;
+    pm_kevent ev;
+    proc p = build_proc(9);
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGTERM), PM_E_K_STATE);   /* not started */
+    ST(pm_k_thread_start(&K, p.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_thread_signal(&K, p.th, 0), PM_E_K_ARG);
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIG_MAX + 1u), PM_E_K_ARG);
+    pm_kcap weak = derive(p.th, PM_KR_READ);
+    ST(pm_k_thread_signal(&K, weak, PM_K_SIGTERM), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_thread_signal(&K, p.as, PM_K_SIGTERM), PM_E_K_TYPE);
+    ST(pm_k_cap_release(&K, weak), PM_OK);
+    /* ignore class: recorded, nothing else */
+    const uint32_t ignored[3] = { PM_K_SIGCHLD, PM_K_SIGURG, PM_K_SIGWINCH };
+    for (int i = 0; i < 3; i++)
+        ST(pm_k_thread_signal(&K, p.th, ignored[i]), PM_OK);
+    assert_int_equal(tinfo(p.th).nsignals, 3);
+    assert_int_equal(tinfo(p.th).last_signal, PM_K_SIGWINCH);
+    ST(pm_k_event_poll(&K, &ev), PM_E_K_NO_EVENT);
+    /* stop class and SIGCONT */
+    const uint32_t stops[4] = { PM_K_SIGSTOP, PM_K_SIGTSTP, PM_K_SIGTTIN, PM_K_SIGTTOU };
+    for (int i = 0; i < 4; i++) {
+        ST(pm_k_thread_signal(&K, p.th, stops[i]), PM_OK);
+        assert_int_equal(tinfo(p.th).suspended, 1);
+        assert_int_equal(tinfo(p.th).state, PM_KTHREAD_RUNNING);
+        ST(pm_sim_thread_exit(&K, p.th, 0), PM_E_K_STATE);   /* stopped: does nothing */
+        ST(pm_sim_thread_fault(&K, p.th, PM_K_FAULT_READ, 0), PM_E_K_STATE);
+        INV();
+        ST(pm_k_thread_signal(&K, p.th, PM_K_SIGCONT), PM_OK);
+        assert_int_equal(tinfo(p.th).suspended, 0);
+    }
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGCONT), PM_OK);   /* not stopped: no-op */
+    /* a fatal signal while stopped waits for SIGCONT; a second one is dropped */
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGSTOP), PM_OK);
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGTERM), PM_OK);
+    ST(pm_k_thread_signal(&K, p.th, 10), PM_OK);
+    assert_int_equal(tinfo(p.th).pending_signal, PM_K_SIGTERM);
+    ST(pm_k_event_poll(&K, &ev), PM_E_K_NO_EVENT);
+    INV();
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGCONT), PM_OK);
+    ST(pm_k_event_poll(&K, &ev), PM_OK);
+    assert_int_equal(ev.kind, PM_K_EV_KILLED);
+    assert_int_equal(ev.code, PM_K_SIGTERM);
+    assert_int_equal(ev.cookie, 9);
+    assert_int_equal(tinfo(p.th).state, PM_KTHREAD_KILLED);
+    ST(pm_k_thread_signal(&K, p.th, PM_K_SIGTERM), PM_E_K_STATE);   /* ended */
+    INV();
+    teardown_proc(&p);
+
+    /* SIGKILL ends a stopped thread at once; every other number ends a
+     * running one with itself as code */
+    proc q = build_proc(10);
+    ST(pm_k_thread_start(&K, q.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_thread_signal(&K, q.th, PM_K_SIGSTOP), PM_OK);
+    ST(pm_k_thread_signal(&K, q.th, PM_K_SIGKILL), PM_OK);
+    ST(pm_k_event_poll(&K, &ev), PM_OK);
+    assert_int_equal(ev.code, PM_K_SIGKILL);
+    assert_int_equal(tinfo(q.th).suspended, 0);
+    teardown_proc(&q);
+    const uint32_t fatal[4] = { 1, 10, 31, 64 };
+    for (int i = 0; i < 4; i++) {
+        proc r = build_proc(20u + (uint32_t)i);
+        ST(pm_k_thread_start(&K, r.th, CODE_VA, SP), PM_OK);
+        ST(pm_k_thread_signal(&K, r.th, fatal[i]), PM_OK);
+        ST(pm_k_event_poll(&K, &ev), PM_OK);
+        assert_int_equal(ev.kind, PM_K_EV_KILLED);
+        assert_int_equal(ev.code, fatal[i]);
+        teardown_proc(&r);
+    }
+    EMPTY();
+}
+
+/* Scheduling levels: bound or running threads, 0..5, new threads at 2;
+ * pm_sim_deny_priority refuses levels from a threshold on. */
+static void test_thread_priority(void **state)
+{
+    (void)state;
+    pm_kcap lone = new_thread(1);
+    ST(pm_k_thread_set_priority(&K, lone, 1), PM_E_K_STATE);   /* not bound */
+    assert_int_equal(tinfo(lone).priority, 2);
+    ST(pm_k_destroy(&K, lone), PM_OK);
+    proc p = build_proc(2);
+    ST(pm_k_thread_set_priority(&K, p.th, 0), PM_OK);           /* bound */
+    assert_int_equal(tinfo(p.th).priority, 0);
+    ST(pm_k_thread_set_priority(&K, p.th, PM_K_PRIORITY_MAX + 1u), PM_E_K_ARG);
+    ST(pm_k_thread_start(&K, p.th, CODE_VA, SP), PM_OK);
+    for (uint32_t l = 0; l <= PM_K_PRIORITY_MAX; l++) {
+        ST(pm_k_thread_set_priority(&K, p.th, l), PM_OK);
+        assert_int_equal(tinfo(p.th).priority, l);
+    }
+    pm_sim_deny_priority(&K, 4);
+    ST(pm_k_thread_set_priority(&K, p.th, 3), PM_OK);
+    ST(pm_k_thread_set_priority(&K, p.th, 4), PM_E_LINUX_PRIORITY_DENIED);
+    ST(pm_k_thread_set_priority(&K, p.th, 5), PM_E_LINUX_PRIORITY_DENIED);
+    assert_int_equal(tinfo(p.th).priority, 3);
+    pm_sim_deny_priority(&K, 0);
+    ST(pm_k_thread_set_priority(&K, p.th, 5), PM_OK);
+    pm_kcap weak = derive(p.th, PM_KR_READ);
+    ST(pm_k_thread_set_priority(&K, weak, 1), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_cap_release(&K, weak), PM_OK);
+    ST(pm_k_thread_kill(&K, p.th), PM_OK);
+    ST(pm_k_thread_set_priority(&K, p.th, 1), PM_E_K_STATE);    /* ended */
+    INV();
+    /* the checker sees a corrupted level or suspension */
+    uint32_t t = K.handle[p.th.idx].obj;
+    K.obj[t].priority = PM_K_PRIORITY_MAX + 1u;
+    expect_violation("priority");
+    K.obj[t].priority = 2u;
+    K.obj[t].suspended = 1u;
+    expect_violation("suspended");
+    K.obj[t].suspended = 0u;
+    K.obj[t].pending_signal = PM_K_SIGTERM;
+    expect_violation("held");
+    K.obj[t].pending_signal = 0u;
+    INV();
+    teardown_proc(&p);
+    EMPTY();
+}
+
 /* A bad entry or stack makes the thread fault at once, as on hardware. */
 static void test_start_faults(void **state)
 {
@@ -1197,6 +1330,8 @@ int main(void)
         cmocka_unit_test_setup(test_thread_bind_checks, setup),
         cmocka_unit_test_setup(test_thread_exit_event, setup),
         cmocka_unit_test_setup(test_thread_fault_and_kill, setup),
+        cmocka_unit_test_setup(test_thread_signal, setup),
+        cmocka_unit_test_setup(test_thread_priority, setup),
         cmocka_unit_test_setup(test_start_faults, setup),
         cmocka_unit_test_setup(test_destroy_as_stops_threads, setup),
         cmocka_unit_test_setup(test_destroy_thread_drops_event, setup),

@@ -2,7 +2,8 @@
  * Linux backend: threads (one per address space: the child process) and
  * events.  Bind hands the recorded construction to the stub, which builds
  * the process and waits before its first instruction; start sends "go";
- * kill is SIGKILL through the pidfd.  Events come from the children's
+ * kill is SIGKILL through the pidfd, other signals go the same way, and a
+ * scheduling level is the child's policy and nice value.  Events come from the children's
  * pidfds (epoll): each child is reaped with waitid, its status becomes
  * the thread's one terminal event.
  */
@@ -12,8 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -288,6 +292,105 @@ pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread)
     if (st == PM_OK) {
         kl_as_kill(k->obj[k->obj[t].th->as].as);
         kl_thread_end(k, t, 0, 0);
+    }
+    return st;
+}
+
+pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig)
+{
+    uint32_t t = 0;
+    struct kl_as *a;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+
+    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (sig < PM_K_SIG_MIN || sig > PM_K_SIG_MAX))
+        st = PM_E_K_ARG;
+    if (st != PM_OK)
+        return st;
+    a = k->obj[k->obj[t].th->as].as;
+    /* Reaped but not yet reported: it ended, its event says how. */
+    if (a->reaped || a->pidfd < 0)
+        return PM_OK;
+    if (syscall(SYS_pidfd_send_signal, a->pidfd, (int)sig, NULL, 0) != 0) {
+        if (errno == ESRCH)
+            st = PM_OK;          /* a zombie not yet harvested */
+        else if (errno == EINVAL)
+            st = PM_E_K_ARG;     /* a number this kernel does not have */
+        else
+            st = PM_E_K_STATE;
+    } else if (sig == PM_K_SIGSTOP) {
+        /* SIGSTOP takes effect when the child dequeues it, and a signal
+         * sent meanwhile with a lower number would be delivered first:
+         * return once it has stopped (or ended), without consuming
+         * either status (WNOWAIT; the harvest reaps the end). */
+        siginfo_t si;
+        int r;
+        memset(&si, 0, sizeof si);
+        do {
+            r = waitid((idtype_t)P_PIDFD, (id_t)a->pidfd, &si,
+                       WSTOPPED | WEXITED | WNOWAIT);
+        } while (r != 0 && errno == EINTR);
+    }
+    return st;
+}
+
+/* spec/lifecycle.md section 5: level -> policy, nice or RT priority. */
+static const struct { int policy, nice, rt; } kl_levels[PM_K_PRIORITY_MAX + 1u] = {
+    { SCHED_IDLE,  19, 0 },     /* background */
+    { SCHED_BATCH, 10, 0 },     /* low        */
+    { SCHED_OTHER,  0, 0 },     /* normal     */
+    { SCHED_OTHER, -10, 0 },    /* high       */
+    { SCHED_RR,     0, 10 },    /* codec      */
+    { SCHED_FIFO,   0, 50 },    /* realtime   */
+};
+
+static pm_status kl_priority_errno(int e)
+{
+    if (e == EPERM || e == EACCES)
+        return PM_E_LINUX_PRIORITY_DENIED;
+    if (e == ESRCH)
+        return PM_OK;            /* a zombie not yet harvested: moot */
+    return PM_E_K_ARG;
+}
+
+/* Policy first, then (for the time-sharing levels) the nice value; when
+ * the nice value is refused the old policy is put back, so a refusal
+ * leaves the level as it was.  Both act on the child's main thread, the
+ * only one a program has when it starts (threads it creates later inherit
+ * the level; ones that exist already keep theirs). */
+pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
+                                   uint32_t level)
+{
+    uint32_t t = 0;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    struct sched_param old_param, param;
+    int old_policy, pid;
+    int64_t p;
+
+    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_BOUND &&
+        k->obj[t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && level > PM_K_PRIORITY_MAX)
+        st = PM_E_K_ARG;
+    if (st != PM_OK)
+        return st;
+    p = kl_thread_pid(k, thread);
+    if (p < 0)
+        return PM_OK;            /* ended, not yet reported */
+    pid = (int)p;
+    old_policy = sched_getscheduler(pid);
+    if (old_policy < 0 || sched_getparam(pid, &old_param) != 0)
+        return kl_priority_errno(errno);
+    memset(&param, 0, sizeof param);
+    param.sched_priority = kl_levels[level].rt;
+    if (sched_setscheduler(pid, kl_levels[level].policy, &param) != 0)
+        return kl_priority_errno(errno);
+    if (kl_levels[level].rt == 0 &&
+        setpriority(PRIO_PROCESS, (id_t)pid, kl_levels[level].nice) != 0) {
+        int e = errno;
+        (void)sched_setscheduler(pid, old_policy, &old_param);
+        st = kl_priority_errno(e);
     }
     return st;
 }

@@ -217,6 +217,11 @@ static pm_status check_thread(const struct pm_kernel *k, uint32_t t,
         CHECK(k->obj[th->as].sealed != 0u, "a running thread's AS is sealed", t);
     if (th->event_queued != 0u)
         CHECK(th->state >= PM_KTHREAD_EXITED, "only an ended thread has an event", t);
+    if (th->suspended != 0u)
+        CHECK(th->state == PM_KTHREAD_RUNNING, "only a running thread is suspended", t);
+    if (th->pending_signal != 0u)
+        CHECK(th->suspended != 0u, "a signal is held only while suspended", t);
+    CHECK(th->priority <= PM_K_PRIORITY_MAX, "priority is a level", t);
     return PM_OK;
 }
 

@@ -193,6 +193,7 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
     if (st == PM_OK) {
         k->obj[o].state = PM_KTHREAD_CREATED;
         k->obj[o].cookie = cookie;
+        k->obj[o].priority = 2u;   /* normal */
     }
     return st;
 }
@@ -314,9 +315,100 @@ pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread)
         st = PM_E_K_STATE;
     if (st == PM_OK) {
         k->obj[t].state = PM_KTHREAD_KILLED;
+        k->obj[t].suspended = 0u;
+        k->obj[t].pending_signal = 0u;
         sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
     }
     return st;
+}
+
+/* The default disposition of a signal, as the sim models it (kernel.h). */
+enum sim_disposition { SIM_SIG_END, SIM_SIG_STOP, SIM_SIG_CONT, SIM_SIG_IGNORE };
+
+static enum sim_disposition disposition_of(uint32_t sig)
+{
+    switch (sig) {
+    case PM_K_SIGSTOP: case PM_K_SIGTSTP: case PM_K_SIGTTIN: case PM_K_SIGTTOU:
+        return SIM_SIG_STOP;
+    case PM_K_SIGCONT:
+        return SIM_SIG_CONT;
+    case PM_K_SIGCHLD: case PM_K_SIGURG: case PM_K_SIGWINCH:
+        return SIM_SIG_IGNORE;
+    default:
+        return SIM_SIG_END;
+    }
+}
+
+static void sim_signal_end(struct pm_kernel *k, uint32_t t, uint32_t sig)
+{
+    k->obj[t].state = PM_KTHREAD_KILLED;
+    k->obj[t].suspended = 0u;
+    k->obj[t].pending_signal = 0u;
+    sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, (int64_t)sig, 0u);
+}
+
+pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (sig < PM_K_SIG_MIN || sig > PM_K_SIG_MAX))
+        st = PM_E_K_ARG;
+    if (st == PM_OK) {
+        struct pm_sim_obj *th = &k->obj[t];
+        th->last_signal = sig;
+        th->nsignals++;
+        switch (disposition_of(sig)) {
+        case SIM_SIG_STOP:
+            th->suspended = 1u;
+            break;
+        case SIM_SIG_CONT:
+            th->suspended = 0u;
+            if (th->pending_signal != 0u)   /* fatal, held while stopped */
+                sim_signal_end(k, t, th->pending_signal);
+            break;
+        case SIM_SIG_IGNORE:
+            break;
+        case SIM_SIG_END:
+            /* As on Linux: SIGKILL ends a stopped thread at once, any other
+             * fatal signal waits until it is continued. */
+            if (th->suspended != 0u && sig != PM_K_SIGKILL) {
+                if (th->pending_signal == 0u)
+                    th->pending_signal = sig;
+            } else {
+                sim_signal_end(k, t, sig);
+            }
+            break;
+        }
+    }
+    return st;
+}
+
+pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
+                                   uint32_t level)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && level > PM_K_PRIORITY_MAX)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->deny_priority != 0u && level >= k->deny_priority)
+        st = PM_E_LINUX_PRIORITY_DENIED;
+    if (st == PM_OK)
+        k->obj[t].priority = level;
+    return st;
+}
+
+void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level)
+{
+    k->deny_priority = min_level;
 }
 
 void sim_detach_threads(struct pm_kernel *k, uint32_t oidx)
@@ -327,6 +419,8 @@ void sim_detach_threads(struct pm_kernel *k, uint32_t oidx)
             continue;
         if (th->state == PM_KTHREAD_RUNNING) {
             th->state = PM_KTHREAD_KILLED;
+            th->suspended = 0u;
+            th->pending_signal = 0u;
             sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
         } else if (th->state == PM_KTHREAD_BOUND) {
             th->state = PM_KTHREAD_CREATED;
@@ -354,7 +448,8 @@ void sim_thread_release(struct pm_kernel *k, uint32_t oidx)
 static pm_status running_thread(struct pm_kernel *k, pm_kcap thread, uint32_t *t)
 {
     pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, 0u, t);
-    if (st == PM_OK && k->obj[*t].state != PM_KTHREAD_RUNNING)
+    if (st == PM_OK && (k->obj[*t].state != PM_KTHREAD_RUNNING ||
+                        k->obj[*t].suspended != 0u))
         st = PM_E_K_STATE;
     return st;
 }
@@ -399,6 +494,11 @@ pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
         info->entry = th->entry;
         info->sp = th->sp;
         info->cookie = th->cookie;
+        info->suspended = th->suspended;
+        info->priority = th->priority;
+        info->last_signal = th->last_signal;
+        info->nsignals = th->nsignals;
+        info->pending_signal = th->pending_signal;
     }
     return st;
 }
