@@ -60,8 +60,11 @@ static int usage(void)
           "                                     exit with its status (128+signal if killed)\n"
           "  spawn [OPTIONS] -- PROGRAM [ARGS]  launch, print its id\n"
           "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
-          "  ps                                 list processes\n"
+          "  ps [--job JOB]                     list processes (of job JOB)\n"
           "  info ID                            show one process\n"
+          "  job JOB                            show a job: what it contains (cgroup:\n"
+          "                                     every descendant; members: only what\n"
+          "                                     procmgr launched) and its processes\n"
           "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
           "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
           "  stop [--grace SECONDS] [--signal SIG] ID\n"
@@ -75,10 +78,16 @@ static int usage(void)
           "  priority ID LEVEL                  background, low, normal, high, codec,\n"
           "                                     realtime (or 0-5)\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
+          "  kill, suspend, resume, priority --job JOB ...\n"
+          "                                     the same on every process of job JOB\n"
+          "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --suspended  --resolve NAME (program from the resolver)\n"
-          "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
-          "for root and for the user who launched the process.\n"
+          "         --job JOB (launch into job JOB; default: a job of its own,\n"
+          "         whose id is the process's)\n"
+          "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
+          "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
+          "process or made the job.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
     return EXIT_USAGE;
 }
@@ -142,6 +151,7 @@ typedef struct launch_opts {
     const char *name;
     const char *cwd;
     const char *resolve;
+    uint64_t job;         /* --job: launch into this job (0: none) */
     int suspended;
     int clear_env;
     const char *env[MAX_ENV];
@@ -170,6 +180,9 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->cwd = argv[++i];
         } else if (strcmp(a, "--suspended") == 0) {
             l->suspended = 1;
+        } else if (strcmp(a, "--job") == 0 && i + 1 < argc) {
+            if (parse_u64(argv[++i], &l->job) != 0 || l->job == 0)
+                return -1;
         } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
             l->resolve = argv[++i];
         } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
@@ -270,7 +283,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     static const char *envv[4096];
     pm_spawn_action act[MAX_FD + 4];
     size_t nact = 0;
-    int exe = -1, interp = -1, rc = 0;
+    int exe = -1, interp = -1, job = -1, rc = 0;
     char found_buf[PROC_NAME_MAX + 1];
     const char *found = NULL;
     pm_status st;
@@ -283,6 +296,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 fprintf(stderr, "procctl: --env %s: expected NAME=VALUE\n", l->env[i]);
                 return EXIT_USAGE;
             }
+    if (l->job != 0) {
+        st = pm_client_job_open(c, l->job, &job, NULL);
+        if (st != PM_OK)
+            return fail(c, "job", st);
+    }
     if (l->resolve != NULL) {
         st = pm_client_resolve(c, l->resolve, &exe, &interp);
         if (st != PM_OK)
@@ -327,9 +345,9 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     size_t ne = build_env(l, envv, sizeof envv / sizeof envv[0] - 1);
     envv[ne] = NULL;
 
-    if (interp >= 0) {
-        /* a resolved program with an interpreter: use the builder calls,
-         * SET_INFO carries the interpreter handle */
+    if (interp >= 0 || job >= 0) {
+        /* a resolved program with an interpreter, or a job: use the
+         * builder calls, SET_INFO carries the interpreter and job handles */
         pm_client_startup hs[MAX_FD + 3];
         int opened[MAX_FD];
         size_t nh = 0, nop = 0;
@@ -360,7 +378,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         if (st == PM_OK && nh > 0)
             st = pm_client_add_handles(c, hs, nh);
         if (st == PM_OK)
-            st = pm_client_set_info(c, exe, -1, interp, name);
+            st = pm_client_set_info(c, exe, job, interp, name);
         if (st == PM_OK)
             st = suspended ? pm_client_create_without_starting(c, &out->p, &out->sd)
                            : pm_client_launch(c, &out->p);
@@ -377,6 +395,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     close(exe);
     if (interp >= 0)
         close(interp);
+    if (job >= 0)
+        close(job);
     return rc;
 }
 
@@ -553,16 +573,18 @@ static void print_info(const opts *o, const pm_proto_info *p, int comma)
                state_name(p->state), p->exit_code);
 }
 
-/* Every record, page by page; find != 0: only that koid (info). */
-static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
+/* Every record (of job `job` when non-zero), page by page; find != 0:
+ * only that koid (info). */
+static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
+                    int *found)
 {
     static pm_proto_info page[PM_PROTO_MAX_LIST];
     uint64_t cursor = 0, next = 0;
     uint32_t n = 0;
     int first = 1;
     do {
-        pm_status st = pm_client_list(c, PM_LIST_ALL, 0, cursor, PM_PROTO_MAX_LIST,
-                                      page, &n, &next);
+        pm_status st = pm_client_list(c, job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL,
+                                      job, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
         if (st != PM_OK)
             return fail(c, "list", st);
         for (uint32_t i = 0; i < n; i++) {
@@ -577,11 +599,16 @@ static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
     return 0;
 }
 
-static int cmd_ps(const opts *o, int argc)
+static int cmd_ps(const opts *o, int argc, char **argv)
 {
     int rc = 0, found = 0;
-    if (argc != 0)
+    uint64_t job = 0;
+    if (argc == 2 && strcmp(argv[0], "--job") == 0) {
+        if (parse_u64(argv[1], &job) != 0 || job == 0)
+            return usage();
+    } else if (argc != 0) {
         return usage();
+    }
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -589,7 +616,7 @@ static int cmd_ps(const opts *o, int argc)
         printf("[");
     else
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    rc = list_all(o, c, 0, &found);
+    rc = list_all(o, c, job, 0, &found);
     if (o->json)
         printf("]\n");
     pm_client_close(c);
@@ -607,13 +634,45 @@ static int cmd_info(const opts *o, int argc, char **argv)
         return rc;
     if (!o->json)
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    rc = list_all(o, c, id, &found);
+    rc = list_all(o, c, 0, id, &found);
     if (o->json && found)
         printf("\n");
     if (rc == 0 && !found) {
         fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(PM_E_NO_SUCH_PROCESS),
                 (int)PM_E_NO_SUCH_PROCESS, pm_status_message(PM_E_NO_SUCH_PROCESS));
         rc = EXIT_REFUSED;
+    }
+    pm_client_close(c);
+    return rc;
+}
+
+/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, list
+ * its processes. */
+static int cmd_job(const opts *o, int argc, char **argv)
+{
+    uint64_t id;
+    uint32_t mode = 0;
+    int rc = 0, found = 0, h = -1;
+    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    pm_status st = pm_client_job_open(c, id, &h, &mode);
+    if (st != PM_OK) {
+        rc = fail(c, "job", st);
+    } else {
+        const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
+        if (o->json)
+            printf("{\"job\":%llu,\"mode\":\"%s\",\"processes\":[",
+                   (unsigned long long)id, m);
+        else
+            printf("job %llu: mode %s\n%-8s %-8s %-6s %-8s %s\n",
+                   (unsigned long long)id, m, "KOID", "PARENT", "JOB", "STATE", "EXIT");
+        rc = list_all(o, c, id, 0, &found);
+        if (o->json)
+            printf("]}\n");
+        close(h);
     }
     pm_client_close(c);
     return rc;
@@ -706,8 +765,13 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_proto_info info;
     pm_status st;
     int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
+    int is_job = 0;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
+        if (strcmp(argv[i], "--job") == 0 && !is_stop && strcmp(cmd, "wait") != 0 &&
+            strcmp(cmd, "start") != 0) {
+            is_job = 1;    /* the ID is a job's: no value of its own */
+            i--;
+        } else if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
             if (parse_signal(argv[i + 1], &sig) != 0) {
                 fprintf(stderr, "procctl: unknown signal '%s'\n", argv[i + 1]);
                 return EXIT_USAGE;
@@ -743,7 +807,8 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    st = pm_client_open_process(c, id, rights, &h);
+    st = is_job ? pm_client_job_open(c, id, &h, NULL)
+                : pm_client_open_process(c, id, rights, &h);
     if (st != PM_OK) {
         rc = fail(c, "open", st);
     } else if (is_kill) {
@@ -828,7 +893,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "watch") == 0)
         return cmd_launch(&o, n, rest, 'w');
     if (strcmp(cmd, "ps") == 0)
-        return cmd_ps(&o, n);
+        return cmd_ps(&o, n, rest);
+    if (strcmp(cmd, "job") == 0)
+        return cmd_job(&o, n, rest);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||
