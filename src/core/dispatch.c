@@ -433,6 +433,16 @@ static pm_status op_set_info(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
     return st;
 }
 
+/* The job of what a connection launches (spec/lifecycle.md section 3): the
+ * SET_INFO job, else the connection's job (0: none), else 0, which makes
+ * the launch give the process a job of its own.  (With the INHERIT_JOB
+ * flag of SET_INFO, section 8, the connection's job is taken only when the
+ * flag is set.) */
+static uint64_t launch_job(const pm_dispatch_conn *c)
+{
+    return c->has_job ? c->info_job : c->job;
+}
+
 /* A job made for a launch belongs to the launching principal (JOB_OPEN). */
 static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
 {
@@ -461,7 +471,7 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
 {
     uint64_t handle = 0;
     uint32_t slot = 0;
-    uint64_t job = c->has_job ? c->info_job : c->job;
+    uint64_t job = launch_job(c);
     pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp,
                                        c->client_koid, job, start, m->random,
                                        &handle, &slot);
