@@ -64,7 +64,12 @@ static int usage(void)
           "  info ID                            show one process\n"
           "  job JOB                            show a job: what it contains (cgroup:\n"
           "                                     every descendant; members: only what\n"
-          "                                     procmgr launched) and its processes\n"
+          "                                     procmgr launched), its limits and usage\n"
+          "                                     (pids, memory, OOM kills, CPU) and its\n"
+          "                                     processes\n"
+          "  job-limit JOB [--pids N|max] [--memory BYTES|max]\n"
+          "                                     limit the job (cgroup pids.max,\n"
+          "                                     memory.max); max removes the limit\n"
           "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
           "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
           "  stop [--grace SECONDS] [--signal SIG] ID\n"
@@ -646,8 +651,40 @@ static int cmd_info(const opts *o, int argc, char **argv)
     return rc;
 }
 
-/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, list
- * its processes. */
+/* A limit or usage figure: "max" for no limit, "-" when unknown. */
+static void put_figure(int known, uint64_t v)
+{
+    if (!known)
+        fputs("-", stdout);
+    else if (v == PM_JOB_LIMIT_NONE)
+        fputs("max", stdout);
+    else
+        printf("%llu", (unsigned long long)v);
+}
+
+/* The JOB_QUERY figures, as text lines or JSON members. */
+static void put_job_usage(const opts *o, const pm_proto_job_usage *u)
+{
+    int p = (u->known & PM_JOB_KNOWN_PIDS) != 0, m = (u->known & PM_JOB_KNOWN_MEMORY) != 0;
+    int cpu = (u->known & PM_JOB_KNOWN_CPU) != 0;
+    const char *sep = o->json ? "," : " ";
+    printf(o->json ? "\"pids\":{\"current\":" : "pids: current ");
+    put_figure(p, u->pids_current);
+    printf(o->json ? ",\"max\":\"" : " max ");
+    put_figure(1, u->pids_max);
+    printf(o->json ? "\"},\"memory\":{\"current\":" : "\nmemory: current ");
+    put_figure(m, u->memory_current);
+    printf(o->json ? ",\"max\":\"" : " max ");
+    put_figure(1, u->memory_max);
+    printf(o->json ? "\"%s\"oom_kills\":" : "%soom_kills ", sep);
+    put_figure(m, u->oom_kills);
+    printf(o->json ? "},\"cpu_usec\":" : "\ncpu: usec ");
+    put_figure(cpu, u->cpu_usec);
+    printf(o->json ? "," : "\n");
+}
+
+/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, its
+ * limits and usage (JOB_QUERY), list its processes. */
 static int cmd_job(const opts *o, int argc, char **argv)
 {
     uint64_t id;
@@ -658,22 +695,70 @@ static int cmd_job(const opts *o, int argc, char **argv)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
+    pm_proto_job_usage u;
     pm_status st = pm_client_job_open(c, id, &h, &mode);
+    if (st == PM_OK)
+        st = pm_client_job_query(c, h, NULL, NULL, &u);
     if (st != PM_OK) {
         rc = fail(c, "job", st);
     } else {
         const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
         if (o->json)
-            printf("{\"job\":%llu,\"mode\":\"%s\",\"processes\":[",
-                   (unsigned long long)id, m);
+            printf("{\"job\":%llu,\"mode\":\"%s\",", (unsigned long long)id, m);
         else
-            printf("job %llu: mode %s\n%-8s %-8s %-6s %-8s %s\n",
-                   (unsigned long long)id, m, "KOID", "PARENT", "JOB", "STATE", "EXIT");
+            printf("job %llu: mode %s\n", (unsigned long long)id, m);
+        put_job_usage(o, &u);
+        if (o->json)
+            printf("\"processes\":[");
+        else
+            printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
         rc = list_all(o, c, id, 0, &found);
         if (o->json)
             printf("]}\n");
-        close(h);
     }
+    if (h >= 0)
+        close(h);
+    pm_client_close(c);
+    return rc;
+}
+
+/* A limit argument: a number, or "max" (no limit). */
+static int parse_limit(const char *s, uint64_t *v)
+{
+    if (strcmp(s, "max") == 0) {
+        *v = PM_JOB_LIMIT_NONE;
+        return 0;
+    }
+    return parse_u64(s, v);
+}
+
+/* job-limit JOB [--pids N|max] [--memory BYTES|max]: JOB_SET_LIMIT for
+ * each resource given, in that order; the first refusal ends it. */
+static int cmd_job_limit(const opts *o, int argc, char **argv)
+{
+    uint64_t id, lim[PM_JOB_LIMIT_MAX + 1u] = { 0 };
+    int given[PM_JOB_LIMIT_MAX + 1u] = { 0 };
+    int rc = 0, h = -1;
+    if (argc < 3 || argc % 2 != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    for (int i = 1; i < argc; i += 2) {
+        uint32_t r = strcmp(argv[i], "--pids") == 0     ? PM_JOB_LIMIT_PIDS
+                     : strcmp(argv[i], "--memory") == 0 ? PM_JOB_LIMIT_MEMORY : 0u;
+        if (r == 0u || parse_limit(argv[i + 1], &lim[r]) != 0)
+            return usage();
+        given[r] = 1;
+    }
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    pm_status st = pm_client_job_open(c, id, &h, NULL);
+    for (uint32_t r = PM_JOB_LIMIT_PIDS; st == PM_OK && r <= PM_JOB_LIMIT_MAX; r++)
+        if (given[r])
+            st = pm_client_job_set_limit(c, h, r, lim[r]);
+    if (st != PM_OK)
+        rc = fail(c, "job-limit", st);
+    if (h >= 0)
+        close(h);
     pm_client_close(c);
     return rc;
 }
@@ -896,6 +981,8 @@ int main(int argc, char **argv)
         return cmd_ps(&o, n, rest);
     if (strcmp(cmd, "job") == 0)
         return cmd_job(&o, n, rest);
+    if (strcmp(cmd, "job-limit") == 0)
+        return cmd_job_limit(&o, n, rest);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||

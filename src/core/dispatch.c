@@ -862,6 +862,13 @@ static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
 
 /* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------ */
 
+/* The backend's job mode as the protocol says it. */
+static uint32_t job_mode(pm_dispatch *d)
+{
+    return pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP ? PM_JOB_MODE_CGROUP
+                                                       : PM_JOB_MODE_MEMBERS;
+}
+
 /* The reply of both: a job handle (one more reference), the job's koid
  * and what the backend's jobs contain. */
 static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
@@ -869,8 +876,7 @@ static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
 {
     d->job[ji].refs++;
     rep->koid = d->job[ji].koid;
-    rep->job_mode = pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP
-                        ? PM_JOB_MODE_CGROUP : PM_JOB_MODE_MEMBERS;
+    rep->job_mode = job_mode(d);
     out_handle(res, PM_DH_JOB, d->job[ji].koid, PM_KCAP_NULL);
 }
 
@@ -901,6 +907,50 @@ static pm_status op_job_open(pm_dispatch *d, const pm_dispatch_conn *c,
         st = PM_E_NOT_OWNER;
     if (st == PM_OK)
         job_reply(d, ji, rep, res);
+    return st;
+}
+
+/* The job a job handle names (live: the handle holds it).  HANDLE_KIND
+ * for another handle. */
+static pm_status job_of(const pm_dispatch *d, const pm_dhandle *h, uint32_t *ji)
+{
+    if (h->kind != PM_DH_JOB)
+        return PM_E_HANDLE_KIND;
+    *ji = pm_dispatch_job_find_(d, h->value);
+    return *ji < PM_DISPATCH_MAX_JOBS ? PM_OK : PM_E_NO_SUCH_JOB;
+}
+
+/* JOB_SET_LIMIT (spec/lifecycle.md section 6): the kernel job's limit.
+ * A job handle carries no rights: holding it is the authority, as for
+ * KILL on a job. */
+static pm_status op_job_set_limit(pm_dispatch *d, const msg_ctx *m)
+{
+    uint32_t ji = 0;
+    pm_status st = job_of(d, handle_at(m, d->req.handle[0]), &ji);
+    if (st == PM_OK)
+        st = pm_k_job_set_limit(d->k, d->job[ji].cap, d->req.flags, d->req.value);
+    return st;
+}
+
+/* JOB_QUERY: the job's koid, mode, limits and usage. */
+static pm_status op_job_query(pm_dispatch *d, const msg_ctx *m, pm_proto_reply *rep)
+{
+    uint32_t ji = 0;
+    pm_kjob_usage u;
+    pm_status st = job_of(d, handle_at(m, d->req.handle[0]), &ji);
+    if (st == PM_OK)
+        st = pm_k_job_usage(d->k, d->job[ji].cap, &u);
+    if (st == PM_OK) {
+        rep->koid = d->job[ji].koid;
+        rep->job_mode = job_mode(d);
+        rep->job.known = u.known & PM_JOB_KNOWN_ALL;
+        rep->job.pids_current = u.pids_current;
+        rep->job.pids_max = u.pids_max;
+        rep->job.memory_current = u.memory_current;
+        rep->job.memory_max = u.memory_max;
+        rep->job.oom_kills = u.oom_kills;
+        rep->job.cpu_usec = u.cpu_usec;
+    }
     return st;
 }
 
@@ -1036,6 +1086,8 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
     case PM_OP_JOB_CREATE:        st = op_job_create(d, c, rep, res); break;
     case PM_OP_JOB_OPEN:          st = op_job_open(d, c, rep, res); break;
+    case PM_OP_JOB_SET_LIMIT:     st = op_job_set_limit(d, m); break;
+    case PM_OP_JOB_QUERY:         st = op_job_query(d, m, rep); break;
     case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
     default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;
     }

@@ -96,8 +96,14 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         if (st == PM_OK) st = pm_wire_wr32(w, (uint32_t)(req->value % 4294967296u));
         break;
     case PM_OP_QUERY_PROCESS: case PM_OP_KILL: case PM_OP_HANDLE_CLOSE:
-    case PM_OP_SUSPEND: case PM_OP_RESUME:
+    case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_JOB_QUERY:
         st = pm_wire_wr32(w, req->handle[0]);
+        break;
+    case PM_OP_JOB_SET_LIMIT:
+        st = pm_wire_wr32(w, req->handle[0]);
+        if (st == PM_OK) st = pm_wire_wr32(w, req->flags);
+        if (st == PM_OK) st = pm_wire_wr32(w, 0);
+        if (st == PM_OK) st = pm_wire_wr64(w, req->value);
         break;
     case PM_OP_SIGNAL:
         st = pm_wire_wr32(w, req->handle[0]);
@@ -277,7 +283,7 @@ static pm_status get_info(pm_rd *rd, pm_proto_info *info)
     assigns rd->off, r->koid, r->entry, r->stack, r->image_base,
             r->interp_base, r->vdso_base, r->has_interp, r->info,
             r->name_slice, r->list_count, r->list_slice, r->next_cursor,
-            r->event, r->event_code, r->job_mode, r->handle_count;
+            r->event, r->event_code, r->job_mode, r->job, r->handle_count;
     ensures rrd_ok(rd) && rd->len == \old(rd->len) && r->handle_count <= 2;
     ensures \result == PM_OK ==> pm_slice_in(&r->name_slice, rd->len) &&
         r->list_count <= PM_PROTO_MAX_LIST &&
@@ -373,6 +379,20 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = get64(rd, &r->koid);
         break;
+    case PM_OP_JOB_QUERY:
+        st = get64(rd, &r->koid);
+        if (st == PM_OK) st = get32(rd, &r->job_mode);
+        if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = get32(rd, &r->job.known);
+        if (st == PM_OK && (r->job.known & ~PM_JOB_KNOWN_ALL) != 0u)
+            st = PM_E_PROTO_BAD_FLAGS;
+        if (st == PM_OK) st = get64(rd, &r->job.pids_current);
+        if (st == PM_OK) st = get64(rd, &r->job.pids_max);
+        if (st == PM_OK) st = get64(rd, &r->job.memory_current);
+        if (st == PM_OK) st = get64(rd, &r->job.memory_max);
+        if (st == PM_OK) st = get64(rd, &r->job.oom_kills);
+        if (st == PM_OK) st = get64(rd, &r->job.cpu_usec);
+        break;
     case PM_OP_EVENT:
         st = get32(rd, &r->event);
         if (st == PM_OK) st = get32(rd, &r->event_code);
@@ -424,6 +444,13 @@ static void reply_clear(pm_proto_reply *r)
     r->event = 0;
     r->event_code = 0;
     r->job_mode = 0;
+    r->job.known = 0;
+    r->job.pids_current = 0;
+    r->job.pids_max = 0;
+    r->job.memory_current = 0;
+    r->job.memory_max = 0;
+    r->job.oom_kills = 0;
+    r->job.cpu_usec = 0;
 }
 
 /* Header checks of a reply; *op is the request opcode it answers (or

@@ -1535,6 +1535,72 @@ static const int NOT_REACHABLE[] = {
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
 };
 
+/* ---- per-job limits and usage (JOB_SET_LIMIT, JOB_QUERY; lifecycle.md §6) -- */
+
+static pm_status job_limit(pm_dhandle job, uint32_t resource, uint64_t limit)
+{
+    H[0] = job;
+    begin(PM_OP_JOB_SET_LIMIT, 1);
+    u32(0); u32(resource); u32(0); u64(limit);
+    return SEND(1);
+}
+static pm_status job_query(pm_dhandle h) { return one_handle_op(PM_OP_JOB_QUERY, h); }
+
+/* The sim keeps the limits and counts its members and their pages; a
+ * resource the machine has no controller for is refused with
+ * LINUX_JOB_LIMIT and leaves the limit as it was; only a job handle
+ * names a job; the handle is the authority (no rights). */
+static void test_job_limits(void **state)
+{
+    (void)state;
+    ST(job_create(CONN), PM_OK);
+    pm_dhandle job = RES.handles[0];
+    uint64_t jk = REP.koid;
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.koid, jk);
+    assert_int_equal(REP.job_mode, PM_JOB_MODE_MEMBERS);
+    assert_int_equal(REP.job.known, PM_JOB_KNOWN_PIDS | PM_JOB_KNOWN_MEMORY);
+    assert_int_equal(REP.job.pids_current, 0);
+    assert_true(REP.job.pids_max == PM_JOB_LIMIT_NONE);
+    assert_true(REP.job.memory_max == PM_JOB_LIMIT_NONE);
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 8), PM_OK);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 1u << 20), PM_OK);
+    uint64_t a = launch_in(job);
+    uint64_t b = launch_in(job);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 2);
+    assert_int_equal(REP.job.pids_max, 8);
+    assert_int_equal(REP.job.memory_max, 1u << 20);
+    assert_true(REP.job.memory_current >= 2u * PM_SIM_PAGE_SIZE);  /* their pages */
+    assert_int_equal(REP.job.cpu_usec, 0);                       /* not known */
+    /* "max" removes a limit */
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, PM_JOB_LIMIT_NONE), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_true(REP.job.pids_max == PM_JOB_LIMIT_NONE);
+    /* no controller: refused, the limit unchanged, the other one still set */
+    pm_sim_deny_job_limits(&K, 1u << PM_K_JOB_LIMIT_MEMORY);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 4096), PM_E_LINUX_JOB_LIMIT);
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 3), PM_OK);
+    pm_sim_deny_job_limits(&K, 0);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.memory_max, 1u << 20);
+    assert_int_equal(REP.job.pids_max, 3);
+    /* out of range (the codec's), and a process handle is not a job */
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 0), PM_E_PROTO_FIELD_RANGE);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 4095), PM_E_PROTO_FIELD_RANGE);
+    ST(job_limit(proc_h(a, PM_DH_PROCESS), PM_JOB_LIMIT_PIDS, 8), PM_E_HANDLE_KIND);
+    ST(job_query(proc_h(a, PM_DH_PROCESS)), PM_E_HANDLE_KIND);
+    /* the members' ends leave the count */
+    ST(kill_h(proc_h(a, PM_DH_PROCESS)), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 1);
+    ST(kill_h(job), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 0);
+    ST(close_h(job), PM_OK);
+    close_both(a); close_both(b);
+}
+
 static void test_every_code_covered(void **state)
 {
     (void)state;
@@ -1590,6 +1656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_control_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_limits, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);
