@@ -651,15 +651,23 @@ static int cmd_info(const opts *o, int argc, char **argv)
     return rc;
 }
 
-/* A limit or usage figure: "max" for no limit, "-" when unknown. */
-static void put_figure(int known, uint64_t v)
+/* A usage figure: the number, or "-" (JSON null) when not known. */
+static void put_figure(const opts *o, int known, uint64_t v)
 {
     if (!known)
-        fputs("-", stdout);
-    else if (v == PM_JOB_LIMIT_NONE)
-        fputs("max", stdout);
+        fputs(o->json ? "null" : "-", stdout);
     else
         printf("%llu", (unsigned long long)v);
+}
+
+/* A limit: the number, or "max" for none (a JSON string either way). */
+static void put_limit(const opts *o, uint64_t v)
+{
+    const char *q = o->json ? "\"" : "";
+    if (v == PM_JOB_LIMIT_NONE)
+        printf("%smax%s", q, q);
+    else
+        printf("%s%llu%s", q, (unsigned long long)v, q);
 }
 
 /* The JOB_QUERY figures, as text lines or JSON members. */
@@ -669,17 +677,17 @@ static void put_job_usage(const opts *o, const pm_proto_job_usage *u)
     int cpu = (u->known & PM_JOB_KNOWN_CPU) != 0;
     const char *sep = o->json ? "," : " ";
     printf(o->json ? "\"pids\":{\"current\":" : "pids: current ");
-    put_figure(p, u->pids_current);
-    printf(o->json ? ",\"max\":\"" : " max ");
-    put_figure(1, u->pids_max);
-    printf(o->json ? "\"},\"memory\":{\"current\":" : "\nmemory: current ");
-    put_figure(m, u->memory_current);
-    printf(o->json ? ",\"max\":\"" : " max ");
-    put_figure(1, u->memory_max);
-    printf(o->json ? "\"%s\"oom_kills\":" : "%soom_kills ", sep);
-    put_figure(m, u->oom_kills);
+    put_figure(o, p, u->pids_current);
+    printf(o->json ? ",\"max\":" : " max ");
+    put_limit(o, u->pids_max);
+    printf(o->json ? "},\"memory\":{\"current\":" : "\nmemory: current ");
+    put_figure(o, m, u->memory_current);
+    printf(o->json ? ",\"max\":" : " max ");
+    put_limit(o, u->memory_max);
+    printf(o->json ? "%s\"oom_kills\":" : "%soom_kills ", sep);
+    put_figure(o, m, u->oom_kills);
     printf(o->json ? "},\"cpu_usec\":" : "\ncpu: usec ");
-    put_figure(cpu, u->cpu_usec);
+    put_figure(o, cpu, u->cpu_usec);
     printf(o->json ? "," : "\n");
 }
 

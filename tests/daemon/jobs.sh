@@ -219,6 +219,13 @@ oom=$(awk '/^memory:/ {print $7}' "$T/out")
 mem=$(awk '/^memory:/ {print $3}' "$T/out")
 [ "${mem:-0}" -gt 0 ] && ok "memory.current of the shell's job: $mem bytes" || bad "memory.current '$mem'"
 has "pids.max 16" "$T/out" "^pids: current [0-9]* max 16$"
+pc --json job "$K" >"$T/json" 2>&1
+"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["memory"]["max"] == "33554432" and d["pids"]["max"] == "16", d
+assert d["memory"]["oom_kills"] >= 1 and d["cpu_usec"] > 0, d' "$T/json" \
+    && ok "procctl --json job: the same figures, valid JSON" \
+    || { bad "procctl --json job"; sed 's/^/#   /' "$T/json"; }
 expect "job-limit $K --memory max" 0 pc job-limit "$K" --memory max
 expect "procctl job $K" 0 pc job "$K"
 has "memory: no limit any more" "$T/out" "^memory: current [0-9]* max max "
