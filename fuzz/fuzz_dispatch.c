@@ -39,8 +39,8 @@
  *                     as in messages; even, a handle an earlier reply issued
  *   s % 8 == 7     failure injection: the next byte arms fail_nth or a rate
  * After every step the sim invariants must hold (pm_sim_check).  At the end
- * every job is killed through the protocol, events are polled and every
- * client disconnects: no address space, CSpace or thread may be left and
+ * every job is killed through the protocol, events are polled, the job
+ * handles replies gave are released and every client disconnects: no address space, CSpace or thread may be left and
  * only the harness's own caps; then pm_dispatch_fini and dropping those
  * must leave the sim empty (pm_sim_check_empty).  When the input's length
  * is 3 mod 4 the shell stops abruptly instead: pm_dispatch_fini alone, with
@@ -378,6 +378,12 @@ static void finish_and_check(int abrupt)
     }
     (void)pm_dispatch_poll_events(&D);
     drain();
+    /* the shell closes the job handles it was given (JOB_CREATE, JOB_OPEN):
+     * a job lives while one names it.  One released twice (a step did it
+     * already) only counts down a count that stops at 0. */
+    for (uint32_t i = 0; i < NPOOL; i++)
+        if (POOLH[i].kind == PM_DH_JOB)
+            pm_dispatch_handle_release(&D, &POOLH[i]);
     for (uint32_t id = 1; id <= NCONN_IDS; id++)
         pm_dispatch_disconnect(&D, id);
     pm_sim_stats_get(&K, &s);
