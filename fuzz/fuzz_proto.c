@@ -111,7 +111,8 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         PM_OP_LIST_PROCESSES, PM_OP_LAUNCH, PM_OP_CREATE_WITHOUT_STARTING,
         PM_OP_RESOLVE, PM_OP_WAIT, PM_OP_WATCH, PM_OP_HANDLE_DUPLICATE,
         PM_OP_EVENT, PM_OP_NONE, 0x7777, PM_OP_KILL, PM_OP_OPEN_PROCESS,
-        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME
+        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
+        PM_OP_SET_CWD, PM_OP_SET_RLIMIT
     };
     static pm_proto_info list[PM_PROTO_MAX_LIST + 2];
     static uint8_t name[PM_PROTO_MAX_PROCESS_NAME + 2];
@@ -180,7 +181,8 @@ static void encode_request_mode(pm_fuzz_rd *r)
         PM_OP_CREATE_WITHOUT_STARTING, PM_OP_START, PM_OP_RESOLVE,
         PM_OP_WAIT, PM_OP_WATCH, PM_OP_KILL, PM_OP_HANDLE_DUPLICATE,
         PM_OP_HANDLE_CLOSE, PM_OP_NONE, PM_OP_EVENT, PM_OP_OPEN_PROCESS,
-        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME, 0x0401
+        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME, 0x0401,
+        PM_OP_SET_CWD, PM_OP_SET_RLIMIT
     };
     static pm_proto_request req, back;
     memset(&req, 0, sizeof req);

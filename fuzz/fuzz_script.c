@@ -253,11 +253,11 @@ static void launch(uint32_t flags, const uint8_t *data, size_t size)
             PM_FUZZ_REQUIRE(pm_k_cap_derive(&K, ep, PM_KR_READ | PM_KR_GRANT, &c) == PM_OK);
             PM_FUZZ_REQUIRE(pm_builder_add_handle(&B, c, first + i) == PM_OK);
         }
-        pm_kcap no_interp = PM_KCAP_NULL;
+        pm_kcap no_interp = PM_KCAP_NULL, no_cwd = PM_KCAP_NULL;
         pm_sim_stats before, after;
         pm_sim_stats_get(&K, &before);
         pm_sim_fail_nth(&K, fail_nth, 0);
-        pm_status st = pm_dispatch_launch_(&D, &B, &no_interp, 0, 1, 0, RANDOM,
+        pm_status st = pm_dispatch_launch_(&D, &B, &no_interp, &no_cwd, 0, 1, 0, RANDOM,
                                            &handle, &slot);
         pm_sim_fail_nth(&K, 0, 0);
         PM_FUZZ_REQUIRE(D.script_active == 0);

@@ -112,6 +112,24 @@ pm_status pm_client_add_handles(pm_client *c, const pm_client_startup *h, size_t
 pm_status pm_client_set_info(pm_client *c, int executable, int job,
                              int interpreter, const char *name);
 
+/* set_info with the sharing flags (PM_INFO_*, spec/lifecycle.md section
+ * 8): they tell the daemon what the caller chose; INHERIT_STDIO and
+ * INHERIT_ENVIRON are the caller's to honour (pm_client_spawn sends fds
+ * 0-2 and environ), the daemon only records them.  pm_client_set_info is
+ * this with flags 0.  A bit outside PM_INFO_FLAGS_ALL is refused by the
+ * daemon (PROTO_BAD_FLAGS; an older daemon refuses every bit). */
+pm_status pm_client_set_info_flags(pm_client *c, int executable, int job,
+                                   int interpreter, const char *name,
+                                   uint32_t flags);
+
+/* SET_CWD (issue 6): the process starts in the directory dir_fd (not
+ * consumed; open it with O_PATH, which needs no read permission, or
+ * O_RDONLY | O_DIRECTORY).  Without it the process starts at "/": nothing
+ * of the daemon's working directory is inherited.  Whether dir_fd is a
+ * directory is checked at launch: PM_E_K_NOT_DIRECTORY.  A daemon older
+ * than issue 6 answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_set_cwd(pm_client *c, int dir_fd);
+
 /* Create and start the process the builder describes. */
 pm_status pm_client_launch(pm_client *c, pm_client_process *out);
 
@@ -180,6 +198,13 @@ pm_status pm_client_resume(pm_client *c, int target);
  * PM_E_LINUX_PRIORITY_DENIED when the machine refuses the level. */
 pm_status pm_client_set_priority(pm_client *c, int target, uint32_t level);
 
+/* SET_RLIMIT: resource PM_RLIMIT_* of a process created or running
+ * (needs the LIMIT right; a job handle is PM_E_HANDLE_KIND: per-job
+ * limits are the cgroup's), soft <= hard, PM_RLIMIT_INFINITY for none.
+ * PM_E_LINUX_RLIMIT_DENIED when the hard limit may not be raised. */
+pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
+                               uint64_t soft, uint64_t hard);
+
 /* Graceful stop of a process (needs SIGNAL and WAIT; KILL too for a
  * process created and not started, which is killed at once): send sig,
  * wait up to grace_ns for the end, then SIGKILL and wait for the end.
@@ -213,24 +238,43 @@ pm_status pm_client_handle_close(pm_client *c, int handle);
 /* ---- one-call spawn (posix_spawn / fdio_spawn_etc) ------------------------- */
 
 #define PM_SPAWN_SUSPENDED  (1u << 0)  /* create without starting          */
-#define PM_SPAWN_CLONE_STDIO (1u << 1) /* pass the caller's 0, 1, 2 at 0, 1, 2 */
-#define PM_SPAWN_FLAGS_ALL  0x3u
+#define PM_SPAWN_CLONE_STDIO (1u << 1) /* pass the caller's 0, 1, 2 at 0, 1, 2
+                                          (SET_INFO flag INHERIT_STDIO)     */
+#define PM_SPAWN_CLONE_ENVIRON (1u << 2) /* send the caller's environ as the
+                                          environment; envp must be NULL
+                                          (SET_INFO flag INHERIT_ENVIRON)   */
+#define PM_SPAWN_FLAGS_ALL  0x7u
 
 enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_CLONE_FD = 1,   /* pass fd at startup id `id`            */
     PM_SPAWN_ACTION_OPEN     = 2,   /* open(path, oflags, mode), pass at `id` */
     PM_SPAWN_ACTION_ADD_NAME = 3,   /* namespace entry: fd at path            */
-    PM_SPAWN_ACTION_SET_NAME = 4    /* process name = path                    */
+    PM_SPAWN_ACTION_SET_NAME = 4,   /* process name = path                    */
+    PM_SPAWN_ACTION_SET_CWD  = 5,   /* working directory: fd (SET_CWD)        */
+    PM_SPAWN_ACTION_RLIMIT   = 6    /* resource `id` = soft, hard, set on the
+                                       created process before it starts     */
 };
 
 typedef struct pm_spawn_action {
     uint32_t    kind;      /* pm_spawn_action_kind */
-    int         fd;        /* CLONE_FD, ADD_NAME */
-    uint32_t    id;        /* CLONE_FD, OPEN */
+    int         fd;        /* CLONE_FD, ADD_NAME, SET_CWD */
+    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_* */
     const char *path;      /* OPEN, ADD_NAME, SET_NAME */
     int         oflags;    /* OPEN */
     uint32_t    mode;      /* OPEN */
+    uint64_t    soft, hard;  /* RLIMIT */
 } pm_spawn_action;
+
+/* LAUNCH the builder's process with the RLIMIT actions of limits[0, n)
+ * (other kinds are skipped) applied before its first instruction:
+ * CREATE_WITHOUT_STARTING, SET_RLIMIT for each, START unless suspended.
+ * On a refusal the created process is killed and its handles closed (out
+ * is then empty): nothing runs without the limits asked for.  Without
+ * RLIMIT actions it is pm_client_launch (or create_without_starting). */
+pm_status pm_client_launch_limited(pm_client *c, int suspended,
+                                   const pm_spawn_action *limits, size_t n,
+                                   pm_client_process *out,
+                                   pm_client_start_data *sd);
 
 /*
  * Build and launch in one call: executable is the descriptor exe_fd, or
@@ -238,7 +282,11 @@ typedef struct pm_spawn_action {
  * are NULL-terminated (either may be NULL).  Actions apply in order; an
  * OPEN failure (or exe path) is PM_E_K_ARG with errno set.  flags
  * PM_SPAWN_*.  sd receives the start data with PM_SPAWN_SUSPENDED (may be
- * NULL).  Call it with an empty builder.  SET_INFO is sent last; when an earlier step is refused the
+ * NULL).  RLIMIT actions make the spawn CREATE_WITHOUT_STARTING, send
+ * SET_RLIMIT for each, then START (unless SUSPENDED); a refused limit
+ * kills the created process and returns the refusal, so no process runs
+ * without the limits asked for.
+ * Call it with an empty builder.  SET_INFO is sent last; when an earlier step is refused the
  * library sends LAUNCH without SET_INFO, which the core refuses with
  * BUILDER_STATE and which resets the builder (protocol v1 has no reset
  * request), so a failed spawn leaves the builder empty.  Returns the first

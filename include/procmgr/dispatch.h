@@ -50,6 +50,12 @@
  * lowest id >= this one that no other startup handle uses, named
  * "/dev/fd/ID" in its argv (spec/scripts.md). */
 #define PM_DISPATCH_SCRIPT_FD_MIN 3u
+/* The working directory (SET_CWD) goes to the CSpace slot just below the
+ * namespace slots (cfg.cspace_slots - PM_BUILDER_MAX_NAMES - 1, 31 by
+ * default), marked with pm_k_cspace_set_cwd: on Linux it is the stub's
+ * fchdir, not a descriptor of the child, and no startup handle can use
+ * that id in the same launch (K_SLOT_OCCUPIED). */
+#define PM_DISPATCH_CWD_SLOT(cfg) ((cfg)->cspace_slots - PM_BUILDER_MAX_NAMES - 1u)
 #define PM_DISPATCH_STACK_MAX     (256u << 20) /* largest stack mapping */
 /* Largest initial stack image (strings, vectors, auxv): the builder's
  * argument and environment pools, their pointers and the fixed part fit. */
@@ -129,6 +135,9 @@ typedef struct pm_dispatch_conn {
     uint64_t   client_koid;    /* parent of what it launches (0 none) */
     uint64_t   job;            /* default job of what it launches     */
     pm_kcap    interp;         /* SET_INFO interpreter, or null       */
+    pm_kcap    cwd;            /* SET_CWD directory, or null ("/")    */
+    uint32_t   info_flags;     /* SET_INFO sharing flags (PM_INFO_*): carried,
+                                  INHERIT_JOB not acted on here (jobs) */
     uint32_t   has_job;        /* SET_INFO gave a job handle          */
     uint32_t   principal;      /* who sends on it (pm_dispatch_set_principal) */
     uint64_t   info_job;       /* that job                            */
@@ -301,10 +310,12 @@ pm_dispatch_conn *pm_dispatch_find_conn_(pm_dispatch *d, uint32_t conn);
 /* Build a process from a ready builder (spec/dispatch.md, "Launch").  On
  * PM_OK *handle is an all-rights registry handle and *slot its record; on
  * any failure nothing is left (record freed, every kernel object made is
- * released).  The caps the process keeps are moved out of b and
- * *given_interp (set to null); the caller resets the builder. */
+ * released).  The caps the process keeps are moved out of b,
+ * *given_interp and *given_cwd (set to null; a null *given_cwd: the
+ * process starts at "/"); the caller resets the builder. */
 pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
-                              pm_kcap *given_interp, uint64_t parent,
+                              pm_kcap *given_interp, pm_kcap *given_cwd,
+                              uint64_t parent,
                               uint64_t job, int start, const uint8_t *random,
                               uint64_t *handle, uint32_t *slot);
 /* Read an image's header area into d->hdr and validate it in `role`. */

@@ -340,6 +340,23 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
 
+/* Make the (full) slot `slot` of a CSpace the working directory of the
+ * process its thread runs (issue 6): on a backend with a file system the
+ * program's first instruction runs in that directory, and the slot's cap
+ * is not one of its startup handles (Linux: no descriptor is left at that
+ * number).  A CSpace without one starts its program at the root of its
+ * file-system view ("/"): nothing of procmgr's own working directory is
+ * inherited.  Needs PM_KR_MANAGE on cspace.  BAD_CAP, REVOKED, TYPE,
+ * BAD_RIGHTS, RANGE (slot >= nslots), SLOT_EMPTY, STATE (the CSpace was
+ * already given to a thread: Linux, once bound), NOT_DIRECTORY (the
+ * slot's object is no directory; the sim, which has no file system,
+ * takes an endpoint as a directory and refuses an image).  Setting it
+ * again moves it to the new slot. */
+/*@ assigns pm_k_world \from pm_k_world, cspace, slot;
+    assigns \result \from pm_k_world, cspace, slot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
+
 /* ---- threads ------------------------------------------------------------ */
 
 /* Thread states (observable through events and pm_sim_thread_info). */
@@ -445,6 +462,29 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
     ensures pm_k_status(\result) || \result == PM_E_LINUX_PRIORITY_DENIED; */
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level);
+
+/* Resource limits (issue 6, spec/lifecycle.md section 6); the same
+ * numbers as the protocol's PM_RLIMIT_*.  A value of PM_K_RLIM_INFINITY
+ * is "no limit". */
+#define PM_K_RLIMIT_AS      0u
+#define PM_K_RLIMIT_CPU     1u   /* seconds: SIGXCPU at soft, SIGKILL at hard */
+#define PM_K_RLIMIT_NOFILE  2u
+#define PM_K_RLIMIT_NPROC   3u
+#define PM_K_RLIMIT_MAX     3u
+#define PM_K_RLIM_INFINITY  UINT64_MAX
+
+/* Set resource limit `resource` (soft <= hard) of the process of a BOUND
+ * or RUNNING thread; a BOUND one starts its program under it.  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not bound, or
+ * ended), ARG (resource out of range, soft > hard), and
+ * PM_E_LINUX_RLIMIT_DENIED when raising the hard limit above its current
+ * value is refused (no CAP_SYS_RESOURCE: procmgrd on Linux; the sim models
+ * the same unprivileged manager).  The limit is then unchanged. */
+/*@ assigns pm_k_world \from pm_k_world, thread, resource, soft, hard;
+    assigns \result \from pm_k_world, thread, resource, soft, hard;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_RLIMIT_DENIED; */
+pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t resource, uint64_t soft, uint64_t hard);
 
 /* ---- events ------------------------------------------------------------- */
 

@@ -50,8 +50,8 @@
 /* --- opcodes (section 5 of the spec) ------------------------------------ */
 /* Ranges: 0x0001-0x00FF process core, 0x0100-0x01FF launcher builder,
  * 0x0200-0x02FF resolver, 0x0300-0x03FF lifecycle and handles,
- * 0x0400-0x04FF control (issue 6: SIGNAL, SET_PRIORITY, SUSPEND, RESUME
- * defined; wait-any, rlimits and namespaces still reserved), 0x0500-0x7EFF unassigned,
+ * 0x0400-0x04FF control (issue 6: SIGNAL, SET_PRIORITY, SET_RLIMIT,
+ * SUSPEND, RESUME defined; wait-any and namespaces still reserved), 0x0500-0x7EFF unassigned,
  * 0x7F00-0x7FFF never assigned (private experiments), bit 15 = reply,
  * 0xFF01 = event.  An opcode not listed here is refused. */
 enum pm_proto_opcode {
@@ -69,6 +69,7 @@ enum pm_proto_opcode {
     PM_OP_LAUNCH                  = 0x0106,
     PM_OP_CREATE_WITHOUT_STARTING = 0x0107,
     PM_OP_START                   = 0x0108,
+    PM_OP_SET_CWD                 = 0x0109,  /* issue 6, working directory */
     PM_OP_RESOLVE                 = 0x0201,
     PM_OP_WAIT                    = 0x0301,
     PM_OP_WATCH                   = 0x0302,
@@ -77,6 +78,7 @@ enum pm_proto_opcode {
     PM_OP_HANDLE_CLOSE            = 0x0305,
     PM_OP_SIGNAL                  = 0x0402,  /* issue 6, spec/lifecycle.md §4 */
     PM_OP_SET_PRIORITY            = 0x0403,  /* issue 6, §5 */
+    PM_OP_SET_RLIMIT              = 0x0404,  /* issue 6, §6 */
     PM_OP_SUSPEND                 = 0x0405,  /* issue 6, §7 */
     PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
     PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
@@ -98,7 +100,7 @@ enum pm_proto_opcode {
 #define PM_EVENT_FAULTED    (1u << 3)
 #define PM_EVENT_ALL        0x0000000Fu
 
-/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-9 were added by
+/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-10 were added by
  * issue 6 (a compatible change: an older daemon refuses them with
  * PROTO_BAD_FLAGS).  PM_RIGHTS_ALL stays a low bit mask (the registry
  * relies on it). */
@@ -112,7 +114,8 @@ enum pm_proto_opcode {
 #define PM_RIGHT_SIGNAL     (1u << 7)   /* SIGNAL                      */
 #define PM_RIGHT_SUSPEND    (1u << 8)   /* SUSPEND, RESUME             */
 #define PM_RIGHT_PRIORITY   (1u << 9)   /* SET_PRIORITY                */
-#define PM_RIGHTS_ALL       0x000003FFu
+#define PM_RIGHT_LIMIT      (1u << 10)  /* SET_RLIMIT                  */
+#define PM_RIGHTS_ALL       0x000007FFu
 
 /* SIGNAL: signal numbers (Linux numbering, the kernel's signals on a
  * backend that has them; the sim models them, spec/lifecycle.md §4). */
@@ -130,12 +133,24 @@ enum pm_proto_opcode {
 #define PM_PRIORITY_REALTIME   5u
 #define PM_PRIORITY_MAX        5u
 
-/* SET_INFO flags: none defined in version 1.  Bits 0-2 are reserved for the
- * sharing flags of the later issue (inherit job, std handles, environment). */
-#define PM_INFO_FLAGS_V1            0u
-#define PM_INFO_RESERVED_INHERIT_JOB     (1u << 0)
-#define PM_INFO_RESERVED_INHERIT_STDIO   (1u << 1)
-#define PM_INFO_RESERVED_INHERIT_ENVIRON (1u << 2)
+/* SET_RLIMIT resources (spec/lifecycle.md §6); values are u64, with
+ * PM_RLIMIT_INFINITY (2^64 - 1) for "no limit", soft <= hard. */
+#define PM_RLIMIT_AS        0u   /* address space bytes            */
+#define PM_RLIMIT_CPU       1u   /* CPU seconds                    */
+#define PM_RLIMIT_NOFILE    2u   /* open descriptors               */
+#define PM_RLIMIT_NPROC     3u   /* processes of the user          */
+#define PM_RLIMIT_MAX       3u
+#define PM_RLIMIT_INFINITY  UINT64_MAX
+
+/* SET_INFO flags: the sharing flags (spec/lifecycle.md §8, issue 6).  The
+ * daemon carries them to the connection's launch state; INHERIT_STDIO and
+ * INHERIT_ENVIRON say what libprocmgr already sent (the daemon never
+ * reaches into a client); INHERIT_JOB is the job choice's.  Any other bit
+ * is PROTO_BAD_FLAGS. */
+#define PM_INFO_INHERIT_JOB      (1u << 0)
+#define PM_INFO_INHERIT_STDIO    (1u << 1)
+#define PM_INFO_INHERIT_ENVIRON  (1u << 2)
+#define PM_INFO_FLAGS_ALL        0x00000007u
 
 /* Process states in a process record */
 #define PM_STATE_CREATED    0u   /* created without starting */
@@ -189,6 +204,7 @@ typedef struct pm_proto_reply_to {
  *   LAUNCH, CREATE_WITHOUT_STARTING: nothing
  *   START            handle[0]=process, handle[1]=thread (optional: absent
  *                    means the process's initial thread)
+ *   SET_CWD          handle[0]=directory
  *   RESOLVE          str=name
  *   WAIT             handle[0]=target, value=timeout in ns
  *   WATCH            handle[0]=target, flags=event mask
@@ -198,6 +214,8 @@ typedef struct pm_proto_reply_to {
  *   SIGNAL           handle[0]=target, flags=signal (1..64),
  *                    value=grace_ns (0 in this version)
  *   SET_PRIORITY     handle[0]=target, flags=level (0..5)
+ *   SET_RLIMIT       handle[0]=process, flags=resource (0..3),
+ *                    value=soft, cursor=hard (soft <= hard)
  *   SUSPEND, RESUME  handle[0]=target
  */
 typedef struct pm_proto_request {

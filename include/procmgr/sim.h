@@ -67,6 +67,7 @@ struct pm_sim_obj {
     uint32_t sealed;        /* a bound thread was started: no more building */
     /* CSPACE */
     uint32_t nslots;
+    uint32_t cwd_slot;      /* working directory: slot + 1, 0 = none (root) */
     /* THREAD */
     uint32_t state;         /* pm_kthread_state                             */
     uint32_t as, as_gen;    /* binding (PM_SIM_NONE when unbound)           */
@@ -77,6 +78,8 @@ struct pm_sim_obj {
     uint32_t last_signal;   /* last signal delivered, 0 = none              */
     uint32_t nsignals;      /* signals delivered                            */
     uint32_t pending_signal;/* fatal signal held while suspended, 0 = none  */
+    uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* PM_K_RLIM_INFINITY at create */
+    uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
     uint64_t ipc_buffer, entry, sp, cookie;
     /* IMAGE */
     const uint8_t *bytes;
@@ -178,7 +181,15 @@ typedef struct pm_sim_thread_info {
     uint32_t last_signal;         /* last signal delivered (0 = none)   */
     uint32_t nsignals;            /* signals delivered                  */
     uint32_t pending_signal;      /* fatal signal held until SIGCONT    */
+    uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* pm_k_thread_set_rlimit */
+    uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
 } pm_sim_thread_info;
+
+/* Resource limits (pm_k_thread_set_rlimit): a new thread has every limit
+ * PM_K_RLIM_INFINITY; lowering is free, raising a hard limit is refused
+ * with PM_E_LINUX_RLIMIT_DENIED (procmgr as an unprivileged manager, as
+ * procmgrd without CAP_SYS_RESOURCE on Linux).  The sim has no clock and
+ * no descriptors: the limits are recorded, not enforced. */
 
 /* Refuse the next pm_k_thread_set_priority levels >= min_level with
  * PM_E_LINUX_PRIORITY_DENIED, as a machine without the privilege would
@@ -199,6 +210,9 @@ typedef struct pm_sim_slot_info {
     pm_kobj_type type;
     uint32_t rights;
     uint64_t badge;
+    uint32_t cwd;                 /* 1: the CSpace's working directory
+                                     (pm_k_cspace_set_cwd)              */
+    uint32_t reserved;
 } pm_sim_slot_info;
 
 /* What a CSpace slot holds: PM_E_K_SLOT_EMPTY, PM_E_K_RANGE, cap errors. */

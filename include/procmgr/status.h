@@ -164,7 +164,8 @@
     X(PM_E_K_STATE,           415, "K_STATE",           "object in the wrong state for the operation") \
     X(PM_E_K_NO_EVENT,        416, "K_NO_EVENT",        "no pending event") \
     X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
-    X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated")
+    X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated") \
+    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory)")
 
 /* Linux backend, daemon, client library (spec/linux-loader.md). */
 #define PM_STATUS_LINUX(X) \
@@ -184,7 +185,8 @@
     X(PM_E_LINUX_STUB_STACK,      513, "LINUX_STUB_STACK",      "stub could not build the initial stack") \
     X(PM_E_LINUX_STUB_FINAL,      514, "LINUX_STUB_FINAL",      "stub could not prepare its exit trampoline") \
     X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state") \
-    X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)")
+    X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)") \
+    X(PM_E_LINUX_RLIMIT_DENIED,   517, "LINUX_RLIMIT_DENIED",   "the machine refused the resource limit (raising a hard limit needs CAP_SYS_RESOURCE)")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \

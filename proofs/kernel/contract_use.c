@@ -68,7 +68,15 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     if (st == PM_OK)
         st = pm_k_cspace_delete(k, cs, 0);
     if (st == PM_OK)
+        st = pm_k_cspace_mint(k, cs, 1, d, PM_KR_WRITE, 0);
+    if (st == PM_OK)
+        st = pm_k_cspace_set_cwd(k, cs, 1);
+    if (st == PM_OK)
         st = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+    if (st == PM_OK) {
+        pm_status rs = pm_k_thread_set_rlimit(k, th, PM_K_RLIMIT_CPU, 1u, 2u);
+        st = rs == PM_E_LINUX_RLIMIT_DENIED ? PM_E_K_STATE : rs;
+    }
     if (st == PM_OK) {
         /* The one non-KERNEL code a caller has to map (or pass on). */
         pm_status ps = pm_k_thread_set_priority(k, th, PM_K_PRIORITY_MAX);

@@ -4,10 +4,10 @@
  *   procctl [--socket PATH] [--json] COMMAND ...
  *
  * Exit codes: 0 success; 1 the daemon refused (procctl: CODE (n): message);
- * 2 usage; 3 the command needs something protocol version 1 does not
- * have; 4 the daemon cannot be reached or the connection failed; 127 the
- * program cannot be opened.  kill, stop, wait, start, suspend, resume and
- * priority name a process by koid and open a handle to it with
+ * 2 usage (also a --cwd directory that cannot be opened); 3 is no longer
+ * produced (it was --cwd before SET_CWD); 4 the daemon cannot be reached
+ * or the connection failed; 127 the program cannot be opened.  kill, stop,
+ * wait, start, suspend, resume, priority and limit name a process by koid and open a handle to it with
  * OPEN_PROCESS (the daemon allows it for root and for the uid that
  * launched the process).  run exits with the program's status: its exit
  * code, 128 + the signal that killed it (KILLED: 137; a fault: SIGSEGV 139
@@ -33,7 +33,6 @@
 
 #define EXIT_REFUSED     1
 #define EXIT_USAGE       2
-#define EXIT_UNSUPPORTED 3
 #define EXIT_TRANSPORT   4
 
 extern char **environ;
@@ -74,9 +73,14 @@ static int usage(void)
           "  suspend ID, resume ID              stop / continue it (SIGSTOP / SIGCONT)\n"
           "  priority ID LEVEL                  background, low, normal, high, codec,\n"
           "                                     realtime (or 0-5)\n"
+          "  limit ID RES SOFT[:HARD]           resource limit of a created or running\n"
+          "                                     process: RES as, cpu, nofile, nproc;\n"
+          "                                     values a number or 'unlimited'\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
-          "         --suspended  --resolve NAME (program from the resolver)\n"
+          "         --rlimit RES=SOFT[:HARD]  --suspended\n"
+          "         --resolve NAME (program from the resolver)\n"
+          "Without --cwd a process starts in /, not in procctl's directory.\n"
           "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
           "for root and for the user who launched the process.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
@@ -95,13 +99,6 @@ static int fail(pm_client *c, const char *what, pm_status st)
     fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(st), (int)st,
             pm_status_message(st));
     return EXIT_REFUSED;
-}
-
-static int unsupported(const char *what)
-{
-    fprintf(stderr, "procctl: %s: not possible with protocol version 1: %s\n",
-            "unsupported", what);
-    return EXIT_UNSUPPORTED;
 }
 
 static pm_client *connect_or_die(const opts *o, int *rc)
@@ -137,6 +134,47 @@ static int parse_u64(const char *s, uint64_t *v)
 
 #define MAX_ENV 512
 #define MAX_FD  64
+#define MAX_RLIMIT 16
+
+/* RES=SOFT[:HARD] (also the operands of `limit`): a resource name, values
+ * decimal or "unlimited"/"infinity"; HARD defaults to SOFT. */
+static int parse_rlimit_res(const char *s, size_t n, uint32_t *res)
+{
+    static const char *const names[PM_RLIMIT_MAX + 1] = { "as", "cpu", "nofile", "nproc" };
+    for (uint32_t r = 0; r <= PM_RLIMIT_MAX; r++)
+        if (strlen(names[r]) == n && strncmp(s, names[r], n) == 0) {
+            *res = r;
+            return 0;
+        }
+    return -1;
+}
+
+static int parse_rlimit_value(const char *s, uint64_t *v)
+{
+    if (strcmp(s, "unlimited") == 0 || strcmp(s, "infinity") == 0) {
+        *v = PM_RLIMIT_INFINITY;
+        return 0;
+    }
+    return parse_u64(s, v);
+}
+
+static int parse_rlimit_values(const char *s, uint64_t *soft, uint64_t *hard)
+{
+    char buf[64];
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    if (n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (parse_rlimit_value(buf, soft) != 0)
+        return -1;
+    if (colon == NULL) {
+        *hard = *soft;
+        return 0;
+    }
+    return parse_rlimit_value(colon + 1, hard);
+}
 
 typedef struct launch_opts {
     const char *name;
@@ -148,6 +186,8 @@ typedef struct launch_opts {
     size_t nenv;
     struct { uint32_t id; const char *path; } fd[MAX_FD];
     size_t nfd;
+    struct { uint32_t res; uint64_t soft, hard; } rlimit[MAX_RLIMIT];
+    size_t nrlimit;
     char **argv;          /* PROGRAM ARGS */
 } launch_opts;
 
@@ -170,6 +210,14 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->cwd = argv[++i];
         } else if (strcmp(a, "--suspended") == 0) {
             l->suspended = 1;
+        } else if (strcmp(a, "--rlimit") == 0 && i + 1 < argc && l->nrlimit < MAX_RLIMIT) {
+            const char *spec = argv[++i];
+            const char *eq = strchr(spec, '=');
+            size_t k = l->nrlimit;
+            if (eq == NULL || parse_rlimit_res(spec, (size_t)(eq - spec), &l->rlimit[k].res) != 0 ||
+                parse_rlimit_values(eq + 1, &l->rlimit[k].soft, &l->rlimit[k].hard) != 0)
+                return -1;
+            l->nrlimit++;
         } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
             l->resolve = argv[++i];
         } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
@@ -268,15 +316,14 @@ typedef struct launched {
 static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched *out)
 {
     static const char *envv[4096];
-    pm_spawn_action act[MAX_FD + 4];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + 5];
     size_t nact = 0;
-    int exe = -1, interp = -1, rc = 0;
+    int exe = -1, interp = -1, cwd = -1, rc = 0;
     char found_buf[PROC_NAME_MAX + 1];
     const char *found = NULL;
     pm_status st;
 
-    if (l->cwd != NULL)
-        return unsupported("--cwd: the launcher has no working-directory field");
+    memset(act, 0, sizeof act);
     if (l->nenv > 0)
         for (size_t i = 0; i < l->nenv; i++)
             if (strchr(l->env[i], '=') == NULL || l->env[i][0] == '=') {
@@ -304,6 +351,27 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
             act[nact].id = id;
             nact++;
         }
+    }
+    if (l->cwd != NULL) {
+        /* O_PATH: the daemon judges what it is (K_NOT_DIRECTORY) */
+        cwd = open(l->cwd, O_PATH | O_CLOEXEC);
+        if (cwd < 0) {
+            fprintf(stderr, "procctl: --cwd %s: %s\n", l->cwd, strerror(errno));
+            close(exe);
+            if (interp >= 0)
+                close(interp);
+            return EXIT_USAGE;
+        }
+        act[nact].kind = PM_SPAWN_ACTION_SET_CWD;
+        act[nact].fd = cwd;
+        nact++;
+    }
+    for (size_t i = 0; i < l->nrlimit; i++) {
+        act[nact].kind = PM_SPAWN_ACTION_RLIMIT;
+        act[nact].id = l->rlimit[i].res;
+        act[nact].soft = l->rlimit[i].soft;
+        act[nact].hard = l->rlimit[i].hard;
+        nact++;
     }
     for (size_t i = 0; i < l->nfd; i++) {
         act[nact].kind = PM_SPAWN_ACTION_OPEN;
@@ -359,11 +427,12 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
             st = pm_client_add_environs(c, envv, ne);
         if (st == PM_OK && nh > 0)
             st = pm_client_add_handles(c, hs, nh);
+        if (st == PM_OK && cwd >= 0)
+            st = pm_client_set_cwd(c, cwd);
         if (st == PM_OK)
             st = pm_client_set_info(c, exe, -1, interp, name);
         if (st == PM_OK)
-            st = suspended ? pm_client_create_without_starting(c, &out->p, &out->sd)
-                           : pm_client_launch(c, &out->p);
+            st = pm_client_launch_limited(c, suspended, act, nact, &out->p, &out->sd);
         for (size_t i = 0; i < nop; i++)
             close(opened[i]);
     } else {
@@ -377,6 +446,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     close(exe);
     if (interp >= 0)
         close(interp);
+    if (cwd >= 0)
+        close(cwd);
     return rc;
 }
 
@@ -702,7 +773,8 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
 {
     uint64_t id, grace_ns = 5000000000ull;
     int i = 0, rc = 0, h = -1, has_signal = 0;
-    uint32_t sig = PM_SIGNAL_TERM, level = 0, rights;
+    uint32_t sig = PM_SIGNAL_TERM, level = 0, res = 0, rights;
+    uint64_t soft = 0, hard = 0;
     pm_proto_info info;
     pm_status st;
     int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
@@ -723,6 +795,11 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     if (strcmp(cmd, "priority") == 0) {
         if (argc - i != 2 || parse_level(argv[i + 1], &level) != 0)
             return usage();
+    } else if (strcmp(cmd, "limit") == 0) {
+        if (argc - i != 3 ||
+            parse_rlimit_res(argv[i + 1], strlen(argv[i + 1]), &res) != 0 ||
+            parse_rlimit_values(argv[i + 2], &soft, &hard) != 0)
+            return usage();
     } else if (argc - i != 1) {
         return usage();
     }
@@ -738,6 +815,8 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
         rights = PM_RIGHT_START;
     else if (strcmp(cmd, "priority") == 0)
         rights = PM_RIGHT_PRIORITY;
+    else if (strcmp(cmd, "limit") == 0)
+        rights = PM_RIGHT_LIMIT;
     else
         rights = PM_RIGHT_SUSPEND;
     pm_client *c = connect_or_die(o, &rc);
@@ -764,6 +843,9 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     } else if (strcmp(cmd, "priority") == 0) {
         st = pm_client_set_priority(c, h, level);
         rc = st == PM_OK ? 0 : fail(c, "priority", st);
+    } else if (strcmp(cmd, "limit") == 0) {
+        st = pm_client_set_rlimit(c, h, res, soft, hard);
+        rc = st == PM_OK ? 0 : fail(c, "limit", st);
     } else {
         st = pm_client_wait(c, h, PM_WAIT_FOREVER, &info);
         rc = st == PM_OK ? print_end(o, &info) : fail(c, "wait", st);
@@ -834,7 +916,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||
         strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
         strcmp(cmd, "suspend") == 0 || strcmp(cmd, "resume") == 0 ||
-        strcmp(cmd, "priority") == 0)
+        strcmp(cmd, "priority") == 0 || strcmp(cmd, "limit") == 0)
         return cmd_by_id(&o, n, rest, cmd);
     if (strcmp(cmd, "resolve") == 0)
         return cmd_resolve(&o, n, rest);

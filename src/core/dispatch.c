@@ -113,6 +113,9 @@ static void conn_builder_clear(pm_dispatch *d, pm_dispatch_conn *c)
     builder_clear(d, &c->builder);
     (void)pm_k_drop(d->k, c->interp);
     c->interp = PM_KCAP_NULL;
+    (void)pm_k_drop(d->k, c->cwd);
+    c->cwd = PM_KCAP_NULL;
+    c->info_flags = 0;
     c->has_job = 0;
     c->info_job = 0;
 }
@@ -419,9 +422,26 @@ static pm_status op_set_info(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
         c->interp = interp;
         c->has_job = q->handle[1] != PM_PROTO_NO_HANDLE;
         c->info_job = c->has_job ? job->value : 0u;
+        c->info_flags = q->flags;
         consume(m, q->handle[0]);
         consume(m, q->handle[1]);
         consume(m, q->handle[2]);
+    }
+    return st;
+}
+
+/* SET_CWD: the launch's working directory (replaces an earlier one; kept
+ * with the connection like the interpreter, reset with the builder).
+ * Whether it is a directory is the kernel's to say, at LAUNCH
+ * (pm_k_cspace_set_cwd: K_NOT_DIRECTORY). */
+static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
+{
+    pm_kcap dir;
+    pm_status st = kcap_at(m, d->req.handle[0], &dir);
+    if (st == PM_OK) {
+        (void)pm_k_drop(d->k, c->cwd);
+        c->cwd = dir;
+        consume(m, d->req.handle[0]);
     }
     return st;
 }
@@ -447,7 +467,7 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
     uint64_t handle = 0;
     uint32_t slot = 0;
     uint64_t job = c->has_job ? c->info_job : c->job;
-    pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp,
+    pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp, &c->cwd,
                                        c->client_koid, job, start, m->random,
                                        &handle, &slot);
     conn_builder_clear(d, c);
@@ -466,7 +486,7 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
 {
     const pm_proto_request *q = &d->req;
     pm_builder *b = &d->scratch;
-    pm_kcap exe, no_interp = PM_KCAP_NULL;
+    pm_kcap exe, no_interp = PM_KCAP_NULL, no_cwd = PM_KCAP_NULL;
     uint64_t handle = 0;
     uint32_t slot = 0;
     pm_status st = kcap_at(m, q->handle[0], &exe);
@@ -477,8 +497,8 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
         st = add_handles(d, b, m);
     if (st == PM_OK) {
         consume(m, q->handle[0]);
-        st = pm_dispatch_launch_(d, b, &no_interp, c->client_koid, c->job, 1,
-                                 m->random, &handle, &slot);
+        st = pm_dispatch_launch_(d, b, &no_interp, &no_cwd, c->client_koid,
+                                 c->job, 1, m->random, &handle, &slot);
         builder_clear(d, b);
     } else {
         pm_builder_reset(b);   /* the caps are still the message's */
@@ -626,6 +646,24 @@ static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
         if (st == PM_OK)
             st = control_one(d, slot, op, arg);
     }
+    return st;
+}
+
+/* SET_RLIMIT (spec/lifecycle.md section 6): a process created or running;
+ * per-job limits are the cgroup's (jobs), so a job handle is HANDLE_KIND
+ * (lookup).  The kernel refuses raising a hard limit it may not raise
+ * (LINUX_RLIMIT_DENIED), never lowers it silently instead. */
+static pm_status op_set_rlimit(pm_dispatch *d, const msg_ctx *m)
+{
+    const pm_proto_request *q = &d->req;
+    uint32_t slot = 0;
+    pm_status st = lookup(d, handle_at(m, q->handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_LIMIT, &slot);
+    if (st == PM_OK && ended(d, slot))
+        st = PM_E_PROCESS_ENDED;
+    if (st == PM_OK)
+        st = pm_k_thread_set_rlimit(d->k, d->reg.slot[slot].thread, q->flags,
+                                    q->value, q->cursor);
     return st;
 }
 
@@ -919,6 +957,8 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_LAUNCH:            st = op_launch(d, c, m, 1, rep, res); break;
     case PM_OP_CREATE_WITHOUT_STARTING: st = op_launch(d, c, m, 0, rep, res); break;
     case PM_OP_START:             st = op_start(d, m); break;
+    case PM_OP_SET_CWD:           st = op_set_cwd(d, c, m); break;
+    case PM_OP_SET_RLIMIT:        st = op_set_rlimit(d, m); break;
     case PM_OP_RESOLVE:           st = op_resolve(d, m, rep, res); break;
     case PM_OP_WAIT:              st = op_wait(d, conn, m, rep, res); break;
     case PM_OP_WATCH:             st = op_watch(d, m, res); break;
@@ -1164,6 +1204,8 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     for (i = 0; i < PM_DISPATCH_MAX_CONNS; i++) {
         d->conn[i].in_use = 0;
         d->conn[i].interp = PM_KCAP_NULL;
+        d->conn[i].cwd = PM_KCAP_NULL;
+        d->conn[i].info_flags = 0;
         pm_builder_reset(&d->conn[i].builder);
     }
     pm_builder_reset(&d->scratch);
@@ -1207,6 +1249,8 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
         c->client_koid = client_koid;
         c->job = job;
         c->interp = PM_KCAP_NULL;
+        c->cwd = PM_KCAP_NULL;
+        c->info_flags = 0;
         c->has_job = 0;
         c->principal = PM_DISPATCH_PRINCIPAL_NONE;
         c->info_job = 0;

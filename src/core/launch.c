@@ -279,6 +279,20 @@ static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
     return st;
 }
 
+/* The working directory (SET_CWD), recorded, in its CSpace slot
+ * (PM_DISPATCH_CWD_SLOT) and marked as such; none: the kernel's "/". */
+static pm_status set_cwd(pm_dispatch *d, uint32_t slot, pm_kcap *cwd)
+{
+    uint32_t at = PM_DISPATCH_CWD_SLOT(&d->cfg);
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(*cwd)) {
+        st = give(d, slot, cwd, at);
+        if (st == PM_OK)
+            st = pm_k_cspace_set_cwd(d->k, d->reg.slot[slot].cspace, at);
+    }
+    return st;
+}
+
 /* ---- `#!` scripts (spec/scripts.md) ------------------------------------ */
 
 /* 1 when a startup handle of b has id `id`. */
@@ -296,7 +310,8 @@ static int id_used(const pm_builder *b, uint32_t id)
 /* The startup id of the script's image: the lowest >= SCRIPT_FD_MIN that no
  * startup handle of b uses.  It counts as a startup handle (BUILDER_LIMIT
  * when b already has the maximum, which also keeps the record within
- * PM_REG_EXTRA_CAPS) and must lie below the namespace slots. */
+ * PM_REG_EXTRA_CAPS) and must lie below the working-directory and
+ * namespace slots. */
 static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
                            uint32_t *fd)
 {
@@ -309,7 +324,7 @@ static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
     while (st == PM_OK && id < PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES &&
            id_used(b, id))
         id++;
-    if (st == PM_OK && id >= d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES)
+    if (st == PM_OK && id >= PM_DISPATCH_CWD_SLOT(&d->cfg))
         st = PM_E_BUILDER_LIMIT;
     *fd = id;
     return st;
@@ -466,7 +481,8 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
  * is the image mapped: the executable, or a script's interpreter (its
  * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
 static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
-                           pm_kcap *given_interp, pm_kcap interp,
+                           pm_kcap *given_interp, pm_kcap *given_cwd,
+                           pm_kcap interp,
                            pm_kcap program, int start, const uint8_t *random)
 {
     pm_proc *p = &d->reg.slot[slot];
@@ -506,6 +522,8 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     if (st == PM_OK)
         st = build_cspace(d, slot, b, exe);
     if (st == PM_OK)
+        st = set_cwd(d, slot, given_cwd);
+    if (st == PM_OK)
         st = pm_k_thread_create(d->k, slot, &p->thread);
     if (st == PM_OK)
         st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
@@ -531,7 +549,8 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
 }
 
 pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
-                              pm_kcap *given_interp, uint64_t parent,
+                              pm_kcap *given_interp, pm_kcap *given_cwd,
+                              uint64_t parent,
                               uint64_t job, int start, const uint8_t *random,
                               uint64_t *handle, uint32_t *slot)
 {
@@ -546,7 +565,8 @@ pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
         st = pm_reg_alloc(&d->reg, parent, job, b->name, b->name_len,
                           PM_RIGHTS_ALL, handle, slot);
     if (st == PM_OK) {
-        st = construct(d, *slot, b, given_interp, interp, program, start, random);
+        st = construct(d, *slot, b, given_interp, given_cwd, interp, program,
+                       start, random);
         if (st != PM_OK) {
             pm_dispatch_teardown_(d, *slot);
             pm_reg_free(&d->reg, *slot);

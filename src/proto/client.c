@@ -96,8 +96,15 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         if (st == PM_OK) st = pm_wire_wr32(w, (uint32_t)(req->value % 4294967296u));
         break;
     case PM_OP_QUERY_PROCESS: case PM_OP_KILL: case PM_OP_HANDLE_CLOSE:
-    case PM_OP_SUSPEND: case PM_OP_RESUME:
+    case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_SET_CWD:
         st = pm_wire_wr32(w, req->handle[0]);
+        break;
+    case PM_OP_SET_RLIMIT:
+        st = pm_wire_wr32(w, req->handle[0]);
+        if (st == PM_OK) st = pm_wire_wr32(w, req->flags);
+        if (st == PM_OK) st = pm_wire_wr32(w, 0);
+        if (st == PM_OK) st = pm_wire_wr64(w, req->value);
+        if (st == PM_OK) st = pm_wire_wr64(w, req->cursor);
         break;
     case PM_OP_SIGNAL:
         st = pm_wire_wr32(w, req->handle[0]);

@@ -252,6 +252,56 @@ expect "kill --signal of a created process: K_STATE" 1 pc kill --signal TERM "$S
 expect "priority of a created process" 0 pc priority "$SID" low
 expect "kill of the created process" 0 pc kill "$SID"
 
+# --- working directory and resource limits (issue 6) --------------------------------
+# --cwd DIR: the program starts in DIR, as if run from there; without it
+# in "/" (nothing of the daemon's directory); a file is K_NOT_DIRECTORY
+mkdir -p "$T/cwd" && echo cwd-marker >"$T/cwd/marker"
+for prog in /bin/pwd "sh -c pwd"; do
+    (cd "$T/cwd" && $prog) >"$T/d.out" 2>&1
+    pc run --cwd "$T/cwd" -- $prog >"$T/p.out" 2>"$T/p.err"; rc=$?
+    if [ $rc -eq 0 ] && cmp -s "$T/d.out" "$T/p.out"; then ok "run --cwd DIR -- $prog: $(cat "$T/p.out") as run from DIR"
+    else bad "run --cwd DIR -- $prog: exit $rc"; sed 's/^/#   /' "$T/p.out" "$T/p.err"; fi
+done
+pc run --cwd "$T/cwd" -- cat marker >"$T/p.out" 2>&1 </dev/null
+has "run --cwd DIR: a relative path opens in DIR" "$T/p.out" "^cwd-marker$"
+(cd / && /bin/pwd) >"$T/d.out"
+pc run -- /bin/pwd >"$T/p.out" 2>"$T/p.err" </dev/null
+cmp -s "$T/d.out" "$T/p.out" && ok "run without --cwd: starts in / (not the daemon's directory)" || {
+    bad "run without --cwd: $(cat "$T/p.out")"; }
+pc run --cwd "$T/cwd" -- ls /proc/self/fd >"$T/p.out" 2>&1 </dev/null
+[ "$(tr '\n' ' ' <"$T/p.out")" = "0 1 2 3 " ] && ok "run --cwd: no descriptor left for the directory (0 1 2 + ls's own)" || {
+    bad "run --cwd: descriptors $(tr '\n' ' ' <"$T/p.out")"; }
+expect "run --cwd FILE: refused" 1 pc run --cwd /etc/passwd -- /bin/pwd
+has "run --cwd FILE: K_NOT_DIRECTORY" "$T/err" "K_NOT_DIRECTORY (419)"
+expect "run --cwd MISSING: usage error" 2 pc run --cwd "$T/no-such-dir" -- /bin/pwd
+# --rlimit: set on the created process before it starts.  CPU 1 s soft,
+# 2 s hard: SIGXCPU at the soft limit ends a busy loop (its default
+# action), so the record says KILLED 24 and run exits 128 + 24
+expect "run --rlimit cpu=1:2 of a busy loop: SIGXCPU" 152 pc run --rlimit cpu=1:2 -- sh -c 'while :; do :; done'
+pc watch --rlimit cpu=1:2 -- sh -c 'while :; do :; done' >"$T/w.out" 2>&1 </dev/null
+has "watch: the busy loop's record is KILLED by 24 (SIGXCPU)" "$T/w.out" "killed 24$"
+pc run --rlimit nofile=64:128 -- sh -c 'grep "^Max open files" /proc/$$/limits' >"$T/p.out" 2>&1 </dev/null
+has "run --rlimit nofile=64:128: /proc/PID/limits of the child" "$T/p.out" "^Max open files *64 *128 *files"
+expect "run --rlimit with an unknown resource: usage" 2 pc run --rlimit stack=1 -- /bin/true
+expect "run --rlimit soft above hard: PROTO_FIELD_RANGE" 1 pc run --rlimit nofile=9:8 -- /bin/true
+# limit ID on a running process, read back from outside; raising a hard
+# limit needs CAP_SYS_RESOURCE: taken, or refused with its own code
+rm -f "$T/pid"
+SID=$(spawn_id sh -c "echo \$\$ >$T/pid.tmp; mv $T/pid.tmp $T/pid; exec sleep 1000")
+wait_for "$T/pid" "^[0-9]" || bad "no pid written"
+PID=$(cat "$T/pid")
+expect "limit ID nofile 32:64" 0 pc limit "$SID" nofile 32:64
+grep -q "^Max open files *32 *64 *files" "/proc/$PID/limits" && ok "limit: /proc/PID/limits says 32 64" || {
+    bad "limit: $(grep '^Max open files' "/proc/$PID/limits")"; }
+pc limit "$SID" nofile 32:unlimited >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "LINUX_RLIMIT_DENIED (517)" "$T/err" && grep -q "^Max open files *32 *64 " "/proc/$PID/limits"; then
+    ok "limit: raising the hard limit refused (LINUX_RLIMIT_DENIED), unchanged"
+elif [ $rc -eq 0 ] && grep -q "^Max open files *32 *unlimited " "/proc/$PID/limits"; then
+    ok "limit: raising the hard limit taken (CAP_SYS_RESOURCE)"
+else bad "limit: raising: exit $rc"; sed 's/^/#   /' "$T/err"; fi
+expect "limit ID with a bad value: usage" 2 pc limit "$SID" cpu lots
+expect "kill the limited process" 0 pc kill "$SID"
+
 # orphans: a descendant whose parent exits is re-parented to procmgrd (a
 # child subreaper), and reaped when it ends (no zombie left)
 pc run -- sh -c "sleep 1000 </dev/null >/dev/null 2>&1 & echo \$! >$T/orphan" >/dev/null 2>&1

@@ -290,7 +290,7 @@ static void test_open_process(void)
 
     ST(pm_client_open_process(b, koid, 0, &h), PM_E_PROTO_FIELD_RANGE);
     CHECK(h == -1, "refused open gives no handle");
-    ST(pm_client_open_process(b, koid, 1u << 10, &h), PM_E_PROTO_BAD_FLAGS);   /* no such right */
+    ST(pm_client_open_process(b, koid, 1u << 11, &h), PM_E_PROTO_BAD_FLAGS);   /* no such right */
     ST(pm_client_open_process(b, 0, PM_RIGHT_QUERY, &h), PM_E_NO_SUCH_PROCESS);
     ST(pm_client_open_process(b, koid, PM_RIGHT_START, &h), PM_OK);
     CHECK(h >= 0, "open gives a handle");

@@ -131,7 +131,17 @@ has "started process is running" "$T/out" "^$SID .*running"
 expect "procctl start ID again" 1 pc start "$SID"
 has "second start: ALREADY_STARTED" "$T/err" "procctl: ALREADY_STARTED (331): "
 expect "procctl kill of the started process" 0 pc kill "$SID"
-expect "procctl --cwd: protocol gap" 3 pc spawn --cwd /tmp -- "$ELF"
+# issue 6: working directory (the sim takes a directory as an endpoint)
+# and resource limits (recorded by the sim, refused when raised)
+expect "procctl spawn --cwd DIR" 0 pc spawn --cwd /tmp -- "$ELF"
+expect "kill of the --cwd process" 0 pc kill "$(cat "$T/out")"
+expect "procctl spawn --cwd FILE: refused" 1 pc spawn --cwd "$ELF" -- "$ELF"
+expect "procctl spawn --rlimit" 0 pc spawn --rlimit nofile=64:128 --rlimit cpu=unlimited -- "$ELF"
+LID=$(cat "$T/out")
+expect "procctl limit ID: lower" 0 pc limit "$LID" nofile 32:64
+expect "procctl limit ID: raise the hard limit" 1 pc limit "$LID" nofile 32:1000
+has "raising: LINUX_RLIMIT_DENIED" "$T/err" "LINUX_RLIMIT_DENIED (517)"
+expect "kill of the limited process" 0 pc kill "$LID"
 expect "procctl usage" 2 pc frobnicate
 expect "procctl without a daemon" 4 "$BIN/procctl" --socket "$T/none.sock" ps
 

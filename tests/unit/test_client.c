@@ -257,6 +257,95 @@ static void test_control(void **state)
     close(h);
 }
 
+/* pm_client_spawn with a working directory, two limits and the sharing
+ * flags: the requests in order, each checked (else K_INVARIANT): SET_CWD
+ * with one handle, SET_INFO with INHERIT_STDIO | INHERIT_ENVIRON, the
+ * create, both SET_RLIMITs on the created process, START.  A second spawn
+ * whose limit is refused kills the created process and returns the
+ * refusal. */
+static int r_spawn_env(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg;
+    static const struct { uint16_t op; uint32_t flags; uint64_t value, cursor; uint32_t nin, status; } want[] = {
+        { PM_OP_ADD_ARGS, 0, 0, 0, 0, PM_OK },
+        { PM_OP_ADD_ENVIRONS, 0, 0, 0, 0, PM_OK },
+        { PM_OP_ADD_HANDLES, 0, 0, 0, 3, PM_OK },
+        { PM_OP_SET_CWD, 0, 0, 0, 1, PM_OK },
+        { PM_OP_SET_INFO, PM_INFO_INHERIT_STDIO | PM_INFO_INHERIT_ENVIRON, 0, 0, 1, PM_OK },
+        { PM_OP_CREATE_WITHOUT_STARTING, 0, 0, 0, 0, PM_OK },
+        { PM_OP_SET_RLIMIT, PM_RLIMIT_CPU, 1, 2, 1, PM_OK },
+        { PM_OP_SET_RLIMIT, PM_RLIMIT_NOFILE, 64, PM_RLIMIT_INFINITY, 1, PM_OK },
+        { PM_OP_START, 0, 0, 0, 1, PM_OK },
+        /* the second spawn: no flags, its limit refused */
+        { PM_OP_SET_INFO, 0, 0, 0, 1, PM_OK },
+        { PM_OP_CREATE_WITHOUT_STARTING, 0, 0, 0, 0, PM_OK },
+        { PM_OP_SET_RLIMIT, PM_RLIMIT_AS, 0, PM_RLIMIT_INFINITY, 1, PM_E_LINUX_RLIMIT_DENIED },
+        { PM_OP_KILL, 0, 0, 0, 1, PM_OK },
+    };
+    static unsigned step;
+    if (step >= sizeof want / sizeof want[0] || req->opcode != want[step].op ||
+        req->flags != want[step].flags || req->value != want[step].value ||
+        req->cursor != want[step].cursor || nin != want[step].nin) {
+        a->r.status = PM_E_K_INVARIANT;
+        return 0;
+    }
+    a->r.status = want[step].status;
+    if (req->opcode == PM_OP_CREATE_WITHOUT_STARTING) {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+        a->fds[0] = sv[0];
+        a->fds[1] = sv[1];
+        a->nfds = 2;
+        a->r.koid = 8;
+    }
+    step++;
+    return 0;
+}
+
+static void test_spawn_cwd_limits(void **state)
+{
+    (void)state;
+    start_server(r_spawn_env);
+    pm_client *c = NULL;
+    pm_client_process p;
+    const char *const argv[] = { "x", NULL };
+    int exe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int dir = open("/", O_PATH | O_CLOEXEC);
+    pm_spawn_action act[3];
+    memset(act, 0, sizeof act);
+    act[0].kind = PM_SPAWN_ACTION_RLIMIT;
+    act[0].id = PM_RLIMIT_CPU;
+    act[0].soft = 1;
+    act[0].hard = 2;
+    act[1].kind = PM_SPAWN_ACTION_SET_CWD;
+    act[1].fd = dir;
+    act[2].kind = PM_SPAWN_ACTION_RLIMIT;
+    act[2].id = PM_RLIMIT_NOFILE;
+    act[2].soft = 64;
+    act[2].hard = PM_RLIMIT_INFINITY;
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    /* CLONE_ENVIRON with an envp as well: refused before anything is sent */
+    assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_ENVIRON, exe, NULL, argv, argv,
+                                     act, 3, &p, NULL), PM_E_PROTO_BAD_ARGUMENT);
+    assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_STDIO | PM_SPAWN_CLONE_ENVIRON, exe,
+                                     NULL, argv, NULL, act, 3, &p, NULL), PM_OK);
+    assert_int_equal(p.koid, 8);
+    close(p.process);
+    close(p.thread);
+    act[0].id = PM_RLIMIT_AS;
+    act[0].soft = 0;
+    act[0].hard = PM_RLIMIT_INFINITY;
+    assert_int_equal(pm_client_spawn(c, 0, exe, NULL, NULL, NULL, act, 1, &p, NULL),
+                     PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(p.process, -1);
+    assert_int_equal(p.thread, -1);
+    /* anything more is out of the script */
+    assert_int_equal(pm_client_set_cwd(c, dir), PM_E_K_INVARIANT);
+    pm_client_close(c);
+    close(dir);
+    close(exe);
+}
+
 static void test_connect_fails(void **state)
 {
     (void)state;
@@ -452,6 +541,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_split_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spawn_cwd_limits, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -875,7 +875,7 @@ static void test_open_process(void **state)
 
     /* bad rights never reach the core; unknown koids have no record */
     ST(open_p(CONN, koid, 0), PM_E_PROTO_FIELD_RANGE);
-    ST(open_p(CONN, koid, (1u << 10) | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
+    ST(open_p(CONN, koid, (1u << 11) | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
     ST(open_p(CONN, 0, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
     ST(open_p(CONN, koid + 1000, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
 
@@ -1369,6 +1369,147 @@ static void test_control_job(void **state)
     ST(close_h(proc_h(o, PM_DH_THREAD)), PM_OK);
 }
 
+/* ---- working directory, resource limits, sharing flags (issue 6) ------------- */
+
+static pm_status set_cwd_h(pm_kcap dir)
+{
+    H[0] = kcap(dir);
+    begin(PM_OP_SET_CWD, 1);
+    u32(0);
+    return SEND(1);
+}
+static pm_status rlimit_h(pm_dhandle h, uint32_t res, uint64_t soft, uint64_t hard)
+{
+    H[0] = h;
+    begin(PM_OP_SET_RLIMIT, 1);
+    u32(0); u32(res); u32(0); u64(soft); u64(hard);
+    return SEND(1);
+}
+static pm_kcap cspace_of(uint64_t ph)
+{
+    return D.reg.slot[ph & 0xFFFFu].cspace;
+}
+
+/* SET_CWD: the directory lands in the CSpace slot below the namespace
+ * slots, marked as the working directory; a second SET_CWD replaces the
+ * first; a non-directory (an image) is refused at LAUNCH with
+ * K_NOT_DIRECTORY and nothing is left; without SET_CWD no slot is the
+ * working directory (the kernel's "/"); the builder reset forgets it. */
+static void test_cwd(void **state)
+{
+    (void)state;
+    const uint32_t at = PM_DISPATCH_CWD_SLOT(&CFG);
+    pm_kcap dir;
+    pm_sim_slot_info si;
+    pm_sim_stats before, after;
+    ST(pm_k_endpoint_create(&K, &dir), PM_OK);
+
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);   /* replaces */
+    uint64_t ph = launch(CAP_EXEC, 1);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_OK);
+    assert_int_equal(si.type, PM_KOBJ_ENDPOINT);
+    assert_int_equal(si.cwd, 1);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* none: the slot is empty, no working directory */
+    ph = launch(CAP_EXEC, 0);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a file is no directory: refused at LAUNCH, nothing left behind */
+    pm_sim_stats_get(&K, &before);
+    ST(set_cwd_h(give(CAP_EXEC, IMG_RIGHTS)), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_NOT_DIRECTORY);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+    assert_int_equal(after.slots_reserved, before.slots_reserved);
+
+    /* the builder was reset: the next launch has no working directory */
+    ph = launch(CAP_EXEC, 0);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a startup handle at the working directory's id collides with it */
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(at); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
+
+    /* a wrong kind of handle, and a disconnect with a pending one */
+    H[0] = proc_h(1, PM_DH_JOB);
+    begin(PM_OP_SET_CWD, 1); u32(0); ST(SEND(1), PM_E_HANDLE_KIND);
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    pm_dispatch_disconnect(&D, CONN);
+    ST(pm_dispatch_connect(&D, CONN, 0, JOB), PM_OK);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, dir);
+}
+
+/* SET_RLIMIT on a created and on a running process reaches the kernel
+ * thread; lowering is taken, raising a hard limit refused
+ * (LINUX_RLIMIT_DENIED, unchanged); the LIMIT right is needed; a job
+ * handle is HANDLE_KIND; an ended process PROCESS_ENDED. */
+static void test_rlimit(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 0);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    assert_true(thread_info(ph).rlim_hard[PM_RLIMIT_CPU] == PM_RLIMIT_INFINITY);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 2), PM_OK);
+    assert_int_equal(thread_info(ph).rlim_soft[PM_RLIMIT_CPU], 1);
+    assert_int_equal(thread_info(ph).rlim_hard[PM_RLIMIT_CPU], 2);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 3), PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(thread_info(ph).rlim_hard[PM_RLIMIT_CPU], 2);
+    begin(PM_OP_START, 1); H[0] = p; u32(0); u32(PM_PROTO_NO_HANDLE); ST(SEND(1), PM_OK);
+    ST(rlimit_h(p, PM_RLIMIT_NOFILE, 64, 128), PM_OK);
+    assert_int_equal(thread_info(ph).rlim_soft[PM_RLIMIT_NOFILE], 64);
+    ST(rlimit_h(p, PM_RLIMIT_NOFILE, 128, 128), PM_OK);   /* soft up to hard */
+    ST(dup_h(p, PM_RIGHTS_ALL & ~PM_RIGHT_LIMIT), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    ST(rlimit_h(weak, PM_RLIMIT_AS, 4096, 4096), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    ST(dup_h(p, PM_RIGHT_LIMIT), PM_OK);
+    pm_dhandle lim = RES.handles[0];
+    ST(rlimit_h(lim, PM_RLIMIT_NPROC, 1, 1), PM_OK);
+    ST(close_h(lim), PM_OK);
+    ST(rlimit_h(proc_h(JOB, PM_DH_JOB), PM_RLIMIT_CPU, 1, 1), PM_E_HANDLE_KIND);
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 0), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 1), PM_E_PROCESS_ENDED);
+    close_both(ph);
+}
+
+/* SET_INFO's sharing flags are carried to the connection's launch state
+ * and reset with the builder; the job choice is not changed by them. */
+static void test_info_flags(void **state)
+{
+    (void)state;
+    const pm_dispatch_conn *c = pm_dispatch_find_conn_(&D, CONN);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE);
+    u32(PM_INFO_INHERIT_JOB | PM_INFO_INHERIT_STDIO); str("f");
+    ST(SEND(1), PM_OK);
+    assert_int_equal(c->info_flags, PM_INFO_INHERIT_JOB | PM_INFO_INHERIT_STDIO);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    assert_int_equal(c->info_flags, 0);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.job_koid, JOB);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+}
+
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
@@ -1443,6 +1584,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_suspend_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_info_flags, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

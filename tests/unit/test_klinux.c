@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -624,6 +625,93 @@ static void test_control(void **state)
     assert_int_equal(info.exit_code, PM_K_SIGKILL);
 }
 
+/* SET_CWD then a launch of /bin/pwd writing to a pipe: what it printed. */
+static void pwd_in(int dir_fd, char *buf, size_t cap, pm_status want)
+{
+    static char *const argv[] = { "pwd", NULL };
+    int pfd[2], id = 1;
+    proc p;
+    size_t got = 0;
+    ssize_t n;
+    if (dir_fd >= 0) {
+        req_begin(PM_OP_SET_CWD);
+        Q.handle[0] = 0;
+        H[0] = kcap_h(import(dir_fd));
+        ST(send_req(1), PM_OK);
+    }
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/pwd"), argv, &pfd[1], &id, 1, 1, &p), want);
+    if (want == PM_OK)
+        assert_int_equal(wait_end(&p).exit_code, 0);
+    while (got + 1 < cap && (n = read(pfd[0], buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(pfd[0]);
+}
+
+/* The working directory: the directory given (O_PATH or O_DIRECTORY,
+ * and no descriptor is left for it), "/" without one, a file refused
+ * with K_NOT_DIRECTORY before anything runs. */
+static void test_cwd(void **state)
+{
+    char dir[] = "/tmp/pmk-cwd.XXXXXX", want[64], buf[256];
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(want, sizeof want, "%s\n", dir);
+    pwd_in(open(dir, O_PATH | O_CLOEXEC), buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, want);
+    pwd_in(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, want);
+    pwd_in(-1, buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, "/\n");
+    pwd_in(open("/bin/pwd", O_PATH | O_CLOEXEC), buf, sizeof buf, PM_E_K_NOT_DIRECTORY);
+    assert_string_equal(buf, "");
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static pm_status set_rlimit(const proc *p, uint32_t res, uint64_t soft, uint64_t hard)
+{
+    req_begin(PM_OP_SET_RLIMIT);
+    Q.handle[0] = 0;
+    Q.flags = res;
+    Q.value = soft;
+    Q.cursor = hard;
+    H[0] = proc_h(p->process, PM_DH_PROCESS);
+    return send_req(1);
+}
+
+/* Resource limits on the stub waiting for "go" hold in the program (no
+ * exec between); raising a hard limit needs CAP_SYS_RESOURCE: taken or
+ * refused with LINUX_RLIMIT_DENIED and unchanged. */
+static void test_rlimit(void **state)
+{
+    static char *const sleep_argv[] = { "sleep", "100", NULL };
+    char path[64], buf[4096];
+    struct rlimit rl;
+    proc p;
+    (void)state;
+    ST(launch_ex(open_ro("/bin/sleep"), sleep_argv, NULL, NULL, 0, 0, &p), PM_OK);
+    int64_t pid = pid_of(&p);
+    ST(set_rlimit(&p, PM_RLIMIT_NOFILE, 64, 128), PM_OK);
+    ST(simple(PM_OP_START, &p), PM_OK);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 64);
+    assert_int_equal(rl.rlim_max, 128);
+    snprintf(path, sizeof path, "/proc/%lld/limits", (long long)pid);
+    assert_true(read_file(path, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "Max open files            64                   128"));
+    pm_status st = set_rlimit(&p, PM_RLIMIT_NOFILE, 64, 1u << 20);
+    assert_true(st == PM_OK || st == PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_max, st == PM_OK ? 1u << 20 : 128);
+    ST(set_rlimit(&p, PM_RLIMIT_CPU, 10, 20), PM_OK);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_CPU, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 10);
+    ST(control(PM_OP_SIGNAL, &p, PM_K_SIGKILL), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, PM_K_SIGKILL);
+    ST(set_rlimit(&p, PM_RLIMIT_CPU, 1, 1), PM_E_PROCESS_ENDED);
+}
+
 /* Read a pipe to EOF. */
 static size_t drain(int fd, char *buf, size_t cap)
 {
@@ -1036,6 +1124,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,
                                         pool_teardown),

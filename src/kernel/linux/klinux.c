@@ -531,6 +531,34 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     return st;
 }
 
+/* The slot's fd becomes the child's working directory (the stub fchdir's
+ * it before the jump and closes it): a directory or an O_PATH descriptor
+ * of one; anything else is K_NOT_DIRECTORY. */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
+{
+    uint32_t o = 0;
+    struct kl_cspace *cs = NULL;
+    const struct kl_obj *ob = NULL;
+    struct stat sb;
+    pm_status st = slot_get(k, cspace, slot, &o);
+    if (st == PM_OK) {
+        cs = k->obj[o].cs;
+        if (!cs->slot[slot].full)
+            st = PM_E_K_SLOT_EMPTY;
+        else if (cs->sealed)
+            st = PM_E_K_STATE;
+    }
+    if (st == PM_OK) {
+        ob = &k->obj[cs->slot[slot].obj];
+        if (ob->gen != cs->slot[slot].obj_gen || ob->fd < 0 ||
+            fstat(ob->fd, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = PM_E_K_NOT_DIRECTORY;
+    }
+    if (st == PM_OK)
+        cs->cwd_slot = slot + 1u;
+    return st;
+}
+
 pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
 {
     uint32_t o = 0;
@@ -542,6 +570,8 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
     if (st == PM_OK) {
         memset(&k->obj[o].cs->slot[slot], 0, sizeof k->obj[o].cs->slot[slot]);
         k->obj[o].cs->nfull--;
+        if (k->obj[o].cs->cwd_slot == slot + 1u)
+            k->obj[o].cs->cwd_slot = 0;   /* no working directory any more */
     }
     return st;
 }

@@ -856,10 +856,18 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
     for (uint32_t s = 0; s < cs->nslots; s++) {
         const struct kl_slot *sl = &cs->slot[s];
         const struct kl_obj *ob = &k->obj[sl->obj];
-        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0)
+        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0 || cs->cwd_slot == s + 1u)
             continue;   /* object destroyed since: nothing to place */
         b->handle_target[b->nhandles++] = (int32_t)s;
         fds[n++] = ob->fd;
+    }
+    if (cs->cwd_slot != 0) {
+        const struct kl_slot *sl = &cs->slot[cs->cwd_slot - 1u];
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (sl->full && ob->gen == sl->obj_gen && ob->fd >= 0) {
+            fds[n++] = ob->fd;   /* the stub's fchdir, never a descriptor */
+            b->has_cwd = 1;
+        }
     }
     *nfds = n;
     return PM_OK;

@@ -94,6 +94,7 @@ struct kl_cspace {
     uint32_t nfull;
     uint32_t sealed;         /* its fds were given to a child */
     uint32_t thread;         /* bound thread object, or KL_NONE */
+    uint32_t cwd_slot;       /* working directory: slot + 1, 0 = none ("/") */
     struct kl_slot slot[PM_STUB_FD_LIMIT];
 };
 

@@ -395,6 +395,51 @@ pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
     return st;
 }
 
+/* PM_K_RLIMIT_* -> RLIMIT_* (spec/lifecycle.md section 6). */
+static const int kl_rlimits[PM_K_RLIMIT_MAX + 1u] = {
+    RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_NPROC
+};
+
+static rlim_t kl_rlim(uint64_t v)
+{
+    return v == PM_K_RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)v;
+}
+
+/* prlimit on the child's pid: the stub waiting for "go" (the limit then
+ * holds from the program's first instruction: there is no exec between)
+ * or the running program.  procmgrd has no CAP_SYS_RESOURCE on the CI
+ * machine class, so raising a hard limit is EPERM:
+ * LINUX_RLIMIT_DENIED, the limit unchanged. */
+pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t resource, uint64_t soft, uint64_t hard)
+{
+    uint32_t t = 0;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    struct rlimit rl;
+    int64_t p;
+
+    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_BOUND &&
+        k->obj[t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (resource > PM_K_RLIMIT_MAX || soft > hard))
+        st = PM_E_K_ARG;
+    if (st != PM_OK)
+        return st;
+    p = kl_thread_pid(k, thread);
+    if (p < 0)
+        return PM_OK;            /* ended, not yet reported */
+    rl.rlim_cur = kl_rlim(soft);
+    rl.rlim_max = kl_rlim(hard);
+    if (prlimit((pid_t)p, kl_rlimits[resource], &rl, NULL) != 0) {
+        int e = errno;
+        kl_diag(k, PM_E_LINUX_RLIMIT_DENIED, e, 0, 0);
+        if (e == EPERM)
+            return PM_E_LINUX_RLIMIT_DENIED;
+        return e == ESRCH ? PM_OK : PM_E_K_ARG;
+    }
+    return PM_OK;
+}
+
 /* ---- Linux extras -------------------------------------------------------- */
 
 pm_status pm_klinux_thread_flags(struct pm_kernel *k, pm_kcap thread,

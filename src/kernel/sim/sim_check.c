@@ -53,7 +53,10 @@ static pm_status check_objects(const struct pm_kernel *k, pm_sim_violation *v)
         if (ob->type != PM_KOBJ_AS)
             CHECK(ob->npages == 0u && ob->sealed == 0u, "only an AS maps pages", o);
         if (ob->type != PM_KOBJ_CSPACE)
-            CHECK(ob->nslots == 0u, "only a CSpace has slots", o);
+            CHECK(ob->nslots == 0u && ob->cwd_slot == 0u,
+                  "only a CSpace has slots and a working directory", o);
+        else
+            CHECK(ob->cwd_slot <= ob->nslots, "the working directory is a slot", o);
         if (ob->type != PM_KOBJ_THREAD)
             CHECK(ob->as == PM_SIM_NONE && ob->event_queued == 0u,
                   "only a thread is bound or has events", o);
@@ -222,6 +225,8 @@ static pm_status check_thread(const struct pm_kernel *k, uint32_t t,
     if (th->pending_signal != 0u)
         CHECK(th->suspended != 0u, "a signal is held only while suspended", t);
     CHECK(th->priority <= PM_K_PRIORITY_MAX, "priority is a level", t);
+    for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++)
+        CHECK(th->rlim_soft[r] <= th->rlim_hard[r], "a soft limit is within its hard limit", t);
     return PM_OK;
 }
 

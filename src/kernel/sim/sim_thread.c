@@ -106,8 +106,12 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
         st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
     if (st == PM_OK && k->slot[s].full == 0u)
         st = PM_E_K_SLOT_EMPTY;
-    if (st == PM_OK)
+    if (st == PM_OK) {
+        uint32_t cs = k->slot[s].owner;
+        if (k->obj[cs].cwd_slot == slot + 1u)
+            k->obj[cs].cwd_slot = 0u;   /* no working directory any more */
         slot_empty(&k->slot[s]);
+    }
     return st;
 }
 
@@ -126,6 +130,40 @@ void sim_cspace_release_slots(struct pm_kernel *k, uint32_t oidx)
     k->obj[oidx].nslots = 0u;
 }
 
+/* 1 when a thread bound to CSpace cs has been started (it runs, or ran,
+ * its program: the CSpace was given away). */
+static int cspace_started(const struct pm_kernel *k, uint32_t cs)
+{
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        const struct pm_sim_obj *th = &k->obj[t];
+        if (th->type == PM_KOBJ_THREAD && th->cs == cs &&
+            th->state != PM_KTHREAD_CREATED && th->state != PM_KTHREAD_BOUND)
+            return 1;
+    }
+    return 0;
+}
+
+/* The sim has no file system: an endpoint stands for a directory, an
+ * image (a file) is not one. */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
+{
+    uint32_t cs = 0, s = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, &cs);
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
+    if (st == PM_OK && k->slot[s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK && cspace_started(k, cs))
+        st = PM_E_K_STATE;
+    if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
+        st = PM_E_K_NOT_DIRECTORY;
+    if (st == PM_OK)
+        k->obj[cs].cwd_slot = slot + 1u;
+    return st;
+}
+
 pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
                              pm_sim_slot_info *info)
 {
@@ -139,6 +177,8 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
         info->type = (pm_kobj_type)k->obj[k->slot[s].obj].type;
         info->rights = k->slot[s].rights;
         info->badge = k->slot[s].badge;
+        info->cwd = k->obj[k->slot[s].owner].cwd_slot == slot + 1u;
+        info->reserved = 0;
     }
     return st;
 }
@@ -194,6 +234,10 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
         k->obj[o].state = PM_KTHREAD_CREATED;
         k->obj[o].cookie = cookie;
         k->obj[o].priority = 2u;   /* normal */
+        for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++) {
+            k->obj[o].rlim_soft[r] = PM_K_RLIM_INFINITY;
+            k->obj[o].rlim_hard[r] = PM_K_RLIM_INFINITY;
+        }
     }
     return st;
 }
@@ -406,6 +450,27 @@ pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
     return st;
 }
 
+pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t resource, uint64_t soft, uint64_t hard)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (resource > PM_K_RLIMIT_MAX || soft > hard))
+        st = PM_E_K_ARG;
+    if (st == PM_OK && hard > k->obj[t].rlim_hard[resource])
+        st = PM_E_LINUX_RLIMIT_DENIED;
+    if (st == PM_OK) {
+        k->obj[t].rlim_soft[resource] = soft;
+        k->obj[t].rlim_hard[resource] = hard;
+    }
+    return st;
+}
+
 void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level)
 {
     k->deny_priority = min_level;
@@ -499,6 +564,10 @@ pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
         info->last_signal = th->last_signal;
         info->nsignals = th->nsignals;
         info->pending_signal = th->pending_signal;
+        for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++) {
+            info->rlim_soft[r] = th->rlim_soft[r];
+            info->rlim_hard[r] = th->rlim_hard[r];
+        }
     }
     return st;
 }

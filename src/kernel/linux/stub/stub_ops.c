@@ -52,8 +52,8 @@ static int build_ok(void)
 
     if (b->version != PM_STUB_VERSION || b->nops > PM_STUB_MAX_OPS ||
         b->nimages > PM_STUB_MAX_IMAGES || b->has_data > 1 ||
-        b->nhandles > PM_STUB_MAX_SLOTS ||
-        g_nrecv != b->nimages + b->has_data + b->nhandles ||
+        b->nhandles > PM_STUB_MAX_SLOTS || b->has_cwd > 1 ||
+        g_nrecv != b->nimages + b->has_data + b->nhandles + b->has_cwd ||
         !stub_targets_ok(b->handle_target, b->nhandles))
         return 0;
     for (i = 0; i < b->nops; i++)
@@ -108,6 +108,17 @@ static long op_run(const pm_stub_op *o, long data_fd)
     default:
         return op_poke(o, data_fd);
     }
+}
+
+/* The program's working directory: the directory fd received last, or
+ * "/" (nothing of procmgr's own working directory is inherited).  Done
+ * while stopped, before the handles are placed (which closes that fd). */
+static long enter_cwd(void)
+{
+    static const char root[] = "/";
+    if (g_build.has_cwd)
+        return stub_sys1(SYS_fchdir, g_recv_fd[g_nrecv - 1]);
+    return stub_sys1(SYS_chdir, (long)root);
 }
 
 /* dup3 each handle to its target; close the data memfd, the lifted copies
@@ -336,7 +347,9 @@ _Noreturn void stub_ops_main(stub_kstack *k)
         stub_reply_op((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP, 0, 0, 0, 0, i - 1);
         stub_exit(127);
     }
-    err = place_handles();
+    err = enter_cwd();
+    if (err == 0)
+        err = place_handles();
     if (err != 0)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
     page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);

@@ -20,9 +20,10 @@
  * Ops mode (the kernel.h backend, src/kernel/linux/klinux*.c):
  *   parent -> stub : one pm_stub_build, with SCM_RIGHTS
  *                    [image fds (nimages), data memfd (if has_data),
- *                     handles (nhandles)]: the recorded construction
- *                    operations of one address space, replayed in order,
- *                    and the fd layout (its CSpace)
+ *                     handles (nhandles), working directory (if has_cwd)]:
+ *                    the recorded construction operations of one address
+ *                    space, replayed in order, the fd layout (its CSpace)
+ *                    and the directory the program starts in (none: "/")
  *   stub -> parent : one pm_stub_reply (PM_OK = built; else the failing op)
  *   parent -> stub : one pm_stub_go (entry, sp, the stack mapping's bounds);
  *                    EOF makes the stub exit unstarted (127)
@@ -42,7 +43,7 @@
 #define PM_STUB_HELLO_MAGIC  0x48534d50u   /* "PMSH" */
 #define PM_STUB_BUILD_MAGIC  0x42534d50u   /* "PMSB" */
 #define PM_STUB_GO_MAGIC     0x47534d50u   /* "PMSG" */
-#define PM_STUB_VERSION      3u
+#define PM_STUB_VERSION      4u
 
 /* The control socket's fd number when the kernel starts the stub. */
 #define PM_STUB_CTL_FD       3
@@ -148,6 +149,9 @@ typedef struct pm_stub_build {
     uint32_t nimages;            /* <= PM_STUB_MAX_IMAGES */
     uint32_t has_data;           /* 1: a data memfd follows the images */
     uint32_t nhandles;           /* <= PM_STUB_MAX_SLOTS */
+    uint32_t has_cwd;            /* 1: a directory fd follows the handles:
+                                    fchdir to it; 0: chdir("/") */
+    uint32_t reserved;
     int32_t  handle_target[PM_STUB_MAX_SLOTS];  /* distinct, in [0, PM_STUB_FD_LIMIT) */
     pm_stub_op op[PM_STUB_MAX_OPS];
 } pm_stub_build;

@@ -21,6 +21,8 @@
 #define SYS_sendmsg         46
 #define SYS_recvmsg         47
 #define SYS_fcntl           72
+#define SYS_chdir           80
+#define SYS_fchdir          81
 #define SYS_prctl           157
 #define SYS_exit_group      231
 #define SYS_dup3            292
