@@ -357,6 +357,28 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
 
+/* Make the (full) slot `slot` of a CSpace a namespace entry (issue 6): the
+ * directory it holds is seen by the process at path[0, len) (absolute,
+ * normalized: the core checks that, and that no two entries of a process
+ * overlap), and is not one of its startup handles.  On Linux the process
+ * gets a mount namespace of its own (private mounts) in which the
+ * directory is bind-mounted on the path, before its first instruction;
+ * the rest of the system's view is unchanged.  Needs PM_KR_MANAGE on
+ * cspace.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, RANGE (slot), SLOT_EMPTY,
+ * STATE (the CSpace already given to a thread), ARG (len 0 or over 4095,
+ * not starting with '/', or the backend's total of entries or path bytes
+ * reached), NOT_DIRECTORY (as for the working directory), and one code
+ * outside the KERNEL block: PM_E_LINUX_NAME_MOUNTPOINT when the path is
+ * not a directory to mount on (Linux: in procmgr's own view, which the
+ * process's new namespace starts as a copy of).  A backend where mount
+ * namespaces are refused says so at pm_k_thread_bind. */
+/*@ requires len == 0 || \valid_read(path + (0 .. len - 1));
+    assigns pm_k_world \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
+    assigns \result \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_NAME_MOUNTPOINT; */
+pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                            const uint8_t *path, uint32_t len);
+
 /* ---- threads ------------------------------------------------------------ */
 
 /* Thread states (observable through events and pm_sim_thread_info). */
@@ -383,10 +405,15 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
  * space).  Needs PM_KR_MANAGE on thread, PM_KR_GRANT on as and cspace.
  * In order: BAD_CAP, REVOKED, TYPE, BAD_RIGHTS (thread, as, cspace), STATE
  * (running or terminal), ALIGN, RANGE, NOT_MAPPED, PROT (IPC buffer page not
- * writable), NO_OBJECTS (the AS already has max_threads_per_as threads). */
+ * writable), NO_OBJECTS (the AS already has max_threads_per_as threads).
+ * A CSpace with namespace entries (pm_k_cspace_mount) may also give
+ * PM_E_LINUX_NAMESPACE_DENIED (mount namespaces not allowed: the process
+ * is never run without them) or PM_E_LINUX_NAME_MOUNTPOINT (the mount
+ * failed on its path). */
 /*@ assigns pm_k_world \from pm_k_world, thread, as, cspace, ipc_buffer;
     assigns \result \from pm_k_world, thread, as, cspace, ipc_buffer;
-    ensures pm_k_status(\result); */
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_NAMESPACE_DENIED ||
+            \result == PM_E_LINUX_NAME_MOUNTPOINT; */
 pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
                            pm_kcap cspace, uint64_t ipc_buffer);
 

@@ -106,6 +106,8 @@ struct pm_sim_slot {
     uint32_t full;
     uint32_t obj, obj_gen, rights;
     uint32_t parent, parent_gen;  /* handle it was minted from              */
+    uint32_t mount;               /* 1: a namespace entry (pm_k_cspace_mount) */
+    uint32_t reserved;
     uint64_t badge;
 };
 
@@ -136,6 +138,7 @@ struct pm_kernel {
     pm_status fail_ppm_status;
     uint64_t  rng;                /* xorshift64 state, never 0              */
     uint32_t  deny_priority;      /* pm_sim_deny_priority, 0 = off          */
+    uint32_t  deny_namespaces;    /* pm_sim_deny_namespaces                 */
     uint8_t   data[PM_SIM_MAX_FRAMES][PM_SIM_PAGE_SIZE];
 };
 
@@ -196,6 +199,11 @@ typedef struct pm_sim_thread_info {
  * (0 disarms; e.g. PM_K_PRIORITY_MAX - 1 refuses codec and realtime). */
 void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level);
 
+/* Refuse mount namespaces (deny != 0): pm_k_thread_bind of a thread to a
+ * CSpace with a namespace entry is PM_E_LINUX_NAMESPACE_DENIED, as on a
+ * machine where unshare(CLONE_NEWNS) is not allowed. */
+void pm_sim_deny_namespaces(struct pm_kernel *k, uint32_t deny);
+
 pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
                                  pm_sim_thread_info *info);
 
@@ -212,7 +220,8 @@ typedef struct pm_sim_slot_info {
     uint64_t badge;
     uint32_t cwd;                 /* 1: the CSpace's working directory
                                      (pm_k_cspace_set_cwd)              */
-    uint32_t reserved;
+    uint32_t mount;               /* 1: a namespace entry (the sim keeps
+                                     no path: it has no file system)    */
 } pm_sim_slot_info;
 
 /* What a CSpace slot holds: PM_E_K_SLOT_EMPTY, PM_E_K_RANGE, cap errors. */

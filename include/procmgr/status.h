@@ -165,7 +165,7 @@
     X(PM_E_K_NO_EVENT,        416, "K_NO_EVENT",        "no pending event") \
     X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
     X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated") \
-    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory)")
+    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory, namespace entry)")
 
 /* Linux backend, daemon, client library (spec/linux-loader.md). */
 #define PM_STATUS_LINUX(X) \
@@ -186,7 +186,9 @@
     X(PM_E_LINUX_STUB_FINAL,      514, "LINUX_STUB_FINAL",      "stub could not prepare its exit trampoline") \
     X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state") \
     X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)") \
-    X(PM_E_LINUX_RLIMIT_DENIED,   517, "LINUX_RLIMIT_DENIED",   "the machine refused the resource limit (raising a hard limit needs CAP_SYS_RESOURCE)")
+    X(PM_E_LINUX_RLIMIT_DENIED,   517, "LINUX_RLIMIT_DENIED",   "the machine refused the resource limit (raising a hard limit needs CAP_SYS_RESOURCE)") \
+    X(PM_E_LINUX_NAME_MOUNTPOINT, 518, "LINUX_NAME_MOUNTPOINT", "namespace path does not exist as a directory to mount on") \
+    X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \

@@ -72,7 +72,17 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     if (st == PM_OK)
         st = pm_k_cspace_set_cwd(k, cs, 1);
     if (st == PM_OK)
-        st = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+        st = pm_k_cspace_mint(k, cs, 2, d, PM_KR_READ, 0);
+    if (st == PM_OK) {
+        static const uint8_t path[4] = { '/', 's', 'v', 'c' };
+        pm_status ms = pm_k_cspace_mount(k, cs, 2, path, sizeof path);
+        st = ms == PM_E_LINUX_NAME_MOUNTPOINT ? PM_E_K_STATE : ms;
+    }
+    if (st == PM_OK) {
+        pm_status bs = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+        st = bs == PM_E_LINUX_NAMESPACE_DENIED || bs == PM_E_LINUX_NAME_MOUNTPOINT
+             ? PM_E_K_STATE : bs;
+    }
     if (st == PM_OK) {
         pm_status rs = pm_k_thread_set_rlimit(k, th, PM_K_RLIMIT_CPU, 1u, 2u);
         st = rs == PM_E_LINUX_RLIMIT_DENIED ? PM_E_K_STATE : rs;

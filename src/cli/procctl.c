@@ -78,9 +78,11 @@ static int usage(void)
           "                                     values a number or 'unlimited'\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
-          "         --rlimit RES=SOFT[:HARD]  --suspended\n"
+          "         --rlimit RES=SOFT[:HARD]  --mount PATH=DIR  --suspended\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
+          "--mount: DIR is seen at PATH (an existing directory) by the process\n"
+          "only, in a mount namespace of its own.\n"
           "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
           "for root and for the user who launched the process.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
@@ -135,6 +137,7 @@ static int parse_u64(const char *s, uint64_t *v)
 #define MAX_ENV 512
 #define MAX_FD  64
 #define MAX_RLIMIT 16
+#define MAX_MOUNT  32    /* the builder's namespace entries */
 
 /* RES=SOFT[:HARD] (also the operands of `limit`): a resource name, values
  * decimal or "unlimited"/"infinity"; HARD defaults to SOFT. */
@@ -188,6 +191,8 @@ typedef struct launch_opts {
     size_t nfd;
     struct { uint32_t res; uint64_t soft, hard; } rlimit[MAX_RLIMIT];
     size_t nrlimit;
+    struct { const char *path, *dir; } mount[MAX_MOUNT];
+    size_t nmount;
     char **argv;          /* PROGRAM ARGS */
 } launch_opts;
 
@@ -210,6 +215,16 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->cwd = argv[++i];
         } else if (strcmp(a, "--suspended") == 0) {
             l->suspended = 1;
+        } else if (strcmp(a, "--mount") == 0 && i + 1 < argc && l->nmount < MAX_MOUNT) {
+            /* PATH=DIR: the namespace entry (ADD_NAMES); --name is the
+             * process name, hence another option name */
+            const char *spec = argv[++i];
+            const char *eq = strchr(spec, '=');
+            if (eq == NULL || eq == spec || eq[1] == '\0')
+                return -1;
+            l->mount[l->nmount].path = spec;
+            l->mount[l->nmount].dir = eq + 1;
+            l->nmount++;
         } else if (strcmp(a, "--rlimit") == 0 && i + 1 < argc && l->nrlimit < MAX_RLIMIT) {
             const char *spec = argv[++i];
             const char *eq = strchr(spec, '=');
@@ -316,8 +331,10 @@ typedef struct launched {
 static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched *out)
 {
     static const char *envv[4096];
-    pm_spawn_action act[MAX_FD + MAX_RLIMIT + 5];
-    size_t nact = 0;
+    static char mpath[MAX_MOUNT][4096];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 5];
+    int mfd[MAX_MOUNT];
+    size_t nact = 0, nm = 0;
     int exe = -1, interp = -1, cwd = -1, rc = 0;
     char found_buf[PROC_NAME_MAX + 1];
     const char *found = NULL;
@@ -365,6 +382,32 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         act[nact].kind = PM_SPAWN_ACTION_SET_CWD;
         act[nact].fd = cwd;
         nact++;
+    }
+    for (nm = 0; nm < l->nmount; nm++) {
+        size_t plen = (size_t)(strchr(l->mount[nm].path, '=') - l->mount[nm].path);
+        mfd[nm] = plen < sizeof mpath[0] ? open(l->mount[nm].dir, O_PATH | O_CLOEXEC) : -1;
+        if (mfd[nm] < 0) {
+            fprintf(stderr, "procctl: --mount %s: %s\n", l->mount[nm].path,
+                    plen < sizeof mpath[0] ? strerror(errno) : "path too long");
+            rc = EXIT_USAGE;
+            break;
+        }
+        memcpy(mpath[nm], l->mount[nm].path, plen);
+        mpath[nm][plen] = '\0';
+        act[nact].kind = PM_SPAWN_ACTION_ADD_NAME;
+        act[nact].fd = mfd[nm];
+        act[nact].path = mpath[nm];
+        nact++;
+    }
+    if (rc != 0) {
+        while (nm > 0)
+            close(mfd[--nm]);
+        close(exe);
+        if (interp >= 0)
+            close(interp);
+        if (cwd >= 0)
+            close(cwd);
+        return rc;
     }
     for (size_t i = 0; i < l->nrlimit; i++) {
         act[nact].kind = PM_SPAWN_ACTION_RLIMIT;
@@ -429,6 +472,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
             st = pm_client_add_handles(c, hs, nh);
         if (st == PM_OK && cwd >= 0)
             st = pm_client_set_cwd(c, cwd);
+        for (size_t i = 0; i < nact && st == PM_OK; i++)
+            if (act[i].kind == PM_SPAWN_ACTION_ADD_NAME) {
+                pm_client_name n = { act[i].fd, act[i].path };
+                st = pm_client_add_names(c, &n, 1);
+            }
         if (st == PM_OK)
             st = pm_client_set_info(c, exe, -1, interp, name);
         if (st == PM_OK)
@@ -448,6 +496,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         close(interp);
     if (cwd >= 0)
         close(cwd);
+    while (nm > 0)
+        close(mfd[--nm]);
     return rc;
 }
 

@@ -251,6 +251,23 @@ static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
     return st;
 }
 
+/* A namespace directory: recorded, minted in slot `at` and marked as the
+ * entry of its path (pm_k_cspace_mount: on Linux a bind mount in the
+ * child's own mount namespace, not a descriptor). */
+static pm_status give_name(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                           uint32_t i, uint32_t at)
+{
+    const pm_span *sp = &b->name_span[i];
+    pm_status st = PM_E_BUILDER_LIMIT;   /* not a well-formed builder */
+    if (sp->off <= PM_BUILDER_NAME_BYTES && sp->len <= PM_BUILDER_NAME_BYTES - sp->off) {
+        st = give(d, slot, &b->name_dir[i], at);
+        if (st == PM_OK)
+            st = pm_k_cspace_mount(d->k, d->reg.slot[slot].cspace, at,
+                                   b->name_pool + sp->off, sp->len);
+    }
+    return st;
+}
+
 /* CSpace with the startup handles at their ids, a script's image (already
  * recorded) at d->script_fd, and the namespace directories in the top
  * PM_BUILDER_MAX_NAMES slots. */
@@ -274,8 +291,7 @@ static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
     /*@ loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], d->reg, pm_k_world;
         loop variant b->names.n - i; */
     for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++)
-        st = give(d, slot, &b->name_dir[i],
-                  d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+        st = give_name(d, slot, b, i, d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
     return st;
 }
 

@@ -301,6 +301,39 @@ elif [ $rc -eq 0 ] && grep -q "^Max open files *32 *unlimited " "/proc/$PID/limi
 else bad "limit: raising: exit $rc"; sed 's/^/#   /' "$T/err"; fi
 expect "limit ID with a bad value: usage" 2 pc limit "$SID" cpu lots
 expect "kill the limited process" 0 pc kill "$SID"
+# --mount PATH=DIR (ADD_NAMES): the process sees DIR at PATH, in a mount
+# namespace of its own; our view (mountinfo of this shell and of the
+# daemon, the path's content) is the same before and after
+mkdir -p "$T/ns-src" "$T/ns-mnt" && echo ns-marker >"$T/ns-src/marker"
+cat /proc/self/mountinfo >"$T/mi.before"; cat "/proc/$DPID/mountinfo" >"$T/dmi.before"
+pc run --mount "$T/ns-mnt=$T/ns-src" -- sh -c "cat $T/ns-mnt/marker; grep -c ' $T/ns-mnt ' /proc/self/mountinfo" >"$T/p.out" 2>"$T/p.err" </dev/null; rc=$?
+[ $rc -eq 0 ] && [ "$(tr '\n' ' ' <"$T/p.out")" = "ns-marker 1 " ] && ok "run --mount: the marker is seen at PATH, one mount there" || {
+    bad "run --mount: exit $rc, $(tr '\n' ' ' <"$T/p.out")"; sed 's/^/#   /' "$T/p.err"; }
+[ -z "$(ls -A "$T/ns-mnt")" ] && ok "run --mount: PATH unchanged (empty) in our view" || bad "run --mount: PATH has $(ls -A "$T/ns-mnt")"
+cat /proc/self/mountinfo >"$T/mi.after"; cat "/proc/$DPID/mountinfo" >"$T/dmi.after"
+cmp -s "$T/mi.before" "$T/mi.after" && cmp -s "$T/dmi.before" "$T/dmi.after" \
+    && ok "run --mount: mountinfo of the shell and of procmgrd unchanged" || bad "run --mount: mountinfo changed"
+if [ -d /srv ]; then
+    pc run --mount "/srv=$T/ns-src" -- cat /srv/marker >"$T/p.out" 2>&1 </dev/null
+    has "run --mount /srv=DIR: seen at /srv" "$T/p.out" "^ns-marker$"
+    [ ! -e /srv/marker ] && ok "run --mount /srv: not in our /srv" || bad "run --mount /srv: /srv/marker visible here"
+fi
+pc run --mount "$T/ns-mnt=$T/ns-src" -- ls /proc/self/fd >"$T/p.out" 2>&1 </dev/null
+[ "$(tr '\n' ' ' <"$T/p.out")" = "0 1 2 3 " ] && ok "run --mount: no descriptor left for the directory" || {
+    bad "run --mount: descriptors $(tr '\n' ' ' <"$T/p.out")"; }
+expect "run --mount on a missing path: refused" 1 pc run --mount "$T/ns-none=$T/ns-src" -- /bin/true
+has "missing mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "LINUX_NAME_MOUNTPOINT (518)"
+expect "run --mount on a file: refused" 1 pc run --mount "$T/ns-src/marker=$T/ns-src" -- /bin/true
+has "file mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "LINUX_NAME_MOUNTPOINT (518)"
+expect "run --mount of a file: refused" 1 pc run --mount "$T/ns-mnt=$T/ns-src/marker" -- /bin/true
+has "file as the directory: K_NOT_DIRECTORY" "$T/err" "K_NOT_DIRECTORY (419)"
+expect "run --mount relative=DIR: refused" 1 pc run --mount "rel=$T/ns-src" -- /bin/true
+has "relative path: PROTO_PATH_NOT_ABSOLUTE" "$T/err" "PROTO_PATH_NOT_ABSOLUTE (218)"
+expect "run --mount with .. : refused" 1 pc run --mount "$T/ns-mnt/../ns-mnt=$T/ns-src" -- /bin/true
+has "not normalized: PROTO_PATH_NOT_NORMAL" "$T/err" "PROTO_PATH_NOT_NORMAL (219)"
+expect "run --mount twice, overlapping: refused" 1 pc run --mount "$T/ns-mnt=$T/ns-src" --mount "$T/ns-mnt/x=$T/ns-src" -- /bin/true
+has "overlap: NAMESPACE_OVERLAP" "$T/err" "NAMESPACE_OVERLAP (334)"
+expect "run --mount without DIR: usage" 2 pc run --mount "$T/ns-mnt" -- /bin/true
 
 # orphans: a descendant whose parent exits is re-parented to procmgrd (a
 # child subreaper), and reaped when it ends (no zombie left)

@@ -145,7 +145,7 @@ static void test_lifecycle(void)
     int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const char *const env[] = { "A=1", "B=two", NULL };
     pm_client_startup h[1] = { { devnull, 0 } };
-    pm_client_name nm[1] = { { dir, "/data" } };
+    pm_client_name nm[1] = { { dir, "/tmp" } };   /* mounted on Linux: must exist */
     int exe = exe_fd();
 
     ST(pm_client_add_args(c, g_args, 2), PM_OK);

@@ -1454,6 +1454,63 @@ static void test_cwd(void **state)
     pm_k_drop(&K, dir);
 }
 
+/* ADD_NAMES: each directory is minted in the namespace slots and marked as
+ * a namespace entry (not a startup handle); a file is K_NOT_DIRECTORY at
+ * LAUNCH; where mount namespaces are refused the launch is refused
+ * (LINUX_NAMESPACE_DENIED), nothing left, never launched without them. */
+static void test_names(void **state)
+{
+    (void)state;
+    const uint32_t top = CFG.cspace_slots - PM_BUILDER_MAX_NAMES;
+    pm_kcap dir;
+    pm_sim_slot_info si;
+    pm_sim_stats before, after;
+    ST(pm_k_endpoint_create(&K, &dir), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    H[1] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 2); u32(2); u32(0); str("/svc"); u32(1); str("/data/x");
+    ST(SEND(2), PM_OK);
+    uint64_t ph = launch(CAP_EXEC, 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        ST(pm_sim_cspace_slot(&K, cspace_of(ph), top + i, &si), PM_OK);
+        assert_int_equal(si.mount, 1);
+        assert_int_equal(si.cwd, 0);
+    }
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), top + 2, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a file as a namespace directory */
+    pm_sim_stats_get(&K, &before);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/svc");
+    ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_NOT_DIRECTORY);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+
+    /* mount namespaces refused: the launch is refused, nothing left */
+    pm_sim_deny_namespaces(&K, 1);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/svc");
+    ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_LINUX_NAMESPACE_DENIED);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+    ph = launch(CAP_EXEC, 1);           /* without names: launched */
+    pm_sim_deny_namespaces(&K, 0);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, dir);
+}
+
 /* SET_RLIMIT on a created and on a running process reaches the kernel
  * thread; lowering is taken, raising a hard limit refused
  * (LINUX_RLIMIT_DENIED, unchanged); the LIMIT right is needed; a job
@@ -1585,6 +1642,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_info_flags, setup, teardown),
         cmocka_unit_test(test_every_code_covered),

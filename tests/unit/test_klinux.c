@@ -669,6 +669,63 @@ static void test_cwd(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* ADD_NAMES of dir at path, then `cat path/marker` into a pipe: what the
+ * child read (the launch status must be `want`). */
+static void cat_marker(int dir_fd, const char *path, char *buf, size_t cap, pm_status want)
+{
+    char file[256];
+    char *argv[] = { "cat", file, NULL };
+    int pfd[2], id = 1;
+    proc p;
+    size_t got = 0;
+    ssize_t n;
+    snprintf(file, sizeof file, "%s/marker", path);
+    req_begin(PM_OP_ADD_NAMES);
+    Q.items[0].handle = 0;
+    Q.items[0].str = src_str(path);
+    Q.item_count = 1;
+    H[0] = kcap_h(import(dir_fd));
+    ST(send_req(1), PM_OK);
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/cat"), argv, &pfd[1], &id, 1, 1, &p), want);
+    if (want == PM_OK)
+        assert_int_equal(wait_end(&p).exit_code, 0);
+    while (got + 1 < cap && (n = read(pfd[0], buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(pfd[0]);
+}
+
+/* A namespace entry: the child sees the directory at the path, in a mount
+ * namespace of its own; the path in our view is unchanged; a path that
+ * is no directory is LINUX_NAME_MOUNTPOINT, a file as the directory
+ * K_NOT_DIRECTORY. */
+static void test_names(void **state)
+{
+    char src[] = "/tmp/pmk-src.XXXXXX", mnt[] = "/tmp/pmk-mnt.XXXXXX";
+    char file[64], buf[256];
+    (void)state;
+    assert_non_null(mkdtemp(src));
+    assert_non_null(mkdtemp(mnt));
+    snprintf(file, sizeof file, "%s/marker", src);
+    int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "seen\n", 5), 5);
+    close(fd);
+    cat_marker(open(src, O_PATH | O_CLOEXEC), mnt, buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, "seen\n");
+    snprintf(file, sizeof file, "%s/marker", mnt);
+    assert_int_equal(access(file, F_OK), -1);          /* not in our view */
+    snprintf(file, sizeof file, "%s/none", mnt);
+    cat_marker(open(src, O_PATH | O_CLOEXEC), file, buf, sizeof buf,
+               PM_E_LINUX_NAME_MOUNTPOINT);
+    snprintf(file, sizeof file, "%s/marker", src);
+    cat_marker(open(file, O_PATH | O_CLOEXEC), mnt, buf, sizeof buf, PM_E_K_NOT_DIRECTORY);
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(src), 0);
+    assert_int_equal(rmdir(mnt), 0);
+}
+
 static pm_status set_rlimit(const proc *p, uint32_t res, uint64_t soft, uint64_t hard)
 {
     req_begin(PM_OP_SET_RLIMIT);
@@ -1125,6 +1182,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,

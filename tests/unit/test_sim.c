@@ -937,6 +937,51 @@ static void test_cspace_cwd(void **state)
     EMPTY();
 }
 
+/* Namespace entries: a full slot holding an endpoint (the sim's
+ * directory), an absolute path; marked until the slot is emptied; a
+ * CSpace with one cannot be bound where namespaces are refused. */
+static void test_cspace_mount(void **state)
+{
+    (void)state;
+    static const uint8_t svc[4] = { '/', 's', 'v', 'c' }, rel[3] = { 's', 'v', 'c' };
+    pm_kcap ep, img = new_image();
+    pm_sim_slot_info si;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    pm_kcap as = new_as(), cs = new_cspace(8), th = new_thread(4);
+    ST(pm_k_as_map_zero(&K, as, IPC_VA, PG, PM_PROT_R | PM_PROT_W), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 1, svc, 4), PM_E_K_SLOT_EMPTY);
+    ST(pm_k_cspace_mount(&K, cs, 9, svc, 4), PM_E_K_RANGE);
+    ST(pm_k_cspace_mint(&K, cs, 1, img, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 1, svc, 4), PM_E_K_NOT_DIRECTORY);
+    ST(pm_k_cspace_mint(&K, cs, 2, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 2, rel, 3), PM_E_K_ARG);
+    ST(pm_k_cspace_mount(&K, cs, 2, svc, 0), PM_E_K_ARG);
+    ST(pm_k_cspace_mount(&K, cs, 2, svc, 4), PM_OK);
+    ST(pm_sim_cspace_slot(&K, cs, 2, &si), PM_OK);
+    assert_int_equal(si.mount, 1);
+    INV();
+    pm_sim_deny_namespaces(&K, 1);
+    ST(pm_k_thread_bind(&K, th, as, cs, IPC_VA), PM_E_LINUX_NAMESPACE_DENIED);
+    ST(pm_k_cspace_delete(&K, cs, 2), PM_OK);            /* the entry goes with it */
+    ST(pm_k_thread_bind(&K, th, as, cs, IPC_VA), PM_OK);
+    pm_sim_deny_namespaces(&K, 0);
+    ST(pm_k_cspace_mint(&K, cs, 2, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_sim_cspace_slot(&K, cs, 2, &si), PM_OK);
+    assert_int_equal(si.mount, 0);
+    uint32_t s2 = 0;
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++)
+        if (K.slot[s].owner == K.handle[cs.idx].obj && K.slot[s].index == 3)
+            s2 = s;
+    K.slot[s2].mount = 1u;                              /* an empty slot */
+    expect_violation("namespace entry");
+    K.slot[s2].mount = 0u;
+    INV();
+    ST(pm_k_teardown(&K, th, cs, as), PM_OK);
+    ST(pm_k_destroy(&K, ep), PM_OK);
+    ST(pm_k_destroy(&K, img), PM_OK);
+    EMPTY();
+}
+
 /* Resource limits: bound or running threads; infinite at creation;
  * lowering taken, raising a hard limit refused (LINUX_RLIMIT_DENIED). */
 static void test_thread_rlimit(void **state)
@@ -1418,6 +1463,7 @@ int main(void)
         cmocka_unit_test_setup(test_thread_signal, setup),
         cmocka_unit_test_setup(test_thread_priority, setup),
         cmocka_unit_test_setup(test_cspace_cwd, setup),
+        cmocka_unit_test_setup(test_cspace_mount, setup),
         cmocka_unit_test_setup(test_thread_rlimit, setup),
         cmocka_unit_test_setup(test_start_faults, setup),
         cmocka_unit_test_setup(test_destroy_as_stops_threads, setup),

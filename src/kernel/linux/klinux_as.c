@@ -856,7 +856,8 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
     for (uint32_t s = 0; s < cs->nslots; s++) {
         const struct kl_slot *sl = &cs->slot[s];
         const struct kl_obj *ob = &k->obj[sl->obj];
-        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0 || cs->cwd_slot == s + 1u)
+        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0 || cs->cwd_slot == s + 1u ||
+            sl->mount_len != 0)
             continue;   /* object destroyed since: nothing to place */
         b->handle_target[b->nhandles++] = (int32_t)s;
         fds[n++] = ob->fd;
@@ -868,6 +869,16 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
             fds[n++] = ob->fd;   /* the stub's fchdir, never a descriptor */
             b->has_cwd = 1;
         }
+    }
+    /* namespace entries: the stub's bind mounts, never descriptors */
+    memcpy(b->mount_paths, cs->mount_paths, cs->mount_used);
+    for (uint32_t s = 0; s < cs->nslots && b->nmounts < PM_STUB_MAX_MOUNTS; s++) {
+        const struct kl_slot *sl = &cs->slot[s];
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (!sl->full || sl->mount_len == 0 || ob->gen != sl->obj_gen || ob->fd < 0)
+            continue;
+        b->mount_off[b->nmounts++] = sl->mount_off;
+        fds[n++] = ob->fd;
     }
     *nfds = n;
     return PM_OK;
@@ -899,6 +910,10 @@ pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
     }
     if (r->status != PM_OK) {
         kl_diag(k, (pm_status)r->status, r->sys_errno, r->stage, r->op);
+        /* the two refusals of a launch with names keep their own codes */
+        if (r->status == PM_E_LINUX_NAMESPACE_DENIED ||
+            r->status == PM_E_LINUX_NAME_MOUNTPOINT)
+            return (pm_status)r->status;
         return kl_errno_status(r->sys_errno);
     }
     a->stub_flags = r->flags;

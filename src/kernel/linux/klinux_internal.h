@@ -86,6 +86,8 @@ struct kl_slot {
     uint32_t obj, obj_gen;
     uint32_t rights;
     uint32_t parent, parent_gen;   /* the handle it was minted from */
+    uint32_t mount_len;      /* namespace entry: its path's bytes, 0 = none */
+    uint32_t mount_off;      /* its path in the CSpace's mount_paths */
     uint64_t badge;
 };
 
@@ -95,6 +97,9 @@ struct kl_cspace {
     uint32_t sealed;         /* its fds were given to a child */
     uint32_t thread;         /* bound thread object, or KL_NONE */
     uint32_t cwd_slot;       /* working directory: slot + 1, 0 = none ("/") */
+    uint32_t nmounts;        /* slots that are namespace entries */
+    uint32_t mount_used;     /* bytes of mount_paths used (paths + NULs) */
+    char mount_paths[PM_STUB_MOUNT_BYTES];
     struct kl_slot slot[PM_STUB_FD_LIMIT];
 };
 

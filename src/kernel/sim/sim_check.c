@@ -163,8 +163,11 @@ static pm_status check_slot(const struct pm_kernel *k, uint32_t s,
     for (uint32_t t = s + 1u; t < PM_SIM_MAX_SLOTS; t++)
         CHECK(k->slot[t].owner != sl->owner || k->slot[t].index != sl->index,
               "a CSpace slot exists once", t);
+    CHECK(sl->full != 0u || sl->mount == 0u, "only a full slot is a namespace entry", s);
     if (sl->full == 0u)
         return PM_OK;
+    CHECK(sl->mount == 0u || k->obj[sl->obj].type == PM_KOBJ_ENDPOINT,
+          "a namespace entry holds a directory (an endpoint)", s);
     CHECK(obj_live(k, sl->obj, sl->obj_gen, PM_KOBJ_NONE),
           "no capability points at a destroyed object", s);
     CHECK(handle_live(k, sl->parent, sl->parent_gen),

@@ -23,6 +23,7 @@ static void slot_empty(struct pm_sim_slot *sl)
     sl->obj = sl->obj_gen = sl->rights = 0u;
     sl->parent = PM_SIM_NONE;
     sl->parent_gen = 0u;
+    sl->mount = 0u;
     sl->badge = 0u;
 }
 
@@ -164,6 +165,44 @@ pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot
     return st;
 }
 
+/* A namespace entry: as the working directory, an endpoint stands for a
+ * directory; the path is checked for shape only (no file system). */
+pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                            const uint8_t *path, uint32_t len)
+{
+    uint32_t cs = 0, s = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, &cs);
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
+    if (st == PM_OK && k->slot[s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK && cspace_started(k, cs))
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (path == NULL || len == 0u || len > 4095u || path[0] != '/'))
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
+        st = PM_E_K_NOT_DIRECTORY;
+    if (st == PM_OK)
+        k->slot[s].mount = 1u;
+    return st;
+}
+
+/* 1 when CSpace cs has a namespace entry. */
+static int cspace_has_mount(const struct pm_kernel *k, uint32_t cs)
+{
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++)
+        if (k->slot[s].owner == cs && k->slot[s].full && k->slot[s].mount)
+            return 1;
+    return 0;
+}
+
+void pm_sim_deny_namespaces(struct pm_kernel *k, uint32_t deny)
+{
+    k->deny_namespaces = deny;
+}
+
 pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
                              pm_sim_slot_info *info)
 {
@@ -178,7 +217,7 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
         info->rights = k->slot[s].rights;
         info->badge = k->slot[s].badge;
         info->cwd = k->obj[k->slot[s].owner].cwd_slot == slot + 1u;
-        info->reserved = 0;
+        info->mount = k->slot[s].mount;
     }
     return st;
 }
@@ -291,6 +330,8 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         if (others >= k->cfg.max_threads_per_as)
             st = PM_E_K_NO_OBJECTS;
     }
+    if (st == PM_OK && k->deny_namespaces != 0u && cspace_has_mount(k, c))
+        st = PM_E_LINUX_NAMESPACE_DENIED;
     if (st != PM_OK)
         return st;
     thread_unbind(k, th);

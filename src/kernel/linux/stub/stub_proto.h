@@ -20,10 +20,12 @@
  * Ops mode (the kernel.h backend, src/kernel/linux/klinux*.c):
  *   parent -> stub : one pm_stub_build, with SCM_RIGHTS
  *                    [image fds (nimages), data memfd (if has_data),
- *                     handles (nhandles), working directory (if has_cwd)]:
- *                    the recorded construction operations of one address
- *                    space, replayed in order, the fd layout (its CSpace)
- *                    and the directory the program starts in (none: "/")
+ *                     handles (nhandles), working directory (if has_cwd),
+ *                     namespace directories (nmounts)]: the recorded
+ *                    construction operations of one address space,
+ *                    replayed in order, the fd layout (its CSpace), the
+ *                    mounts of its own mount namespace and the directory
+ *                    the program starts in (none: "/")
  *   stub -> parent : one pm_stub_reply (PM_OK = built; else the failing op)
  *   parent -> stub : one pm_stub_go (entry, sp, the stack mapping's bounds);
  *                    EOF makes the stub exit unstarted (127)
@@ -131,6 +133,10 @@ typedef struct pm_stub_hello {
 #define PM_STUB_MAX_OPS      256u
 #define PM_STUB_MAX_IMAGES   8u
 #define PM_STUB_MAX_SLOTS    192u
+/* Namespace entries of one build (the builder's 32) and their paths, each
+ * NUL-terminated, in mount_paths (4096 path bytes + the NULs). */
+#define PM_STUB_MAX_MOUNTS   32u
+#define PM_STUB_MOUNT_BYTES  (4096u + PM_STUB_MAX_MOUNTS)
 
 typedef struct pm_stub_op {
     uint32_t kind;               /* PM_STUB_OP_* */
@@ -151,8 +157,13 @@ typedef struct pm_stub_build {
     uint32_t nhandles;           /* <= PM_STUB_MAX_SLOTS */
     uint32_t has_cwd;            /* 1: a directory fd follows the handles:
                                     fchdir to it; 0: chdir("/") */
-    uint32_t reserved;
+    uint32_t nmounts;            /* <= PM_STUB_MAX_MOUNTS directory fds follow
+                                    (after the cwd's): a new mount namespace,
+                                    mounts private, each bind-mounted on its
+                                    path */
     int32_t  handle_target[PM_STUB_MAX_SLOTS];  /* distinct, in [0, PM_STUB_FD_LIMIT) */
+    uint32_t mount_off[PM_STUB_MAX_MOUNTS];     /* path of mount i in mount_paths */
+    char     mount_paths[PM_STUB_MOUNT_BYTES];
     pm_stub_op op[PM_STUB_MAX_OPS];
 } pm_stub_build;
 
