@@ -19,7 +19,8 @@
  *                 (ids 0..63: none left for the script); else bits 2-4
  *                 pick how many handles take ids 3, 4, ... (0, 1, 2, 3, 10,
  *                 28, 29: the script's id is the next one, two digits from
- *                 13, none below the namespace slots at 29); bit 5: four
+ *                 13, none below the working-directory slot (31) at 28
+ *                 and 29); bit 5: four
  *                 arguments fill the builder's argument bytes but for the
  *                 next byte's count (the script's longer argv may not fit);
  *                 bit 6: the next byte arms the sim's failure injection
@@ -275,7 +276,7 @@ static void launch(uint32_t flags, const uint8_t *data, size_t size)
             if (want == PM_OK && !known)
                 want = PM_E_SCRIPT_NOT_ALLOWED;
             else if (want == PM_OK && (nh == PM_BUILDER_MAX_HANDLES ||
-                                       fd >= cfg.cspace_slots - PM_BUILDER_MAX_NAMES))
+                                       fd >= PM_DISPATCH_CWD_SLOT(&cfg)))
                 want = PM_E_BUILDER_LIMIT;
             else if (want == PM_OK && used > PM_BUILDER_ARG_BYTES)
                 want = PM_E_BUILDER_LIMIT;

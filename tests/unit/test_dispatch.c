@@ -1101,7 +1101,8 @@ static void test_script_limits(void **state)
         ST(SEND(32), PM_OK);
     }
     ST(launch_script(s), PM_E_BUILDER_LIMIT);
-    /* every id below the namespace slots taken: no id for the script */
+    /* every id below the working-directory and namespace slots taken: no
+     * id for the script */
     begin(PM_OP_ADD_HANDLES, 29); u32(29);
     for (uint32_t i = 0; i < 29; i++) {
         H[i] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
