@@ -144,20 +144,29 @@ static int cspace_started(const struct pm_kernel *k, uint32_t cs)
     return 0;
 }
 
+/* The checks shared by the working directory and a namespace entry: a
+ * full slot of a CSpace whose process has not started.  Sets *cs and *s. */
+static pm_status dir_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                          uint32_t *cs, uint32_t *s)
+{
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, cs);
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, s);
+    if (st == PM_OK && k->slot[*s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK && cspace_started(k, *cs))
+        st = PM_E_K_STATE;
+    return st;
+}
+
 /* The sim has no file system: an endpoint stands for a directory, an
  * image (a file) is not one. */
 pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
 {
     uint32_t cs = 0, s = 0;
-    pm_status st = sim_inject(k);
-    if (st == PM_OK)
-        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, &cs);
-    if (st == PM_OK)
-        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
-    if (st == PM_OK && k->slot[s].full == 0u)
-        st = PM_E_K_SLOT_EMPTY;
-    if (st == PM_OK && cspace_started(k, cs))
-        st = PM_E_K_STATE;
+    pm_status st = dir_slot(k, cspace, slot, &cs, &s);
     if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
         st = PM_E_K_NOT_DIRECTORY;
     if (st == PM_OK)
@@ -171,15 +180,7 @@ pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
                             const uint8_t *path, uint32_t len)
 {
     uint32_t cs = 0, s = 0;
-    pm_status st = sim_inject(k);
-    if (st == PM_OK)
-        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, &cs);
-    if (st == PM_OK)
-        st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
-    if (st == PM_OK && k->slot[s].full == 0u)
-        st = PM_E_K_SLOT_EMPTY;
-    if (st == PM_OK && cspace_started(k, cs))
-        st = PM_E_K_STATE;
+    pm_status st = dir_slot(k, cspace, slot, &cs, &s);
     if (st == PM_OK && (path == NULL || len == 0u || len > 4095u || path[0] != '/'))
         st = PM_E_K_ARG;
     if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
