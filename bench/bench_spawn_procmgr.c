@@ -285,37 +285,13 @@ static int children_mem(const char *children, long *rss_kb, long *pss_kb)
     return n;
 }
 
-/* The daemon's children, every task's (pooled stubs are children of the
- * backend's refill thread). */
-static int children_count(int d)
-{
-    char dir[64], file[352], buf[4096];
-    int n = 0;
-    snprintf(dir, sizeof dir, "/proc/%d/task", (int)g_d[d].pid);
-    DIR *t = opendir(dir);
-    if (t == NULL)
-        return -1;
-    for (struct dirent *e; (e = readdir(t)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(file, sizeof file, "%s/%s/children", dir, e->d_name);
-        int fd = open(file, O_RDONLY | O_CLOEXEC);
-        ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-        if (fd >= 0)
-            close(fd);
-        for (ssize_t i = 0; i < len; i++)
-            n += buf[i] == ' ';
-    }
-    closedir(t);
-    return n;
-}
-
 void bench_procmgr_settle(void)
 {
+    long rss, pss;
     for (int d = 0; d < BENCH_PM_DAEMONS; d++) {
         if (g_d[d].pid <= 0)
             continue;
-        for (int i = 0; i < 2000 && children_count(d) != g_d[d].pool; i++) {
+        for (int i = 0; i < 2000 && bench_procmgr_pool_mem(d, &rss, &pss) != g_d[d].pool; i++) {
             struct timespec ts = { 0, 200000 };
             nanosleep(&ts, NULL);
         }
