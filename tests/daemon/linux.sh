@@ -398,8 +398,11 @@ has "info --json: level low, suspended" "$T/out" '"priority":"low","suspended":t
 expect "resume" 0 pc resume "$TID"
 expect "info after resume" 0 pc info "$TID"
 has "info: not suspended after resume" "$T/out" "^suspended: no"
+pc ps >/dev/null
+FDB=$(fdcount)
 "$BIN/procctl" --socket "$SOCK" wait --timeout 60 "$TID" >"$T/w.out" 2>"$T/w.err" </dev/null &
 WTPID=$!
+wait_holds
 expect "kill --signal TERM while wait --timeout 60" 0 pc kill --signal TERM "$TID"
 wait $WTPID; rc=$?
 [ $rc -eq 143 ] && ok "wait --timeout 60 of a process ended by TERM: 143" || bad "wait --timeout: exit $rc, want 143"
@@ -430,6 +433,10 @@ WTPID=$!
 wait_holds
 "$BIN/procctl" --socket "$SOCK" wait-any --timeout 60 >"$T/wa.out" 2>"$T/wa.err" </dev/null &
 WAPID=$!
+# the WAIT_ANY is sent once procctl blocks in recvmsg (x86-64 syscall 47)
+# for its reply; only then may the child end
+i=0; while [ "$(cut -d' ' -f1 /proc/$WAPID/syscall 2>/dev/null)" != 47 ] && [ $i -lt 400 ]; do
+    i=$((i + 1)); sleep 0.05; done
 touch "$T/go"
 wait $WTPID; rc=$?
 [ $rc -eq 5 ] && ok "WAIT on the reparented child: exit 5" || bad "WAIT on the orphan: exit $rc, want 5"
