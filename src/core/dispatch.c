@@ -142,7 +142,9 @@ static int may_open(uint32_t principal, uint32_t owner)
            (principal == PM_DISPATCH_PRINCIPAL_ROOT || principal == owner);
 }
 
-static int pm_state_live_(uint32_t state)
+/* A record a handle can name: created, running, or ended and not yet
+ * collected (registry.h). */
+static int record_live(uint32_t state)
 {
     return state == PM_PROC_CREATED || state == PM_PROC_RUNNING ||
            state == PM_PROC_EXITED;
@@ -287,11 +289,10 @@ static uint32_t any_oldest(const pm_dispatch *d, uint64_t parent,
     /*@ loop assigns i, best, *alive; loop variant PM_REG_CAPACITY - i; */
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         const pm_proc *p = &d->reg.slot[i];
-        int live = p->state == PM_PROC_CREATED || p->state == PM_PROC_RUNNING;
-        if ((!live && p->state != PM_PROC_EXITED) || p->parent_pid != parent ||
+        if (!record_live(p->state) || p->parent_pid != parent ||
             (parent == 0u && !may_open(principal, d->proc[i].owner)))
             continue;
-        if (live)
+        if (p->state != PM_PROC_EXITED)
             *alive = 1;
         else if (!d->proc[i].any_collected &&
                  (best == PM_REG_CAPACITY || d->proc[i].end_seq < d->proc[best].end_seq))
@@ -357,7 +358,7 @@ static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
         loop variant PM_REG_CAPACITY - i; */
     for (i = 0; i < PM_REG_CAPACITY; i++)
         if (i != slot && d->reg.slot[i].parent_pid == p->pid &&
-            pm_state_live_(d->reg.slot[i].state))
+            record_live(d->reg.slot[i].state))
             d->reg.slot[i].parent_pid = 0;
     serve_any_waiters(d);
     emit(d, slot, event, e->code);
@@ -926,9 +927,7 @@ static int list_match(const pm_dispatch *d, uint32_t i, uint32_t filter,
                       uint64_t koid)
 {
     const pm_proc *p = &d->reg.slot[i];
-    int live = p->state == PM_PROC_CREATED || p->state == PM_PROC_RUNNING ||
-               p->state == PM_PROC_EXITED;
-    return live && (filter == PM_LIST_ALL ||
+    return record_live(p->state) && (filter == PM_LIST_ALL ||
                     (filter == PM_LIST_BY_JOB && p->job == koid) ||
                     (filter == PM_LIST_BY_PARENT && p->parent_pid == koid));
 }

@@ -639,8 +639,15 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     /* Connections are shared (0) and leased (1..63): the principal is the
      * sender's, set for every message (spec/daemon.md section 2). */
     (void)pm_dispatch_set_principal(s->d, conn, (uint32_t)c->uid);
-    if (g_req.valid && launches(op))
-        (void)pm_dispatch_set_client(s->d, conn, client_koid(s, c->pid));
+    if (g_req.valid && launches(op)) {
+        /* looked up once per client: its pid and ancestry do not change
+         * (if that ancestor ends, the dispatcher uses the root) */
+        if (!c->koid_known) {
+            c->koid = client_koid(s, c->pid);
+            c->koid_known = 1;
+        }
+        (void)pm_dispatch_set_client(s->d, conn, c->koid);
+    }
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
     logf_(s, "client pid %d: opcode 0x%04x on conn %u: %s (%d)", (int)c->pid,

@@ -312,6 +312,9 @@ summary=$(grep '^# .* passed' "$T/lib.out")
 [ $rc -eq 0 ] && ok "pmclient-test (real processes): $summary" || bad "pmclient-test: $summary"
 
 # --- 32 concurrent clients (libprocmgr) ---------------------------------------------------
+# until every process pmclient-test left to be killed has ended (its
+# pidfd is closed once reaped), then two round trips for the hang-ups
+i=0; while pc ps | grep -q ' running \| created ' && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
 pc ps >/dev/null; pc ps >/dev/null
 FDC=$(fdcount)
 "$BIN/pmconcurrent" "$SOCK" /bin/sh 32 </dev/null >"$T/conc.out" 2>&1; rc=$?
