@@ -179,6 +179,22 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
 
 pm_status pm_client_kill(pm_client *c, int target);
 
+/* WAIT_ANY (spec/lifecycle.md section 2): the record of the oldest-ended
+ * child of `parent` (a process handle with the WAIT right, or -1 for
+ * procmgr's root: then only children launched by this client's user,
+ * unless it is root) not yet returned by a WAIT_ANY.  timeout_ns as
+ * pm_client_wait (PM_E_WAIT_TIMED_OUT); PM_E_NO_CHILDREN when the parent
+ * has neither such an end nor a child still running. */
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info);
+
+/* QUERY_DETAILS: the record and the details block (structured end and
+ * POSIX wait status, priority level, suspension, CPU time, resident
+ * memory, limits; details->flags says which parts are known).  A daemon
+ * that predates it answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details);
+
 /* ---- control (issue 6, spec/lifecycle.md) --------------------------------- */
 /* target: a process handle (needs the SIGNAL, SUSPEND or PRIORITY right)
  * or a job handle (every process of the job).  A daemon older than

@@ -148,10 +148,13 @@ typedef struct pm_dispatch_waiter {
     uint32_t state;            /* 0 free, 1 parked, 2 ready (reply due) */
     uint32_t gen;
     uint32_t conn;
-    uint32_t slot;             /* registry slot waited on */
+    uint32_t slot;             /* WAIT: registry slot waited on */
     uint32_t slot_gen;
-    uint32_t reserved;
+    uint32_t opcode;           /* PM_OP_WAIT or PM_OP_WAIT_ANY */
     uint64_t request_id;
+    uint64_t parent;           /* WAIT_ANY: parent koid (0: the root) */
+    uint32_t principal;        /* WAIT_ANY: the waiting connection's */
+    uint32_t reserved;
     pm_proto_info info;        /* the record when it became ready */
 } pm_dispatch_waiter;
 
@@ -177,6 +180,16 @@ typedef struct pm_dispatch_proc {
     uint32_t has_interp;
     uint32_t owner;            /* principal of the connection that launched it */
     uint64_t entry, sp, image_base, interp_base, vdso_base;
+    /* issue 6 (spec/lifecycle.md sections 1, 2, 5, 7) */
+    uint32_t end_signal;       /* KILLED, FAULTED: the signal (SIGKILL for a
+                                  kill by procmgr); 0 when none is known   */
+    uint32_t end_fault;        /* FAULTED: the pm_kfault kind               */
+    uint32_t end_flags;        /* PM_END_CORE_DUMPED                        */
+    uint32_t priority;         /* level last set (PM_PRIORITY_NORMAL first) */
+    uint32_t suspended;        /* SUSPEND (or SIGSTOP) not yet resumed      */
+    uint32_t any_collected;    /* its end was returned by a WAIT_ANY        */
+    uint64_t end_seq;          /* order of ends: WAIT_ANY oldest first      */
+    pm_k_usage usage;          /* the final usage, from the end event       */
 } pm_dispatch_proc;
 
 typedef struct pm_dispatch {
@@ -192,6 +205,7 @@ typedef struct pm_dispatch {
     pm_dispatch_event  event[PM_DISPATCH_MAX_EVENTS];
     uint32_t           event_head, event_count;
     uint64_t           events_dropped;
+    uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
     uint8_t            hdr[PM_ELF_HEADER_AREA];
@@ -251,6 +265,14 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
  * PM_DISPATCH_PRINCIPAL_NONE.  PM_E_NOT_CONNECTED for an unknown id. */
 pm_status pm_dispatch_set_principal(pm_dispatch *d, uint32_t conn,
                                     uint32_t principal);
+
+/* The koid of the process sending on connection `conn` from now on (the
+ * shell calls it before a launch request: the peer's pid, or its nearest
+ * ancestor, looked up in the registry; 0 for a client procmgr did not
+ * launch).  It becomes the parent of what the connection launches
+ * (spec/lifecycle.md section 2); a koid that names no live record at the
+ * launch means the root.  PM_E_NOT_CONNECTED for an unknown id. */
+pm_status pm_dispatch_set_client(pm_dispatch *d, uint32_t conn, uint64_t koid);
 
 /* A client disconnected: its builder is reset (caps dropped), its parked
  * waiters are forgotten.  Unknown ids are ignored. */

@@ -490,15 +490,51 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level);
 
+/* ---- usage (issue 6, spec/lifecycle.md section 6) ------------------------ */
+
+/* What a backend can tell of a thread's consumption and limits.  `valid`
+ * says which parts hold values: a backend that cannot measure something
+ * leaves its bit clear (and the fields 0), never guesses. */
+#define PM_K_USAGE_CPU      (1u << 0)   /* cpu_user_ns, cpu_system_ns */
+#define PM_K_USAGE_RSS      (1u << 1)   /* rss_bytes                   */
+#define PM_K_USAGE_RLIMITS  (1u << 2)   /* rlim_soft, rlim_hard        */
+#define PM_K_USAGE_ALL      0x7u
+/* limits, in this order (the protocol's PM_RLIMIT_* numbering) */
+#define PM_K_RLIMIT_AS      0u
+#define PM_K_RLIMIT_CPU     1u
+#define PM_K_RLIMIT_NOFILE  2u
+#define PM_K_RLIMIT_NPROC   3u
+#define PM_K_RLIMIT_COUNT   4u
+#define PM_K_RLIMIT_MAX     3u   /* the highest valid resource number */
+#define PM_K_RLIM_INFINITY  UINT64_MAX
+
+typedef struct pm_k_usage {
+    uint32_t valid;            /* PM_K_USAGE_* */
+    uint32_t reserved;
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t rss_bytes;        /* resident now; in an end event: the peak */
+    uint64_t rlim_soft[PM_K_RLIMIT_COUNT];
+    uint64_t rlim_hard[PM_K_RLIMIT_COUNT];
+} pm_k_usage;
+
+/* Usage of a BOUND or RUNNING thread now (a suspended one included): CPU
+ * time, resident memory, current limits, as far as the backend can read
+ * them.  Needs PM_KR_READ.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (out
+ * NULL), STATE (never bound, or ended: the end event carries the final
+ * usage).  Linux: /proc/PID/stat and statm, prlimit; the sim: resident
+ * bytes = pages mapped in the thread's address space, no CPU, no limits. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, thread;
+    assigns \result \from pm_k_world, thread;
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> (out->valid & ~PM_K_USAGE_ALL) == 0; */
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out);
+
 /* Resource limits (issue 6, spec/lifecycle.md section 6); the same
  * numbers as the protocol's PM_RLIMIT_*.  A value of PM_K_RLIM_INFINITY
  * is "no limit". */
-#define PM_K_RLIMIT_AS      0u
-#define PM_K_RLIMIT_CPU     1u   /* seconds: SIGXCPU at soft, SIGKILL at hard */
-#define PM_K_RLIMIT_NOFILE  2u
-#define PM_K_RLIMIT_NPROC   3u
-#define PM_K_RLIMIT_MAX     3u
-#define PM_K_RLIM_INFINITY  UINT64_MAX
 
 /* Set resource limit `resource` (soft <= hard) of the process of a BOUND
  * or RUNNING thread; a BOUND one starts its program under it.  Needs
@@ -542,7 +578,14 @@ typedef struct pm_kevent {
                                 that ended it on a backend with signals
                                 (Linux), else 0                            */
     uint64_t       addr;     /* PM_K_EV_FAULT: faulting address (or pc)   */
+    uint32_t       flags;    /* PM_K_EV_CORE_DUMPED                       */
+    uint32_t       reserved;
+    pm_k_usage     usage;    /* the final usage (no RLIMITS part), as far
+                                as the backend knows it                   */
 } pm_kevent;
+
+/* KILLED or FAULT: the kernel wrote a core dump (Linux: CLD_DUMPED). */
+#define PM_K_EV_CORE_DUMPED (1u << 0)
 
 /* Take the oldest pending event.  PM_OK with *ev filled, PM_E_K_NO_EVENT
  * when none is pending, PM_E_K_ARG if ev is NULL.  Events of a destroyed
@@ -554,7 +597,9 @@ typedef struct pm_kevent {
     ensures \result \in { PM_OK, PM_E_K_NO_EVENT, PM_E_K_ARG };
     ensures \result == PM_OK ==>
         (PM_K_EV_EXIT <= ev->kind <= PM_K_EV_KILLED &&
-         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER); */
+         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER &&
+         (ev->flags & ~PM_K_EV_CORE_DUMPED) == 0 &&
+         (ev->usage.valid & ~PM_K_USAGE_ALL) == 0); */
 pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
 
 /* ---- process teardown (backend-independent) ------------------------------ */

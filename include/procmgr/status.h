@@ -141,7 +141,8 @@
     X(PM_E_SCRIPT_LINE,       344, "SCRIPT_LINE",       "#! line not ended within 256 bytes, or contains a NUL byte") \
     X(PM_E_SCRIPT_INTERP,     345, "SCRIPT_INTERP",     "#! line names no interpreter, or one that is not an absolute path") \
     X(PM_E_SCRIPT_NOT_ALLOWED,346, "SCRIPT_NOT_ALLOWED","#! interpreter not on the script-interpreter allowlist") \
-    X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)")
+    X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)") \
+    X(PM_E_NO_CHILDREN,       352, "NO_CHILDREN",       "WAIT_ANY: the parent has no child left to wait for (none running, none uncollected)")
 
 /* Kernel interface: backend-independent errors of the pm_k_* operations
  * (include/procmgr/kernel.h, spec/kernel-interface.md). */

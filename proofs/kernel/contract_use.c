@@ -94,6 +94,13 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     }
     if (st == PM_OK)
         st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+    if (st == PM_OK) {
+        pm_k_usage u;
+        st = pm_k_thread_usage(k, th, &u);
+        /* the result set bounds the valid mask */
+        if (st == PM_OK && (u.valid & ~PM_K_USAGE_ALL) != 0u)
+            st = PM_E_K_STATE;
+    }
     if (st == PM_OK)
         st = pm_k_thread_signal(k, th, PM_K_SIGSTOP);
     if (st == PM_OK)
@@ -105,6 +112,8 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         /* The result set lets the caller switch on the event safely. */
         if (ps == PM_OK && ev->kind == PM_K_EV_FAULT)
             st = ev->fault == PM_K_FAULT_NONE ? PM_E_K_STATE : PM_OK;
+        if (ps == PM_OK && (ev->flags & ~PM_K_EV_CORE_DUMPED) != 0u)
+            st = PM_E_K_STATE;
     }
     if (!pm_kcap_is_null(d)) {
         pm_status rs = pm_k_revoke(k, ep);

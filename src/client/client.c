@@ -517,6 +517,34 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
     return st;
 }
 
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info)
+{
+    pm_status st;
+    req_begin(c, PM_OP_WAIT_ANY);
+    c->req.value = timeout_ns;
+    if (parent >= 0) {
+        c->req.handle[0] = 0;
+        st = exchange(c, &parent, 1);
+    } else {
+        st = exchange(c, NULL, 0);
+    }
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    return st;
+}
+
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details)
+{
+    pm_status st = one_handle(c, PM_OP_QUERY_DETAILS, process, 0, 0);
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    if (st == PM_OK && details != NULL)
+        *details = c->rep.details;
+    return st;
+}
+
 pm_status pm_client_kill(pm_client *c, int target)
 {
     return one_handle(c, PM_OP_KILL, target, 0, 0);

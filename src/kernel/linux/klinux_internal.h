@@ -64,6 +64,8 @@ struct kl_as {
     uint32_t child;          /* KL_CHILD_* */
     uint32_t reaped;         /* waitid done: status below is known */
     int wcode, wstatus;      /* si_code, si_status of the reaped child */
+    uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_bytes;  /* its rusage */
+    uint32_t has_ru;
     uint32_t hello_ok;
     pm_stub_hello hello;
     uint32_t sealed;         /* built: construction calls are K_STATE */
@@ -228,6 +230,8 @@ void kl_thread_unbind(struct pm_kernel *k, uint32_t t);
 void kl_detach_thread(struct pm_kernel *k, uint32_t t);
 void kl_event_drop(struct pm_kernel *k, uint32_t t);
 void kl_harvest(struct pm_kernel *k);
+/* Usage of a live child from /proc/PID/stat, statm and prlimit. */
+void kl_usage_read(int pid, pm_k_usage *u);
 /* The child's pid behind a bound or running thread, else -1. */
 int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread);
 

@@ -223,6 +223,36 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     return st;
 }
 
+/* ---- usage ---------------------------------------------------------------- */
+
+/* The model's usage of thread o: resident = the pages mapped in its
+ * address space (while bound); no CPU clock, no limits. */
+static void sim_usage_of(const struct pm_kernel *k, uint32_t o, pm_k_usage *u)
+{
+    uint32_t as = k->obj[o].as;
+    memset(u, 0, sizeof *u);
+    if (as < PM_SIM_MAX_OBJECTS && k->obj[as].type == PM_KOBJ_AS &&
+        k->obj[as].gen == k->obj[o].as_gen) {
+        u->valid = PM_K_USAGE_RSS;
+        u->rss_bytes = (uint64_t)k->obj[as].npages * PM_SIM_PAGE_SIZE;
+    }
+}
+
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out)
+{
+    uint32_t t = 0;
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_READ, &t);
+    if (st == PM_OK && out == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK)
+        sim_usage_of(k, t, out);
+    return st;
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
@@ -232,12 +262,14 @@ void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
     if (k->nevents >= PM_SIM_MAX_OBJECTS)
         return;
     pm_kevent *ev = &k->event[k->nevents];
+    memset(ev, 0, sizeof *ev);
     ev->kind = kind;
     ev->fault = fault;
     ev->thread = sim_original_cap(k, oidx);
     ev->cookie = k->obj[oidx].cookie;
     ev->code = code;
     ev->addr = addr;
+    sim_usage_of(k, oidx, &ev->usage);   /* the model's final usage */
     k->nevents++;
     k->obj[oidx].event_queued = 1u;
 }
