@@ -205,8 +205,10 @@ pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info
  * process created and not started, PM_E_PROCESS_ENDED once it ended. */
 pm_status pm_client_signal(pm_client *c, int target, uint32_t sig);
 
-/* SUSPEND / RESUME (SIGSTOP / SIGCONT on Linux).  QUERY still reports
- * RUNNING while suspended (the record has no such state). */
+/* SUSPEND / RESUME: a process by SIGSTOP / SIGCONT on Linux; a job is
+ * frozen and thawed as one (cgroup.freeze; SIGSTOP/SIGCONT per process in
+ * the MEMBERS mode).  QUERY still reports RUNNING while suspended (the
+ * record has no such state). */
 pm_status pm_client_suspend(pm_client *c, int target);
 pm_status pm_client_resume(pm_client *c, int target);
 
@@ -229,6 +231,27 @@ pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
  * follows (spec/client.md). */
 pm_status pm_client_stop(pm_client *c, int process, uint32_t sig,
                          uint64_t grace_ns, pm_proto_info *info);
+
+/* ---- jobs (issue 6, spec/lifecycle.md section 3) ---------------------------
+ * A job handle names a set of processes killed (pm_client_kill), frozen
+ * (pm_client_suspend / _resume) and listed (pm_client_list with
+ * PM_LIST_BY_JOB) as one; pm_client_set_info puts what is launched next
+ * into it.  A job lives while a handle names it or a process is in it.
+ * *koid (may be NULL) gets its id, *mode (may be NULL) PM_JOB_MODE_CGROUP
+ * when it contains every process its members create (Linux cgroup v2),
+ * PM_JOB_MODE_MEMBERS when only those procmgr launched into it.  *job is
+ * -1 on failure. */
+
+/* JOB_CREATE: a new empty job. */
+pm_status pm_client_job_create(pm_client *c, int *job, uint64_t *koid,
+                               uint32_t *mode);
+
+/* JOB_OPEN: a handle to job `koid` (every process launched without a job
+ * has one of its own, whose koid is the process's).  For root and the uid
+ * that made it: PM_E_NOT_OWNER otherwise, PM_E_NO_SUCH_JOB when no job has
+ * that koid. */
+pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
+                             uint32_t *mode);
 
 /* WATCH: *watch is the watch channel; read its events with
  * pm_client_watch_next, close it (or pm_client_handle_close) to stop. */

@@ -15,7 +15,9 @@
  *   PM_DH_PROCESS, PM_DH_THREAD  a registry handle value (registry.h:
  *                 slot, generation, rights); THREAD names the initial thread
  *                 of the same record
- *   PM_DH_JOB     a job id (value); jobs are named by the shell's policy
+ *   PM_DH_JOB     a job koid (value): a job JOB_CREATE or JOB_OPEN issued; a
+ *                 koid the core does not know names a job made on first
+ *                 use (a shell's own job naming, the tests' stand-ins)
  *   PM_DH_WATCH   a watch id issued by WATCH (value)
  *   PM_DH_KCAP    a kernel capability procmgr now holds (cap): executable
  *                 images, namespace directories, startup handles.  The core
@@ -66,6 +68,8 @@
 #define PM_DISPATCH_EVENT_LEN     52u    /* one EVENT message                */
 #define PM_DISPATCH_MAX_OUT       2u     /* handles in one reply             */
 #define PM_DISPATCH_MAX_EVENT_POLL 64u   /* kernel events per poll call      */
+/* Jobs: one per process at most (its own) plus those JOB_CREATE made. */
+#define PM_DISPATCH_MAX_JOBS      (PM_REG_CAPACITY + 64u)
 
 /* ---- translated handles ------------------------------------------------ */
 typedef enum pm_dh_kind {
@@ -168,6 +172,19 @@ typedef struct pm_dispatch_watch {
     uint64_t request_id;       /* the WATCH request's id, echoed in events */
 } pm_dispatch_watch;
 
+/* A job (spec/lifecycle.md section 3): its kernel object, the job
+ * handles issued for it, and who may open it.  It ends (kernel object
+ * destroyed) when no handle names it and no created or running process
+ * is in it. */
+typedef struct pm_dispatch_job {
+    uint32_t in_use;
+    uint32_t refs;             /* job handles issued and not closed */
+    uint32_t owner;            /* principal that made it (JOB_OPEN) */
+    uint32_t reserved;
+    uint64_t koid;
+    pm_kcap  cap;              /* the kernel job (original cap)     */
+} pm_dispatch_job;
+
 typedef struct pm_dispatch_event {
     uint64_t watch;            /* watch id (PM_DH_WATCH value) */
     uint8_t  bytes[PM_DISPATCH_EVENT_LEN];
@@ -203,6 +220,7 @@ typedef struct pm_dispatch {
     pm_dispatch_waiter waiter[PM_DISPATCH_MAX_WAITERS];
     pm_dispatch_watch  watch[PM_DISPATCH_MAX_WATCHES];
     pm_dispatch_event  event[PM_DISPATCH_MAX_EVENTS];
+    pm_dispatch_job    job[PM_DISPATCH_MAX_JOBS];
     uint32_t           event_head, event_count;
     uint64_t           events_dropped;
     uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
@@ -349,5 +367,17 @@ pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
 /* Release every kernel object a record holds (thread, extra caps in reverse,
  * CSpace, address space); the record itself stays. */
 void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot);
+
+/* Jobs (job.c).  The entry of job koid, or PM_DISPATCH_MAX_JOBS. */
+uint32_t pm_dispatch_job_find_(const pm_dispatch *d, uint64_t koid);
+/* The entry of job koid, made (with its kernel job, no handle, owner
+ * `owner`) when there is none.  PM_E_JOBS_FULL, or the kernel's refusal. */
+pm_status pm_dispatch_job_get_(pm_dispatch *d, uint64_t koid, uint32_t owner,
+                               uint32_t *ji);
+/* End job koid if nothing holds it any more (no handle, no created or
+ * running process): its kernel job is destroyed.  Unknown koids: nothing. */
+void pm_dispatch_job_maybe_end_(pm_dispatch *d, uint64_t koid);
+/* Destroy every job (pm_dispatch_fini, after the processes). */
+void pm_dispatch_job_fini_(pm_dispatch *d);
 
 #endif /* PROCMGR_DISPATCH_H */

@@ -111,7 +111,8 @@ typedef enum pm_kobj_type {
     PM_KOBJ_CSPACE   = 2,    /* capability space: numbered slots  */
     PM_KOBJ_THREAD   = 3,
     PM_KOBJ_ENDPOINT = 4,    /* IPC endpoint                      */
-    PM_KOBJ_IMAGE    = 5     /* executable image (read-only bytes) */
+    PM_KOBJ_IMAGE    = 5,    /* executable image (read-only bytes) */
+    PM_KOBJ_JOB      = 6     /* job: a set of threads killed and frozen as one */
 } pm_kobj_type;
 
 /* What a capability names.  `original` is 1 for the cap create returned. */
@@ -153,7 +154,9 @@ pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
  *   AS      every frame is freed; a thread bound to it is unbound, and if it
  *           was running it is stopped and a PM_K_EV_KILLED event queued.
  *   CSPACE  every slot is emptied and freed; bound threads as for AS.
- *   THREAD  stopped if running (no event); its queued events are dropped.
+ *   THREAD  stopped if running (no event); its queued events are dropped;
+ *           it leaves its job.
+ *   JOB     its members leave it and keep running (see the jobs section).
  *   ENDPOINT, IMAGE  nothing further.
  * Never fails on a live original: PM_E_K_BAD_CAP, PM_E_K_REVOKED,
  * PM_E_K_BAD_RIGHTS only. */
@@ -419,7 +422,8 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
 
 /* Start a BOUND thread at entry with stack pointer sp (the builder's
  * initial stack: argc at sp, 16-byte aligned on x86-64).  Needs
- * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE.  The kernel does
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not BOUND, or
+ * its job is frozen).  The kernel does
  * not vet entry or sp: a bad one makes the thread fault at once (a FAULT
  * event), as on real hardware. */
 /*@ assigns pm_k_world \from pm_k_world, thread, entry, sp;
@@ -548,6 +552,75 @@ pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
     ensures pm_k_status(\result) || \result == PM_E_LINUX_RLIMIT_DENIED; */
 pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
                                  uint32_t resource, uint64_t soft, uint64_t hard);
+
+/* ---- jobs (issue 6, spec/lifecycle.md section 3) -------------------------- */
+
+/*
+ * A job is a set of threads that are killed and frozen as one.  A thread
+ * joins at most one job, once, while BOUND (built, before its first
+ * instruction), so everything it runs is inside from the start.  What a
+ * job contains besides its member threads depends on the backend, as
+ * pm_k_job_mode tells:
+ *   PM_K_JOB_MODE_MEMBERS  the member threads only (the sim; Linux without
+ *                          a writable cgroup v2 hierarchy: a process a
+ *                          member forks is not in the job)
+ *   PM_K_JOB_MODE_CGROUP   every process the members and their descendants
+ *                          create, double-forked or not (Linux: a cgroup v2
+ *                          directory, spec/linux-loader.md section 11)
+ * Destroying a job (pm_k_destroy of its original cap) leaves its members
+ * running and out of any job; on Linux the cgroup is removed once empty.
+ */
+#define PM_K_JOB_MODE_MEMBERS 0u
+#define PM_K_JOB_MODE_CGROUP  1u
+
+/* The backend's job mode (never fails). */
+/*@ assigns \result \from pm_k_world;
+    ensures \result == PM_K_JOB_MODE_MEMBERS || \result == PM_K_JOB_MODE_CGROUP; */
+uint32_t pm_k_job_mode(struct pm_kernel *k);
+
+/* Create an empty job.  `id` is the caller's name for it (the core's job
+ * koid; Linux names the cgroup directory after it).  PM_E_K_NO_OBJECTS,
+ * PM_E_K_ARG (out NULL), and on Linux PM_E_LINUX_JOB_CGROUP (the cgroup
+ * could not be made). */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, id;
+    assigns \result \from pm_k_world, id;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out);
+
+/* Put a BOUND thread (not yet started) into a job.  Needs PM_KR_MANAGE on
+ * both.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (thread not BOUND,
+ * already in a job, or the job frozen), LINUX_JOB_CGROUP (the process
+ * could not be moved into the cgroup). */
+/*@ assigns pm_k_world \from pm_k_world, job, thread;
+    assigns \result \from pm_k_world, job, thread;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread);
+
+/* Kill everything in the job at once: every RUNNING member thread ends
+ * (its KILLED event, code SIGKILL on Linux, follows as for
+ * pm_k_thread_kill) and, in CGROUP mode, every other process of the
+ * cgroup too, forks made meanwhile included.  Members not yet started are
+ * left to their owner's teardown.  Needs PM_KR_MANAGE.  BAD_CAP, REVOKED,
+ * TYPE, BAD_RIGHTS, LINUX_JOB_CGROUP (cgroup.kill refused: nothing was
+ * killed). */
+/*@ assigns pm_k_world \from pm_k_world, job;
+    assigns \result \from pm_k_world, job;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job);
+
+/* Freeze (frozen = 1) or thaw (0) the job: a frozen job's threads run no
+ * instruction until thawed; a signal does not thaw them (SIGKILL and
+ * pm_k_job_kill still end them).  Returns once the job is frozen.
+ * Freezing a frozen job or thawing a thawed one is PM_OK.  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (frozen > 1),
+ * LINUX_JOB_CGROUP (cgroup.freeze refused), LINUX_JOB_FREEZE (not frozen
+ * in time: the job is thawed again). */
+/*@ assigns pm_k_world \from pm_k_world, job, frozen;
+    assigns \result \from pm_k_world, job, frozen;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP ||
+            \result == PM_E_LINUX_JOB_FREEZE; */
+pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen);
 
 /* ---- events ------------------------------------------------------------- */
 

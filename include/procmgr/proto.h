@@ -83,6 +83,8 @@ enum pm_proto_opcode {
     PM_OP_SET_RLIMIT              = 0x0404,  /* issue 6, §6 */
     PM_OP_SUSPEND                 = 0x0405,  /* issue 6, §7 */
     PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
+    PM_OP_JOB_CREATE              = 0x0410,  /* issue 6, §3 */
+    PM_OP_JOB_OPEN                = 0x0411,  /* issue 6, §3 */
     PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
 };
 
@@ -153,6 +155,11 @@ enum pm_proto_opcode {
 #define PM_INFO_INHERIT_STDIO    (1u << 1)
 #define PM_INFO_INHERIT_ENVIRON  (1u << 2)
 #define PM_INFO_FLAGS_ALL        0x00000007u
+
+/* JOB_CREATE / JOB_OPEN reply: what a job contains (spec/lifecycle.md §3). */
+#define PM_JOB_MODE_MEMBERS 0u   /* the processes procmgr launched into it  */
+#define PM_JOB_MODE_CGROUP  1u   /* and every process they create (cgroup)  */
+#define PM_JOB_MODE_MAX     1u
 
 /* Process states in a process record */
 #define PM_STATE_CREATED    0u   /* created without starting */
@@ -247,6 +254,8 @@ typedef struct pm_proto_reply_to {
  *   SET_RLIMIT       handle[0]=process, flags=resource (0..3),
  *                    value=soft, cursor=hard (soft <= hard)
  *   SUSPEND, RESUME  handle[0]=target
+ *   JOB_CREATE       nothing (a reserved u32, 0)
+ *   JOB_OPEN         value=job koid (non-zero)
  */
 typedef struct pm_proto_request {
     uint32_t valid;          /* PM_PROTO_REQUEST_VALID iff decoded       */
@@ -308,6 +317,7 @@ typedef struct pm_proto_details {
  *   WATCH                    handle 0=watch channel
  *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
+ *   JOB_CREATE, JOB_OPEN     handle 0=the job, job_mode, koid (the job's)
  *   EVENT (opcode PM_OP_EVENT, status PM_OK)  event, koid, event_code
  *   others                   nothing
  */
@@ -334,6 +344,7 @@ typedef struct pm_proto_reply {
     uint64_t next_cursor;
     uint32_t event;          /* PM_EVENT_* (one bit) */
     uint32_t event_code;
+    uint32_t job_mode;       /* PM_JOB_MODE_* */
 } pm_proto_reply;
 
 /* Decode one received message.  msg[0, len) are the bytes, handles the

@@ -23,7 +23,7 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
                                  pm_kevent *ev, pm_k_limits *lim)
 {
     pm_kcap as = PM_KCAP_NULL, cs = PM_KCAP_NULL, th = PM_KCAP_NULL;
-    pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL;
+    pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL, job = PM_KCAP_NULL;
     pm_kcap_info info;
     pm_k_as_info asinfo;
     uint64_t size = 0, last_aux = 0;
@@ -88,6 +88,13 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = rs == PM_E_LINUX_RLIMIT_DENIED ? PM_E_K_STATE : rs;
     }
     if (st == PM_OK) {
+        /* Jobs: the two LINUX codes are the caller's to pass on. */
+        pm_status js = pm_k_job_create(k, 42u, &job);
+        if (js == PM_OK)
+            js = pm_k_job_add(k, job, th);
+        st = js == PM_E_LINUX_JOB_CGROUP ? PM_E_K_STATE : js;
+    }
+    if (st == PM_OK) {
         /* The one non-KERNEL code a caller has to map (or pass on). */
         pm_status ps = pm_k_thread_set_priority(k, th, PM_K_PRIORITY_MAX);
         st = ps == PM_E_LINUX_PRIORITY_DENIED ? PM_E_K_STATE : ps;
@@ -105,6 +112,15 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = pm_k_thread_signal(k, th, PM_K_SIGSTOP);
     if (st == PM_OK)
         st = pm_k_thread_signal(k, th, PM_K_SIGCONT);
+    if (st == PM_OK) {
+        pm_status fs = pm_k_job_freeze(k, job, 1u);
+        if (fs == PM_OK)
+            fs = pm_k_job_freeze(k, job, 0u);
+        if (fs == PM_OK && pm_k_job_mode(k) == PM_K_JOB_MODE_CGROUP)
+            fs = pm_k_job_kill(k, job);
+        st = (fs == PM_E_LINUX_JOB_CGROUP || fs == PM_E_LINUX_JOB_FREEZE)
+                 ? PM_E_K_STATE : fs;
+    }
     if (st == PM_OK)
         st = pm_k_thread_kill(k, th);
     if (st == PM_OK) {
@@ -132,6 +148,11 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         pm_status dr = pm_k_drop(k, d);
         if (st == PM_OK && dr != PM_OK)
             st = dr;
+    }
+    {
+        pm_status dj = pm_k_drop(k, job);
+        if (st == PM_OK && dj != PM_OK)
+            st = dj;
     }
     pm_status ts = pm_k_teardown(k, th, cs, as);
     if (st == PM_OK)

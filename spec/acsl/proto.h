@@ -53,7 +53,8 @@
       op == PM_OP_KILL || op == PM_OP_HANDLE_DUPLICATE ||
       op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||
       op == PM_OP_SET_PRIORITY || op == PM_OP_SUSPEND ||
-      op == PM_OP_RESUME || op == PM_OP_WAIT_ANY;
+      op == PM_OP_RESUME || op == PM_OP_WAIT_ANY || op == PM_OP_JOB_CREATE ||
+      op == PM_OP_JOB_OPEN;
 
   // A decoded request of a message msg[0, len) that came with nh handles.
   predicate pm_request_wf{L}(pm_proto_request *r, uint8_t *msg,

@@ -60,9 +60,12 @@ static int usage(void)
           "                                     exit with its status (128+signal if killed)\n"
           "  spawn [OPTIONS] -- PROGRAM [ARGS]  launch, print its id\n"
           "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
-          "  ps                                 list processes\n"
+          "  ps [--job JOB]                     list processes (of job JOB)\n"
           "  info ID                            show one process: record, end, priority,\n"
           "                                     suspension, CPU time, memory, limits\n"
+          "  job JOB                            show a job: what it contains (cgroup:\n"
+          "                                     every descendant; members: only what\n"
+          "                                     procmgr launched) and its processes\n"
           "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
           "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
           "  stop [--grace SECONDS] [--signal SIG] ID\n"
@@ -82,14 +85,20 @@ static int usage(void)
           "                                     process: RES as, cpu, nofile, nproc;\n"
           "                                     values a number or 'unlimited'\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
+          "  kill, suspend, resume, priority --job JOB ...\n"
+          "                                     the same on every process of job JOB\n"
+          "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --rlimit RES=SOFT[:HARD]  --mount PATH=DIR  --suspended\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
           "--mount: DIR is seen at PATH (an existing directory) by the process\n"
           "only, in a mount namespace of its own.\n"
-          "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
-          "for root and for the user who launched the process.\n"
+          "--job JOB: launch into job JOB (default: a job of its own, whose id\n"
+          "is the process's).\n"
+          "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
+          "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
+          "process or made the job.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
     return EXIT_USAGE;
 }
@@ -188,6 +197,7 @@ typedef struct launch_opts {
     const char *name;
     const char *cwd;
     const char *resolve;
+    uint64_t job;         /* --job: launch into this job (0: none) */
     int suspended;
     int clear_env;
     const char *env[MAX_ENV];
@@ -238,6 +248,9 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
                 parse_rlimit_values(eq + 1, &l->rlimit[k].soft, &l->rlimit[k].hard) != 0)
                 return -1;
             l->nrlimit++;
+        } else if (strcmp(a, "--job") == 0 && i + 1 < argc) {
+            if (parse_u64(argv[++i], &l->job) != 0 || l->job == 0)
+                return -1;
         } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
             l->resolve = argv[++i];
         } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
@@ -337,10 +350,10 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
 {
     static const char *envv[4096];
     static char mpath[MAX_MOUNT][4096];
-    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 5];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 6];
     int mfd[MAX_MOUNT];
     size_t nact = 0, nm = 0;
-    int exe = -1, interp = -1, cwd = -1, rc = 0;
+    int exe = -1, interp = -1, cwd = -1, job = -1, rc = 0;
     char found_buf[PROC_NAME_MAX + 1];
     const char *found = NULL;
     pm_status st;
@@ -352,6 +365,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 fprintf(stderr, "procctl: --env %s: expected NAME=VALUE\n", l->env[i]);
                 return EXIT_USAGE;
             }
+    if (l->job != 0) {
+        st = pm_client_job_open(c, l->job, &job, NULL);
+        if (st != PM_OK)
+            return fail(c, "job", st);
+    }
     if (l->resolve != NULL) {
         st = pm_client_resolve(c, l->resolve, &exe, &interp);
         if (st != PM_OK)
@@ -443,9 +461,9 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     size_t ne = build_env(l, envv, sizeof envv / sizeof envv[0] - 1);
     envv[ne] = NULL;
 
-    if (interp >= 0) {
-        /* a resolved program with an interpreter: use the builder calls,
-         * SET_INFO carries the interpreter handle */
+    if (interp >= 0 || job >= 0) {
+        /* a resolved program with an interpreter, or a job: use the
+         * builder calls, SET_INFO carries the interpreter and job handles */
         pm_client_startup hs[MAX_FD + 3];
         int opened[MAX_FD];
         size_t nh = 0, nop = 0;
@@ -483,7 +501,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 st = pm_client_add_names(c, &n, 1);
             }
         if (st == PM_OK)
-            st = pm_client_set_info(c, exe, -1, interp, name);
+            st = pm_client_set_info(c, exe, job, interp, name);
         if (st == PM_OK)
             st = pm_client_launch_limited(c, suspended, act, nact, &out->p, &out->sd);
         for (size_t i = 0; i < nop; i++)
@@ -503,6 +521,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         close(cwd);
     while (nm > 0)
         close(mfd[--nm]);
+    if (job >= 0)
+        close(job);
     return rc;
 }
 
@@ -793,16 +813,18 @@ static void print_info(const opts *o, const pm_proto_info *p, int comma)
                state_name(p->state), p->exit_code);
 }
 
-/* Every record, page by page; find != 0: only that koid (info). */
-static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
+/* Every record (of job `job` when non-zero), page by page; find != 0:
+ * only that koid (info). */
+static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
+                    int *found)
 {
     static pm_proto_info page[PM_PROTO_MAX_LIST];
     uint64_t cursor = 0, next = 0;
     uint32_t n = 0;
     int first = 1;
     do {
-        pm_status st = pm_client_list(c, PM_LIST_ALL, 0, cursor, PM_PROTO_MAX_LIST,
-                                      page, &n, &next);
+        pm_status st = pm_client_list(c, job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL,
+                                      job, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
         if (st != PM_OK)
             return fail(c, "list", st);
         for (uint32_t i = 0; i < n; i++) {
@@ -817,11 +839,16 @@ static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
     return 0;
 }
 
-static int cmd_ps(const opts *o, int argc)
+static int cmd_ps(const opts *o, int argc, char **argv)
 {
     int rc = 0, found = 0;
-    if (argc != 0)
+    uint64_t job = 0;
+    if (argc == 2 && strcmp(argv[0], "--job") == 0) {
+        if (parse_u64(argv[1], &job) != 0 || job == 0)
+            return usage();
+    } else if (argc != 0) {
         return usage();
+    }
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -829,9 +856,41 @@ static int cmd_ps(const opts *o, int argc)
         printf("[");
     else
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    rc = list_all(o, c, 0, &found);
+    rc = list_all(o, c, job, 0, &found);
     if (o->json)
         printf("]\n");
+    pm_client_close(c);
+    return rc;
+}
+
+/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, list
+ * its processes. */
+static int cmd_job(const opts *o, int argc, char **argv)
+{
+    uint64_t id;
+    uint32_t mode = 0;
+    int rc = 0, found = 0, h = -1;
+    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    pm_status st = pm_client_job_open(c, id, &h, &mode);
+    if (st != PM_OK) {
+        rc = fail(c, "job", st);
+    } else {
+        const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
+        if (o->json)
+            printf("{\"job\":%llu,\"mode\":\"%s\",\"processes\":[",
+                   (unsigned long long)id, m);
+        else
+            printf("job %llu: mode %s\n%-8s %-8s %-6s %-8s %s\n",
+                   (unsigned long long)id, m, "KOID", "PARENT", "JOB", "STATE", "EXIT");
+        rc = list_all(o, c, id, 0, &found);
+        if (o->json)
+            printf("]}\n");
+        close(h);
+    }
     pm_client_close(c);
     return rc;
 }
@@ -985,7 +1044,7 @@ static int cmd_info(const opts *o, int argc, char **argv)
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
     if (o->json)
         quiet_close = 1;
-    rc = list_all(o, c, id, &found);
+    rc = list_all(o, c, 0, id, &found);
     quiet_close = 0;
     if (rc == 0 && found && pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
         end_report e;
@@ -1068,8 +1127,13 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_status st;
     int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
     int is_wait = strcmp(cmd, "wait") == 0;
+    int is_job = 0;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
+        if (strcmp(argv[i], "--job") == 0 && !is_stop && !is_wait &&
+            strcmp(cmd, "start") != 0 && strcmp(cmd, "limit") != 0) {
+            is_job = 1;    /* the ID is a job's: no value of its own */
+            i--;
+        } else if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
             if (parse_signal(argv[i + 1], &sig) != 0) {
                 fprintf(stderr, "procctl: unknown signal '%s'\n", argv[i + 1]);
                 return EXIT_USAGE;
@@ -1115,7 +1179,8 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    st = pm_client_open_process(c, id, rights, &h);
+    st = is_job ? pm_client_job_open(c, id, &h, NULL)
+                : pm_client_open_process(c, id, rights, &h);
     if (st != PM_OK) {
         rc = fail(c, "open", st);
     } else if (is_kill) {
@@ -1254,7 +1319,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "watch") == 0)
         return cmd_launch(&o, n, rest, 'w');
     if (strcmp(cmd, "ps") == 0)
-        return cmd_ps(&o, n);
+        return cmd_ps(&o, n, rest);
+    if (strcmp(cmd, "job") == 0)
+        return cmd_job(&o, n, rest);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||

@@ -467,6 +467,37 @@ pm_status pm_client_open_process(pm_client *c, uint64_t koid, uint32_t rights,
     return st;
 }
 
+/* JOB_CREATE and JOB_OPEN share their reply. */
+static pm_status job_reply(pm_client *c, pm_status st, int *job, uint64_t *koid,
+                           uint32_t *mode)
+{
+    if (st == PM_OK) {
+        *job = take_fd(c, 0);
+        if (koid != NULL)
+            *koid = c->rep.koid;
+        if (mode != NULL)
+            *mode = c->rep.job_mode;
+    }
+    return st;
+}
+
+pm_status pm_client_job_create(pm_client *c, int *job, uint64_t *koid,
+                               uint32_t *mode)
+{
+    *job = -1;
+    req_begin(c, PM_OP_JOB_CREATE);
+    return job_reply(c, exchange(c, NULL, 0), job, koid, mode);
+}
+
+pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
+                             uint32_t *mode)
+{
+    *job = -1;
+    req_begin(c, PM_OP_JOB_OPEN);
+    c->req.value = koid;
+    return job_reply(c, exchange(c, NULL, 0), job, NULL, mode);
+}
+
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
                           char *name)
 {

@@ -334,6 +334,7 @@ static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
     pm_proc *p = &d->reg.slot[slot];
     pm_dispatch_proc *x = &d->proc[slot];
     uint32_t how = e->how;
+    uint64_t job = p->job;
     uint32_t event = how == PM_STATE_EXITED ? PM_EVENT_EXITED
                    : how == PM_STATE_KILLED ? PM_EVENT_KILLED : PM_EVENT_FAULTED;
     uint32_t i;
@@ -367,6 +368,7 @@ static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
     emit(d, slot, event, e->code);
     if (x->refs == 0)
         pm_reg_free(&d->reg, slot);
+    pm_dispatch_job_maybe_end_(d, job);
 }
 
 static void end_simple(pm_dispatch *d, uint32_t slot, uint32_t how,
@@ -571,6 +573,11 @@ static pm_status op_set_info(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
         st = kcap_at(m, q->handle[2], &interp);
     if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE && job->kind != PM_DH_JOB)
         st = PM_E_HANDLE_KIND;
+    /* a job handle names a live job (one JOB_CREATE made, or one of a
+     * running process); the connection's own job is the shell's to name */
+    if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE &&
+        pm_dispatch_job_find_(d, job->value) == PM_DISPATCH_MAX_JOBS)
+        st = PM_E_NO_SUCH_JOB;
     if (st == PM_OK)
         st = pm_builder_set_info(b, exe, PM_KCAP_NULL, m->msg + q->str.off,
                                  q->str.len, q->flags);
@@ -603,6 +610,24 @@ static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
         consume(m, d->req.handle[0]);
     }
     return st;
+}
+
+/* The job of what a connection launches (spec/lifecycle.md section 3): the
+ * SET_INFO job, else the connection's job (0: none), else 0, which makes
+ * the launch give the process a job of its own.  (With the INHERIT_JOB
+ * flag of SET_INFO, section 8, the connection's job is taken only when the
+ * flag is set.) */
+static uint64_t launch_job(const pm_dispatch_conn *c)
+{
+    return c->has_job ? c->info_job : c->job;
+}
+
+/* A job made for a launch belongs to the launching principal (JOB_OPEN). */
+static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, koid);
+    if (ji < PM_DISPATCH_MAX_JOBS && d->job[ji].owner == PM_DISPATCH_PRINCIPAL_NONE)
+        d->job[ji].owner = principal;
 }
 
 static void launched_reply(pm_dispatch *d, uint32_t slot, uint64_t handle,
@@ -653,13 +678,14 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
 {
     uint64_t handle = 0;
     uint32_t slot = 0;
-    uint64_t job = c->has_job ? c->info_job : c->job;
+    uint64_t job = launch_job(c);
     pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp, &c->cwd,
                                        launch_parent(d, c), job, start, m->random,
                                        &handle, &slot);
     conn_builder_clear(d, c);
     if (st == PM_OK) {
         proc_fresh(d, slot, c->principal);
+        claim_job(d, d->reg.slot[slot].job, c->principal);
         launched_reply(d, slot, handle, rep, res);
         if (start)
             emit(d, slot, PM_EVENT_STARTED, 0);
@@ -692,6 +718,7 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
     }
     if (st == PM_OK) {
         proc_fresh(d, slot, c->principal);
+        claim_job(d, d->reg.slot[slot].job, c->principal);
         launched_reply(d, slot, handle, rep, res);
         emit(d, slot, PM_EVENT_STARTED, 0);
     }
@@ -740,9 +767,18 @@ static pm_status op_exit(pm_dispatch *d, const msg_ctx *m)
     return st;
 }
 
-static void kill_job(pm_dispatch *d, uint64_t job)
+/* KILL on a job: the kernel job first (on Linux cgroup.kill: every
+ * process in it at once, forks included), then every record of it ends
+ * KILLED.  The kernel's refusal is replied and nothing changes. */
+static pm_status kill_job(pm_dispatch *d, uint64_t job)
 {
+    uint32_t ji = pm_dispatch_job_find_(d, job);
+    pm_status st = PM_OK;
     uint32_t i;
+    if (ji < PM_DISPATCH_MAX_JOBS)
+        st = pm_k_job_kill(d->k, d->job[ji].cap);
+    if (st != PM_OK)
+        return st;
     /*@ loop assigns i, *d, pm_k_world; loop variant PM_REG_CAPACITY - i; */
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         uint32_t s = d->reg.slot[i].state;
@@ -750,6 +786,7 @@ static void kill_job(pm_dispatch *d, uint64_t job)
             d->reg.slot[i].job == job)
             end_simple(d, i, PM_STATE_KILLED, 0);
     }
+    return st;
 }
 
 static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
@@ -758,7 +795,7 @@ static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
     uint32_t slot = 0;
     pm_status st = PM_OK;
     if (h->kind == PM_DH_JOB) {
-        kill_job(d, h->value);
+        st = kill_job(d, h->value);
     } else {
         st = lookup(d, h, PM_DH_PROCESS, PM_RIGHT_KILL, &slot);
         if (st == PM_OK && ended(d, slot))
@@ -823,9 +860,10 @@ static uint32_t control_right(uint16_t op)
     return PM_RIGHT_SUSPEND;
 }
 
-/* A process handle: that process.  A job handle: every process of the job
- * in a state the operation takes (running; for SET_PRIORITY also created),
- * all tried, the first refusal returned.  The process's end, if the signal
+/* A process handle: that process.  A job handle: SUSPEND and RESUME freeze
+ * and thaw the kernel job; SIGNAL and SET_PRIORITY go to every process of
+ * the job in a state the operation takes (running; for SET_PRIORITY also
+ * created), all tried, the first refusal returned.  The process's end, if the signal
  * ends it, comes later as its kernel event (pm_dispatch_poll_events). */
 static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
 {
@@ -834,7 +872,13 @@ static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
     uint32_t arg = d->req.flags;
     uint32_t slot = 0, i;
     pm_status st = PM_OK;
-    if (h->kind == PM_DH_JOB) {
+    if (h->kind == PM_DH_JOB && (op == PM_OP_SUSPEND || op == PM_OP_RESUME)) {
+        /* The job freezes as one (cgroup.freeze on Linux); a job with no
+         * kernel job yet has no process to freeze. */
+        uint32_t ji = pm_dispatch_job_find_(d, h->value);
+        if (ji < PM_DISPATCH_MAX_JOBS)
+            st = pm_k_job_freeze(d->k, d->job[ji].cap, op == PM_OP_SUSPEND ? 1u : 0u);
+    } else if (h->kind == PM_DH_JOB) {
         /*@ loop assigns i, st, pm_k_world; loop variant PM_REG_CAPACITY - i; */
         for (i = 0; i < PM_REG_CAPACITY; i++) {
             uint32_t s = d->reg.slot[i].state;
@@ -1125,12 +1169,24 @@ static pm_status op_watch(pm_dispatch *d, const msg_ctx *m,
     return st;
 }
 
+/* A copy of a job handle (a job handle carries no rights). */
+static pm_status dup_job(pm_dispatch *d, uint64_t koid, pm_dispatch_result *res)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, koid);
+    if (ji < PM_DISPATCH_MAX_JOBS)
+        d->job[ji].refs++;
+    out_handle(res, PM_DH_JOB, koid, PM_KCAP_NULL);
+    return PM_OK;
+}
+
 static pm_status op_duplicate(pm_dispatch *d, const msg_ctx *m,
                               pm_dispatch_result *res)
 {
     const pm_dhandle *h = handle_at(m, d->req.handle[0]);
     uint64_t copy = 0;
     pm_status st = PM_E_HANDLE_KIND;
+    if (h->kind == PM_DH_JOB)
+        return dup_job(d, h->value, res);
     if (h->kind == PM_DH_PROCESS || h->kind == PM_DH_THREAD)
         st = pm_reg_duplicate(&d->reg, h->value, d->req.flags, &copy);
     if (st == PM_OK) {
@@ -1162,6 +1218,50 @@ static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
     return st;
 }
 
+/* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------ */
+
+/* The reply of both: a job handle (one more reference), the job's koid
+ * and what the backend's jobs contain. */
+static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
+                      pm_dispatch_result *res)
+{
+    d->job[ji].refs++;
+    rep->koid = d->job[ji].koid;
+    rep->job_mode = pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP
+                        ? PM_JOB_MODE_CGROUP : PM_JOB_MODE_MEMBERS;
+    out_handle(res, PM_DH_JOB, d->job[ji].koid, PM_KCAP_NULL);
+}
+
+/* A new empty job, named by the next koid of the registry's sequence
+ * (processes and jobs share it, so no job is named like a process that
+ * is not its own). */
+static pm_status op_job_create(pm_dispatch *d, const pm_dispatch_conn *c,
+                               pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint32_t ji = 0;
+    uint64_t koid = d->reg.next_pid;
+    pm_status st = pm_dispatch_job_get_(d, koid, c->principal, &ji);
+    if (st == PM_OK) {
+        d->reg.next_pid++;
+        job_reply(d, ji, rep, res);
+    }
+    return st;
+}
+
+/* A handle to a live job, for root or the principal that made it (as
+ * OPEN_PROCESS). */
+static pm_status op_job_open(pm_dispatch *d, const pm_dispatch_conn *c,
+                             pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, d->req.value);
+    pm_status st = ji < PM_DISPATCH_MAX_JOBS ? PM_OK : PM_E_NO_SUCH_JOB;
+    if (st == PM_OK && !may_open(c->principal, d->job[ji].owner))
+        st = PM_E_NOT_OWNER;
+    if (st == PM_OK)
+        job_reply(d, ji, rep, res);
+    return st;
+}
+
 /* Find a live watch by id. */
 static pm_status watch_lookup(const pm_dispatch *d, uint64_t id, uint32_t *w)
 {
@@ -1187,7 +1287,13 @@ static pm_status close_handle(pm_dispatch *d, const pm_dhandle *h)
         st = watch_lookup(d, h->value, &slot);
         if (st == PM_OK)
             d->watch[slot].in_use = 0;
-    } else if (h->kind != PM_DH_KCAP && h->kind != PM_DH_JOB) {
+    } else if (h->kind == PM_DH_JOB) {
+        slot = pm_dispatch_job_find_(d, h->value);
+        if (slot < PM_DISPATCH_MAX_JOBS && d->job[slot].refs > 0) {
+            d->job[slot].refs--;
+            pm_dispatch_job_maybe_end_(d, h->value);
+        }
+    } else if (h->kind != PM_DH_KCAP) {
         st = PM_E_HANDLE_KIND;
     }
     return st;   /* a KCAP is dropped with the message's other caps */
@@ -1290,6 +1396,8 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_SUSPEND:
     case PM_OP_RESUME:            st = op_control(d, m); break;
     case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
+    case PM_OP_JOB_CREATE:        st = op_job_create(d, c, rep, res); break;
+    case PM_OP_JOB_OPEN:          st = op_job_open(d, c, rep, res); break;
     case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
     default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;
     }
@@ -1529,6 +1637,12 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
         pm_builder_reset(&d->conn[i].builder);
     }
     pm_builder_reset(&d->scratch);
+    /*@ loop assigns i, d->job[0 .. PM_DISPATCH_MAX_JOBS - 1]; loop variant PM_DISPATCH_MAX_JOBS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_JOBS; i++) {
+        d->job[i].in_use = 0;
+        d->job[i].refs = 0;
+        d->job[i].cap = PM_KCAP_NULL;
+    }
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1]; loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++) {
         d->waiter[i].state = 0;
@@ -1634,6 +1748,7 @@ void pm_dispatch_fini(pm_dispatch *d)
             pm_dispatch_teardown_(d, i);
     }
     pm_reg_init(&d->reg);
+    pm_dispatch_job_fini_(d);
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1].state; loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
         d->waiter[i].state = 0;

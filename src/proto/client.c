@@ -134,6 +134,13 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         st = pm_wire_wr32(w, req->handle[0]);
         if (st == PM_OK) st = pm_wire_wr32(w, req->handle[1]);
         break;
+    case PM_OP_JOB_CREATE:
+        st = pm_wire_wr32(w, 0);
+        break;
+    case PM_OP_JOB_OPEN:
+        st = pm_wire_wr64(w, req->value);
+        if (st == PM_OK) st = pm_wire_wr32(w, 0);
+        break;
     case PM_OP_RESOLVE:
         st = wr_slice(w, src, src_len, req->str);
         break;
@@ -322,7 +329,7 @@ static pm_status get_details(pm_rd *rd, pm_proto_details *x)
     assigns rd->off, r->koid, r->entry, r->stack, r->image_base,
             r->interp_base, r->vdso_base, r->has_interp, r->info, r->details,
             r->name_slice, r->list_count, r->list_slice, r->next_cursor,
-            r->event, r->event_code, r->handle_count;
+            r->event, r->event_code, r->job_mode, r->handle_count;
     ensures rrd_ok(rd) && rd->len == \old(rd->len) && r->handle_count <= 2;
     ensures \result == PM_OK ==> pm_slice_in(&r->name_slice, rd->len) &&
         r->list_count <= PM_PROTO_MAX_LIST &&
@@ -415,6 +422,13 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         r->handle_count = 1;
         st = get_fixed(rd, 0, PM_E_PROTO_HANDLE_INDEX);
         break;
+    case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
+        r->handle_count = 1;
+        st = get_fixed(rd, 0, PM_E_PROTO_HANDLE_INDEX);
+        if (st == PM_OK) st = get32(rd, &r->job_mode);
+        if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = get64(rd, &r->koid);
+        break;
     case PM_OP_EVENT:
         st = get32(rd, &r->event);
         if (st == PM_OK) st = get32(rd, &r->event_code);
@@ -486,6 +500,7 @@ static void reply_clear(pm_proto_reply *r)
     r->next_cursor = 0;
     r->event = 0;
     r->event_code = 0;
+    r->job_mode = 0;
 }
 
 /* Header checks of a reply; *op is the request opcode it answers (or

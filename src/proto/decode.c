@@ -423,6 +423,14 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
         if (st == PM_OK) st = rd_u64(rd, &req->cursor);
         if (st == PM_OK && req->value > req->cursor) st = PM_E_PROTO_FIELD_RANGE;
         break;
+    case PM_OP_JOB_CREATE:
+        st = rd_zero32(rd);
+        break;
+    case PM_OP_JOB_OPEN:
+        st = rd_u64(rd, &req->value);
+        if (st == PM_OK && req->value == 0u) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = rd_zero32(rd);
+        break;
     case PM_OP_START:   /* thread optional: absent = the initial thread */
         st = rd_handle(rd, 1, &req->handle[0]);
         if (st == PM_OK) st = rd_handle(rd, 0, &req->handle[1]);

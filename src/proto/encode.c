@@ -100,6 +100,9 @@ static int reply_fields_ok(const pm_proto_reply *r)
         case PM_OP_QUERY_DETAILS:
             ok = r->info.state <= PM_STATE_MAX && details_ok(&r->details);
             break;
+        case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
+            ok = r->job_mode <= PM_JOB_MODE_MAX;
+            break;
         case PM_OP_LIST_PROCESSES: {
             uint32_t i = 0;
             ok = r->list_count <= PM_PROTO_MAX_LIST;
@@ -200,6 +203,13 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
     case PM_OP_OPEN_PROCESS:
         r->handle_count = 1;
         st = pm_wire_wr32(w, 0);
+        break;
+    case PM_OP_JOB_CREATE:
+    case PM_OP_JOB_OPEN:
+        r->handle_count = 1;
+        st = pm_wire_wr32(w, 0);
+        if (st == PM_OK) st = pm_wire_wr32(w, r->job_mode);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->koid);
         break;
     case PM_OP_EVENT:
         st = pm_wire_wr32(w, r->event);

@@ -195,7 +195,7 @@ fi
 
 # --- leaks, shutdown ---------------------------------------------------------------
 pc ps >/dev/null; pc ps >/dev/null     # two round trips: earlier hang-ups handled
-FD1=$(fdcount)
+FD1=$(fds_back_to "$FD0")
 [ "$FD1" -eq "$FD0" ] && ok "no descriptor leak in the daemon ($FD0 -> $FD1)" \
                       || bad "descriptor leak: $FD0 -> $FD1"
 kill -TERM "$DPID"

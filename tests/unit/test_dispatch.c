@@ -409,8 +409,14 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_E_DUPLICATE_ID);
     /* a name over the builder's 32 bytes */
     ST(set_info(CAP_EXEC, "0123456789012345678901234567890123456789"), PM_E_BUILDER_LIMIT);
-    /* a job handle and a wrong-kind job */
+    /* a job handle of no job, a job handle, and a wrong-kind job */
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = proc_h(9, PM_DH_JOB);
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_E_NO_SUCH_JOB);
+    begin(PM_OP_JOB_CREATE, 0); u32(0); ST(SEND(0), PM_OK);
+    pm_dhandle jh = RES.handles[0];
+    uint64_t jk = REP.koid;
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = jh;
     begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
     ST(SEND(2), PM_OK);
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = kcap(give(dir, PM_KR_READ));
@@ -419,7 +425,7 @@ static void test_builder_ops(void **state)
     begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_OK);
     uint64_t ph = RES.handles[0].value;
     ST(query(ph), PM_OK);
-    assert_int_equal(REP.info.job_koid, 9);
+    assert_int_equal(REP.info.job_koid, jk);
     pm_sim_slot_info si;
     ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 3, &si), PM_OK);
     ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 32, &si), PM_OK);
@@ -1343,12 +1349,13 @@ static void test_control_job(void **state)
     assert_int_equal(thread_info(a).priority, PM_PRIORITY_HIGH);
     assert_int_equal(thread_info(c).priority, PM_PRIORITY_HIGH);
     assert_int_equal(thread_info(o).priority, PM_PRIORITY_NORMAL);
-    ST(suspend_h(job), PM_OK);
-    assert_int_equal(thread_info(a).suspended, 1);
-    assert_int_equal(thread_info(b).suspended, 1);
-    assert_int_equal(thread_info(o).suspended, 0);
+    ST(suspend_h(job), PM_OK);                  /* the job is frozen as one */
+    assert_int_equal(thread_info(a).frozen, 1);
+    assert_int_equal(thread_info(b).frozen, 1);
+    assert_int_equal(thread_info(o).frozen, 0);
+    ST(pm_sim_thread_exit(&K, thread_of(a), 0), PM_E_K_STATE);   /* no step */
     ST(resume_h(job), PM_OK);
-    assert_int_equal(thread_info(b).suspended, 0);
+    assert_int_equal(thread_info(b).frozen, 0);
     /* the machine's refusal is replied, after every process was tried */
     pm_sim_deny_priority(&K, PM_PRIORITY_REALTIME);
     ST(priority_h(job, PM_PRIORITY_REALTIME), PM_E_LINUX_PRIORITY_DENIED);
@@ -1566,6 +1573,144 @@ static void test_info_flags(void **state)
     assert_int_equal(REP.info.job_koid, JOB);
     ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
     close_both(ph);
+}
+
+/* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------------ */
+
+static pm_status job_create(uint32_t conn)
+{
+    begin(PM_OP_JOB_CREATE, 0);
+    u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+static pm_status job_open(uint32_t conn, uint64_t koid)
+{
+    begin(PM_OP_JOB_OPEN, 0);
+    u64(koid); u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+static uint32_t live_jobs(void)
+{
+    pm_sim_stats s;
+    pm_sim_stats_get(&K, &s);
+    return s.live[PM_KOBJ_JOB];
+}
+/* SET_INFO naming job handle `job` + LAUNCH: the process handle. */
+static uint64_t launch_in(pm_dhandle job)
+{
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = job;
+    begin(PM_OP_SET_INFO, 2);
+    u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_OK);
+    return RES.handles[0].value;
+}
+
+/* A process launched without a job has one of its own, named by its koid,
+ * gone with it.  JOB_CREATE makes an empty job that lives while a handle
+ * names it; its processes are killed and frozen as one; JOB_OPEN gives
+ * another handle to root or its maker. */
+static void test_jobs(void **state)
+{
+    (void)state;
+    const uint32_t OWN = 8u, OTHER = 9u;
+    ST(pm_dispatch_connect(&D, OWN, 0, 0), PM_OK);        /* no job of its own */
+    ST(pm_dispatch_set_principal(&D, OWN, 1000), PM_OK);
+    ST(pm_dispatch_connect(&D, OTHER, 0, 0), PM_OK);
+    ST(pm_dispatch_set_principal(&D, OTHER, 2000), PM_OK);
+
+    /* its own job */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str("solo");
+    ST(send_n(OWN, 1, __LINE__), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(send_n(OWN, 0, __LINE__), PM_OK);
+    uint64_t solo = RES.handles[0].value, solo_koid = REP.koid;
+    ST(query(solo), PM_OK);
+    assert_int_equal(REP.info.job_koid, solo_koid);
+    assert_int_equal(live_jobs(), 1);
+    ST(job_open(OTHER, solo_koid), PM_E_NOT_OWNER);
+    ST(job_open(OWN, solo_koid), PM_OK);                  /* its launcher */
+    assert_int_equal(RES.handles[0].kind, PM_DH_JOB);
+    assert_int_equal(REP.job_mode, PM_JOB_MODE_MEMBERS);
+    pm_dhandle solo_job = RES.handles[0];
+    ST(pm_sim_thread_exit(&K, thread_of(solo), 0), PM_OK);
+    pm_dispatch_poll_events(&D);
+    assert_int_equal(live_jobs(), 1);                     /* a handle holds it */
+    ST(close_h(solo_job), PM_OK);
+    assert_int_equal(live_jobs(), 0);                     /* ended with it */
+    ST(job_open(OWN, solo_koid), PM_E_NO_SUCH_JOB);
+    ST(job_open(OWN, 123456), PM_E_NO_SUCH_JOB);
+    close_both(solo);
+
+    /* a job made first; two processes in it, one outside */
+    ST(job_create(OWN), PM_OK);
+    pm_dhandle job = RES.handles[0];
+    uint64_t jk = REP.koid;
+    assert_int_equal(job.kind, PM_DH_JOB);
+    assert_int_equal(job.value, jk);
+    assert_int_equal(live_jobs(), 1);
+    uint64_t a = launch_in(job);
+    uint64_t b = launch_in(job);
+    uint64_t c = launch(CAP_EXEC, 1);                    /* job JOB */
+    ST(query(a), PM_OK);
+    assert_int_equal(REP.info.job_koid, jk);
+    assert_true(REP.info.koid > jk);                     /* one koid sequence */
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_BY_JOB); u32(16); u64(jk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 2);
+    ST(suspend_h(job), PM_OK);
+    assert_int_equal(thread_info(a).frozen, 1);
+    assert_int_equal(thread_info(c).frozen, 0);
+    /* no process joins a frozen job: it could not take its first step */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = job;
+    begin(PM_OP_SET_INFO, 2);
+    u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("late");
+    ST(SEND(2), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_STATE);
+    ST(resume_h(job), PM_OK);
+    assert_int_equal(thread_info(b).frozen, 0);
+    /* a copy of the handle holds the job too */
+    H[0] = job;
+    begin(PM_OP_HANDLE_DUPLICATE, 1);
+    u32(0); u32(0);
+    ST(SEND(1), PM_OK);
+    pm_dhandle copy = RES.handles[0];
+    ST(kill_h(job), PM_OK);
+    expect_end(a, PM_STATE_KILLED, 0);
+    expect_end(b, PM_STATE_KILLED, 0);
+    ST(query(c), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(live_jobs(), 2);                     /* jk (handles), JOB (c) */
+    ST(close_h(job), PM_OK);
+    assert_int_equal(live_jobs(), 2);
+    ST(close_h(copy), PM_OK);
+    assert_int_equal(live_jobs(), 1);
+    close_both(a); close_both(b);
+    ST(kill_h(proc_h(c, PM_DH_PROCESS)), PM_OK);
+    assert_int_equal(live_jobs(), 0);
+    close_both(c);
+}
+
+/* Every entry of the job table in use: JOB_CREATE is refused, nothing made. */
+static void test_jobs_full(void **state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < PM_DISPATCH_MAX_JOBS; i++) {
+        D.job[i].in_use = 1;
+        D.job[i].koid = (1ull << 40) + i;
+        D.job[i].cap = PM_KCAP_NULL;
+    }
+    ST(job_create(CONN), PM_E_JOBS_FULL);
+    assert_int_equal(live_jobs(), 0);
+    for (uint32_t i = 0; i < PM_DISPATCH_MAX_JOBS; i++)
+        D.job[i].in_use = 0;
 }
 
 /* ---- coverage of the status lists ---------------------------------------------- */
@@ -1826,6 +1971,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_info_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_any_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_full, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

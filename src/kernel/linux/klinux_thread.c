@@ -123,7 +123,7 @@ void kl_harvest(struct pm_kernel *k)
             uint64_t tag = evs[i].data.u64;
             uint32_t o = (uint32_t)tag, gen = (uint32_t)(tag >> 32);
             struct kl_as *a;
-            if (tag == KL_EPOLL_EVFD || o >= k->obj_hwm ||
+            if (tag == KL_EPOLL_EVFD || tag == KL_EPOLL_LINGER || o >= k->obj_hwm ||
                 k->obj[o].type != PM_KOBJ_AS || k->obj[o].gen != gen)
                 continue;
             a = k->obj[o].as;
@@ -141,6 +141,8 @@ pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev)
     if (ev == NULL)
         return PM_E_K_ARG;
     kl_harvest(k);
+    if (k->nlinger > 0)
+        kl_job_sweep(k);
     if (k->ev_count == 0)
         return PM_E_K_NO_EVENT;
     t = k->ev_ring[k->ev_head];
@@ -164,6 +166,7 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
         th->state = PM_KTHREAD_CREATED;
         th->cookie = cookie;
         th->as = th->cs = KL_NONE;
+        th->job = KL_NONE;
         k->obj[o].th = th;
     } else {
         free(th);
@@ -273,8 +276,8 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
 
     if (st == PM_OK) {
         th = k->obj[t].th;
-        if (th->state != PM_KTHREAD_BOUND)
-            st = PM_E_K_STATE;
+        if (th->state != PM_KTHREAD_BOUND || kl_thread_job_frozen(k, t))
+            st = PM_E_K_STATE;   /* a frozen stub would never answer "go" */
     }
     if (st != PM_OK)
         return st;
