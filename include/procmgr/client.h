@@ -290,26 +290,31 @@ enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_ADD_NAME = 3,   /* namespace entry: fd at path            */
     PM_SPAWN_ACTION_SET_NAME = 4,   /* process name = path                    */
     PM_SPAWN_ACTION_SET_CWD  = 5,   /* working directory: fd (SET_CWD)        */
-    PM_SPAWN_ACTION_RLIMIT   = 6    /* resource `id` = soft, hard, set on the
+    PM_SPAWN_ACTION_RLIMIT   = 6,   /* resource `id` = soft, hard, set on the
                                        created process before it starts     */
+    PM_SPAWN_ACTION_PRIORITY = 7    /* scheduling level `id` (PM_PRIORITY_*),
+                                       set on the created process before it
+                                       starts (SET_PRIORITY)               */
 };
 
 typedef struct pm_spawn_action {
     uint32_t    kind;      /* pm_spawn_action_kind */
     int         fd;        /* CLONE_FD, ADD_NAME, SET_CWD */
-    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_* */
+    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_*;
+                              PRIORITY: PM_PRIORITY_* */
     const char *path;      /* OPEN, ADD_NAME, SET_NAME */
     int         oflags;    /* OPEN */
     uint32_t    mode;      /* OPEN */
     uint64_t    soft, hard;  /* RLIMIT */
 } pm_spawn_action;
 
-/* LAUNCH the builder's process with the RLIMIT actions of limits[0, n)
- * (other kinds are skipped) applied before its first instruction:
- * CREATE_WITHOUT_STARTING, SET_RLIMIT for each, START unless suspended.
- * On a refusal the created process is killed and its handles closed (out
- * is then empty): nothing runs without the limits asked for.  Without
- * RLIMIT actions it is pm_client_launch (or create_without_starting). */
+/* LAUNCH the builder's process with the RLIMIT and PRIORITY actions of
+ * limits[0, n) (other kinds are skipped) applied before its first
+ * instruction: CREATE_WITHOUT_STARTING, SET_RLIMIT / SET_PRIORITY for
+ * each in order, START unless suspended.  On a refusal the created
+ * process is killed and its handles closed (out is then empty): nothing
+ * runs without the limits and level asked for.  Without such actions it
+ * is pm_client_launch (or create_without_starting). */
 pm_status pm_client_launch_limited(pm_client *c, int suspended,
                                    const pm_spawn_action *limits, size_t n,
                                    pm_client_process *out,

@@ -89,7 +89,8 @@ static int usage(void)
           "                                     the same on every process of job JOB\n"
           "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
-          "         --rlimit RES=SOFT[:HARD]  --mount PATH=DIR  --suspended\n"
+          "         --rlimit RES=SOFT[:HARD]  --priority LEVEL  --mount PATH=DIR\n"
+          "         --suspended\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
           "--mount: DIR is seen at PATH (an existing directory) by the process\n"
@@ -208,8 +209,12 @@ typedef struct launch_opts {
     size_t nrlimit;
     struct { const char *path, *dir; } mount[MAX_MOUNT];
     size_t nmount;
+    int has_priority;     /* --priority: the level before the first instruction */
+    uint32_t priority;
     char **argv;          /* PROGRAM ARGS */
 } launch_opts;
+
+static int parse_level(const char *s, uint32_t *level);
 
 static int parse_launch(int argc, char **argv, launch_opts *l)
 {
@@ -240,6 +245,10 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->mount[l->nmount].path = spec;
             l->mount[l->nmount].dir = eq + 1;
             l->nmount++;
+        } else if (strcmp(a, "--priority") == 0 && i + 1 < argc) {
+            if (parse_level(argv[++i], &l->priority) != 0)
+                return -1;
+            l->has_priority = 1;
         } else if (strcmp(a, "--rlimit") == 0 && i + 1 < argc && l->nrlimit < MAX_RLIMIT) {
             const char *spec = argv[++i];
             const char *eq = strchr(spec, '=');
@@ -350,7 +359,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
 {
     static const char *envv[4096];
     static char mpath[MAX_MOUNT][4096];
-    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 6];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 7];
     int mfd[MAX_MOUNT];
     size_t nact = 0, nm = 0;
     int exe = -1, interp = -1, cwd = -1, job = -1, rc = 0;
@@ -431,6 +440,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         if (cwd >= 0)
             close(cwd);
         return rc;
+    }
+    if (l->has_priority) {
+        act[nact].kind = PM_SPAWN_ACTION_PRIORITY;
+        act[nact].id = l->priority;
+        nact++;
     }
     for (size_t i = 0; i < l->nrlimit; i++) {
         act[nact].kind = PM_SPAWN_ACTION_RLIMIT;

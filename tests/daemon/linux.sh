@@ -247,6 +247,17 @@ expect "kill --signal of a created process: K_STATE" 1 pc kill --signal TERM "$S
 expect "priority of a created process" 0 pc priority "$SID" low
 expect "kill of the created process" 0 pc kill "$SID"
 
+# --priority LEVEL at launch: the program's first instruction already runs
+# at that level (read by the program itself from /proc/self/stat: nice,
+# policy); an unknown level is a usage error
+pc run --priority low -- sh -c 'sed "s/^.*) //" /proc/$$/stat | cut -d" " -f17,39' >"$T/p.out" 2>"$T/p.err" </dev/null; rc=$?
+[ $rc -eq 0 ] && [ "$(cat "$T/p.out")" = "10 3" ] && ok "run --priority low: nice 10, SCHED_BATCH from the start" \
+    || { bad "run --priority low: exit $rc, $(cat "$T/p.out")"; sed 's/^/#   /' "$T/p.err"; }
+pc run --priority background -- sh -c 'sed "s/^.*) //" /proc/$$/stat | cut -d" " -f17,39' >"$T/p.out" 2>"$T/p.err" </dev/null; rc=$?
+[ $rc -eq 0 ] && [ "$(cat "$T/p.out")" = "19 5" ] && ok "run --priority background: nice 19, SCHED_IDLE from the start" \
+    || { bad "run --priority background: exit $rc, $(cat "$T/p.out")"; sed 's/^/#   /' "$T/p.err"; }
+expect "run --priority bogus: usage error" 2 pc run --priority bogus -- /bin/true
+
 # --- working directory and resource limits (issue 6) --------------------------------
 # --cwd DIR: the program starts in DIR, as if run from there; without it
 # in "/" (nothing of the daemon's directory); a file is K_NOT_DIRECTORY

@@ -260,7 +260,8 @@ static void test_control(void **state)
 /* pm_client_spawn with a working directory, two limits and the sharing
  * flags: the requests in order, each checked (else K_INVARIANT): SET_CWD
  * with one handle, SET_INFO with INHERIT_STDIO | INHERIT_ENVIRON, the
- * create, both SET_RLIMITs on the created process, START.  A second spawn
+ * create, both SET_RLIMITs and the SET_PRIORITY on the created process,
+ * START.  A second spawn
  * whose limit is refused kills the created process and returns the
  * refusal. */
 static int r_spawn_env(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
@@ -275,6 +276,7 @@ static int r_spawn_env(const pm_proto_request *req, const uint8_t *msg, uint32_t
         { PM_OP_CREATE_WITHOUT_STARTING, 0, 0, 0, 0, PM_OK },
         { PM_OP_SET_RLIMIT, PM_RLIMIT_CPU, 1, 2, 1, PM_OK },
         { PM_OP_SET_RLIMIT, PM_RLIMIT_NOFILE, 64, PM_RLIMIT_INFINITY, 1, PM_OK },
+        { PM_OP_SET_PRIORITY, PM_PRIORITY_LOW, 0, 0, 1, PM_OK },
         { PM_OP_START, 0, 0, 0, 1, PM_OK },
         /* the second spawn: no flags, its limit refused */
         { PM_OP_SET_INFO, 0, 0, 0, 1, PM_OK },
@@ -311,7 +313,7 @@ static void test_spawn_cwd_limits(void **state)
     const char *const argv[] = { "x", NULL };
     int exe = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int dir = open("/", O_PATH | O_CLOEXEC);
-    pm_spawn_action act[3];
+    pm_spawn_action act[4];
     memset(act, 0, sizeof act);
     act[0].kind = PM_SPAWN_ACTION_RLIMIT;
     act[0].id = PM_RLIMIT_CPU;
@@ -323,12 +325,14 @@ static void test_spawn_cwd_limits(void **state)
     act[2].id = PM_RLIMIT_NOFILE;
     act[2].soft = 64;
     act[2].hard = PM_RLIMIT_INFINITY;
+    act[3].kind = PM_SPAWN_ACTION_PRIORITY;
+    act[3].id = PM_PRIORITY_LOW;
     assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
     /* CLONE_ENVIRON with an envp as well: refused before anything is sent */
     assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_ENVIRON, exe, NULL, argv, argv,
                                      act, 3, &p, NULL), PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_STDIO | PM_SPAWN_CLONE_ENVIRON, exe,
-                                     NULL, argv, NULL, act, 3, &p, NULL), PM_OK);
+                                     NULL, argv, NULL, act, 4, &p, NULL), PM_OK);
     assert_int_equal(p.koid, 8);
     close(p.process);
     close(p.thread);
