@@ -492,20 +492,30 @@ uint32_t pm_klinux_children(const struct pm_kernel *k)
 /* Fields 14 and 15 (utime, stime, clock ticks) of /proc/PID/stat; the
  * command (field 2) may hold spaces and parentheses, so parsing starts
  * after its last ')'. */
-static int kl_read_cpu(int pid, uint64_t *user_ns, uint64_t *sys_ns)
+/* /proc/PID/FILE (one read: stat and statm fit) into buf as a string.
+ * 0, or -1 when it cannot be read. */
+static int kl_read_proc(int pid, const char *file, char *buf, size_t cap)
 {
-    char path[64], buf[1024];
-    unsigned long long ut = 0, stt = 0;
-    long hz = sysconf(_SC_CLK_TCK);
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, cap - 1);
     close(fd);
-    if (n <= 0 || hz <= 0)
+    if (n <= 0)
         return -1;
     buf[n] = '\0';
+    return 0;
+}
+
+static int kl_read_cpu(int pid, uint64_t *user_ns, uint64_t *sys_ns)
+{
+    char buf[1024];
+    unsigned long long ut = 0, stt = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0 || kl_read_proc(pid, "stat", buf, sizeof buf) != 0)
+        return -1;
     char *p = strrchr(buf, ')');
     /* after ')': state ppid pgrp session tty_nr tpgid flags minflt cminflt
      * majflt cmajflt utime stime */
@@ -520,17 +530,10 @@ static int kl_read_cpu(int pid, uint64_t *user_ns, uint64_t *sys_ns)
 /* Field 2 (resident pages) of /proc/PID/statm, in bytes. */
 static int kl_read_rss(int pid, uint64_t *bytes)
 {
-    char path[64], buf[256];
+    char buf[256];
     unsigned long long size = 0, res = 0;
-    snprintf(path, sizeof path, "/proc/%d/statm", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (kl_read_proc(pid, "statm", buf, sizeof buf) != 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
     if (sscanf(buf, "%llu %llu", &size, &res) != 2)
         return -1;
     *bytes = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
