@@ -19,6 +19,7 @@
  * member forks is not in the job.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -175,6 +176,8 @@ static int daemon_dir_make(struct pm_kernel *k)
     return k->cg_fd < 0 ? -1 : 0;
 }
 
+static void stale_dirs_reap(const char *parent_path);
+
 /* The directory is made on first use, not here, so that a daemon that
  * stops before its first launch leaves nothing; here it is probed: made,
  * checked for cgroup.kill and cgroup.freeze (Linux 5.14 and 5.2; both
@@ -201,10 +204,14 @@ void kl_job_open(struct pm_kernel *k)
     close(k->cg_fd);
     k->cg_fd = -1;
     (void)rmdir(k->cg_path);
-    if (ok)
+    if (ok) {
         k->job_mode = PM_K_JOB_MODE_CGROUP;
-    else
+        *strrchr(k->cg_path, '/') = '\0';      /* the daemons' parent */
+        stale_dirs_reap(k->cg_path);
+        k->cg_path[strlen(k->cg_path)] = '/';
+    } else {
         k->cg_path[0] = '\0';
+    }
 }
 
 const char *pm_klinux_job_dir(const struct pm_kernel *k)
@@ -212,10 +219,11 @@ const char *pm_klinux_job_dir(const struct pm_kernel *k)
     return k->job_mode == PM_K_JOB_MODE_CGROUP ? k->cg_path : NULL;
 }
 
-/* Kill what is in job directory `name` and remove it (bounded wait). */
-static void job_dir_reap(struct pm_kernel *k, const char *name)
+/* Kill what is in directory `name` of parent and remove it (bounded
+ * wait). */
+static void dir_reap_at(int parent, const char *name)
 {
-    int dfd = openat(k->cg_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)write_at(dfd, "cgroup.freeze", "0");
         if (!events_wait(dfd, "populated 0", 0)) {
@@ -224,7 +232,56 @@ static void job_dir_reap(struct pm_kernel *k, const char *name)
         }
         close(dfd);
     }
-    (void)unlinkat(k->cg_fd, name, AT_REMOVEDIR);
+    (void)unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static void job_dir_reap(struct pm_kernel *k, const char *name)
+{
+    dir_reap_at(k->cg_fd, name);
+}
+
+/* The pid in a daemon directory's name "procmgr-<pid>[.<n>]", or 0. */
+static pid_t daemon_dir_pid(const char *name)
+{
+    char *end = NULL;
+    long pid;
+    if (strncmp(name, "procmgr-", 8) != 0 || name[8] < '1' || name[8] > '9')
+        return 0;
+    pid = strtol(name + 8, &end, 10);
+    return (*end == '\0' || *end == '.') && pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+}
+
+/* A daemon killed outright (SIGKILL, a crash) could not remove its
+ * directory: its jobs' processes run on with no manager.  The next daemon
+ * in the same cgroup ends them and removes the directories of every
+ * procmgr-<pid> whose pid is gone (a live pid, reused or not, is left
+ * alone), so that no orphan outlives procmgrd for longer than its restart
+ * (spec/linux-loader.md section 11). */
+static void stale_dirs_reap(const char *parent_path)
+{
+    int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = parent >= 0 ? fdopendir(dup(parent)) : NULL;
+    struct dirent *e;
+    while (dir != NULL && (e = readdir(dir)) != NULL) {
+        pid_t pid = daemon_dir_pid(e->d_name);
+        if (pid == 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        int dfd = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *jobs = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+        struct dirent *j;
+        while (jobs != NULL && (j = readdir(jobs)) != NULL)
+            if (strncmp(j->d_name, "job-", 4) == 0)
+                dir_reap_at(dfd, j->d_name);
+        if (jobs != NULL)
+            closedir(jobs);
+        if (dfd >= 0)
+            close(dfd);
+        (void)unlinkat(parent, e->d_name, AT_REMOVEDIR);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    if (parent >= 0)
+        close(parent);
 }
 
 /* No directory lingers any more: stop watching (closing the inotify
