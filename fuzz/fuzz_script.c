@@ -19,7 +19,8 @@
  *                 (ids 0..63: none left for the script); else bits 2-4
  *                 pick how many handles take ids 3, 4, ... (0, 1, 2, 3, 10,
  *                 28, 29: the script's id is the next one, two digits from
- *                 13, none below the namespace slots at 29); bit 5: four
+ *                 13, none below the working-directory slot (31) at 28
+ *                 and 29); bit 5: four
  *                 arguments fill the builder's argument bytes but for the
  *                 next byte's count (the script's longer argv may not fit);
  *                 bit 6: the next byte arms the sim's failure injection
@@ -253,11 +254,11 @@ static void launch(uint32_t flags, const uint8_t *data, size_t size)
             PM_FUZZ_REQUIRE(pm_k_cap_derive(&K, ep, PM_KR_READ | PM_KR_GRANT, &c) == PM_OK);
             PM_FUZZ_REQUIRE(pm_builder_add_handle(&B, c, first + i) == PM_OK);
         }
-        pm_kcap no_interp = PM_KCAP_NULL;
+        pm_kcap no_interp = PM_KCAP_NULL, no_cwd = PM_KCAP_NULL;
         pm_sim_stats before, after;
         pm_sim_stats_get(&K, &before);
         pm_sim_fail_nth(&K, fail_nth, 0);
-        pm_status st = pm_dispatch_launch_(&D, &B, &no_interp, 0, 1, 0, RANDOM,
+        pm_status st = pm_dispatch_launch_(&D, &B, &no_interp, &no_cwd, 0, 1, 0, RANDOM,
                                            &handle, &slot);
         pm_sim_fail_nth(&K, 0, 0);
         PM_FUZZ_REQUIRE(D.script_active == 0);
@@ -275,7 +276,7 @@ static void launch(uint32_t flags, const uint8_t *data, size_t size)
             if (want == PM_OK && !known)
                 want = PM_E_SCRIPT_NOT_ALLOWED;
             else if (want == PM_OK && (nh == PM_BUILDER_MAX_HANDLES ||
-                                       fd >= cfg.cspace_slots - PM_BUILDER_MAX_NAMES))
+                                       fd >= PM_DISPATCH_CWD_SLOT(&cfg)))
                 want = PM_E_BUILDER_LIMIT;
             else if (want == PM_OK && used > PM_BUILDER_ARG_BYTES)
                 want = PM_E_BUILDER_LIMIT;

@@ -29,6 +29,13 @@ start = msg(0x0108, [1, 1 | (1 << 2)], struct.pack('<II', 0, 1))
 resolve = msg(0x0201, [], s(b'bin/dyn'))
 watch = msg(0x0302, [1], struct.pack('<II', 0, 15))
 lst = msg(0x0004, [], struct.pack('<IIQQ', 0, 10, 0, 0))
+# issue 6: working directory (an endpoint, the sim's directory, and an
+# image: K_NOT_DIRECTORY), resource limits, sharing flags
+cwd_ep = msg(0x0109, [EP | (1 << 5)], struct.pack('<I', 0))
+cwd_img = msg(0x0109, [EXE], struct.pack('<I', 0))
+rlimit0 = msg(0x0404, [1], struct.pack('<IIIQQ', 0, 1, 0, 1, 2))
+rlimit_up = msg(0x0404, [1], struct.pack('<IIIQQ', 0, 2, 0, 64, 2**64 - 1))
+set_info_flags = msg(0x0105, [EXE], struct.pack('<IIII', 0, NO, NO, 7) + s(b'svc'))
 job_create = msg(0x0410, [], struct.pack('<I', 0))
 job_pids = msg(0x0412, [1], struct.pack('<IIIQ', 0, 1, 0, 8))          # the job just made
 job_mem = msg(0x0412, [1], struct.pack('<IIIQ', 0, 2, 0, 1 << 20))
@@ -42,6 +49,8 @@ seeds = {
   'create': create + query0 + bytes([7, 5]) + create + wait0,
   'resolve': resolve + set_info(JUNK) + launch,
   'inject': bytes([7, 0x90]) + set_info(DYN) + launch + set_info(EXE) + launch + lst,
+  'cwd-rlimit': cwd_ep + names + set_info_flags + cws + rlimit0 + rlimit_up + start + query0 +
+                cwd_img + set_info(EXE) + launch + kill0,
 }
 for k, v in seeds.items():
     open(os.path.join(out, 'seed-' + k), 'wb').write(v)

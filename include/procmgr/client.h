@@ -112,6 +112,24 @@ pm_status pm_client_add_handles(pm_client *c, const pm_client_startup *h, size_t
 pm_status pm_client_set_info(pm_client *c, int executable, int job,
                              int interpreter, const char *name);
 
+/* set_info with the sharing flags (PM_INFO_*, spec/lifecycle.md section
+ * 8): they tell the daemon what the caller chose; INHERIT_STDIO and
+ * INHERIT_ENVIRON are the caller's to honour (pm_client_spawn sends fds
+ * 0-2 and environ), the daemon only records them.  pm_client_set_info is
+ * this with flags 0.  A bit outside PM_INFO_FLAGS_ALL is refused by the
+ * daemon (PROTO_BAD_FLAGS; an older daemon refuses every bit). */
+pm_status pm_client_set_info_flags(pm_client *c, int executable, int job,
+                                   int interpreter, const char *name,
+                                   uint32_t flags);
+
+/* SET_CWD (issue 6): the process starts in the directory dir_fd (not
+ * consumed; open it with O_PATH, which needs no read permission, or
+ * O_RDONLY | O_DIRECTORY).  Without it the process starts at "/": nothing
+ * of the daemon's working directory is inherited.  Whether dir_fd is a
+ * directory is checked at launch: PM_E_K_NOT_DIRECTORY.  A daemon older
+ * than issue 6 answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_set_cwd(pm_client *c, int dir_fd);
+
 /* Create and start the process the builder describes. */
 pm_status pm_client_launch(pm_client *c, pm_client_process *out);
 
@@ -161,6 +179,22 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
 
 pm_status pm_client_kill(pm_client *c, int target);
 
+/* WAIT_ANY (spec/lifecycle.md section 2): the record of the oldest-ended
+ * child of `parent` (a process handle with the WAIT right, or -1 for
+ * procmgr's root: then only children launched by this client's user,
+ * unless it is root) not yet returned by a WAIT_ANY.  timeout_ns as
+ * pm_client_wait (PM_E_WAIT_TIMED_OUT); PM_E_NO_CHILDREN when the parent
+ * has neither such an end nor a child still running. */
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info);
+
+/* QUERY_DETAILS: the record and the details block (structured end and
+ * POSIX wait status, priority level, suspension, CPU time, resident
+ * memory, limits; details->flags says which parts are known).  A daemon
+ * that predates it answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details);
+
 /* ---- control (issue 6, spec/lifecycle.md) --------------------------------- */
 /* target: a process handle (needs the SIGNAL, SUSPEND or PRIORITY right)
  * or a job handle (every process of the job).  A daemon older than
@@ -181,6 +215,13 @@ pm_status pm_client_resume(pm_client *c, int target);
 /* SET_PRIORITY: level PM_PRIORITY_* (0 background .. 5 realtime).
  * PM_E_LINUX_PRIORITY_DENIED when the machine refuses the level. */
 pm_status pm_client_set_priority(pm_client *c, int target, uint32_t level);
+
+/* SET_RLIMIT: resource PM_RLIMIT_* of a process created or running
+ * (needs the LIMIT right; a job handle is PM_E_HANDLE_KIND: per-job
+ * limits are the cgroup's), soft <= hard, PM_RLIMIT_INFINITY for none.
+ * PM_E_LINUX_RLIMIT_DENIED when the hard limit may not be raised. */
+pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
+                               uint64_t soft, uint64_t hard);
 
 /* Graceful stop of a process (needs SIGNAL and WAIT; KILL too for a
  * process created and not started, which is killed at once): send sig,
@@ -251,24 +292,48 @@ pm_status pm_client_handle_close(pm_client *c, int handle);
 /* ---- one-call spawn (posix_spawn / fdio_spawn_etc) ------------------------- */
 
 #define PM_SPAWN_SUSPENDED  (1u << 0)  /* create without starting          */
-#define PM_SPAWN_CLONE_STDIO (1u << 1) /* pass the caller's 0, 1, 2 at 0, 1, 2 */
-#define PM_SPAWN_FLAGS_ALL  0x3u
+#define PM_SPAWN_CLONE_STDIO (1u << 1) /* pass the caller's 0, 1, 2 at 0, 1, 2
+                                          (SET_INFO flag INHERIT_STDIO)     */
+#define PM_SPAWN_CLONE_ENVIRON (1u << 2) /* send the caller's environ as the
+                                          environment; envp must be NULL
+                                          (SET_INFO flag INHERIT_ENVIRON)   */
+#define PM_SPAWN_FLAGS_ALL  0x7u
 
 enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_CLONE_FD = 1,   /* pass fd at startup id `id`            */
     PM_SPAWN_ACTION_OPEN     = 2,   /* open(path, oflags, mode), pass at `id` */
     PM_SPAWN_ACTION_ADD_NAME = 3,   /* namespace entry: fd at path            */
-    PM_SPAWN_ACTION_SET_NAME = 4    /* process name = path                    */
+    PM_SPAWN_ACTION_SET_NAME = 4,   /* process name = path                    */
+    PM_SPAWN_ACTION_SET_CWD  = 5,   /* working directory: fd (SET_CWD)        */
+    PM_SPAWN_ACTION_RLIMIT   = 6,   /* resource `id` = soft, hard, set on the
+                                       created process before it starts     */
+    PM_SPAWN_ACTION_PRIORITY = 7    /* scheduling level `id` (PM_PRIORITY_*),
+                                       set on the created process before it
+                                       starts (SET_PRIORITY)               */
 };
 
 typedef struct pm_spawn_action {
     uint32_t    kind;      /* pm_spawn_action_kind */
-    int         fd;        /* CLONE_FD, ADD_NAME */
-    uint32_t    id;        /* CLONE_FD, OPEN */
+    int         fd;        /* CLONE_FD, ADD_NAME, SET_CWD */
+    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_*;
+                              PRIORITY: PM_PRIORITY_* */
     const char *path;      /* OPEN, ADD_NAME, SET_NAME */
     int         oflags;    /* OPEN */
     uint32_t    mode;      /* OPEN */
+    uint64_t    soft, hard;  /* RLIMIT */
 } pm_spawn_action;
+
+/* LAUNCH the builder's process with the RLIMIT and PRIORITY actions of
+ * limits[0, n) (other kinds are skipped) applied before its first
+ * instruction: CREATE_WITHOUT_STARTING, SET_RLIMIT / SET_PRIORITY for
+ * each in order, START unless suspended.  On a refusal the created
+ * process is killed and its handles closed (out is then empty): nothing
+ * runs without the limits and level asked for.  Without such actions it
+ * is pm_client_launch (or create_without_starting). */
+pm_status pm_client_launch_limited(pm_client *c, int suspended,
+                                   const pm_spawn_action *limits, size_t n,
+                                   pm_client_process *out,
+                                   pm_client_start_data *sd);
 
 /*
  * Build and launch in one call: executable is the descriptor exe_fd, or
@@ -276,7 +341,11 @@ typedef struct pm_spawn_action {
  * are NULL-terminated (either may be NULL).  Actions apply in order; an
  * OPEN failure (or exe path) is PM_E_K_ARG with errno set.  flags
  * PM_SPAWN_*.  sd receives the start data with PM_SPAWN_SUSPENDED (may be
- * NULL).  Call it with an empty builder.  SET_INFO is sent last; when an earlier step is refused the
+ * NULL).  RLIMIT actions make the spawn CREATE_WITHOUT_STARTING, send
+ * SET_RLIMIT for each, then START (unless SUSPENDED); a refused limit
+ * kills the created process and returns the refusal, so no process runs
+ * without the limits asked for.
+ * Call it with an empty builder.  SET_INFO is sent last; when an earlier step is refused the
  * library sends LAUNCH without SET_INFO, which the core refuses with
  * BUILDER_STATE and which resets the builder (protocol v1 has no reset
  * request), so a failed spawn leaves the builder empty.  Returns the first

@@ -52,6 +52,12 @@
  * lowest id >= this one that no other startup handle uses, named
  * "/dev/fd/ID" in its argv (spec/scripts.md). */
 #define PM_DISPATCH_SCRIPT_FD_MIN 3u
+/* The working directory (SET_CWD) goes to the CSpace slot just below the
+ * namespace slots (cfg.cspace_slots - PM_BUILDER_MAX_NAMES - 1, 31 by
+ * default), marked with pm_k_cspace_set_cwd: on Linux it is the stub's
+ * fchdir, not a descriptor of the child, and no startup handle can use
+ * that id in the same launch (K_SLOT_OCCUPIED). */
+#define PM_DISPATCH_CWD_SLOT(cfg) ((cfg)->cspace_slots - PM_BUILDER_MAX_NAMES - 1u)
 #define PM_DISPATCH_STACK_MAX     (256u << 20) /* largest stack mapping */
 /* Largest initial stack image (strings, vectors, auxv): the builder's
  * argument and environment pools, their pointers and the fixed part fit. */
@@ -133,6 +139,9 @@ typedef struct pm_dispatch_conn {
     uint64_t   client_koid;    /* parent of what it launches (0 none) */
     uint64_t   job;            /* default job of what it launches     */
     pm_kcap    interp;         /* SET_INFO interpreter, or null       */
+    pm_kcap    cwd;            /* SET_CWD directory, or null ("/")    */
+    uint32_t   info_flags;     /* SET_INFO sharing flags (PM_INFO_*): carried,
+                                  INHERIT_JOB not acted on here (jobs) */
     uint32_t   has_job;        /* SET_INFO gave a job handle          */
     uint32_t   principal;      /* who sends on it (pm_dispatch_set_principal) */
     uint64_t   info_job;       /* that job                            */
@@ -143,10 +152,13 @@ typedef struct pm_dispatch_waiter {
     uint32_t state;            /* 0 free, 1 parked, 2 ready (reply due) */
     uint32_t gen;
     uint32_t conn;
-    uint32_t slot;             /* registry slot waited on */
+    uint32_t slot;             /* WAIT: registry slot waited on */
     uint32_t slot_gen;
-    uint32_t reserved;
+    uint32_t opcode;           /* PM_OP_WAIT or PM_OP_WAIT_ANY */
     uint64_t request_id;
+    uint64_t parent;           /* WAIT_ANY: parent koid (0: the root) */
+    uint32_t principal;        /* WAIT_ANY: the waiting connection's */
+    uint32_t reserved;
     pm_proto_info info;        /* the record when it became ready */
 } pm_dispatch_waiter;
 
@@ -185,6 +197,16 @@ typedef struct pm_dispatch_proc {
     uint32_t has_interp;
     uint32_t owner;            /* principal of the connection that launched it */
     uint64_t entry, sp, image_base, interp_base, vdso_base;
+    /* issue 6 (spec/lifecycle.md sections 1, 2, 5, 7) */
+    uint32_t end_signal;       /* KILLED, FAULTED: the signal (SIGKILL for a
+                                  kill by procmgr); 0 when none is known   */
+    uint32_t end_fault;        /* FAULTED: the pm_kfault kind               */
+    uint32_t end_flags;        /* PM_END_CORE_DUMPED                        */
+    uint32_t priority;         /* level last set (PM_PRIORITY_NORMAL first) */
+    uint32_t suspended;        /* SUSPEND (or SIGSTOP) not yet resumed      */
+    uint32_t any_collected;    /* its end was returned by a WAIT_ANY        */
+    uint64_t end_seq;          /* order of ends: WAIT_ANY oldest first      */
+    pm_k_usage usage;          /* the final usage, from the end event       */
 } pm_dispatch_proc;
 
 typedef struct pm_dispatch {
@@ -201,6 +223,7 @@ typedef struct pm_dispatch {
     pm_dispatch_job    job[PM_DISPATCH_MAX_JOBS];
     uint32_t           event_head, event_count;
     uint64_t           events_dropped;
+    uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
     uint8_t            hdr[PM_ELF_HEADER_AREA];
@@ -261,6 +284,14 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
 pm_status pm_dispatch_set_principal(pm_dispatch *d, uint32_t conn,
                                     uint32_t principal);
 
+/* The koid of the process sending on connection `conn` from now on (the
+ * shell calls it before a launch request: the peer's pid, or its nearest
+ * ancestor, looked up in the registry; 0 for a client procmgr did not
+ * launch).  It becomes the parent of what the connection launches
+ * (spec/lifecycle.md section 2); a koid that names no live record at the
+ * launch means the root.  PM_E_NOT_CONNECTED for an unknown id. */
+pm_status pm_dispatch_set_client(pm_dispatch *d, uint32_t conn, uint64_t koid);
+
 /* A client disconnected: its builder is reset (caps dropped), its parked
  * waiters are forgotten.  Unknown ids are ignored. */
 void pm_dispatch_disconnect(pm_dispatch *d, uint32_t conn);
@@ -319,10 +350,12 @@ pm_dispatch_conn *pm_dispatch_find_conn_(pm_dispatch *d, uint32_t conn);
 /* Build a process from a ready builder (spec/dispatch.md, "Launch").  On
  * PM_OK *handle is an all-rights registry handle and *slot its record; on
  * any failure nothing is left (record freed, every kernel object made is
- * released).  The caps the process keeps are moved out of b and
- * *given_interp (set to null); the caller resets the builder. */
+ * released).  The caps the process keeps are moved out of b,
+ * *given_interp and *given_cwd (set to null; a null *given_cwd: the
+ * process starts at "/"); the caller resets the builder. */
 pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
-                              pm_kcap *given_interp, uint64_t parent,
+                              pm_kcap *given_interp, pm_kcap *given_cwd,
+                              uint64_t parent,
                               uint64_t job, int start, const uint8_t *random,
                               uint64_t *handle, uint32_t *slot);
 /* Read an image's header area into d->hdr and validate it in `role`. */

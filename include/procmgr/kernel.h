@@ -343,6 +343,45 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
 
+/* Make the (full) slot `slot` of a CSpace the working directory of the
+ * process its thread runs (issue 6): on a backend with a file system the
+ * program's first instruction runs in that directory, and the slot's cap
+ * is not one of its startup handles (Linux: no descriptor is left at that
+ * number).  A CSpace without one starts its program at the root of its
+ * file-system view ("/"): nothing of procmgr's own working directory is
+ * inherited.  Needs PM_KR_MANAGE on cspace.  BAD_CAP, REVOKED, TYPE,
+ * BAD_RIGHTS, RANGE (slot >= nslots), SLOT_EMPTY, STATE (the CSpace was
+ * already given to a thread: Linux, once bound), NOT_DIRECTORY (the
+ * slot's object is no directory; the sim, which has no file system,
+ * takes an endpoint as a directory and refuses an image).  Setting it
+ * again moves it to the new slot. */
+/*@ assigns pm_k_world \from pm_k_world, cspace, slot;
+    assigns \result \from pm_k_world, cspace, slot;
+    ensures pm_k_status(\result); */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
+
+/* Make the (full) slot `slot` of a CSpace a namespace entry (issue 6): the
+ * directory it holds is seen by the process at path[0, len) (absolute,
+ * normalized: the core checks that, and that no two entries of a process
+ * overlap), and is not one of its startup handles.  On Linux the process
+ * gets a mount namespace of its own (private mounts) in which the
+ * directory is bind-mounted on the path, before its first instruction;
+ * the rest of the system's view is unchanged.  Needs PM_KR_MANAGE on
+ * cspace.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, RANGE (slot), SLOT_EMPTY,
+ * STATE (the CSpace already given to a thread), ARG (len 0 or over 4095,
+ * not starting with '/', or the backend's total of entries or path bytes
+ * reached), NOT_DIRECTORY (as for the working directory), and one code
+ * outside the KERNEL block: PM_E_LINUX_NAME_MOUNTPOINT when the path is
+ * not a directory to mount on (Linux: in procmgr's own view, which the
+ * process's new namespace starts as a copy of).  A backend where mount
+ * namespaces are refused says so at pm_k_thread_bind. */
+/*@ requires len == 0 || \valid_read(path + (0 .. len - 1));
+    assigns pm_k_world \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
+    assigns \result \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_NAME_MOUNTPOINT; */
+pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                            const uint8_t *path, uint32_t len);
+
 /* ---- threads ------------------------------------------------------------ */
 
 /* Thread states (observable through events and pm_sim_thread_info). */
@@ -369,10 +408,15 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
  * space).  Needs PM_KR_MANAGE on thread, PM_KR_GRANT on as and cspace.
  * In order: BAD_CAP, REVOKED, TYPE, BAD_RIGHTS (thread, as, cspace), STATE
  * (running or terminal), ALIGN, RANGE, NOT_MAPPED, PROT (IPC buffer page not
- * writable), NO_OBJECTS (the AS already has max_threads_per_as threads). */
+ * writable), NO_OBJECTS (the AS already has max_threads_per_as threads).
+ * A CSpace with namespace entries (pm_k_cspace_mount) may also give
+ * PM_E_LINUX_NAMESPACE_DENIED (mount namespaces not allowed: the process
+ * is never run without them) or PM_E_LINUX_NAME_MOUNTPOINT (the mount
+ * failed on its path). */
 /*@ assigns pm_k_world \from pm_k_world, thread, as, cspace, ipc_buffer;
     assigns \result \from pm_k_world, thread, as, cspace, ipc_buffer;
-    ensures pm_k_status(\result); */
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_NAMESPACE_DENIED ||
+            \result == PM_E_LINUX_NAME_MOUNTPOINT; */
 pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
                            pm_kcap cspace, uint64_t ipc_buffer);
 
@@ -449,6 +493,65 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
     ensures pm_k_status(\result) || \result == PM_E_LINUX_PRIORITY_DENIED; */
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level);
+
+/* ---- usage (issue 6, spec/lifecycle.md section 6) ------------------------ */
+
+/* What a backend can tell of a thread's consumption and limits.  `valid`
+ * says which parts hold values: a backend that cannot measure something
+ * leaves its bit clear (and the fields 0), never guesses. */
+#define PM_K_USAGE_CPU      (1u << 0)   /* cpu_user_ns, cpu_system_ns */
+#define PM_K_USAGE_RSS      (1u << 1)   /* rss_bytes                   */
+#define PM_K_USAGE_RLIMITS  (1u << 2)   /* rlim_soft, rlim_hard        */
+#define PM_K_USAGE_ALL      0x7u
+/* limits, in this order (the protocol's PM_RLIMIT_* numbering) */
+#define PM_K_RLIMIT_AS      0u
+#define PM_K_RLIMIT_CPU     1u
+#define PM_K_RLIMIT_NOFILE  2u
+#define PM_K_RLIMIT_NPROC   3u
+#define PM_K_RLIMIT_COUNT   4u
+#define PM_K_RLIMIT_MAX     3u   /* the highest valid resource number */
+#define PM_K_RLIM_INFINITY  UINT64_MAX
+
+typedef struct pm_k_usage {
+    uint32_t valid;            /* PM_K_USAGE_* */
+    uint32_t reserved;
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t rss_bytes;        /* resident now; in an end event: the peak */
+    uint64_t rlim_soft[PM_K_RLIMIT_COUNT];
+    uint64_t rlim_hard[PM_K_RLIMIT_COUNT];
+} pm_k_usage;
+
+/* Usage of a BOUND or RUNNING thread now (a suspended one included): CPU
+ * time, resident memory, current limits, as far as the backend can read
+ * them.  Needs PM_KR_READ.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (out
+ * NULL), STATE (never bound, or ended: the end event carries the final
+ * usage).  Linux: /proc/PID/stat and statm, prlimit; the sim: resident
+ * bytes = pages mapped in the thread's address space, no CPU, no limits. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, thread;
+    assigns \result \from pm_k_world, thread;
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> (out->valid & ~PM_K_USAGE_ALL) == 0; */
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out);
+
+/* Resource limits (issue 6, spec/lifecycle.md section 6); the same
+ * numbers as the protocol's PM_RLIMIT_*.  A value of PM_K_RLIM_INFINITY
+ * is "no limit". */
+
+/* Set resource limit `resource` (soft <= hard) of the process of a BOUND
+ * or RUNNING thread; a BOUND one starts its program under it.  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not bound, or
+ * ended), ARG (resource out of range, soft > hard), and
+ * PM_E_LINUX_RLIMIT_DENIED when raising the hard limit above its current
+ * value is refused (no CAP_SYS_RESOURCE: procmgrd on Linux; the sim models
+ * the same unprivileged manager).  The limit is then unchanged. */
+/*@ assigns pm_k_world \from pm_k_world, thread, resource, soft, hard;
+    assigns \result \from pm_k_world, thread, resource, soft, hard;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_RLIMIT_DENIED; */
+pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t resource, uint64_t soft, uint64_t hard);
 
 /* ---- jobs (issue 6, spec/lifecycle.md section 3) -------------------------- */
 
@@ -591,7 +694,14 @@ typedef struct pm_kevent {
                                 that ended it on a backend with signals
                                 (Linux), else 0                            */
     uint64_t       addr;     /* PM_K_EV_FAULT: faulting address (or pc)   */
+    uint32_t       flags;    /* PM_K_EV_CORE_DUMPED                       */
+    uint32_t       reserved;
+    pm_k_usage     usage;    /* the final usage (no RLIMITS part), as far
+                                as the backend knows it                   */
 } pm_kevent;
+
+/* KILLED or FAULT: the kernel wrote a core dump (Linux: CLD_DUMPED). */
+#define PM_K_EV_CORE_DUMPED (1u << 0)
 
 /* Take the oldest pending event.  PM_OK with *ev filled, PM_E_K_NO_EVENT
  * when none is pending, PM_E_K_ARG if ev is NULL.  Events of a destroyed
@@ -603,7 +713,9 @@ typedef struct pm_kevent {
     ensures \result \in { PM_OK, PM_E_K_NO_EVENT, PM_E_K_ARG };
     ensures \result == PM_OK ==>
         (PM_K_EV_EXIT <= ev->kind <= PM_K_EV_KILLED &&
-         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER); */
+         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER &&
+         (ev->flags & ~PM_K_EV_CORE_DUMPED) == 0 &&
+         (ev->usage.valid & ~PM_K_USAGE_ALL) == 0); */
 pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
 
 /* ---- process teardown (backend-independent) ------------------------------ */

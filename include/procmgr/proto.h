@@ -50,8 +50,8 @@
 /* --- opcodes (section 5 of the spec) ------------------------------------ */
 /* Ranges: 0x0001-0x00FF process core, 0x0100-0x01FF launcher builder,
  * 0x0200-0x02FF resolver, 0x0300-0x03FF lifecycle and handles,
- * 0x0400-0x04FF control (issue 6: SIGNAL, SET_PRIORITY, SUSPEND, RESUME
- * defined; wait-any, rlimits and namespaces still reserved), 0x0500-0x7EFF unassigned,
+ * 0x0400-0x04FF control (issue 6: SIGNAL, SET_PRIORITY, SET_RLIMIT,
+ * SUSPEND, RESUME defined; wait-any and namespaces still reserved), 0x0500-0x7EFF unassigned,
  * 0x7F00-0x7FFF never assigned (private experiments), bit 15 = reply,
  * 0xFF01 = event.  An opcode not listed here is refused. */
 enum pm_proto_opcode {
@@ -61,6 +61,7 @@ enum pm_proto_opcode {
     PM_OP_QUERY_PROCESS           = 0x0003,
     PM_OP_LIST_PROCESSES          = 0x0004,
     PM_OP_OPEN_PROCESS            = 0x0005,
+    PM_OP_QUERY_DETAILS           = 0x0006,  /* issue 6, spec/lifecycle.md §1, §5-7 */
     PM_OP_ADD_ARGS                = 0x0101,
     PM_OP_ADD_ENVIRONS            = 0x0102,
     PM_OP_ADD_NAMES               = 0x0103,
@@ -69,14 +70,17 @@ enum pm_proto_opcode {
     PM_OP_LAUNCH                  = 0x0106,
     PM_OP_CREATE_WITHOUT_STARTING = 0x0107,
     PM_OP_START                   = 0x0108,
+    PM_OP_SET_CWD                 = 0x0109,  /* issue 6, working directory */
     PM_OP_RESOLVE                 = 0x0201,
     PM_OP_WAIT                    = 0x0301,
     PM_OP_WATCH                   = 0x0302,
     PM_OP_KILL                    = 0x0303,
     PM_OP_HANDLE_DUPLICATE        = 0x0304,
     PM_OP_HANDLE_CLOSE            = 0x0305,
+    PM_OP_WAIT_ANY                = 0x0401,  /* issue 6, §2 */
     PM_OP_SIGNAL                  = 0x0402,  /* issue 6, spec/lifecycle.md §4 */
     PM_OP_SET_PRIORITY            = 0x0403,  /* issue 6, §5 */
+    PM_OP_SET_RLIMIT              = 0x0404,  /* issue 6, §6 */
     PM_OP_SUSPEND                 = 0x0405,  /* issue 6, §7 */
     PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
     PM_OP_JOB_CREATE              = 0x0410,  /* issue 6, §3 */
@@ -102,7 +106,7 @@ enum pm_proto_opcode {
 #define PM_EVENT_FAULTED    (1u << 3)
 #define PM_EVENT_ALL        0x0000000Fu
 
-/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-9 were added by
+/* Handle rights (HANDLE_DUPLICATE, OPEN_PROCESS).  Bits 7-10 were added by
  * issue 6 (a compatible change: an older daemon refuses them with
  * PROTO_BAD_FLAGS).  PM_RIGHTS_ALL stays a low bit mask (the registry
  * relies on it). */
@@ -116,7 +120,8 @@ enum pm_proto_opcode {
 #define PM_RIGHT_SIGNAL     (1u << 7)   /* SIGNAL                      */
 #define PM_RIGHT_SUSPEND    (1u << 8)   /* SUSPEND, RESUME             */
 #define PM_RIGHT_PRIORITY   (1u << 9)   /* SET_PRIORITY                */
-#define PM_RIGHTS_ALL       0x000003FFu
+#define PM_RIGHT_LIMIT      (1u << 10)  /* SET_RLIMIT                  */
+#define PM_RIGHTS_ALL       0x000007FFu
 
 /* SIGNAL: signal numbers (Linux numbering, the kernel's signals on a
  * backend that has them; the sim models them, spec/lifecycle.md §4). */
@@ -134,12 +139,24 @@ enum pm_proto_opcode {
 #define PM_PRIORITY_REALTIME   5u
 #define PM_PRIORITY_MAX        5u
 
-/* SET_INFO flags: none defined in version 1.  Bits 0-2 are reserved for the
- * sharing flags of the later issue (inherit job, std handles, environment). */
-#define PM_INFO_FLAGS_V1            0u
-#define PM_INFO_RESERVED_INHERIT_JOB     (1u << 0)
-#define PM_INFO_RESERVED_INHERIT_STDIO   (1u << 1)
-#define PM_INFO_RESERVED_INHERIT_ENVIRON (1u << 2)
+/* SET_RLIMIT resources (spec/lifecycle.md §6); values are u64, with
+ * PM_RLIMIT_INFINITY (2^64 - 1) for "no limit", soft <= hard. */
+#define PM_RLIMIT_AS        0u   /* address space bytes            */
+#define PM_RLIMIT_CPU       1u   /* CPU seconds                    */
+#define PM_RLIMIT_NOFILE    2u   /* open descriptors               */
+#define PM_RLIMIT_NPROC     3u   /* processes of the user          */
+#define PM_RLIMIT_MAX       3u
+#define PM_RLIMIT_INFINITY  UINT64_MAX
+
+/* SET_INFO flags: the sharing flags (spec/lifecycle.md §8, issue 6).  The
+ * daemon carries them to the connection's launch state; INHERIT_STDIO and
+ * INHERIT_ENVIRON say what libprocmgr already sent (the daemon never
+ * reaches into a client); INHERIT_JOB is the job choice's.  Any other bit
+ * is PROTO_BAD_FLAGS. */
+#define PM_INFO_INHERIT_JOB      (1u << 0)
+#define PM_INFO_INHERIT_STDIO    (1u << 1)
+#define PM_INFO_INHERIT_ENVIRON  (1u << 2)
+#define PM_INFO_FLAGS_ALL        0x00000007u
 
 /* JOB_CREATE / JOB_OPEN reply: what a job contains (spec/lifecycle.md §3). */
 #define PM_JOB_MODE_MEMBERS 0u   /* the processes procmgr launched into it  */
@@ -168,6 +185,31 @@ enum pm_proto_opcode {
 #define PM_STATE_KILLED     3u
 #define PM_STATE_FAULTED    4u
 #define PM_STATE_MAX        4u
+
+/* QUERY_DETAILS (spec/protocol.md §7, spec/lifecycle.md §1): how a process
+ * ended, with the POSIX wait status derived from it. */
+#define PM_END_NONE         0u   /* created or running */
+#define PM_END_EXITED       1u   /* end_code = exit code 0..255 */
+#define PM_END_KILLED       2u   /* end_code = signal (0: ended by procmgr) */
+#define PM_END_FAULTED      3u   /* end_code = signal (0: none), fault = kind */
+#define PM_END_MAX          3u
+#define PM_FAULT_MAX        6u   /* fault kinds 1..6 (kernel.h pm_kfault) */
+#define PM_END_CORE_DUMPED  (1u << 0)   /* end_flags */
+#define PM_END_FLAGS_ALL    0x00000001u
+/* details flags: which optional parts hold values */
+#define PM_DETAIL_SUSPENDED (1u << 0)   /* stopped by SUSPEND, not resumed */
+#define PM_DETAIL_CPU       (1u << 1)   /* cpu_user_ns, cpu_system_ns known */
+#define PM_DETAIL_RSS       (1u << 2)   /* rss_bytes known */
+#define PM_DETAIL_RLIMITS   (1u << 3)   /* rlim_soft, rlim_hard known */
+#define PM_DETAIL_FLAGS_ALL 0x0000000Fu
+/* resource limits, in this order on the wire */
+#define PM_RLIMIT_AS        0u
+#define PM_RLIMIT_CPU       1u
+#define PM_RLIMIT_NOFILE    2u
+#define PM_RLIMIT_NPROC     3u
+#define PM_RLIMIT_COUNT     4u
+#define PM_RLIM_INFINITY    UINT64_MAX
+#define PM_PROTO_DETAILS_SIZE 120u   /* the details block on the wire */
 
 /* --- decoded request ------------------------------------------------------ */
 
@@ -202,6 +244,7 @@ typedef struct pm_proto_reply_to {
  *   CREATE_PROCESS   handle[0]=executable, items = initial caps (handle, id)
  *   EXIT_PROCESS     handle[0]=process, value=exit code (u32 on the wire)
  *   QUERY_PROCESS    handle[0]=process
+ *   QUERY_DETAILS    handle[0]=process
  *   LIST_PROCESSES   flags=filter, limit=max records, value=koid, cursor
  *   OPEN_PROCESS     value=koid, flags=rights of the handle (non-zero)
  *   ADD_ARGS         items (str)
@@ -213,8 +256,11 @@ typedef struct pm_proto_reply_to {
  *   LAUNCH, CREATE_WITHOUT_STARTING: nothing
  *   START            handle[0]=process, handle[1]=thread (optional: absent
  *                    means the process's initial thread)
+ *   SET_CWD          handle[0]=directory
  *   RESOLVE          str=name
  *   WAIT             handle[0]=target, value=timeout in ns
+ *   WAIT_ANY         handle[0]=parent (optional: absent = procmgr's root),
+ *                    value=timeout in ns
  *   WATCH            handle[0]=target, flags=event mask
  *   KILL             handle[0]=target
  *   HANDLE_DUPLICATE handle[0]=handle, flags=rights of the copy
@@ -222,6 +268,8 @@ typedef struct pm_proto_reply_to {
  *   SIGNAL           handle[0]=target, flags=signal (1..64),
  *                    value=grace_ns (0 in this version)
  *   SET_PRIORITY     handle[0]=target, flags=level (0..5)
+ *   SET_RLIMIT       handle[0]=process, flags=resource (0..3),
+ *                    value=soft, cursor=hard (soft <= hard)
  *   SUSPEND, RESUME  handle[0]=target
  *   JOB_CREATE       nothing (a reserved u32, 0)
  *   JOB_OPEN         value=job koid (non-zero)
@@ -255,6 +303,22 @@ typedef struct pm_proto_info {
     uint32_t exit_code;
 } pm_proto_info;
 
+/* The details block of a QUERY_DETAILS reply (120 bytes on the wire). */
+typedef struct pm_proto_details {
+    uint32_t end;            /* PM_END_* */
+    uint32_t end_code;       /* exit code, or the signal */
+    uint32_t fault;          /* FAULTED: fault kind 1..6, else 0 */
+    uint32_t end_flags;      /* PM_END_CORE_DUMPED */
+    uint32_t wait_status;    /* POSIX: code << 8, or signal | 0x80 if core */
+    uint32_t priority;       /* PM_PRIORITY_* level */
+    uint32_t flags;          /* PM_DETAIL_* */
+    uint32_t reserved;       /* 0 */
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t rss_bytes;      /* resident now; after the end: the peak */
+    uint64_t rlim_soft[PM_RLIMIT_COUNT];   /* PM_RLIM_INFINITY: unlimited */
+    uint64_t rlim_hard[PM_RLIMIT_COUNT];
+} pm_proto_details;
 /* A job's limits and usage (JOB_QUERY reply; 48 bytes after the known
  * mask on the wire).  A field whose group is not in `known` is 0; a limit
  * not set is PM_JOB_LIMIT_NONE. */
@@ -279,7 +343,8 @@ typedef struct pm_proto_job_usage {
  *                            decode: list_slice, read with
  *                            pm_proto_reply_list_entry)
  *   RESOLVE                  handle 0=executable, 1=interpreter if has_interp
- *   WAIT                     info
+ *   WAIT, WAIT_ANY           info
+ *   QUERY_DETAILS            info, details
  *   WATCH                    handle 0=watch channel
  *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
@@ -301,6 +366,7 @@ typedef struct pm_proto_reply {
     uint64_t vdso_base;
     uint32_t has_interp;
     pm_proto_info info;
+    pm_proto_details details;  /* QUERY_DETAILS */
     const uint8_t *name;     /* encode input */
     uint32_t name_len;       /* encode input */
     pm_slice name_slice;     /* decode output */

@@ -33,10 +33,11 @@
 #define PM_REG_CAPACITY    1024u   /* process records (<= 65536) */
 #define PM_REG_NAME_MAX    32u     /* process name bytes          */
 /* Kernel caps a record holds beyond as/cspace/thread: the most a launch can
- * bring is the executable, the interpreter, every startup handle and every
- * namespace directory (2 + PM_BUILDER_MAX_HANDLES + PM_BUILDER_MAX_NAMES), so
- * no launch the protocol admits is refused for lack of room. */
-#define PM_REG_EXTRA_CAPS  98u
+ * bring is the executable, the interpreter, every startup handle, every
+ * namespace directory and the working directory (3 + PM_BUILDER_MAX_HANDLES
+ * + PM_BUILDER_MAX_NAMES), so no launch the protocol admits is refused for
+ * lack of room. */
+#define PM_REG_EXTRA_CAPS  99u
 
 #define PM_HANDLE_SLOT_UNIT  1ull              /* 2^0  */
 #define PM_HANDLE_GEN_UNIT   65536ull          /* 2^16 */

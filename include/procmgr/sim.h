@@ -67,6 +67,7 @@ struct pm_sim_obj {
     uint32_t sealed;        /* a bound thread was started: no more building */
     /* CSPACE */
     uint32_t nslots;
+    uint32_t cwd_slot;      /* working directory: slot + 1, 0 = none (root) */
     /* THREAD */
     uint32_t state;         /* pm_kthread_state                             */
     uint32_t as, as_gen;    /* binding (PM_SIM_NONE when unbound)           */
@@ -77,6 +78,8 @@ struct pm_sim_obj {
     uint32_t last_signal;   /* last signal delivered, 0 = none              */
     uint32_t nsignals;      /* signals delivered                            */
     uint32_t pending_signal;/* fatal signal held while suspended, 0 = none  */
+    uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* PM_K_RLIM_INFINITY at create */
+    uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
     uint32_t job, job_gen;  /* the job it joined (PM_SIM_NONE: none)        */
     /* THREAD and JOB */
     uint32_t frozen;        /* a thread: its job is frozen; a job: frozen   */
@@ -109,6 +112,8 @@ struct pm_sim_slot {
     uint32_t full;
     uint32_t obj, obj_gen, rights;
     uint32_t parent, parent_gen;  /* handle it was minted from              */
+    uint32_t mount;               /* 1: a namespace entry (pm_k_cspace_mount) */
+    uint32_t reserved;
     uint64_t badge;
 };
 
@@ -139,6 +144,7 @@ struct pm_kernel {
     pm_status fail_ppm_status;
     uint64_t  rng;                /* xorshift64 state, never 0              */
     uint32_t  deny_priority;      /* pm_sim_deny_priority, 0 = off          */
+    uint32_t  deny_namespaces;    /* pm_sim_deny_namespaces                 */
     uint32_t  deny_job_limits;    /* pm_sim_deny_job_limits: resource bits  */
     uint8_t   data[PM_SIM_MAX_FRAMES][PM_SIM_PAGE_SIZE];
 };
@@ -185,15 +191,27 @@ typedef struct pm_sim_thread_info {
     uint32_t last_signal;         /* last signal delivered (0 = none)   */
     uint32_t nsignals;            /* signals delivered                  */
     uint32_t pending_signal;      /* fatal signal held until SIGCONT    */
+    uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* pm_k_thread_set_rlimit */
+    uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
     uint32_t in_job;              /* joined a job (pm_k_job_add)        */
     uint32_t frozen;              /* its job is frozen                  */
 } pm_sim_thread_info;
+
+/* Resource limits (pm_k_thread_set_rlimit): a new thread has every limit
+ * PM_K_RLIM_INFINITY; lowering is free, raising a hard limit is refused
+ * with PM_E_LINUX_RLIMIT_DENIED (procmgr as an unprivileged manager, as
+ * procmgrd without CAP_SYS_RESOURCE on Linux).  The sim has no clock and
+ * no descriptors: the limits are recorded, not enforced. */
 
 /* Refuse the next pm_k_thread_set_priority levels >= min_level with
  * PM_E_LINUX_PRIORITY_DENIED, as a machine without the privilege would
  * (0 disarms; e.g. PM_K_PRIORITY_MAX - 1 refuses codec and realtime). */
 void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level);
 
+/* Refuse mount namespaces (deny != 0): pm_k_thread_bind of a thread to a
+ * CSpace with a namespace entry is PM_E_LINUX_NAMESPACE_DENIED, as on a
+ * machine where unshare(CLONE_NEWNS) is not allowed. */
+void pm_sim_deny_namespaces(struct pm_kernel *k, uint32_t deny);
 /* Refuse pm_k_job_set_limit on the resources whose bit (1 << resource,
  * PM_K_JOB_LIMIT_*) is set in `resources` with PM_E_LINUX_JOB_LIMIT, as a
  * machine without the controller (or in MEMBERS mode) would; 0 disarms. */
@@ -213,6 +231,10 @@ typedef struct pm_sim_slot_info {
     pm_kobj_type type;
     uint32_t rights;
     uint64_t badge;
+    uint32_t cwd;                 /* 1: the CSpace's working directory
+                                     (pm_k_cspace_set_cwd)              */
+    uint32_t mount;               /* 1: a namespace entry (the sim keeps
+                                     no path: it has no file system)    */
 } pm_sim_slot_info;
 
 /* What a CSpace slot holds: PM_E_K_SLOT_EMPTY, PM_E_K_RANGE, cap errors. */

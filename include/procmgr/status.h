@@ -142,6 +142,7 @@
     X(PM_E_SCRIPT_INTERP,     345, "SCRIPT_INTERP",     "#! line names no interpreter, or one that is not an absolute path") \
     X(PM_E_SCRIPT_NOT_ALLOWED,346, "SCRIPT_NOT_ALLOWED","#! interpreter not on the script-interpreter allowlist") \
     X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)") \
+    X(PM_E_NO_CHILDREN,       352, "NO_CHILDREN",       "WAIT_ANY: the parent has no child left to wait for (none running, none uncollected)") \
     X(PM_E_NO_SUCH_JOB,       356, "NO_SUCH_JOB",       "no live job with that id") \
     X(PM_E_JOBS_FULL,         357, "JOBS_FULL",         "job table full")
 
@@ -166,7 +167,8 @@
     X(PM_E_K_STATE,           415, "K_STATE",           "object in the wrong state for the operation") \
     X(PM_E_K_NO_EVENT,        416, "K_NO_EVENT",        "no pending event") \
     X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
-    X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated")
+    X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated") \
+    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory, namespace entry)")
 
 /* Linux backend, daemon, client library (spec/linux-loader.md). */
 #define PM_STATUS_LINUX(X) \
@@ -187,6 +189,9 @@
     X(PM_E_LINUX_STUB_FINAL,      514, "LINUX_STUB_FINAL",      "stub could not prepare its exit trampoline") \
     X(PM_E_LINUX_STATE,           515, "LINUX_STATE",           "operation not valid in the child's current state") \
     X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)") \
+    X(PM_E_LINUX_RLIMIT_DENIED,   517, "LINUX_RLIMIT_DENIED",   "the machine refused the resource limit (raising a hard limit needs CAP_SYS_RESOURCE)") \
+    X(PM_E_LINUX_NAME_MOUNTPOINT, 518, "LINUX_NAME_MOUNTPOINT", "namespace path does not exist as a directory to mount on") \
+    X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused") \
     X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
     X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time") \
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)")

@@ -68,7 +68,25 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     if (st == PM_OK)
         st = pm_k_cspace_delete(k, cs, 0);
     if (st == PM_OK)
-        st = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+        st = pm_k_cspace_mint(k, cs, 1, d, PM_KR_WRITE, 0);
+    if (st == PM_OK)
+        st = pm_k_cspace_set_cwd(k, cs, 1);
+    if (st == PM_OK)
+        st = pm_k_cspace_mint(k, cs, 2, d, PM_KR_READ, 0);
+    if (st == PM_OK) {
+        static const uint8_t path[4] = { '/', 's', 'v', 'c' };
+        pm_status ms = pm_k_cspace_mount(k, cs, 2, path, sizeof path);
+        st = ms == PM_E_LINUX_NAME_MOUNTPOINT ? PM_E_K_STATE : ms;
+    }
+    if (st == PM_OK) {
+        pm_status bs = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+        st = bs == PM_E_LINUX_NAMESPACE_DENIED || bs == PM_E_LINUX_NAME_MOUNTPOINT
+             ? PM_E_K_STATE : bs;
+    }
+    if (st == PM_OK) {
+        pm_status rs = pm_k_thread_set_rlimit(k, th, PM_K_RLIMIT_CPU, 1u, 2u);
+        st = rs == PM_E_LINUX_RLIMIT_DENIED ? PM_E_K_STATE : rs;
+    }
     if (st == PM_OK) {
         /* Jobs: the two LINUX codes are the caller's to pass on. */
         pm_status js = pm_k_job_create(k, 42u, &job);
@@ -83,6 +101,13 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     }
     if (st == PM_OK)
         st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+    if (st == PM_OK) {
+        pm_k_usage u;
+        st = pm_k_thread_usage(k, th, &u);
+        /* the result set bounds the valid mask */
+        if (st == PM_OK && (u.valid & ~PM_K_USAGE_ALL) != 0u)
+            st = PM_E_K_STATE;
+    }
     if (st == PM_OK)
         st = pm_k_thread_signal(k, th, PM_K_SIGSTOP);
     if (st == PM_OK)
@@ -115,6 +140,8 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         /* The result set lets the caller switch on the event safely. */
         if (ps == PM_OK && ev->kind == PM_K_EV_FAULT)
             st = ev->fault == PM_K_FAULT_NONE ? PM_E_K_STATE : PM_OK;
+        if (ps == PM_OK && (ev->flags & ~PM_K_EV_CORE_DUMPED) != 0u)
+            st = PM_E_K_STATE;
     }
     if (!pm_kcap_is_null(d)) {
         pm_status rs = pm_k_revoke(k, ep);

@@ -25,7 +25,7 @@
   predicate pm_handle_wellformed(integer h) =
       0 <= h < 18446744073709551616 &&
       pm_handle_idx(h) < PM_REG_CAPACITY && pm_handle_gen(h) != 0 &&
-      pm_handle_rights(h) <= PM_RIGHTS_ALL;   // PM_RIGHTS_ALL = 2^10 - 1
+      pm_handle_rights(h) <= PM_RIGHTS_ALL;   // PM_RIGHTS_ALL = 2^11 - 1
 
   // The handle names the record now in its slot.
   predicate pm_handle_live(pm_registry *r, integer h) =

@@ -43,16 +43,17 @@
   predicate pm_opcode_known(integer op) =
       op == PM_OP_CREATE_PROCESS || op == PM_OP_EXIT_PROCESS ||
       op == PM_OP_QUERY_PROCESS || op == PM_OP_LIST_PROCESSES ||
-      op == PM_OP_OPEN_PROCESS ||
+      op == PM_OP_OPEN_PROCESS || op == PM_OP_QUERY_DETAILS ||
       op == PM_OP_ADD_ARGS || op == PM_OP_ADD_ENVIRONS ||
       op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
       op == PM_OP_SET_INFO || op == PM_OP_LAUNCH ||
       op == PM_OP_CREATE_WITHOUT_STARTING || op == PM_OP_START ||
+      op == PM_OP_SET_CWD || op == PM_OP_SET_RLIMIT ||
       op == PM_OP_RESOLVE || op == PM_OP_WAIT || op == PM_OP_WATCH ||
       op == PM_OP_KILL || op == PM_OP_HANDLE_DUPLICATE ||
       op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||
       op == PM_OP_SET_PRIORITY || op == PM_OP_SUSPEND ||
-      op == PM_OP_RESUME || op == PM_OP_JOB_CREATE ||
+      op == PM_OP_RESUME || op == PM_OP_WAIT_ANY || op == PM_OP_JOB_CREATE ||
       op == PM_OP_JOB_OPEN || op == PM_OP_JOB_SET_LIMIT ||
       op == PM_OP_JOB_QUERY;
 

@@ -330,12 +330,20 @@ pm_status pm_client_add_handles(pm_client *c, const pm_client_startup *h, size_t
 pm_status pm_client_set_info(pm_client *c, int executable, int job,
                              int interpreter, const char *name)
 {
+    return pm_client_set_info_flags(c, executable, job, interpreter, name, 0);
+}
+
+pm_status pm_client_set_info_flags(pm_client *c, int executable, int job,
+                                   int interpreter, const char *name,
+                                   uint32_t flags)
+{
     int fds[3];
     uint32_t n = 0;
     pm_status st = PM_OK;
     req_begin(c, PM_OP_SET_INFO);
     if (executable < 0)
         return PM_E_PROTO_BAD_ARGUMENT;
+    c->req.flags = flags;
     c->req.handle[0] = n;
     fds[n++] = executable;
     if (job >= 0) {
@@ -561,6 +569,34 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
     return st;
 }
 
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info)
+{
+    pm_status st;
+    req_begin(c, PM_OP_WAIT_ANY);
+    c->req.value = timeout_ns;
+    if (parent >= 0) {
+        c->req.handle[0] = 0;
+        st = exchange(c, &parent, 1);
+    } else {
+        st = exchange(c, NULL, 0);
+    }
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    return st;
+}
+
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details)
+{
+    pm_status st = one_handle(c, PM_OP_QUERY_DETAILS, process, 0, 0);
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    if (st == PM_OK && details != NULL)
+        *details = c->rep.details;
+    return st;
+}
+
 pm_status pm_client_kill(pm_client *c, int target)
 {
     return one_handle(c, PM_OP_KILL, target, 0, 0);
@@ -584,6 +620,22 @@ pm_status pm_client_resume(pm_client *c, int target)
 pm_status pm_client_set_priority(pm_client *c, int target, uint32_t level)
 {
     return one_handle(c, PM_OP_SET_PRIORITY, target, level, 0);
+}
+
+pm_status pm_client_set_cwd(pm_client *c, int dir_fd)
+{
+    return one_handle(c, PM_OP_SET_CWD, dir_fd, 0, 0);
+}
+
+pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
+                               uint64_t soft, uint64_t hard)
+{
+    req_begin(c, PM_OP_SET_RLIMIT);
+    c->req.handle[0] = 0;
+    c->req.flags = resource;
+    c->req.value = soft;
+    c->req.cursor = hard;
+    return exchange(c, &process, 1);
 }
 
 /* The graceful stop of spec/lifecycle.md section 4, composed here rather

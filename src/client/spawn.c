@@ -67,9 +67,69 @@ static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
     case PM_SPAWN_ACTION_SET_NAME:
         *name = a->path;
         break;
+    case PM_SPAWN_ACTION_SET_CWD:
+        st = pm_client_set_cwd(c, a->fd);
+        break;
+    case PM_SPAWN_ACTION_RLIMIT: case PM_SPAWN_ACTION_PRIORITY:
+        break;   /* on the created process: apply_on_created */
     default:
         st = PM_E_PROTO_BAD_ARGUMENT;
         break;
+    }
+    return st;
+}
+
+/* The SET_INFO sharing flags that say what the spawn flags did. */
+static uint32_t info_flags(uint32_t flags)
+{
+    return ((flags & PM_SPAWN_CLONE_STDIO) ? PM_INFO_INHERIT_STDIO : 0u) |
+           ((flags & PM_SPAWN_CLONE_ENVIRON) ? PM_INFO_INHERIT_ENVIRON : 0u);
+}
+
+/* Actions that need the created process rather than the builder. */
+static int on_created(const pm_spawn_action *a)
+{
+    return a->kind == PM_SPAWN_ACTION_RLIMIT || a->kind == PM_SPAWN_ACTION_PRIORITY;
+}
+
+/* The RLIMIT and PRIORITY actions, in order, on the created (not started)
+ * process. */
+static pm_status apply_on_created(pm_client *c, int process,
+                                  const pm_spawn_action *actions, size_t n)
+{
+    pm_status st = PM_OK;
+    for (size_t i = 0; st == PM_OK && i < n; i++)
+        if (actions[i].kind == PM_SPAWN_ACTION_RLIMIT)
+            st = pm_client_set_rlimit(c, process, actions[i].id,
+                                      actions[i].soft, actions[i].hard);
+        else if (actions[i].kind == PM_SPAWN_ACTION_PRIORITY)
+            st = pm_client_set_priority(c, process, actions[i].id);
+    return st;
+}
+
+pm_status pm_client_launch_limited(pm_client *c, int suspended,
+                                   const pm_spawn_action *limits, size_t n,
+                                   pm_client_process *out,
+                                   pm_client_start_data *sd)
+{
+    int any = 0;
+    pm_status st;
+    for (size_t i = 0; i < n; i++)
+        any |= on_created(&limits[i]);
+    if (!any && !suspended)
+        return pm_client_launch(c, out);
+    st = pm_client_create_without_starting(c, out, sd);
+    if (st == PM_OK)
+        st = apply_on_created(c, out->process, limits, n);
+    if (st == PM_OK && !suspended)
+        st = pm_client_start(c, out->process, -1);
+    if (st != PM_OK && out->process >= 0) {
+        (void)pm_client_kill(c, out->process);
+        close(out->process);
+        if (out->thread >= 0)
+            close(out->thread);
+        out->process = out->thread = -1;
+        out->koid = 0;
     }
     return st;
 }
@@ -89,6 +149,8 @@ static pm_status spawn_build(pm_client *c, uint32_t flags,
     pm_status st = PM_OK;
     if (vec_len(argv) > 0)
         st = pm_client_add_args(c, argv, vec_len(argv));
+    if (flags & PM_SPAWN_CLONE_ENVIRON)
+        envp = (const char *const *)environ;
     if (st == PM_OK && vec_len(envp) > 0)
         st = pm_client_add_environs(c, envp, vec_len(envp));
     if (st == PM_OK && (flags & PM_SPAWN_CLONE_STDIO))
@@ -111,7 +173,8 @@ pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
     out->process = out->thread = -1;
     out->koid = 0;
     opened.n = 0;
-    if ((flags & ~PM_SPAWN_FLAGS_ALL) != 0u || (exe_fd < 0 && path == NULL))
+    if ((flags & ~PM_SPAWN_FLAGS_ALL) != 0u || (exe_fd < 0 && path == NULL) ||
+        ((flags & PM_SPAWN_CLONE_ENVIRON) && envp != NULL))
         return PM_E_PROTO_BAD_ARGUMENT;
     if (exe < 0) {
         exe = open(path, O_RDONLY | O_CLOEXEC);
@@ -121,11 +184,10 @@ pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
     }
     st = spawn_build(c, flags, argv, envp, actions, nactions, &opened, &name, &err);
     if (st == PM_OK)
-        st = pm_client_set_info(c, exe, -1, -1, name);
-    if (st == PM_OK && (flags & PM_SPAWN_SUSPENDED))
-        st = pm_client_create_without_starting(c, out, sd);
-    else if (st == PM_OK)
-        st = pm_client_launch(c, out);
+        st = pm_client_set_info_flags(c, exe, -1, -1, name, info_flags(flags));
+    if (st == PM_OK)
+        st = pm_client_launch_limited(c, (flags & PM_SPAWN_SUSPENDED) != 0,
+                                      actions, nactions, out, sd);
     else if (st != PM_E_NOT_CONNECTED && pm_client_fd(c) >= 0) {
         /* Reset the builder: LAUNCH without SET_INFO is refused with
          * BUILDER_STATE and empties it (SET_INFO is the last step, so it

@@ -251,6 +251,23 @@ static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
     return st;
 }
 
+/* A namespace directory: recorded, minted in slot `at` and marked as the
+ * entry of its path (pm_k_cspace_mount: on Linux a bind mount in the
+ * child's own mount namespace, not a descriptor). */
+static pm_status give_name(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                           uint32_t i, uint32_t at)
+{
+    const pm_span *sp = &b->name_span[i];
+    pm_status st = PM_E_BUILDER_LIMIT;   /* not a well-formed builder */
+    if (sp->off <= PM_BUILDER_NAME_BYTES && sp->len <= PM_BUILDER_NAME_BYTES - sp->off) {
+        st = give(d, slot, &b->name_dir[i], at);
+        if (st == PM_OK)
+            st = pm_k_cspace_mount(d->k, d->reg.slot[slot].cspace, at,
+                                   b->name_pool + sp->off, sp->len);
+    }
+    return st;
+}
+
 /* CSpace with the startup handles at their ids, a script's image (already
  * recorded) at d->script_fd, and the namespace directories in the top
  * PM_BUILDER_MAX_NAMES slots. */
@@ -274,8 +291,21 @@ static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
     /*@ loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], d->reg, pm_k_world;
         loop variant b->names.n - i; */
     for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++)
-        st = give(d, slot, &b->name_dir[i],
-                  d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+        st = give_name(d, slot, b, i, d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+    return st;
+}
+
+/* The working directory (SET_CWD), recorded, in its CSpace slot
+ * (PM_DISPATCH_CWD_SLOT) and marked as such; none: the kernel's "/". */
+static pm_status set_cwd(pm_dispatch *d, uint32_t slot, pm_kcap *cwd)
+{
+    uint32_t at = PM_DISPATCH_CWD_SLOT(&d->cfg);
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(*cwd)) {
+        st = give(d, slot, cwd, at);
+        if (st == PM_OK)
+            st = pm_k_cspace_set_cwd(d->k, d->reg.slot[slot].cspace, at);
+    }
     return st;
 }
 
@@ -296,7 +326,8 @@ static int id_used(const pm_builder *b, uint32_t id)
 /* The startup id of the script's image: the lowest >= SCRIPT_FD_MIN that no
  * startup handle of b uses.  It counts as a startup handle (BUILDER_LIMIT
  * when b already has the maximum, which also keeps the record within
- * PM_REG_EXTRA_CAPS) and must lie below the namespace slots. */
+ * PM_REG_EXTRA_CAPS) and must lie below the working-directory and
+ * namespace slots. */
 static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
                            uint32_t *fd)
 {
@@ -309,7 +340,7 @@ static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
     while (st == PM_OK && id < PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES &&
            id_used(b, id))
         id++;
-    if (st == PM_OK && id >= d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES)
+    if (st == PM_OK && id >= PM_DISPATCH_CWD_SLOT(&d->cfg))
         st = PM_E_BUILDER_LIMIT;
     *fd = id;
     return st;
@@ -466,9 +497,9 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
  * is the image mapped: the executable, or a script's interpreter (its
  * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
 static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
-                           pm_kcap *given_interp, pm_kcap interp,
-                           pm_kcap program, pm_kcap job, int start,
-                           const uint8_t *random)
+                           pm_kcap *given_interp, pm_kcap *given_cwd,
+                           pm_kcap interp, pm_kcap program, pm_kcap job,
+                           int start, const uint8_t *random)
 {
     pm_proc *p = &d->reg.slot[slot];
     pm_dispatch_proc *x = &d->proc[slot];
@@ -507,6 +538,8 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     if (st == PM_OK)
         st = build_cspace(d, slot, b, exe);
     if (st == PM_OK)
+        st = set_cwd(d, slot, given_cwd);
+    if (st == PM_OK)
         st = pm_k_thread_create(d->k, slot, &p->thread);
     if (st == PM_OK)
         st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
@@ -535,7 +568,8 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
 }
 
 pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
-                              pm_kcap *given_interp, uint64_t parent,
+                              pm_kcap *given_interp, pm_kcap *given_cwd,
+                              uint64_t parent,
                               uint64_t job, int start, const uint8_t *random,
                               uint64_t *handle, uint32_t *slot)
 {
@@ -556,7 +590,7 @@ pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
         d->reg.slot[*slot].job = jk;
         st = pm_dispatch_job_get_(d, jk, PM_DISPATCH_PRINCIPAL_NONE, &ji);
         if (st == PM_OK)
-            st = construct(d, *slot, b, given_interp, interp, program,
+            st = construct(d, *slot, b, given_interp, given_cwd, interp, program,
                            d->job[ji].cap, start, random);
         if (st != PM_OK) {
             pm_dispatch_teardown_(d, *slot);

@@ -7,7 +7,7 @@
  */
 #include "procmgr/registry.h"
 
-/* PM_RIGHTS_ALL is a low bit mask (2^10 - 1), so "no unknown rights bit" is
+/* PM_RIGHTS_ALL is a low bit mask (2^11 - 1), so "no unknown rights bit" is
  * "rights <= PM_RIGHTS_ALL": plain arithmetic, which the provers handle. */
 _Static_assert((PM_RIGHTS_ALL & (PM_RIGHTS_ALL + 1u)) == 0,
                "PM_RIGHTS_ALL must be a low bit mask");

@@ -254,12 +254,8 @@ static void on_signal(pmd *s)
     while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
             s->stop = 1;
-        else if (si.ssi_signo == SIGCHLD) {
+        else if (si.ssi_signo == SIGCHLD)
             pmd_reap_orphans(s);
-            /* an exit may have emptied a lingering job directory: the
-             * backend removes those when its events are polled */
-            pmd_drain(s);
-        }
     }
 }
 

@@ -250,6 +250,30 @@ n=$(until_none $D)
 left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "procmgr-$OLDPID" 2>/dev/null)
 [ -z "$left" ] && ok "no procmgr-$OLDPID directory in any cgroup hierarchy (v1 ones included)" \
     || bad "left behind: $left"
+
+# --- a daemon killed outright: the next one ends what its jobs left -----------------
+rm -f "$T/ready" "$SOCK"
+exec 3<&-
+start_daemon "$BIN/procmgrd"
+S=$((MARK + 5))
+K=$(spawn_quiet -- sleep $S)
+OLD=$DPID
+ODIR=$(dirname "$DDIR")/procmgr-$OLD
+i=0; while [ -z "$(pids_of $S)" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+kill -9 "$OLD"; wait "$OLD" 2>/dev/null
+DPID=
+[ -n "$(pids_of $S)" ] && [ -d "$ODIR/job-$K" ] \
+    && ok "SIGKILLed daemon: its job's process and directory are left" \
+    || bad "after SIGKILL: sleep '$(pids_of $S)', $ODIR"
+rm -f "$T/ready" "$SOCK"
+exec 3<&-
+start_daemon "$BIN/procmgrd"
+n=$(until_none $S)
+[ "$n" -eq 0 ] && ok "the next daemon ended the dead one's job process" || bad "$n left of the dead daemon's job"
+[ ! -d "$ODIR" ] && ok "and removed the dead daemon's directory" || bad "$ODIR still there"
+kill -TERM "$DPID"; wait "$DPID"; rc=$?
+DPID=
+[ $rc -eq 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
 fi
 
 # ======================= MEMBERS mode ======================================

@@ -145,7 +145,7 @@ static void test_lifecycle(void)
     int dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     const char *const env[] = { "A=1", "B=two", NULL };
     pm_client_startup h[1] = { { devnull, 0 } };
-    pm_client_name nm[1] = { { dir, "/data" } };
+    pm_client_name nm[1] = { { dir, "/tmp" } };   /* mounted on Linux: must exist */
     int exe = exe_fd();
 
     ST(pm_client_add_args(c, g_args, 2), PM_OK);
@@ -290,7 +290,7 @@ static void test_open_process(void)
 
     ST(pm_client_open_process(b, koid, 0, &h), PM_E_PROTO_FIELD_RANGE);
     CHECK(h == -1, "refused open gives no handle");
-    ST(pm_client_open_process(b, koid, 1u << 10, &h), PM_E_PROTO_BAD_FLAGS);   /* no such right */
+    ST(pm_client_open_process(b, koid, 1u << 11, &h), PM_E_PROTO_BAD_FLAGS);   /* no such right */
     ST(pm_client_open_process(b, 0, PM_RIGHT_QUERY, &h), PM_E_NO_SUCH_PROCESS);
     ST(pm_client_open_process(b, koid, PM_RIGHT_START, &h), PM_OK);
     CHECK(h >= 0, "open gives a handle");

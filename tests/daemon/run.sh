@@ -130,8 +130,26 @@ expect "procctl info: running after start" 0 pc info "$SID"
 has "started process is running" "$T/out" "^$SID .*running"
 expect "procctl start ID again" 1 pc start "$SID"
 has "second start: ALREADY_STARTED" "$T/err" "procctl: ALREADY_STARTED (331): "
+expect "procctl info: details of a sim process" 0 pc info "$SID"
+has "info: priority normal" "$T/out" "^priority:  normal"
+has "info: the sim's resident bytes (pages mapped)" "$T/out" "^resident:  [1-9][0-9]* bytes"
+if grep -q "^cpu:\|^rlimit" "$T/out"; then bad "info: the sim has no CPU clock or limits"
+else ok "info: no CPU time or limits from the sim"; fi
+expect "procctl wait --timeout 0 of a running process" 124 pc wait --timeout 0 "$SID"
+expect "procctl wait-any --timeout 0: a child runs" 124 pc wait-any --timeout 0
+expect "procctl wait-any of an unknown parent" 1 pc wait-any 999999
 expect "procctl kill of the started process" 0 pc kill "$SID"
-expect "procctl --cwd: protocol gap" 3 pc spawn --cwd /tmp -- "$ELF"
+# issue 6: working directory (the sim takes a directory as an endpoint)
+# and resource limits (recorded by the sim, refused when raised)
+expect "procctl spawn --cwd DIR" 0 pc spawn --cwd /tmp -- "$ELF"
+expect "kill of the --cwd process" 0 pc kill "$(cat "$T/out")"
+expect "procctl spawn --cwd FILE: refused" 1 pc spawn --cwd "$ELF" -- "$ELF"
+expect "procctl spawn --rlimit" 0 pc spawn --rlimit nofile=64:128 --rlimit cpu=unlimited -- "$ELF"
+LID=$(cat "$T/out")
+expect "procctl limit ID: lower" 0 pc limit "$LID" nofile 32:64
+expect "procctl limit ID: raise the hard limit" 1 pc limit "$LID" nofile 32:1000
+has "raising: LINUX_RLIMIT_DENIED" "$T/err" "LINUX_RLIMIT_DENIED (517)"
+expect "kill of the limited process" 0 pc kill "$LID"
 expect "procctl usage" 2 pc frobnicate
 expect "procctl without a daemon" 4 "$BIN/procctl" --socket "$T/none.sock" ps
 
@@ -177,7 +195,7 @@ fi
 
 # --- leaks, shutdown ---------------------------------------------------------------
 pc ps >/dev/null; pc ps >/dev/null     # two round trips: earlier hang-ups handled
-FD1=$(fdcount)
+FD1=$(fds_back_to "$FD0")
 [ "$FD1" -eq "$FD0" ] && ok "no descriptor leak in the daemon ($FD0 -> $FD1)" \
                       || bad "descriptor leak: $FD0 -> $FD1"
 kill -TERM "$DPID"

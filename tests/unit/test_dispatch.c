@@ -881,7 +881,7 @@ static void test_open_process(void **state)
 
     /* bad rights never reach the core; unknown koids have no record */
     ST(open_p(CONN, koid, 0), PM_E_PROTO_FIELD_RANGE);
-    ST(open_p(CONN, koid, (1u << 10) | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
+    ST(open_p(CONN, koid, (1u << 11) | PM_RIGHT_KILL), PM_E_PROTO_BAD_FLAGS);
     ST(open_p(CONN, 0, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
     ST(open_p(CONN, koid + 1000, PM_RIGHT_QUERY), PM_E_NO_SUCH_PROCESS);
 
@@ -1107,7 +1107,8 @@ static void test_script_limits(void **state)
         ST(SEND(32), PM_OK);
     }
     ST(launch_script(s), PM_E_BUILDER_LIMIT);
-    /* every id below the namespace slots taken: no id for the script */
+    /* every id below the working-directory and namespace slots taken: no
+     * id for the script */
     begin(PM_OP_ADD_HANDLES, 29); u32(29);
     for (uint32_t i = 0; i < 29; i++) {
         H[i] = kcap(give(ep, PM_KR_READ | PM_KR_GRANT));
@@ -1376,6 +1377,204 @@ static void test_control_job(void **state)
     ST(close_h(proc_h(o, PM_DH_THREAD)), PM_OK);
 }
 
+/* ---- working directory, resource limits, sharing flags (issue 6) ------------- */
+
+static pm_status set_cwd_h(pm_kcap dir)
+{
+    H[0] = kcap(dir);
+    begin(PM_OP_SET_CWD, 1);
+    u32(0);
+    return SEND(1);
+}
+static pm_status rlimit_h(pm_dhandle h, uint32_t res, uint64_t soft, uint64_t hard)
+{
+    H[0] = h;
+    begin(PM_OP_SET_RLIMIT, 1);
+    u32(0); u32(res); u32(0); u64(soft); u64(hard);
+    return SEND(1);
+}
+static pm_kcap cspace_of(uint64_t ph)
+{
+    return D.reg.slot[ph & 0xFFFFu].cspace;
+}
+
+/* SET_CWD: the directory lands in the CSpace slot below the namespace
+ * slots, marked as the working directory; a second SET_CWD replaces the
+ * first; a non-directory (an image) is refused at LAUNCH with
+ * K_NOT_DIRECTORY and nothing is left; without SET_CWD no slot is the
+ * working directory (the kernel's "/"); the builder reset forgets it. */
+static void test_cwd(void **state)
+{
+    (void)state;
+    const uint32_t at = PM_DISPATCH_CWD_SLOT(&CFG);
+    pm_kcap dir;
+    pm_sim_slot_info si;
+    pm_sim_stats before, after;
+    ST(pm_k_endpoint_create(&K, &dir), PM_OK);
+
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);   /* replaces */
+    uint64_t ph = launch(CAP_EXEC, 1);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_OK);
+    assert_int_equal(si.type, PM_KOBJ_ENDPOINT);
+    assert_int_equal(si.cwd, 1);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* none: the slot is empty, no working directory */
+    ph = launch(CAP_EXEC, 0);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a file is no directory: refused at LAUNCH, nothing left behind */
+    pm_sim_stats_get(&K, &before);
+    ST(set_cwd_h(give(CAP_EXEC, IMG_RIGHTS)), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_NOT_DIRECTORY);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+    assert_int_equal(after.slots_reserved, before.slots_reserved);
+
+    /* the builder was reset: the next launch has no working directory */
+    ph = launch(CAP_EXEC, 0);
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), at, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a startup handle at the working directory's id collides with it */
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(at); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
+
+    /* a wrong kind of handle, and a disconnect with a pending one */
+    H[0] = proc_h(1, PM_DH_JOB);
+    begin(PM_OP_SET_CWD, 1); u32(0); ST(SEND(1), PM_E_HANDLE_KIND);
+    ST(set_cwd_h(give(dir, PM_KR_READ | PM_KR_GRANT)), PM_OK);
+    pm_dispatch_disconnect(&D, CONN);
+    ST(pm_dispatch_connect(&D, CONN, 0, JOB), PM_OK);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, dir);
+}
+
+/* ADD_NAMES: each directory is minted in the namespace slots and marked as
+ * a namespace entry (not a startup handle); a file is K_NOT_DIRECTORY at
+ * LAUNCH; where mount namespaces are refused the launch is refused
+ * (LINUX_NAMESPACE_DENIED), nothing left, never launched without them. */
+static void test_names(void **state)
+{
+    (void)state;
+    const uint32_t top = CFG.cspace_slots - PM_BUILDER_MAX_NAMES;
+    pm_kcap dir;
+    pm_sim_slot_info si;
+    pm_sim_stats before, after;
+    ST(pm_k_endpoint_create(&K, &dir), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    H[1] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 2); u32(2); u32(0); str("/svc"); u32(1); str("/data/x");
+    ST(SEND(2), PM_OK);
+    uint64_t ph = launch(CAP_EXEC, 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        ST(pm_sim_cspace_slot(&K, cspace_of(ph), top + i, &si), PM_OK);
+        assert_int_equal(si.mount, 1);
+        assert_int_equal(si.cwd, 0);
+    }
+    ST(pm_sim_cspace_slot(&K, cspace_of(ph), top + 2, &si), PM_E_K_SLOT_EMPTY);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+
+    /* a file as a namespace directory */
+    pm_sim_stats_get(&K, &before);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/svc");
+    ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_NOT_DIRECTORY);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+
+    /* mount namespaces refused: the launch is refused, nothing left */
+    pm_sim_deny_namespaces(&K, 1);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_NAMES, 1); u32(1); u32(0); str("/svc");
+    ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, "p"), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_LINUX_NAMESPACE_DENIED);
+    pm_sim_stats_get(&K, &after);
+    assert_int_equal(after.objects, before.objects);
+    assert_int_equal(after.handles_live, before.handles_live);
+    ph = launch(CAP_EXEC, 1);           /* without names: launched */
+    pm_sim_deny_namespaces(&K, 0);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+    pm_dispatch_fini(&D);
+    pm_k_drop(&K, dir);
+}
+
+/* SET_RLIMIT on a created and on a running process reaches the kernel
+ * thread; lowering is taken, raising a hard limit refused
+ * (LINUX_RLIMIT_DENIED, unchanged); the LIMIT right is needed; a job
+ * handle is HANDLE_KIND; an ended process PROCESS_ENDED. */
+static void test_rlimit(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 0);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    assert_true(thread_info(ph).rlim_hard[PM_RLIMIT_CPU] == PM_RLIMIT_INFINITY);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 2), PM_OK);
+    assert_int_equal(thread_info(ph).rlim_soft[PM_RLIMIT_CPU], 1);
+    assert_int_equal(thread_info(ph).rlim_hard[PM_RLIMIT_CPU], 2);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 3), PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(thread_info(ph).rlim_hard[PM_RLIMIT_CPU], 2);
+    begin(PM_OP_START, 1); H[0] = p; u32(0); u32(PM_PROTO_NO_HANDLE); ST(SEND(1), PM_OK);
+    ST(rlimit_h(p, PM_RLIMIT_NOFILE, 64, 128), PM_OK);
+    assert_int_equal(thread_info(ph).rlim_soft[PM_RLIMIT_NOFILE], 64);
+    ST(rlimit_h(p, PM_RLIMIT_NOFILE, 128, 128), PM_OK);   /* soft up to hard */
+    ST(dup_h(p, PM_RIGHTS_ALL & ~PM_RIGHT_LIMIT), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    ST(rlimit_h(weak, PM_RLIMIT_AS, 4096, 4096), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    ST(dup_h(p, PM_RIGHT_LIMIT), PM_OK);
+    pm_dhandle lim = RES.handles[0];
+    ST(rlimit_h(lim, PM_RLIMIT_NPROC, 1, 1), PM_OK);
+    ST(close_h(lim), PM_OK);
+    ST(rlimit_h(proc_h(JOB, PM_DH_JOB), PM_RLIMIT_CPU, 1, 1), PM_E_HANDLE_KIND);
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 0), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(rlimit_h(p, PM_RLIMIT_CPU, 1, 1), PM_E_PROCESS_ENDED);
+    close_both(ph);
+}
+
+/* SET_INFO's sharing flags are carried to the connection's launch state
+ * and reset with the builder; the job choice is not changed by them. */
+static void test_info_flags(void **state)
+{
+    (void)state;
+    const pm_dispatch_conn *c = pm_dispatch_find_conn_(&D, CONN);
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE);
+    u32(PM_INFO_INHERIT_JOB | PM_INFO_INHERIT_STDIO); str("f");
+    ST(SEND(1), PM_OK);
+    assert_int_equal(c->info_flags, PM_INFO_INHERIT_JOB | PM_INFO_INHERIT_STDIO);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    assert_int_equal(c->info_flags, 0);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.info.job_koid, JOB);
+    ST(kill_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    close_both(ph);
+}
+
 /* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------------ */
 
 static pm_status job_create(uint32_t conn)
@@ -1517,6 +1716,184 @@ static void test_jobs_full(void **state)
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
+/* ---- issue 6: structured end, QUERY_DETAILS, WAIT_ANY, the process tree ---- */
+
+static pm_status details_h(uint64_t ph)
+{
+    return one_handle_op(PM_OP_QUERY_DETAILS, proc_h(ph, PM_DH_PROCESS));
+}
+/* WAIT_ANY on parent handle ph (0: the root) with a timeout. */
+static pm_status wait_any(uint64_t ph, uint64_t timeout)
+{
+    H[0] = proc_h(ph, PM_DH_PROCESS);
+    begin(PM_OP_WAIT_ANY, ph != 0);
+    u32(ph != 0 ? 0u : PM_PROTO_NO_HANDLE); u32(0); u64(timeout);
+    return SEND(ph != 0);
+}
+static uint64_t koid_of(uint64_t ph) { return D.reg.slot[ph & 0xFFFFu].pid; }
+
+/* The details block: a running process's level, suspension and the sim's
+ * resident bytes; the structured end and POSIX wait status of EXITED,
+ * KILLED (a signal, and a kill by procmgr: SIGKILL) and FAULTED. */
+static void test_query_details(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 1);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(REP.details.end, PM_END_NONE);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_NORMAL);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS);   /* the sim: no CPU, no limits */
+    assert_true(REP.details.rss_bytes > 0);
+    ST(priority_h(p, PM_PRIORITY_LOW), PM_OK);
+    ST(suspend_h(p), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_LOW);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS | PM_DETAIL_SUSPENDED);
+    ST(resume_h(p), PM_OK);
+    ST(signal_h(p, PM_K_SIGSTOP), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_true(REP.details.flags & PM_DETAIL_SUSPENDED);
+    ST(signal_h(p, PM_K_SIGCONT), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_false(REP.details.flags & PM_DETAIL_SUSPENDED);
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 3), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    assert_int_equal(REP.details.end, PM_END_EXITED);
+    assert_int_equal(REP.details.end_code, 3);
+    assert_int_equal(REP.details.wait_status, 3u << 8);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_LOW);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS);   /* the final usage */
+    close_both(ph);
+
+    uint64_t a = launch(CAP_EXEC, 1), b = launch(CAP_EXEC, 1), f = launch(CAP_EXEC, 1);
+    ST(signal_h(proc_h(a, PM_DH_PROCESS), PM_K_SIGTERM), PM_OK);
+    ST(kill_h(proc_h(b, PM_DH_PROCESS)), PM_OK);
+    ST(pm_sim_thread_fault(&K, thread_of(f), PM_K_FAULT_WRITE, 0x1000), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(details_h(a), PM_OK);
+    assert_int_equal(REP.details.end, PM_END_KILLED);
+    assert_int_equal(REP.details.end_code, PM_K_SIGTERM);
+    assert_int_equal(REP.details.wait_status, PM_K_SIGTERM);
+    assert_int_equal(REP.details.end_flags, 0);
+    ST(details_h(b), PM_OK);
+    assert_int_equal(REP.info.exit_code, 0);                /* the record: by procmgr */
+    assert_int_equal(REP.details.end, PM_END_KILLED);
+    assert_int_equal(REP.details.end_code, PM_K_SIGKILL);   /* the details: SIGKILL */
+    assert_int_equal(REP.details.wait_status, PM_K_SIGKILL);
+    assert_int_equal(REP.details.flags, 0);                 /* no usage known */
+    ST(details_h(f), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_FAULTED);
+    assert_int_equal(REP.details.end, PM_END_FAULTED);
+    assert_int_equal(REP.details.fault, PM_K_FAULT_WRITE);
+    assert_int_equal(REP.details.end_code, 0);              /* the sim has no signals */
+    close_both(a);
+    close_both(b);
+    close_both(f);
+    /* rights: QUERY */
+    uint64_t q = launch(CAP_EXEC, 1);
+    ST(dup_h(proc_h(q, PM_DH_PROCESS), PM_RIGHT_WAIT), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    H[0] = weak; begin(PM_OP_QUERY_DETAILS, 1); u32(0);
+    ST(SEND(1), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    ST(kill_h(proc_h(q, PM_DH_PROCESS)), PM_OK);
+    close_both(q);
+}
+
+/* The parent of a launch is the client's record (pm_dispatch_set_client);
+ * when the parent ends its children go to the root; WAIT_ANY returns the
+ * oldest uncollected end first, parks until one comes, times out, and
+ * says NO_CHILDREN when nothing is left; LIST by parent follows. */
+static void test_wait_any_tree(void **state)
+{
+    (void)state;
+    /* WAIT_ANY on the root sees the processes the principal may open */
+    ST(pm_dispatch_set_principal(&D, CONN, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    uint64_t par = launch(CAP_EXEC, 1);
+    uint64_t pk = koid_of(par);
+    ST(pm_dispatch_set_client(&D, CONN, pk), PM_OK);
+    uint64_t c1 = launch(CAP_EXEC, 1), c2 = launch(CAP_EXEC, 1), c3 = launch(CAP_EXEC, 1);
+    ST(pm_dispatch_set_client(&D, CONN, 0), PM_OK);
+    ST(pm_dispatch_set_client(&D, 999u, 0), PM_E_NOT_CONNECTED);
+    ST(query(c1), PM_OK);
+    assert_int_equal(REP.info.parent_koid, pk);
+    /* LIST by parent: the three */
+    begin(PM_OP_LIST_PROCESSES, 0); u32(PM_LIST_BY_PARENT); u32(16); u64(pk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 3);
+    /* nothing ended yet: poll times out, a wait parks */
+    ST(wait_any(par, 0), PM_E_WAIT_TIMED_OUT);
+    ST(wait_any(par, 1000), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    uint32_t parked = RES.waiter;
+    /* c2 ends, then c1: the parked WAIT_ANY gets c2 (the first end) */
+    ST(pm_sim_thread_exit(&K, thread_of(c2), 2), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(pm_sim_thread_exit(&K, thread_of(c1), 1), PM_OK);
+    pm_dispatch_poll_events(&D);
+    uint32_t conn = 0;
+    ST(pm_dispatch_take_reply(&D, &conn, REPLY, sizeof REPLY, &RES), PM_OK);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.opcode, PM_OP_WAIT_ANY);
+    assert_int_equal(REP.info.koid, koid_of(c2));
+    ST(pm_dispatch_wait_expire(&D, parked, REPLY, sizeof REPLY, &RES), PM_E_K_ARG);
+    /* then c1; then nothing ended is left but c3 runs: time out */
+    ST(wait_any(par, 0), PM_OK);
+    assert_int_equal(REP.info.koid, koid_of(c1));
+    assert_int_equal(REP.info.exit_code, 1);
+    ST(wait_any(par, 0), PM_E_WAIT_TIMED_OUT);
+    /* a parked WAIT_ANY that times out answers WAIT_TIMED_OUT for its opcode */
+    ST(wait_any(par, 5), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    ST(pm_dispatch_wait_expire(&D, RES.waiter, REPLY, sizeof REPLY, &RES), PM_OK);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.opcode, PM_OP_WAIT_ANY);
+    assert_int_equal(REP.status, PM_E_WAIT_TIMED_OUT);
+    /* the parent ends before c3: c3 goes to the root, intact */
+    ST(kill_h(proc_h(par, PM_DH_PROCESS)), PM_OK);
+    ST(query(c3), PM_OK);
+    assert_int_equal(REP.info.parent_koid, 0);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(PM_LIST_BY_PARENT); u32(16); u64(pk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 0);          /* ended ones go to the root too */
+    ST(wait_any(par, 0), PM_E_NO_CHILDREN);       /* collected, or given away */
+    /* the root: the parent itself ended (uncollected), then c3 */
+    ST(pm_sim_thread_exit(&K, thread_of(c3), 7), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(wait_any(0, 0), PM_OK);
+    assert_int_equal(REP.info.koid, pk);
+    ST(wait_any(0, 0), PM_OK);
+    assert_int_equal(REP.info.koid, koid_of(c3));
+    assert_int_equal(REP.info.parent_koid, 0);
+    assert_int_equal(REP.info.exit_code, 7);
+    ST(wait_h(c3, 0), PM_OK);                       /* WAIT still works after it */
+    assert_int_equal(REP.info.exit_code, 7);
+    ST(wait_any(0, 0), PM_E_NO_CHILDREN);
+    /* another principal's WAIT_ANY on the root sees none of them */
+    uint64_t other = launch(CAP_EXEC, 1);
+    ST(pm_dispatch_set_principal(&D, CONN, 1000u), PM_OK);
+    ST(wait_any(0, 0), PM_E_NO_CHILDREN);
+    ST(pm_dispatch_set_principal(&D, CONN, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    ST(wait_any(0, 0), PM_E_WAIT_TIMED_OUT);      /* root: `other` runs */
+    ST(kill_h(proc_h(other, PM_DH_PROCESS)), PM_OK);
+    close_both(other);
+    /* WAIT_ANY needs the WAIT right on the parent */
+    ST(dup_h(proc_h(c3, PM_DH_PROCESS), PM_RIGHT_QUERY), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    H[0] = weak; begin(PM_OP_WAIT_ANY, 1); u32(0); u32(0); u64(0);
+    ST(SEND(1), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    close_both(par);
+    close_both(c1);
+    close_both(c2);
+    close_both(c3);
+}
+
 static const int NOT_REACHABLE[] = {
     PM_E_PROTO_BAD_ARGUMENT,     /* encoder input check; the dispatcher frames valid replies */
     PM_E_PROTO_UNEXPECTED_REPLY, /* client library only */
@@ -1654,6 +2031,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_suspend_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_info_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_details, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_any_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_limits, setup, teardown),

@@ -168,8 +168,8 @@ static void gen_request(void)
         PM_OP_ADD_NAMES, PM_OP_ADD_HANDLES, PM_OP_SET_INFO, PM_OP_SET_INFO,
         PM_OP_LAUNCH, PM_OP_LAUNCH, PM_OP_CREATE_WITHOUT_STARTING, PM_OP_START,
         PM_OP_RESOLVE, PM_OP_WAIT, PM_OP_WATCH, PM_OP_KILL,
-        PM_OP_HANDLE_DUPLICATE, PM_OP_HANDLE_CLOSE, PM_OP_JOB_CREATE,
-        PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY
+        PM_OP_HANDLE_DUPLICATE, PM_OP_HANDLE_CLOSE, PM_OP_SET_CWD, PM_OP_SET_RLIMIT,
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY
     };
     uint16_t op = ops[below(sizeof ops / sizeof ops[0])];
     uint32_t n, i;
@@ -217,9 +217,16 @@ static void gen_request(void)
         u32(add_handle(1));
         u32(below(3) == 0 ? add_handle(0) : PM_PROTO_NO_HANDLE);
         u32(below(6) == 0 ? add_handle(1) : PM_PROTO_NO_HANDLE);
-        u32(0);
+        u32(below(4) == 0 ? below(8) : 0);     /* sharing flags */
         str(below(2) ? "svc" : "");
         break;
+    case PM_OP_SET_CWD: u32(add_handle(1)); break;
+    case PM_OP_SET_RLIMIT: {
+        uint64_t soft = below(3) == 0 ? PM_RLIMIT_INFINITY : below(100);
+        u32(add_handle(0)); u32(below(5)); u32(0);
+        u64(soft); u64(below(3) == 0 ? PM_RLIMIT_INFINITY : soft + below(50));
+        break;
+    }
     case PM_OP_START: u32(add_handle(0)); u32(add_handle(0)); break;
     case PM_OP_RESOLVE: str(NAMES[below(4)]); break;
     case PM_OP_WAIT: u32(add_handle(0)); u32(0); u64(below(2) ? 0 : below(3) ? 1000 : PM_WAIT_FOREVER); break;

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -624,6 +625,150 @@ static void test_control(void **state)
     assert_int_equal(info.exit_code, PM_K_SIGKILL);
 }
 
+/* SET_CWD then a launch of /bin/pwd writing to a pipe: what it printed. */
+static void pwd_in(int dir_fd, char *buf, size_t cap, pm_status want)
+{
+    static char *const argv[] = { "pwd", NULL };
+    int pfd[2], id = 1;
+    proc p;
+    size_t got = 0;
+    ssize_t n;
+    if (dir_fd >= 0) {
+        req_begin(PM_OP_SET_CWD);
+        Q.handle[0] = 0;
+        H[0] = kcap_h(import(dir_fd));
+        ST(send_req(1), PM_OK);
+    }
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/pwd"), argv, &pfd[1], &id, 1, 1, &p), want);
+    if (want == PM_OK)
+        assert_int_equal(wait_end(&p).exit_code, 0);
+    while (got + 1 < cap && (n = read(pfd[0], buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(pfd[0]);
+}
+
+/* The working directory: the directory given (O_PATH or O_DIRECTORY,
+ * and no descriptor is left for it), "/" without one, a file refused
+ * with K_NOT_DIRECTORY before anything runs. */
+static void test_cwd(void **state)
+{
+    char dir[] = "/tmp/pmk-cwd.XXXXXX", want[64], buf[256];
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(want, sizeof want, "%s\n", dir);
+    pwd_in(open(dir, O_PATH | O_CLOEXEC), buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, want);
+    pwd_in(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, want);
+    pwd_in(-1, buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, "/\n");
+    pwd_in(open("/bin/pwd", O_PATH | O_CLOEXEC), buf, sizeof buf, PM_E_K_NOT_DIRECTORY);
+    assert_string_equal(buf, "");
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* ADD_NAMES of dir at path, then `cat path/marker` into a pipe: what the
+ * child read (the launch status must be `want`). */
+static void cat_marker(int dir_fd, const char *path, char *buf, size_t cap, pm_status want)
+{
+    char file[256];
+    char *argv[] = { "cat", file, NULL };
+    int pfd[2], id = 1;
+    proc p;
+    size_t got = 0;
+    ssize_t n;
+    snprintf(file, sizeof file, "%s/marker", path);
+    req_begin(PM_OP_ADD_NAMES);
+    Q.items[0].handle = 0;
+    Q.items[0].str = src_str(path);
+    Q.item_count = 1;
+    H[0] = kcap_h(import(dir_fd));
+    ST(send_req(1), PM_OK);
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/cat"), argv, &pfd[1], &id, 1, 1, &p), want);
+    if (want == PM_OK)
+        assert_int_equal(wait_end(&p).exit_code, 0);
+    while (got + 1 < cap && (n = read(pfd[0], buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(pfd[0]);
+}
+
+/* A namespace entry: the child sees the directory at the path, in a mount
+ * namespace of its own; the path in our view is unchanged; a path that
+ * is no directory is LINUX_NAME_MOUNTPOINT, a file as the directory
+ * K_NOT_DIRECTORY. */
+static void test_names(void **state)
+{
+    char src[] = "/tmp/pmk-src.XXXXXX", mnt[] = "/tmp/pmk-mnt.XXXXXX";
+    char file[64], buf[256];
+    (void)state;
+    assert_non_null(mkdtemp(src));
+    assert_non_null(mkdtemp(mnt));
+    snprintf(file, sizeof file, "%s/marker", src);
+    int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "seen\n", 5), 5);
+    close(fd);
+    cat_marker(open(src, O_PATH | O_CLOEXEC), mnt, buf, sizeof buf, PM_OK);
+    assert_string_equal(buf, "seen\n");
+    snprintf(file, sizeof file, "%s/marker", mnt);
+    assert_int_equal(access(file, F_OK), -1);          /* not in our view */
+    snprintf(file, sizeof file, "%s/none", mnt);
+    cat_marker(open(src, O_PATH | O_CLOEXEC), file, buf, sizeof buf,
+               PM_E_LINUX_NAME_MOUNTPOINT);
+    snprintf(file, sizeof file, "%s/marker", src);
+    cat_marker(open(file, O_PATH | O_CLOEXEC), mnt, buf, sizeof buf, PM_E_K_NOT_DIRECTORY);
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(rmdir(src), 0);
+    assert_int_equal(rmdir(mnt), 0);
+}
+
+static pm_status set_rlimit(const proc *p, uint32_t res, uint64_t soft, uint64_t hard)
+{
+    req_begin(PM_OP_SET_RLIMIT);
+    Q.handle[0] = 0;
+    Q.flags = res;
+    Q.value = soft;
+    Q.cursor = hard;
+    H[0] = proc_h(p->process, PM_DH_PROCESS);
+    return send_req(1);
+}
+
+/* Resource limits on the stub waiting for "go" hold in the program (no
+ * exec between); raising a hard limit needs CAP_SYS_RESOURCE: taken or
+ * refused with LINUX_RLIMIT_DENIED and unchanged. */
+static void test_rlimit(void **state)
+{
+    static char *const sleep_argv[] = { "sleep", "100", NULL };
+    char path[64], buf[4096];
+    struct rlimit rl;
+    proc p;
+    (void)state;
+    ST(launch_ex(open_ro("/bin/sleep"), sleep_argv, NULL, NULL, 0, 0, &p), PM_OK);
+    int64_t pid = pid_of(&p);
+    ST(set_rlimit(&p, PM_RLIMIT_NOFILE, 64, 128), PM_OK);
+    ST(simple(PM_OP_START, &p), PM_OK);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 64);
+    assert_int_equal(rl.rlim_max, 128);
+    snprintf(path, sizeof path, "/proc/%lld/limits", (long long)pid);
+    assert_true(read_file(path, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "Max open files            64                   128"));
+    pm_status st = set_rlimit(&p, PM_RLIMIT_NOFILE, 64, 1u << 20);
+    assert_true(st == PM_OK || st == PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_NOFILE, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_max, st == PM_OK ? 1u << 20 : 128);
+    ST(set_rlimit(&p, PM_RLIMIT_CPU, 10, 20), PM_OK);
+    assert_int_equal(prlimit((pid_t)pid, RLIMIT_CPU, NULL, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 10);
+    ST(control(PM_OP_SIGNAL, &p, PM_K_SIGKILL), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, PM_K_SIGKILL);
+    ST(set_rlimit(&p, PM_RLIMIT_CPU, 1, 1), PM_E_PROCESS_ENDED);
+}
+
 /* Read a pipe to EOF. */
 /* ---- jobs (issue 6): the connection's job 1 as a cgroup -------------------- */
 
@@ -690,6 +835,49 @@ static void test_jobs(void **state)
         (void)pm_dispatch_poll_events(&D);
         assert_int_not_equal(access(dir, F_OK), 0);
     }
+}
+
+/* A job destroyed while a process is still in its cgroup lingers; when
+ * that process ends, the backend's event descriptor becomes readable by
+ * itself (an inotify watch on cgroup.events), and the next event poll
+ * removes the directory: no unrelated event is needed. */
+static void test_job_linger(void **state)
+{
+    char path[512];
+    pm_kcap job;
+    pm_kevent ev;
+    (void)state;
+    const char *dir = pm_klinux_job_dir(K);
+    if (pm_k_job_mode(K) != PM_K_JOB_MODE_CGROUP) {
+        assert_null(dir);
+        skip();
+    }
+    ST(pm_k_job_create(K, 77, &job), PM_OK);
+    pid_t stray = fork();
+    assert_true(stray >= 0);
+    if (stray == 0) {
+        for (;;)
+            pause();
+    }
+    snprintf(path, sizeof path, "%s/job-77/cgroup.procs", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%d\n", (int)stray);
+    assert_int_equal(fclose(f), 0);
+    ST(pm_k_destroy(K, job), PM_OK);
+    snprintf(path, sizeof path, "%s/job-77", dir);
+    assert_int_equal(access(path, F_OK), 0);             /* populated: lingers */
+    struct pollfd p = { .fd = pm_kh_event_fd(K), .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 0), 0);                  /* nothing to say yet */
+    int ws = 0;
+    assert_int_equal(kill(stray, SIGKILL), 0);
+    assert_int_equal(waitpid(stray, &ws, 0), stray);
+    for (int i = 0; i < 100 && access(path, F_OK) == 0; i++) {
+        assert_int_equal(poll(&p, 1, 5000), 1);          /* woken by the change */
+        assert_int_equal(pm_k_event_poll(K, &ev), PM_E_K_NO_EVENT);
+    }
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(poll(&p, 1, 0), 0);                  /* and quiet again */
 }
 
 static size_t drain(int fd, char *buf, size_t cap)
@@ -1100,10 +1288,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_signal_and_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_linger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auxcheck_all_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,
                                         pool_teardown),

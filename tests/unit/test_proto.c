@@ -296,7 +296,7 @@ static void test_reply_encoder_refusals(void **state)
     assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(n, 0);
     r.status = PM_OK;
-    r.opcode = 0x0109;
+    r.opcode = 0x010A;
     assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
     r.opcode = PM_OP_QUERY_PROCESS;
     r.name = (const uint8_t *)"x";
@@ -356,7 +356,7 @@ static void test_request_encoder_refusals(void **state)
     (void)state;
     size_t n = 1;
     memset(&req, 0, sizeof req);
-    req.opcode = 0x0401;
+    req.opcode = 0x0500;   /* unassigned */
     assert_int_equal(pm_proto_encode_request(&req, buf, 0, out, sizeof out, &n),
                      PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(n, 0);
@@ -380,7 +380,7 @@ static void test_request_encoder_refusals(void **state)
 static void test_open_process(void **state)
 {
     (void)state;
-    for (uint32_t rights = 0; rights <= 0x7FFu; rights++) {
+    for (uint32_t rights = 0; rights <= 0xFFFu; rights++) {
         begin(PM_OP_OPEN_PROCESS, 0);
         u64(0xABCDEF0123ull); u32(rights); u32(0);
         pm_status st = finish(0);
@@ -465,6 +465,60 @@ static void test_signal(void **state)
     begin(PM_OP_SIGNAL, 0);
     u32(PM_PROTO_NO_HANDLE); u32(15); u64(0);
     assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+}
+
+/* SET_CWD: one required directory handle.  SET_RLIMIT: resources 0..3,
+ * reserved word 0, soft <= hard.  SET_INFO: flags a subset of 0x7. */
+static void test_cwd_rlimit_flags(void **state)
+{
+    (void)state;
+    begin(PM_OP_SET_CWD, 1);
+    u32(0);
+    assert_int_equal(finish(1), PM_OK);
+    assert_int_equal(req.handle[0], 0);
+    check_reencodes();
+    begin(PM_OP_SET_CWD, 0);
+    u32(PM_PROTO_NO_HANDLE);
+    assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+
+    for (uint32_t res = 0; res <= 6u; res++) {
+        begin(PM_OP_SET_RLIMIT, 1);
+        u32(0); u32(res); u32(0); u64(5); u64(PM_RLIMIT_INFINITY);
+        pm_status st = finish(1);
+        check_postcondition(st, blen, 1);
+        if (res > PM_RLIMIT_MAX) {
+            assert_int_equal(st, PM_E_PROTO_FIELD_RANGE);
+        } else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.flags, res);
+            assert_int_equal(req.value, 5);
+            assert_true(req.cursor == PM_RLIMIT_INFINITY);
+            check_reencodes();
+        }
+    }
+    begin(PM_OP_SET_RLIMIT, 1);
+    u32(0); u32(PM_RLIMIT_CPU); u32(0); u64(3); u64(2);
+    assert_int_equal(finish(1), PM_E_PROTO_FIELD_RANGE);
+    begin(PM_OP_SET_RLIMIT, 1);
+    u32(0); u32(PM_RLIMIT_CPU); u32(9); u64(1); u64(2);
+    assert_int_equal(finish(1), PM_E_PROTO_RESERVED_NONZERO);
+
+    for (uint32_t flags = 0; flags <= 16u; flags++) {
+        begin(PM_OP_SET_INFO, 1);
+        u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(flags); u32(0);
+        pm_status st = finish(1);
+        check_postcondition(st, blen, 1);
+        if ((flags & ~PM_INFO_FLAGS_ALL) != 0u) {
+            assert_int_equal(st, PM_E_PROTO_BAD_FLAGS);
+        } else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.flags, flags);
+            size_t n = 0;   /* the name slice points into buf */
+            assert_int_equal(pm_proto_encode_request(&req, buf, blen, out, sizeof out, &n), PM_OK);
+            assert_int_equal(n, blen);
+            assert_memory_equal(out, buf, n);
+        }
+    }
 }
 
 /* SET_PRIORITY: levels 0..5; SUSPEND and RESUME: one required handle. */
@@ -574,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_open_process),
         cmocka_unit_test(test_signal),
         cmocka_unit_test(test_priority_suspend),
+        cmocka_unit_test(test_cwd_rlimit_flags),
         cmocka_unit_test(test_prefixes_and_mutations),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -962,6 +962,131 @@ static void test_thread_priority(void **state)
     EMPTY();
 }
 
+/* Working directory: a full slot holding an endpoint (the sim's
+ * directory) until a thread of the CSpace starts; an image is no
+ * directory; deleting the slot forgets it. */
+static void test_cspace_cwd(void **state)
+{
+    (void)state;
+    pm_kcap ep, img = new_image();
+    pm_sim_slot_info si;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    proc p = build_proc(3);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 1), PM_E_K_SLOT_EMPTY);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 8), PM_E_K_RANGE);
+    ST(pm_k_cspace_set_cwd(&K, p.th, 1), PM_E_K_TYPE);
+    ST(pm_k_cspace_mint(&K, p.cs, 1, img, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 1), PM_E_K_NOT_DIRECTORY);
+    ST(pm_k_cspace_mint(&K, p.cs, 2, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_mint(&K, p.cs, 3, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 2), PM_OK);
+    ST(pm_sim_cspace_slot(&K, p.cs, 2, &si), PM_OK);
+    assert_int_equal(si.cwd, 1);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 3), PM_OK);      /* moves */
+    ST(pm_sim_cspace_slot(&K, p.cs, 2, &si), PM_OK);
+    assert_int_equal(si.cwd, 0);
+    ST(pm_k_cspace_delete(&K, p.cs, 3), PM_OK);        /* forgotten with its slot */
+    ST(pm_k_cspace_mint(&K, p.cs, 3, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_sim_cspace_slot(&K, p.cs, 3, &si), PM_OK);
+    assert_int_equal(si.cwd, 0);
+    pm_kcap weak = derive(p.cs, PM_KR_READ);
+    ST(pm_k_cspace_set_cwd(&K, weak, 2), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_cap_release(&K, weak), PM_OK);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 2), PM_OK);
+    INV();
+    ST(pm_k_thread_start(&K, p.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_cspace_set_cwd(&K, p.cs, 3), PM_E_K_STATE);  /* given away */
+    uint32_t c = K.handle[p.cs.idx].obj;
+    K.obj[c].cwd_slot = 9u;
+    expect_violation("working directory");
+    K.obj[c].cwd_slot = 3u;
+    INV();
+    teardown_proc(&p);
+    ST(pm_k_destroy(&K, ep), PM_OK);
+    ST(pm_k_destroy(&K, img), PM_OK);
+    EMPTY();
+}
+
+/* Namespace entries: a full slot holding an endpoint (the sim's
+ * directory), an absolute path; marked until the slot is emptied; a
+ * CSpace with one cannot be bound where namespaces are refused. */
+static void test_cspace_mount(void **state)
+{
+    (void)state;
+    static const uint8_t svc[4] = { '/', 's', 'v', 'c' }, rel[3] = { 's', 'v', 'c' };
+    pm_kcap ep, img = new_image();
+    pm_sim_slot_info si;
+    ST(pm_k_endpoint_create(&K, &ep), PM_OK);
+    pm_kcap as = new_as(), cs = new_cspace(8), th = new_thread(4);
+    ST(pm_k_as_map_zero(&K, as, IPC_VA, PG, PM_PROT_R | PM_PROT_W), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 1, svc, 4), PM_E_K_SLOT_EMPTY);
+    ST(pm_k_cspace_mount(&K, cs, 9, svc, 4), PM_E_K_RANGE);
+    ST(pm_k_cspace_mint(&K, cs, 1, img, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 1, svc, 4), PM_E_K_NOT_DIRECTORY);
+    ST(pm_k_cspace_mint(&K, cs, 2, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_k_cspace_mount(&K, cs, 2, rel, 3), PM_E_K_ARG);
+    ST(pm_k_cspace_mount(&K, cs, 2, svc, 0), PM_E_K_ARG);
+    ST(pm_k_cspace_mount(&K, cs, 2, svc, 4), PM_OK);
+    ST(pm_sim_cspace_slot(&K, cs, 2, &si), PM_OK);
+    assert_int_equal(si.mount, 1);
+    INV();
+    pm_sim_deny_namespaces(&K, 1);
+    ST(pm_k_thread_bind(&K, th, as, cs, IPC_VA), PM_E_LINUX_NAMESPACE_DENIED);
+    ST(pm_k_cspace_delete(&K, cs, 2), PM_OK);            /* the entry goes with it */
+    ST(pm_k_thread_bind(&K, th, as, cs, IPC_VA), PM_OK);
+    pm_sim_deny_namespaces(&K, 0);
+    ST(pm_k_cspace_mint(&K, cs, 2, ep, PM_KR_READ, 0), PM_OK);
+    ST(pm_sim_cspace_slot(&K, cs, 2, &si), PM_OK);
+    assert_int_equal(si.mount, 0);
+    uint32_t s2 = 0;
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++)
+        if (K.slot[s].owner == K.handle[cs.idx].obj && K.slot[s].index == 3)
+            s2 = s;
+    K.slot[s2].mount = 1u;                              /* an empty slot */
+    expect_violation("namespace entry");
+    K.slot[s2].mount = 0u;
+    INV();
+    ST(pm_k_teardown(&K, th, cs, as), PM_OK);
+    ST(pm_k_destroy(&K, ep), PM_OK);
+    ST(pm_k_destroy(&K, img), PM_OK);
+    EMPTY();
+}
+
+/* Resource limits: bound or running threads; infinite at creation;
+ * lowering taken, raising a hard limit refused (LINUX_RLIMIT_DENIED). */
+static void test_thread_rlimit(void **state)
+{
+    (void)state;
+    pm_kcap lone = new_thread(1);
+    ST(pm_k_thread_set_rlimit(&K, lone, PM_K_RLIMIT_CPU, 1, 2), PM_E_K_STATE);
+    assert_true(tinfo(lone).rlim_soft[PM_K_RLIMIT_CPU] == PM_K_RLIM_INFINITY);
+    ST(pm_k_destroy(&K, lone), PM_OK);
+    proc p = build_proc(2);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_MAX + 1u, 1, 2), PM_E_K_ARG);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_CPU, 3, 2), PM_E_K_ARG);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_CPU, 1, 2), PM_OK);
+    assert_int_equal(tinfo(p.th).rlim_soft[PM_K_RLIMIT_CPU], 1);
+    assert_int_equal(tinfo(p.th).rlim_hard[PM_K_RLIMIT_CPU], 2);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_CPU, 1, PM_K_RLIM_INFINITY),
+       PM_E_LINUX_RLIMIT_DENIED);
+    assert_int_equal(tinfo(p.th).rlim_hard[PM_K_RLIMIT_CPU], 2);
+    ST(pm_k_thread_start(&K, p.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_NOFILE, 64, 64), PM_OK);
+    pm_kcap weak = derive(p.th, PM_KR_READ);
+    ST(pm_k_thread_set_rlimit(&K, weak, PM_K_RLIMIT_AS, 1, 1), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_cap_release(&K, weak), PM_OK);
+    uint32_t t = K.handle[p.th.idx].obj;
+    K.obj[t].rlim_soft[PM_K_RLIMIT_AS] = 5;
+    K.obj[t].rlim_hard[PM_K_RLIMIT_AS] = 4;
+    expect_violation("soft limit");
+    K.obj[t].rlim_hard[PM_K_RLIMIT_AS] = 5;
+    INV();
+    ST(pm_k_thread_kill(&K, p.th), PM_OK);
+    ST(pm_k_thread_set_rlimit(&K, p.th, PM_K_RLIMIT_CPU, 1, 1), PM_E_K_STATE);
+    teardown_proc(&p);
+    EMPTY();
+}
+
 /* A bad entry or stack makes the thread fault at once, as on hardware. */
 static void test_start_faults(void **state)
 {
@@ -1307,6 +1432,11 @@ static pm_status provoke(pm_status code)
     case PM_E_K_INVARIANT:
         K.frames_used = 7;
         return pm_sim_check(&K, NULL);
+    case PM_E_K_NOT_DIRECTORY: {
+        pm_kcap cs = new_cspace(1);
+        ST(pm_k_cspace_mint(&K, cs, 0, new_image(), PM_KR_READ, 0), PM_OK);
+        return pm_k_cspace_set_cwd(&K, cs, 0);
+    }
     default:
         return PM_OK;       /* a code with no scenario: the caller fails */
     }
@@ -1320,7 +1450,7 @@ static void test_every_kernel_code(void **state)
 {
     (void)state;
     size_t n = sizeof kernel_codes / sizeof kernel_codes[0];
-    assert_true(n >= 19);
+    assert_true(n >= 20);
     for (size_t i = 0; i < n; i++) {
         pm_status got = provoke(kernel_codes[i]);
         if (got != kernel_codes[i]) {
@@ -1402,6 +1532,9 @@ int main(void)
         cmocka_unit_test_setup(test_thread_fault_and_kill, setup),
         cmocka_unit_test_setup(test_thread_signal, setup),
         cmocka_unit_test_setup(test_thread_priority, setup),
+        cmocka_unit_test_setup(test_cspace_cwd, setup),
+        cmocka_unit_test_setup(test_cspace_mount, setup),
+        cmocka_unit_test_setup(test_thread_rlimit, setup),
         cmocka_unit_test_setup(test_jobs, setup),
         cmocka_unit_test_setup(test_start_faults, setup),
         cmocka_unit_test_setup(test_destroy_as_stops_threads, setup),

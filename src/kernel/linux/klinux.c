@@ -534,6 +534,85 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     return st;
 }
 
+/* The slot's fd becomes the child's working directory (the stub fchdir's
+ * it before the jump and closes it): a directory or an O_PATH descriptor
+ * of one; anything else is K_NOT_DIRECTORY. */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
+{
+    uint32_t o = 0;
+    struct kl_cspace *cs = NULL;
+    const struct kl_obj *ob = NULL;
+    struct stat sb;
+    pm_status st = slot_get(k, cspace, slot, &o);
+    if (st == PM_OK) {
+        cs = k->obj[o].cs;
+        if (!cs->slot[slot].full)
+            st = PM_E_K_SLOT_EMPTY;
+        else if (cs->sealed)
+            st = PM_E_K_STATE;
+    }
+    if (st == PM_OK) {
+        ob = &k->obj[cs->slot[slot].obj];
+        if (ob->gen != cs->slot[slot].obj_gen || ob->fd < 0 ||
+            fstat(ob->fd, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            st = PM_E_K_NOT_DIRECTORY;
+    }
+    if (st == PM_OK)
+        cs->cwd_slot = slot + 1u;
+    return st;
+}
+
+/* A namespace entry: the stub bind-mounts the slot's directory on the
+ * path in a mount namespace of the child's own.  The path is checked here,
+ * in procmgrd's view (the child's new namespace starts as a copy of it):
+ * it must be a directory to mount on.  Its bytes go to the CSpace's pool
+ * (not reclaimed by a delete: bounded, K_ARG when full). */
+pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                            const uint8_t *path, uint32_t len)
+{
+    uint32_t o = 0;
+    struct kl_cspace *cs = NULL;
+    struct kl_slot *sl = NULL;
+    struct stat sb;
+    pm_status st = slot_get(k, cspace, slot, &o);
+    if (st == PM_OK) {
+        cs = k->obj[o].cs;
+        sl = &cs->slot[slot];
+        if (!sl->full)
+            st = PM_E_K_SLOT_EMPTY;
+        else if (cs->sealed)
+            st = PM_E_K_STATE;
+        else if (path == NULL || len == 0 || len > 4095u || path[0] != '/' ||
+                 memchr(path, '\0', len) != NULL ||
+                 (sl->mount_len == 0 && cs->nmounts >= PM_STUB_MAX_MOUNTS) ||
+                 len + 1u > PM_STUB_MOUNT_BYTES - cs->mount_used)
+            st = PM_E_K_ARG;
+    }
+    if (st == PM_OK) {
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (ob->gen != sl->obj_gen || ob->fd < 0 || fstat(ob->fd, &sb) != 0 ||
+            !S_ISDIR(sb.st_mode))
+            st = PM_E_K_NOT_DIRECTORY;
+    }
+    if (st == PM_OK) {
+        char *p = cs->mount_paths + cs->mount_used;
+        memcpy(p, path, len);
+        p[len] = '\0';
+        if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            kl_diag(k, PM_E_LINUX_NAME_MOUNTPOINT, errno, 0, 0);
+            st = PM_E_LINUX_NAME_MOUNTPOINT;
+        }
+    }
+    if (st == PM_OK) {
+        if (sl->mount_len == 0)
+            cs->nmounts++;
+        sl->mount_off = cs->mount_used;
+        sl->mount_len = len;
+        cs->mount_used += len + 1u;
+    }
+    return st;
+}
+
 pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
 {
     uint32_t o = 0;
@@ -543,8 +622,12 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
     if (st == PM_OK && k->obj[o].cs->sealed)
         st = PM_E_K_STATE;
     if (st == PM_OK) {
+        if (k->obj[o].cs->slot[slot].mount_len != 0)
+            k->obj[o].cs->nmounts--;
         memset(&k->obj[o].cs->slot[slot], 0, sizeof k->obj[o].cs->slot[slot]);
         k->obj[o].cs->nfull--;
+        if (k->obj[o].cs->cwd_slot == slot + 1u)
+            k->obj[o].cs->cwd_slot = 0;   /* no working directory any more */
     }
     return st;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -348,9 +349,14 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
 
     if (a->pidfd < 0 || a->reaped)
         return 0;
+    struct rusage ru;
+    int lost = 0;
     memset(&si, 0, sizeof si);
+    memset(&ru, 0, sizeof ru);
+    /* the raw call: glibc's waitid has no rusage argument */
     do {
-        r = waitid((idtype_t)P_PIDFD, (id_t)a->pidfd, &si, WEXITED | (block ? 0 : WNOHANG));
+        r = (int)syscall(SYS_waitid, P_PIDFD, a->pidfd, &si,
+                         WEXITED | (block ? 0 : WNOHANG), &ru);
     } while (r != 0 && errno == EINTR);
     if (r != 0 && errno == ECHILD) {
         /* Someone else reaped it (a host that waits for every child):
@@ -359,11 +365,18 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
         si.si_pid = a->pid;
         si.si_code = CLD_KILLED;
         si.si_status = SIGKILL;
+        lost = 1;
         r = 0;
     }
     if (r != 0 || si.si_pid == 0)
         return 0;
     a->reaped = 1;
+    a->has_ru = !lost;
+    a->ru_utime_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000u +
+                     (uint64_t)ru.ru_utime.tv_usec * 1000u;
+    a->ru_stime_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000u +
+                     (uint64_t)ru.ru_stime.tv_usec * 1000u;
+    a->ru_maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024u;   /* KiB */
     a->wcode = si.si_code;
     a->wstatus = si.si_status;
     a->child = KL_CHILD_NONE;
@@ -856,9 +869,28 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
     for (uint32_t s = 0; s < cs->nslots; s++) {
         const struct kl_slot *sl = &cs->slot[s];
         const struct kl_obj *ob = &k->obj[sl->obj];
-        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0)
+        if (!sl->full || ob->gen != sl->obj_gen || ob->fd < 0 || cs->cwd_slot == s + 1u ||
+            sl->mount_len != 0)
             continue;   /* object destroyed since: nothing to place */
         b->handle_target[b->nhandles++] = (int32_t)s;
+        fds[n++] = ob->fd;
+    }
+    if (cs->cwd_slot != 0) {
+        const struct kl_slot *sl = &cs->slot[cs->cwd_slot - 1u];
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (sl->full && ob->gen == sl->obj_gen && ob->fd >= 0) {
+            fds[n++] = ob->fd;   /* the stub's fchdir, never a descriptor */
+            b->has_cwd = 1;
+        }
+    }
+    /* namespace entries: the stub's bind mounts, never descriptors */
+    memcpy(b->mount_paths, cs->mount_paths, cs->mount_used);
+    for (uint32_t s = 0; s < cs->nslots && b->nmounts < PM_STUB_MAX_MOUNTS; s++) {
+        const struct kl_slot *sl = &cs->slot[s];
+        const struct kl_obj *ob = &k->obj[sl->obj];
+        if (!sl->full || sl->mount_len == 0 || ob->gen != sl->obj_gen || ob->fd < 0)
+            continue;
+        b->mount_off[b->nmounts++] = sl->mount_off;
         fds[n++] = ob->fd;
     }
     *nfds = n;
@@ -891,6 +923,10 @@ pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
     }
     if (r->status != PM_OK) {
         kl_diag(k, (pm_status)r->status, r->sys_errno, r->stage, r->op);
+        /* the two refusals of a launch with names keep their own codes */
+        if (r->status == PM_E_LINUX_NAMESPACE_DENIED ||
+            r->status == PM_E_LINUX_NAME_MOUNTPOINT)
+            return (pm_status)r->status;
         return kl_errno_status(r->sys_errno);
     }
     a->stub_flags = r->flags;

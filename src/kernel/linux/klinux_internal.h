@@ -31,6 +31,7 @@
 #define KL_USER_LIMIT    0x7ffffffff000ull
 #define KL_PROT_ALL      (PM_PROT_R | PM_PROT_W | PM_PROT_X)
 #define KL_EPOLL_EVFD    0xffffffffffffffffull   /* epoll tag of the eventfd */
+#define KL_EPOLL_LINGER  0xfffffffffffffffeull   /* of the lingering jobs' inotify */
 
 enum { KL_H_FREE = 0, KL_H_LIVE = 1, KL_H_TOMB = 2 };
 
@@ -64,6 +65,8 @@ struct kl_as {
     uint32_t child;          /* KL_CHILD_* */
     uint32_t reaped;         /* waitid done: status below is known */
     int wcode, wstatus;      /* si_code, si_status of the reaped child */
+    uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_bytes;  /* its rusage */
+    uint32_t has_ru;
     uint32_t hello_ok;
     pm_stub_hello hello;
     uint32_t sealed;         /* built: construction calls are K_STATE */
@@ -86,6 +89,8 @@ struct kl_slot {
     uint32_t obj, obj_gen;
     uint32_t rights;
     uint32_t parent, parent_gen;   /* the handle it was minted from */
+    uint32_t mount_len;      /* namespace entry: its path's bytes, 0 = none */
+    uint32_t mount_off;      /* its path in the CSpace's mount_paths */
     uint64_t badge;
 };
 
@@ -94,6 +99,10 @@ struct kl_cspace {
     uint32_t nfull;
     uint32_t sealed;         /* its fds were given to a child */
     uint32_t thread;         /* bound thread object, or KL_NONE */
+    uint32_t cwd_slot;       /* working directory: slot + 1, 0 = none ("/") */
+    uint32_t nmounts;        /* slots that are namespace entries */
+    uint32_t mount_used;     /* bytes of mount_paths used (paths + NULs) */
+    char mount_paths[PM_STUB_MOUNT_BYTES];
     struct kl_slot slot[PM_STUB_FD_LIMIT];
 };
 
@@ -197,6 +206,7 @@ struct pm_kernel {
     char cg_path[256];
     char (*linger)[32];
     uint32_t nlinger, linger_cap;
+    int linger_fd;           /* inotify on their cgroup.events, in epfd; -1 */
     struct kl_job_res res[KL_JOB_RES];
     struct kl_pool pool;
 };
@@ -262,6 +272,8 @@ void kl_thread_unbind(struct pm_kernel *k, uint32_t t);
 void kl_detach_thread(struct pm_kernel *k, uint32_t t);
 void kl_event_drop(struct pm_kernel *k, uint32_t t);
 void kl_harvest(struct pm_kernel *k);
+/* Usage of a live child from /proc/PID/stat, statm and prlimit. */
+void kl_usage_read(int pid, pm_k_usage *u);
 /* The child's pid behind a bound or running thread, else -1. */
 int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread);
 

@@ -31,6 +31,7 @@
  * member forks is not in the job.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -39,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -332,6 +335,8 @@ static int res_dir_make(struct pm_kernel *k, uint32_t r)
     return x->fd < 0 ? -1 : 0;
 }
 
+static void stale_dirs_reap(const char *parent_path, int v1);
+
 /* The directory is made on first use, not here, so that a daemon that
  * stops before its first launch leaves nothing; here it is probed: made,
  * checked for cgroup.kill and cgroup.freeze (Linux 5.14 and 5.2; both
@@ -343,6 +348,7 @@ void kl_job_open(struct pm_kernel *k)
     int ok;
     k->job_mode = PM_K_JOB_MODE_MEMBERS;
     k->cg_fd = -1;
+    k->linger_fd = -1;
     k->cg_path[0] = '\0';
     for (uint32_t r = 0; r < KL_JOB_RES; r++) {
         k->res[r].where = KL_RES_NONE;
@@ -364,10 +370,21 @@ void kl_job_open(struct pm_kernel *k)
     close(k->cg_fd);
     k->cg_fd = -1;
     (void)rmdir(k->cg_path);
-    if (ok)
+    if (ok) {
         k->job_mode = PM_K_JOB_MODE_CGROUP;
-    else
+        *strrchr(k->cg_path, '/') = '\0';      /* the daemons' parent */
+        stale_dirs_reap(k->cg_path, 0);
+        k->cg_path[strlen(k->cg_path)] = '/';
+        for (uint32_t r = 1; r < KL_JOB_RES; r++)
+            if (k->res[r].where == KL_RES_V1) {
+                char *leaf = strrchr(k->res[r].path, '/');
+                *leaf = '\0';
+                stale_dirs_reap(k->res[r].path, 1);
+                *leaf = '/';
+            }
+    } else {
         k->cg_path[0] = '\0';
+    }
 }
 
 const char *pm_klinux_job_dir(const struct pm_kernel *k)
@@ -389,10 +406,11 @@ static int job_dirs_remove(struct pm_kernel *k, const char *name)
     return left ? -1 : 0;
 }
 
-/* Kill what is in job directory `name` and remove it (bounded wait). */
-static void job_dir_reap(struct pm_kernel *k, const char *name)
+/* Kill what is in directory `name` of parent and remove it (bounded
+ * wait). */
+static void dir_reap_at(int parent, const char *name)
 {
-    int dfd = openat(k->cg_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)write_at(dfd, "cgroup.freeze", "0");
         if (!events_wait(dfd, "populated 0", 0)) {
@@ -401,7 +419,99 @@ static void job_dir_reap(struct pm_kernel *k, const char *name)
         }
         close(dfd);
     }
-    (void)job_dirs_remove(k, name);
+    (void)unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static void job_dir_reap(struct pm_kernel *k, const char *name)
+{
+    dir_reap_at(k->cg_fd, name);
+    (void)job_dirs_remove(k, name);   /* and its v1 ones, emptied with it */
+}
+
+/* The pid in a daemon directory's name "procmgr-<pid>[.<n>]", or 0. */
+static pid_t daemon_dir_pid(const char *name)
+{
+    char *end = NULL;
+    long pid;
+    if (strncmp(name, "procmgr-", 8) != 0 || name[8] < '1' || name[8] > '9')
+        return 0;
+    pid = strtol(name + 8, &end, 10);
+    return (*end == '\0' || *end == '.') && pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+}
+
+/* A daemon killed outright (SIGKILL, a crash) could not remove its
+ * directory: its jobs' processes run on with no manager.  The next daemon
+ * in the same cgroup ends them and removes the directories of every
+ * procmgr-<pid> whose pid is gone (a live pid, reused or not, is left
+ * alone), so that no orphan outlives procmgrd for longer than its restart
+ * (spec/linux-loader.md section 11).  In a v1 hierarchy of the limits
+ * (v1 != 0) the job directories are only removed: their processes were
+ * in the v2 ones too, killed first. */
+static void stale_dirs_reap(const char *parent_path, int v1)
+{
+    int parent = open(parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = parent >= 0 ? fdopendir(dup(parent)) : NULL;
+    struct dirent *e;
+    while (dir != NULL && (e = readdir(dir)) != NULL) {
+        pid_t pid = daemon_dir_pid(e->d_name);
+        if (pid == 0 || pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        int dfd = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *jobs = dfd >= 0 ? fdopendir(dup(dfd)) : NULL;
+        struct dirent *j;
+        while (jobs != NULL && (j = readdir(jobs)) != NULL)
+            if (strncmp(j->d_name, "job-", 4) != 0)
+                continue;
+            else if (v1)
+                (void)unlinkat(dfd, j->d_name, AT_REMOVEDIR);
+            else
+                dir_reap_at(dfd, j->d_name);
+        if (jobs != NULL)
+            closedir(jobs);
+        if (dfd >= 0)
+            close(dfd);
+        (void)unlinkat(parent, e->d_name, AT_REMOVEDIR);
+    }
+    if (dir != NULL)
+        closedir(dir);
+    if (parent >= 0)
+        close(parent);
+}
+
+/* No directory lingers any more: stop watching (closing the inotify
+ * descriptor also takes it out of the epoll set). */
+static void linger_watch_end(struct pm_kernel *k)
+{
+    if (k->linger_fd >= 0 && k->nlinger == 0) {
+        close(k->linger_fd);
+        k->linger_fd = -1;
+    }
+}
+
+/* Wake the event loop when a lingering directory's cgroup.events changes
+ * (it says "populated 0" once the last process is gone), so that the
+ * sweep of the next pm_k_event_poll removes it without waiting for an
+ * unrelated event.  Best effort: without it the directory is still
+ * removed by a later poll, or at close. */
+static void linger_watch(struct pm_kernel *k, const char *name)
+{
+    char path[sizeof k->cg_path + 64];
+    if (k->linger_fd < 0) {
+        struct epoll_event ev;
+        k->linger_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (k->linger_fd < 0)
+            return;
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.u64 = KL_EPOLL_LINGER;
+        if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, k->linger_fd, &ev) != 0) {
+            close(k->linger_fd);
+            k->linger_fd = -1;
+            return;
+        }
+    }
+    snprintf(path, sizeof path, "%s/%s/cgroup.events", k->cg_path, name);
+    (void)inotify_add_watch(k->linger_fd, path, IN_MODIFY);
 }
 
 void kl_job_close(struct pm_kernel *k)
@@ -411,6 +521,7 @@ void kl_job_close(struct pm_kernel *k)
     free(k->linger);
     k->linger = NULL;
     k->nlinger = k->linger_cap = 0;
+    linger_watch_end(k);
     k->njobs = 0;            /* every job object was destroyed before */
     daemon_dir_release(k);
 }
@@ -418,6 +529,9 @@ void kl_job_close(struct pm_kernel *k)
 void kl_job_sweep(struct pm_kernel *k)
 {
     uint32_t n = 0;
+    char buf[4096];
+    while (k->linger_fd >= 0 && read(k->linger_fd, buf, sizeof buf) > 0)
+        ;   /* drained: the epoll set is quiet until the next change */
     for (uint32_t i = 0; i < k->nlinger; i++) {
         if (job_dirs_remove(k, k->linger[i]) == 0)
             continue;
@@ -426,6 +540,7 @@ void kl_job_sweep(struct pm_kernel *k)
         n++;
     }
     k->nlinger = n;
+    linger_watch_end(k);
     daemon_dir_release(k);
 }
 
@@ -444,6 +559,7 @@ static void linger_add(struct pm_kernel *k, const char *name)
         k->linger_cap = cap;
     }
     memcpy(k->linger[k->nlinger++], name, 32);
+    linger_watch(k, name);
 }
 
 /* ---- objects ------------------------------------------------------------------ */

@@ -42,7 +42,7 @@ pm_status pm_lx_recv_hello(int ctl, pm_stub_hello *h, int *sys_errno);
 
 /* Send one datagram buf[0, len) with nfds fds (SCM_RIGHTS; at most
  * PM_LX_MAX_SEND_FDS): PM_OK, or LINUX_STUB_PROTOCOL (*sys_errno). */
-#define PM_LX_MAX_SEND_FDS (PM_STUB_MAX_IMAGES + 1u + PM_STUB_MAX_SLOTS)
+#define PM_LX_MAX_SEND_FDS (PM_STUB_MAX_IMAGES + 1u + PM_STUB_MAX_SLOTS + 1u + PM_STUB_MAX_MOUNTS)
 pm_status pm_lx_send_fds(int sock, const void *buf, size_t len, const int *fds,
                          size_t nfds, int *sys_errno);
 

@@ -263,6 +263,7 @@ void sim_revoke_children(struct pm_kernel *k, uint32_t hidx)
             sl->obj = sl->obj_gen = sl->rights = 0u;
             sl->parent = PM_SIM_NONE;
             sl->parent_gen = 0u;
+            sl->mount = 0u;
             sl->badge = 0u;
         }
     }

@@ -53,7 +53,10 @@ static pm_status check_objects(const struct pm_kernel *k, pm_sim_violation *v)
         if (ob->type != PM_KOBJ_AS)
             CHECK(ob->npages == 0u && ob->sealed == 0u, "only an AS maps pages", o);
         if (ob->type != PM_KOBJ_CSPACE)
-            CHECK(ob->nslots == 0u, "only a CSpace has slots", o);
+            CHECK(ob->nslots == 0u && ob->cwd_slot == 0u,
+                  "only a CSpace has slots and a working directory", o);
+        else
+            CHECK(ob->cwd_slot <= ob->nslots, "the working directory is a slot", o);
         if (ob->type != PM_KOBJ_THREAD)
             CHECK(ob->as == PM_SIM_NONE && ob->event_queued == 0u,
                   "only a thread is bound or has events", o);
@@ -160,8 +163,11 @@ static pm_status check_slot(const struct pm_kernel *k, uint32_t s,
     for (uint32_t t = s + 1u; t < PM_SIM_MAX_SLOTS; t++)
         CHECK(k->slot[t].owner != sl->owner || k->slot[t].index != sl->index,
               "a CSpace slot exists once", t);
+    CHECK(sl->full != 0u || sl->mount == 0u, "only a full slot is a namespace entry", s);
     if (sl->full == 0u)
         return PM_OK;
+    CHECK(sl->mount == 0u || k->obj[sl->obj].type == PM_KOBJ_ENDPOINT,
+          "a namespace entry holds a directory (an endpoint)", s);
     CHECK(obj_live(k, sl->obj, sl->obj_gen, PM_KOBJ_NONE),
           "no capability points at a destroyed object", s);
     CHECK(handle_live(k, sl->parent, sl->parent_gen),
@@ -229,6 +235,8 @@ static pm_status check_thread(const struct pm_kernel *k, uint32_t t,
                   th->state == PM_KTHREAD_RUNNING,
               "only a running member of a frozen job is frozen", t);
     CHECK(th->priority <= PM_K_PRIORITY_MAX, "priority is a level", t);
+    for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++)
+        CHECK(th->rlim_soft[r] <= th->rlim_hard[r], "a soft limit is within its hard limit", t);
     return PM_OK;
 }
 

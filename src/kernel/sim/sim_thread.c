@@ -23,6 +23,7 @@ static void slot_empty(struct pm_sim_slot *sl)
     sl->obj = sl->obj_gen = sl->rights = 0u;
     sl->parent = PM_SIM_NONE;
     sl->parent_gen = 0u;
+    sl->mount = 0u;
     sl->badge = 0u;
 }
 
@@ -106,8 +107,12 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
         st = slot_get(k, cspace, slot, PM_KR_MANAGE, &s);
     if (st == PM_OK && k->slot[s].full == 0u)
         st = PM_E_K_SLOT_EMPTY;
-    if (st == PM_OK)
+    if (st == PM_OK) {
+        uint32_t cs = k->slot[s].owner;
+        if (k->obj[cs].cwd_slot == slot + 1u)
+            k->obj[cs].cwd_slot = 0u;   /* no working directory any more */
         slot_empty(&k->slot[s]);
+    }
     return st;
 }
 
@@ -126,6 +131,79 @@ void sim_cspace_release_slots(struct pm_kernel *k, uint32_t oidx)
     k->obj[oidx].nslots = 0u;
 }
 
+/* 1 when a thread bound to CSpace cs has been started (it runs, or ran,
+ * its program: the CSpace was given away). */
+static int cspace_started(const struct pm_kernel *k, uint32_t cs)
+{
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        const struct pm_sim_obj *th = &k->obj[t];
+        if (th->type == PM_KOBJ_THREAD && th->cs == cs &&
+            th->state != PM_KTHREAD_CREATED && th->state != PM_KTHREAD_BOUND)
+            return 1;
+    }
+    return 0;
+}
+
+/* The checks shared by the working directory and a namespace entry: a
+ * full slot of a CSpace whose process has not started.  Sets *cs and *s. */
+static pm_status dir_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                          uint32_t *cs, uint32_t *s)
+{
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, cspace, PM_KOBJ_CSPACE, PM_KR_MANAGE, cs);
+    if (st == PM_OK)
+        st = slot_get(k, cspace, slot, PM_KR_MANAGE, s);
+    if (st == PM_OK && k->slot[*s].full == 0u)
+        st = PM_E_K_SLOT_EMPTY;
+    if (st == PM_OK && cspace_started(k, *cs))
+        st = PM_E_K_STATE;
+    return st;
+}
+
+/* The sim has no file system: an endpoint stands for a directory, an
+ * image (a file) is not one. */
+pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
+{
+    uint32_t cs = 0, s = 0;
+    pm_status st = dir_slot(k, cspace, slot, &cs, &s);
+    if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
+        st = PM_E_K_NOT_DIRECTORY;
+    if (st == PM_OK)
+        k->obj[cs].cwd_slot = slot + 1u;
+    return st;
+}
+
+/* A namespace entry: as the working directory, an endpoint stands for a
+ * directory; the path is checked for shape only (no file system). */
+pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
+                            const uint8_t *path, uint32_t len)
+{
+    uint32_t cs = 0, s = 0;
+    pm_status st = dir_slot(k, cspace, slot, &cs, &s);
+    if (st == PM_OK && (path == NULL || len == 0u || len > 4095u || path[0] != '/'))
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[k->slot[s].obj].type != PM_KOBJ_ENDPOINT)
+        st = PM_E_K_NOT_DIRECTORY;
+    if (st == PM_OK)
+        k->slot[s].mount = 1u;
+    return st;
+}
+
+/* 1 when CSpace cs has a namespace entry. */
+static int cspace_has_mount(const struct pm_kernel *k, uint32_t cs)
+{
+    for (uint32_t s = 0; s < PM_SIM_MAX_SLOTS; s++)
+        if (k->slot[s].owner == cs && k->slot[s].full && k->slot[s].mount)
+            return 1;
+    return 0;
+}
+
+void pm_sim_deny_namespaces(struct pm_kernel *k, uint32_t deny)
+{
+    k->deny_namespaces = deny;
+}
+
 pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
                              pm_sim_slot_info *info)
 {
@@ -139,7 +217,39 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
         info->type = (pm_kobj_type)k->obj[k->slot[s].obj].type;
         info->rights = k->slot[s].rights;
         info->badge = k->slot[s].badge;
+        info->cwd = k->obj[k->slot[s].owner].cwd_slot == slot + 1u;
+        info->mount = k->slot[s].mount;
     }
+    return st;
+}
+
+/* ---- usage ---------------------------------------------------------------- */
+
+/* The model's usage of thread o: resident = the pages mapped in its
+ * address space (while bound); no CPU clock, no limits. */
+static void sim_usage_of(const struct pm_kernel *k, uint32_t o, pm_k_usage *u)
+{
+    uint32_t as = k->obj[o].as;
+    memset(u, 0, sizeof *u);
+    if (as < PM_SIM_MAX_OBJECTS && k->obj[as].type == PM_KOBJ_AS &&
+        k->obj[as].gen == k->obj[o].as_gen) {
+        u->valid = PM_K_USAGE_RSS;
+        u->rss_bytes = (uint64_t)k->obj[as].npages * PM_SIM_PAGE_SIZE;
+    }
+}
+
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out)
+{
+    uint32_t t = 0;
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_READ, &t);
+    if (st == PM_OK && out == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK)
+        sim_usage_of(k, t, out);
     return st;
 }
 
@@ -152,12 +262,14 @@ void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
     if (k->nevents >= PM_SIM_MAX_OBJECTS)
         return;
     pm_kevent *ev = &k->event[k->nevents];
+    memset(ev, 0, sizeof *ev);
     ev->kind = kind;
     ev->fault = fault;
     ev->thread = sim_original_cap(k, oidx);
     ev->cookie = k->obj[oidx].cookie;
     ev->code = code;
     ev->addr = addr;
+    sim_usage_of(k, oidx, &ev->usage);   /* the model's final usage */
     k->nevents++;
     k->obj[oidx].event_queued = 1u;
 }
@@ -194,6 +306,10 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
         k->obj[o].state = PM_KTHREAD_CREATED;
         k->obj[o].cookie = cookie;
         k->obj[o].priority = 2u;   /* normal */
+        for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++) {
+            k->obj[o].rlim_soft[r] = PM_K_RLIM_INFINITY;
+            k->obj[o].rlim_hard[r] = PM_K_RLIM_INFINITY;
+        }
     }
     return st;
 }
@@ -247,6 +363,8 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         if (others >= k->cfg.max_threads_per_as)
             st = PM_E_K_NO_OBJECTS;
     }
+    if (st == PM_OK && k->deny_namespaces != 0u && cspace_has_mount(k, c))
+        st = PM_E_LINUX_NAMESPACE_DENIED;
     if (st != PM_OK)
         return st;
     thread_unbind(k, th);
@@ -407,6 +525,27 @@ pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
         st = PM_E_LINUX_PRIORITY_DENIED;
     if (st == PM_OK)
         k->obj[t].priority = level;
+    return st;
+}
+
+pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
+                                 uint32_t resource, uint64_t soft, uint64_t hard)
+{
+    uint32_t t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK && (resource > PM_K_RLIMIT_MAX || soft > hard))
+        st = PM_E_K_ARG;
+    if (st == PM_OK && hard > k->obj[t].rlim_hard[resource])
+        st = PM_E_LINUX_RLIMIT_DENIED;
+    if (st == PM_OK) {
+        k->obj[t].rlim_soft[resource] = soft;
+        k->obj[t].rlim_hard[resource] = hard;
+    }
     return st;
 }
 
@@ -659,6 +798,10 @@ pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
         info->last_signal = th->last_signal;
         info->nsignals = th->nsignals;
         info->pending_signal = th->pending_signal;
+        for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++) {
+            info->rlim_soft[r] = th->rlim_soft[r];
+            info->rlim_hard[r] = th->rlim_hard[r];
+        }
     }
     return st;
 }

@@ -14,7 +14,7 @@
 #include "sys.h"
 
 #define STUB_PAGE         4096ull
-#define STUB_MAX_RECV_FDS (PM_STUB_MAX_IMAGES + 1 + PM_STUB_MAX_SLOTS)
+#define STUB_MAX_RECV_FDS (PM_STUB_MAX_IMAGES + 1 + PM_STUB_MAX_SLOTS + 1 + PM_STUB_MAX_MOUNTS)
 
 /* Auxiliary vector tags (elf.h AT_*). */
 #define AT_NULL           0

@@ -52,10 +52,20 @@ static int build_ok(void)
 
     if (b->version != PM_STUB_VERSION || b->nops > PM_STUB_MAX_OPS ||
         b->nimages > PM_STUB_MAX_IMAGES || b->has_data > 1 ||
-        b->nhandles > PM_STUB_MAX_SLOTS ||
-        g_nrecv != b->nimages + b->has_data + b->nhandles ||
+        b->nhandles > PM_STUB_MAX_SLOTS || b->has_cwd > 1 ||
+        b->nmounts > PM_STUB_MAX_MOUNTS ||
+        g_nrecv != b->nimages + b->has_data + b->nhandles + b->has_cwd + b->nmounts ||
         !stub_targets_ok(b->handle_target, b->nhandles))
         return 0;
+    for (i = 0; i < b->nmounts; i++) {
+        uint32_t off = b->mount_off[i], n = 0;
+        if (off >= PM_STUB_MOUNT_BYTES || b->mount_paths[off] != '/')
+            return 0;
+        while (off + n < PM_STUB_MOUNT_BYTES && b->mount_paths[off + n] != '\0')
+            n++;
+        if (off + n >= PM_STUB_MOUNT_BYTES)
+            return 0;       /* not NUL-terminated inside the pool */
+    }
     for (i = 0; i < b->nops; i++)
         if (!op_ok(&b->op[i], b))
             return 0;
@@ -107,6 +117,76 @@ static long op_run(const pm_stub_op *o, long data_fd)
         return stub_sys3(SYS_mprotect, (long)o->vaddr, (long)o->len, (long)prot);
     default:
         return op_poke(o, data_fd);
+    }
+}
+
+/* Index among the received fds of the working directory's fd; the
+ * namespace directories follow it. */
+static uint32_t cwd_index(void)
+{
+    return g_build.nimages + g_build.has_data + g_build.nhandles;
+}
+
+/* The program's working directory: the directory fd received after the
+ * handles, or "/" (nothing of procmgr's own working directory is
+ * inherited).  Done while stopped, after the mounts, before the handles
+ * are placed (which closes that fd). */
+static long enter_cwd(void)
+{
+    static const char root[] = "/";
+    if (g_build.has_cwd)
+        return stub_sys1(SYS_fchdir, g_recv_fd[cwd_index()]);
+    return stub_sys1(SYS_chdir, (long)root);
+}
+
+/* The status a failed namespace step is refused with. */
+static pm_status ns_status(long err, int on_path)
+{
+    if (on_path && (err == -STUB_ENOENT || err == -STUB_ENOTDIR))
+        return PM_E_LINUX_NAME_MOUNTPOINT;
+    if (err == -STUB_EPERM || err == -STUB_ENOSYS || (!on_path && err == -22 /* EINVAL */))
+        return PM_E_LINUX_NAMESPACE_DENIED;
+    return PM_E_LINUX_STUB_FDS;
+}
+
+/* Namespace entries: each directory cloned as a detached bind mount
+ * (open_tree from the fd: no path of procmgr's is looked up for the
+ * source; done first, because a mount of procmgrd's namespace can only
+ * be cloned from inside it), then a mount namespace of the child's own,
+ * every mount in it made private (nothing propagates back to procmgrd's
+ * view), then each clone attached on its path (move_mount).  Refused,
+ * never skipped: the stub exits unstarted and the launch fails with
+ * LINUX_NAMESPACE_DENIED or LINUX_NAME_MOUNTPOINT.  The clones are
+ * close-on-exec descriptors above the handle range, closed here. */
+static void enter_namespace(long ctl)
+{
+    static const char root[] = "/", empty[] = "";
+    const pm_stub_build *b = &g_build;
+    uint32_t first = cwd_index() + b->has_cwd, i;
+    long tree[PM_STUB_MAX_MOUNTS];
+    long r = 0;
+
+    if (b->nmounts == 0)
+        return;
+    for (i = 0; i < b->nmounts && r == 0; i++) {
+        tree[i] = stub_sys3(SYS_open_tree, g_recv_fd[first + i], (long)empty,
+                            STUB_OPEN_TREE_CLONE | STUB_O_CLOEXEC | STUB_AT_EMPTY_PATH);
+        if (tree[i] < 0)
+            r = tree[i];
+    }
+    if (r == 0)
+        r = stub_sys1(SYS_unshare, STUB_CLONE_NEWNS);
+    if (r == 0)
+        r = stub_sys6(SYS_mount, 0, (long)root, 0, STUB_MS_REC | STUB_MS_PRIVATE, 0, 0);
+    if (r != 0)
+        stub_fail((int)ctl, ns_status(r, 0), r, PM_STUB_STAGE_FDS);
+    for (i = 0; i < b->nmounts; i++) {
+        const char *path = b->mount_paths + b->mount_off[i];
+        r = stub_sys6(SYS_move_mount, tree[i], (long)empty, STUB_AT_FDCWD, (long)path,
+                      STUB_MOVE_MOUNT_F_EMPTY_PATH, 0);
+        (void)stub_sys1(SYS_close, tree[i]);
+        if (r != 0)
+            stub_fail((int)ctl, ns_status(r, 1), r, PM_STUB_STAGE_FDS);
     }
 }
 
@@ -336,7 +416,10 @@ _Noreturn void stub_ops_main(stub_kstack *k)
         stub_reply_op((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP, 0, 0, 0, 0, i - 1);
         stub_exit(127);
     }
-    err = place_handles();
+    enter_namespace(ctl);
+    err = enter_cwd();
+    if (err == 0)
+        err = place_handles();
     if (err != 0)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
     page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);

@@ -20,9 +20,12 @@
  * Ops mode (the kernel.h backend, src/kernel/linux/klinux*.c):
  *   parent -> stub : one pm_stub_build, with SCM_RIGHTS
  *                    [image fds (nimages), data memfd (if has_data),
- *                     handles (nhandles)]: the recorded construction
- *                    operations of one address space, replayed in order,
- *                    and the fd layout (its CSpace)
+ *                     handles (nhandles), working directory (if has_cwd),
+ *                     namespace directories (nmounts)]: the recorded
+ *                    construction operations of one address space,
+ *                    replayed in order, the fd layout (its CSpace), the
+ *                    mounts of its own mount namespace and the directory
+ *                    the program starts in (none: "/")
  *   stub -> parent : one pm_stub_reply (PM_OK = built; else the failing op)
  *   parent -> stub : one pm_stub_go (entry, sp, the stack mapping's bounds);
  *                    EOF makes the stub exit unstarted (127)
@@ -42,7 +45,7 @@
 #define PM_STUB_HELLO_MAGIC  0x48534d50u   /* "PMSH" */
 #define PM_STUB_BUILD_MAGIC  0x42534d50u   /* "PMSB" */
 #define PM_STUB_GO_MAGIC     0x47534d50u   /* "PMSG" */
-#define PM_STUB_VERSION      3u
+#define PM_STUB_VERSION      4u
 
 /* The control socket's fd number when the kernel starts the stub. */
 #define PM_STUB_CTL_FD       3
@@ -130,6 +133,10 @@ typedef struct pm_stub_hello {
 #define PM_STUB_MAX_OPS      256u
 #define PM_STUB_MAX_IMAGES   8u
 #define PM_STUB_MAX_SLOTS    192u
+/* Namespace entries of one build (the builder's 32) and their paths, each
+ * NUL-terminated, in mount_paths (4096 path bytes + the NULs). */
+#define PM_STUB_MAX_MOUNTS   32u
+#define PM_STUB_MOUNT_BYTES  (4096u + PM_STUB_MAX_MOUNTS)
 
 typedef struct pm_stub_op {
     uint32_t kind;               /* PM_STUB_OP_* */
@@ -148,7 +155,15 @@ typedef struct pm_stub_build {
     uint32_t nimages;            /* <= PM_STUB_MAX_IMAGES */
     uint32_t has_data;           /* 1: a data memfd follows the images */
     uint32_t nhandles;           /* <= PM_STUB_MAX_SLOTS */
+    uint32_t has_cwd;            /* 1: a directory fd follows the handles:
+                                    fchdir to it; 0: chdir("/") */
+    uint32_t nmounts;            /* <= PM_STUB_MAX_MOUNTS directory fds follow
+                                    (after the cwd's): a new mount namespace,
+                                    mounts private, each bind-mounted on its
+                                    path */
     int32_t  handle_target[PM_STUB_MAX_SLOTS];  /* distinct, in [0, PM_STUB_FD_LIMIT) */
+    uint32_t mount_off[PM_STUB_MAX_MOUNTS];     /* path of mount i in mount_paths */
+    char     mount_paths[PM_STUB_MOUNT_BYTES];
     pm_stub_op op[PM_STUB_MAX_OPS];
 } pm_stub_build;
 

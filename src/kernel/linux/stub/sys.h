@@ -21,6 +21,12 @@
 #define SYS_sendmsg         46
 #define SYS_recvmsg         47
 #define SYS_fcntl           72
+#define SYS_chdir           80
+#define SYS_fchdir          81
+#define SYS_mount           165
+#define SYS_unshare         272
+#define SYS_open_tree       428
+#define SYS_move_mount      429
 #define SYS_prctl           157
 #define SYS_exit_group      231
 #define SYS_dup3            292
@@ -44,6 +50,17 @@
 #define STUB_MSG_CMSG_CLOEXEC 0x40000000
 #define STUB_EINTR          4
 #define STUB_ENOSYS         38
+#define STUB_EPERM          1
+#define STUB_ENOENT         2
+#define STUB_ENOTDIR        20
+#define STUB_CLONE_NEWNS    0x00020000
+#define STUB_MS_REC         16384
+#define STUB_MS_PRIVATE     (1 << 18)
+#define STUB_OPEN_TREE_CLONE 1
+#define STUB_O_CLOEXEC      0x80000
+#define STUB_AT_FDCWD       (-100)
+#define STUB_AT_EMPTY_PATH  0x1000
+#define STUB_MOVE_MOUNT_F_EMPTY_PATH 0x4
 
 static inline long stub_sys1(long n, long a)
 {
