@@ -297,7 +297,12 @@ pm_status pm_client_handle_close(pm_client *c, int handle);
 #define PM_SPAWN_CLONE_ENVIRON (1u << 2) /* send the caller's environ as the
                                           environment; envp must be NULL
                                           (SET_INFO flag INHERIT_ENVIRON)   */
-#define PM_SPAWN_FLAGS_ALL  0x7u
+#define PM_SPAWN_INHERIT_JOB (1u << 3) /* launch into the caller's own job:
+                                          its creator's when the caller is a
+                                          procmgr process (SET_INFO flag
+                                          INHERIT_JOB; without it, and
+                                          without a job, a job of its own)  */
+#define PM_SPAWN_FLAGS_ALL  0xFu
 
 enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_CLONE_FD = 1,   /* pass fd at startup id `id`            */

@@ -95,13 +95,14 @@ static int usage(void)
           "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --rlimit RES=SOFT[:HARD]  --priority LEVEL  --mount PATH=DIR\n"
-          "         --suspended\n"
+          "         --suspended  --inherit-job\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
           "--mount: DIR is seen at PATH (an existing directory) by the process\n"
           "only, in a mount namespace of its own.\n"
           "--job JOB: launch into job JOB (default: a job of its own, whose id\n"
-          "is the process's).\n"
+          "is the process's).  --inherit-job: into the job of the procmgr\n"
+          "process that runs procctl (or its nearest such ancestor).\n"
           "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
           "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
           "process or made the job.\n"
@@ -204,6 +205,7 @@ typedef struct launch_opts {
     const char *cwd;
     const char *resolve;
     uint64_t job;         /* --job: launch into this job (0: none) */
+    int inherit_job;      /* --inherit-job: SET_INFO flag INHERIT_JOB */
     int suspended;
     int clear_env;
     const char *env[MAX_ENV];
@@ -240,6 +242,8 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->cwd = argv[++i];
         } else if (strcmp(a, "--suspended") == 0) {
             l->suspended = 1;
+        } else if (strcmp(a, "--inherit-job") == 0) {
+            l->inherit_job = 1;
         } else if (strcmp(a, "--mount") == 0 && i + 1 < argc && l->nmount < MAX_MOUNT) {
             /* PATH=DIR: the namespace entry (ADD_NAMES); --name is the
              * process name, hence another option name */
@@ -520,14 +524,16 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 st = pm_client_add_names(c, &n, 1);
             }
         if (st == PM_OK)
-            st = pm_client_set_info(c, exe, job, interp, name);
+            st = pm_client_set_info_flags(c, exe, job, interp, name,
+                                          l->inherit_job ? PM_INFO_INHERIT_JOB : 0u);
         if (st == PM_OK)
             st = pm_client_launch_limited(c, suspended, act, nact, &out->p, &out->sd);
         for (size_t i = 0; i < nop; i++)
             close(opened[i]);
     } else {
         const char *const *argv = (const char *const *)l->argv;
-        st = pm_client_spawn(c, suspended ? PM_SPAWN_SUSPENDED : 0, exe, NULL,
+        st = pm_client_spawn(c, (suspended ? PM_SPAWN_SUSPENDED : 0u) |
+                                    (l->inherit_job ? PM_SPAWN_INHERIT_JOB : 0u), exe, NULL,
                              argv[0] != NULL ? argv : NULL, envv, act, nact,
                              &out->p, &out->sd);
     }

@@ -612,16 +612,6 @@ static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
     return st;
 }
 
-/* The job of what a connection launches (spec/lifecycle.md section 3): the
- * SET_INFO job, else the connection's job (0: none), else 0, which makes
- * the launch give the process a job of its own.  (With the INHERIT_JOB
- * flag of SET_INFO, section 8, the connection's job is taken only when the
- * flag is set.) */
-static uint64_t launch_job(const pm_dispatch_conn *c)
-{
-    return c->has_job ? c->info_job : c->job;
-}
-
 /* A job made for a launch belongs to the launching principal (JOB_OPEN). */
 static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
 {
@@ -657,6 +647,26 @@ static uint64_t launch_parent(const pm_dispatch *d, const pm_dispatch_conn *c)
     return parent;
 }
 
+/* The job of what connection c launches (spec/lifecycle.md sections 3
+ * and 8): the SET_INFO job; else, with the INHERIT_JOB flag, its
+ * creator's: the connection's own job (the shell's naming), or else that
+ * of the client's record while it is created or running (the parent,
+ * launch_parent); else 0, which gives the process a job of its own. */
+static uint64_t launch_job(const pm_dispatch *d, const pm_dispatch_conn *c)
+{
+    uint64_t parent = launch_parent(d, c), job = 0;
+    uint32_t at = 0;
+    if (c->has_job)
+        job = c->info_job;
+    else if ((c->info_flags & PM_INFO_INHERIT_JOB) == 0u)
+        job = 0;
+    else if (c->job != 0u)
+        job = c->job;
+    else if (parent != 0u && pm_reg_find_pid(&d->reg, parent, &at) == PM_OK)
+        job = d->reg.slot[at].job;
+    return job;
+}
+
 /* A launched record's issue-6 state: normal level, not suspended, no end. */
 static void proc_fresh(pm_dispatch *d, uint32_t slot, uint32_t owner)
 {
@@ -678,7 +688,7 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
 {
     uint64_t handle = 0;
     uint32_t slot = 0;
-    uint64_t job = launch_job(c);
+    uint64_t job = launch_job(d, c);
     pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp, &c->cwd,
                                        launch_parent(d, c), job, start, m->random,
                                        &handle, &slot);
@@ -710,8 +720,9 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
         st = add_handles(d, b, m);
     if (st == PM_OK) {
         consume(m, q->handle[0]);
+        /* no SET_INFO, no flags: a job of its own (lifecycle.md section 8) */
         st = pm_dispatch_launch_(d, b, &no_interp, &no_cwd, launch_parent(d, c),
-                                 c->job, 1, m->random, &handle, &slot);
+                                 0, 1, m->random, &handle, &slot);
         builder_clear(d, b);
     } else {
         pm_builder_reset(b);   /* the caps are still the message's */

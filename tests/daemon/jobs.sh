@@ -235,6 +235,24 @@ has "the shell goes on after the OOM kill" "$M" "^done$"
 fi
 fi
 
+# --- INHERIT_JOB: what a managed shell's procctl launches joins the shell's job ----
+G=$((MARK + 6)); H=$((MARK + 7))
+PCS="'$BIN/procctl' --socket '$SOCK' spawn --fd 0=/dev/null --fd 1=/dev/null --fd 2=/dev/null"
+K=$(spawn_quiet -- /bin/sh -c "$PCS --inherit-job -- sleep $G >'$T/inh'; $PCS -- sleep $H >'$T/own'; sleep $G")
+wait_for "$T/own" "^[0-9]"
+CI=$(cat "$T/inh"); CO=$(cat "$T/own")
+expect "info of the child launched --inherit-job" 0 pc info "$CI"
+has "--inherit-job: child $CI is the shell's ($K) and in its job" "$T/out" "^$CI  *$K  *$K  *running"
+expect "info of the child launched without it" 0 pc info "$CO"
+has "without the flag: child $CO has a job of its own" "$T/out" "^$CO  *$K  *$CO  *running"
+expect "kill --job $K (the shell's)" 0 pc kill --job "$K"
+n=$(until_none $G)
+[ "$n" -eq 0 ] && ok "the shell and its inheriting child ended with the job" || bad "$n of job $K left"
+[ -n "$(pids_of $H)" ] && ok "the other child, in a job of its own, still runs" || bad "child $CO gone"
+expect "kill the other child" 0 pc kill "$CO"
+n=$(until_none $H)
+[ "$n" -eq 0 ] && ok "and ends when killed" || bad "child $CO still there"
+
 # --- shutdown: what a job still holds is killed, every directory removed ----------
 D=$((MARK + 3))
 K=$(spawn_quiet -- /bin/sh -c "(sleep $D &) ; exit 0")
