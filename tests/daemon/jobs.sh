@@ -278,6 +278,9 @@ K=$(spawn_quiet -- sleep $S)
 OLD=$DPID
 ODIR=$(dirname "$DDIR")/procmgr-$OLD
 i=0; while [ -z "$(pids_of $S)" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+# a limit, so that where the controllers are v1 ones the job has v1 directories too
+pc job-limit "$K" --pids 64 >/dev/null 2>&1
+v1old=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "procmgr-$OLD" ! -path "$ODIR" 2>/dev/null)
 kill -9 "$OLD"; wait "$OLD" 2>/dev/null
 DPID=
 [ -n "$(pids_of $S)" ] && [ -d "$ODIR/job-$K" ] \
@@ -289,6 +292,8 @@ start_daemon "$BIN/procmgrd"
 n=$(until_none $S)
 [ "$n" -eq 0 ] && ok "the next daemon ended the dead one's job process" || bad "$n left of the dead daemon's job"
 [ ! -d "$ODIR" ] && ok "and removed the dead daemon's directory" || bad "$ODIR still there"
+left=$(find /sys/fs/cgroup -maxdepth 5 -type d -name "procmgr-$OLD" 2>/dev/null)
+[ -z "$left" ] && ok "and its v1 limit directories (${v1old:-none here})" || bad "left behind: $left"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 DPID=
 [ $rc -eq 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
