@@ -771,7 +771,7 @@ _Noreturn void pm_stub_main(uint64_t *ksp)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, err, stage);
     if (g_msg.req.magic == PM_STUB_MAGIC && (size_t)len == sizeof g_msg.req)
         stub_plan_main(&k);
-    if (g_msg.build.magic == PM_STUB_BUILD_MAGIC && (size_t)len == sizeof g_msg.build)
-        stub_ops_main(&k);
+    if (g_msg.build.magic == PM_STUB_BUILD_MAGIC && (uint64_t)len >= PM_STUB_BUILD_HEAD)
+        stub_ops_main(&k, (uint64_t)len);
     stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
 }
