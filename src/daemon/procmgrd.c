@@ -292,6 +292,7 @@ static void loop(pmd *s)
             s->child_ended = 0;
             pmd_reap_orphans(s);
         }
+        pm_kh_idle(s->k);      /* the replies are out: background work */
     }
 }
 

@@ -1108,6 +1108,34 @@ static void test_pool_fills_and_is_used(void **state)
     assert_true(after[2] != before[2]);
 }
 
+/* A host that calls pm_kh_idle (procmgrd, after each round's replies)
+ * has the refill after a process ended put off until its next call, so
+ * that the stub's clone and exec do not compete with the WAIT reply for
+ * the CPUs.  (The check that nothing happens before that call waits 0.3 s:
+ * a refill that were not put off would be seen, on a loaded machine
+ * perhaps not, which passes wrongly but never fails wrongly.) */
+static void test_pool_refill_at_host_idle(void **state)
+{
+    static char *const argv[] = { "sh", "-c", "exit 0", NULL };
+    int pids[3];
+    proc p;
+    (void)state;
+    /* a first process: its end wakes the refill at once (no pm_kh_idle
+     * yet), and the refill thread, started asynchronously, is then surely
+     * waiting for work */
+    pool_wait_full(3, pids);
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, 0);
+    pool_wait_full(3, pids);
+    pm_kh_idle(K);                   /* the host says it calls it */
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, 0);
+    (void)poll(NULL, 0, 300);
+    assert_int_equal(pm_klinux_pool_idle(K, pids, 3), 2);
+    pm_kh_idle(K);
+    pool_wait_full(3, pids);
+}
+
 /* Processes that live on do not drain the pool: a bind that leaves fewer
  * than half the size idle wakes the refill (two created and not started
  * leave one idle stub of three: without that wake-up it would stay one). */
@@ -1224,6 +1252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_refill_at_host_idle, pool_setup, pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,
                                         pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_dead_stub_skipped, pool_setup, pool_teardown),

@@ -219,6 +219,23 @@ void kl_pool_refill(struct pm_kernel *k, uint32_t below)
     pthread_mutex_unlock(&p->mu);
 }
 
+void kl_pool_refill_after_end(struct pm_kernel *k)
+{
+    if (k->pool.host_idles)
+        k->pool.idle_refill = 1;
+    else
+        kl_pool_refill(k, k->pool.target);
+}
+
+void kl_pool_idle(struct pm_kernel *k)
+{
+    k->pool.host_idles = 1;
+    if (k->pool.idle_refill) {
+        k->pool.idle_refill = 0;
+        kl_pool_refill(k, k->pool.target);
+    }
+}
+
 /* An idle stub from the pool: 1, or 0 when the pool is disabled or empty.
  * Only a pool taken empty is refilled at once; otherwise the refill waits
  * until a process has ended (kl_as_reap) or the pool is half empty at a
@@ -368,7 +385,7 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
     a->wstatus = si.si_status;
     a->child = KL_CHILD_NONE;
     (void)epoll_ctl(k->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
-    kl_pool_refill(k, k->pool.target);   /* a process ended: the CPUs are freer */
+    kl_pool_refill_after_end(k);   /* a process ended: the CPUs are freer */
     return 1;
 }
 
