@@ -436,14 +436,17 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
         err = place_handles();
     if (err != 0)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
-    page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
-    if (page < 0 && page > -4096)
-        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
     stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_READY, flags, 0, 0, 0);
+    /* The exit trampoline is prepared after "built", while the parent
+     * answers and sends "go": off the path of the build's round trip.  A
+     * failure (no page for it) is reported at "go" (stage FINAL). */
+    page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
 
     /* Built: stopped before the program's first instruction until "go". */
     if (stub_recv_plain(ctl, &go, sizeof go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
         stub_exit(127);
+    if (page < 0 && page > -4096)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
     img = finalize(k, &go, &mm_map, &flags, &mm_err);
     for (i = 0; i < b->nimages; i++) {
         if ((int32_t)i == img && (flags & PM_STUB_R_MM_MAP))
