@@ -454,8 +454,9 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
         else
             (void)stub_sys1(SYS_close, g_recv_fd[i]);
     }
+    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_FINAL, flags, mm_err, go.entry, go.sp);
+    /* After the answer: only the jump needs it (section 4's exe_fd). */
     if (exe_fd >= 0)
         exe_map = stub_tramp_exe_map(page, &mm_map, exe_fd);
-    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_FINAL, flags, mm_err, go.entry, go.sp);
     stub_leave(ctl, go.sp, go.entry, k->aux.sysinfo_ehdr, page, exe_map, exe_fd);
 }
