@@ -29,7 +29,9 @@
  *                     free connection slot, then frees them again)
  *                  5: disconnect the id in the next byte b (1..8), or
  *                     with bit 7 of b set, set its principal from the
- *                     byte after (0 root, 255 none, else user 1000..1002);
+ *                     byte after x (0 root, 255 none, else user 1000..1002)
+ *                     and its client koid to the pid of registry slot
+ *                     x % 16 (the parent of what it launches);
  *                     connection 1 starts as user 1000, 2 as root
  *                  6: a waiter id (u32) expires, with a reply buffer of
  *                     the next byte's size or a full one
@@ -316,6 +318,11 @@ static void shell_op(pm_fuzz_rd *r, uint32_t sub)
             uint32_t who = x == 0 ? PM_DISPATCH_PRINCIPAL_ROOT
                          : x == 255 ? PM_DISPATCH_PRINCIPAL_NONE : 1000u + x % 3u;
             st = pm_dispatch_set_principal(&D, id, who);
+            PM_FUZZ_REQUIRE((CONNECTED & (1u << (id - 1u))) ? st == PM_OK
+                                                            : st == PM_E_NOT_CONNECTED);
+            /* and the client's koid: the record in slot x % 16, which
+             * may be live, ended or free (the parent of its launches) */
+            st = pm_dispatch_set_client(&D, id, D.reg.slot[x % 16u].pid);
             PM_FUZZ_REQUIRE((CONNECTED & (1u << (id - 1u))) ? st == PM_OK
                                                             : st == PM_E_NOT_CONNECTED);
             break;

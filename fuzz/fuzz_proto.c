@@ -112,7 +112,8 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         PM_OP_RESOLVE, PM_OP_WAIT, PM_OP_WATCH, PM_OP_HANDLE_DUPLICATE,
         PM_OP_EVENT, PM_OP_NONE, 0x7777, PM_OP_KILL, PM_OP_OPEN_PROCESS,
         PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
-        PM_OP_SET_CWD, PM_OP_SET_RLIMIT
+        PM_OP_SET_CWD, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN
     };
     static pm_proto_info list[PM_PROTO_MAX_LIST + 2];
     static uint8_t name[PM_PROTO_MAX_PROCESS_NAME + 2];
@@ -145,6 +146,22 @@ static void encode_reply_mode(pm_fuzz_rd *r)
     rep.next_cursor = pm_fuzz_take(r, 8);
     rep.event = (uint32_t)pm_fuzz_take(r, 1);
     rep.event_code = (uint32_t)pm_fuzz_take(r, 4);
+    /* details: each checked field just inside or outside its range */
+    rep.details.end = (uint32_t)pm_fuzz_take(r, 1) % (PM_END_MAX + 2u);
+    rep.details.end_code = (uint32_t)pm_fuzz_take(r, 1);
+    rep.details.fault = (uint32_t)pm_fuzz_take(r, 1) % (PM_FAULT_MAX + 2u);
+    rep.details.end_flags = (uint32_t)pm_fuzz_take(r, 1) % 3u;
+    rep.details.wait_status = (uint32_t)pm_fuzz_take(r, 2);
+    rep.details.priority = (uint32_t)pm_fuzz_take(r, 1) % (PM_PRIORITY_MAX + 2u);
+    rep.details.flags = (uint32_t)pm_fuzz_take(r, 1) % (PM_DETAIL_FLAGS_ALL + 2u);
+    rep.details.reserved = (uint32_t)pm_fuzz_take(r, 1) % 16u == 0 ? 1u : 0u;
+    rep.details.cpu_user_ns = pm_fuzz_take(r, 8);
+    rep.details.rss_bytes = pm_fuzz_take(r, 8);
+    for (uint32_t i = 0; i < PM_RLIMIT_COUNT; i++) {
+        rep.details.rlim_soft[i] = pm_fuzz_take(r, 8);
+        rep.details.rlim_hard[i] = pm_fuzz_take(r, 8);
+    }
+    rep.job_mode = (uint32_t)pm_fuzz_take(r, 1) % (PM_JOB_MODE_MAX + 2u);
     size_t cap = (size_t)pm_fuzz_take(r, 4) % (sizeof OUT + 1);
     size_t n = 12345;
     pm_status st = pm_proto_encode_reply(&rep, OUT, cap, &n);
@@ -166,6 +183,13 @@ static void encode_reply_mode(pm_fuzz_rd *r)
                             e.koid == list[i].koid && e.state == list[i].state);
         }
     }
+    if (rep.status == PM_OK && rep.opcode == PM_OP_QUERY_DETAILS)
+        PM_FUZZ_REQUIRE(memcmp(&back.details, &rep.details, sizeof rep.details) == 0 &&
+                        back.info.state == rep.info.state);
+    if (rep.status == PM_OK &&
+        (rep.opcode == PM_OP_JOB_CREATE || rep.opcode == PM_OP_JOB_OPEN))
+        PM_FUZZ_REQUIRE(back.job_mode == rep.job_mode && back.koid == rep.koid &&
+                        back.handle_count == 1);
     if (rep.status == PM_OK && rep.opcode == PM_OP_QUERY_PROCESS)
         PM_FUZZ_REQUIRE(back.name_slice.len == rep.name_len &&
                         memcmp(OUT + back.name_slice.off, name, rep.name_len) == 0);
@@ -181,8 +205,9 @@ static void encode_request_mode(pm_fuzz_rd *r)
         PM_OP_CREATE_WITHOUT_STARTING, PM_OP_START, PM_OP_RESOLVE,
         PM_OP_WAIT, PM_OP_WATCH, PM_OP_KILL, PM_OP_HANDLE_DUPLICATE,
         PM_OP_HANDLE_CLOSE, PM_OP_NONE, PM_OP_EVENT, PM_OP_OPEN_PROCESS,
-        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME, 0x0401,
-        PM_OP_SET_CWD, PM_OP_SET_RLIMIT
+        PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
+        PM_OP_SET_CWD, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, 0x0500
     };
     static pm_proto_request req, back;
     memset(&req, 0, sizeof req);

@@ -75,6 +75,15 @@ check-daemon-linux: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)
 	 else echo "check-daemon-linux: skipped, no Linux backend (KLINUX_LIB)"; fi
 SAN_CHECKS += check-daemon-sim
 
+# Jobs over real processes (spec/lifecycle.md section 3): cgroup kill of a
+# double-forking job, freeze, shutdown; the MEMBERS fallback.
+.PHONY: check-daemon-jobs
+CHECKS     += check-daemon-jobs
+SAN_CHECKS += check-daemon-jobs
+check-daemon-jobs: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/jobs.sh $(O)/bin; \
+	 else echo "check-daemon-jobs: skipped, no Linux backend (KLINUX_LIB)"; fi
+
 # Linux fidelity (spec/linux-fidelity.md): 32 concurrent libprocmgr clients
 # over real processes, and the maps of a process stopped at its entry by
 # procmgr against a kernel execve's.

@@ -3,7 +3,7 @@
 # CORE_SRCS because it calls pm_k_*: a program links it with one backend
 # (the sim here, Linux later).  Its own library, checked by
 # check-freestanding like the rest of the core.
-DISPATCH_SRCS := src/core/dispatch.c src/core/launch.c
+DISPATCH_SRCS := src/core/dispatch.c src/core/launch.c src/core/job.c
 DISPATCH_LIB  := $(O)/lib/libpmdispatch.a
 CORE_OBJS     += $(call obj-of,$(DISPATCH_SRCS))
 LIBS          += $(DISPATCH_LIB)

@@ -46,7 +46,8 @@ LIBS += $(LINUX_LIB)
 # dependencies: $(DISPATCH_LIB) $(KLINUX_LIB) $(CORE_LIB).
 KLINUX_LIB  := $(O)/lib/libpmklinux.a
 KLINUX_OBJS := $(call obj-of,src/kernel/linux/klinux.c src/kernel/linux/klinux_as.c \
-                 src/kernel/linux/klinux_thread.c src/kernel/linux/khost.c) $(LINUX_OBJS)
+                 src/kernel/linux/klinux_thread.c src/kernel/linux/klinux_job.c \
+                 src/kernel/linux/khost.c) $(LINUX_OBJS)
 $(KLINUX_LIB): $(KLINUX_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

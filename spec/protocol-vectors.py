@@ -10,12 +10,13 @@ import struct, sys
 MAGIC = 0x52474D50
 NOH = 0xFFFFFFFF
 OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
-           LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
+           LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, QUERY_DETAILS=0x0006, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
            ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
            CREATE_WITHOUT_STARTING=0x0107, START=0x0108, SET_CWD=0x0109, RESOLVE=0x0201,
            WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
-           HANDLE_CLOSE=0x0305, SIGNAL=0x0402, SET_PRIORITY=0x0403, SET_RLIMIT=0x0404,
-           SUSPEND=0x0405, RESUME=0x0406, EVENT=0xFF01)
+           HANDLE_CLOSE=0x0305, WAIT_ANY=0x0401, SIGNAL=0x0402, SET_PRIORITY=0x0403, SET_RLIMIT=0x0404,
+           SUSPEND=0x0405, RESUME=0x0406, JOB_CREATE=0x0410, JOB_OPEN=0x0411,
+           EVENT=0xFF01)
 REPLY = 0x8000
 
 def u32(v): return struct.pack('<I', v)
@@ -33,6 +34,14 @@ def msg(op, payload=b'', handles=0, **kw):
 def strings(items): return u32(len(items)) + b''.join(s(x) for x in items)
 def info(koid, parent, job, state, code):
     return u64(koid) + u64(parent) + u64(job) + u32(state) + u32(code)
+INF = 2**64 - 1
+def details(end, code, fault, eflags, wstatus, prio, flags, reserved=0,
+            utime=0, stime=0, rss=0, soft=(INF,) * 4, hard=(INF,) * 4):
+    b = u32(end) + u32(code) + u32(fault) + u32(eflags) + u32(wstatus) + \
+        u32(prio) + u32(flags) + u32(reserved) + u64(utime) + u64(stime) + u64(rss)
+    for i in range(4): b += u64(soft[i]) + u64(hard[i])
+    assert len(b) == 120
+    return b
 
 out = []
 def vec(name, direction, handles, expect, data, note=''):
@@ -76,6 +85,11 @@ vec('start_no_thread', R, 1, 'OK', msg(O['START'], u32(0) + u32(NOH), 1),
 vec('resolve', R, 0, 'OK', msg(O['RESOLVE'], s('bin/netsvc')))
 vec('resolve_dots_in_name', R, 0, 'OK', msg(O['RESOLVE'], s('a/...b/.c/...')),
     'only "." and ".." components are refused')
+vec('query_details', R, 1, 'OK', msg(O['QUERY_DETAILS'], u32(0), 1, rid=10))
+vec('wait_any_root', R, 0, 'OK', msg(O['WAIT_ANY'], u32(NOH) + u32(0) + u64(0)),
+    'WAIT_ANY: no parent handle = procmgr\'s root; poll')
+vec('wait_any_parent', R, 1, 'OK', msg(O['WAIT_ANY'], u32(0) + u32(0) + u64(10**9), 1),
+    'WAIT_ANY on a parent process, timeout 1 s')
 vec('wait_poll', R, 1, 'OK', msg(O['WAIT'], u32(0) + u32(0) + u64(0), 1))
 vec('wait_forever', R, 1, 'OK', msg(O['WAIT'], u32(0) + u32(0) + u64(2**64 - 1), 1))
 vec('watch', R, 1, 'OK', msg(O['WATCH'], u32(0) + u32(0xF), 1))
@@ -108,6 +122,8 @@ vec('set_info_sharing_flags', R, 1, 'OK', msg(O['SET_INFO'],
     u32(0) + u32(NOH) + u32(NOH) + u32(7) + s('x'), 1), 'INHERIT_JOB | INHERIT_STDIO | INHERIT_ENVIRON')
 vec('set_info_inherit_stdio', R, 1, 'OK', msg(O['SET_INFO'],
     u32(0) + u32(NOH) + u32(NOH) + u32(2) + s('x'), 1))
+vec('job_create', R, 0, 'OK', msg(O['JOB_CREATE'], u32(0)), 'a new job; the reserved u32 is 0')
+vec('job_open', R, 0, 'OK', msg(O['JOB_OPEN'], u64(1001) + u32(0), rid=5), 'job koid 1001')
 
 # ---- malformed requests -------------------------------------------------
 out.append('# ---- malformed requests: expected refusal (section 9)')
@@ -127,8 +143,11 @@ vec('handles_ctrunc', R, 65, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0
     'control data truncated: the receiver passes 65')
 vec('opcode_zero', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0))
 vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x010A))
-vec('opcode_reserved_range', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0401),
-    'WAIT_ANY: still reserved for the control issue')
+vec('opcode_unassigned_core', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0007))
+vec('wait_any_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['WAIT_ANY'], u32(NOH) + u32(1) + u64(0)))
+vec('wait_any_truncated', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['WAIT_ANY'], u32(NOH) + u32(0)))
+vec('wait_any_index', R, 0, 'PROTO_HANDLE_INDEX', msg(O['WAIT_ANY'], u32(0) + u32(0) + u64(0)))
+vec('query_details_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['QUERY_DETAILS'], u32(NOH)))
 vec('opcode_namespace', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0407), 'namespace operations: still reserved')
 vec('opcode_reply_bit', R, 1, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'] | REPLY, u32(0), 1))
 vec('opcode_event', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['EVENT']))
@@ -200,7 +219,7 @@ vec('open_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['OPEN_PROCESS'], u64(
 vec('open_short', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['OPEN_PROCESS'], u64(1) + u32(1)))
 vec('open_with_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['OPEN_PROCESS'], u64(1) + u32(1) + u32(0), 1),
     'OPEN_PROCESS names no handle: one that arrives is refused')
-vec('opcode_after_open', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0006))
+vec('opcode_after_details', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0008))
 vec('start_no_process', R, 1, 'PROTO_HANDLE_REQUIRED', msg(O['START'], u32(NOH) + u32(0), 1))
 vec('kill_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['KILL'], u32(NOH)))
 vec('signal_zero', R, 1, 'PROTO_FIELD_RANGE', msg(O['SIGNAL'], u32(0) + u32(0) + u64(0), 1),
@@ -216,6 +235,14 @@ vec('set_priority_6', R, 1, 'PROTO_FIELD_RANGE', msg(O['SET_PRIORITY'], u32(0) +
 vec('set_priority_trailing', R, 1, 'PROTO_TRAILING_BYTES', msg(O['SET_PRIORITY'], u32(0) + u32(1) + u32(0), 1))
 vec('suspend_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['SUSPEND'], u32(NOH)))
 vec('resume_truncated', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['RESUME'], b'', 1))
+vec('job_create_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['JOB_CREATE'], u32(1)))
+vec('job_create_empty', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['JOB_CREATE']))
+vec('job_create_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['JOB_CREATE'], u32(0), 1),
+    'JOB_CREATE names no handle: one that arrives is refused')
+vec('job_open_zero', R, 0, 'PROTO_FIELD_RANGE', msg(O['JOB_OPEN'], u64(0) + u32(0)),
+    'koid 0 is the root, not a job one can open')
+vec('job_open_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['JOB_OPEN'], u64(7) + u32(2)))
+vec('job_open_short', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['JOB_OPEN'], u64(7)))
 
 # ---- replies and events --------------------------------------------------
 out.append('# ---- replies and events (procmgr -> client), decoded by pm_proto_decode_reply')
@@ -238,9 +265,25 @@ vec('r_create_without_starting', P, 2, 'OK', rep(O['CREATE_WITHOUT_STARTING'],
 vec('r_resolve', P, 1, 'OK', rep(O['RESOLVE'], u32(0) + u32(NOH), 1))
 vec('r_resolve_interp', P, 2, 'OK', rep(O['RESOLVE'], u32(0) + u32(1), 2))
 vec('r_wait', P, 0, 'OK', rep(O['WAIT'], info(1001, 1, 2, 2, 0)))
+vec('r_wait_any', P, 0, 'OK', rep(O['WAIT_ANY'], info(1002, 0, 2, 3, 11)),
+    'KILLED by SIGSEGV, reparented to the root')
+vec('r_query_details_running', P, 0, 'OK', rep(O['QUERY_DETAILS'], info(1001, 1, 2, 1, 0) +
+    details(0, 0, 0, 0, 0, 2, 0xE, utime=1500000, stime=250000, rss=4 << 20,
+            soft=(INF, INF, 1024, 63000), hard=(INF, INF, 4096, 63000))),
+    'running, level normal, usage and rlimits known')
+vec('r_query_details_exited', P, 0, 'OK', rep(O['QUERY_DETAILS'], info(1003, 0, 2, 2, 3) +
+    details(1, 3, 0, 0, 3 << 8, 2, 0x6, utime=10, stime=20, rss=8192)), 'EXITED(3): wait status 0x300')
+vec('r_query_details_core', P, 0, 'OK', rep(O['QUERY_DETAILS'], info(1004, 0, 2, 4, 6) +
+    details(3, 11, 6, 1, 11 | 0x80, 2, 0)), 'FAULTED(OTHER, SIGSEGV), core dumped: wait status 0x8b')
+vec('r_query_details_suspended', P, 0, 'OK', rep(O['QUERY_DETAILS'], info(1005, 0, 2, 1, 0) +
+    details(0, 0, 0, 0, 0, 0, 0x5, rss=12288)), 'suspended, level background, resident bytes only (sim)')
 vec('r_watch', P, 1, 'OK', rep(O['WATCH'], u32(0), 1))
 vec('r_handle_duplicate', P, 1, 'OK', rep(O['HANDLE_DUPLICATE'], u32(0), 1))
 vec('r_open_process', P, 1, 'OK', rep(O['OPEN_PROCESS'], u32(0), 1, rid=9))
+vec('r_job_create', P, 1, 'OK', rep(O['JOB_CREATE'], u32(0) + u32(1) + u64(1006), 1),
+    'handle 0 = the job, mode 1 (CGROUP), koid 1006')
+vec('r_job_open', P, 1, 'OK', rep(O['JOB_OPEN'], u32(0) + u32(0) + u64(1001), 1, rid=5),
+    'mode 0 (MEMBERS)')
 vec('event_exited', P, 0, 'OK', rep(O['EVENT'], u32(2) + u32(0) + u64(1001), rid=12))
 vec('r_error', P, 0, 'OK', rep(O['KILL'], status=209), 'error reply: status only (209 = PROTO_UNKNOWN_OPCODE)')
 vec('r_error_unknown_op', P, 0, 'OK', rep(O['RESOLVE'], status=214))
@@ -262,7 +305,19 @@ vec('r_list_257', P, 0, 'PROTO_TOO_MANY_ITEMS', rep(O['LIST_PROCESSES'], u32(257
 vec('r_list_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(0) + info(1, 0, 0, 1, 0)))
 vec('r_event_kind', P, 0, 'PROTO_FIELD_RANGE', rep(O['EVENT'], u32(3) + u32(0) + u64(1)))
 vec('r_bad_magic', P, 0, 'PROTO_BAD_MAGIC', rep(O['KILL'], magic=0))
+vec('r_details_end', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_DETAILS'], info(1, 0, 0, 2, 0) + details(4, 0, 0, 0, 0, 2, 0)))
+vec('r_details_fault', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_DETAILS'], info(1, 0, 0, 4, 7) + details(3, 11, 7, 0, 11, 2, 0)))
+vec('r_details_priority', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_DETAILS'], info(1, 0, 0, 1, 0) + details(0, 0, 0, 0, 0, 6, 0)))
+vec('r_details_end_flags', P, 0, 'PROTO_BAD_FLAGS', rep(O['QUERY_DETAILS'], info(1, 0, 0, 3, 9) + details(2, 9, 0, 2, 9, 2, 0)))
+vec('r_details_flags', P, 0, 'PROTO_BAD_FLAGS', rep(O['QUERY_DETAILS'], info(1, 0, 0, 1, 0) + details(0, 0, 0, 0, 0, 2, 0x10)))
+vec('r_details_reserved', P, 0, 'PROTO_RESERVED_NONZERO', rep(O['QUERY_DETAILS'], info(1, 0, 0, 1, 0) + details(0, 0, 0, 0, 0, 2, 0, reserved=1)))
+vec('r_details_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['QUERY_DETAILS'], info(1, 0, 0, 1, 0) + details(0, 0, 0, 0, 0, 2, 0)[:112]))
+vec('r_details_bad_state', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_DETAILS'], info(1, 0, 0, 5, 0) + details(0, 0, 0, 0, 0, 2, 0)))
 vec('r_signal_body', P, 0, 'PROTO_TRAILING_BYTES', rep(O['SIGNAL'], u32(0)), 'SIGNAL replies carry no body')
+vec('r_job_mode_2', P, 1, 'PROTO_FIELD_RANGE', rep(O['JOB_CREATE'], u32(0) + u32(2) + u64(1), 1))
+vec('r_job_no_handle', P, 0, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['JOB_OPEN'], u32(0) + u32(0) + u64(1)))
+vec('r_job_short', P, 1, 'PROTO_PAYLOAD_TRUNCATED', rep(O['JOB_CREATE'], u32(0) + u32(0), 1))
+vec('r_job_error', P, 0, 'OK', rep(O['JOB_OPEN'], status=356), 'NO_SUCH_JOB: status only, no handle')
 
 print('# procmgr wire protocol test vectors (spec/protocol.md).  Generated by')
 print('# spec/protocol-vectors.py; replayed by tests/unit/test_proto_vectors.c.')

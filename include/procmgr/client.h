@@ -179,6 +179,22 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
 
 pm_status pm_client_kill(pm_client *c, int target);
 
+/* WAIT_ANY (spec/lifecycle.md section 2): the record of the oldest-ended
+ * child of `parent` (a process handle with the WAIT right, or -1 for
+ * procmgr's root: then only children launched by this client's user,
+ * unless it is root) not yet returned by a WAIT_ANY.  timeout_ns as
+ * pm_client_wait (PM_E_WAIT_TIMED_OUT); PM_E_NO_CHILDREN when the parent
+ * has neither such an end nor a child still running. */
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info);
+
+/* QUERY_DETAILS: the record and the details block (structured end and
+ * POSIX wait status, priority level, suspension, CPU time, resident
+ * memory, limits; details->flags says which parts are known).  A daemon
+ * that predates it answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details);
+
 /* ---- control (issue 6, spec/lifecycle.md) --------------------------------- */
 /* target: a process handle (needs the SIGNAL, SUSPEND or PRIORITY right)
  * or a job handle (every process of the job).  A daemon older than
@@ -189,8 +205,10 @@ pm_status pm_client_kill(pm_client *c, int target);
  * process created and not started, PM_E_PROCESS_ENDED once it ended. */
 pm_status pm_client_signal(pm_client *c, int target, uint32_t sig);
 
-/* SUSPEND / RESUME (SIGSTOP / SIGCONT on Linux).  QUERY still reports
- * RUNNING while suspended (the record has no such state). */
+/* SUSPEND / RESUME: a process by SIGSTOP / SIGCONT on Linux; a job is
+ * frozen and thawed as one (cgroup.freeze; SIGSTOP/SIGCONT per process in
+ * the MEMBERS mode).  QUERY still reports RUNNING while suspended (the
+ * record has no such state). */
 pm_status pm_client_suspend(pm_client *c, int target);
 pm_status pm_client_resume(pm_client *c, int target);
 
@@ -213,6 +231,27 @@ pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
  * follows (spec/client.md). */
 pm_status pm_client_stop(pm_client *c, int process, uint32_t sig,
                          uint64_t grace_ns, pm_proto_info *info);
+
+/* ---- jobs (issue 6, spec/lifecycle.md section 3) ---------------------------
+ * A job handle names a set of processes killed (pm_client_kill), frozen
+ * (pm_client_suspend / _resume) and listed (pm_client_list with
+ * PM_LIST_BY_JOB) as one; pm_client_set_info puts what is launched next
+ * into it.  A job lives while a handle names it or a process is in it.
+ * *koid (may be NULL) gets its id, *mode (may be NULL) PM_JOB_MODE_CGROUP
+ * when it contains every process its members create (Linux cgroup v2),
+ * PM_JOB_MODE_MEMBERS when only those procmgr launched into it.  *job is
+ * -1 on failure. */
+
+/* JOB_CREATE: a new empty job. */
+pm_status pm_client_job_create(pm_client *c, int *job, uint64_t *koid,
+                               uint32_t *mode);
+
+/* JOB_OPEN: a handle to job `koid` (every process launched without a job
+ * has one of its own, whose koid is the process's).  For root and the uid
+ * that made it: PM_E_NOT_OWNER otherwise, PM_E_NO_SUCH_JOB when no job has
+ * that koid. */
+pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
+                             uint32_t *mode);
 
 /* WATCH: *watch is the watch channel; read its events with
  * pm_client_watch_next, close it (or pm_client_handle_close) to stop. */
@@ -251,26 +290,31 @@ enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_ADD_NAME = 3,   /* namespace entry: fd at path            */
     PM_SPAWN_ACTION_SET_NAME = 4,   /* process name = path                    */
     PM_SPAWN_ACTION_SET_CWD  = 5,   /* working directory: fd (SET_CWD)        */
-    PM_SPAWN_ACTION_RLIMIT   = 6    /* resource `id` = soft, hard, set on the
+    PM_SPAWN_ACTION_RLIMIT   = 6,   /* resource `id` = soft, hard, set on the
                                        created process before it starts     */
+    PM_SPAWN_ACTION_PRIORITY = 7    /* scheduling level `id` (PM_PRIORITY_*),
+                                       set on the created process before it
+                                       starts (SET_PRIORITY)               */
 };
 
 typedef struct pm_spawn_action {
     uint32_t    kind;      /* pm_spawn_action_kind */
     int         fd;        /* CLONE_FD, ADD_NAME, SET_CWD */
-    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_* */
+    uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_*;
+                              PRIORITY: PM_PRIORITY_* */
     const char *path;      /* OPEN, ADD_NAME, SET_NAME */
     int         oflags;    /* OPEN */
     uint32_t    mode;      /* OPEN */
     uint64_t    soft, hard;  /* RLIMIT */
 } pm_spawn_action;
 
-/* LAUNCH the builder's process with the RLIMIT actions of limits[0, n)
- * (other kinds are skipped) applied before its first instruction:
- * CREATE_WITHOUT_STARTING, SET_RLIMIT for each, START unless suspended.
- * On a refusal the created process is killed and its handles closed (out
- * is then empty): nothing runs without the limits asked for.  Without
- * RLIMIT actions it is pm_client_launch (or create_without_starting). */
+/* LAUNCH the builder's process with the RLIMIT and PRIORITY actions of
+ * limits[0, n) (other kinds are skipped) applied before its first
+ * instruction: CREATE_WITHOUT_STARTING, SET_RLIMIT / SET_PRIORITY for
+ * each in order, START unless suspended.  On a refusal the created
+ * process is killed and its handles closed (out is then empty): nothing
+ * runs without the limits and level asked for.  Without such actions it
+ * is pm_client_launch (or create_without_starting). */
 pm_status pm_client_launch_limited(pm_client *c, int suspended,
                                    const pm_spawn_action *limits, size_t n,
                                    pm_client_process *out,

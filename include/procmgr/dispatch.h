@@ -15,7 +15,9 @@
  *   PM_DH_PROCESS, PM_DH_THREAD  a registry handle value (registry.h:
  *                 slot, generation, rights); THREAD names the initial thread
  *                 of the same record
- *   PM_DH_JOB     a job id (value); jobs are named by the shell's policy
+ *   PM_DH_JOB     a job koid (value): a job JOB_CREATE or JOB_OPEN issued; a
+ *                 koid the core does not know names a job made on first
+ *                 use (a shell's own job naming, the tests' stand-ins)
  *   PM_DH_WATCH   a watch id issued by WATCH (value)
  *   PM_DH_KCAP    a kernel capability procmgr now holds (cap): executable
  *                 images, namespace directories, startup handles.  The core
@@ -66,6 +68,8 @@
 #define PM_DISPATCH_EVENT_LEN     52u    /* one EVENT message                */
 #define PM_DISPATCH_MAX_OUT       2u     /* handles in one reply             */
 #define PM_DISPATCH_MAX_EVENT_POLL 64u   /* kernel events per poll call      */
+/* Jobs: one per process at most (its own) plus those JOB_CREATE made. */
+#define PM_DISPATCH_MAX_JOBS      (PM_REG_CAPACITY + 64u)
 
 /* ---- translated handles ------------------------------------------------ */
 typedef enum pm_dh_kind {
@@ -148,10 +152,13 @@ typedef struct pm_dispatch_waiter {
     uint32_t state;            /* 0 free, 1 parked, 2 ready (reply due) */
     uint32_t gen;
     uint32_t conn;
-    uint32_t slot;             /* registry slot waited on */
+    uint32_t slot;             /* WAIT: registry slot waited on */
     uint32_t slot_gen;
-    uint32_t reserved;
+    uint32_t opcode;           /* PM_OP_WAIT or PM_OP_WAIT_ANY */
     uint64_t request_id;
+    uint64_t parent;           /* WAIT_ANY: parent koid (0: the root) */
+    uint32_t principal;        /* WAIT_ANY: the waiting connection's */
+    uint32_t reserved;
     pm_proto_info info;        /* the record when it became ready */
 } pm_dispatch_waiter;
 
@@ -165,6 +172,19 @@ typedef struct pm_dispatch_watch {
     uint64_t request_id;       /* the WATCH request's id, echoed in events */
 } pm_dispatch_watch;
 
+/* A job (spec/lifecycle.md section 3): its kernel object, the job
+ * handles issued for it, and who may open it.  It ends (kernel object
+ * destroyed) when no handle names it and no created or running process
+ * is in it. */
+typedef struct pm_dispatch_job {
+    uint32_t in_use;
+    uint32_t refs;             /* job handles issued and not closed */
+    uint32_t owner;            /* principal that made it (JOB_OPEN) */
+    uint32_t reserved;
+    uint64_t koid;
+    pm_kcap  cap;              /* the kernel job (original cap)     */
+} pm_dispatch_job;
+
 typedef struct pm_dispatch_event {
     uint64_t watch;            /* watch id (PM_DH_WATCH value) */
     uint8_t  bytes[PM_DISPATCH_EVENT_LEN];
@@ -177,6 +197,16 @@ typedef struct pm_dispatch_proc {
     uint32_t has_interp;
     uint32_t owner;            /* principal of the connection that launched it */
     uint64_t entry, sp, image_base, interp_base, vdso_base;
+    /* issue 6 (spec/lifecycle.md sections 1, 2, 5, 7) */
+    uint32_t end_signal;       /* KILLED, FAULTED: the signal (SIGKILL for a
+                                  kill by procmgr); 0 when none is known   */
+    uint32_t end_fault;        /* FAULTED: the pm_kfault kind               */
+    uint32_t end_flags;        /* PM_END_CORE_DUMPED                        */
+    uint32_t priority;         /* level last set (PM_PRIORITY_NORMAL first) */
+    uint32_t suspended;        /* SUSPEND (or SIGSTOP) not yet resumed      */
+    uint32_t any_collected;    /* its end was returned by a WAIT_ANY        */
+    uint64_t end_seq;          /* order of ends: WAIT_ANY oldest first      */
+    pm_k_usage usage;          /* the final usage, from the end event       */
 } pm_dispatch_proc;
 
 typedef struct pm_dispatch {
@@ -190,8 +220,10 @@ typedef struct pm_dispatch {
     pm_dispatch_waiter waiter[PM_DISPATCH_MAX_WAITERS];
     pm_dispatch_watch  watch[PM_DISPATCH_MAX_WATCHES];
     pm_dispatch_event  event[PM_DISPATCH_MAX_EVENTS];
+    pm_dispatch_job    job[PM_DISPATCH_MAX_JOBS];
     uint32_t           event_head, event_count;
     uint64_t           events_dropped;
+    uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
     uint8_t            hdr[PM_ELF_HEADER_AREA];
@@ -251,6 +283,14 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
  * PM_DISPATCH_PRINCIPAL_NONE.  PM_E_NOT_CONNECTED for an unknown id. */
 pm_status pm_dispatch_set_principal(pm_dispatch *d, uint32_t conn,
                                     uint32_t principal);
+
+/* The koid of the process sending on connection `conn` from now on (the
+ * shell calls it before a launch request: the peer's pid, or its nearest
+ * ancestor, looked up in the registry; 0 for a client procmgr did not
+ * launch).  It becomes the parent of what the connection launches
+ * (spec/lifecycle.md section 2); a koid that names no live record at the
+ * launch means the root.  PM_E_NOT_CONNECTED for an unknown id. */
+pm_status pm_dispatch_set_client(pm_dispatch *d, uint32_t conn, uint64_t koid);
 
 /* A client disconnected: its builder is reset (caps dropped), its parked
  * waiters are forgotten.  Unknown ids are ignored. */
@@ -327,5 +367,17 @@ pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
 /* Release every kernel object a record holds (thread, extra caps in reverse,
  * CSpace, address space); the record itself stays. */
 void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot);
+
+/* Jobs (job.c).  The entry of job koid, or PM_DISPATCH_MAX_JOBS. */
+uint32_t pm_dispatch_job_find_(const pm_dispatch *d, uint64_t koid);
+/* The entry of job koid, made (with its kernel job, no handle, owner
+ * `owner`) when there is none.  PM_E_JOBS_FULL, or the kernel's refusal. */
+pm_status pm_dispatch_job_get_(pm_dispatch *d, uint64_t koid, uint32_t owner,
+                               uint32_t *ji);
+/* End job koid if nothing holds it any more (no handle, no created or
+ * running process): its kernel job is destroyed.  Unknown koids: nothing. */
+void pm_dispatch_job_maybe_end_(pm_dispatch *d, uint64_t koid);
+/* Destroy every job (pm_dispatch_fini, after the processes). */
+void pm_dispatch_job_fini_(pm_dispatch *d);
 
 #endif /* PROCMGR_DISPATCH_H */

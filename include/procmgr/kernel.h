@@ -111,7 +111,8 @@ typedef enum pm_kobj_type {
     PM_KOBJ_CSPACE   = 2,    /* capability space: numbered slots  */
     PM_KOBJ_THREAD   = 3,
     PM_KOBJ_ENDPOINT = 4,    /* IPC endpoint                      */
-    PM_KOBJ_IMAGE    = 5     /* executable image (read-only bytes) */
+    PM_KOBJ_IMAGE    = 5,    /* executable image (read-only bytes) */
+    PM_KOBJ_JOB      = 6     /* job: a set of threads killed and frozen as one */
 } pm_kobj_type;
 
 /* What a capability names.  `original` is 1 for the cap create returned. */
@@ -153,7 +154,9 @@ pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
  *   AS      every frame is freed; a thread bound to it is unbound, and if it
  *           was running it is stopped and a PM_K_EV_KILLED event queued.
  *   CSPACE  every slot is emptied and freed; bound threads as for AS.
- *   THREAD  stopped if running (no event); its queued events are dropped.
+ *   THREAD  stopped if running (no event); its queued events are dropped;
+ *           it leaves its job.
+ *   JOB     its members leave it and keep running (see the jobs section).
  *   ENDPOINT, IMAGE  nothing further.
  * Never fails on a live original: PM_E_K_BAD_CAP, PM_E_K_REVOKED,
  * PM_E_K_BAD_RIGHTS only. */
@@ -419,7 +422,8 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
 
 /* Start a BOUND thread at entry with stack pointer sp (the builder's
  * initial stack: argc at sp, 16-byte aligned on x86-64).  Needs
- * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE.  The kernel does
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not BOUND, or
+ * its job is frozen).  The kernel does
  * not vet entry or sp: a bad one makes the thread fault at once (a FAULT
  * event), as on real hardware. */
 /*@ assigns pm_k_world \from pm_k_world, thread, entry, sp;
@@ -490,15 +494,51 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level);
 
+/* ---- usage (issue 6, spec/lifecycle.md section 6) ------------------------ */
+
+/* What a backend can tell of a thread's consumption and limits.  `valid`
+ * says which parts hold values: a backend that cannot measure something
+ * leaves its bit clear (and the fields 0), never guesses. */
+#define PM_K_USAGE_CPU      (1u << 0)   /* cpu_user_ns, cpu_system_ns */
+#define PM_K_USAGE_RSS      (1u << 1)   /* rss_bytes                   */
+#define PM_K_USAGE_RLIMITS  (1u << 2)   /* rlim_soft, rlim_hard        */
+#define PM_K_USAGE_ALL      0x7u
+/* limits, in this order (the protocol's PM_RLIMIT_* numbering) */
+#define PM_K_RLIMIT_AS      0u
+#define PM_K_RLIMIT_CPU     1u
+#define PM_K_RLIMIT_NOFILE  2u
+#define PM_K_RLIMIT_NPROC   3u
+#define PM_K_RLIMIT_COUNT   4u
+#define PM_K_RLIMIT_MAX     3u   /* the highest valid resource number */
+#define PM_K_RLIM_INFINITY  UINT64_MAX
+
+typedef struct pm_k_usage {
+    uint32_t valid;            /* PM_K_USAGE_* */
+    uint32_t reserved;
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t rss_bytes;        /* resident now; in an end event: the peak */
+    uint64_t rlim_soft[PM_K_RLIMIT_COUNT];
+    uint64_t rlim_hard[PM_K_RLIMIT_COUNT];
+} pm_k_usage;
+
+/* Usage of a BOUND or RUNNING thread now (a suspended one included): CPU
+ * time, resident memory, current limits, as far as the backend can read
+ * them.  Needs PM_KR_READ.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (out
+ * NULL), STATE (never bound, or ended: the end event carries the final
+ * usage).  Linux: /proc/PID/stat and statm, prlimit; the sim: resident
+ * bytes = pages mapped in the thread's address space, no CPU, no limits. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, thread;
+    assigns \result \from pm_k_world, thread;
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> (out->valid & ~PM_K_USAGE_ALL) == 0; */
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out);
+
 /* Resource limits (issue 6, spec/lifecycle.md section 6); the same
  * numbers as the protocol's PM_RLIMIT_*.  A value of PM_K_RLIM_INFINITY
  * is "no limit". */
-#define PM_K_RLIMIT_AS      0u
-#define PM_K_RLIMIT_CPU     1u   /* seconds: SIGXCPU at soft, SIGKILL at hard */
-#define PM_K_RLIMIT_NOFILE  2u
-#define PM_K_RLIMIT_NPROC   3u
-#define PM_K_RLIMIT_MAX     3u
-#define PM_K_RLIM_INFINITY  UINT64_MAX
 
 /* Set resource limit `resource` (soft <= hard) of the process of a BOUND
  * or RUNNING thread; a BOUND one starts its program under it.  Needs
@@ -512,6 +552,75 @@ pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
     ensures pm_k_status(\result) || \result == PM_E_LINUX_RLIMIT_DENIED; */
 pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
                                  uint32_t resource, uint64_t soft, uint64_t hard);
+
+/* ---- jobs (issue 6, spec/lifecycle.md section 3) -------------------------- */
+
+/*
+ * A job is a set of threads that are killed and frozen as one.  A thread
+ * joins at most one job, once, while BOUND (built, before its first
+ * instruction), so everything it runs is inside from the start.  What a
+ * job contains besides its member threads depends on the backend, as
+ * pm_k_job_mode tells:
+ *   PM_K_JOB_MODE_MEMBERS  the member threads only (the sim; Linux without
+ *                          a writable cgroup v2 hierarchy: a process a
+ *                          member forks is not in the job)
+ *   PM_K_JOB_MODE_CGROUP   every process the members and their descendants
+ *                          create, double-forked or not (Linux: a cgroup v2
+ *                          directory, spec/linux-loader.md section 11)
+ * Destroying a job (pm_k_destroy of its original cap) leaves its members
+ * running and out of any job; on Linux the cgroup is removed once empty.
+ */
+#define PM_K_JOB_MODE_MEMBERS 0u
+#define PM_K_JOB_MODE_CGROUP  1u
+
+/* The backend's job mode (never fails). */
+/*@ assigns \result \from pm_k_world;
+    ensures \result == PM_K_JOB_MODE_MEMBERS || \result == PM_K_JOB_MODE_CGROUP; */
+uint32_t pm_k_job_mode(struct pm_kernel *k);
+
+/* Create an empty job.  `id` is the caller's name for it (the core's job
+ * koid; Linux names the cgroup directory after it).  PM_E_K_NO_OBJECTS,
+ * PM_E_K_ARG (out NULL), and on Linux PM_E_LINUX_JOB_CGROUP (the cgroup
+ * could not be made). */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, id;
+    assigns \result \from pm_k_world, id;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out);
+
+/* Put a BOUND thread (not yet started) into a job.  Needs PM_KR_MANAGE on
+ * both.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (thread not BOUND,
+ * already in a job, or the job frozen), LINUX_JOB_CGROUP (the process
+ * could not be moved into the cgroup). */
+/*@ assigns pm_k_world \from pm_k_world, job, thread;
+    assigns \result \from pm_k_world, job, thread;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread);
+
+/* Kill everything in the job at once: every RUNNING member thread ends
+ * (its KILLED event, code SIGKILL on Linux, follows as for
+ * pm_k_thread_kill) and, in CGROUP mode, every other process of the
+ * cgroup too, forks made meanwhile included.  Members not yet started are
+ * left to their owner's teardown.  Needs PM_KR_MANAGE.  BAD_CAP, REVOKED,
+ * TYPE, BAD_RIGHTS, LINUX_JOB_CGROUP (cgroup.kill refused: nothing was
+ * killed). */
+/*@ assigns pm_k_world \from pm_k_world, job;
+    assigns \result \from pm_k_world, job;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
+pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job);
+
+/* Freeze (frozen = 1) or thaw (0) the job: a frozen job's threads run no
+ * instruction until thawed; a signal does not thaw them (SIGKILL and
+ * pm_k_job_kill still end them).  Returns once the job is frozen.
+ * Freezing a frozen job or thawing a thawed one is PM_OK.  Needs
+ * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (frozen > 1),
+ * LINUX_JOB_CGROUP (cgroup.freeze refused), LINUX_JOB_FREEZE (not frozen
+ * in time: the job is thawed again). */
+/*@ assigns pm_k_world \from pm_k_world, job, frozen;
+    assigns \result \from pm_k_world, job, frozen;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP ||
+            \result == PM_E_LINUX_JOB_FREEZE; */
+pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen);
 
 /* ---- events ------------------------------------------------------------- */
 
@@ -542,7 +651,14 @@ typedef struct pm_kevent {
                                 that ended it on a backend with signals
                                 (Linux), else 0                            */
     uint64_t       addr;     /* PM_K_EV_FAULT: faulting address (or pc)   */
+    uint32_t       flags;    /* PM_K_EV_CORE_DUMPED                       */
+    uint32_t       reserved;
+    pm_k_usage     usage;    /* the final usage (no RLIMITS part), as far
+                                as the backend knows it                   */
 } pm_kevent;
+
+/* KILLED or FAULT: the kernel wrote a core dump (Linux: CLD_DUMPED). */
+#define PM_K_EV_CORE_DUMPED (1u << 0)
 
 /* Take the oldest pending event.  PM_OK with *ev filled, PM_E_K_NO_EVENT
  * when none is pending, PM_E_K_ARG if ev is NULL.  Events of a destroyed
@@ -554,7 +670,9 @@ typedef struct pm_kevent {
     ensures \result \in { PM_OK, PM_E_K_NO_EVENT, PM_E_K_ARG };
     ensures \result == PM_OK ==>
         (PM_K_EV_EXIT <= ev->kind <= PM_K_EV_KILLED &&
-         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER); */
+         PM_K_FAULT_NONE <= ev->fault <= PM_K_FAULT_OTHER &&
+         (ev->flags & ~PM_K_EV_CORE_DUMPED) == 0 &&
+         (ev->usage.valid & ~PM_K_USAGE_ALL) == 0); */
 pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
 
 /* ---- process teardown (backend-independent) ------------------------------ */

@@ -46,6 +46,11 @@ int pm_klinux_endpoint_peer(struct pm_kernel *k, pm_kcap endpoint);
  * left).  Idle pooled stubs are not counted (pm_klinux_pool_idle). */
 uint32_t pm_klinux_children(const struct pm_kernel *k);
 
+/* Jobs (spec/linux-loader.md section 11): the daemon's cgroup v2
+ * directory (made with the first job; job-<koid> directories below it)
+ * in CGROUP mode, NULL in MEMBERS mode (pm_k_job_mode). */
+const char *pm_klinux_job_dir(const struct pm_kernel *k);
+
 /* The stub pool (spec/linux-loader.md section 10): its size from
  * PROCMGR_STUB_POOL read by pm_kh_open (0 when disabled), and the number
  * of idle stubs now, with up to cap of their pids in pids[].  Every idle

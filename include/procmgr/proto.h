@@ -61,6 +61,7 @@ enum pm_proto_opcode {
     PM_OP_QUERY_PROCESS           = 0x0003,
     PM_OP_LIST_PROCESSES          = 0x0004,
     PM_OP_OPEN_PROCESS            = 0x0005,
+    PM_OP_QUERY_DETAILS           = 0x0006,  /* issue 6, spec/lifecycle.md §1, §5-7 */
     PM_OP_ADD_ARGS                = 0x0101,
     PM_OP_ADD_ENVIRONS            = 0x0102,
     PM_OP_ADD_NAMES               = 0x0103,
@@ -76,11 +77,14 @@ enum pm_proto_opcode {
     PM_OP_KILL                    = 0x0303,
     PM_OP_HANDLE_DUPLICATE        = 0x0304,
     PM_OP_HANDLE_CLOSE            = 0x0305,
+    PM_OP_WAIT_ANY                = 0x0401,  /* issue 6, §2 */
     PM_OP_SIGNAL                  = 0x0402,  /* issue 6, spec/lifecycle.md §4 */
     PM_OP_SET_PRIORITY            = 0x0403,  /* issue 6, §5 */
     PM_OP_SET_RLIMIT              = 0x0404,  /* issue 6, §6 */
     PM_OP_SUSPEND                 = 0x0405,  /* issue 6, §7 */
     PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
+    PM_OP_JOB_CREATE              = 0x0410,  /* issue 6, §3 */
+    PM_OP_JOB_OPEN                = 0x0411,  /* issue 6, §3 */
     PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
 };
 
@@ -152,6 +156,11 @@ enum pm_proto_opcode {
 #define PM_INFO_INHERIT_ENVIRON  (1u << 2)
 #define PM_INFO_FLAGS_ALL        0x00000007u
 
+/* JOB_CREATE / JOB_OPEN reply: what a job contains (spec/lifecycle.md §3). */
+#define PM_JOB_MODE_MEMBERS 0u   /* the processes procmgr launched into it  */
+#define PM_JOB_MODE_CGROUP  1u   /* and every process they create (cgroup)  */
+#define PM_JOB_MODE_MAX     1u
+
 /* Process states in a process record */
 #define PM_STATE_CREATED    0u   /* created without starting */
 #define PM_STATE_RUNNING    1u
@@ -159,6 +168,31 @@ enum pm_proto_opcode {
 #define PM_STATE_KILLED     3u
 #define PM_STATE_FAULTED    4u
 #define PM_STATE_MAX        4u
+
+/* QUERY_DETAILS (spec/protocol.md §7, spec/lifecycle.md §1): how a process
+ * ended, with the POSIX wait status derived from it. */
+#define PM_END_NONE         0u   /* created or running */
+#define PM_END_EXITED       1u   /* end_code = exit code 0..255 */
+#define PM_END_KILLED       2u   /* end_code = signal (0: ended by procmgr) */
+#define PM_END_FAULTED      3u   /* end_code = signal (0: none), fault = kind */
+#define PM_END_MAX          3u
+#define PM_FAULT_MAX        6u   /* fault kinds 1..6 (kernel.h pm_kfault) */
+#define PM_END_CORE_DUMPED  (1u << 0)   /* end_flags */
+#define PM_END_FLAGS_ALL    0x00000001u
+/* details flags: which optional parts hold values */
+#define PM_DETAIL_SUSPENDED (1u << 0)   /* stopped by SUSPEND, not resumed */
+#define PM_DETAIL_CPU       (1u << 1)   /* cpu_user_ns, cpu_system_ns known */
+#define PM_DETAIL_RSS       (1u << 2)   /* rss_bytes known */
+#define PM_DETAIL_RLIMITS   (1u << 3)   /* rlim_soft, rlim_hard known */
+#define PM_DETAIL_FLAGS_ALL 0x0000000Fu
+/* resource limits, in this order on the wire */
+#define PM_RLIMIT_AS        0u
+#define PM_RLIMIT_CPU       1u
+#define PM_RLIMIT_NOFILE    2u
+#define PM_RLIMIT_NPROC     3u
+#define PM_RLIMIT_COUNT     4u
+#define PM_RLIM_INFINITY    UINT64_MAX
+#define PM_PROTO_DETAILS_SIZE 120u   /* the details block on the wire */
 
 /* --- decoded request ------------------------------------------------------ */
 
@@ -193,6 +227,7 @@ typedef struct pm_proto_reply_to {
  *   CREATE_PROCESS   handle[0]=executable, items = initial caps (handle, id)
  *   EXIT_PROCESS     handle[0]=process, value=exit code (u32 on the wire)
  *   QUERY_PROCESS    handle[0]=process
+ *   QUERY_DETAILS    handle[0]=process
  *   LIST_PROCESSES   flags=filter, limit=max records, value=koid, cursor
  *   OPEN_PROCESS     value=koid, flags=rights of the handle (non-zero)
  *   ADD_ARGS         items (str)
@@ -207,6 +242,8 @@ typedef struct pm_proto_reply_to {
  *   SET_CWD          handle[0]=directory
  *   RESOLVE          str=name
  *   WAIT             handle[0]=target, value=timeout in ns
+ *   WAIT_ANY         handle[0]=parent (optional: absent = procmgr's root),
+ *                    value=timeout in ns
  *   WATCH            handle[0]=target, flags=event mask
  *   KILL             handle[0]=target
  *   HANDLE_DUPLICATE handle[0]=handle, flags=rights of the copy
@@ -217,6 +254,8 @@ typedef struct pm_proto_reply_to {
  *   SET_RLIMIT       handle[0]=process, flags=resource (0..3),
  *                    value=soft, cursor=hard (soft <= hard)
  *   SUSPEND, RESUME  handle[0]=target
+ *   JOB_CREATE       nothing (a reserved u32, 0)
+ *   JOB_OPEN         value=job koid (non-zero)
  */
 typedef struct pm_proto_request {
     uint32_t valid;          /* PM_PROTO_REQUEST_VALID iff decoded       */
@@ -245,6 +284,23 @@ typedef struct pm_proto_info {
     uint32_t exit_code;
 } pm_proto_info;
 
+/* The details block of a QUERY_DETAILS reply (120 bytes on the wire). */
+typedef struct pm_proto_details {
+    uint32_t end;            /* PM_END_* */
+    uint32_t end_code;       /* exit code, or the signal */
+    uint32_t fault;          /* FAULTED: fault kind 1..6, else 0 */
+    uint32_t end_flags;      /* PM_END_CORE_DUMPED */
+    uint32_t wait_status;    /* POSIX: code << 8, or signal | 0x80 if core */
+    uint32_t priority;       /* PM_PRIORITY_* level */
+    uint32_t flags;          /* PM_DETAIL_* */
+    uint32_t reserved;       /* 0 */
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t rss_bytes;      /* resident now; after the end: the peak */
+    uint64_t rlim_soft[PM_RLIMIT_COUNT];   /* PM_RLIM_INFINITY: unlimited */
+    uint64_t rlim_hard[PM_RLIMIT_COUNT];
+} pm_proto_details;
+
 /*
  * A reply (or an event).  status != PM_OK carries nothing else.  On PM_OK:
  *   CREATE_PROCESS, LAUNCH   koid; handles 0=process, 1=thread
@@ -256,10 +312,12 @@ typedef struct pm_proto_info {
  *                            decode: list_slice, read with
  *                            pm_proto_reply_list_entry)
  *   RESOLVE                  handle 0=executable, 1=interpreter if has_interp
- *   WAIT                     info
+ *   WAIT, WAIT_ANY           info
+ *   QUERY_DETAILS            info, details
  *   WATCH                    handle 0=watch channel
  *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
+ *   JOB_CREATE, JOB_OPEN     handle 0=the job, job_mode, koid (the job's)
  *   EVENT (opcode PM_OP_EVENT, status PM_OK)  event, koid, event_code
  *   others                   nothing
  */
@@ -276,6 +334,7 @@ typedef struct pm_proto_reply {
     uint64_t vdso_base;
     uint32_t has_interp;
     pm_proto_info info;
+    pm_proto_details details;  /* QUERY_DETAILS */
     const uint8_t *name;     /* encode input */
     uint32_t name_len;       /* encode input */
     pm_slice name_slice;     /* decode output */
@@ -285,6 +344,7 @@ typedef struct pm_proto_reply {
     uint64_t next_cursor;
     uint32_t event;          /* PM_EVENT_* (one bit) */
     uint32_t event_code;
+    uint32_t job_mode;       /* PM_JOB_MODE_* */
 } pm_proto_reply;
 
 /* Decode one received message.  msg[0, len) are the bytes, handles the

@@ -37,11 +37,11 @@
 /* Capacities (compile-time, identical in every translation unit). */
 #define PM_SIM_PAGE_SIZE        4096u
 #define PM_SIM_MAX_FRAMES       512u    /* 2 MiB of page data inside the struct */
-#define PM_SIM_MAX_OBJECTS      128u
+#define PM_SIM_MAX_OBJECTS      160u
 #define PM_SIM_MAX_HANDLES      256u
 #define PM_SIM_MAX_SLOTS        512u
 #define PM_SIM_MAX_CSPACE_SLOTS 256u    /* largest single CSpace */
-#define PM_SIM_TYPES            6u      /* pm_kobj_type values, NONE included */
+#define PM_SIM_TYPES            7u      /* pm_kobj_type values, NONE included */
 
 #define PM_SIM_NONE             0xffffffffu   /* "no index" */
 
@@ -80,6 +80,9 @@ struct pm_sim_obj {
     uint32_t pending_signal;/* fatal signal held while suspended, 0 = none  */
     uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* PM_K_RLIM_INFINITY at create */
     uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
+    uint32_t job, job_gen;  /* the job it joined (PM_SIM_NONE: none)        */
+    /* THREAD and JOB */
+    uint32_t frozen;        /* a thread: its job is frozen; a job: frozen   */
     uint64_t ipc_buffer, entry, sp, cookie;
     /* IMAGE */
     const uint8_t *bytes;
@@ -143,7 +146,7 @@ struct pm_kernel {
 };
 
 /* Defaults: 512 frames; objects AS 24, CSpace 24, thread 32, endpoint 24,
- * image 24 (128 in all); 256 handles; 512 slots; 1 thread per AS (like the
+ * image 24, job 32 (160 in all); 256 handles; 512 slots; 1 thread per AS (like the
  * Linux backend); user range [0x10000, 0x7ffffffff000). */
 void pm_sim_config_default(pm_sim_config *cfg);
 
@@ -186,6 +189,8 @@ typedef struct pm_sim_thread_info {
     uint32_t pending_signal;      /* fatal signal held until SIGCONT    */
     uint64_t rlim_soft[PM_K_RLIMIT_MAX + 1];  /* pm_k_thread_set_rlimit */
     uint64_t rlim_hard[PM_K_RLIMIT_MAX + 1];
+    uint32_t in_job;              /* joined a job (pm_k_job_add)        */
+    uint32_t frozen;              /* its job is frozen                  */
 } pm_sim_thread_info;
 
 /* Resource limits (pm_k_thread_set_rlimit): a new thread has every limit

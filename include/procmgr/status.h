@@ -141,7 +141,10 @@
     X(PM_E_SCRIPT_LINE,       344, "SCRIPT_LINE",       "#! line not ended within 256 bytes, or contains a NUL byte") \
     X(PM_E_SCRIPT_INTERP,     345, "SCRIPT_INTERP",     "#! line names no interpreter, or one that is not an absolute path") \
     X(PM_E_SCRIPT_NOT_ALLOWED,346, "SCRIPT_NOT_ALLOWED","#! interpreter not on the script-interpreter allowlist") \
-    X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)")
+    X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)") \
+    X(PM_E_NO_CHILDREN,       352, "NO_CHILDREN",       "WAIT_ANY: the parent has no child left to wait for (none running, none uncollected)") \
+    X(PM_E_NO_SUCH_JOB,       356, "NO_SUCH_JOB",       "no live job with that id") \
+    X(PM_E_JOBS_FULL,         357, "JOBS_FULL",         "job table full")
 
 /* Kernel interface: backend-independent errors of the pm_k_* operations
  * (include/procmgr/kernel.h, spec/kernel-interface.md). */
@@ -188,7 +191,9 @@
     X(PM_E_LINUX_PRIORITY_DENIED, 516, "LINUX_PRIORITY_DENIED", "the machine refused the scheduling level (privilege or real-time budget)") \
     X(PM_E_LINUX_RLIMIT_DENIED,   517, "LINUX_RLIMIT_DENIED",   "the machine refused the resource limit (raising a hard limit needs CAP_SYS_RESOURCE)") \
     X(PM_E_LINUX_NAME_MOUNTPOINT, 518, "LINUX_NAME_MOUNTPOINT", "namespace path does not exist as a directory to mount on") \
-    X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused")
+    X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused") \
+    X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
+    X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \

@@ -23,7 +23,7 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
                                  pm_kevent *ev, pm_k_limits *lim)
 {
     pm_kcap as = PM_KCAP_NULL, cs = PM_KCAP_NULL, th = PM_KCAP_NULL;
-    pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL;
+    pm_kcap ep = PM_KCAP_NULL, d = PM_KCAP_NULL, job = PM_KCAP_NULL;
     pm_kcap_info info;
     pm_k_as_info asinfo;
     uint64_t size = 0, last_aux = 0;
@@ -88,16 +88,39 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = rs == PM_E_LINUX_RLIMIT_DENIED ? PM_E_K_STATE : rs;
     }
     if (st == PM_OK) {
+        /* Jobs: the two LINUX codes are the caller's to pass on. */
+        pm_status js = pm_k_job_create(k, 42u, &job);
+        if (js == PM_OK)
+            js = pm_k_job_add(k, job, th);
+        st = js == PM_E_LINUX_JOB_CGROUP ? PM_E_K_STATE : js;
+    }
+    if (st == PM_OK) {
         /* The one non-KERNEL code a caller has to map (or pass on). */
         pm_status ps = pm_k_thread_set_priority(k, th, PM_K_PRIORITY_MAX);
         st = ps == PM_E_LINUX_PRIORITY_DENIED ? PM_E_K_STATE : ps;
     }
     if (st == PM_OK)
         st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+    if (st == PM_OK) {
+        pm_k_usage u;
+        st = pm_k_thread_usage(k, th, &u);
+        /* the result set bounds the valid mask */
+        if (st == PM_OK && (u.valid & ~PM_K_USAGE_ALL) != 0u)
+            st = PM_E_K_STATE;
+    }
     if (st == PM_OK)
         st = pm_k_thread_signal(k, th, PM_K_SIGSTOP);
     if (st == PM_OK)
         st = pm_k_thread_signal(k, th, PM_K_SIGCONT);
+    if (st == PM_OK) {
+        pm_status fs = pm_k_job_freeze(k, job, 1u);
+        if (fs == PM_OK)
+            fs = pm_k_job_freeze(k, job, 0u);
+        if (fs == PM_OK && pm_k_job_mode(k) == PM_K_JOB_MODE_CGROUP)
+            fs = pm_k_job_kill(k, job);
+        st = (fs == PM_E_LINUX_JOB_CGROUP || fs == PM_E_LINUX_JOB_FREEZE)
+                 ? PM_E_K_STATE : fs;
+    }
     if (st == PM_OK)
         st = pm_k_thread_kill(k, th);
     if (st == PM_OK) {
@@ -105,6 +128,8 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         /* The result set lets the caller switch on the event safely. */
         if (ps == PM_OK && ev->kind == PM_K_EV_FAULT)
             st = ev->fault == PM_K_FAULT_NONE ? PM_E_K_STATE : PM_OK;
+        if (ps == PM_OK && (ev->flags & ~PM_K_EV_CORE_DUMPED) != 0u)
+            st = PM_E_K_STATE;
     }
     if (!pm_kcap_is_null(d)) {
         pm_status rs = pm_k_revoke(k, ep);
@@ -123,6 +148,11 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         pm_status dr = pm_k_drop(k, d);
         if (st == PM_OK && dr != PM_OK)
             st = dr;
+    }
+    {
+        pm_status dj = pm_k_drop(k, job);
+        if (st == PM_OK && dj != PM_OK)
+            st = dj;
     }
     pm_status ts = pm_k_teardown(k, th, cs, as);
     if (st == PM_OK)

@@ -43,7 +43,7 @@
   predicate pm_opcode_known(integer op) =
       op == PM_OP_CREATE_PROCESS || op == PM_OP_EXIT_PROCESS ||
       op == PM_OP_QUERY_PROCESS || op == PM_OP_LIST_PROCESSES ||
-      op == PM_OP_OPEN_PROCESS ||
+      op == PM_OP_OPEN_PROCESS || op == PM_OP_QUERY_DETAILS ||
       op == PM_OP_ADD_ARGS || op == PM_OP_ADD_ENVIRONS ||
       op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
       op == PM_OP_SET_INFO || op == PM_OP_LAUNCH ||
@@ -53,7 +53,8 @@
       op == PM_OP_KILL || op == PM_OP_HANDLE_DUPLICATE ||
       op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||
       op == PM_OP_SET_PRIORITY || op == PM_OP_SUSPEND ||
-      op == PM_OP_RESUME;
+      op == PM_OP_RESUME || op == PM_OP_WAIT_ANY || op == PM_OP_JOB_CREATE ||
+      op == PM_OP_JOB_OPEN;
 
   // A decoded request of a message msg[0, len) that came with nh handles.
   predicate pm_request_wf{L}(pm_proto_request *r, uint8_t *msg,

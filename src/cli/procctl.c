@@ -34,6 +34,7 @@
 #define EXIT_REFUSED     1
 #define EXIT_USAGE       2
 #define EXIT_TRANSPORT   4
+#define EXIT_TIMEOUT     124   /* wait --timeout: still running (as timeout(1)) */
 
 extern char **environ;
 
@@ -59,16 +60,23 @@ static int usage(void)
           "                                     exit with its status (128+signal if killed)\n"
           "  spawn [OPTIONS] -- PROGRAM [ARGS]  launch, print its id\n"
           "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
-          "  ps                                 list processes\n"
-          "  info ID                            show one process\n"
+          "  ps [--job JOB]                     list processes (of job JOB)\n"
+          "  info ID                            show one process: record, end, priority,\n"
+          "                                     suspension, CPU time, memory, limits\n"
+          "  job JOB                            show a job: what it contains (cgroup:\n"
+          "                                     every descendant; members: only what\n"
+          "                                     procmgr launched) and its processes\n"
           "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
           "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
           "  stop [--grace SECONDS] [--signal SIG] ID\n"
           "                                     SIG (default TERM), then KILL after the\n"
           "                                     grace (default 5); print the record and\n"
           "                                     exit with its status as wait does\n"
-          "  wait ID                            wait for it to end, print its record,\n"
-          "                                     exit with its status as run does\n"
+          "  wait [--timeout SECONDS] ID        wait for it to end, print its record and\n"
+          "                                     its end, exit with its status as run does\n"
+          "                                     (124: still running after the timeout)\n"
+          "  wait-any [--timeout SECONDS] [ID]  wait for any child of ID (default: of\n"
+          "                                     procmgr's root) to end; exit as wait\n"
           "  start ID                           start a process spawned --suspended\n"
           "  suspend ID, resume ID              stop / continue it (SIGSTOP / SIGCONT)\n"
           "  priority ID LEVEL                  background, low, normal, high, codec,\n"
@@ -77,14 +85,21 @@ static int usage(void)
           "                                     process: RES as, cpu, nofile, nproc;\n"
           "                                     values a number or 'unlimited'\n"
           "  resolve NAME                       resolve NAME under the daemon's roots\n"
+          "  kill, suspend, resume, priority --job JOB ...\n"
+          "                                     the same on every process of job JOB\n"
+          "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
-          "         --rlimit RES=SOFT[:HARD]  --mount PATH=DIR  --suspended\n"
+          "         --rlimit RES=SOFT[:HARD]  --priority LEVEL  --mount PATH=DIR\n"
+          "         --suspended\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
           "--mount: DIR is seen at PATH (an existing directory) by the process\n"
           "only, in a mount namespace of its own.\n"
-          "The commands taking an ID open a handle from it (OPEN_PROCESS): allowed\n"
-          "for root and for the user who launched the process.\n"
+          "--job JOB: launch into job JOB (default: a job of its own, whose id\n"
+          "is the process's).\n"
+          "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
+          "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
+          "process or made the job.\n"
           "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
     return EXIT_USAGE;
 }
@@ -183,6 +198,7 @@ typedef struct launch_opts {
     const char *name;
     const char *cwd;
     const char *resolve;
+    uint64_t job;         /* --job: launch into this job (0: none) */
     int suspended;
     int clear_env;
     const char *env[MAX_ENV];
@@ -193,8 +209,12 @@ typedef struct launch_opts {
     size_t nrlimit;
     struct { const char *path, *dir; } mount[MAX_MOUNT];
     size_t nmount;
+    int has_priority;     /* --priority: the level before the first instruction */
+    uint32_t priority;
     char **argv;          /* PROGRAM ARGS */
 } launch_opts;
+
+static int parse_level(const char *s, uint32_t *level);
 
 static int parse_launch(int argc, char **argv, launch_opts *l)
 {
@@ -225,6 +245,10 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->mount[l->nmount].path = spec;
             l->mount[l->nmount].dir = eq + 1;
             l->nmount++;
+        } else if (strcmp(a, "--priority") == 0 && i + 1 < argc) {
+            if (parse_level(argv[++i], &l->priority) != 0)
+                return -1;
+            l->has_priority = 1;
         } else if (strcmp(a, "--rlimit") == 0 && i + 1 < argc && l->nrlimit < MAX_RLIMIT) {
             const char *spec = argv[++i];
             const char *eq = strchr(spec, '=');
@@ -233,6 +257,9 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
                 parse_rlimit_values(eq + 1, &l->rlimit[k].soft, &l->rlimit[k].hard) != 0)
                 return -1;
             l->nrlimit++;
+        } else if (strcmp(a, "--job") == 0 && i + 1 < argc) {
+            if (parse_u64(argv[++i], &l->job) != 0 || l->job == 0)
+                return -1;
         } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
             l->resolve = argv[++i];
         } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
@@ -332,10 +359,10 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
 {
     static const char *envv[4096];
     static char mpath[MAX_MOUNT][4096];
-    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 5];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 7];
     int mfd[MAX_MOUNT];
     size_t nact = 0, nm = 0;
-    int exe = -1, interp = -1, cwd = -1, rc = 0;
+    int exe = -1, interp = -1, cwd = -1, job = -1, rc = 0;
     char found_buf[PROC_NAME_MAX + 1];
     const char *found = NULL;
     pm_status st;
@@ -347,6 +374,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 fprintf(stderr, "procctl: --env %s: expected NAME=VALUE\n", l->env[i]);
                 return EXIT_USAGE;
             }
+    if (l->job != 0) {
+        st = pm_client_job_open(c, l->job, &job, NULL);
+        if (st != PM_OK)
+            return fail(c, "job", st);
+    }
     if (l->resolve != NULL) {
         st = pm_client_resolve(c, l->resolve, &exe, &interp);
         if (st != PM_OK)
@@ -409,6 +441,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
             close(cwd);
         return rc;
     }
+    if (l->has_priority) {
+        act[nact].kind = PM_SPAWN_ACTION_PRIORITY;
+        act[nact].id = l->priority;
+        nact++;
+    }
     for (size_t i = 0; i < l->nrlimit; i++) {
         act[nact].kind = PM_SPAWN_ACTION_RLIMIT;
         act[nact].id = l->rlimit[i].res;
@@ -438,9 +475,9 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     size_t ne = build_env(l, envv, sizeof envv / sizeof envv[0] - 1);
     envv[ne] = NULL;
 
-    if (interp >= 0) {
-        /* a resolved program with an interpreter: use the builder calls,
-         * SET_INFO carries the interpreter handle */
+    if (interp >= 0 || job >= 0) {
+        /* a resolved program with an interpreter, or a job: use the
+         * builder calls, SET_INFO carries the interpreter and job handles */
         pm_client_startup hs[MAX_FD + 3];
         int opened[MAX_FD];
         size_t nh = 0, nop = 0;
@@ -478,7 +515,7 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 st = pm_client_add_names(c, &n, 1);
             }
         if (st == PM_OK)
-            st = pm_client_set_info(c, exe, -1, interp, name);
+            st = pm_client_set_info(c, exe, job, interp, name);
         if (st == PM_OK)
             st = pm_client_launch_limited(c, suspended, act, nact, &out->p, &out->sd);
         for (size_t i = 0; i < nop; i++)
@@ -498,6 +535,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
         close(cwd);
     while (nm > 0)
         close(mfd[--nm]);
+    if (job >= 0)
+        close(job);
     return rc;
 }
 
@@ -527,6 +566,17 @@ static void forward_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* A process's end as procctl reports it: the record, and the details
+ * block when the daemon gave one (QUERY_DETAILS; has_details 0 with an
+ * older daemon, or a record no handle reaches any more). */
+typedef struct end_report {
+    pm_proto_info info;
+    pm_proto_details det;
+    int has_details;
+} end_report;
+
+static const char *signal_name(uint32_t sig);
+
 static int status_of(const pm_proto_info *info)
 {
     switch (info->state) {
@@ -546,6 +596,101 @@ static int status_of(const pm_proto_info *info)
         }
     default:
         return 255;
+    }
+}
+
+/* The exit status of an end: the code, or 128 + the signal (faults
+ * included, from the details); from the record alone without them. */
+static int status_of_end(const end_report *e)
+{
+    const pm_proto_details *x = &e->det;
+    if (e->has_details && x->end == PM_END_EXITED)
+        return (int)(x->end_code & 0xFFu);
+    if (e->has_details && x->end != PM_END_NONE &&
+        x->end_code >= PM_SIGNAL_MIN && x->end_code <= PM_SIGNAL_MAX)
+        return 128 + (int)x->end_code;
+    return status_of(&e->info);
+}
+
+static const char *const fault_names[PM_FAULT_MAX + 1u] = {
+    "none", "read", "write", "exec", "illegal", "arith", "other"
+};
+
+static const char *fault_name(uint32_t f)
+{
+    return fault_names[f <= PM_FAULT_MAX ? f : 0];
+}
+
+/* "exited 3", "killed by SIGTERM", "killed by SIGSEGV (core dumped)",
+ * "running", ... into buf.  A fault names its kind when it is not the
+ * one the signal implies ("faulted (read) by SIGSEGV"). */
+static void end_text(const end_report *e, char *buf, size_t cap)
+{
+    const pm_proto_details *x = &e->det;
+    const char *core = (x->end_flags & PM_END_CORE_DUMPED) ? " (core dumped)" : "";
+    if (!e->has_details)
+        snprintf(buf, cap, "%s %u", state_name(e->info.state), e->info.exit_code);
+    else if (x->end == PM_END_EXITED)
+        snprintf(buf, cap, "exited %u", x->end_code);
+    else if (x->end == PM_END_KILLED)
+        snprintf(buf, cap, "killed by %s%s", signal_name(x->end_code), core);
+    else if (x->end == PM_END_FAULTED && x->fault == 6u && x->end_code != 0u)
+        snprintf(buf, cap, "killed by %s%s", signal_name(x->end_code), core);
+    else if (x->end == PM_END_FAULTED)
+        snprintf(buf, cap, "faulted (%s) by %s%s", fault_name(x->fault),
+                 signal_name(x->end_code), core);
+    else
+        snprintf(buf, cap, "%s", state_name(e->info.state));
+}
+
+/* The JSON fields of an end (no braces, a leading comma): end, code or
+ * signal and its name, fault, core_dumped, wait_status, status (procctl's
+ * exit code for it). */
+static void end_json(FILE *f, const end_report *e)
+{
+    static const char *const ends[PM_END_MAX + 1u] = { "none", "exited", "killed", "faulted" };
+    const pm_proto_details *x = &e->det;
+    char text[96];
+    end_text(e, text, sizeof text);
+    if (!e->has_details) {
+        fprintf(f, ",\"end\":\"%s\",\"text\":\"%s\",\"status\":%d",
+                state_name(e->info.state), text, status_of(&e->info));
+        return;
+    }
+    fprintf(f, ",\"end\":\"%s\",\"text\":\"%s\"", ends[x->end <= PM_END_MAX ? x->end : 0], text);
+    if (x->end == PM_END_EXITED)
+        fprintf(f, ",\"code\":%u", x->end_code);
+    else if (x->end != PM_END_NONE)
+        fprintf(f, ",\"signal\":%u,\"signal_name\":\"%s\",\"core_dumped\":%s",
+                x->end_code, signal_name(x->end_code),
+                (x->end_flags & PM_END_CORE_DUMPED) ? "true" : "false");
+    if (x->end == PM_END_FAULTED)
+        fprintf(f, ",\"fault\":\"%s\"", fault_name(x->fault));
+    if (x->end != PM_END_NONE)
+        fprintf(f, ",\"wait_status\":%u,\"status\":%d", x->wait_status, status_of_end(e));
+}
+
+/* The details of process handle h into e (has_details 0 when the daemon
+ * cannot give them: an older daemon, or no QUERY right on h). */
+static void fetch_details(pm_client *c, int h, end_report *e)
+{
+    pm_proto_info info;
+    e->has_details = pm_client_query_details(c, h, &info, &e->det) == PM_OK;
+}
+
+/* run's report of the end, on stderr (stdout is the program's): with
+ * --json always, one JSON object; otherwise only for an end by a signal,
+ * one line, as a shell reports "Killed". */
+static void report_run_end(const opts *o, const end_report *e)
+{
+    char text[96];
+    end_text(e, text, sizeof text);
+    if (o->json) {
+        fprintf(stderr, "{\"koid\":%llu", (unsigned long long)e->info.koid);
+        end_json(stderr, e);
+        fprintf(stderr, "}\n");
+    } else if (e->info.state == PM_STATE_KILLED || e->info.state == PM_STATE_FAULTED) {
+        fprintf(stderr, "procctl: %llu %s\n", (unsigned long long)e->info.koid, text);
     }
 }
 
@@ -650,8 +795,13 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
             printf("%llu\n", (unsigned long long)r.p.koid);
     } else if (rc == 0) {
         rc = wait_end(c, o, r.p.process, mode == 'w', &info);
-        if (rc == 0)
-            rc = mode == 'w' ? 0 : status_of(&info);
+        if (rc == 0 && mode != 'w') {
+            end_report e;
+            e.info = info;
+            fetch_details(c, r.p.process, &e);
+            rc = status_of_end(&e);
+            report_run_end(o, &e);
+        }
     }
     if (r.p.process >= 0 && rc != EXIT_TRANSPORT) {
         close(r.p.process);
@@ -661,29 +811,34 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
     return rc;
 }
 
+/* info leaves its JSON object open for the details. */
+static int quiet_close;
+
 static void print_info(const opts *o, const pm_proto_info *p, int comma)
 {
     if (o->json)
         printf("%s{\"koid\":%llu,\"parent\":%llu,\"job\":%llu,\"state\":\"%s\","
-               "\"exit_code\":%u}", comma ? "," : "", (unsigned long long)p->koid,
+               "\"exit_code\":%u%s", comma ? "," : "", (unsigned long long)p->koid,
                (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
-               state_name(p->state), p->exit_code);
+               state_name(p->state), p->exit_code, quiet_close ? "" : "}");
     else
         printf("%-8llu %-8llu %-6llu %-8s %u\n", (unsigned long long)p->koid,
                (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
                state_name(p->state), p->exit_code);
 }
 
-/* Every record, page by page; find != 0: only that koid (info). */
-static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
+/* Every record (of job `job` when non-zero), page by page; find != 0:
+ * only that koid (info). */
+static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
+                    int *found)
 {
     static pm_proto_info page[PM_PROTO_MAX_LIST];
     uint64_t cursor = 0, next = 0;
     uint32_t n = 0;
     int first = 1;
     do {
-        pm_status st = pm_client_list(c, PM_LIST_ALL, 0, cursor, PM_PROTO_MAX_LIST,
-                                      page, &n, &next);
+        pm_status st = pm_client_list(c, job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL,
+                                      job, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
         if (st != PM_OK)
             return fail(c, "list", st);
         for (uint32_t i = 0; i < n; i++) {
@@ -698,11 +853,16 @@ static int list_all(const opts *o, pm_client *c, uint64_t find, int *found)
     return 0;
 }
 
-static int cmd_ps(const opts *o, int argc)
+static int cmd_ps(const opts *o, int argc, char **argv)
 {
     int rc = 0, found = 0;
-    if (argc != 0)
+    uint64_t job = 0;
+    if (argc == 2 && strcmp(argv[0], "--job") == 0) {
+        if (parse_u64(argv[1], &job) != 0 || job == 0)
+            return usage();
+    } else if (argc != 0) {
         return usage();
+    }
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -710,31 +870,40 @@ static int cmd_ps(const opts *o, int argc)
         printf("[");
     else
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    rc = list_all(o, c, 0, &found);
+    rc = list_all(o, c, job, 0, &found);
     if (o->json)
         printf("]\n");
     pm_client_close(c);
     return rc;
 }
 
-static int cmd_info(const opts *o, int argc, char **argv)
+/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, list
+ * its processes. */
+static int cmd_job(const opts *o, int argc, char **argv)
 {
     uint64_t id;
-    int rc = 0, found = 0;
+    uint32_t mode = 0;
+    int rc = 0, found = 0, h = -1;
     if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
         return usage();
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    if (!o->json)
-        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    rc = list_all(o, c, id, &found);
-    if (o->json && found)
-        printf("\n");
-    if (rc == 0 && !found) {
-        fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(PM_E_NO_SUCH_PROCESS),
-                (int)PM_E_NO_SUCH_PROCESS, pm_status_message(PM_E_NO_SUCH_PROCESS));
-        rc = EXIT_REFUSED;
+    pm_status st = pm_client_job_open(c, id, &h, &mode);
+    if (st != PM_OK) {
+        rc = fail(c, "job", st);
+    } else {
+        const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
+        if (o->json)
+            printf("{\"job\":%llu,\"mode\":\"%s\",\"processes\":[",
+                   (unsigned long long)id, m);
+        else
+            printf("job %llu: mode %s\n%-8s %-8s %-6s %-8s %s\n",
+                   (unsigned long long)id, m, "KOID", "PARENT", "JOB", "STATE", "EXIT");
+        rc = list_all(o, c, id, 0, &found);
+        if (o->json)
+            printf("]}\n");
+        close(h);
     }
     pm_client_close(c);
     return rc;
@@ -752,6 +921,23 @@ static const struct { const char *name; uint32_t num; } signal_names[] = {
     { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 },
     { "POLL", 29 }, { "PWR", 30 }, { "SYS", 31 },
 };
+
+/* "SIGTERM" for a named signal, "signal 40" for another (static buffer
+ * for those), "no signal" for 0. */
+static const char *signal_name(uint32_t sig)
+{
+    static char other[32];
+    static char named[16];
+    if (sig == 0)
+        return "no signal";
+    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
+        if (signal_names[i].num == sig) {
+            snprintf(named, sizeof named, "SIG%s", signal_names[i].name);
+            return named;
+        }
+    snprintf(other, sizeof other, "signal %u", sig);
+    return other;
+}
 
 static int parse_signal(const char *s, uint32_t *sig)
 {
@@ -791,6 +977,110 @@ static int parse_level(const char *s, uint32_t *level)
     return -1;
 }
 
+static const char *const rlimit_names[PM_RLIMIT_COUNT] = { "as", "cpu", "nofile", "nproc" };
+
+static void print_limit(uint64_t v)
+{
+    if (v == PM_RLIM_INFINITY)
+        printf("unlimited");
+    else
+        printf("%llu", (unsigned long long)v);
+}
+
+/* The details of info ID, after its record (text: one "key: value" line
+ * each; JSON: fields of the same object). */
+static void print_details(const opts *o, const end_report *e, const char *name)
+{
+    const pm_proto_details *x = &e->det;
+    const char *level = x->priority <= PM_PRIORITY_MAX ? level_names[x->priority] : "unknown";
+    int cpu = (x->flags & PM_DETAIL_CPU) != 0, rss = (x->flags & PM_DETAIL_RSS) != 0;
+    int lim = (x->flags & PM_DETAIL_RLIMITS) != 0;
+    char text[96];
+    end_text(e, text, sizeof text);
+    if (o->json) {
+        printf(",\"name\":\"%s\"", name);
+        end_json(stdout, e);
+        printf(",\"priority\":\"%s\",\"suspended\":%s", level,
+               (x->flags & PM_DETAIL_SUSPENDED) ? "true" : "false");
+        if (cpu)
+            printf(",\"cpu_user_ns\":%llu,\"cpu_system_ns\":%llu",
+                   (unsigned long long)x->cpu_user_ns, (unsigned long long)x->cpu_system_ns);
+        if (rss)
+            printf(",\"rss_bytes\":%llu", (unsigned long long)x->rss_bytes);
+        if (lim) {
+            printf(",\"rlimits\":{");
+            for (uint32_t i = 0; i < PM_RLIMIT_COUNT; i++) {
+                printf("%s\"%s\":[", i ? "," : "", rlimit_names[i]);
+                if (x->rlim_soft[i] == PM_RLIM_INFINITY) printf("null"); else printf("%llu", (unsigned long long)x->rlim_soft[i]);
+                printf(",");
+                if (x->rlim_hard[i] == PM_RLIM_INFINITY) printf("null"); else printf("%llu", (unsigned long long)x->rlim_hard[i]);
+                printf("]");
+            }
+            printf("}");
+        }
+        return;
+    }
+    printf("name:      %s\n", name);
+    printf("end:       %s\n", text);
+    if (x->end != PM_END_NONE)
+        printf("wait status: 0x%x\n", x->wait_status);
+    printf("priority:  %s\n", level);
+    printf("suspended: %s\n", (x->flags & PM_DETAIL_SUSPENDED) ? "yes" : "no");
+    if (cpu)
+        printf("cpu:       user %llu ns, system %llu ns\n",
+               (unsigned long long)x->cpu_user_ns, (unsigned long long)x->cpu_system_ns);
+    if (rss)
+        printf("%s %llu bytes\n", x->end != PM_END_NONE ? "peak rss: " : "resident: ",
+               (unsigned long long)x->rss_bytes);
+    if (lim)
+        for (uint32_t i = 0; i < PM_RLIMIT_COUNT; i++) {
+            printf("rlimit %-7s", rlimit_names[i]);
+            print_limit(x->rlim_soft[i]);
+            printf(" / ");
+            print_limit(x->rlim_hard[i]);
+            printf("\n");
+        }
+}
+
+/* info ID: the record (from LIST, which needs no handle), then, when a
+ * QUERY handle can be opened (root or the launching user), the name and
+ * the details of QUERY_DETAILS. */
+static int cmd_info(const opts *o, int argc, char **argv)
+{
+    uint64_t id;
+    int rc = 0, found = 0, h = -1;
+    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    if (!o->json)
+        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+    if (o->json)
+        quiet_close = 1;
+    rc = list_all(o, c, 0, id, &found);
+    quiet_close = 0;
+    if (rc == 0 && found && pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
+        end_report e;
+        char name[PM_PROTO_MAX_PROCESS_NAME + 1];
+        name[0] = '\0';
+        (void)pm_client_query(c, h, NULL, name);
+        e.has_details = pm_client_query_details(c, h, &e.info, &e.det) == PM_OK;
+        if (e.has_details)
+            print_details(o, &e, name);
+        close(h);
+    }
+    if (o->json && found)
+        printf("}\n");
+    if (rc == 0 && !found) {
+        fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(PM_E_NO_SUCH_PROCESS),
+                (int)PM_E_NO_SUCH_PROCESS, pm_status_message(PM_E_NO_SUCH_PROCESS));
+        rc = EXIT_REFUSED;
+    }
+    pm_client_close(c);
+    return rc;
+}
+
 /* SECONDS: a non-negative decimal ("10", "0.5"), at most a day. */
 static int parse_seconds(const char *s, uint64_t *ns)
 {
@@ -805,14 +1095,36 @@ static int parse_seconds(const char *s, uint64_t *ns)
 
 /* The final record of a process, printed as wait prints it; the exit code
  * is its status (as run). */
-static int print_end(const opts *o, const pm_proto_info *info)
+static int print_end(const opts *o, const end_report *e)
 {
-    if (!o->json)
+    char text[96];
+    end_text(e, text, sizeof text);
+    if (o->json) {
+        printf("{\"koid\":%llu,\"parent\":%llu,\"job\":%llu,\"state\":\"%s\","
+               "\"exit_code\":%u", (unsigned long long)e->info.koid,
+               (unsigned long long)e->info.parent_koid,
+               (unsigned long long)e->info.job_koid, state_name(e->info.state),
+               e->info.exit_code);
+        end_json(stdout, e);
+        printf("}\n");
+    } else {
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    print_info(o, info, 0);
-    if (o->json)
-        printf("\n");
-    return status_of(info);
+        print_info(o, &e->info, 0);
+        printf("%s\n", text);
+    }
+    return status_of_end(e);
+}
+
+/* The end of a process handle h just waited for (info): its details, then
+ * print_end. */
+static int print_end_of(pm_client *c, const opts *o, int h, const pm_proto_info *info)
+{
+    end_report e;
+    e.info = *info;
+    e.has_details = 0;
+    if (h >= 0)
+        fetch_details(c, h, &e);
+    return print_end(o, &e);
 }
 
 /* kill [--signal SIG] ID, stop [--grace SECONDS] [--signal SIG] ID,
@@ -821,15 +1133,21 @@ static int print_end(const opts *o, const pm_proto_info *info)
  * request(s). */
 static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
 {
-    uint64_t id, grace_ns = 5000000000ull;
+    uint64_t id, grace_ns = 5000000000ull, timeout_ns = PM_WAIT_FOREVER;
     int i = 0, rc = 0, h = -1, has_signal = 0;
     uint32_t sig = PM_SIGNAL_TERM, level = 0, res = 0, rights;
     uint64_t soft = 0, hard = 0;
     pm_proto_info info;
     pm_status st;
     int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
+    int is_wait = strcmp(cmd, "wait") == 0;
+    int is_job = 0;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
+        if (strcmp(argv[i], "--job") == 0 && !is_stop && !is_wait &&
+            strcmp(cmd, "start") != 0 && strcmp(cmd, "limit") != 0) {
+            is_job = 1;    /* the ID is a job's: no value of its own */
+            i--;
+        } else if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
             if (parse_signal(argv[i + 1], &sig) != 0) {
                 fprintf(stderr, "procctl: unknown signal '%s'\n", argv[i + 1]);
                 return EXIT_USAGE;
@@ -837,6 +1155,9 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
             has_signal = 1;
         } else if (is_stop && strcmp(argv[i], "--grace") == 0) {
             if (parse_seconds(argv[i + 1], &grace_ns) != 0)
+                return usage();
+        } else if (is_wait && strcmp(argv[i], "--timeout") == 0) {
+            if (parse_seconds(argv[i + 1], &timeout_ns) != 0)
                 return usage();
         } else {
             return usage();
@@ -858,9 +1179,9 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     if (is_kill)
         rights = has_signal ? PM_RIGHT_SIGNAL : PM_RIGHT_KILL;
     else if (is_stop)
-        rights = PM_RIGHT_SIGNAL | PM_RIGHT_WAIT | PM_RIGHT_KILL;
-    else if (strcmp(cmd, "wait") == 0)
-        rights = PM_RIGHT_WAIT;
+        rights = PM_RIGHT_SIGNAL | PM_RIGHT_WAIT | PM_RIGHT_KILL | PM_RIGHT_QUERY;
+    else if (is_wait)
+        rights = PM_RIGHT_WAIT | PM_RIGHT_QUERY;
     else if (strcmp(cmd, "start") == 0)
         rights = PM_RIGHT_START;
     else if (strcmp(cmd, "priority") == 0)
@@ -872,7 +1193,8 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    st = pm_client_open_process(c, id, rights, &h);
+    st = is_job ? pm_client_job_open(c, id, &h, NULL)
+                : pm_client_open_process(c, id, rights, &h);
     if (st != PM_OK) {
         rc = fail(c, "open", st);
     } else if (is_kill) {
@@ -880,7 +1202,7 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
         rc = st == PM_OK ? 0 : fail(c, "kill", st);
     } else if (is_stop) {
         st = pm_client_stop(c, h, sig, grace_ns, &info);
-        rc = st == PM_OK ? print_end(o, &info) : fail(c, "stop", st);
+        rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail(c, "stop", st);
     } else if (strcmp(cmd, "start") == 0) {
         st = pm_client_start(c, h, -1);
         rc = st == PM_OK ? 0 : fail(c, "start", st);
@@ -897,11 +1219,62 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
         st = pm_client_set_rlimit(c, h, res, soft, hard);
         rc = st == PM_OK ? 0 : fail(c, "limit", st);
     } else {
-        st = pm_client_wait(c, h, PM_WAIT_FOREVER, &info);
-        rc = st == PM_OK ? print_end(o, &info) : fail(c, "wait", st);
+        st = pm_client_wait(c, h, timeout_ns, &info);
+        if (st == PM_E_WAIT_TIMED_OUT && timeout_ns != PM_WAIT_FOREVER) {
+            fprintf(stderr, "procctl: %s (%d): %llu still running\n", pm_status_name(st),
+                    (int)st, (unsigned long long)id);
+            rc = EXIT_TIMEOUT;
+        } else {
+            rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail(c, "wait", st);
+        }
     }
     if (h >= 0)
         close(h);
+    pm_client_close(c);
+    return rc;
+}
+
+/* wait-any [--timeout SECONDS] [PARENT]: WAIT_ANY on PARENT (a handle
+ * from OPEN_PROCESS with the WAIT right) or on procmgr's root; prints the
+ * record (and its details while a handle still reaches it) and exits as
+ * wait; 124 on a timeout; 1 with NO_CHILDREN when there is nothing left
+ * to wait for. */
+static int cmd_wait_any(const opts *o, int argc, char **argv)
+{
+    uint64_t parent = 0, timeout_ns = PM_WAIT_FOREVER;
+    int i = 0, rc = 0, h = -1, ch = -1;
+    pm_proto_info info;
+    pm_status st = PM_OK;
+    for (; i + 1 < argc && strcmp(argv[i], "--timeout") == 0; i += 2)
+        if (parse_seconds(argv[i + 1], &timeout_ns) != 0)
+            return usage();
+    if (argc - i > 1 || (argc - i == 1 && (parse_u64(argv[i], &parent) != 0 || parent == 0)))
+        return usage();
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    if (parent != 0)
+        st = pm_client_open_process(c, parent, PM_RIGHT_WAIT, &h);
+    if (st != PM_OK) {
+        rc = fail(c, "open", st);
+    } else {
+        st = pm_client_wait_any(c, h, timeout_ns, &info);
+        if (st == PM_E_WAIT_TIMED_OUT) {
+            fprintf(stderr, "procctl: %s (%d): no child of %llu ended\n",
+                    pm_status_name(st), (int)st, (unsigned long long)parent);
+            rc = EXIT_TIMEOUT;
+        } else if (st != PM_OK) {
+            rc = fail(c, "wait-any", st);
+        } else {
+            if (pm_client_open_process(c, info.koid, PM_RIGHT_QUERY, &ch) != PM_OK)
+                ch = -1;
+            rc = print_end_of(c, o, ch, &info);
+        }
+    }
+    if (h >= 0)
+        close(h);
+    if (ch >= 0)
+        close(ch);
     pm_client_close(c);
     return rc;
 }
@@ -960,7 +1333,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "watch") == 0)
         return cmd_launch(&o, n, rest, 'w');
     if (strcmp(cmd, "ps") == 0)
-        return cmd_ps(&o, n);
+        return cmd_ps(&o, n, rest);
+    if (strcmp(cmd, "job") == 0)
+        return cmd_job(&o, n, rest);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||
@@ -970,5 +1345,7 @@ int main(int argc, char **argv)
         return cmd_by_id(&o, n, rest, cmd);
     if (strcmp(cmd, "resolve") == 0)
         return cmd_resolve(&o, n, rest);
+    if (strcmp(cmd, "wait-any") == 0)
+        return cmd_wait_any(&o, n, rest);
     return usage();
 }

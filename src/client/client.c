@@ -522,6 +522,37 @@ pm_status pm_client_open_process(pm_client *c, uint64_t koid, uint32_t rights,
     return st;
 }
 
+/* JOB_CREATE and JOB_OPEN share their reply. */
+static pm_status job_reply(pm_client *c, pm_status st, int *job, uint64_t *koid,
+                           uint32_t *mode)
+{
+    if (st == PM_OK) {
+        *job = take_fd(c, 0);
+        if (koid != NULL)
+            *koid = c->rep.koid;
+        if (mode != NULL)
+            *mode = c->rep.job_mode;
+    }
+    return st;
+}
+
+pm_status pm_client_job_create(pm_client *c, int *job, uint64_t *koid,
+                               uint32_t *mode)
+{
+    *job = -1;
+    req_begin(c, PM_OP_JOB_CREATE);
+    return job_reply(c, exchange(c, NULL, 0), job, koid, mode);
+}
+
+pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
+                             uint32_t *mode)
+{
+    *job = -1;
+    req_begin(c, PM_OP_JOB_OPEN);
+    c->req.value = koid;
+    return job_reply(c, exchange(c, NULL, 0), job, NULL, mode);
+}
+
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
                           char *name)
 {
@@ -569,6 +600,34 @@ pm_status pm_client_wait(pm_client *c, int target, uint64_t timeout_ns,
     pm_status st = one_handle(c, PM_OP_WAIT, target, 0, timeout_ns);
     if (st == PM_OK && info != NULL)
         *info = c->rep.info;
+    return st;
+}
+
+pm_status pm_client_wait_any(pm_client *c, int parent, uint64_t timeout_ns,
+                             pm_proto_info *info)
+{
+    pm_status st;
+    req_begin(c, PM_OP_WAIT_ANY);
+    c->req.value = timeout_ns;
+    if (parent >= 0) {
+        c->req.handle[0] = 0;
+        st = exchange(c, &parent, 1);
+    } else {
+        st = exchange(c, NULL, 0);
+    }
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    return st;
+}
+
+pm_status pm_client_query_details(pm_client *c, int process, pm_proto_info *info,
+                                  pm_proto_details *details)
+{
+    pm_status st = one_handle(c, PM_OP_QUERY_DETAILS, process, 0, 0);
+    if (st == PM_OK && info != NULL)
+        *info = c->rep.info;
+    if (st == PM_OK && details != NULL)
+        *details = c->rep.details;
     return st;
 }
 

@@ -71,8 +71,8 @@ static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
     case PM_SPAWN_ACTION_SET_CWD:
         st = pm_client_set_cwd(c, a->fd);
         break;
-    case PM_SPAWN_ACTION_RLIMIT:
-        break;   /* on the created process: apply_rlimits */
+    case PM_SPAWN_ACTION_RLIMIT: case PM_SPAWN_ACTION_PRIORITY:
+        break;   /* on the created process: apply_on_created */
     default:
         st = PM_E_PROTO_BAD_ARGUMENT;
         break;
@@ -87,15 +87,24 @@ static uint32_t info_flags(uint32_t flags)
            ((flags & PM_SPAWN_CLONE_ENVIRON) ? PM_INFO_INHERIT_ENVIRON : 0u);
 }
 
-/* The RLIMIT actions, in order, on the created (not started) process. */
-static pm_status apply_rlimits(pm_client *c, int process,
-                               const pm_spawn_action *actions, size_t n)
+/* Actions that need the created process rather than the builder. */
+static int on_created(const pm_spawn_action *a)
+{
+    return a->kind == PM_SPAWN_ACTION_RLIMIT || a->kind == PM_SPAWN_ACTION_PRIORITY;
+}
+
+/* The RLIMIT and PRIORITY actions, in order, on the created (not started)
+ * process. */
+static pm_status apply_on_created(pm_client *c, int process,
+                                  const pm_spawn_action *actions, size_t n)
 {
     pm_status st = PM_OK;
     for (size_t i = 0; st == PM_OK && i < n; i++)
         if (actions[i].kind == PM_SPAWN_ACTION_RLIMIT)
             st = pm_client_set_rlimit(c, process, actions[i].id,
                                       actions[i].soft, actions[i].hard);
+        else if (actions[i].kind == PM_SPAWN_ACTION_PRIORITY)
+            st = pm_client_set_priority(c, process, actions[i].id);
     return st;
 }
 
@@ -107,12 +116,12 @@ pm_status pm_client_launch_limited(pm_client *c, int suspended,
     int any = 0;
     pm_status st;
     for (size_t i = 0; i < n; i++)
-        any |= limits[i].kind == PM_SPAWN_ACTION_RLIMIT;
+        any |= on_created(&limits[i]);
     if (!any && !suspended)
         return pm_client_launch(c, out);
     st = pm_client_create_without_starting(c, out, sd);
     if (st == PM_OK)
-        st = apply_rlimits(c, out->process, limits, n);
+        st = apply_on_created(c, out->process, limits, n);
     if (st == PM_OK && !suspended)
         st = pm_client_start(c, out->process, -1);
     if (st != PM_OK && out->process >= 0) {

@@ -59,6 +59,19 @@ static void clear_result(pm_dispatch_result *res)
     }
 }
 
+static void details_clear(pm_proto_details *x)
+{
+    uint32_t i;
+    x->end = x->end_code = x->fault = x->end_flags = 0;
+    x->wait_status = x->priority = x->flags = x->reserved = 0;
+    x->cpu_user_ns = x->cpu_system_ns = x->rss_bytes = 0;
+    /*@ loop assigns i, x->rlim_soft[0 .. PM_RLIMIT_COUNT - 1],
+                     x->rlim_hard[0 .. PM_RLIMIT_COUNT - 1];
+        loop variant PM_RLIMIT_COUNT - i; */
+    for (i = 0; i < PM_RLIMIT_COUNT; i++)
+        x->rlim_soft[i] = x->rlim_hard[i] = 0;
+}
+
 static void clear_reply(pm_proto_reply *r, uint16_t opcode, uint64_t request_id)
 {
     r->opcode = opcode;
@@ -71,6 +84,7 @@ static void clear_reply(pm_proto_reply *r, uint16_t opcode, uint64_t request_id)
     r->info.koid = r->info.parent_koid = r->info.job_koid = 0;
     r->info.state = 0;
     r->info.exit_code = 0;
+    details_clear(&r->details);
     r->name = NULL;
     r->name_len = 0;
     r->name_slice.off = r->name_slice.len = 0;
@@ -121,6 +135,23 @@ static void conn_builder_clear(pm_dispatch *d, pm_dispatch_conn *c)
 }
 
 /* ---- process state ------------------------------------------------------ */
+
+/* OPEN_PROCESS (and WAIT_ANY on the root) admit root, or the principal
+ * that launched the process.  NONE is never an owner match, so a
+ * connection the shell did not vouch for opens nothing. */
+static int may_open(uint32_t principal, uint32_t owner)
+{
+    return principal != PM_DISPATCH_PRINCIPAL_NONE &&
+           (principal == PM_DISPATCH_PRINCIPAL_ROOT || principal == owner);
+}
+
+/* A record a handle can name: created, running, or ended and not yet
+ * collected (registry.h). */
+static int record_live(uint32_t state)
+{
+    return state == PM_PROC_CREATED || state == PM_PROC_RUNNING ||
+           state == PM_PROC_EXITED;
+}
 
 static int ended(const pm_dispatch *d, uint32_t slot)
 {
@@ -192,30 +223,160 @@ static void emit(pm_dispatch *d, uint32_t slot, uint32_t event, uint32_t code)
     }
 }
 
+/* How a process ended, as the dispatcher records it (spec/lifecycle.md
+ * section 1): the protocol state, the record's exit_code (EXITED: the
+ * code; KILLED: the signal, 0 for a kill by procmgr; FAULTED: the fault
+ * kind), and the structured end of QUERY_DETAILS. */
+typedef struct end_info {
+    uint32_t how;              /* PM_STATE_EXITED, KILLED, FAULTED */
+    uint32_t code;             /* the record's exit_code */
+    uint32_t signal;           /* KILLED, FAULTED: the signal */
+    uint32_t fault;            /* FAULTED: pm_kfault */
+    uint32_t flags;            /* PM_END_CORE_DUMPED */
+    pm_k_usage usage;          /* final usage (valid 0: unknown) */
+} end_info;
+
+/* An end by procmgr itself (EXIT_PROCESS, KILL, a job kill): no kernel
+ * event, no usage; a kill is SIGKILL in the structured end. */
+static void end_by_procmgr(end_info *e, uint32_t how, uint32_t code)
+{
+    uint32_t i;
+    e->how = how;
+    e->code = code;
+    e->signal = how == PM_STATE_KILLED ? PM_K_SIGKILL : 0u;
+    e->fault = 0;
+    e->flags = 0;
+    e->usage.valid = e->usage.reserved = 0;
+    e->usage.cpu_user_ns = e->usage.cpu_system_ns = e->usage.rss_bytes = 0;
+    /*@ loop assigns i, e->usage.rlim_soft[0 .. PM_K_RLIMIT_COUNT - 1],
+                     e->usage.rlim_hard[0 .. PM_K_RLIMIT_COUNT - 1];
+        loop variant PM_K_RLIMIT_COUNT - i; */
+    for (i = 0; i < PM_K_RLIMIT_COUNT; i++)
+        e->usage.rlim_soft[i] = e->usage.rlim_hard[i] = 0;
+}
+
+/* An end the kernel reported. */
+static void end_by_event(end_info *e, const pm_kevent *ev)
+{
+    uint32_t sig = ev->code > 0 && ev->code <= (int64_t)PM_K_SIG_MAX ? (uint32_t)ev->code : 0u;
+    e->usage = ev->usage;
+    e->usage.valid &= PM_K_USAGE_CPU | PM_K_USAGE_RSS;
+    e->flags = (ev->flags & PM_K_EV_CORE_DUMPED) != 0 ? PM_END_CORE_DUMPED : 0u;
+    e->fault = 0;
+    e->signal = 0;
+    if (ev->kind == PM_K_EV_EXIT) {
+        e->how = PM_STATE_EXITED;
+        e->code = (uint32_t)ev->code;
+        e->flags = 0;
+    } else if (ev->kind == PM_K_EV_FAULT) {
+        e->how = PM_STATE_FAULTED;
+        e->code = (uint32_t)ev->fault;
+        e->fault = (uint32_t)ev->fault;
+        e->signal = sig;
+    } else {
+        e->how = PM_STATE_KILLED;
+        e->code = sig;
+        e->signal = sig;
+    }
+}
+
+/* The oldest-ended child of `parent` not yet collected through WAIT_ANY
+ * (PM_REG_CAPACITY when none); *alive: a child is still created or
+ * running.  For the root, only the children of processes `principal` may
+ * open (root: all), so a WAIT_ANY on the root reaps nobody else's. */
+static uint32_t any_oldest(const pm_dispatch *d, uint64_t parent,
+                           uint32_t principal, int *alive)
+{
+    uint32_t best = PM_REG_CAPACITY, i;
+    *alive = 0;
+    /*@ loop assigns i, best, *alive; loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++) {
+        const pm_proc *p = &d->reg.slot[i];
+        if (!record_live(p->state) || p->parent_pid != parent ||
+            (parent == 0u && !may_open(principal, d->proc[i].owner)))
+            continue;
+        if (p->state != PM_PROC_EXITED)
+            *alive = 1;
+        else if (!d->proc[i].any_collected &&
+                 (best == PM_REG_CAPACITY || d->proc[i].end_seq < d->proc[best].end_seq))
+            best = i;
+    }
+    return best;
+}
+
+/* Hand the oldest matching end to every parked WAIT_ANY that has one. */
+static void serve_any_waiters(pm_dispatch *d)
+{
+    uint32_t i;
+    /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1],
+                     d->proc[0 .. PM_REG_CAPACITY - 1].any_collected;
+        loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++) {
+        pm_dispatch_waiter *w = &d->waiter[i];
+        int alive = 0;
+        uint32_t at;
+        if (w->state != 1u || w->opcode != PM_OP_WAIT_ANY)
+            continue;
+        at = any_oldest(d, w->parent, w->principal, &alive);
+        if (at < PM_REG_CAPACITY) {
+            d->proc[at].any_collected = 1;
+            info_of(d, at, &w->info);
+            w->state = 2u;
+        }
+    }
+}
+
 /* The process ended: release its kernel objects, record how, wake its
- * waiters, tell its watchers; free the record if no handle is left. */
-static void end_process(pm_dispatch *d, uint32_t slot, uint32_t how,
-                        uint32_t code)
+ * waiters, give its children to the root, tell its watchers; free the
+ * record if no handle is left. */
+static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
 {
     pm_proc *p = &d->reg.slot[slot];
+    pm_dispatch_proc *x = &d->proc[slot];
+    uint32_t how = e->how;
+    uint64_t job = p->job;
     uint32_t event = how == PM_STATE_EXITED ? PM_EVENT_EXITED
                    : how == PM_STATE_KILLED ? PM_EVENT_KILLED : PM_EVENT_FAULTED;
     uint32_t i;
     pm_dispatch_teardown_(d, slot);
     p->state = PM_PROC_EXITED;
-    p->exit_code = code;
-    d->proc[slot].end_state = how;
+    p->exit_code = e->code;
+    x->end_state = how;
+    x->end_signal = e->signal;
+    x->end_fault = e->fault;
+    x->end_flags = e->flags;
+    x->usage = e->usage;
+    x->suspended = 0;
+    x->any_collected = 0;
+    x->end_seq = ++d->end_seq;
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1];
         loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
-        if (d->waiter[i].state == 1u && d->waiter[i].slot == slot &&
-            d->waiter[i].slot_gen == p->gen) {
+        if (d->waiter[i].state == 1u && d->waiter[i].opcode == PM_OP_WAIT &&
+            d->waiter[i].slot == slot && d->waiter[i].slot_gen == p->gen) {
             d->waiter[i].state = 2u;
             info_of(d, slot, &d->waiter[i].info);
         }
-    emit(d, slot, event, code);
-    if (d->proc[slot].refs == 0)
+    /* orphans go to the root, records, handles and statuses intact */
+    /*@ loop assigns i, d->reg.slot[0 .. PM_REG_CAPACITY - 1].parent_pid;
+        loop variant PM_REG_CAPACITY - i; */
+    for (i = 0; i < PM_REG_CAPACITY; i++)
+        if (i != slot && d->reg.slot[i].parent_pid == p->pid &&
+            record_live(d->reg.slot[i].state))
+            d->reg.slot[i].parent_pid = 0;
+    serve_any_waiters(d);
+    emit(d, slot, event, e->code);
+    if (x->refs == 0)
         pm_reg_free(&d->reg, slot);
+    pm_dispatch_job_maybe_end_(d, job);
+}
+
+static void end_simple(pm_dispatch *d, uint32_t slot, uint32_t how,
+                       uint32_t code)
+{
+    end_info e;
+    end_by_procmgr(&e, how, code);
+    end_process(d, slot, &e);
 }
 
 /* ---- handle access ------------------------------------------------------ */
@@ -412,6 +573,11 @@ static pm_status op_set_info(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
         st = kcap_at(m, q->handle[2], &interp);
     if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE && job->kind != PM_DH_JOB)
         st = PM_E_HANDLE_KIND;
+    /* a job handle names a live job (one JOB_CREATE made, or one of a
+     * running process); the connection's own job is the shell's to name */
+    if (st == PM_OK && q->handle[1] != PM_PROTO_NO_HANDLE &&
+        pm_dispatch_job_find_(d, job->value) == PM_DISPATCH_MAX_JOBS)
+        st = PM_E_NO_SUCH_JOB;
     if (st == PM_OK)
         st = pm_builder_set_info(b, exe, PM_KCAP_NULL, m->msg + q->str.off,
                                  q->str.len, q->flags);
@@ -446,6 +612,24 @@ static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
     return st;
 }
 
+/* The job of what a connection launches (spec/lifecycle.md section 3): the
+ * SET_INFO job, else the connection's job (0: none), else 0, which makes
+ * the launch give the process a job of its own.  (With the INHERIT_JOB
+ * flag of SET_INFO, section 8, the connection's job is taken only when the
+ * flag is set.) */
+static uint64_t launch_job(const pm_dispatch_conn *c)
+{
+    return c->has_job ? c->info_job : c->job;
+}
+
+/* A job made for a launch belongs to the launching principal (JOB_OPEN). */
+static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, koid);
+    if (ji < PM_DISPATCH_MAX_JOBS && d->job[ji].owner == PM_DISPATCH_PRINCIPAL_NONE)
+        d->job[ji].owner = principal;
+}
+
 static void launched_reply(pm_dispatch *d, uint32_t slot, uint64_t handle,
                            pm_proto_reply *rep, pm_dispatch_result *res)
 {
@@ -460,19 +644,48 @@ static void launched_reply(pm_dispatch *d, uint32_t slot, uint64_t handle,
     out_handle(res, PM_DH_THREAD, handle, PM_KCAP_NULL);
 }
 
+/* The parent of what connection c launches: the client's record while it
+ * is created or running, else the root (koid 0). */
+static uint64_t launch_parent(const pm_dispatch *d, const pm_dispatch_conn *c)
+{
+    uint32_t at = 0;
+    uint64_t parent = 0;
+    if (c->client_koid != 0u &&
+        pm_reg_find_pid(&d->reg, c->client_koid, &at) == PM_OK &&
+        d->reg.slot[at].state != PM_PROC_EXITED)
+        parent = c->client_koid;
+    return parent;
+}
+
+/* A launched record's issue-6 state: normal level, not suspended, no end. */
+static void proc_fresh(pm_dispatch *d, uint32_t slot, uint32_t owner)
+{
+    pm_dispatch_proc *x = &d->proc[slot];
+    end_info none;
+    end_by_procmgr(&none, 0, 0);
+    x->owner = owner;
+    x->end_signal = x->end_fault = x->end_flags = 0;
+    x->priority = PM_PRIORITY_NORMAL;
+    x->suspended = 0;
+    x->any_collected = 0;
+    x->end_seq = 0;
+    x->usage = none.usage;
+}
+
 static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
                            int start, pm_proto_reply *rep,
                            pm_dispatch_result *res)
 {
     uint64_t handle = 0;
     uint32_t slot = 0;
-    uint64_t job = c->has_job ? c->info_job : c->job;
+    uint64_t job = launch_job(c);
     pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp, &c->cwd,
-                                       c->client_koid, job, start, m->random,
+                                       launch_parent(d, c), job, start, m->random,
                                        &handle, &slot);
     conn_builder_clear(d, c);
     if (st == PM_OK) {
-        d->proc[slot].owner = c->principal;
+        proc_fresh(d, slot, c->principal);
+        claim_job(d, d->reg.slot[slot].job, c->principal);
         launched_reply(d, slot, handle, rep, res);
         if (start)
             emit(d, slot, PM_EVENT_STARTED, 0);
@@ -497,14 +710,15 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
         st = add_handles(d, b, m);
     if (st == PM_OK) {
         consume(m, q->handle[0]);
-        st = pm_dispatch_launch_(d, b, &no_interp, &no_cwd, c->client_koid,
+        st = pm_dispatch_launch_(d, b, &no_interp, &no_cwd, launch_parent(d, c),
                                  c->job, 1, m->random, &handle, &slot);
         builder_clear(d, b);
     } else {
         pm_builder_reset(b);   /* the caps are still the message's */
     }
     if (st == PM_OK) {
-        d->proc[slot].owner = c->principal;
+        proc_fresh(d, slot, c->principal);
+        claim_job(d, d->reg.slot[slot].job, c->principal);
         launched_reply(d, slot, handle, rep, res);
         emit(d, slot, PM_EVENT_STARTED, 0);
     }
@@ -549,20 +763,30 @@ static pm_status op_exit(pm_dispatch *d, const msg_ctx *m)
     if (st == PM_OK && ended(d, slot))
         st = PM_E_PROCESS_ENDED;
     if (st == PM_OK)
-        end_process(d, slot, PM_STATE_EXITED, (uint32_t)d->req.value);
+        end_simple(d, slot, PM_STATE_EXITED, (uint32_t)d->req.value);
     return st;
 }
 
-static void kill_job(pm_dispatch *d, uint64_t job)
+/* KILL on a job: the kernel job first (on Linux cgroup.kill: every
+ * process in it at once, forks included), then every record of it ends
+ * KILLED.  The kernel's refusal is replied and nothing changes. */
+static pm_status kill_job(pm_dispatch *d, uint64_t job)
 {
+    uint32_t ji = pm_dispatch_job_find_(d, job);
+    pm_status st = PM_OK;
     uint32_t i;
+    if (ji < PM_DISPATCH_MAX_JOBS)
+        st = pm_k_job_kill(d->k, d->job[ji].cap);
+    if (st != PM_OK)
+        return st;
     /*@ loop assigns i, *d, pm_k_world; loop variant PM_REG_CAPACITY - i; */
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         uint32_t s = d->reg.slot[i].state;
         if ((s == PM_PROC_CREATED || s == PM_PROC_RUNNING) &&
             d->reg.slot[i].job == job)
-            end_process(d, i, PM_STATE_KILLED, 0);
+            end_simple(d, i, PM_STATE_KILLED, 0);
     }
+    return st;
 }
 
 static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
@@ -571,18 +795,34 @@ static pm_status op_kill(pm_dispatch *d, const msg_ctx *m)
     uint32_t slot = 0;
     pm_status st = PM_OK;
     if (h->kind == PM_DH_JOB) {
-        kill_job(d, h->value);
+        st = kill_job(d, h->value);
     } else {
         st = lookup(d, h, PM_DH_PROCESS, PM_RIGHT_KILL, &slot);
         if (st == PM_OK && ended(d, slot))
             st = PM_E_PROCESS_ENDED;
         if (st == PM_OK)
-            end_process(d, slot, PM_STATE_KILLED, 0);
+            end_simple(d, slot, PM_STATE_KILLED, 0);
     }
     return st;
 }
 
 /* ---- control (issue 6: SIGNAL, SET_PRIORITY, SUSPEND, RESUME) ----------- */
+
+/* What QUERY_DETAILS shows of a control operation that succeeded: the
+ * level, and the suspension (SUSPEND or a stop signal through SIGNAL;
+ * RESUME or SIGCONT ends it). */
+static void control_note(pm_dispatch_proc *x, uint16_t op, uint32_t arg)
+{
+    int sig = op == PM_OP_SIGNAL;
+    if (op == PM_OP_SET_PRIORITY)
+        x->priority = arg;
+    else if (op == PM_OP_SUSPEND ||
+             (sig && (arg == PM_K_SIGSTOP || arg == PM_K_SIGTSTP ||
+                      arg == PM_K_SIGTTIN || arg == PM_K_SIGTTOU)))
+        x->suspended = 1;
+    else if (op == PM_OP_RESUME || (sig && arg == PM_K_SIGCONT))
+        x->suspended = 0;
+}
 
 /* One control operation on the kernel thread of a record.  SIGNAL and
  * SUSPEND/RESUME need a started process (a created one has no program to
@@ -605,6 +845,8 @@ static pm_status control_one(pm_dispatch *d, uint32_t slot, uint16_t op,
         st = pm_k_thread_signal(d->k, th, PM_K_SIGCONT);
     else
         st = pm_k_thread_signal(d->k, th, arg);
+    if (st == PM_OK)
+        control_note(&d->proc[slot], op, arg);
     return st;
 }
 
@@ -618,9 +860,10 @@ static uint32_t control_right(uint16_t op)
     return PM_RIGHT_SUSPEND;
 }
 
-/* A process handle: that process.  A job handle: every process of the job
- * in a state the operation takes (running; for SET_PRIORITY also created),
- * all tried, the first refusal returned.  The process's end, if the signal
+/* A process handle: that process.  A job handle: SUSPEND and RESUME freeze
+ * and thaw the kernel job; SIGNAL and SET_PRIORITY go to every process of
+ * the job in a state the operation takes (running; for SET_PRIORITY also
+ * created), all tried, the first refusal returned.  The process's end, if the signal
  * ends it, comes later as its kernel event (pm_dispatch_poll_events). */
 static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
 {
@@ -629,7 +872,13 @@ static pm_status op_control(pm_dispatch *d, const msg_ctx *m)
     uint32_t arg = d->req.flags;
     uint32_t slot = 0, i;
     pm_status st = PM_OK;
-    if (h->kind == PM_DH_JOB) {
+    if (h->kind == PM_DH_JOB && (op == PM_OP_SUSPEND || op == PM_OP_RESUME)) {
+        /* The job freezes as one (cgroup.freeze on Linux); a job with no
+         * kernel job yet has no process to freeze. */
+        uint32_t ji = pm_dispatch_job_find_(d, h->value);
+        if (ji < PM_DISPATCH_MAX_JOBS)
+            st = pm_k_job_freeze(d->k, d->job[ji].cap, op == PM_OP_SUSPEND ? 1u : 0u);
+    } else if (h->kind == PM_DH_JOB) {
         /*@ loop assigns i, st, pm_k_world; loop variant PM_REG_CAPACITY - i; */
         for (i = 0; i < PM_REG_CAPACITY; i++) {
             uint32_t s = d->reg.slot[i].state;
@@ -681,13 +930,86 @@ static pm_status op_query(pm_dispatch *d, const msg_ctx *m, pm_proto_reply *rep)
     return st;
 }
 
+static uint64_t rlim_or_zero(const pm_k_usage *u, const uint64_t *v, uint32_t i)
+{
+    return (u->valid & PM_K_USAGE_RLIMITS) != 0 ? v[i] : 0u;
+}
+
+/* The details block (spec/protocol.md section 7): the structured end and
+ * the POSIX wait status derived from it, the level, the suspension, and
+ * what the backend can tell of usage and limits (an ended process: the
+ * final usage of its end event; a live one: pm_k_thread_usage now, and
+ * nothing when that fails). */
+static void details_of(pm_dispatch *d, uint32_t slot, pm_proto_details *x)
+{
+    const pm_proc *p = &d->reg.slot[slot];
+    const pm_dispatch_proc *q = &d->proc[slot];
+    pm_k_usage u;
+    uint32_t i;
+    details_clear(x);
+    u.valid = 0;
+    x->priority = q->priority <= PM_PRIORITY_MAX ? q->priority : PM_PRIORITY_NORMAL;
+    if (ended(d, slot)) {
+        uint32_t core = (q->end_flags & PM_END_CORE_DUMPED) != 0 ? 0x80u : 0u;
+        u = q->usage;
+        u.valid &= PM_K_USAGE_CPU | PM_K_USAGE_RSS;
+        x->end_flags = q->end_flags & PM_END_FLAGS_ALL;
+        if (q->end_state == PM_STATE_EXITED) {
+            x->end = PM_END_EXITED;
+            x->end_code = (uint32_t)p->exit_code & 0xFFu;
+            x->wait_status = x->end_code << 8;
+            x->end_flags = 0;
+        } else {
+            x->end = q->end_state == PM_STATE_FAULTED ? PM_END_FAULTED : PM_END_KILLED;
+            x->end_code = q->end_signal;
+            x->fault = q->end_state == PM_STATE_FAULTED && q->end_fault <= PM_FAULT_MAX
+                           ? q->end_fault : 0u;
+            x->wait_status = (q->end_signal & 0x7Fu) | core;
+        }
+    } else {
+        if (pm_k_thread_usage(d->k, p->thread, &u) != PM_OK)
+            u.valid = 0;
+        if (q->suspended && p->state == PM_PROC_RUNNING)
+            x->flags |= PM_DETAIL_SUSPENDED;
+    }
+    if ((u.valid & PM_K_USAGE_CPU) != 0) {
+        x->flags |= PM_DETAIL_CPU;
+        x->cpu_user_ns = u.cpu_user_ns;
+        x->cpu_system_ns = u.cpu_system_ns;
+    }
+    if ((u.valid & PM_K_USAGE_RSS) != 0) {
+        x->flags |= PM_DETAIL_RSS;
+        x->rss_bytes = u.rss_bytes;
+    }
+    if ((u.valid & PM_K_USAGE_RLIMITS) != 0)
+        x->flags |= PM_DETAIL_RLIMITS;
+    /*@ loop assigns i, x->rlim_soft[0 .. PM_RLIMIT_COUNT - 1],
+                     x->rlim_hard[0 .. PM_RLIMIT_COUNT - 1];
+        loop variant PM_RLIMIT_COUNT - i; */
+    for (i = 0; i < PM_RLIMIT_COUNT && i < PM_K_RLIMIT_COUNT; i++) {
+        x->rlim_soft[i] = rlim_or_zero(&u, u.rlim_soft, i);
+        x->rlim_hard[i] = rlim_or_zero(&u, u.rlim_hard, i);
+    }
+}
+
+static pm_status op_query_details(pm_dispatch *d, const msg_ctx *m,
+                                  pm_proto_reply *rep)
+{
+    uint32_t slot = 0;
+    pm_status st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
+                          PM_RIGHT_QUERY, &slot);
+    if (st == PM_OK) {
+        info_of(d, slot, &rep->info);
+        details_of(d, slot, &rep->details);
+    }
+    return st;
+}
+
 static int list_match(const pm_dispatch *d, uint32_t i, uint32_t filter,
                       uint64_t koid)
 {
     const pm_proc *p = &d->reg.slot[i];
-    int live = p->state == PM_PROC_CREATED || p->state == PM_PROC_RUNNING ||
-               p->state == PM_PROC_EXITED;
-    return live && (filter == PM_LIST_ALL ||
+    return record_live(p->state) && (filter == PM_LIST_ALL ||
                     (filter == PM_LIST_BY_JOB && p->job == koid) ||
                     (filter == PM_LIST_BY_PARENT && p->parent_pid == koid));
 }
@@ -736,37 +1058,84 @@ static pm_status op_list(pm_dispatch *d, pm_proto_reply *rep)
     return st;
 }
 
+/* Park the request as waiter: WAIT on a slot, or WAIT_ANY on a parent.
+ * WAITERS_FULL when every waiter is taken. */
+static pm_status park(pm_dispatch *d, uint32_t conn, uint32_t slot,
+                      uint64_t parent, uint32_t principal,
+                      pm_dispatch_result *res)
+{
+    uint32_t i, w = PM_DISPATCH_MAX_WAITERS;
+    pm_status st = PM_OK;
+    /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS && w == PM_DISPATCH_MAX_WAITERS; i++)
+        if (d->waiter[i].state == 0)
+            w = i;
+    if (w == PM_DISPATCH_MAX_WAITERS) {
+        st = PM_E_WAITERS_FULL;
+    } else {
+        pm_dispatch_waiter *x = &d->waiter[w];
+        x->state = 1u;
+        x->gen = (x->gen + 1u) & 0xFFFFu;
+        if (x->gen == 0)
+            x->gen = 1u;
+        x->conn = conn;
+        x->opcode = d->req.opcode;
+        x->slot = slot;
+        x->slot_gen = d->reg.slot[slot].gen;
+        x->parent = parent;
+        x->principal = principal;
+        x->request_id = d->req.request_id;
+        res->action = PM_DISPATCH_PARKED;
+        res->waiter = (x->gen << 16) | w;
+        res->timeout_ns = d->req.value;
+    }
+    return st;
+}
+
 static pm_status op_wait(pm_dispatch *d, uint32_t conn, const msg_ctx *m,
                          pm_proto_reply *rep, pm_dispatch_result *res)
 {
-    uint32_t slot = 0, i, w = PM_DISPATCH_MAX_WAITERS;
+    uint32_t slot = 0;
     pm_status st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
                           PM_RIGHT_WAIT, &slot);
-    if (st == PM_OK && ended(d, slot)) {
+    if (st == PM_OK && ended(d, slot))
         info_of(d, slot, &rep->info);
+    else if (st == PM_OK && d->req.value == PM_WAIT_POLL)
+        st = PM_E_WAIT_TIMED_OUT;
+    else if (st == PM_OK)
+        st = park(d, conn, slot, 0, 0, res);
+    return st;
+}
+
+/* WAIT_ANY (spec/lifecycle.md section 2): the oldest uncollected end of a
+ * child of the parent (a process handle with the WAIT right, or none: the
+ * root), now, or parked until one ends.  NO_CHILDREN when the parent has
+ * neither an uncollected end nor a child still running. */
+static pm_status op_wait_any(pm_dispatch *d, const pm_dispatch_conn *c,
+                             uint32_t conn, const msg_ctx *m,
+                             pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint64_t parent = 0;
+    uint32_t pslot = 0, at = PM_REG_CAPACITY;
+    int alive = 0;
+    pm_status st = PM_OK;
+    if (d->req.handle[0] != PM_PROTO_NO_HANDLE) {
+        st = lookup(d, handle_at(m, d->req.handle[0]), PM_DH_PROCESS,
+                    PM_RIGHT_WAIT, &pslot);
+        if (st == PM_OK)
+            parent = d->reg.slot[pslot].pid;
+    }
+    if (st == PM_OK)
+        at = any_oldest(d, parent, c->principal, &alive);
+    if (st == PM_OK && at < PM_REG_CAPACITY) {
+        d->proc[at].any_collected = 1;
+        info_of(d, at, &rep->info);
+    } else if (st == PM_OK && !alive) {
+        st = PM_E_NO_CHILDREN;
     } else if (st == PM_OK && d->req.value == PM_WAIT_POLL) {
         st = PM_E_WAIT_TIMED_OUT;
     } else if (st == PM_OK) {
-        /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WAITERS - i; */
-        for (i = 0; i < PM_DISPATCH_MAX_WAITERS && w == PM_DISPATCH_MAX_WAITERS; i++)
-            if (d->waiter[i].state == 0)
-                w = i;
-        if (w == PM_DISPATCH_MAX_WAITERS) {
-            st = PM_E_WAITERS_FULL;
-        } else {
-            pm_dispatch_waiter *x = &d->waiter[w];
-            x->state = 1u;
-            x->gen = (x->gen + 1u) & 0xFFFFu;
-            if (x->gen == 0)
-                x->gen = 1u;
-            x->conn = conn;
-            x->slot = slot;
-            x->slot_gen = d->reg.slot[slot].gen;
-            x->request_id = d->req.request_id;
-            res->action = PM_DISPATCH_PARKED;
-            res->waiter = (x->gen << 16) | w;
-            res->timeout_ns = d->req.value;
-        }
+        st = park(d, conn, pslot, parent, c->principal, res);
     }
     return st;
 }
@@ -800,12 +1169,24 @@ static pm_status op_watch(pm_dispatch *d, const msg_ctx *m,
     return st;
 }
 
+/* A copy of a job handle (a job handle carries no rights). */
+static pm_status dup_job(pm_dispatch *d, uint64_t koid, pm_dispatch_result *res)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, koid);
+    if (ji < PM_DISPATCH_MAX_JOBS)
+        d->job[ji].refs++;
+    out_handle(res, PM_DH_JOB, koid, PM_KCAP_NULL);
+    return PM_OK;
+}
+
 static pm_status op_duplicate(pm_dispatch *d, const msg_ctx *m,
                               pm_dispatch_result *res)
 {
     const pm_dhandle *h = handle_at(m, d->req.handle[0]);
     uint64_t copy = 0;
     pm_status st = PM_E_HANDLE_KIND;
+    if (h->kind == PM_DH_JOB)
+        return dup_job(d, h->value, res);
     if (h->kind == PM_DH_PROCESS || h->kind == PM_DH_THREAD)
         st = pm_reg_duplicate(&d->reg, h->value, d->req.flags, &copy);
     if (st == PM_OK) {
@@ -820,11 +1201,6 @@ static pm_status op_duplicate(pm_dispatch *d, const msg_ctx *m,
  * record may have ended (not yet collected): WAIT then gives its final
  * record.  NONE is never an owner match, so a connection the shell did not
  * vouch for opens nothing. */
-static int may_open(uint32_t principal, uint32_t owner)
-{
-    return principal != PM_DISPATCH_PRINCIPAL_NONE &&
-           (principal == PM_DISPATCH_PRINCIPAL_ROOT || principal == owner);
-}
 
 static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
                          pm_dispatch_result *res)
@@ -839,6 +1215,50 @@ static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
         d->proc[slot].refs++;
         out_handle(res, PM_DH_PROCESS, h, PM_KCAP_NULL);
     }
+    return st;
+}
+
+/* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------ */
+
+/* The reply of both: a job handle (one more reference), the job's koid
+ * and what the backend's jobs contain. */
+static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
+                      pm_dispatch_result *res)
+{
+    d->job[ji].refs++;
+    rep->koid = d->job[ji].koid;
+    rep->job_mode = pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP
+                        ? PM_JOB_MODE_CGROUP : PM_JOB_MODE_MEMBERS;
+    out_handle(res, PM_DH_JOB, d->job[ji].koid, PM_KCAP_NULL);
+}
+
+/* A new empty job, named by the next koid of the registry's sequence
+ * (processes and jobs share it, so no job is named like a process that
+ * is not its own). */
+static pm_status op_job_create(pm_dispatch *d, const pm_dispatch_conn *c,
+                               pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint32_t ji = 0;
+    uint64_t koid = d->reg.next_pid;
+    pm_status st = pm_dispatch_job_get_(d, koid, c->principal, &ji);
+    if (st == PM_OK) {
+        d->reg.next_pid++;
+        job_reply(d, ji, rep, res);
+    }
+    return st;
+}
+
+/* A handle to a live job, for root or the principal that made it (as
+ * OPEN_PROCESS). */
+static pm_status op_job_open(pm_dispatch *d, const pm_dispatch_conn *c,
+                             pm_proto_reply *rep, pm_dispatch_result *res)
+{
+    uint32_t ji = pm_dispatch_job_find_(d, d->req.value);
+    pm_status st = ji < PM_DISPATCH_MAX_JOBS ? PM_OK : PM_E_NO_SUCH_JOB;
+    if (st == PM_OK && !may_open(c->principal, d->job[ji].owner))
+        st = PM_E_NOT_OWNER;
+    if (st == PM_OK)
+        job_reply(d, ji, rep, res);
     return st;
 }
 
@@ -867,7 +1287,13 @@ static pm_status close_handle(pm_dispatch *d, const pm_dhandle *h)
         st = watch_lookup(d, h->value, &slot);
         if (st == PM_OK)
             d->watch[slot].in_use = 0;
-    } else if (h->kind != PM_DH_KCAP && h->kind != PM_DH_JOB) {
+    } else if (h->kind == PM_DH_JOB) {
+        slot = pm_dispatch_job_find_(d, h->value);
+        if (slot < PM_DISPATCH_MAX_JOBS && d->job[slot].refs > 0) {
+            d->job[slot].refs--;
+            pm_dispatch_job_maybe_end_(d, h->value);
+        }
+    } else if (h->kind != PM_DH_KCAP) {
         st = PM_E_HANDLE_KIND;
     }
     return st;   /* a KCAP is dropped with the message's other caps */
@@ -947,6 +1373,7 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_CREATE_PROCESS:    st = op_create_process(d, c, m, rep, res); break;
     case PM_OP_EXIT_PROCESS:      st = op_exit(d, m); break;
     case PM_OP_QUERY_PROCESS:     st = op_query(d, m, rep); break;
+    case PM_OP_QUERY_DETAILS:     st = op_query_details(d, m, rep); break;
     case PM_OP_LIST_PROCESSES:    st = op_list(d, rep); break;
     case PM_OP_OPEN_PROCESS:      st = op_open(d, c, res); break;
     case PM_OP_ADD_ARGS:          st = op_add_strings(d, c, m, 0); break;
@@ -961,6 +1388,7 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_SET_RLIMIT:        st = op_set_rlimit(d, m); break;
     case PM_OP_RESOLVE:           st = op_resolve(d, m, rep, res); break;
     case PM_OP_WAIT:              st = op_wait(d, conn, m, rep, res); break;
+    case PM_OP_WAIT_ANY:          st = op_wait_any(d, c, conn, m, rep, res); break;
     case PM_OP_WATCH:             st = op_watch(d, m, res); break;
     case PM_OP_KILL:              st = op_kill(d, m); break;
     case PM_OP_SIGNAL:
@@ -968,6 +1396,8 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_SUSPEND:
     case PM_OP_RESUME:            st = op_control(d, m); break;
     case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
+    case PM_OP_JOB_CREATE:        st = op_job_create(d, c, rep, res); break;
+    case PM_OP_JOB_OPEN:          st = op_job_open(d, c, rep, res); break;
     case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
     default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;
     }
@@ -1057,12 +1487,9 @@ uint32_t pm_dispatch_poll_events(pm_dispatch *d)
             if (slot < PM_REG_CAPACITY &&
                 d->reg.slot[slot].state == PM_PROC_RUNNING &&
                 pm_kcap_eq(d->reg.slot[slot].thread, ev.thread)) {
-                if (ev.kind == PM_K_EV_EXIT)
-                    end_process(d, (uint32_t)slot, PM_STATE_EXITED, (uint32_t)ev.code);
-                else if (ev.kind == PM_K_EV_FAULT)
-                    end_process(d, (uint32_t)slot, PM_STATE_FAULTED, (uint32_t)ev.fault);
-                else
-                    end_process(d, (uint32_t)slot, PM_STATE_KILLED, (uint32_t)ev.code);
+                end_info e;
+                end_by_event(&e, &ev);
+                end_process(d, (uint32_t)slot, &e);
             }
         }
     }
@@ -1091,7 +1518,8 @@ pm_status pm_dispatch_wait_expire(pm_dispatch *d, uint32_t waiter,
     if (st == PM_OK && cap < ERROR_REPLY_LEN)
         st = PM_E_PROTO_BUFFER_TOO_SMALL;
     if (st == PM_OK) {
-        frame_error(reply, PM_OP_WAIT, d->waiter[w].request_id, PM_E_WAIT_TIMED_OUT);
+        frame_error(reply, (uint16_t)d->waiter[w].opcode, d->waiter[w].request_id,
+                    PM_E_WAIT_TIMED_OUT);
         res->action = PM_DISPATCH_REPLY;
         res->status = PM_E_WAIT_TIMED_OUT;
         res->reply_len = ERROR_REPLY_LEN;
@@ -1114,7 +1542,7 @@ pm_status pm_dispatch_take_reply(pm_dispatch *d, uint32_t *conn,
     if (w < PM_DISPATCH_MAX_WAITERS) {
         pm_dispatch_waiter *x = &d->waiter[w];
         pm_proto_reply rep;
-        clear_reply(&rep, PM_OP_WAIT, x->request_id);
+        clear_reply(&rep, (uint16_t)x->opcode, x->request_id);
         rep.info = x->info;
         st = pm_proto_encode_reply(&rep, reply, cap, &res->reply_len);
         *conn = x->conn;
@@ -1195,7 +1623,7 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         d->proc[i].end_state = 0;
         d->proc[i].refs = 0;
-        d->proc[i].owner = PM_DISPATCH_PRINCIPAL_NONE;
+        proc_fresh(d, i, PM_DISPATCH_PRINCIPAL_NONE);
         d->proc[i].has_interp = 0;
         d->proc[i].entry = d->proc[i].sp = 0;
         d->proc[i].image_base = d->proc[i].interp_base = 0;
@@ -1209,10 +1637,17 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
         pm_builder_reset(&d->conn[i].builder);
     }
     pm_builder_reset(&d->scratch);
+    /*@ loop assigns i, d->job[0 .. PM_DISPATCH_MAX_JOBS - 1]; loop variant PM_DISPATCH_MAX_JOBS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_JOBS; i++) {
+        d->job[i].in_use = 0;
+        d->job[i].refs = 0;
+        d->job[i].cap = PM_KCAP_NULL;
+    }
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1]; loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++) {
         d->waiter[i].state = 0;
         d->waiter[i].gen = 0;
+        d->waiter[i].opcode = PM_OP_WAIT;
     }
     /*@ loop assigns i, d->watch[0 .. PM_DISPATCH_MAX_WATCHES - 1]; loop variant PM_DISPATCH_MAX_WATCHES - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WATCHES; i++) {
@@ -1222,6 +1657,7 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     d->event_head = 0;
     d->event_count = 0;
     d->events_dropped = 0;
+    d->end_seq = 0;
     d->script_active = 0;
     d->script_fd = 0;
     d->script_nargs = 0;
@@ -1255,6 +1691,17 @@ pm_status pm_dispatch_connect(pm_dispatch *d, uint32_t conn,
         c->principal = PM_DISPATCH_PRINCIPAL_NONE;
         c->info_job = 0;
         pm_builder_reset(&c->builder);
+    }
+    return st;
+}
+
+pm_status pm_dispatch_set_client(pm_dispatch *d, uint32_t conn, uint64_t koid)
+{
+    pm_dispatch_conn *c = pm_dispatch_find_conn_(d, conn);
+    pm_status st = PM_E_NOT_CONNECTED;
+    if (c != NULL) {
+        c->client_koid = koid;
+        st = PM_OK;
     }
     return st;
 }
@@ -1301,6 +1748,7 @@ void pm_dispatch_fini(pm_dispatch *d)
             pm_dispatch_teardown_(d, i);
     }
     pm_reg_init(&d->reg);
+    pm_dispatch_job_fini_(d);
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1].state; loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
         d->waiter[i].state = 0;

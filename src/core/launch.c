@@ -498,8 +498,8 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
  * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
 static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
                            pm_kcap *given_interp, pm_kcap *given_cwd,
-                           pm_kcap interp,
-                           pm_kcap program, int start, const uint8_t *random)
+                           pm_kcap interp, pm_kcap program, pm_kcap job,
+                           int start, const uint8_t *random)
 {
     pm_proc *p = &d->reg.slot[slot];
     pm_dispatch_proc *x = &d->proc[slot];
@@ -545,6 +545,9 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
         st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
                               top - d->cfg.stack_size -
                                   2u * d->limits.page_size);
+    /* Into its job before its first instruction (spec/lifecycle.md §3). */
+    if (st == PM_OK)
+        st = pm_k_job_add(d->k, job, p->thread);
     if (st == PM_OK && start)
         st = pm_k_thread_start(d->k, p->thread, entry, sp);
     /* A derived cap that could not be recorded is ours to drop. */
@@ -581,12 +584,19 @@ pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
         st = pm_reg_alloc(&d->reg, parent, job, b->name, b->name_len,
                           PM_RIGHTS_ALL, handle, slot);
     if (st == PM_OK) {
-        st = construct(d, *slot, b, given_interp, given_cwd, interp, program,
-                       start, random);
+        /* No job given: a job of its own, named by the process's koid. */
+        uint64_t jk = job != 0u ? job : d->reg.slot[*slot].pid;
+        uint32_t ji = 0;
+        d->reg.slot[*slot].job = jk;
+        st = pm_dispatch_job_get_(d, jk, PM_DISPATCH_PRINCIPAL_NONE, &ji);
+        if (st == PM_OK)
+            st = construct(d, *slot, b, given_interp, given_cwd, interp, program,
+                           d->job[ji].cap, start, random);
         if (st != PM_OK) {
             pm_dispatch_teardown_(d, *slot);
             pm_reg_free(&d->reg, *slot);
             *handle = 0;
+            pm_dispatch_job_maybe_end_(d, jk);
         }
     }
     d->script_active = 0;

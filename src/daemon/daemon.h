@@ -46,6 +46,8 @@ typedef struct pmd_client {
     int       fd;
     pid_t     pid;          /* SO_PEERCRED */
     uid_t     uid;
+    int       koid_known;   /* koid below looked up (first launch)      */
+    uint64_t  koid;         /* its record or its nearest managed ancestor's */
     int       dconn;        /* leased dispatcher connection, or -1      */
     int       building;     /* a builder request was accepted            */
     int       stalled;      /* a message waits for a free lease          */

@@ -368,6 +368,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);
         return 1;
     }
+    if (pm_k_job_mode(s.k) == PM_K_JOB_MODE_CGROUP)
+        fprintf(stderr, "procmgrd: jobs: cgroup (a job holds every process its "
+                "members create)\n");
+    else
+        fprintf(stderr, "procmgrd: jobs: members (no writable cgroup v2 hierarchy "
+                "with cgroup.kill and cgroup.freeze: a job holds only the processes "
+                "procmgrd launched into it)\n");
     if (configure(&s, &o, &cfg) != 0)
         return 1;
     st = pm_dispatch_init(s.d, s.k, &cfg);

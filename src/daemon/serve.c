@@ -448,7 +448,70 @@ static int needs_lease(const pm_proto_request *r)
         return 0;
     if (r->opcode >= PM_OP_ADD_ARGS && r->opcode <= PM_OP_CREATE_WITHOUT_STARTING)
         return 1;
-    return r->opcode == PM_OP_WAIT && r->value != PM_WAIT_POLL;
+    return (r->opcode == PM_OP_WAIT || r->opcode == PM_OP_WAIT_ANY) &&
+           r->value != PM_WAIT_POLL;
+}
+
+/* ---- the parent of a launch (spec/lifecycle.md section 2) ---------------- */
+
+/* The koid of the live record whose host process is pid, or 0. */
+static uint64_t koid_of_pid(pmd *s, pid_t pid)
+{
+    for (uint32_t i = 0; i < PM_REG_CAPACITY; i++) {
+        const pm_proc *p = &s->d->reg.slot[i];
+        if (p->state != PM_PROC_RUNNING || pm_kcap_is_null(p->thread))
+            continue;
+        if (pm_kh_thread_pid(s->k, p->thread) == (int64_t)pid)
+            return p->pid;
+    }
+    return 0;
+}
+
+/* The parent pid of pid from /proc/PID/stat (after the command's last
+ * ')': the state, then the ppid), or -1. */
+static pid_t parent_pid_of(pid_t pid)
+{
+    char path[64], buf[512];
+    int ppid = -1;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+/* The koid of the process a launch request comes from: the peer's own
+ * record, else that of its nearest ancestor procmgr launched (a managed
+ * shell script running procctl), at most PMD_ANCESTRY levels up and never
+ * past procmgrd itself or init; 0 (the root) when there is none. */
+#define PMD_ANCESTRY 32
+static uint64_t client_koid(pmd *s, pid_t pid)
+{
+    pid_t self = getpid();
+    for (int level = 0; level < PMD_ANCESTRY && pid > 1 && pid != self; level++) {
+        pid_t ppid = parent_pid_of(pid);
+        /* a process procmgr launched is procmgrd's own child (this also
+         * keeps the sim's thread numbers from matching a host pid) */
+        uint64_t koid = ppid == self ? koid_of_pid(s, pid) : 0u;
+        if (koid != 0)
+            return koid;
+        pid = ppid;
+    }
+    return 0;
+}
+
+static int launches(uint16_t op)
+{
+    return op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING ||
+           op == PM_OP_CREATE_PROCESS;
 }
 
 static void stall(pmd *s, pmd_client *c, const uint8_t *msg, size_t len,
@@ -576,6 +639,15 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     /* Connections are shared (0) and leased (1..63): the principal is the
      * sender's, set for every message (spec/daemon.md section 2). */
     (void)pm_dispatch_set_principal(s->d, conn, (uint32_t)c->uid);
+    if (g_req.valid && launches(op)) {
+        /* looked up once per client: its pid and ancestry do not change
+         * (if that ancestor ends, the dispatcher uses the root) */
+        if (!c->koid_known) {
+            c->koid = client_koid(s, c->pid);
+            c->koid_known = 1;
+        }
+        (void)pm_dispatch_set_client(s->d, conn, c->koid);
+    }
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
     logf_(s, "client pid %d: opcode 0x%04x on conn %u: %s (%d)", (int)c->pid,

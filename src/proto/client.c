@@ -97,6 +97,7 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         break;
     case PM_OP_QUERY_PROCESS: case PM_OP_KILL: case PM_OP_HANDLE_CLOSE:
     case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_SET_CWD:
+    case PM_OP_QUERY_DETAILS:
         st = pm_wire_wr32(w, req->handle[0]);
         break;
     case PM_OP_SET_RLIMIT:
@@ -133,10 +134,17 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         st = pm_wire_wr32(w, req->handle[0]);
         if (st == PM_OK) st = pm_wire_wr32(w, req->handle[1]);
         break;
+    case PM_OP_JOB_CREATE:
+        st = pm_wire_wr32(w, 0);
+        break;
+    case PM_OP_JOB_OPEN:
+        st = pm_wire_wr64(w, req->value);
+        if (st == PM_OK) st = pm_wire_wr32(w, 0);
+        break;
     case PM_OP_RESOLVE:
         st = wr_slice(w, src, src_len, req->str);
         break;
-    case PM_OP_WAIT:
+    case PM_OP_WAIT: case PM_OP_WAIT_ANY:
         st = pm_wire_wr32(w, req->handle[0]);
         if (st == PM_OK) st = pm_wire_wr32(w, 0);
         if (st == PM_OK) st = pm_wire_wr64(w, req->value);
@@ -269,15 +277,59 @@ static pm_status get_info(pm_rd *rd, pm_proto_info *info)
     return st;
 }
 
+/* The details block of a QUERY_DETAILS reply (spec/protocol.md §7): every
+ * enumerated field in range, unknown flag bits and the reserved word
+ * refused. */
+/*@ requires rrd_ok(rd) && \valid(x) && \separated(x, rd);
+    assigns rd->off, *x;
+    ensures rrd_ok(rd) && rd->len == \old(rd->len) && rd->off >= \old(rd->off);
+*/
+static pm_status get_details(pm_rd *rd, pm_proto_details *x)
+{
+    uint32_t i = 0;
+    pm_status st = get32(rd, &x->end);
+    if (st == PM_OK) st = get32(rd, &x->end_code);
+    if (st == PM_OK) st = get32(rd, &x->fault);
+    if (st == PM_OK) st = get32(rd, &x->end_flags);
+    if (st == PM_OK) st = get32(rd, &x->wait_status);
+    if (st == PM_OK) st = get32(rd, &x->priority);
+    if (st == PM_OK) st = get32(rd, &x->flags);
+    if (st == PM_OK) st = get32(rd, &x->reserved);
+    if (st == PM_OK) st = get64(rd, &x->cpu_user_ns);
+    if (st == PM_OK) st = get64(rd, &x->cpu_system_ns);
+    if (st == PM_OK) st = get64(rd, &x->rss_bytes);
+    /*@ loop invariant rrd_ok(rd) && rd->len == \at(rd->len, Pre);
+        loop invariant rd->off >= \at(rd->off, Pre);
+        loop invariant 0 <= i <= PM_RLIMIT_COUNT;
+        loop assigns i, st, rd->off, x->rlim_soft[0 .. PM_RLIMIT_COUNT - 1],
+                     x->rlim_hard[0 .. PM_RLIMIT_COUNT - 1];
+        loop variant PM_RLIMIT_COUNT - i;
+    */
+    while (st == PM_OK && i < PM_RLIMIT_COUNT) {
+        st = get64(rd, &x->rlim_soft[i]);
+        if (st == PM_OK) st = get64(rd, &x->rlim_hard[i]);
+        i++;
+    }
+    if (st == PM_OK && (x->end > PM_END_MAX || x->fault > PM_FAULT_MAX ||
+                        x->priority > PM_PRIORITY_MAX))
+        st = PM_E_PROTO_FIELD_RANGE;
+    if (st == PM_OK && ((x->end_flags & ~PM_END_FLAGS_ALL) != 0u ||
+                        (x->flags & ~PM_DETAIL_FLAGS_ALL) != 0u))
+        st = PM_E_PROTO_BAD_FLAGS;
+    if (st == PM_OK && x->reserved != 0u)
+        st = PM_E_PROTO_RESERVED_NONZERO;
+    return st;
+}
+
 /*@ requires rrd_ok(rd) && \valid(r) && \separated(r, rd);
     requires \separated(r, rd->msg + (0 .. rd->len - 1));
     requires r->list_count == 0 && r->name_slice.off == 0 &&
              r->name_slice.len == 0 && r->list_slice.off == 0 &&
              r->list_slice.len == 0;
     assigns rd->off, r->koid, r->entry, r->stack, r->image_base,
-            r->interp_base, r->vdso_base, r->has_interp, r->info,
+            r->interp_base, r->vdso_base, r->has_interp, r->info, r->details,
             r->name_slice, r->list_count, r->list_slice, r->next_cursor,
-            r->event, r->event_code, r->handle_count;
+            r->event, r->event_code, r->job_mode, r->handle_count;
     ensures rrd_ok(rd) && rd->len == \old(rd->len) && r->handle_count <= 2;
     ensures \result == PM_OK ==> pm_slice_in(&r->name_slice, rd->len) &&
         r->list_count <= PM_PROTO_MAX_LIST &&
@@ -318,8 +370,12 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         }
         break;
     }
-    case PM_OP_WAIT:
+    case PM_OP_WAIT: case PM_OP_WAIT_ANY:
         st = get_info(rd, &r->info);
+        break;
+    case PM_OP_QUERY_DETAILS:
+        st = get_info(rd, &r->info);
+        if (st == PM_OK) st = get_details(rd, &r->details);
         break;
     case PM_OP_LIST_PROCESSES: {
         uint32_t n = 0;
@@ -366,6 +422,13 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         r->handle_count = 1;
         st = get_fixed(rd, 0, PM_E_PROTO_HANDLE_INDEX);
         break;
+    case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
+        r->handle_count = 1;
+        st = get_fixed(rd, 0, PM_E_PROTO_HANDLE_INDEX);
+        if (st == PM_OK) st = get32(rd, &r->job_mode);
+        if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = get64(rd, &r->koid);
+        break;
     case PM_OP_EVENT:
         st = get32(rd, &r->event);
         if (st == PM_OK) st = get32(rd, &r->event_code);
@@ -378,6 +441,26 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         break;
     }
     return st;
+}
+
+/*@ requires \valid(x);
+    assigns *x;
+*/
+static void details_clear(pm_proto_details *x)
+{
+    uint32_t i;
+    x->end = x->end_code = x->fault = x->end_flags = 0;
+    x->wait_status = x->priority = x->flags = x->reserved = 0;
+    x->cpu_user_ns = x->cpu_system_ns = x->rss_bytes = 0;
+    /*@ loop invariant 0 <= i <= PM_RLIMIT_COUNT;
+        loop assigns i, x->rlim_soft[0 .. PM_RLIMIT_COUNT - 1],
+                     x->rlim_hard[0 .. PM_RLIMIT_COUNT - 1];
+        loop variant PM_RLIMIT_COUNT - i;
+    */
+    for (i = 0; i < PM_RLIMIT_COUNT; i++) {
+        x->rlim_soft[i] = 0;
+        x->rlim_hard[i] = 0;
+    }
 }
 
 /*@ requires \valid(r);
@@ -405,6 +488,7 @@ static void reply_clear(pm_proto_reply *r)
     r->info.job_koid = 0;
     r->info.state = 0;
     r->info.exit_code = 0;
+    details_clear(&r->details);
     r->name = (const uint8_t *)0;
     r->name_len = 0;
     r->name_slice.off = 0;
@@ -416,6 +500,7 @@ static void reply_clear(pm_proto_reply *r)
     r->next_cursor = 0;
     r->event = 0;
     r->event_code = 0;
+    r->job_mode = 0;
 }
 
 /* Header checks of a reply; *op is the request opcode it answers (or

@@ -373,6 +373,7 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
         req->value = w;
         break;
     case PM_OP_QUERY_PROCESS:
+    case PM_OP_QUERY_DETAILS:
     case PM_OP_KILL:
     case PM_OP_HANDLE_CLOSE:
     case PM_OP_SUSPEND:
@@ -422,12 +423,21 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
         if (st == PM_OK) st = rd_u64(rd, &req->cursor);
         if (st == PM_OK && req->value > req->cursor) st = PM_E_PROTO_FIELD_RANGE;
         break;
+    case PM_OP_JOB_CREATE:
+        st = rd_zero32(rd);
+        break;
+    case PM_OP_JOB_OPEN:
+        st = rd_u64(rd, &req->value);
+        if (st == PM_OK && req->value == 0u) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = rd_zero32(rd);
+        break;
     case PM_OP_START:   /* thread optional: absent = the initial thread */
         st = rd_handle(rd, 1, &req->handle[0]);
         if (st == PM_OK) st = rd_handle(rd, 0, &req->handle[1]);
         break;
     case PM_OP_WAIT:
-        st = rd_handle(rd, 1, &req->handle[0]);
+    case PM_OP_WAIT_ANY:   /* WAIT_ANY: parent optional, absent = root */
+        st = rd_handle(rd, op == PM_OP_WAIT, &req->handle[0]);
         if (st == PM_OK) st = rd_zero32(rd);
         if (st == PM_OK) st = rd_u64(rd, &req->value);
         break;

@@ -29,6 +29,50 @@ static pm_status wr_info(pm_wr *w, const pm_proto_info *info)
     return st;
 }
 
+/*@ requires wr_ok(w) && \valid_read(x);
+    requires \separated(x, w, w->out + (0 .. w->cap - 1));
+    assigns w->off, w->out[0 .. w->cap - 1];
+    ensures wr_ok(w) && w->off >= \old(w->off);
+*/
+static pm_status wr_details(pm_wr *w, const pm_proto_details *x)
+{
+    uint32_t i = 0;
+    pm_status st = pm_wire_wr32(w, x->end);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->end_code);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->fault);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->end_flags);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->wait_status);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->priority);
+    if (st == PM_OK) st = pm_wire_wr32(w, x->flags);
+    if (st == PM_OK) st = pm_wire_wr32(w, 0);
+    if (st == PM_OK) st = pm_wire_wr64(w, x->cpu_user_ns);
+    if (st == PM_OK) st = pm_wire_wr64(w, x->cpu_system_ns);
+    if (st == PM_OK) st = pm_wire_wr64(w, x->rss_bytes);
+    /*@ loop invariant 0 <= i <= PM_RLIMIT_COUNT && wr_ok(w);
+        loop invariant w->off >= \at(w->off, Pre);
+        loop assigns i, st, w->off, w->out[0 .. w->cap - 1];
+        loop variant PM_RLIMIT_COUNT - i;
+    */
+    while (st == PM_OK && i < PM_RLIMIT_COUNT) {
+        st = pm_wire_wr64(w, x->rlim_soft[i]);
+        if (st == PM_OK) st = pm_wire_wr64(w, x->rlim_hard[i]);
+        i++;
+    }
+    return st;
+}
+
+/* The details block breaks no rule a decoder checks. */
+/*@ requires \valid_read(x);
+    assigns \nothing;
+*/
+static int details_ok(const pm_proto_details *x)
+{
+    return x->end <= PM_END_MAX && x->fault <= PM_FAULT_MAX &&
+           x->priority <= PM_PRIORITY_MAX &&
+           (x->end_flags & ~PM_END_FLAGS_ALL) == 0u &&
+           (x->flags & ~PM_DETAIL_FLAGS_ALL) == 0u && x->reserved == 0u;
+}
+
 /*@ requires \valid_read(r);
     requires r->status == PM_OK && r->opcode == PM_OP_LIST_PROCESSES &&
              0 < r->list_count <= PM_PROTO_MAX_LIST ==>
@@ -50,7 +94,14 @@ static int reply_fields_ok(const pm_proto_reply *r)
                  r->info.state <= PM_STATE_MAX;
             break;
         case PM_OP_WAIT:
+        case PM_OP_WAIT_ANY:
             ok = r->info.state <= PM_STATE_MAX;
+            break;
+        case PM_OP_QUERY_DETAILS:
+            ok = r->info.state <= PM_STATE_MAX && details_ok(&r->details);
+            break;
+        case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
+            ok = r->job_mode <= PM_JOB_MODE_MAX;
             break;
         case PM_OP_LIST_PROCESSES: {
             uint32_t i = 0;
@@ -119,7 +170,12 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
         if (st == PM_OK && r->name_len > 0u) st = pm_wire_wrbytes(w, r->name, r->name_len);
         break;
     case PM_OP_WAIT:
+    case PM_OP_WAIT_ANY:
         st = wr_info(w, &r->info);
+        break;
+    case PM_OP_QUERY_DETAILS:
+        st = wr_info(w, &r->info);
+        if (st == PM_OK) st = wr_details(w, &r->details);
         break;
     case PM_OP_LIST_PROCESSES: {
         uint32_t i = 0;
@@ -147,6 +203,13 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
     case PM_OP_OPEN_PROCESS:
         r->handle_count = 1;
         st = pm_wire_wr32(w, 0);
+        break;
+    case PM_OP_JOB_CREATE:
+    case PM_OP_JOB_OPEN:
+        r->handle_count = 1;
+        st = pm_wire_wr32(w, 0);
+        if (st == PM_OK) st = pm_wire_wr32(w, r->job_mode);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->koid);
         break;
     case PM_OP_EVENT:
         st = pm_wire_wr32(w, r->event);

@@ -48,14 +48,15 @@ int pm_wire_opcode_known(uint32_t op)
     switch (op) {
     case PM_OP_CREATE_PROCESS: case PM_OP_EXIT_PROCESS:
     case PM_OP_QUERY_PROCESS: case PM_OP_LIST_PROCESSES:
-    case PM_OP_OPEN_PROCESS:
+    case PM_OP_OPEN_PROCESS: case PM_OP_QUERY_DETAILS:
     case PM_OP_ADD_ARGS: case PM_OP_ADD_ENVIRONS: case PM_OP_ADD_NAMES:
     case PM_OP_ADD_HANDLES: case PM_OP_SET_INFO: case PM_OP_LAUNCH:
     case PM_OP_CREATE_WITHOUT_STARTING: case PM_OP_START: case PM_OP_SET_CWD:
     case PM_OP_RESOLVE: case PM_OP_WAIT: case PM_OP_WATCH: case PM_OP_KILL:
     case PM_OP_HANDLE_DUPLICATE: case PM_OP_HANDLE_CLOSE:
     case PM_OP_SIGNAL: case PM_OP_SET_PRIORITY: case PM_OP_SET_RLIMIT:
-    case PM_OP_SUSPEND: case PM_OP_RESUME:
+    case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_WAIT_ANY:
+    case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
         known = 1;
         break;
     default:

@@ -130,6 +130,14 @@ expect "procctl info: running after start" 0 pc info "$SID"
 has "started process is running" "$T/out" "^$SID .*running"
 expect "procctl start ID again" 1 pc start "$SID"
 has "second start: ALREADY_STARTED" "$T/err" "procctl: ALREADY_STARTED (331): "
+expect "procctl info: details of a sim process" 0 pc info "$SID"
+has "info: priority normal" "$T/out" "^priority:  normal"
+has "info: the sim's resident bytes (pages mapped)" "$T/out" "^resident:  [1-9][0-9]* bytes"
+if grep -q "^cpu:\|^rlimit" "$T/out"; then bad "info: the sim has no CPU clock or limits"
+else ok "info: no CPU time or limits from the sim"; fi
+expect "procctl wait --timeout 0 of a running process" 124 pc wait --timeout 0 "$SID"
+expect "procctl wait-any --timeout 0: a child runs" 124 pc wait-any --timeout 0
+expect "procctl wait-any of an unknown parent" 1 pc wait-any 999999
 expect "procctl kill of the started process" 0 pc kill "$SID"
 # issue 6: working directory (the sim takes a directory as an endpoint)
 # and resource limits (recorded by the sim, refused when raised)
@@ -187,7 +195,7 @@ fi
 
 # --- leaks, shutdown ---------------------------------------------------------------
 pc ps >/dev/null; pc ps >/dev/null     # two round trips: earlier hang-ups handled
-FD1=$(fdcount)
+FD1=$(fds_back_to "$FD0")
 [ "$FD1" -eq "$FD0" ] && ok "no descriptor leak in the daemon ($FD0 -> $FD1)" \
                       || bad "descriptor leak: $FD0 -> $FD1"
 kill -TERM "$DPID"

@@ -263,7 +263,8 @@ static void test_control(void **state)
 /* pm_client_spawn with a working directory, two limits and the sharing
  * flags: the requests in order, each checked (else K_INVARIANT): SET_CWD
  * with one handle, SET_INFO with INHERIT_STDIO | INHERIT_ENVIRON, the
- * create, both SET_RLIMITs on the created process, START.  A second spawn
+ * create, both SET_RLIMITs and the SET_PRIORITY on the created process,
+ * START.  A second spawn
  * whose limit is refused kills the created process and returns the
  * refusal. */
 static int r_spawn_env(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
@@ -278,6 +279,7 @@ static int r_spawn_env(const pm_proto_request *req, const uint8_t *msg, uint32_t
         { PM_OP_CREATE_WITHOUT_STARTING, 0, 0, 0, 0, PM_OK },
         { PM_OP_SET_RLIMIT, PM_RLIMIT_CPU, 1, 2, 1, PM_OK },
         { PM_OP_SET_RLIMIT, PM_RLIMIT_NOFILE, 64, PM_RLIMIT_INFINITY, 1, PM_OK },
+        { PM_OP_SET_PRIORITY, PM_PRIORITY_LOW, 0, 0, 1, PM_OK },
         { PM_OP_START, 0, 0, 0, 1, PM_OK },
         /* the second spawn: no flags, its limit refused */
         { PM_OP_SET_INFO, 0, 0, 0, 1, PM_OK },
@@ -314,7 +316,7 @@ static void test_spawn_cwd_limits(void **state)
     const char *const argv[] = { "x", NULL };
     int exe = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int dir = open("/", O_PATH | O_CLOEXEC);
-    pm_spawn_action act[3];
+    pm_spawn_action act[4];
     memset(act, 0, sizeof act);
     act[0].kind = PM_SPAWN_ACTION_RLIMIT;
     act[0].id = PM_RLIMIT_CPU;
@@ -326,12 +328,14 @@ static void test_spawn_cwd_limits(void **state)
     act[2].id = PM_RLIMIT_NOFILE;
     act[2].soft = 64;
     act[2].hard = PM_RLIMIT_INFINITY;
+    act[3].kind = PM_SPAWN_ACTION_PRIORITY;
+    act[3].id = PM_PRIORITY_LOW;
     assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
     /* CLONE_ENVIRON with an envp as well: refused before anything is sent */
     assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_ENVIRON, exe, NULL, argv, argv,
                                      act, 3, &p, NULL), PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(pm_client_spawn(c, PM_SPAWN_CLONE_STDIO | PM_SPAWN_CLONE_ENVIRON, exe,
-                                     NULL, argv, NULL, act, 3, &p, NULL), PM_OK);
+                                     NULL, argv, NULL, act, 4, &p, NULL), PM_OK);
     assert_int_equal(p.koid, 8);
     close(p.process);
     close(p.thread);
@@ -440,6 +444,67 @@ static void test_spawn_pipelined(void **state)
     assert_int_equal(pm_client_launch(c, &p), PM_E_K_INVARIANT);
     pm_client_close(c);
     close(exe);
+}
+
+/* Issue 6: WAIT_ANY with no handle (the root) and with a parent handle,
+ * QUERY_DETAILS with its details block. */
+static int r_details(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg;
+    if (req->opcode == PM_OP_WAIT_ANY) {
+        int root = req->handle[0] == PM_PROTO_NO_HANDLE;
+        if (nin != (root ? 0u : 1u) || req->value != (root ? PM_WAIT_POLL : 77u)) {
+            a->r.status = PM_E_K_INVARIANT;
+            return 0;
+        }
+        a->r.status = root ? PM_E_NO_CHILDREN : PM_OK;
+        a->r.info.koid = 9;
+        a->r.info.state = PM_STATE_FAULTED;
+        a->r.info.exit_code = 6;
+    } else if (req->opcode == PM_OP_QUERY_DETAILS && nin == 1) {
+        a->r.info.koid = 9;
+        a->r.info.state = PM_STATE_FAULTED;
+        a->r.info.exit_code = 6;
+        a->r.details.end = PM_END_FAULTED;
+        a->r.details.end_code = 11;
+        a->r.details.fault = 6;
+        a->r.details.end_flags = PM_END_CORE_DUMPED;
+        a->r.details.wait_status = 11u | 0x80u;
+        a->r.details.priority = PM_PRIORITY_LOW;
+        a->r.details.flags = PM_DETAIL_CPU | PM_DETAIL_RSS;
+        a->r.details.cpu_user_ns = 1000;
+        a->r.details.rss_bytes = 8192;
+    } else {
+        a->r.status = PM_E_K_INVARIANT;
+    }
+    return 0;
+}
+
+static void test_wait_any_details(void **state)
+{
+    (void)state;
+    start_server(r_details);
+    pm_client *c = NULL;
+    pm_proto_info info;
+    pm_proto_details det;
+    int h = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_wait_any(c, -1, PM_WAIT_POLL, &info), PM_E_NO_CHILDREN);
+    memset(&info, 0, sizeof info);
+    assert_int_equal(pm_client_wait_any(c, h, 77, &info), PM_OK);
+    assert_int_equal(info.koid, 9);
+    assert_int_equal(info.state, PM_STATE_FAULTED);
+    memset(&det, 0, sizeof det);
+    assert_int_equal(pm_client_query_details(c, h, &info, &det), PM_OK);
+    assert_int_equal(det.end, PM_END_FAULTED);
+    assert_int_equal(det.end_code, 11);
+    assert_int_equal(det.end_flags, PM_END_CORE_DUMPED);
+    assert_int_equal(det.wait_status, 0x8bu);
+    assert_int_equal(det.priority, PM_PRIORITY_LOW);
+    assert_int_equal(det.rss_bytes, 8192);
+    assert_int_equal(pm_client_query_details(c, h, NULL, NULL), PM_OK);
+    pm_client_close(c);
+    close(h);
 }
 
 static void test_connect_fails(void **state)
@@ -639,6 +704,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_cwd_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_pipelined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_any_details, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);

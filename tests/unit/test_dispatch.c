@@ -409,8 +409,14 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_E_DUPLICATE_ID);
     /* a name over the builder's 32 bytes */
     ST(set_info(CAP_EXEC, "0123456789012345678901234567890123456789"), PM_E_BUILDER_LIMIT);
-    /* a job handle and a wrong-kind job */
+    /* a job handle of no job, a job handle, and a wrong-kind job */
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = proc_h(9, PM_DH_JOB);
+    begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_E_NO_SUCH_JOB);
+    begin(PM_OP_JOB_CREATE, 0); u32(0); ST(SEND(0), PM_OK);
+    pm_dhandle jh = RES.handles[0];
+    uint64_t jk = REP.koid;
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = jh;
     begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
     ST(SEND(2), PM_OK);
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = kcap(give(dir, PM_KR_READ));
@@ -419,7 +425,7 @@ static void test_builder_ops(void **state)
     begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_OK);
     uint64_t ph = RES.handles[0].value;
     ST(query(ph), PM_OK);
-    assert_int_equal(REP.info.job_koid, 9);
+    assert_int_equal(REP.info.job_koid, jk);
     pm_sim_slot_info si;
     ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 3, &si), PM_OK);
     ST(pm_sim_cspace_slot(&K, D.reg.slot[ph & 0xFFFF].cspace, 32, &si), PM_OK);
@@ -1343,12 +1349,13 @@ static void test_control_job(void **state)
     assert_int_equal(thread_info(a).priority, PM_PRIORITY_HIGH);
     assert_int_equal(thread_info(c).priority, PM_PRIORITY_HIGH);
     assert_int_equal(thread_info(o).priority, PM_PRIORITY_NORMAL);
-    ST(suspend_h(job), PM_OK);
-    assert_int_equal(thread_info(a).suspended, 1);
-    assert_int_equal(thread_info(b).suspended, 1);
-    assert_int_equal(thread_info(o).suspended, 0);
+    ST(suspend_h(job), PM_OK);                  /* the job is frozen as one */
+    assert_int_equal(thread_info(a).frozen, 1);
+    assert_int_equal(thread_info(b).frozen, 1);
+    assert_int_equal(thread_info(o).frozen, 0);
+    ST(pm_sim_thread_exit(&K, thread_of(a), 0), PM_E_K_STATE);   /* no step */
     ST(resume_h(job), PM_OK);
-    assert_int_equal(thread_info(b).suspended, 0);
+    assert_int_equal(thread_info(b).frozen, 0);
     /* the machine's refusal is replied, after every process was tried */
     pm_sim_deny_priority(&K, PM_PRIORITY_REALTIME);
     ST(priority_h(job, PM_PRIORITY_REALTIME), PM_E_LINUX_PRIORITY_DENIED);
@@ -1568,9 +1575,325 @@ static void test_info_flags(void **state)
     close_both(ph);
 }
 
+/* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------------ */
+
+static pm_status job_create(uint32_t conn)
+{
+    begin(PM_OP_JOB_CREATE, 0);
+    u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+static pm_status job_open(uint32_t conn, uint64_t koid)
+{
+    begin(PM_OP_JOB_OPEN, 0);
+    u64(koid); u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+static uint32_t live_jobs(void)
+{
+    pm_sim_stats s;
+    pm_sim_stats_get(&K, &s);
+    return s.live[PM_KOBJ_JOB];
+}
+/* SET_INFO naming job handle `job` + LAUNCH: the process handle. */
+static uint64_t launch_in(pm_dhandle job)
+{
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = job;
+    begin(PM_OP_SET_INFO, 2);
+    u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
+    ST(SEND(2), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_OK);
+    return RES.handles[0].value;
+}
+
+/* A process launched without a job has one of its own, named by its koid,
+ * gone with it.  JOB_CREATE makes an empty job that lives while a handle
+ * names it; its processes are killed and frozen as one; JOB_OPEN gives
+ * another handle to root or its maker. */
+static void test_jobs(void **state)
+{
+    (void)state;
+    const uint32_t OWN = 8u, OTHER = 9u;
+    ST(pm_dispatch_connect(&D, OWN, 0, 0), PM_OK);        /* no job of its own */
+    ST(pm_dispatch_set_principal(&D, OWN, 1000), PM_OK);
+    ST(pm_dispatch_connect(&D, OTHER, 0, 0), PM_OK);
+    ST(pm_dispatch_set_principal(&D, OTHER, 2000), PM_OK);
+
+    /* its own job */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_SET_INFO, 1);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str("solo");
+    ST(send_n(OWN, 1, __LINE__), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(send_n(OWN, 0, __LINE__), PM_OK);
+    uint64_t solo = RES.handles[0].value, solo_koid = REP.koid;
+    ST(query(solo), PM_OK);
+    assert_int_equal(REP.info.job_koid, solo_koid);
+    assert_int_equal(live_jobs(), 1);
+    ST(job_open(OTHER, solo_koid), PM_E_NOT_OWNER);
+    ST(job_open(OWN, solo_koid), PM_OK);                  /* its launcher */
+    assert_int_equal(RES.handles[0].kind, PM_DH_JOB);
+    assert_int_equal(REP.job_mode, PM_JOB_MODE_MEMBERS);
+    pm_dhandle solo_job = RES.handles[0];
+    ST(pm_sim_thread_exit(&K, thread_of(solo), 0), PM_OK);
+    pm_dispatch_poll_events(&D);
+    assert_int_equal(live_jobs(), 1);                     /* a handle holds it */
+    ST(close_h(solo_job), PM_OK);
+    assert_int_equal(live_jobs(), 0);                     /* ended with it */
+    ST(job_open(OWN, solo_koid), PM_E_NO_SUCH_JOB);
+    ST(job_open(OWN, 123456), PM_E_NO_SUCH_JOB);
+    close_both(solo);
+
+    /* a job made first; two processes in it, one outside */
+    ST(job_create(OWN), PM_OK);
+    pm_dhandle job = RES.handles[0];
+    uint64_t jk = REP.koid;
+    assert_int_equal(job.kind, PM_DH_JOB);
+    assert_int_equal(job.value, jk);
+    assert_int_equal(live_jobs(), 1);
+    uint64_t a = launch_in(job);
+    uint64_t b = launch_in(job);
+    uint64_t c = launch(CAP_EXEC, 1);                    /* job JOB */
+    ST(query(a), PM_OK);
+    assert_int_equal(REP.info.job_koid, jk);
+    assert_true(REP.info.koid > jk);                     /* one koid sequence */
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_BY_JOB); u32(16); u64(jk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 2);
+    ST(suspend_h(job), PM_OK);
+    assert_int_equal(thread_info(a).frozen, 1);
+    assert_int_equal(thread_info(c).frozen, 0);
+    /* no process joins a frozen job: it could not take its first step */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = job;
+    begin(PM_OP_SET_INFO, 2);
+    u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("late");
+    ST(SEND(2), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(SEND(0), PM_E_K_STATE);
+    ST(resume_h(job), PM_OK);
+    assert_int_equal(thread_info(b).frozen, 0);
+    /* a copy of the handle holds the job too */
+    H[0] = job;
+    begin(PM_OP_HANDLE_DUPLICATE, 1);
+    u32(0); u32(0);
+    ST(SEND(1), PM_OK);
+    pm_dhandle copy = RES.handles[0];
+    ST(kill_h(job), PM_OK);
+    expect_end(a, PM_STATE_KILLED, 0);
+    expect_end(b, PM_STATE_KILLED, 0);
+    ST(query(c), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(live_jobs(), 2);                     /* jk (handles), JOB (c) */
+    ST(close_h(job), PM_OK);
+    assert_int_equal(live_jobs(), 2);
+    ST(close_h(copy), PM_OK);
+    assert_int_equal(live_jobs(), 1);
+    close_both(a); close_both(b);
+    ST(kill_h(proc_h(c, PM_DH_PROCESS)), PM_OK);
+    assert_int_equal(live_jobs(), 0);
+    close_both(c);
+}
+
+/* Every entry of the job table in use: JOB_CREATE is refused, nothing made. */
+static void test_jobs_full(void **state)
+{
+    (void)state;
+    for (uint32_t i = 0; i < PM_DISPATCH_MAX_JOBS; i++) {
+        D.job[i].in_use = 1;
+        D.job[i].koid = (1ull << 40) + i;
+        D.job[i].cap = PM_KCAP_NULL;
+    }
+    ST(job_create(CONN), PM_E_JOBS_FULL);
+    assert_int_equal(live_jobs(), 0);
+    for (uint32_t i = 0; i < PM_DISPATCH_MAX_JOBS; i++)
+        D.job[i].in_use = 0;
+}
+
 /* ---- coverage of the status lists ---------------------------------------------- */
 
 /* Codes the dispatcher cannot produce, and why. */
+/* ---- issue 6: structured end, QUERY_DETAILS, WAIT_ANY, the process tree ---- */
+
+static pm_status details_h(uint64_t ph)
+{
+    return one_handle_op(PM_OP_QUERY_DETAILS, proc_h(ph, PM_DH_PROCESS));
+}
+/* WAIT_ANY on parent handle ph (0: the root) with a timeout. */
+static pm_status wait_any(uint64_t ph, uint64_t timeout)
+{
+    H[0] = proc_h(ph, PM_DH_PROCESS);
+    begin(PM_OP_WAIT_ANY, ph != 0);
+    u32(ph != 0 ? 0u : PM_PROTO_NO_HANDLE); u32(0); u64(timeout);
+    return SEND(ph != 0);
+}
+static uint64_t koid_of(uint64_t ph) { return D.reg.slot[ph & 0xFFFFu].pid; }
+
+/* The details block: a running process's level, suspension and the sim's
+ * resident bytes; the structured end and POSIX wait status of EXITED,
+ * KILLED (a signal, and a kill by procmgr: SIGKILL) and FAULTED. */
+static void test_query_details(void **state)
+{
+    (void)state;
+    uint64_t ph = launch(CAP_EXEC, 1);
+    pm_dhandle p = proc_h(ph, PM_DH_PROCESS);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(REP.details.end, PM_END_NONE);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_NORMAL);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS);   /* the sim: no CPU, no limits */
+    assert_true(REP.details.rss_bytes > 0);
+    ST(priority_h(p, PM_PRIORITY_LOW), PM_OK);
+    ST(suspend_h(p), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_LOW);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS | PM_DETAIL_SUSPENDED);
+    ST(resume_h(p), PM_OK);
+    ST(signal_h(p, PM_K_SIGSTOP), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_true(REP.details.flags & PM_DETAIL_SUSPENDED);
+    ST(signal_h(p, PM_K_SIGCONT), PM_OK);
+    ST(details_h(ph), PM_OK);
+    assert_false(REP.details.flags & PM_DETAIL_SUSPENDED);
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 3), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(details_h(ph), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    assert_int_equal(REP.details.end, PM_END_EXITED);
+    assert_int_equal(REP.details.end_code, 3);
+    assert_int_equal(REP.details.wait_status, 3u << 8);
+    assert_int_equal(REP.details.priority, PM_PRIORITY_LOW);
+    assert_int_equal(REP.details.flags, PM_DETAIL_RSS);   /* the final usage */
+    close_both(ph);
+
+    uint64_t a = launch(CAP_EXEC, 1), b = launch(CAP_EXEC, 1), f = launch(CAP_EXEC, 1);
+    ST(signal_h(proc_h(a, PM_DH_PROCESS), PM_K_SIGTERM), PM_OK);
+    ST(kill_h(proc_h(b, PM_DH_PROCESS)), PM_OK);
+    ST(pm_sim_thread_fault(&K, thread_of(f), PM_K_FAULT_WRITE, 0x1000), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(details_h(a), PM_OK);
+    assert_int_equal(REP.details.end, PM_END_KILLED);
+    assert_int_equal(REP.details.end_code, PM_K_SIGTERM);
+    assert_int_equal(REP.details.wait_status, PM_K_SIGTERM);
+    assert_int_equal(REP.details.end_flags, 0);
+    ST(details_h(b), PM_OK);
+    assert_int_equal(REP.info.exit_code, 0);                /* the record: by procmgr */
+    assert_int_equal(REP.details.end, PM_END_KILLED);
+    assert_int_equal(REP.details.end_code, PM_K_SIGKILL);   /* the details: SIGKILL */
+    assert_int_equal(REP.details.wait_status, PM_K_SIGKILL);
+    assert_int_equal(REP.details.flags, 0);                 /* no usage known */
+    ST(details_h(f), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_FAULTED);
+    assert_int_equal(REP.details.end, PM_END_FAULTED);
+    assert_int_equal(REP.details.fault, PM_K_FAULT_WRITE);
+    assert_int_equal(REP.details.end_code, 0);              /* the sim has no signals */
+    close_both(a);
+    close_both(b);
+    close_both(f);
+    /* rights: QUERY */
+    uint64_t q = launch(CAP_EXEC, 1);
+    ST(dup_h(proc_h(q, PM_DH_PROCESS), PM_RIGHT_WAIT), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    H[0] = weak; begin(PM_OP_QUERY_DETAILS, 1); u32(0);
+    ST(SEND(1), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    ST(kill_h(proc_h(q, PM_DH_PROCESS)), PM_OK);
+    close_both(q);
+}
+
+/* The parent of a launch is the client's record (pm_dispatch_set_client);
+ * when the parent ends its children go to the root; WAIT_ANY returns the
+ * oldest uncollected end first, parks until one comes, times out, and
+ * says NO_CHILDREN when nothing is left; LIST by parent follows. */
+static void test_wait_any_tree(void **state)
+{
+    (void)state;
+    /* WAIT_ANY on the root sees the processes the principal may open */
+    ST(pm_dispatch_set_principal(&D, CONN, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    uint64_t par = launch(CAP_EXEC, 1);
+    uint64_t pk = koid_of(par);
+    ST(pm_dispatch_set_client(&D, CONN, pk), PM_OK);
+    uint64_t c1 = launch(CAP_EXEC, 1), c2 = launch(CAP_EXEC, 1), c3 = launch(CAP_EXEC, 1);
+    ST(pm_dispatch_set_client(&D, CONN, 0), PM_OK);
+    ST(pm_dispatch_set_client(&D, 999u, 0), PM_E_NOT_CONNECTED);
+    ST(query(c1), PM_OK);
+    assert_int_equal(REP.info.parent_koid, pk);
+    /* LIST by parent: the three */
+    begin(PM_OP_LIST_PROCESSES, 0); u32(PM_LIST_BY_PARENT); u32(16); u64(pk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 3);
+    /* nothing ended yet: poll times out, a wait parks */
+    ST(wait_any(par, 0), PM_E_WAIT_TIMED_OUT);
+    ST(wait_any(par, 1000), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    uint32_t parked = RES.waiter;
+    /* c2 ends, then c1: the parked WAIT_ANY gets c2 (the first end) */
+    ST(pm_sim_thread_exit(&K, thread_of(c2), 2), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(pm_sim_thread_exit(&K, thread_of(c1), 1), PM_OK);
+    pm_dispatch_poll_events(&D);
+    uint32_t conn = 0;
+    ST(pm_dispatch_take_reply(&D, &conn, REPLY, sizeof REPLY, &RES), PM_OK);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.opcode, PM_OP_WAIT_ANY);
+    assert_int_equal(REP.info.koid, koid_of(c2));
+    ST(pm_dispatch_wait_expire(&D, parked, REPLY, sizeof REPLY, &RES), PM_E_K_ARG);
+    /* then c1; then nothing ended is left but c3 runs: time out */
+    ST(wait_any(par, 0), PM_OK);
+    assert_int_equal(REP.info.koid, koid_of(c1));
+    assert_int_equal(REP.info.exit_code, 1);
+    ST(wait_any(par, 0), PM_E_WAIT_TIMED_OUT);
+    /* a parked WAIT_ANY that times out answers WAIT_TIMED_OUT for its opcode */
+    ST(wait_any(par, 5), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    ST(pm_dispatch_wait_expire(&D, RES.waiter, REPLY, sizeof REPLY, &RES), PM_OK);
+    ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
+    assert_int_equal(REP.opcode, PM_OP_WAIT_ANY);
+    assert_int_equal(REP.status, PM_E_WAIT_TIMED_OUT);
+    /* the parent ends before c3: c3 goes to the root, intact */
+    ST(kill_h(proc_h(par, PM_DH_PROCESS)), PM_OK);
+    ST(query(c3), PM_OK);
+    assert_int_equal(REP.info.parent_koid, 0);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(PM_LIST_BY_PARENT); u32(16); u64(pk); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 0);          /* ended ones go to the root too */
+    ST(wait_any(par, 0), PM_E_NO_CHILDREN);       /* collected, or given away */
+    /* the root: the parent itself ended (uncollected), then c3 */
+    ST(pm_sim_thread_exit(&K, thread_of(c3), 7), PM_OK);
+    pm_dispatch_poll_events(&D);
+    ST(wait_any(0, 0), PM_OK);
+    assert_int_equal(REP.info.koid, pk);
+    ST(wait_any(0, 0), PM_OK);
+    assert_int_equal(REP.info.koid, koid_of(c3));
+    assert_int_equal(REP.info.parent_koid, 0);
+    assert_int_equal(REP.info.exit_code, 7);
+    ST(wait_h(c3, 0), PM_OK);                       /* WAIT still works after it */
+    assert_int_equal(REP.info.exit_code, 7);
+    ST(wait_any(0, 0), PM_E_NO_CHILDREN);
+    /* another principal's WAIT_ANY on the root sees none of them */
+    uint64_t other = launch(CAP_EXEC, 1);
+    ST(pm_dispatch_set_principal(&D, CONN, 1000u), PM_OK);
+    ST(wait_any(0, 0), PM_E_NO_CHILDREN);
+    ST(pm_dispatch_set_principal(&D, CONN, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    ST(wait_any(0, 0), PM_E_WAIT_TIMED_OUT);      /* root: `other` runs */
+    ST(kill_h(proc_h(other, PM_DH_PROCESS)), PM_OK);
+    close_both(other);
+    /* WAIT_ANY needs the WAIT right on the parent */
+    ST(dup_h(proc_h(c3, PM_DH_PROCESS), PM_RIGHT_QUERY), PM_OK);
+    pm_dhandle weak = RES.handles[0];
+    H[0] = weak; begin(PM_OP_WAIT_ANY, 1); u32(0); u32(0); u64(0);
+    ST(SEND(1), PM_E_RIGHTS);
+    ST(close_h(weak), PM_OK);
+    close_both(par);
+    close_both(c1);
+    close_both(c2);
+    close_both(c3);
+}
+
 static const int NOT_REACHABLE[] = {
     PM_E_PROTO_BAD_ARGUMENT,     /* encoder input check; the dispatcher frames valid replies */
     PM_E_PROTO_UNEXPECTED_REPLY, /* client library only */
@@ -1646,6 +1969,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_info_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_details, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_any_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_full, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

@@ -61,10 +61,15 @@ static uint32_t NWAITERS;
 
 static void pool_add(pm_dhandle h)
 {
-    if (NPOOL < POOL)
+    if (NPOOL < POOL) {
         POOLH[NPOOL++] = h;
-    else
-        POOLH[below(POOL)] = h;
+    } else {
+        /* the one it replaces is closed: a job lives while a handle does */
+        uint32_t at = below(POOL);
+        if (POOLH[at].kind == PM_DH_JOB)
+            pm_dispatch_handle_release(&D, &POOLH[at]);
+        POOLH[at] = h;
+    }
 }
 
 static void check_inv(const char *where)
@@ -163,7 +168,8 @@ static void gen_request(void)
         PM_OP_ADD_NAMES, PM_OP_ADD_HANDLES, PM_OP_SET_INFO, PM_OP_SET_INFO,
         PM_OP_LAUNCH, PM_OP_LAUNCH, PM_OP_CREATE_WITHOUT_STARTING, PM_OP_START,
         PM_OP_RESOLVE, PM_OP_WAIT, PM_OP_WATCH, PM_OP_KILL,
-        PM_OP_HANDLE_DUPLICATE, PM_OP_HANDLE_CLOSE, PM_OP_SET_CWD, PM_OP_SET_RLIMIT
+        PM_OP_HANDLE_DUPLICATE, PM_OP_HANDLE_CLOSE, PM_OP_SET_CWD, PM_OP_SET_RLIMIT,
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN
     };
     uint16_t op = ops[below(sizeof ops / sizeof ops[0])];
     uint32_t n, i;
@@ -221,6 +227,8 @@ static void gen_request(void)
     case PM_OP_WAIT: u32(add_handle(0)); u32(0); u64(below(2) ? 0 : below(3) ? 1000 : PM_WAIT_FOREVER); break;
     case PM_OP_WATCH: u32(add_handle(0)); u32(1 + below(15)); break;
     case PM_OP_HANDLE_DUPLICATE: u32(add_handle(0)); u32(below(0x80)); break;
+    case PM_OP_JOB_CREATE: u32(0); break;
+    case PM_OP_JOB_OPEN: u64(1 + below(40)); u32(0); break;
     default: break;
     }
     finish();
@@ -415,9 +423,18 @@ static void one_sequence(uint64_t seed)
 
     /* full teardown through the protocol: kill every job, poll, disconnect */
     pm_sim_fail_rate(&K, 0, 0, 0);
-    for (i = 0; i < NJOBS; i++) {
+    /* the fixed ids, then every other job (JOB_CREATE's, named by koid as
+     * the shell may) */
+    static uint64_t jobs[NJOBS + PM_DISPATCH_MAX_JOBS];
+    uint32_t njobs = 0;
+    for (i = 0; i < NJOBS; i++)
+        jobs[njobs++] = i;
+    for (i = 0; i < PM_DISPATCH_MAX_JOBS; i++)
+        if (D.job[i].in_use && D.job[i].koid >= NJOBS)
+            jobs[njobs++] = D.job[i].koid;
+    for (i = 0; i < njobs; i++) {
         header(PM_OP_KILL);
-        H[0].kind = PM_DH_JOB; H[0].value = i; H[0].cap = PM_KCAP_NULL;
+        H[0].kind = PM_DH_JOB; H[0].value = jobs[i]; H[0].cap = PM_KCAP_NULL;
         NH = 1;
         u32(0);
         finish();
@@ -429,12 +446,18 @@ static void one_sequence(uint64_t seed)
     drain();
     pm_dispatch_disconnect(&D, 1);
     pm_dispatch_disconnect(&D, 2);
+    /* a job lives while a handle names it: close the job handles issued */
+    for (i = 0; i < NPOOL; i++)
+        if (POOLH[i].kind == PM_DH_JOB)
+            pm_dispatch_handle_release(&D, &POOLH[i]);
     pm_sim_stats_get(&K, &s);
     if (s.live[PM_KOBJ_AS] || s.live[PM_KOBJ_THREAD] || s.live[PM_KOBJ_CSPACE] ||
-        s.handles_live != NCAPS || s.handles_tomb != 0 || s.frames_used != 0) {
-        print_error("seed %llu: after kill-all: AS %u thread %u cspace %u handles %u tomb %u frames %u\n",
-                    (unsigned long long)seed, s.live[PM_KOBJ_AS], s.live[PM_KOBJ_THREAD],
-                    s.live[PM_KOBJ_CSPACE], s.handles_live, s.handles_tomb, s.frames_used);
+        s.live[PM_KOBJ_JOB] || s.handles_live != NCAPS || s.handles_tomb != 0 ||
+        s.frames_used != 0) {
+        print_error("seed %llu: after kill-all: AS %u thread %u cspace %u job %u handles %u "
+                    "tomb %u frames %u\n", (unsigned long long)seed, s.live[PM_KOBJ_AS],
+                    s.live[PM_KOBJ_THREAD], s.live[PM_KOBJ_CSPACE], s.live[PM_KOBJ_JOB],
+                    s.handles_live, s.handles_tomb, s.frames_used);
         fail();
     }
     pm_dispatch_fini(&D);

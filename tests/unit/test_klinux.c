@@ -808,6 +808,116 @@ static void test_rlimit(void **state)
 }
 
 /* Read a pipe to EOF. */
+/* ---- jobs (issue 6): the connection's job 1 as a cgroup -------------------- */
+
+static pm_status job_op(uint16_t op, uint64_t job)
+{
+    req_begin(op);
+    Q.handle[0] = 0;
+    H[0] = proc_h(job, PM_DH_JOB);
+    return send_req(1);
+}
+
+/* Two processes of job 1 (the connection's).  CGROUP mode: both are in
+ * procmgr-<pid>/job-1 from their start; a process put there that procmgr
+ * did not launch (a fork of the test standing for a double fork) is
+ * frozen and killed with the job; the directories are removed when the
+ * job ends.  MEMBERS mode: the two are killed. */
+static void test_jobs(void **state)
+{
+    static char *const sleep_argv[] = { "sleep", "100", NULL };
+    char path[512], buf[512], want[128];
+    proc a, b;
+    (void)state;
+    ST(launch("/bin/sleep", sleep_argv, &a), PM_OK);
+    ST(launch("/bin/sleep", sleep_argv, &b), PM_OK);
+    const char *dir = pm_klinux_job_dir(K);
+    pid_t extra = -1;
+    if (pm_k_job_mode(K) == PM_K_JOB_MODE_CGROUP) {
+        assert_non_null(dir);
+        snprintf(path, sizeof path, "/proc/%lld/cgroup", (long long)pid_of(&a));
+        read_file(path, buf, sizeof buf);
+        assert_non_null(strrchr(dir, '/'));
+        snprintf(want, sizeof want, "%s/job-1\n", strrchr(dir, '/'));
+        assert_non_null(strstr(buf, want));
+        extra = fork();
+        assert_true(extra >= 0);
+        if (extra == 0) {
+            for (;;)
+                pause();
+        }
+        snprintf(path, sizeof path, "%s/job-1/cgroup.procs", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "%d\n", (int)extra);
+        assert_int_equal(fclose(f), 0);
+        ST(job_op(PM_OP_SUSPEND, 1), PM_OK);
+        snprintf(path, sizeof path, "%s/job-1/cgroup.events", dir);
+        read_file(path, buf, sizeof buf);
+        assert_non_null(strstr(buf, "frozen 1"));
+        ST(job_op(PM_OP_RESUME, 1), PM_OK);
+        read_file(path, buf, sizeof buf);
+        assert_non_null(strstr(buf, "frozen 0"));
+    } else {
+        assert_null(dir);
+    }
+    ST(job_op(PM_OP_KILL, 1), PM_OK);
+    assert_int_equal(wait_end(&a).state, PM_STATE_KILLED);
+    assert_int_equal(wait_end(&b).state, PM_STATE_KILLED);
+    if (extra > 0) {
+        int ws = 0;
+        assert_int_equal(waitpid(extra, &ws, 0), extra);
+        assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+        /* the job ended with its last record; its directory, if the fork
+         * still populated it then, goes at the next event poll */
+        (void)pm_dispatch_poll_events(&D);
+        assert_int_not_equal(access(dir, F_OK), 0);
+    }
+}
+
+/* A job destroyed while a process is still in its cgroup lingers; when
+ * that process ends, the backend's event descriptor becomes readable by
+ * itself (an inotify watch on cgroup.events), and the next event poll
+ * removes the directory: no unrelated event is needed. */
+static void test_job_linger(void **state)
+{
+    char path[512];
+    pm_kcap job;
+    pm_kevent ev;
+    (void)state;
+    const char *dir = pm_klinux_job_dir(K);
+    if (pm_k_job_mode(K) != PM_K_JOB_MODE_CGROUP) {
+        assert_null(dir);
+        skip();
+    }
+    ST(pm_k_job_create(K, 77, &job), PM_OK);
+    pid_t stray = fork();
+    assert_true(stray >= 0);
+    if (stray == 0) {
+        for (;;)
+            pause();
+    }
+    snprintf(path, sizeof path, "%s/job-77/cgroup.procs", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%d\n", (int)stray);
+    assert_int_equal(fclose(f), 0);
+    ST(pm_k_destroy(K, job), PM_OK);
+    snprintf(path, sizeof path, "%s/job-77", dir);
+    assert_int_equal(access(path, F_OK), 0);             /* populated: lingers */
+    struct pollfd p = { .fd = pm_kh_event_fd(K), .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 0), 0);                  /* nothing to say yet */
+    int ws = 0;
+    assert_int_equal(kill(stray, SIGKILL), 0);
+    assert_int_equal(waitpid(stray, &ws, 0), stray);
+    for (int i = 0; i < 100 && access(path, F_OK) == 0; i++) {
+        assert_int_equal(poll(&p, 1, 5000), 1);          /* woken by the change */
+        assert_int_equal(pm_k_event_poll(K, &ev), PM_E_K_NO_EVENT);
+    }
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(poll(&p, 1, 0), 0);                  /* and quiet again */
+}
+
 static size_t drain(int fd, char *buf, size_t cap)
 {
     size_t got = 0;
@@ -1244,6 +1354,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_before_and_after_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_and_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_linger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auxcheck_all_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),

@@ -356,7 +356,7 @@ static void test_request_encoder_refusals(void **state)
     (void)state;
     size_t n = 1;
     memset(&req, 0, sizeof req);
-    req.opcode = 0x0401;
+    req.opcode = 0x0500;   /* unassigned */
     assert_int_equal(pm_proto_encode_request(&req, buf, 0, out, sizeof out, &n),
                      PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(n, 0);

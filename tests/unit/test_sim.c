@@ -845,6 +845,76 @@ static void test_thread_signal(void **state)
     EMPTY();
 }
 
+/* Jobs: a bound thread joins once; kill ends the running members; freeze
+ * stops them (SIGCONT does not thaw, a fatal signal waits for the thaw,
+ * SIGKILL does not); a frozen job takes no member and starts none;
+ * destroying the job thaws its members, which keep running. */
+static void test_jobs(void **state)
+{
+    (void)state;
+    pm_kevent ev;
+    pm_kcap job, other;
+    assert_int_equal(pm_k_job_mode(&K), PM_K_JOB_MODE_MEMBERS);
+    ST(pm_k_job_create(&K, 5u, &job), PM_OK);
+    ST(pm_k_job_create(&K, 6u, &other), PM_OK);
+    ST(pm_k_job_create(&K, 7u, NULL), PM_E_K_ARG);
+    proc a = build_proc(1), b = build_proc(2), c = build_proc(3);
+    pm_kcap lone = new_thread(4);
+    ST(pm_k_job_add(&K, job, lone), PM_E_K_STATE);          /* not bound */
+    ST(pm_k_job_add(&K, a.th, a.th), PM_E_K_TYPE);
+    pm_kcap weak = derive(job, PM_KR_READ);
+    ST(pm_k_job_add(&K, weak, a.th), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_job_kill(&K, weak), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_job_freeze(&K, weak, 1u), PM_E_K_BAD_RIGHTS);
+    ST(pm_k_cap_release(&K, weak), PM_OK);
+    ST(pm_k_job_add(&K, job, a.th), PM_OK);
+    ST(pm_k_job_add(&K, job, b.th), PM_OK);
+    ST(pm_k_job_add(&K, other, a.th), PM_E_K_STATE);         /* one job, once */
+    ST(pm_k_job_add(&K, other, c.th), PM_OK);
+    assert_int_equal(tinfo(a.th).in_job, 1);
+    ST(pm_k_thread_start(&K, a.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_job_freeze(&K, job, 2u), PM_E_K_ARG);
+    ST(pm_k_job_freeze(&K, job, 1u), PM_OK);
+    INV();
+    assert_int_equal(tinfo(a.th).frozen, 1);
+    assert_int_equal(tinfo(b.th).frozen, 0);                 /* not started */
+    ST(pm_k_thread_start(&K, b.th, CODE_VA, SP), PM_E_K_STATE);
+    ST(pm_k_job_add(&K, job, lone), PM_E_K_STATE);
+    ST(pm_sim_thread_exit(&K, a.th, 0), PM_E_K_STATE);       /* takes no step */
+    ST(pm_k_thread_signal(&K, a.th, PM_K_SIGCONT), PM_OK);   /* no thaw */
+    assert_int_equal(tinfo(a.th).frozen, 1);
+    ST(pm_k_thread_signal(&K, a.th, PM_K_SIGTERM), PM_OK);   /* held */
+    ST(pm_k_event_poll(&K, &ev), PM_E_K_NO_EVENT);
+    INV();
+    ST(pm_k_job_freeze(&K, job, 0u), PM_OK);                 /* thaw: it ends */
+    ST(pm_k_event_poll(&K, &ev), PM_OK);
+    assert_int_equal(ev.code, PM_K_SIGTERM);
+    ST(pm_k_job_freeze(&K, job, 0u), PM_OK);                 /* already thawed */
+    /* kill: the running members of that job only */
+    ST(pm_k_thread_start(&K, b.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_thread_start(&K, c.th, CODE_VA, SP), PM_OK);
+    ST(pm_k_job_freeze(&K, job, 1u), PM_OK);
+    ST(pm_k_job_kill(&K, job), PM_OK);                       /* frozen or not */
+    ST(pm_k_event_poll(&K, &ev), PM_OK);
+    assert_int_equal(ev.cookie, 2);
+    assert_int_equal(ev.code, PM_K_SIGKILL);
+    ST(pm_k_event_poll(&K, &ev), PM_E_K_NO_EVENT);
+    assert_int_equal(tinfo(c.th).state, PM_KTHREAD_RUNNING);
+    /* destroying a frozen job thaws its members, which keep running */
+    ST(pm_k_job_freeze(&K, other, 1u), PM_OK);
+    ST(pm_k_thread_signal(&K, c.th, PM_K_SIGTERM), PM_OK);   /* held */
+    ST(pm_k_destroy(&K, other), PM_OK);
+    INV();
+    assert_int_equal(tinfo(c.th).in_job, 0);
+    ST(pm_k_event_poll(&K, &ev), PM_OK);                     /* delivered at thaw */
+    assert_int_equal(ev.cookie, 3);
+    ST(pm_k_destroy(&K, job), PM_OK);
+    ST(pm_k_job_kill(&K, job), PM_E_K_BAD_CAP);
+    ST(pm_k_destroy(&K, lone), PM_OK);
+    teardown_proc(&a); teardown_proc(&b); teardown_proc(&c);
+    EMPTY();
+}
+
 /* Scheduling levels: bound or running threads, 0..5, new threads at 2;
  * pm_sim_deny_priority refuses levels from a threshold on. */
 static void test_thread_priority(void **state)
@@ -1465,6 +1535,7 @@ int main(void)
         cmocka_unit_test_setup(test_cspace_cwd, setup),
         cmocka_unit_test_setup(test_cspace_mount, setup),
         cmocka_unit_test_setup(test_thread_rlimit, setup),
+        cmocka_unit_test_setup(test_jobs, setup),
         cmocka_unit_test_setup(test_start_faults, setup),
         cmocka_unit_test_setup(test_destroy_as_stops_threads, setup),
         cmocka_unit_test_setup(test_destroy_thread_drops_event, setup),

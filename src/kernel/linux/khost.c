@@ -54,6 +54,7 @@ pm_status pm_kh_open(struct pm_kernel **out)
     if (st == PM_OK)
         st = kl_pool_start(k);
     if (st == PM_OK) {
+        kl_job_open(k);
         *out = k;
     } else if (k != NULL) {
         if (k->epfd > 0)
@@ -71,6 +72,7 @@ void pm_kh_close(struct pm_kernel *k)
         return;
     kl_pool_stop(k);        /* every idle pooled stub is killed and reaped */
     kl_destroy_all(k);      /* and every other child */
+    kl_job_close(k);        /* lingering job cgroups killed, all removed */
     close(k->epfd);
     close(k->evfd);
     free(k);

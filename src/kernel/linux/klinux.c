@@ -313,6 +313,9 @@ static void obj_destroy(struct pm_kernel *k, uint32_t o)
     case PM_KOBJ_THREAD:
         thread_free(k, o);
         break;
+    case PM_KOBJ_JOB:
+        kl_job_free(k, o);
+        break;
     default:
         if (ob->fd >= 0)
             close(ob->fd);
@@ -363,7 +366,7 @@ void pm_k_get_limits(struct pm_kernel *k, pm_k_limits *out)
 void kl_destroy_all(struct pm_kernel *k)
 {
     static const uint32_t order[] = { PM_KOBJ_THREAD, PM_KOBJ_CSPACE, PM_KOBJ_AS,
-                                      PM_KOBJ_ENDPOINT, PM_KOBJ_IMAGE };
+                                      PM_KOBJ_JOB, PM_KOBJ_ENDPOINT, PM_KOBJ_IMAGE };
     for (uint32_t t = 0; t < sizeof order / sizeof order[0]; t++)
         for (uint32_t o = 0; o < k->obj_hwm; o++)
             if (k->obj[o].type == order[t])

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -365,9 +366,14 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
 
     if (a->pidfd < 0 || a->reaped)
         return 0;
+    struct rusage ru;
+    int lost = 0;
     memset(&si, 0, sizeof si);
+    memset(&ru, 0, sizeof ru);
+    /* the raw call: glibc's waitid has no rusage argument */
     do {
-        r = waitid((idtype_t)P_PIDFD, (id_t)a->pidfd, &si, WEXITED | (block ? 0 : WNOHANG));
+        r = (int)syscall(SYS_waitid, P_PIDFD, a->pidfd, &si,
+                         WEXITED | (block ? 0 : WNOHANG), &ru);
     } while (r != 0 && errno == EINTR);
     if (r != 0 && errno == ECHILD) {
         /* Someone else reaped it (a host that waits for every child):
@@ -376,11 +382,18 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
         si.si_pid = a->pid;
         si.si_code = CLD_KILLED;
         si.si_status = SIGKILL;
+        lost = 1;
         r = 0;
     }
     if (r != 0 || si.si_pid == 0)
         return 0;
     a->reaped = 1;
+    a->has_ru = !lost;
+    a->ru_utime_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000u +
+                     (uint64_t)ru.ru_utime.tv_usec * 1000u;
+    a->ru_stime_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000u +
+                     (uint64_t)ru.ru_stime.tv_usec * 1000u;
+    a->ru_maxrss_bytes = (uint64_t)ru.ru_maxrss * 1024u;   /* KiB */
     a->wcode = si.si_code;
     a->wstatus = si.si_status;
     a->child = KL_CHILD_NONE;

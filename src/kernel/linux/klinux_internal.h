@@ -31,6 +31,7 @@
 #define KL_USER_LIMIT    0x7ffffffff000ull
 #define KL_PROT_ALL      (PM_PROT_R | PM_PROT_W | PM_PROT_X)
 #define KL_EPOLL_EVFD    0xffffffffffffffffull   /* epoll tag of the eventfd */
+#define KL_EPOLL_LINGER  0xfffffffffffffffeull   /* of the lingering jobs' inotify */
 
 enum { KL_H_FREE = 0, KL_H_LIVE = 1, KL_H_TOMB = 2 };
 
@@ -64,6 +65,8 @@ struct kl_as {
     uint32_t child;          /* KL_CHILD_* */
     uint32_t reaped;         /* waitid done: status below is known */
     int wcode, wstatus;      /* si_code, si_status of the reaped child */
+    uint64_t ru_utime_ns, ru_stime_ns, ru_maxrss_bytes;  /* its rusage */
+    uint32_t has_ru;
     uint32_t hello_ok;
     pm_stub_hello hello;
     uint32_t sealed;         /* built: construction calls are K_STATE */
@@ -105,6 +108,7 @@ struct kl_cspace {
 
 struct kl_thread {
     uint32_t state;          /* pm_kthread_state */
+    uint32_t job, job_gen;   /* the job it joined, or KL_NONE */
     uint64_t cookie;
     uint32_t as, cs;         /* bound objects, or KL_NONE */
     uint64_t ipc_buffer;
@@ -121,6 +125,15 @@ struct kl_obj {
     struct kl_as *as;
     struct kl_cspace *cs;
     struct kl_thread *th;
+    struct kl_job *job;
+};
+
+/* A job (klinux_job.c, spec/linux-loader.md section 11).  In CGROUP mode
+ * its cgroup v2 directory job-<id> under the daemon's own directory. */
+struct kl_job {
+    int dirfd;               /* the cgroup directory, -1 in MEMBERS mode */
+    uint32_t frozen;
+    char name[32];           /* "job-<id>" */
 };
 
 /* A stub child already exec'd that has said hello and waits for its
@@ -167,6 +180,16 @@ struct pm_kernel {
     int evfd;                /* readable while ev_count > 0 */
     uint32_t ev_armed;
     pm_klinux_diag diag;     /* the last backend failure */
+    /* Jobs: PM_K_JOB_MODE_*; in CGROUP mode the daemon's cgroup directory
+     * (cg_path, an fd on it) and the job directories destroyed while
+     * still populated (removed once empty, killed at close). */
+    uint32_t job_mode;
+    uint32_t njobs;          /* job objects with a directory */
+    int cg_fd;               /* open while njobs or nlinger > 0 */
+    char cg_path[256];
+    char (*linger)[32];
+    uint32_t nlinger, linger_cap;
+    int linger_fd;           /* inotify on their cgroup.events, in epfd; -1 */
     struct kl_pool pool;
 };
 
@@ -236,7 +259,23 @@ void kl_thread_unbind(struct pm_kernel *k, uint32_t t);
 void kl_detach_thread(struct pm_kernel *k, uint32_t t);
 void kl_event_drop(struct pm_kernel *k, uint32_t t);
 void kl_harvest(struct pm_kernel *k);
+/* Usage of a live child from /proc/PID/stat, statm and prlimit. */
+void kl_usage_read(int pid, pm_k_usage *u);
 /* The child's pid behind a bound or running thread, else -1. */
 int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread);
+
+/* ---- klinux_job.c ------------------------------------------------------ */
+/* Find the cgroup v2 hierarchy and make the daemon's directory in it
+ * (CGROUP mode), else MEMBERS mode; PROCMGR_JOBS=members forces it. */
+void kl_job_open(struct pm_kernel *k);
+/* Kill what is left in lingering job directories, remove them and the
+ * daemon's directory (pm_kh_close, after every object is destroyed). */
+void kl_job_close(struct pm_kernel *k);
+/* Remove the lingering job directories that have emptied (each poll). */
+void kl_job_sweep(struct pm_kernel *k);
+/* Destroy a job object's state (obj_destroy). */
+void kl_job_free(struct pm_kernel *k, uint32_t o);
+/* A thread's job is frozen (pm_k_thread_start refuses to start it). */
+int kl_thread_job_frozen(const struct pm_kernel *k, uint32_t t);
 
 #endif /* PROCMGR_KLINUX_INTERNAL_H */

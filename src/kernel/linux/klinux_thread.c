@@ -9,6 +9,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,6 +96,17 @@ void kl_thread_end(struct pm_kernel *k, uint32_t t, int wcode, int wstatus)
         ev->code = sig;
         ev->kind = ev->fault != PM_K_FAULT_NONE ? PM_K_EV_FAULT : PM_K_EV_KILLED;
         th->state = ev->fault != PM_K_FAULT_NONE ? PM_KTHREAD_FAULTED : PM_KTHREAD_KILLED;
+        if (wcode == CLD_DUMPED)
+            ev->flags |= PM_K_EV_CORE_DUMPED;
+    }
+    if (th->as != KL_NONE && k->obj[th->as].as != NULL) {
+        const struct kl_as *a = k->obj[th->as].as;
+        if (a->reaped && a->has_ru) {
+            ev->usage.valid = PM_K_USAGE_CPU | PM_K_USAGE_RSS;
+            ev->usage.cpu_user_ns = a->ru_utime_ns;
+            ev->usage.cpu_system_ns = a->ru_stime_ns;
+            ev->usage.rss_bytes = a->ru_maxrss_bytes;   /* the peak */
+        }
     }
     ev_push(k, t);
 }
@@ -110,7 +123,7 @@ void kl_harvest(struct pm_kernel *k)
             uint64_t tag = evs[i].data.u64;
             uint32_t o = (uint32_t)tag, gen = (uint32_t)(tag >> 32);
             struct kl_as *a;
-            if (tag == KL_EPOLL_EVFD || o >= k->obj_hwm ||
+            if (tag == KL_EPOLL_EVFD || tag == KL_EPOLL_LINGER || o >= k->obj_hwm ||
                 k->obj[o].type != PM_KOBJ_AS || k->obj[o].gen != gen)
                 continue;
             a = k->obj[o].as;
@@ -128,6 +141,8 @@ pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev)
     if (ev == NULL)
         return PM_E_K_ARG;
     kl_harvest(k);
+    if (k->nlinger > 0)
+        kl_job_sweep(k);
     if (k->ev_count == 0)
         return PM_E_K_NO_EVENT;
     t = k->ev_ring[k->ev_head];
@@ -151,6 +166,7 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
         th->state = PM_KTHREAD_CREATED;
         th->cookie = cookie;
         th->as = th->cs = KL_NONE;
+        th->job = KL_NONE;
         k->obj[o].th = th;
     } else {
         free(th);
@@ -260,8 +276,8 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
 
     if (st == PM_OK) {
         th = k->obj[t].th;
-        if (th->state != PM_KTHREAD_BOUND)
-            st = PM_E_K_STATE;
+        if (th->state != PM_KTHREAD_BOUND || kl_thread_job_frozen(k, t))
+            st = PM_E_K_STATE;   /* a frozen stub would never answer "go" */
     }
     if (st != PM_OK)
         return st;
@@ -400,7 +416,7 @@ static const int kl_rlimits[PM_K_RLIMIT_MAX + 1u] = {
     RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_NPROC
 };
 
-static rlim_t kl_rlim(uint64_t v)
+static rlim_t kl_rlim_to_linux(uint64_t v)
 {
     return v == PM_K_RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)v;
 }
@@ -428,8 +444,8 @@ pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
     p = kl_thread_pid(k, thread);
     if (p < 0)
         return PM_OK;            /* ended, not yet reported */
-    rl.rlim_cur = kl_rlim(soft);
-    rl.rlim_max = kl_rlim(hard);
+    rl.rlim_cur = kl_rlim_to_linux(soft);
+    rl.rlim_max = kl_rlim_to_linux(hard);
     if (prlimit((pid_t)p, kl_rlimits[resource], &rl, NULL) != 0) {
         int e = errno;
         kl_diag(k, PM_E_LINUX_RLIMIT_DENIED, e, 0, 0);
@@ -469,6 +485,108 @@ uint32_t pm_klinux_children(const struct pm_kernel *k)
             k->obj[o].as->pidfd >= 0 && !k->obj[o].as->reaped)
             n++;
     return n;
+}
+
+/* ---- usage ------------------------------------------------------------------ */
+
+/* Fields 14 and 15 (utime, stime, clock ticks) of /proc/PID/stat; the
+ * command (field 2) may hold spaces and parentheses, so parsing starts
+ * after its last ')'. */
+/* /proc/PID/FILE (one read: stat and statm fit) into buf as a string.
+ * 0, or -1 when it cannot be read. */
+static int kl_read_proc(int pid, const char *file, char *buf, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+static int kl_read_cpu(int pid, uint64_t *user_ns, uint64_t *sys_ns)
+{
+    char buf[1024];
+    unsigned long long ut = 0, stt = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0 || kl_read_proc(pid, "stat", buf, sizeof buf) != 0)
+        return -1;
+    char *p = strrchr(buf, ')');
+    /* after ')': state ppid pgrp session tty_nr tpgid flags minflt cminflt
+     * majflt cmajflt utime stime */
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &ut, &stt) != 2)
+        return -1;
+    *user_ns = (uint64_t)ut * (1000000000u / (uint64_t)hz);
+    *sys_ns = (uint64_t)stt * (1000000000u / (uint64_t)hz);
+    return 0;
+}
+
+/* Field 2 (resident pages) of /proc/PID/statm, in bytes. */
+static int kl_read_rss(int pid, uint64_t *bytes)
+{
+    char buf[256];
+    unsigned long long size = 0, res = 0;
+    if (kl_read_proc(pid, "statm", buf, sizeof buf) != 0)
+        return -1;
+    if (sscanf(buf, "%llu %llu", &size, &res) != 2)
+        return -1;
+    *bytes = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+    return 0;
+}
+
+static uint64_t kl_rlim_from_linux(rlim_t v)
+{
+    return v == RLIM_INFINITY ? PM_K_RLIM_INFINITY : (uint64_t)v;
+}
+
+void kl_usage_read(int pid, pm_k_usage *u)
+{
+    uint32_t i, ok = 1;
+    memset(u, 0, sizeof *u);
+    if (kl_read_cpu(pid, &u->cpu_user_ns, &u->cpu_system_ns) == 0)
+        u->valid |= PM_K_USAGE_CPU;
+    if (kl_read_rss(pid, &u->rss_bytes) == 0)
+        u->valid |= PM_K_USAGE_RSS;
+    for (i = 0; i < PM_K_RLIMIT_COUNT && ok; i++) {
+        struct rlimit rl;
+        ok = prlimit((pid_t)pid, (enum __rlimit_resource)kl_rlimits[i], NULL, &rl) == 0;
+        if (ok) {
+            u->rlim_soft[i] = kl_rlim_from_linux(rl.rlim_cur);
+            u->rlim_hard[i] = kl_rlim_from_linux(rl.rlim_max);
+        }
+    }
+    if (ok) {
+        u->valid |= PM_K_USAGE_RLIMITS;
+    } else {
+        memset(u->rlim_soft, 0, sizeof u->rlim_soft);
+        memset(u->rlim_hard, 0, sizeof u->rlim_hard);
+    }
+}
+
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out)
+{
+    uint32_t t = 0;
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_READ, &t);
+    if (st == PM_OK && out == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_BOUND &&
+        k->obj[t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK) {
+        int64_t p = kl_thread_pid(k, thread);
+        if (p > 0)
+            kl_usage_read((int)p, out);
+        else
+            memset(out, 0, sizeof *out);   /* ended, not yet reported */
+    }
+    return st;
 }
 
 int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread)

@@ -13,6 +13,7 @@
 #define SIM_DEF_THREADS   32u
 #define SIM_DEF_ENDPOINTS 24u
 #define SIM_DEF_IMAGES    24u
+#define SIM_DEF_JOBS      32u
 
 void pm_sim_config_default(pm_sim_config *cfg)
 {
@@ -23,6 +24,7 @@ void pm_sim_config_default(pm_sim_config *cfg)
     cfg->objects[PM_KOBJ_THREAD] = SIM_DEF_THREADS;
     cfg->objects[PM_KOBJ_ENDPOINT] = SIM_DEF_ENDPOINTS;
     cfg->objects[PM_KOBJ_IMAGE] = SIM_DEF_IMAGES;
+    cfg->objects[PM_KOBJ_JOB] = SIM_DEF_JOBS;
     cfg->handles = PM_SIM_MAX_HANDLES;
     cfg->slots = PM_SIM_MAX_SLOTS;
     cfg->max_threads_per_as = 1u;
@@ -54,6 +56,7 @@ static void obj_clear(struct pm_sim_obj *o)
     o->handle = PM_SIM_NONE;
     o->as = PM_SIM_NONE;
     o->cs = PM_SIM_NONE;
+    o->job = PM_SIM_NONE;
 }
 
 pm_status pm_sim_init(struct pm_kernel *k, const pm_sim_config *cfg)
@@ -351,6 +354,8 @@ pm_status pm_k_destroy(struct pm_kernel *k, pm_kcap cap)
         sim_cspace_release_slots(k, o);
     } else if (type == PM_KOBJ_THREAD) {
         sim_thread_release(k, o);
+    } else if (type == PM_KOBJ_JOB) {
+        sim_job_release(k, o);
     }
     k->obj[o].type = PM_KOBJ_NONE;
     k->obj[o].gen = sim_gen_next(k->obj[o].gen);

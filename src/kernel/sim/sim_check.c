@@ -226,7 +226,14 @@ static pm_status check_thread(const struct pm_kernel *k, uint32_t t,
     if (th->suspended != 0u)
         CHECK(th->state == PM_KTHREAD_RUNNING, "only a running thread is suspended", t);
     if (th->pending_signal != 0u)
-        CHECK(th->suspended != 0u, "a signal is held only while suspended", t);
+        CHECK(th->suspended != 0u || th->frozen != 0u,
+              "a signal is held only while suspended or frozen", t);
+    if (th->job != PM_SIM_NONE)
+        CHECK(obj_live(k, th->job, th->job_gen, PM_KOBJ_JOB), "a thread's job is live", t);
+    if (th->frozen != 0u)
+        CHECK(th->job != PM_SIM_NONE && k->obj[th->job].frozen != 0u &&
+                  th->state == PM_KTHREAD_RUNNING,
+              "only a running member of a frozen job is frozen", t);
     CHECK(th->priority <= PM_K_PRIORITY_MAX, "priority is a level", t);
     for (uint32_t r = 0; r <= PM_K_RLIMIT_MAX; r++)
         CHECK(th->rlim_soft[r] <= th->rlim_hard[r], "a soft limit is within its hard limit", t);

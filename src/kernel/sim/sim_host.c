@@ -60,7 +60,8 @@ static sim_host *host_of(struct pm_kernel *k)
 }
 
 /* Budgets for a daemon: many small processes.  The sum is the object
- * table's size (PM_SIM_MAX_OBJECTS). */
+ * table's size (PM_SIM_MAX_OBJECTS); a process without a job of its own
+ * needs no job object. */
 static void daemon_config(pm_sim_config *cfg)
 {
     pm_sim_config_default(cfg);
@@ -69,6 +70,7 @@ static void daemon_config(pm_sim_config *cfg)
     cfg->objects[PM_KOBJ_THREAD] = 28u;
     cfg->objects[PM_KOBJ_ENDPOINT] = 28u;
     cfg->objects[PM_KOBJ_IMAGE] = 16u;
+    cfg->objects[PM_KOBJ_JOB] = 32u;
 }
 
 pm_status pm_kh_open(struct pm_kernel **out)

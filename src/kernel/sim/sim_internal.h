@@ -47,6 +47,9 @@ void sim_detach_threads(struct pm_kernel *k, uint32_t oidx);
 
 /* Thread teardown: unbind and drop its queued event. */
 void sim_thread_release(struct pm_kernel *k, uint32_t oidx);
+/* A job is destroyed: its members leave it (thawed, a held fatal signal
+ * delivered as on thaw). */
+void sim_job_release(struct pm_kernel *k, uint32_t oidx);
 
 /* Frame mapping vaddr (page-aligned) in AS oidx, or PM_SIM_NONE. */
 uint32_t sim_frame_find(const struct pm_kernel *k, uint32_t oidx, uint64_t vaddr);

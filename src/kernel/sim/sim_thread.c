@@ -223,6 +223,36 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     return st;
 }
 
+/* ---- usage ---------------------------------------------------------------- */
+
+/* The model's usage of thread o: resident = the pages mapped in its
+ * address space (while bound); no CPU clock, no limits. */
+static void sim_usage_of(const struct pm_kernel *k, uint32_t o, pm_k_usage *u)
+{
+    uint32_t as = k->obj[o].as;
+    memset(u, 0, sizeof *u);
+    if (as < PM_SIM_MAX_OBJECTS && k->obj[as].type == PM_KOBJ_AS &&
+        k->obj[as].gen == k->obj[o].as_gen) {
+        u->valid = PM_K_USAGE_RSS;
+        u->rss_bytes = (uint64_t)k->obj[as].npages * PM_SIM_PAGE_SIZE;
+    }
+}
+
+pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
+                            pm_k_usage *out)
+{
+    uint32_t t = 0;
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_READ, &t);
+    if (st == PM_OK && out == NULL)
+        st = PM_E_K_ARG;
+    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
+        k->obj[t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    if (st == PM_OK)
+        sim_usage_of(k, t, out);
+    return st;
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
@@ -232,12 +262,14 @@ void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
     if (k->nevents >= PM_SIM_MAX_OBJECTS)
         return;
     pm_kevent *ev = &k->event[k->nevents];
+    memset(ev, 0, sizeof *ev);
     ev->kind = kind;
     ev->fault = fault;
     ev->thread = sim_original_cap(k, oidx);
     ev->cookie = k->obj[oidx].cookie;
     ev->code = code;
     ev->addr = addr;
+    sim_usage_of(k, oidx, &ev->usage);   /* the model's final usage */
     k->nevents++;
     k->obj[oidx].event_queued = 1u;
 }
@@ -380,6 +412,8 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
         st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
     if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND)
         st = PM_E_K_STATE;
+    if (st == PM_OK && k->obj[t].job != PM_SIM_NONE && k->obj[k->obj[t].job].frozen != 0u)
+        st = PM_E_K_STATE;   /* its job is frozen: it could not take a step */
     if (st != PM_OK)
         return st;
     struct pm_sim_obj *th = &k->obj[t];
@@ -402,6 +436,7 @@ pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread)
     if (st == PM_OK) {
         k->obj[t].state = PM_KTHREAD_KILLED;
         k->obj[t].suspended = 0u;
+        k->obj[t].frozen = 0u;
         k->obj[t].pending_signal = 0u;
         sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
     }
@@ -429,6 +464,7 @@ static void sim_signal_end(struct pm_kernel *k, uint32_t t, uint32_t sig)
 {
     k->obj[t].state = PM_KTHREAD_KILLED;
     k->obj[t].suspended = 0u;
+    k->obj[t].frozen = 0u;
     k->obj[t].pending_signal = 0u;
     sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, (int64_t)sig, 0u);
 }
@@ -453,15 +489,15 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig)
             break;
         case SIM_SIG_CONT:
             th->suspended = 0u;
-            if (th->pending_signal != 0u)   /* fatal, held while stopped */
-                sim_signal_end(k, t, th->pending_signal);
+            if (th->pending_signal != 0u && th->frozen == 0u)
+                sim_signal_end(k, t, th->pending_signal);   /* held while stopped */
             break;
         case SIM_SIG_IGNORE:
             break;
         case SIM_SIG_END:
             /* As on Linux: SIGKILL ends a stopped thread at once, any other
              * fatal signal waits until it is continued. */
-            if (th->suspended != 0u && sig != PM_K_SIGKILL) {
+            if ((th->suspended != 0u || th->frozen != 0u) && sig != PM_K_SIGKILL) {
                 if (th->pending_signal == 0u)
                     th->pending_signal = sig;
             } else {
@@ -527,6 +563,7 @@ void sim_detach_threads(struct pm_kernel *k, uint32_t oidx)
         if (th->state == PM_KTHREAD_RUNNING) {
             th->state = PM_KTHREAD_KILLED;
             th->suspended = 0u;
+            th->frozen = 0u;
             th->pending_signal = 0u;
             sim_event_push(k, t, PM_K_EV_KILLED, PM_K_FAULT_NONE, 0, 0u);
         } else if (th->state == PM_KTHREAD_BOUND) {
@@ -550,13 +587,113 @@ void sim_thread_release(struct pm_kernel *k, uint32_t oidx)
     thread_unbind(k, &k->obj[oidx]);
 }
 
+/* ---- jobs ------------------------------------------------------------------- */
+
+/* The sim is a MEMBERS backend: a job is the set of threads that joined it. */
+uint32_t pm_k_job_mode(struct pm_kernel *k)
+{
+    (void)k;
+    return PM_K_JOB_MODE_MEMBERS;
+}
+
+pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out)
+{
+    (void)id;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_create(k, PM_KOBJ_JOB, out, NULL);
+    return st;
+}
+
+static int is_member(const struct pm_kernel *k, uint32_t t, uint32_t j)
+{
+    return k->obj[t].type == PM_KOBJ_THREAD && k->obj[t].job == j &&
+           k->obj[t].job_gen == k->obj[j].gen;
+}
+
+pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread)
+{
+    uint32_t j = 0, t = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
+    if (st == PM_OK)
+        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    if (st == PM_OK && (k->obj[t].state != PM_KTHREAD_BOUND ||
+                        k->obj[t].job != PM_SIM_NONE || k->obj[j].frozen != 0u))
+        st = PM_E_K_STATE;
+    if (st == PM_OK) {
+        k->obj[t].job = j;
+        k->obj[t].job_gen = k->obj[j].gen;
+    }
+    return st;
+}
+
+pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job)
+{
+    uint32_t j = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
+    if (st != PM_OK)
+        return st;
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++)
+        if (is_member(k, t, j) && k->obj[t].state == PM_KTHREAD_RUNNING)
+            sim_signal_end(k, t, PM_K_SIGKILL);
+    return PM_OK;
+}
+
+/* Thaw one member: a fatal signal held while frozen (and not stopped)
+ * now ends it, as on Linux. */
+static void thaw_member(struct pm_kernel *k, uint32_t t)
+{
+    struct pm_sim_obj *th = &k->obj[t];
+    th->frozen = 0u;
+    if (th->suspended == 0u && th->pending_signal != 0u)
+        sim_signal_end(k, t, th->pending_signal);
+}
+
+pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen)
+{
+    uint32_t j = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
+    if (st == PM_OK && frozen > 1u)
+        st = PM_E_K_ARG;
+    if (st != PM_OK)
+        return st;
+    k->obj[j].frozen = frozen;
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        if (!is_member(k, t, j) || k->obj[t].state != PM_KTHREAD_RUNNING)
+            continue;
+        if (frozen != 0u)
+            k->obj[t].frozen = 1u;
+        else if (k->obj[t].frozen != 0u)
+            thaw_member(k, t);
+    }
+    return PM_OK;
+}
+
+void sim_job_release(struct pm_kernel *k, uint32_t oidx)
+{
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        if (!is_member(k, t, oidx))
+            continue;
+        if (k->obj[t].frozen != 0u)
+            thaw_member(k, t);
+        k->obj[t].job = PM_SIM_NONE;
+        k->obj[t].job_gen = 0u;
+    }
+}
+
 /* ---- sim controls ---------------------------------------------------------- */
 
 static pm_status running_thread(struct pm_kernel *k, pm_kcap thread, uint32_t *t)
 {
     pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, 0u, t);
     if (st == PM_OK && (k->obj[*t].state != PM_KTHREAD_RUNNING ||
-                        k->obj[*t].suspended != 0u))
+                        k->obj[*t].suspended != 0u || k->obj[*t].frozen != 0u))
         st = PM_E_K_STATE;
     return st;
 }
@@ -602,6 +739,8 @@ pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
         info->sp = th->sp;
         info->cookie = th->cookie;
         info->suspended = th->suspended;
+        info->in_job = th->job != PM_SIM_NONE;
+        info->frozen = th->frozen;
         info->priority = th->priority;
         info->last_signal = th->last_signal;
         info->nsignals = th->nsignals;
