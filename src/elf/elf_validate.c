@@ -128,9 +128,7 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
             plan->relro_size;
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
-        plan->has_interp == \old(plan->has_interp);
-    ensures segs_kept: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
-        plan->seg[i] == \old(plan->seg[i]); */
+        plan->has_interp == \old(plan->has_interp); */
 static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
                             uint64_t file_size, pm_elf_role role,
                             const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
