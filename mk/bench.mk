@@ -40,6 +40,14 @@ BENCH_SPAWN_ARGS = --procmgrd $(O)/bin/procmgrd --pool $(BENCH_POOL) --iters $(B
 	  --tput $(BENCH_TPUT) $(ELF_PROG_DIR)/hello-nolibc \
 	  $(ELF_PROG_DIR)/hello-static $(ELF_PROG_DIR)/hello-pie
 
+# Two trees compared block by block (bench/ab.sh): this tree's daemon and
+# client library, through spawn_loop.
+$(O)/bench/spawn_loop: $(O)/bench/spawn_loop.o $$(CLIENT_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+.PHONY: bench-ab-tools
+bench-ab-tools: $(O)/bench/spawn_loop $(O)/bin/procmgrd $$(ELF_PROGS)
+
 bench-elf: $(BENCH_ELF) $$(ELF_PROGS)
 	@bench/run-elf.sh $(BENCH_ELF) $(O)
 

@@ -48,6 +48,14 @@ pm_status pm_kh_image_open(struct pm_kernel *k, const char *path,
  * (the sim: events appear only during calls). */
 int pm_kh_event_fd(struct pm_kernel *k);
 
+/* The host has sent every reply and event its last round of work made:
+ * background work the backend put off so as not to compete with them
+ * for the CPUs may run now (Linux: the stub pool's refill after a process
+ * ended, spec/linux-loader.md section 10).  A host that calls it once
+ * has that work put off from then on; a host that never calls it never
+ * has (the backend then starts it at once).  Sim: nothing to do. */
+void pm_kh_idle(struct pm_kernel *k);
+
 /* The host process id behind a thread capability (Linux: the pid; sim: the
  * thread's object index), or -1 when there is none (not started, gone). */
 int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread);

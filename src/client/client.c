@@ -17,9 +17,14 @@
 
 #include "procmgr/client.h"
 #include "../shell/unixmsg.h"
+#include "pipeline.h"
 
 #define CLIENT_RECV_CAP (PM_PROTO_MAX_MSG + 1u)
 #define CLIENT_MAX_IN   2u     /* handles in any reply */
+/* Pipelined requests whose replies are not read yet: few enough that
+ * their replies always fit in the socket's receive queue (the daemon
+ * never blocks on a client and drops one whose queue is full). */
+#define CLIENT_MAX_INFLIGHT 8u
 
 struct pm_client {
     int      fd;
@@ -35,6 +40,11 @@ struct pm_client {
     size_t   in_len;
     int      in_fds[CLIENT_MAX_IN];       /* handles of the reply         */
     uint32_t in_nfds;
+    uint32_t pipelined;         /* requests are sent, replies read later   */
+    uint32_t ninflight;         /* sent, reply not read yet (oldest first) */
+    uint64_t inflight_id[CLIENT_MAX_INFLIGHT];
+    uint16_t inflight_op[CLIENT_MAX_INFLIGHT];
+    pm_status pipe_first;       /* first refusal among them               */
 };
 
 /* ---- connection -------------------------------------------------------------- */
@@ -180,10 +190,10 @@ static int recv_one(int fd, uint8_t *buf, size_t cap, size_t *len, int *fds,
     return 0;
 }
 
-/* Wait for the reply to the request just sent and decode it.  On PM_OK the
+/* Wait for the reply to request (id, op) and decode it.  On PM_OK the
  * reply status is returned; its handles are in c->in_fds (the caller takes
  * them, or they are closed at the next exchange). */
-static pm_status recv_reply(pm_client *c)
+static pm_status recv_reply(pm_client *c, uint64_t id, uint16_t op)
 {
     uint32_t nfds = 0;
     int e = recv_one(c->fd, c->in, sizeof c->in, &c->in_len, c->in_fds,
@@ -196,8 +206,7 @@ static pm_status recv_reply(pm_client *c)
     }
     c->in_nfds = nfds < CLIENT_MAX_IN ? nfds : CLIENT_MAX_IN;
     st = pm_proto_decode_reply(c->in, c->in_len, nfds, &c->rep);
-    if (st == PM_OK && (c->rep.request_id != c->req.request_id ||
-                        c->rep.opcode != c->req.opcode))
+    if (st == PM_OK && (c->rep.request_id != id || c->rep.opcode != op))
         st = PM_E_PROTO_UNEXPECTED_REPLY;
     if (st != PM_OK) {
         close_in(c);
@@ -208,17 +217,63 @@ static pm_status recv_reply(pm_client *c)
     return (pm_status)c->rep.status;
 }
 
-/* Send the framed request with fds and receive its reply. */
+/* Read the reply of the oldest pipelined request (closing its handles,
+ * if any) and keep the first refusal. */
+static void collect_one(pm_client *c)
+{
+    pm_status st = c->broken ? PM_E_NOT_CONNECTED
+                             : recv_reply(c, c->inflight_id[0], c->inflight_op[0]);
+    close_in(c);
+    if (st != PM_OK && c->pipe_first == PM_OK)
+        c->pipe_first = st;
+    c->ninflight--;
+    memmove(c->inflight_id, c->inflight_id + 1, c->ninflight * sizeof c->inflight_id[0]);
+    memmove(c->inflight_op, c->inflight_op + 1, c->ninflight * sizeof c->inflight_op[0]);
+}
+
+static void collect_all(pm_client *c)
+{
+    while (c->ninflight > 0)
+        collect_one(c);
+}
+
+void pm_client_pipeline_(pm_client *c, int on)
+{
+    c->pipelined = on != 0;
+}
+
+pm_status pm_client_pipeline_status_(pm_client *c)
+{
+    pm_status st;
+    collect_all(c);
+    st = c->pipe_first;
+    c->pipe_first = PM_OK;
+    return st;
+}
+
+/* Send the framed request with fds and receive its reply.  Pipelined:
+ * only send it; its reply is read before any later one. */
 static pm_status exchange(pm_client *c, const int *fds, uint32_t nfds)
 {
     pm_status st;
     close_in(c);
+    if (c->pipelined && c->ninflight == CLIENT_MAX_INFLIGHT)
+        collect_one(c);
     if (c->broken)
         return PM_E_NOT_CONNECTED;
     st = send_req(c, fds, nfds);
-    if (st == PM_OK)
-        st = recv_reply(c);
-    return st;
+    if (st != PM_OK)
+        return st;
+    if (c->pipelined) {
+        c->inflight_id[c->ninflight] = c->req.request_id;
+        c->inflight_op[c->ninflight] = c->req.opcode;
+        c->ninflight++;
+        return PM_OK;
+    }
+    collect_all(c);
+    if (c->broken)
+        return PM_E_NOT_CONNECTED;
+    return recv_reply(c, c->req.request_id, c->req.opcode);
 }
 
 /* Take reply handle i (the caller owns it). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "procmgr/client.h"
+#include "pipeline.h"
 
 static size_t vec_len(const char *const *v)
 {
@@ -170,7 +171,7 @@ pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
     spawn_fds opened;
     const char *name = NULL;
     int exe = exe_fd, err = 0;
-    pm_status st = PM_OK;
+    pm_status st = PM_OK, st_sent;
     out->process = out->thread = -1;
     out->koid = 0;
     opened.n = 0;
@@ -183,13 +184,29 @@ pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
             return PM_E_K_ARG;
         opened.fd[opened.n++] = exe;
     }
+    /* Two round trips instead of one per request: the builder requests
+     * go out back to back and their replies are read together; then
+     * SET_INFO and the launch request.  A refused SET_INFO makes the
+     * launch request fail with BUILDER_STATE, which resets the builder,
+     * as the reset below does. */
+    pm_client_pipeline_(c, 1);
     st = spawn_build(c, flags, argv, envp, actions, nactions, &opened, &name, &err);
+    pm_client_pipeline_(c, 0);
+    st_sent = pm_client_pipeline_status_(c);
     if (st == PM_OK)
+        st = st_sent;
+    if (st == PM_OK) {
+        pm_client_pipeline_(c, 1);
         st = pm_client_set_info_flags(c, exe, -1, -1, name, info_flags(flags));
-    if (st == PM_OK)
+        pm_client_pipeline_(c, 0);
+    }
+    if (st == PM_OK) {
         st = pm_client_launch_limited(c, (flags & PM_SPAWN_SUSPENDED) != 0,
                                       actions, nactions, out, sd);
-    else if (st != PM_E_NOT_CONNECTED && pm_client_fd(c) >= 0) {
+        st_sent = pm_client_pipeline_status_(c);
+        if (st_sent != PM_OK)
+            st = st_sent;     /* SET_INFO's refusal; the launch was refused */
+    } else if (st != PM_E_NOT_CONNECTED && pm_client_fd(c) >= 0) {
         /* Reset the builder: LAUNCH without SET_INFO is refused with
          * BUILDER_STATE and empties it (SET_INFO is the last step, so it
          * was not accepted). */

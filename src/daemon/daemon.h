@@ -70,6 +70,7 @@ typedef struct pmd_waiter {
 typedef struct pmd {
     int   epfd, lfd, sigfd, kfd;
     int   stop;
+    int   child_ended;   /* SIGCHLD seen: look for orphans to reap */
     int   verbose;
     char  path[108];
     struct pm_kernel *k;
@@ -99,6 +100,8 @@ void pmd_drain(pmd *s);
 void pmd_serve_stalled(pmd *s);
 void pmd_expire_waiters(pmd *s);
 int  pmd_next_timeout_ms(const pmd *s);
+/* Reap ended orphans (never a child of the backend); nothing to do, and
+ * no /proc scan, when no child has ended. */
 void pmd_reap_orphans(pmd *s);
 void pmd_shutdown(pmd *s);
 uint64_t pmd_now_ns(void);

@@ -255,7 +255,7 @@ static void on_signal(pmd *s)
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
             s->stop = 1;
         else if (si.ssi_signo == SIGCHLD)
-            pmd_reap_orphans(s);
+            s->child_ended = 1;     /* reaped after this round's replies */
     }
 }
 
@@ -285,6 +285,14 @@ static void loop(pmd *s)
         }
         pmd_expire_waiters(s);
         pmd_serve_stalled(s);
+        /* Orphans last: the exit that raised SIGCHLD is usually one of
+         * the backend's, already reaped and answered above (its WAIT
+         * reply is not held up by the scan). */
+        if (s->child_ended) {
+            s->child_ended = 0;
+            pmd_reap_orphans(s);
+        }
+        pm_kh_idle(s->k);      /* the replies are out: background work */
     }
 }
 

@@ -849,6 +849,12 @@ static int backend_pid(pmd *s, pid_t pid)
 void pmd_reap_orphans(pmd *s)
 {
     char path[64], buf[4096];
+    siginfo_t peek;
+    /* No child has ended (or the backend reaped it already): nothing to
+     * scan.  WNOWAIT leaves a child of the backend to the backend. */
+    memset(&peek, 0, sizeof peek);
+    if (waitid(P_ALL, 0, &peek, WEXITED | WNOHANG | WNOWAIT) != 0 || peek.si_pid == 0)
+        return;
     snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 static char g_dir[64];
 static char g_path[96];
 static pid_t g_server = -1;
+static int g_conn = -1;          /* the fake daemon's connection (in it) */
 
 /* How the fake daemon answers one request: fill r (status etc.) and the
  * handles to attach; return 0 to answer, 1 to close instead, 2 to send
@@ -67,6 +69,7 @@ static void server_loop(int lfd, responder fn)
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0)
         _exit(3);
+    g_conn = fd;
     for (;;) {
         union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 65)]; } cm;
         struct iovec iov = { buf, sizeof buf };
@@ -347,6 +350,99 @@ static void test_spawn_cwd_limits(void **state)
     assert_int_equal(pm_client_set_cwd(c, dir), PM_E_K_INVARIANT);
     pm_client_close(c);
     close(dir);
+    close(exe);
+}
+
+/* In the fake daemon, before answering: has the client sent its next
+ * request already, without waiting for this reply?  (Waits up to 5 s for
+ * it: a client that waits for the reply never sends it.) */
+static int next_request_queued(void)
+{
+    struct pollfd p = { g_conn, POLLIN, 0 };
+    return poll(&p, 1, 5000) == 1;
+}
+
+/* pm_client_spawn pipelines: the builder requests go out back to back
+ * (more than the 8 the library keeps unread: a window), then SET_INFO and
+ * LAUNCH together.  The script, each step checked (else K_INVARIANT):
+ * a spawn with argv and 10 descriptors (ADD_ARGS, ten ADD_HANDLES,
+ * SET_INFO, LAUNCH) launched; one whose ADD_ARGS is refused (every
+ * request sent is still answered, then the reset LAUNCH) returns that
+ * refusal; one whose SET_INFO is refused (the LAUNCH sent with it is
+ * refused, which resets the builder) returns SET_INFO's refusal. */
+static int r_pipeline(const pm_proto_request *req, const uint8_t *msg, uint32_t nin, answer *a)
+{
+    (void)msg;
+    enum { QUEUED = 1 };   /* the next request must already be on its way */
+    static const struct { uint16_t op; uint32_t nin, status, check; } want[] = {
+        { PM_OP_ADD_ARGS, 0, PM_OK, QUEUED },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, QUEUED }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_SET_INFO, 1, PM_OK, QUEUED },
+        { PM_OP_LAUNCH, 0, PM_OK, 0 },
+        /* ADD_ARGS refused */
+        { PM_OP_ADD_ARGS, 0, PM_E_BUILDER_LIMIT, 0 },
+        { PM_OP_ADD_HANDLES, 1, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_LAUNCH, 0, PM_E_BUILDER_STATE, 0 },
+        /* SET_INFO refused */
+        { PM_OP_ADD_ARGS, 0, PM_OK, 0 }, { PM_OP_ADD_HANDLES, 1, PM_OK, 0 },
+        { PM_OP_SET_INFO, 1, PM_E_K_TYPE, 0 },
+        { PM_OP_LAUNCH, 0, PM_E_BUILDER_STATE, 0 },
+    };
+    static unsigned step;
+    if (step >= sizeof want / sizeof want[0] || req->opcode != want[step].op ||
+        nin != want[step].nin ||
+        (want[step].check == QUEUED && !next_request_queued())) {
+        a->r.status = PM_E_K_INVARIANT;
+        return 0;
+    }
+    a->r.status = want[step].status;
+    if (req->opcode == PM_OP_LAUNCH && want[step].status == PM_OK) {
+        int sv[2];
+        socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+        a->fds[0] = sv[0];
+        a->fds[1] = sv[1];
+        a->nfds = 2;
+        a->r.koid = 9;
+    }
+    step++;
+    return 0;
+}
+
+static void test_spawn_pipelined(void **state)
+{
+    (void)state;
+    start_server(r_pipeline);
+    pm_client *c = NULL;
+    pm_client_process p;
+    const char *const argv[] = { "x", "y", NULL };
+    int exe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    pm_spawn_action act[10];
+    memset(act, 0, sizeof act);
+    for (int i = 0; i < 10; i++) {
+        act[i].kind = PM_SPAWN_ACTION_CLONE_FD;
+        act[i].fd = exe;
+        act[i].id = (uint32_t)i;
+    }
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_spawn(c, 0, exe, NULL, argv, NULL, act, 10, &p, NULL), PM_OK);
+    assert_int_equal(p.koid, 9);
+    assert_true(p.process >= 0 && p.thread >= 0);
+    close(p.process);
+    close(p.thread);
+    assert_int_equal(pm_client_spawn(c, 0, exe, NULL, argv, NULL, act, 2, &p, NULL),
+                     PM_E_BUILDER_LIMIT);
+    assert_int_equal(p.process, -1);
+    assert_int_equal(pm_client_spawn(c, 0, exe, NULL, argv, NULL, act, 1, &p, NULL),
+                     PM_E_K_TYPE);
+    assert_int_equal(p.process, -1);
+    assert_int_equal(p.thread, -1);
+    /* anything more is out of the script; the connection is still in step */
+    assert_int_equal(pm_client_launch(c, &p), PM_E_K_INVARIANT);
+    pm_client_close(c);
     close(exe);
 }
 
@@ -663,6 +759,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_cwd_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spawn_pipelined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_any_details, setup, teardown),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -39,6 +39,7 @@
 #include "procmgr/linux_spawn.h"
 #include "procmgr/proto.h"
 #include "../support/elfimg.h"
+#include "../../src/kernel/linux/stub/stub_proto.h"
 
 #define CONN 3u
 #define LD_SO "/lib64/ld-linux-x86-64.so.2"
@@ -55,7 +56,7 @@ static pm_proto_reply REP;
 static uint8_t MSG[PM_PROTO_MAX_MSG];
 static size_t MLEN;
 static pm_proto_request Q;
-static uint8_t SRC[8192];
+static uint8_t SRC[PM_PROTO_MAX_MSG];
 static uint32_t SRCLEN;
 static pm_dhandle H[PM_PROTO_MAX_HANDLES];
 static uint64_t NEXT_ID = 1;
@@ -376,6 +377,43 @@ static void test_echo_pipe(void **state)
         got += (size_t)n;
     buf[got] = '\0';
     assert_string_equal(buf, "hello two words\n");
+    close(pfd[0]);
+}
+
+/* Written bytes (here the initial stack) larger than what travels in the
+ * build message (PM_STUB_INLINE_MAX) reach the stub through a memfd
+ * instead: 36 arguments of 1000 bytes, echoed back whole. */
+static void test_echo_large_args(void **state)
+{
+    enum { NARGS = 36, ARGLEN = 1000 };
+    static char args[NARGS][ARGLEN + 1];
+    static char *argv[NARGS + 2];
+    static char buf[NARGS * (ARGLEN + 1) + 16];
+    size_t got = 0;
+    ssize_t n;
+    int pfd[2], id = 1;
+    proc p;
+    pm_proto_info info;
+    (void)state;
+    argv[0] = "echo";
+    for (int i = 0; i < NARGS; i++) {
+        memset(args[i], 'a' + i % 26, ARGLEN);
+        argv[i + 1] = args[i];
+    }
+    assert_true(NARGS * ARGLEN > PM_STUB_INLINE_MAX);
+    assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+    ST(launch_ex(open_ro("/bin/echo"), argv, &pfd[1], &id, 1, 1, &p), PM_OK);
+    info = wait_end(&p);
+    assert_int_equal(info.state, PM_STATE_EXITED);
+    assert_int_equal(info.exit_code, 0);
+    while ((n = read(pfd[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (size_t)n;
+    assert_int_equal(got, NARGS * (ARGLEN + 1));
+    for (int i = 0; i < NARGS; i++) {
+        assert_int_equal(buf[i * (ARGLEN + 1)], 'a' + i % 26);
+        assert_int_equal(buf[i * (ARGLEN + 1) + ARGLEN - 1], 'a' + i % 26);
+        assert_int_equal(buf[i * (ARGLEN + 1) + ARGLEN], i + 1 < NARGS ? ' ' : '\n');
+    }
     close(pfd[0]);
 }
 
@@ -1181,6 +1219,34 @@ static void test_pool_fills_and_is_used(void **state)
     assert_true(after[2] != before[2]);
 }
 
+/* A host that calls pm_kh_idle (procmgrd, after each round's replies)
+ * has the refill after a process ended put off until its next call, so
+ * that the stub's clone and exec do not compete with the WAIT reply for
+ * the CPUs.  (The check that nothing happens before that call waits 0.3 s:
+ * a refill that were not put off would be seen, on a loaded machine
+ * perhaps not, which passes wrongly but never fails wrongly.) */
+static void test_pool_refill_at_host_idle(void **state)
+{
+    static char *const argv[] = { "sh", "-c", "exit 0", NULL };
+    int pids[3];
+    proc p;
+    (void)state;
+    /* a first process: its end wakes the refill at once (no pm_kh_idle
+     * yet), and the refill thread, started asynchronously, is then surely
+     * waiting for work */
+    pool_wait_full(3, pids);
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, 0);
+    pool_wait_full(3, pids);
+    pm_kh_idle(K);                   /* the host says it calls it */
+    ST(launch_ex(open_ro("/bin/sh"), argv, NULL, NULL, 0, 1, &p), PM_OK);
+    assert_int_equal(wait_end(&p).exit_code, 0);
+    (void)poll(NULL, 0, 300);
+    assert_int_equal(pm_klinux_pool_idle(K, pids, 3), 2);
+    pm_kh_idle(K);
+    pool_wait_full(3, pids);
+}
+
 /* Processes that live on do not drain the pool: a bind that leaves fewer
  * than half the size idle wakes the refill (two created and not started
  * leave one idle stub of three: without that wake-up it would stay one). */
@@ -1283,6 +1349,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_true_false, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_pipe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo_large_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_proc_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suspended_then_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_before_and_after_start, setup, teardown),
@@ -1298,6 +1365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_fills_and_is_used, pool_setup, pool_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_refill_at_host_idle, pool_setup, pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_refilled_under_long_lived, pool_setup,
                                         pool_teardown),
         cmocka_unit_test_setup_teardown(test_pool_dead_stub_skipped, pool_setup, pool_teardown),

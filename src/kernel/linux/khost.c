@@ -128,6 +128,11 @@ int pm_kh_event_fd(struct pm_kernel *k)
     return k->epfd;
 }
 
+void pm_kh_idle(struct pm_kernel *k)
+{
+    kl_pool_idle(k);
+}
+
 int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread)
 {
     return kl_thread_pid(k, thread);

@@ -220,6 +220,23 @@ void kl_pool_refill(struct pm_kernel *k, uint32_t below)
     pthread_mutex_unlock(&p->mu);
 }
 
+void kl_pool_refill_after_end(struct pm_kernel *k)
+{
+    if (k->pool.host_idles)
+        k->pool.idle_refill = 1;
+    else
+        kl_pool_refill(k, k->pool.target);
+}
+
+void kl_pool_idle(struct pm_kernel *k)
+{
+    k->pool.host_idles = 1;
+    if (k->pool.idle_refill) {
+        k->pool.idle_refill = 0;
+        kl_pool_refill(k, k->pool.target);
+    }
+}
+
 /* An idle stub from the pool: 1, or 0 when the pool is disabled or empty.
  * Only a pool taken empty is refilled at once; otherwise the refill waits
  * until a process has ended (kl_as_reap) or the pool is half empty at a
@@ -381,7 +398,7 @@ int kl_as_reap(struct pm_kernel *k, struct kl_as *a, int block)
     a->wstatus = si.si_status;
     a->child = KL_CHILD_NONE;
     (void)epoll_ctl(k->epfd, EPOLL_CTL_DEL, a->pidfd, NULL);
-    kl_pool_refill(k, k->pool.target);   /* a process ended: the CPUs are freer */
+    kl_pool_refill_after_end(k);   /* a process ended: the CPUs are freer */
     return 1;
 }
 
@@ -843,14 +860,27 @@ static int data_memfd(struct pm_kernel *k, const struct kl_as *a)
     return fd;
 }
 
-/* The build message and its fds: images, data memfd, handles. */
+/* The written bytes travel in the build message when they fit. */
+static int data_inline(const struct kl_as *a)
+{
+    return a->data_len <= PM_STUB_INLINE_MAX;
+}
+
+/* Bytes of the build message of a (the ops in use, inline data). */
+static size_t build_len(const struct kl_as *a)
+{
+    return (size_t)PM_STUB_BUILD_LEN(a->nops, data_inline(a) ? a->data_len : 0u);
+}
+
+/* The build message (build_len(a) bytes at b) and its fds: images, data
+ * memfd (written bytes too large to go inline), handles. */
 static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
                             const struct kl_cspace *cs, pm_stub_build *b,
                             int *fds, uint32_t *nfds, int *data_fd)
 {
     uint32_t n = 0;
 
-    memset(b, 0, sizeof *b);
+    memset(b, 0, (size_t)PM_STUB_BUILD_HEAD);
     b->magic = PM_STUB_BUILD_MAGIC;
     b->version = PM_STUB_VERSION;
     b->nops = a->nops;
@@ -859,7 +889,10 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
     for (uint32_t i = 0; i < a->nimages; i++)
         fds[n++] = a->image_fd[i];
     *data_fd = -1;
-    if (a->data_len > 0) {
+    if (a->data_len > 0 && data_inline(a)) {
+        b->data_len = (uint32_t)a->data_len;
+        memcpy(&b->op[a->nops], a->data, (size_t)a->data_len);
+    } else if (a->data_len > 0) {
         *data_fd = data_memfd(k, a);
         if (*data_fd < 0)
             return PM_E_K_NO_MEMORY;
@@ -898,10 +931,10 @@ static pm_status build_fill(struct pm_kernel *k, const struct kl_as *a,
 }
 
 static pm_status build_send(struct pm_kernel *k, int ctl, const pm_stub_build *b,
-                            const int *fds, uint32_t nfds)
+                            size_t len, const int *fds, uint32_t nfds)
 {
     int err = 0;
-    pm_status st = pm_lx_send_fds(ctl, b, sizeof *b, fds, nfds, &err);
+    pm_status st = pm_lx_send_fds(ctl, b, len, fds, nfds, &err);
     if (st != PM_OK) {
         kl_diag(k, st, err, 0, 0);
         st = PM_E_K_STATE;
@@ -937,7 +970,9 @@ pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
 pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs)
 {
     struct kl_as *a = k->obj[as].as;
-    pm_stub_build *b = malloc(sizeof *b);
+    size_t len = build_len(a);
+    /* at least the whole struct: every member access stays inside it */
+    pm_stub_build *b = malloc(len > sizeof *b ? len : sizeof *b);
     int fds[PM_LX_MAX_SEND_FDS], data_fd = -1;
     uint32_t nfds = 0;
     pm_stub_reply r;
@@ -946,7 +981,7 @@ pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs)
     if (st == PM_OK)
         st = build_fill(k, a, k->obj[cs].cs, b, fds, &nfds, &data_fd);
     if (st == PM_OK)
-        st = build_send(k, a->ctl, b, fds, nfds);
+        st = build_send(k, a->ctl, b, len, fds, nfds);
     if (data_fd >= 0)
         close(data_fd);
     if (st == PM_OK)

@@ -183,6 +183,9 @@ struct kl_pool {
     uint32_t target;         /* PROCMGR_STUB_POOL */
     uint32_t n;              /* idle stubs in stub[0, n) */
     uint32_t failures;       /* consecutive failures of the refill */
+    uint32_t host_idles;     /* the host calls pm_kh_idle: refills after an
+                                end wait for it (main thread only)     */
+    uint32_t idle_refill;    /* a process ended: refill at pm_kh_idle   */
     struct kl_stub stub[KL_POOL_MAX];
 };
 
@@ -246,6 +249,11 @@ void kl_pool_stop(struct pm_kernel *k);
  * reaped: below = target; a bind: below = half the target, so that
  * long-lived processes do not drain the pool). */
 void kl_pool_refill(struct pm_kernel *k, uint32_t below);
+/* A process ended (its stub is gone): wake the refill thread now, or at
+ * the host's next pm_kh_idle when it calls that. */
+void kl_pool_refill_after_end(struct pm_kernel *k);
+/* pm_kh_idle: the refill put off by kl_pool_refill_after_end. */
+void kl_pool_idle(struct pm_kernel *k);
 pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out);
 /* Kill and reap the child (if any), close every fd, free. */
 void kl_as_free(struct pm_kernel *k, uint32_t o);

@@ -259,6 +259,11 @@ int pm_kh_event_fd(struct pm_kernel *k)
     return -1;
 }
 
+void pm_kh_idle(struct pm_kernel *k)
+{
+    (void)k;
+}
+
 int64_t pm_kh_thread_pid(struct pm_kernel *k, pm_kcap thread)
 {
     pm_sim_thread_info ti;

@@ -628,6 +628,20 @@ uint64_t stub_find_gadget(uint64_t vdso)
 typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
                               uint64_t);
 
+/* The vDSO gadget, found once (stub_tramp_prepare) and used again when
+ * leaving: the scan is not repeated on the way to the entry. */
+static uint64_t g_gadget;
+static uint32_t g_gadget_found;
+
+static uint64_t gadget_of(uint64_t vdso)
+{
+    if (!g_gadget_found) {
+        g_gadget = stub_find_gadget(vdso);
+        g_gadget_found = 1;
+    }
+    return g_gadget;
+}
+
 long stub_tramp_prepare(uint64_t vdso, uint32_t *flags)
 {
     uint64_t tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
@@ -641,7 +655,7 @@ long stub_tramp_prepare(uint64_t vdso, uint32_t *flags)
     err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
     if (err != 0)
         return err;
-    if (stub_find_gadget(vdso) == 0)
+    if (gadget_of(vdso) == 0)
         *flags |= PM_STUB_R_TRAMP_LEFT;
     return page;
 }
@@ -674,7 +688,7 @@ _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
     (void)stub_sys1(SYS_close, ctl);
     if (exe_map == 0 && exe_fd >= 0)       /* else the trampoline closes it */
         (void)stub_sys1(SYS_close, exe_fd);
-    fn(lo, hi - lo, sp, entry, stub_find_gadget(vdso), (uint64_t)page, exe_map);
+    fn(lo, hi - lo, sp, entry, gadget_of(vdso), (uint64_t)page, exe_map);
     stub_exit(126);
 }
 
@@ -771,7 +785,7 @@ _Noreturn void pm_stub_main(uint64_t *ksp)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, err, stage);
     if (g_msg.req.magic == PM_STUB_MAGIC && (size_t)len == sizeof g_msg.req)
         stub_plan_main(&k);
-    if (g_msg.build.magic == PM_STUB_BUILD_MAGIC && (size_t)len == sizeof g_msg.build)
-        stub_ops_main(&k);
+    if (g_msg.build.magic == PM_STUB_BUILD_MAGIC && (uint64_t)len >= PM_STUB_BUILD_HEAD)
+        stub_ops_main(&k, (uint64_t)len);
     stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
 }

@@ -64,6 +64,7 @@ typedef struct stub_kstack {
 typedef union stub_msg {
     pm_stub_request req;
     pm_stub_build   build;
+    uint8_t         room[sizeof(pm_stub_build) + PM_STUB_INLINE_MAX];  /* + inline data */
 } stub_msg;
 
 /* Hidden: the position-independent stub reaches these directly, without a
@@ -122,7 +123,7 @@ _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
                           long page, uint64_t exe_map, long exe_fd);
 
 /* Ops mode (stub_ops.c). */
-_Noreturn void stub_ops_main(stub_kstack *k);
+_Noreturn void stub_ops_main(stub_kstack *k, uint64_t len);
 
 #pragma GCC visibility pop
 

@@ -39,18 +39,29 @@ static int op_ok(const pm_stub_op *o, const pm_stub_build *b)
         return 0;
     if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->image >= b->nimages || (o->off & mask) != 0))
         return 0;
-    if (o->kind == PM_STUB_OP_WRITE && (!b->has_data || o->off + o->len < o->off))
+    if (o->kind == PM_STUB_OP_WRITE &&
+        (o->off + o->len < o->off ||
+         (!b->has_data && o->off + o->len > b->data_len)))
         return 0;
     return 1;
 }
 
-/* Structural checks of the build (the parent's bookkeeping did the rest). */
-static int build_ok(void)
+/* The written bytes carried in the message, after the ops in use. */
+static const uint8_t *inline_data(void)
+{
+    return (const uint8_t *)&g_build.op[g_build.nops];
+}
+
+/* Structural checks of the build of len bytes (the parent's bookkeeping
+ * did the rest). */
+static int build_ok(uint64_t len)
 {
     const pm_stub_build *b = &g_build;
     uint32_t i;
 
     if (b->version != PM_STUB_VERSION || b->nops > PM_STUB_MAX_OPS ||
+        b->data_len > PM_STUB_INLINE_MAX || (b->has_data && b->data_len != 0) ||
+        len != PM_STUB_BUILD_LEN(b->nops, b->data_len) ||
         b->nimages > PM_STUB_MAX_IMAGES || b->has_data > 1 ||
         b->nhandles > PM_STUB_MAX_SLOTS || b->has_cwd > 1 ||
         b->nmounts > PM_STUB_MAX_MOUNTS ||
@@ -75,6 +86,7 @@ static int build_ok(void)
 /* WRITE or ZERO: the pages may be read-only or executable (the builder
  * writes whatever the protection); they are made RW (never W+X) for the
  * copy and given their protection back. */
+/* data_fd: the data memfd WRITE reads from, or -1: the bytes are inline. */
 static long op_poke(const pm_stub_op *o, long data_fd)
 {
     uint64_t lo = o->vaddr & ~(STUB_PAGE - 1);
@@ -87,7 +99,9 @@ static long op_poke(const pm_stub_op *o, long data_fd)
         r = stub_sys3(SYS_mprotect, (long)lo, (long)(hi - lo), STUB_PROT_READ | STUB_PROT_WRITE);
     if (r == 0 && o->kind == PM_STUB_OP_ZERO)
         memset((void *)(uintptr_t)o->vaddr, 0, o->len);
-    while (r == 0 && o->kind == PM_STUB_OP_WRITE && done < o->len) {
+    if (r == 0 && o->kind == PM_STUB_OP_WRITE && data_fd < 0)
+        memcpy((void *)(uintptr_t)o->vaddr, inline_data() + o->off, o->len);
+    while (r == 0 && o->kind == PM_STUB_OP_WRITE && data_fd >= 0 && done < o->len) {
         long n = stub_sys6(SYS_pread64, data_fd, (long)(o->vaddr + done),
                            (long)(o->len - done), (long)(o->off + done), 0, 0);
         if (n == -STUB_EINTR)
@@ -395,7 +409,7 @@ static int32_t finalize(const stub_kstack *k, const pm_stub_go *g,
     return img;
 }
 
-_Noreturn void stub_ops_main(stub_kstack *k)
+_Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
 {
     const pm_stub_build *b = &g_build;
     struct stub_prctl_mm_map mm_map;
@@ -405,7 +419,7 @@ _Noreturn void stub_ops_main(stub_kstack *k)
     uint32_t i, flags = 0;
     int32_t img, mm_err = 0;
 
-    if (!build_ok())
+    if (!build_ok(len))
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
     ctl = stub_lift_fds();
     if (ctl < 0)
@@ -422,14 +436,17 @@ _Noreturn void stub_ops_main(stub_kstack *k)
         err = place_handles();
     if (err != 0)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FDS, err, PM_STUB_STAGE_FDS);
-    page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
-    if (page < 0 && page > -4096)
-        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
     stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_READY, flags, 0, 0, 0);
+    /* The exit trampoline is prepared after "built", while the parent
+     * answers and sends "go": off the path of the build's round trip.  A
+     * failure (no page for it) is reported at "go" (stage FINAL). */
+    page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
 
     /* Built: stopped before the program's first instruction until "go". */
     if (stub_recv_plain(ctl, &go, sizeof go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
         stub_exit(127);
+    if (page < 0 && page > -4096)
+        stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
     img = finalize(k, &go, &mm_map, &flags, &mm_err);
     for (i = 0; i < b->nimages; i++) {
         if ((int32_t)i == img && (flags & PM_STUB_R_MM_MAP))
@@ -437,8 +454,9 @@ _Noreturn void stub_ops_main(stub_kstack *k)
         else
             (void)stub_sys1(SYS_close, g_recv_fd[i]);
     }
+    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_FINAL, flags, mm_err, go.entry, go.sp);
+    /* After the answer: only the jump needs it (section 4's exe_fd). */
     if (exe_fd >= 0)
         exe_map = stub_tramp_exe_map(page, &mm_map, exe_fd);
-    stub_reply((int)ctl, PM_OK, 0, PM_STUB_STAGE_FINAL, flags, mm_err, go.entry, go.sp);
     stub_leave(ctl, go.sp, go.entry, k->aux.sysinfo_ehdr, page, exe_map, exe_fd);
 }

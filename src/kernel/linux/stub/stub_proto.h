@@ -18,7 +18,10 @@
  * The stub then closes the socket and jumps to the entry.
  *
  * Ops mode (the kernel.h backend, src/kernel/linux/klinux*.c):
- *   parent -> stub : one pm_stub_build, with SCM_RIGHTS
+ *   parent -> stub : one pm_stub_build, only its first nops ops sent,
+ *                    then data_len written bytes (when they fit in
+ *                    PM_STUB_INLINE_MAX; else has_data and a memfd), with
+ *                    SCM_RIGHTS
  *                    [image fds (nimages), data memfd (if has_data),
  *                     handles (nhandles), working directory (if has_cwd),
  *                     namespace directories (nmounts)]: the recorded
@@ -45,7 +48,7 @@
 #define PM_STUB_HELLO_MAGIC  0x48534d50u   /* "PMSH" */
 #define PM_STUB_BUILD_MAGIC  0x42534d50u   /* "PMSB" */
 #define PM_STUB_GO_MAGIC     0x47534d50u   /* "PMSG" */
-#define PM_STUB_VERSION      4u
+#define PM_STUB_VERSION      5u
 
 /* The control socket's fd number when the kernel starts the stub. */
 #define PM_STUB_CTL_FD       3
@@ -154,6 +157,9 @@ typedef struct pm_stub_build {
     uint32_t nops;               /* <= PM_STUB_MAX_OPS */
     uint32_t nimages;            /* <= PM_STUB_MAX_IMAGES */
     uint32_t has_data;           /* 1: a data memfd follows the images */
+    uint32_t data_len;           /* has_data 0: written bytes right after
+                                    op[nops] in the message (WRITE's off is
+                                    into them), <= PM_STUB_INLINE_MAX */
     uint32_t nhandles;           /* <= PM_STUB_MAX_SLOTS */
     uint32_t has_cwd;            /* 1: a directory fd follows the handles:
                                     fchdir to it; 0: chdir("/") */
@@ -166,6 +172,15 @@ typedef struct pm_stub_build {
     char     mount_paths[PM_STUB_MOUNT_BYTES];
     pm_stub_op op[PM_STUB_MAX_OPS];
 } pm_stub_build;
+
+/* The bytes of a build message: the fixed part, the ops in use, the
+ * written bytes carried inline. */
+#define PM_STUB_BUILD_HEAD   ((uint64_t)__builtin_offsetof(pm_stub_build, op))
+#define PM_STUB_BUILD_LEN(nops, data_len) \
+    (PM_STUB_BUILD_HEAD + (uint64_t)(nops) * sizeof(pm_stub_op) + (uint64_t)(data_len))
+/* Written bytes up to this size travel in the build message (no memfd):
+ * an initial stack is well under it unless argv and envp are large. */
+#define PM_STUB_INLINE_MAX   (32u * 1024u)
 
 typedef struct pm_stub_go {
     uint32_t magic;              /* PM_STUB_GO_MAGIC */
