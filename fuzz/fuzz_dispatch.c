@@ -41,8 +41,9 @@
  *                     as in messages; even, a handle an earlier reply issued
  *   s % 8 == 7     failure injection: the next byte arms fail_nth or a rate
  * After every step the sim invariants must hold (pm_sim_check).  At the end
- * every job is killed through the protocol, events are polled and every
- * client disconnects: no address space, CSpace or thread may be left and
+ * every job (each of the job table, and the stand-ins) is killed through
+ * the protocol, events are polled, the job
+ * handles replies gave are released and every client disconnects: no address space, CSpace or thread may be left and
  * only the harness's own caps; then pm_dispatch_fini and dropping those
  * must leave the sim empty (pm_sim_check_empty).  When the input's length
  * is 3 mod 4 the shell stops abruptly instead: pm_dispatch_fini alone, with
@@ -372,8 +373,17 @@ static void finish_and_check(int abrupt)
     }
     if (!(CONNECTED & 1u))
         PM_FUZZ_REQUIRE(pm_dispatch_connect(&D, 1, 0, 1) == PM_OK);
-    for (uint32_t j = 0; j < NJOBS; j++) {
-        pm_dhandle h = { PM_DH_JOB, 0, j, { 0u, 0u } };
+    /* every job the dispatcher holds (a process launched without a job
+     * or INHERIT_JOB has one of its own), then the stand-ins 0..NJOBS-1 */
+    static uint64_t koids[PM_DISPATCH_MAX_JOBS + NJOBS];
+    uint32_t nk = 0;
+    for (uint32_t j = 0; j < PM_DISPATCH_MAX_JOBS; j++)
+        if (D.job[j].in_use)
+            koids[nk++] = D.job[j].koid;
+    for (uint32_t j = 0; j < NJOBS; j++)
+        koids[nk++] = j;
+    for (uint32_t j = 0; j < nk; j++) {
+        pm_dhandle h = { PM_DH_JOB, 0, koids[j], { 0u, 0u } };
         memset(MSG, 0, 36);
         put_le(MSG, 4, PM_PROTO_MAGIC);
         put_le(MSG + 4, 2, 1);
@@ -385,6 +395,12 @@ static void finish_and_check(int abrupt)
     }
     (void)pm_dispatch_poll_events(&D);
     drain();
+    /* the shell closes the job handles it was given (JOB_CREATE, JOB_OPEN):
+     * a job lives while one names it.  One released twice (a step did it
+     * already) only counts down a count that stops at 0. */
+    for (uint32_t i = 0; i < NPOOL; i++)
+        if (POOLH[i].kind == PM_DH_JOB)
+            pm_dispatch_handle_release(&D, &POOLH[i]);
     for (uint32_t id = 1; id <= NCONN_IDS; id++)
         pm_dispatch_disconnect(&D, id);
     pm_sim_stats_get(&K, &s);

@@ -113,7 +113,7 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         PM_OP_EVENT, PM_OP_NONE, 0x7777, PM_OP_KILL, PM_OP_OPEN_PROCESS,
         PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
         PM_OP_SET_CWD, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
-        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY
     };
     static pm_proto_info list[PM_PROTO_MAX_LIST + 2];
     static uint8_t name[PM_PROTO_MAX_PROCESS_NAME + 2];
@@ -162,6 +162,10 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         rep.details.rlim_hard[i] = pm_fuzz_take(r, 8);
     }
     rep.job_mode = (uint32_t)pm_fuzz_take(r, 1) % (PM_JOB_MODE_MAX + 2u);
+    rep.job.known = (uint32_t)pm_fuzz_take(r, 1) % (PM_JOB_KNOWN_ALL + 2u);
+    rep.job.pids_current = pm_fuzz_take(r, 8);
+    rep.job.memory_max = pm_fuzz_take(r, 8);
+    rep.job.cpu_usec = pm_fuzz_take(r, 8);
     size_t cap = (size_t)pm_fuzz_take(r, 4) % (sizeof OUT + 1);
     size_t n = 12345;
     pm_status st = pm_proto_encode_reply(&rep, OUT, cap, &n);
@@ -190,6 +194,13 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         (rep.opcode == PM_OP_JOB_CREATE || rep.opcode == PM_OP_JOB_OPEN))
         PM_FUZZ_REQUIRE(back.job_mode == rep.job_mode && back.koid == rep.koid &&
                         back.handle_count == 1);
+    if (rep.status == PM_OK && rep.opcode == PM_OP_JOB_QUERY)
+        PM_FUZZ_REQUIRE(back.job_mode == rep.job_mode && back.koid == rep.koid &&
+                        back.job.known == rep.job.known &&
+                        back.job.pids_current == rep.job.pids_current &&
+                        back.job.memory_max == rep.job.memory_max &&
+                        back.job.cpu_usec == rep.job.cpu_usec &&
+                        back.handle_count == 0);
     if (rep.status == PM_OK && rep.opcode == PM_OP_QUERY_PROCESS)
         PM_FUZZ_REQUIRE(back.name_slice.len == rep.name_len &&
                         memcmp(OUT + back.name_slice.off, name, rep.name_len) == 0);
@@ -207,7 +218,7 @@ static void encode_request_mode(pm_fuzz_rd *r)
         PM_OP_HANDLE_CLOSE, PM_OP_NONE, PM_OP_EVENT, PM_OP_OPEN_PROCESS,
         PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
         PM_OP_SET_CWD, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
-        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, 0x0500
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY, 0x0500
     };
     static pm_proto_request req, back;
     memset(&req, 0, sizeof req);

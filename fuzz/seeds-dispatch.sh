@@ -36,7 +36,14 @@ cwd_img = msg(0x0109, [EXE], struct.pack('<I', 0))
 rlimit0 = msg(0x0404, [1], struct.pack('<IIIQQ', 0, 1, 0, 1, 2))
 rlimit_up = msg(0x0404, [1], struct.pack('<IIIQQ', 0, 2, 0, 64, 2**64 - 1))
 set_info_flags = msg(0x0105, [EXE], struct.pack('<IIII', 0, NO, NO, 7) + s(b'svc'))
+job_create = msg(0x0410, [], struct.pack('<I', 0))
+job_pids = msg(0x0412, [1], struct.pack('<IIIQ', 0, 1, 0, 8))          # the job just made
+job_mem = msg(0x0412, [1], struct.pack('<IIIQ', 0, 2, 0, 1 << 20))
+job_none = msg(0x0412, [2 | (1 << 2)], struct.pack('<IIIQ', 0, 1, 0, 2**64 - 1))  # a stand-in job
+job_query = msg(0x0413, [1], struct.pack('<I', 0))
 seeds = {
+  'job-limits': job_create + job_pids + job_mem + set_info(EXE) + launch + job_query +
+                job_none + kill0 + job_query,
   'launch': args + envs + names + handles + set_info(EXE) + launch + query0 + kill0 + wait0,
   'dynamic': set_info(DYN) + cws + start + watch + bytes([5, 64]) + bytes([6]) + lst,
   'create': create + query0 + bytes([7, 5]) + create + wait0,

@@ -253,6 +253,21 @@ pm_status pm_client_job_create(pm_client *c, int *job, uint64_t *koid,
 pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
                              uint32_t *mode);
 
+/* JOB_SET_LIMIT (spec/lifecycle.md section 6): limit `resource`
+ * (PM_JOB_LIMIT_PIDS: processes and threads; PM_JOB_LIMIT_MEMORY: bytes,
+ * >= PM_JOB_MEMORY_MIN) of the job to `limit`, PM_JOB_LIMIT_NONE for no
+ * limit.  PM_E_LINUX_JOB_LIMIT when the machine has no controller for it
+ * (or the daemon's jobs are MEMBERS), PM_E_PROTO_FIELD_RANGE for a
+ * resource or limit out of range. */
+pm_status pm_client_job_set_limit(pm_client *c, int job, uint32_t resource,
+                                  uint64_t limit);
+
+/* JOB_QUERY: the job's koid, mode and limits and usage (*usage: which
+ * groups are known, pids/memory current and max, OOM kills, CPU time in
+ * microseconds).  Each out pointer may be NULL. */
+pm_status pm_client_job_query(pm_client *c, int job, uint64_t *koid,
+                              uint32_t *mode, pm_proto_job_usage *usage);
+
 /* WATCH: *watch is the watch channel; read its events with
  * pm_client_watch_next, close it (or pm_client_handle_close) to stop. */
 pm_status pm_client_watch(pm_client *c, int target, uint32_t events, int *watch);
@@ -282,7 +297,12 @@ pm_status pm_client_handle_close(pm_client *c, int handle);
 #define PM_SPAWN_CLONE_ENVIRON (1u << 2) /* send the caller's environ as the
                                           environment; envp must be NULL
                                           (SET_INFO flag INHERIT_ENVIRON)   */
-#define PM_SPAWN_FLAGS_ALL  0x7u
+#define PM_SPAWN_INHERIT_JOB (1u << 3) /* launch into the caller's own job:
+                                          its creator's when the caller is a
+                                          procmgr process (SET_INFO flag
+                                          INHERIT_JOB; without it, and
+                                          without a job, a job of its own)  */
+#define PM_SPAWN_FLAGS_ALL  0xFu
 
 enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_CLONE_FD = 1,   /* pass fd at startup id `id`            */

@@ -622,6 +622,49 @@ pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job);
             \result == PM_E_LINUX_JOB_FREEZE; */
 pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen);
 
+/* Per-job limits (spec/lifecycle.md section 6). */
+#define PM_K_JOB_LIMIT_PIDS   1u   /* processes and threads in the job      */
+#define PM_K_JOB_LIMIT_MEMORY 2u   /* bytes of memory charged to the job    */
+#define PM_K_JOB_LIMIT_NONE   UINT64_MAX
+
+/* Set the job's limit on `resource` to `limit` (PM_K_JOB_LIMIT_NONE: no
+ * limit).  A fork over the PIDS limit fails in the job (EAGAIN on Linux);
+ * memory over the MEMORY limit is reclaimed, then the OOM killer ends a
+ * process of the job.  Needs PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE,
+ * BAD_RIGHTS, ARG (resource not 1..2, limit 0), LINUX_JOB_LIMIT (no
+ * controller offers the resource: MEMBERS mode, or neither cgroup v2 nor
+ * v1 has it; nothing changed), LINUX_JOB_CGROUP (the cgroup refused the
+ * write or the members could not be moved into the v1 cgroup). */
+/*@ assigns pm_k_world \from pm_k_world, job, resource, limit;
+    assigns \result \from pm_k_world, job, resource, limit;
+    ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_LIMIT ||
+            \result == PM_E_LINUX_JOB_CGROUP || \result == PM_E_LINUX_JOB_FREEZE; */
+pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource,
+                             uint64_t limit);
+
+/* A job's limits and usage.  `known` says which groups the backend could
+ * read (PM_K_JOB_KNOWN_*); the fields of the others are 0.  A limit not
+ * set is PM_K_JOB_LIMIT_NONE. */
+#define PM_K_JOB_KNOWN_PIDS   (1u << 0)
+#define PM_K_JOB_KNOWN_MEMORY (1u << 1)
+#define PM_K_JOB_KNOWN_CPU    (1u << 2)
+typedef struct pm_kjob_usage {
+    uint32_t known;
+    uint64_t pids_current, pids_max;
+    uint64_t memory_current, memory_max, oom_kills;
+    uint64_t cpu_usec;             /* user + system, everything it ran */
+} pm_kjob_usage;
+
+/* Read the job's limits and usage into *out.  Needs PM_KR_MANAGE.
+ * BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (out NULL).  Never fails for a
+ * value it cannot read: that group is left out of `known`. */
+/*@ requires \valid(out);
+    assigns *out, pm_k_world \from pm_k_world, job;
+    assigns \result \from pm_k_world, job;
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> out->known <= 7; */
+pm_status pm_k_job_usage(struct pm_kernel *k, pm_kcap job, pm_kjob_usage *out);
+
 /* ---- events ------------------------------------------------------------- */
 
 typedef enum pm_kevent_kind {

@@ -85,6 +85,8 @@ enum pm_proto_opcode {
     PM_OP_RESUME                  = 0x0406,  /* issue 6, §7 */
     PM_OP_JOB_CREATE              = 0x0410,  /* issue 6, §3 */
     PM_OP_JOB_OPEN                = 0x0411,  /* issue 6, §3 */
+    PM_OP_JOB_SET_LIMIT           = 0x0412,  /* issue 6, §6 (per-job limits) */
+    PM_OP_JOB_QUERY               = 0x0413,  /* issue 6, §6 (job usage)      */
     PM_OP_EVENT                   = 0xFF01   /* daemon -> watcher, unsolicited */
 };
 
@@ -160,6 +162,21 @@ enum pm_proto_opcode {
 #define PM_JOB_MODE_MEMBERS 0u   /* the processes procmgr launched into it  */
 #define PM_JOB_MODE_CGROUP  1u   /* and every process they create (cgroup)  */
 #define PM_JOB_MODE_MAX     1u
+
+/* JOB_SET_LIMIT resources (spec/lifecycle.md §6).  A limit is a u64;
+ * PM_JOB_LIMIT_NONE (2^64 - 1) removes it ("max"); PIDS >= 1, MEMORY >=
+ * PM_JOB_MEMORY_MIN. */
+#define PM_JOB_LIMIT_PIDS   1u   /* processes and threads in the job    */
+#define PM_JOB_LIMIT_MEMORY 2u   /* bytes of memory charged to the job  */
+#define PM_JOB_LIMIT_MAX    2u
+#define PM_JOB_LIMIT_NONE   UINT64_MAX
+#define PM_JOB_MEMORY_MIN   4096u
+
+/* JOB_QUERY reply: which groups of fields the backend could read. */
+#define PM_JOB_KNOWN_PIDS   (1u << 0)   /* pids_current, pids_max              */
+#define PM_JOB_KNOWN_MEMORY (1u << 1)   /* memory_current, memory_max, oom_kills */
+#define PM_JOB_KNOWN_CPU    (1u << 2)   /* cpu_usec                            */
+#define PM_JOB_KNOWN_ALL    0x00000007u
 
 /* Process states in a process record */
 #define PM_STATE_CREATED    0u   /* created without starting */
@@ -256,6 +273,8 @@ typedef struct pm_proto_reply_to {
  *   SUSPEND, RESUME  handle[0]=target
  *   JOB_CREATE       nothing (a reserved u32, 0)
  *   JOB_OPEN         value=job koid (non-zero)
+ *   JOB_SET_LIMIT    handle[0]=job, flags=resource (1..2), value=limit
+ *   JOB_QUERY        handle[0]=job
  */
 typedef struct pm_proto_request {
     uint32_t valid;          /* PM_PROTO_REQUEST_VALID iff decoded       */
@@ -300,6 +319,18 @@ typedef struct pm_proto_details {
     uint64_t rlim_soft[PM_RLIMIT_COUNT];   /* PM_RLIM_INFINITY: unlimited */
     uint64_t rlim_hard[PM_RLIMIT_COUNT];
 } pm_proto_details;
+/* A job's limits and usage (JOB_QUERY reply; 48 bytes after the known
+ * mask on the wire).  A field whose group is not in `known` is 0; a limit
+ * not set is PM_JOB_LIMIT_NONE. */
+typedef struct pm_proto_job_usage {
+    uint32_t known;          /* PM_JOB_KNOWN_* */
+    uint64_t pids_current;   /* processes and threads now in the job */
+    uint64_t pids_max;
+    uint64_t memory_current; /* bytes charged now */
+    uint64_t memory_max;
+    uint64_t oom_kills;      /* processes the OOM killer ended in it */
+    uint64_t cpu_usec;       /* CPU time of everything it ran, user + system */
+} pm_proto_job_usage;
 
 /*
  * A reply (or an event).  status != PM_OK carries nothing else.  On PM_OK:
@@ -318,6 +349,7 @@ typedef struct pm_proto_details {
  *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
  *   JOB_CREATE, JOB_OPEN     handle 0=the job, job_mode, koid (the job's)
+ *   JOB_QUERY                koid, job_mode, job (limits and usage)
  *   EVENT (opcode PM_OP_EVENT, status PM_OK)  event, koid, event_code
  *   others                   nothing
  */
@@ -345,6 +377,7 @@ typedef struct pm_proto_reply {
     uint32_t event;          /* PM_EVENT_* (one bit) */
     uint32_t event_code;
     uint32_t job_mode;       /* PM_JOB_MODE_* */
+    pm_proto_job_usage job;  /* JOB_QUERY */
 } pm_proto_reply;
 
 /* Decode one received message.  msg[0, len) are the bytes, handles the

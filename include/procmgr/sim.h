@@ -83,6 +83,9 @@ struct pm_sim_obj {
     uint32_t job, job_gen;  /* the job it joined (PM_SIM_NONE: none)        */
     /* THREAD and JOB */
     uint32_t frozen;        /* a thread: its job is frozen; a job: frozen   */
+    /* JOB */
+    uint64_t limit_pids;    /* pm_k_job_set_limit; 0 = no limit             */
+    uint64_t limit_memory;
     uint64_t ipc_buffer, entry, sp, cookie;
     /* IMAGE */
     const uint8_t *bytes;
@@ -142,6 +145,7 @@ struct pm_kernel {
     uint64_t  rng;                /* xorshift64 state, never 0              */
     uint32_t  deny_priority;      /* pm_sim_deny_priority, 0 = off          */
     uint32_t  deny_namespaces;    /* pm_sim_deny_namespaces                 */
+    uint32_t  deny_job_limits;    /* pm_sim_deny_job_limits: resource bits  */
     uint8_t   data[PM_SIM_MAX_FRAMES][PM_SIM_PAGE_SIZE];
 };
 
@@ -208,6 +212,10 @@ void pm_sim_deny_priority(struct pm_kernel *k, uint32_t min_level);
  * CSpace with a namespace entry is PM_E_LINUX_NAMESPACE_DENIED, as on a
  * machine where unshare(CLONE_NEWNS) is not allowed. */
 void pm_sim_deny_namespaces(struct pm_kernel *k, uint32_t deny);
+/* Refuse pm_k_job_set_limit on the resources whose bit (1 << resource,
+ * PM_K_JOB_LIMIT_*) is set in `resources` with PM_E_LINUX_JOB_LIMIT, as a
+ * machine without the controller (or in MEMBERS mode) would; 0 disarms. */
+void pm_sim_deny_job_limits(struct pm_kernel *k, uint32_t resources);
 
 pm_status pm_sim_thread_info_get(struct pm_kernel *k, pm_kcap thread,
                                  pm_sim_thread_info *info);

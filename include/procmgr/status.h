@@ -193,7 +193,8 @@
     X(PM_E_LINUX_NAME_MOUNTPOINT, 518, "LINUX_NAME_MOUNTPOINT", "namespace path does not exist as a directory to mount on") \
     X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused") \
     X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
-    X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time")
+    X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time") \
+    X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)")
 
 #define PM_STATUS_ALL(X) \
     PM_STATUS_GENERAL(X) PM_STATUS_ELF(X) PM_STATUS_PROTO(X) \

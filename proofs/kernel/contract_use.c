@@ -121,6 +121,18 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = (fs == PM_E_LINUX_JOB_CGROUP || fs == PM_E_LINUX_JOB_FREEZE)
                  ? PM_E_K_STATE : fs;
     }
+    if (st == PM_OK) {
+        /* Limits: three LINUX codes to pass on; usage never fails on a
+         * value it cannot read, and says which it could. */
+        pm_kjob_usage u;
+        pm_status ls = pm_k_job_set_limit(k, job, PM_K_JOB_LIMIT_PIDS, 8u);
+        if (ls == PM_OK)
+            ls = pm_k_job_usage(k, job, &u);
+        if (ls == PM_OK && u.known > 7u)
+            ls = PM_E_K_STATE;   /* the contract excludes it */
+        st = (ls == PM_E_LINUX_JOB_LIMIT || ls == PM_E_LINUX_JOB_CGROUP ||
+              ls == PM_E_LINUX_JOB_FREEZE) ? PM_E_K_STATE : ls;
+    }
     if (st == PM_OK)
         st = pm_k_thread_kill(k, th);
     if (st == PM_OK) {

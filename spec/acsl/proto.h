@@ -54,7 +54,8 @@
       op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||
       op == PM_OP_SET_PRIORITY || op == PM_OP_SUSPEND ||
       op == PM_OP_RESUME || op == PM_OP_WAIT_ANY || op == PM_OP_JOB_CREATE ||
-      op == PM_OP_JOB_OPEN;
+      op == PM_OP_JOB_OPEN || op == PM_OP_JOB_SET_LIMIT ||
+      op == PM_OP_JOB_QUERY;
 
   // A decoded request of a message msg[0, len) that came with nh handles.
   predicate pm_request_wf{L}(pm_proto_request *r, uint8_t *msg,

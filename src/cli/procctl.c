@@ -65,7 +65,12 @@ static int usage(void)
           "                                     suspension, CPU time, memory, limits\n"
           "  job JOB                            show a job: what it contains (cgroup:\n"
           "                                     every descendant; members: only what\n"
-          "                                     procmgr launched) and its processes\n"
+          "                                     procmgr launched), its limits and usage\n"
+          "                                     (pids, memory, OOM kills, CPU) and its\n"
+          "                                     processes\n"
+          "  job-limit JOB [--pids N|max] [--memory BYTES|max]\n"
+          "                                     limit the job (cgroup pids.max,\n"
+          "                                     memory.max); max removes the limit\n"
           "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
           "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
           "  stop [--grace SECONDS] [--signal SIG] ID\n"
@@ -90,13 +95,14 @@ static int usage(void)
           "                                     (kill, suspend: the whole cgroup)\n"
           "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
           "         --rlimit RES=SOFT[:HARD]  --priority LEVEL  --mount PATH=DIR\n"
-          "         --suspended\n"
+          "         --suspended  --inherit-job\n"
           "         --resolve NAME (program from the resolver)\n"
           "Without --cwd a process starts in /, not in procctl's directory.\n"
           "--mount: DIR is seen at PATH (an existing directory) by the process\n"
           "only, in a mount namespace of its own.\n"
           "--job JOB: launch into job JOB (default: a job of its own, whose id\n"
-          "is the process's).\n"
+          "is the process's).  --inherit-job: into the job of the procmgr\n"
+          "process that runs procctl (or its nearest such ancestor).\n"
           "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
           "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
           "process or made the job.\n"
@@ -199,6 +205,7 @@ typedef struct launch_opts {
     const char *cwd;
     const char *resolve;
     uint64_t job;         /* --job: launch into this job (0: none) */
+    int inherit_job;      /* --inherit-job: SET_INFO flag INHERIT_JOB */
     int suspended;
     int clear_env;
     const char *env[MAX_ENV];
@@ -235,6 +242,8 @@ static int parse_launch(int argc, char **argv, launch_opts *l)
             l->cwd = argv[++i];
         } else if (strcmp(a, "--suspended") == 0) {
             l->suspended = 1;
+        } else if (strcmp(a, "--inherit-job") == 0) {
+            l->inherit_job = 1;
         } else if (strcmp(a, "--mount") == 0 && i + 1 < argc && l->nmount < MAX_MOUNT) {
             /* PATH=DIR: the namespace entry (ADD_NAMES); --name is the
              * process name, hence another option name */
@@ -515,14 +524,16 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                 st = pm_client_add_names(c, &n, 1);
             }
         if (st == PM_OK)
-            st = pm_client_set_info(c, exe, job, interp, name);
+            st = pm_client_set_info_flags(c, exe, job, interp, name,
+                                          l->inherit_job ? PM_INFO_INHERIT_JOB : 0u);
         if (st == PM_OK)
             st = pm_client_launch_limited(c, suspended, act, nact, &out->p, &out->sd);
         for (size_t i = 0; i < nop; i++)
             close(opened[i]);
     } else {
         const char *const *argv = (const char *const *)l->argv;
-        st = pm_client_spawn(c, suspended ? PM_SPAWN_SUSPENDED : 0, exe, NULL,
+        st = pm_client_spawn(c, (suspended ? PM_SPAWN_SUSPENDED : 0u) |
+                                    (l->inherit_job ? PM_SPAWN_INHERIT_JOB : 0u), exe, NULL,
                              argv[0] != NULL ? argv : NULL, envv, act, nact,
                              &out->p, &out->sd);
     }
@@ -877,8 +888,48 @@ static int cmd_ps(const opts *o, int argc, char **argv)
     return rc;
 }
 
-/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, list
- * its processes. */
+/* A usage figure: the number, or "-" (JSON null) when not known. */
+static void put_figure(const opts *o, int known, uint64_t v)
+{
+    if (!known)
+        fputs(o->json ? "null" : "-", stdout);
+    else
+        printf("%llu", (unsigned long long)v);
+}
+
+/* A limit: the number, or "max" for none (a JSON string either way). */
+static void put_limit(const opts *o, uint64_t v)
+{
+    const char *q = o->json ? "\"" : "";
+    if (v == PM_JOB_LIMIT_NONE)
+        printf("%smax%s", q, q);
+    else
+        printf("%s%llu%s", q, (unsigned long long)v, q);
+}
+
+/* The JOB_QUERY figures, as text lines or JSON members. */
+static void put_job_usage(const opts *o, const pm_proto_job_usage *u)
+{
+    int p = (u->known & PM_JOB_KNOWN_PIDS) != 0, m = (u->known & PM_JOB_KNOWN_MEMORY) != 0;
+    int cpu = (u->known & PM_JOB_KNOWN_CPU) != 0;
+    const char *sep = o->json ? "," : " ";
+    printf(o->json ? "\"pids\":{\"current\":" : "pids: current ");
+    put_figure(o, p, u->pids_current);
+    printf(o->json ? ",\"max\":" : " max ");
+    put_limit(o, u->pids_max);
+    printf(o->json ? "},\"memory\":{\"current\":" : "\nmemory: current ");
+    put_figure(o, m, u->memory_current);
+    printf(o->json ? ",\"max\":" : " max ");
+    put_limit(o, u->memory_max);
+    printf(o->json ? "%s\"oom_kills\":" : "%soom_kills ", sep);
+    put_figure(o, m, u->oom_kills);
+    printf(o->json ? "},\"cpu_usec\":" : "\ncpu: usec ");
+    put_figure(o, cpu, u->cpu_usec);
+    printf(o->json ? "," : "\n");
+}
+
+/* job JOB: open it (it must exist: JOB_OPEN), say what it contains, its
+ * limits and usage (JOB_QUERY), list its processes. */
 static int cmd_job(const opts *o, int argc, char **argv)
 {
     uint64_t id;
@@ -889,22 +940,70 @@ static int cmd_job(const opts *o, int argc, char **argv)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
+    pm_proto_job_usage u;
     pm_status st = pm_client_job_open(c, id, &h, &mode);
+    if (st == PM_OK)
+        st = pm_client_job_query(c, h, NULL, NULL, &u);
     if (st != PM_OK) {
         rc = fail(c, "job", st);
     } else {
         const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
         if (o->json)
-            printf("{\"job\":%llu,\"mode\":\"%s\",\"processes\":[",
-                   (unsigned long long)id, m);
+            printf("{\"job\":%llu,\"mode\":\"%s\",", (unsigned long long)id, m);
         else
-            printf("job %llu: mode %s\n%-8s %-8s %-6s %-8s %s\n",
-                   (unsigned long long)id, m, "KOID", "PARENT", "JOB", "STATE", "EXIT");
+            printf("job %llu: mode %s\n", (unsigned long long)id, m);
+        put_job_usage(o, &u);
+        if (o->json)
+            printf("\"processes\":[");
+        else
+            printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
         rc = list_all(o, c, id, 0, &found);
         if (o->json)
             printf("]}\n");
-        close(h);
     }
+    if (h >= 0)
+        close(h);
+    pm_client_close(c);
+    return rc;
+}
+
+/* A limit argument: a number, or "max" (no limit). */
+static int parse_limit(const char *s, uint64_t *v)
+{
+    if (strcmp(s, "max") == 0) {
+        *v = PM_JOB_LIMIT_NONE;
+        return 0;
+    }
+    return parse_u64(s, v);
+}
+
+/* job-limit JOB [--pids N|max] [--memory BYTES|max]: JOB_SET_LIMIT for
+ * each resource given, in that order; the first refusal ends it. */
+static int cmd_job_limit(const opts *o, int argc, char **argv)
+{
+    uint64_t id, lim[PM_JOB_LIMIT_MAX + 1u] = { 0 };
+    int given[PM_JOB_LIMIT_MAX + 1u] = { 0 };
+    int rc = 0, h = -1;
+    if (argc < 3 || argc % 2 != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
+        return usage();
+    for (int i = 1; i < argc; i += 2) {
+        uint32_t r = strcmp(argv[i], "--pids") == 0     ? PM_JOB_LIMIT_PIDS
+                     : strcmp(argv[i], "--memory") == 0 ? PM_JOB_LIMIT_MEMORY : 0u;
+        if (r == 0u || parse_limit(argv[i + 1], &lim[r]) != 0)
+            return usage();
+        given[r] = 1;
+    }
+    pm_client *c = connect_or_die(o, &rc);
+    if (c == NULL)
+        return rc;
+    pm_status st = pm_client_job_open(c, id, &h, NULL);
+    for (uint32_t r = PM_JOB_LIMIT_PIDS; st == PM_OK && r <= PM_JOB_LIMIT_MAX; r++)
+        if (given[r])
+            st = pm_client_job_set_limit(c, h, r, lim[r]);
+    if (st != PM_OK)
+        rc = fail(c, "job-limit", st);
+    if (h >= 0)
+        close(h);
     pm_client_close(c);
     return rc;
 }
@@ -1336,6 +1435,8 @@ int main(int argc, char **argv)
         return cmd_ps(&o, n, rest);
     if (strcmp(cmd, "job") == 0)
         return cmd_job(&o, n, rest);
+    if (strcmp(cmd, "job-limit") == 0)
+        return cmd_job_limit(&o, n, rest);
     if (strcmp(cmd, "info") == 0)
         return cmd_info(&o, n, rest);
     if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||

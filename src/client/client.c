@@ -553,6 +553,27 @@ pm_status pm_client_job_open(pm_client *c, uint64_t koid, int *job,
     return job_reply(c, exchange(c, NULL, 0), job, NULL, mode);
 }
 
+pm_status pm_client_job_set_limit(pm_client *c, int job, uint32_t resource,
+                                  uint64_t limit)
+{
+    return one_handle(c, PM_OP_JOB_SET_LIMIT, job, resource, limit);
+}
+
+pm_status pm_client_job_query(pm_client *c, int job, uint64_t *koid,
+                              uint32_t *mode, pm_proto_job_usage *usage)
+{
+    pm_status st = one_handle(c, PM_OP_JOB_QUERY, job, 0, 0);
+    if (st == PM_OK) {
+        if (koid != NULL)
+            *koid = c->rep.koid;
+        if (mode != NULL)
+            *mode = c->rep.job_mode;
+        if (usage != NULL)
+            *usage = c->rep.job;
+    }
+    return st;
+}
+
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
                           char *name)
 {

@@ -84,7 +84,8 @@ static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
 static uint32_t info_flags(uint32_t flags)
 {
     return ((flags & PM_SPAWN_CLONE_STDIO) ? PM_INFO_INHERIT_STDIO : 0u) |
-           ((flags & PM_SPAWN_CLONE_ENVIRON) ? PM_INFO_INHERIT_ENVIRON : 0u);
+           ((flags & PM_SPAWN_CLONE_ENVIRON) ? PM_INFO_INHERIT_ENVIRON : 0u) |
+           ((flags & PM_SPAWN_INHERIT_JOB) ? PM_INFO_INHERIT_JOB : 0u);
 }
 
 /* Actions that need the created process rather than the builder. */

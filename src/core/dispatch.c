@@ -612,16 +612,6 @@ static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
     return st;
 }
 
-/* The job of what a connection launches (spec/lifecycle.md section 3): the
- * SET_INFO job, else the connection's job (0: none), else 0, which makes
- * the launch give the process a job of its own.  (With the INHERIT_JOB
- * flag of SET_INFO, section 8, the connection's job is taken only when the
- * flag is set.) */
-static uint64_t launch_job(const pm_dispatch_conn *c)
-{
-    return c->has_job ? c->info_job : c->job;
-}
-
 /* A job made for a launch belongs to the launching principal (JOB_OPEN). */
 static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
 {
@@ -657,6 +647,26 @@ static uint64_t launch_parent(const pm_dispatch *d, const pm_dispatch_conn *c)
     return parent;
 }
 
+/* The job of what connection c launches (spec/lifecycle.md sections 3
+ * and 8): the SET_INFO job; else, with the INHERIT_JOB flag, its
+ * creator's: the connection's own job (the shell's naming), or else that
+ * of the client's record while it is created or running (the parent,
+ * launch_parent); else 0, which gives the process a job of its own. */
+static uint64_t launch_job(const pm_dispatch *d, const pm_dispatch_conn *c)
+{
+    uint64_t parent = launch_parent(d, c), job = 0;
+    uint32_t at = 0;
+    if (c->has_job)
+        job = c->info_job;
+    else if ((c->info_flags & PM_INFO_INHERIT_JOB) == 0u)
+        job = 0;
+    else if (c->job != 0u)
+        job = c->job;
+    else if (parent != 0u && pm_reg_find_pid(&d->reg, parent, &at) == PM_OK)
+        job = d->reg.slot[at].job;
+    return job;
+}
+
 /* A launched record's issue-6 state: normal level, not suspended, no end. */
 static void proc_fresh(pm_dispatch *d, uint32_t slot, uint32_t owner)
 {
@@ -678,7 +688,7 @@ static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
 {
     uint64_t handle = 0;
     uint32_t slot = 0;
-    uint64_t job = launch_job(c);
+    uint64_t job = launch_job(d, c);
     pm_status st = pm_dispatch_launch_(d, &c->builder, &c->interp, &c->cwd,
                                        launch_parent(d, c), job, start, m->random,
                                        &handle, &slot);
@@ -710,8 +720,9 @@ static pm_status op_create_process(pm_dispatch *d, pm_dispatch_conn *c,
         st = add_handles(d, b, m);
     if (st == PM_OK) {
         consume(m, q->handle[0]);
+        /* no SET_INFO, no flags: a job of its own (lifecycle.md section 8) */
         st = pm_dispatch_launch_(d, b, &no_interp, &no_cwd, launch_parent(d, c),
-                                 c->job, 1, m->random, &handle, &slot);
+                                 0, 1, m->random, &handle, &slot);
         builder_clear(d, b);
     } else {
         pm_builder_reset(b);   /* the caps are still the message's */
@@ -1220,6 +1231,13 @@ static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
 
 /* ---- jobs (JOB_CREATE, JOB_OPEN; spec/lifecycle.md section 3) ------------ */
 
+/* The backend's job mode as the protocol says it. */
+static uint32_t job_mode(pm_dispatch *d)
+{
+    return pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP ? PM_JOB_MODE_CGROUP
+                                                       : PM_JOB_MODE_MEMBERS;
+}
+
 /* The reply of both: a job handle (one more reference), the job's koid
  * and what the backend's jobs contain. */
 static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
@@ -1227,8 +1245,7 @@ static void job_reply(pm_dispatch *d, uint32_t ji, pm_proto_reply *rep,
 {
     d->job[ji].refs++;
     rep->koid = d->job[ji].koid;
-    rep->job_mode = pm_k_job_mode(d->k) == PM_K_JOB_MODE_CGROUP
-                        ? PM_JOB_MODE_CGROUP : PM_JOB_MODE_MEMBERS;
+    rep->job_mode = job_mode(d);
     out_handle(res, PM_DH_JOB, d->job[ji].koid, PM_KCAP_NULL);
 }
 
@@ -1259,6 +1276,50 @@ static pm_status op_job_open(pm_dispatch *d, const pm_dispatch_conn *c,
         st = PM_E_NOT_OWNER;
     if (st == PM_OK)
         job_reply(d, ji, rep, res);
+    return st;
+}
+
+/* The job a job handle names (live: the handle holds it).  HANDLE_KIND
+ * for another handle. */
+static pm_status job_of(const pm_dispatch *d, const pm_dhandle *h, uint32_t *ji)
+{
+    if (h->kind != PM_DH_JOB)
+        return PM_E_HANDLE_KIND;
+    *ji = pm_dispatch_job_find_(d, h->value);
+    return *ji < PM_DISPATCH_MAX_JOBS ? PM_OK : PM_E_NO_SUCH_JOB;
+}
+
+/* JOB_SET_LIMIT (spec/lifecycle.md section 6): the kernel job's limit.
+ * A job handle carries no rights: holding it is the authority, as for
+ * KILL on a job. */
+static pm_status op_job_set_limit(pm_dispatch *d, const msg_ctx *m)
+{
+    uint32_t ji = 0;
+    pm_status st = job_of(d, handle_at(m, d->req.handle[0]), &ji);
+    if (st == PM_OK)
+        st = pm_k_job_set_limit(d->k, d->job[ji].cap, d->req.flags, d->req.value);
+    return st;
+}
+
+/* JOB_QUERY: the job's koid, mode, limits and usage. */
+static pm_status op_job_query(pm_dispatch *d, const msg_ctx *m, pm_proto_reply *rep)
+{
+    uint32_t ji = 0;
+    pm_kjob_usage u;
+    pm_status st = job_of(d, handle_at(m, d->req.handle[0]), &ji);
+    if (st == PM_OK)
+        st = pm_k_job_usage(d->k, d->job[ji].cap, &u);
+    if (st == PM_OK) {
+        rep->koid = d->job[ji].koid;
+        rep->job_mode = job_mode(d);
+        rep->job.known = u.known & PM_JOB_KNOWN_ALL;
+        rep->job.pids_current = u.pids_current;
+        rep->job.pids_max = u.pids_max;
+        rep->job.memory_current = u.memory_current;
+        rep->job.memory_max = u.memory_max;
+        rep->job.oom_kills = u.oom_kills;
+        rep->job.cpu_usec = u.cpu_usec;
+    }
     return st;
 }
 
@@ -1398,6 +1459,8 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_HANDLE_DUPLICATE:  st = op_duplicate(d, m, res); break;
     case PM_OP_JOB_CREATE:        st = op_job_create(d, c, rep, res); break;
     case PM_OP_JOB_OPEN:          st = op_job_open(d, c, rep, res); break;
+    case PM_OP_JOB_SET_LIMIT:     st = op_job_set_limit(d, m); break;
+    case PM_OP_JOB_QUERY:         st = op_job_query(d, m, rep); break;
     case PM_OP_HANDLE_CLOSE:      st = close_handle(d, handle_at(m, d->req.handle[0])); break;
     default:                      st = PM_E_PROTO_UNKNOWN_OPCODE; break;
     }

@@ -97,15 +97,16 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         break;
     case PM_OP_QUERY_PROCESS: case PM_OP_KILL: case PM_OP_HANDLE_CLOSE:
     case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_SET_CWD:
-    case PM_OP_QUERY_DETAILS:
+    case PM_OP_QUERY_DETAILS: case PM_OP_JOB_QUERY:
         st = pm_wire_wr32(w, req->handle[0]);
         break;
-    case PM_OP_SET_RLIMIT:
+    case PM_OP_SET_RLIMIT: case PM_OP_JOB_SET_LIMIT:
         st = pm_wire_wr32(w, req->handle[0]);
         if (st == PM_OK) st = pm_wire_wr32(w, req->flags);
         if (st == PM_OK) st = pm_wire_wr32(w, 0);
         if (st == PM_OK) st = pm_wire_wr64(w, req->value);
-        if (st == PM_OK) st = pm_wire_wr64(w, req->cursor);
+        if (st == PM_OK && req->opcode == PM_OP_SET_RLIMIT)
+            st = pm_wire_wr64(w, req->cursor);
         break;
     case PM_OP_SIGNAL:
         st = pm_wire_wr32(w, req->handle[0]);
@@ -329,7 +330,7 @@ static pm_status get_details(pm_rd *rd, pm_proto_details *x)
     assigns rd->off, r->koid, r->entry, r->stack, r->image_base,
             r->interp_base, r->vdso_base, r->has_interp, r->info, r->details,
             r->name_slice, r->list_count, r->list_slice, r->next_cursor,
-            r->event, r->event_code, r->job_mode, r->handle_count;
+            r->event, r->event_code, r->job_mode, r->job, r->handle_count;
     ensures rrd_ok(rd) && rd->len == \old(rd->len) && r->handle_count <= 2;
     ensures \result == PM_OK ==> pm_slice_in(&r->name_slice, rd->len) &&
         r->list_count <= PM_PROTO_MAX_LIST &&
@@ -429,6 +430,20 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
         if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = get64(rd, &r->koid);
         break;
+    case PM_OP_JOB_QUERY:
+        st = get64(rd, &r->koid);
+        if (st == PM_OK) st = get32(rd, &r->job_mode);
+        if (st == PM_OK && r->job_mode > PM_JOB_MODE_MAX) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = get32(rd, &r->job.known);
+        if (st == PM_OK && (r->job.known & ~PM_JOB_KNOWN_ALL) != 0u)
+            st = PM_E_PROTO_BAD_FLAGS;
+        if (st == PM_OK) st = get64(rd, &r->job.pids_current);
+        if (st == PM_OK) st = get64(rd, &r->job.pids_max);
+        if (st == PM_OK) st = get64(rd, &r->job.memory_current);
+        if (st == PM_OK) st = get64(rd, &r->job.memory_max);
+        if (st == PM_OK) st = get64(rd, &r->job.oom_kills);
+        if (st == PM_OK) st = get64(rd, &r->job.cpu_usec);
+        break;
     case PM_OP_EVENT:
         st = get32(rd, &r->event);
         if (st == PM_OK) st = get32(rd, &r->event_code);
@@ -501,6 +516,13 @@ static void reply_clear(pm_proto_reply *r)
     r->event = 0;
     r->event_code = 0;
     r->job_mode = 0;
+    r->job.known = 0;
+    r->job.pids_current = 0;
+    r->job.pids_max = 0;
+    r->job.memory_current = 0;
+    r->job.memory_max = 0;
+    r->job.oom_kills = 0;
+    r->job.cpu_usec = 0;
 }
 
 /* Header checks of a reply; *op is the request opcode it answers (or

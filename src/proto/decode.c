@@ -378,7 +378,20 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
     case PM_OP_HANDLE_CLOSE:
     case PM_OP_SUSPEND:
     case PM_OP_RESUME:
+    case PM_OP_JOB_QUERY:
         st = rd_handle(rd, 1, &req->handle[0]);
+        break;
+    case PM_OP_JOB_SET_LIMIT:   /* spec/lifecycle.md §6 */
+        st = rd_handle(rd, 1, &req->handle[0]);
+        if (st == PM_OK) st = rd_u32(rd, &req->flags);
+        if (st == PM_OK && (req->flags == 0u || req->flags > PM_JOB_LIMIT_MAX))
+            st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK) st = rd_zero32(rd);
+        if (st == PM_OK) st = rd_u64(rd, &req->value);
+        if (st == PM_OK && (req->value == 0u ||
+                            (req->flags == PM_JOB_LIMIT_MEMORY &&
+                             req->value < PM_JOB_MEMORY_MIN)))
+            st = PM_E_PROTO_FIELD_RANGE;
         break;
     case PM_OP_SIGNAL:   /* grace_ns: 0 in this version (spec/protocol.md §5) */
         st = rd_handle(rd, 1, &req->handle[0]);

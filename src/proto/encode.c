@@ -103,6 +103,10 @@ static int reply_fields_ok(const pm_proto_reply *r)
         case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
             ok = r->job_mode <= PM_JOB_MODE_MAX;
             break;
+        case PM_OP_JOB_QUERY:
+            ok = r->job_mode <= PM_JOB_MODE_MAX &&
+                 (r->job.known & ~PM_JOB_KNOWN_ALL) == 0u;
+            break;
         case PM_OP_LIST_PROCESSES: {
             uint32_t i = 0;
             ok = r->list_count <= PM_PROTO_MAX_LIST;
@@ -210,6 +214,17 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
         st = pm_wire_wr32(w, 0);
         if (st == PM_OK) st = pm_wire_wr32(w, r->job_mode);
         if (st == PM_OK) st = pm_wire_wr64(w, r->koid);
+        break;
+    case PM_OP_JOB_QUERY:
+        st = pm_wire_wr64(w, r->koid);
+        if (st == PM_OK) st = pm_wire_wr32(w, r->job_mode);
+        if (st == PM_OK) st = pm_wire_wr32(w, r->job.known);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.pids_current);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.pids_max);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.memory_current);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.memory_max);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.oom_kills);
+        if (st == PM_OK) st = pm_wire_wr64(w, r->job.cpu_usec);
         break;
     case PM_OP_EVENT:
         st = pm_wire_wr32(w, r->event);

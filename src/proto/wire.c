@@ -57,6 +57,7 @@ int pm_wire_opcode_known(uint32_t op)
     case PM_OP_SIGNAL: case PM_OP_SET_PRIORITY: case PM_OP_SET_RLIMIT:
     case PM_OP_SUSPEND: case PM_OP_RESUME: case PM_OP_WAIT_ANY:
     case PM_OP_JOB_CREATE: case PM_OP_JOB_OPEN:
+    case PM_OP_JOB_SET_LIMIT: case PM_OP_JOB_QUERY:
         known = 1;
         break;
     default:

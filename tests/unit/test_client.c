@@ -507,6 +507,61 @@ static void test_wait_any_details(void **state)
     close(h);
 }
 
+/* JOB_SET_LIMIT and JOB_QUERY: the fields sent, the figures returned. */
+static int r_job_limits(const pm_proto_request *req, const uint8_t *msg,
+                        uint32_t nin, answer *a)
+{
+    (void)msg;
+    static unsigned step;
+    if (nin != 1)
+        a->r.status = PM_E_K_INVARIANT;
+    else if (step == 0)
+        a->r.status = req->opcode == PM_OP_JOB_SET_LIMIT && req->flags == PM_JOB_LIMIT_PIDS &&
+                      req->value == 8 ? PM_OK : PM_E_K_INVARIANT;
+    else if (step == 1)
+        a->r.status = req->opcode == PM_OP_JOB_SET_LIMIT && req->flags == PM_JOB_LIMIT_MEMORY &&
+                      req->value == PM_JOB_LIMIT_NONE ? PM_E_LINUX_JOB_LIMIT : PM_E_K_INVARIANT;
+    else if (step == 2 && req->opcode == PM_OP_JOB_QUERY) {
+        a->r.koid = 42;
+        a->r.job_mode = PM_JOB_MODE_CGROUP;
+        a->r.job.known = PM_JOB_KNOWN_PIDS | PM_JOB_KNOWN_CPU;
+        a->r.job.pids_current = 3;
+        a->r.job.pids_max = 8;
+        a->r.job.memory_max = PM_JOB_LIMIT_NONE;
+        a->r.job.cpu_usec = 123456;
+    } else
+        a->r.status = PM_E_K_INVARIANT;
+    step++;
+    return 0;
+}
+
+static void test_job_limits(void **state)
+{
+    (void)state;
+    start_server(r_job_limits);
+    pm_client *c = NULL;
+    pm_proto_job_usage u;
+    uint64_t koid = 0;
+    uint32_t mode = 9;
+    int h = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(pm_client_connect(g_path, &c), PM_OK);
+    assert_int_equal(pm_client_job_set_limit(c, h, PM_JOB_LIMIT_PIDS, 8), PM_OK);
+    assert_int_equal(pm_client_job_set_limit(c, h, PM_JOB_LIMIT_MEMORY, PM_JOB_LIMIT_NONE),
+                     PM_E_LINUX_JOB_LIMIT);
+    memset(&u, 0, sizeof u);
+    assert_int_equal(pm_client_job_query(c, h, &koid, &mode, &u), PM_OK);
+    assert_int_equal(koid, 42);
+    assert_int_equal(mode, PM_JOB_MODE_CGROUP);
+    assert_int_equal(u.known, PM_JOB_KNOWN_PIDS | PM_JOB_KNOWN_CPU);
+    assert_int_equal(u.pids_current, 3);
+    assert_int_equal(u.pids_max, 8);
+    assert_true(u.memory_max == PM_JOB_LIMIT_NONE);
+    assert_int_equal(u.cpu_usec, 123456);
+    assert_int_equal(pm_client_job_query(c, h, NULL, NULL, NULL), PM_E_K_INVARIANT);
+    pm_client_close(c);
+    close(h);
+}
+
 static void test_connect_fails(void **state)
 {
     (void)state;
@@ -702,6 +757,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_split_args, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_cwd_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_pipelined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_any_details, setup, teardown),

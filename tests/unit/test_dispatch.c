@@ -212,7 +212,7 @@ static pm_status set_info(pm_kcap exe, const char *name)
 {
     H[0] = kcap(give(exe, IMG_RIGHTS));
     begin(PM_OP_SET_INFO, 1);
-    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str(name);
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(PM_INFO_INHERIT_JOB); str(name);
     return SEND(1);
 }
 
@@ -1338,7 +1338,7 @@ static void test_control_job(void **state)
     ST(pm_dispatch_connect(&D, CONN + 1, 0, JOB + 1), PM_OK);
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
     begin(PM_OP_SET_INFO, 1);
-    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); str("o");
+    u32(0); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(PM_INFO_INHERIT_JOB); str("o");
     ST(send_n(CONN + 1, 1, __LINE__), PM_OK);
     begin(PM_OP_LAUNCH, 0);
     ST(send_n(CONN + 1, 0, __LINE__), PM_OK);
@@ -1554,7 +1554,8 @@ static void test_rlimit(void **state)
 }
 
 /* SET_INFO's sharing flags are carried to the connection's launch state
- * and reset with the builder; the job choice is not changed by them. */
+ * and reset with the builder; INHERIT_JOB takes the connection's job
+ * (test_inherit_job has the rest of the job choice). */
 static void test_info_flags(void **state)
 {
     (void)state;
@@ -1912,6 +1913,141 @@ static const int NOT_REACHABLE[] = {
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
 };
 
+/* ---- per-job limits and usage (JOB_SET_LIMIT, JOB_QUERY; lifecycle.md §6) -- */
+
+static pm_status job_limit(pm_dhandle job, uint32_t resource, uint64_t limit)
+{
+    H[0] = job;
+    begin(PM_OP_JOB_SET_LIMIT, 1);
+    u32(0); u32(resource); u32(0); u64(limit);
+    return SEND(1);
+}
+static pm_status job_query(pm_dhandle h) { return one_handle_op(PM_OP_JOB_QUERY, h); }
+
+/* The sim keeps the limits and counts its members and their pages; a
+ * resource the machine has no controller for is refused with
+ * LINUX_JOB_LIMIT and leaves the limit as it was; only a job handle
+ * names a job; the handle is the authority (no rights). */
+static void test_job_limits(void **state)
+{
+    (void)state;
+    ST(job_create(CONN), PM_OK);
+    pm_dhandle job = RES.handles[0];
+    uint64_t jk = REP.koid;
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.koid, jk);
+    assert_int_equal(REP.job_mode, PM_JOB_MODE_MEMBERS);
+    assert_int_equal(REP.job.known, PM_JOB_KNOWN_PIDS | PM_JOB_KNOWN_MEMORY);
+    assert_int_equal(REP.job.pids_current, 0);
+    assert_true(REP.job.pids_max == PM_JOB_LIMIT_NONE);
+    assert_true(REP.job.memory_max == PM_JOB_LIMIT_NONE);
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 8), PM_OK);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 1u << 20), PM_OK);
+    uint64_t a = launch_in(job);
+    uint64_t b = launch_in(job);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 2);
+    assert_int_equal(REP.job.pids_max, 8);
+    assert_int_equal(REP.job.memory_max, 1u << 20);
+    assert_true(REP.job.memory_current >= 2u * PM_SIM_PAGE_SIZE);  /* their pages */
+    assert_int_equal(REP.job.cpu_usec, 0);                       /* not known */
+    /* "max" removes a limit */
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, PM_JOB_LIMIT_NONE), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_true(REP.job.pids_max == PM_JOB_LIMIT_NONE);
+    /* no controller: refused, the limit unchanged, the other one still set */
+    pm_sim_deny_job_limits(&K, 1u << PM_K_JOB_LIMIT_MEMORY);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 4096), PM_E_LINUX_JOB_LIMIT);
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 3), PM_OK);
+    pm_sim_deny_job_limits(&K, 0);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.memory_max, 1u << 20);
+    assert_int_equal(REP.job.pids_max, 3);
+    /* out of range (the codec's), and a process handle is not a job */
+    ST(job_limit(job, PM_JOB_LIMIT_PIDS, 0), PM_E_PROTO_FIELD_RANGE);
+    ST(job_limit(job, PM_JOB_LIMIT_MEMORY, 4095), PM_E_PROTO_FIELD_RANGE);
+    ST(job_limit(proc_h(a, PM_DH_PROCESS), PM_JOB_LIMIT_PIDS, 8), PM_E_HANDLE_KIND);
+    ST(job_query(proc_h(a, PM_DH_PROCESS)), PM_E_HANDLE_KIND);
+    /* the members' ends leave the count */
+    ST(kill_h(proc_h(a, PM_DH_PROCESS)), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 1);
+    ST(kill_h(job), PM_OK);
+    ST(job_query(job), PM_OK);
+    assert_int_equal(REP.job.pids_current, 0);
+    ST(close_h(job), PM_OK);
+    close_both(a); close_both(b);
+}
+
+/* ---- the job of a launch (INHERIT_JOB; lifecycle.md sections 3 and 8) ---- */
+
+/* SET_INFO with flags (and job handle `job` unless its kind is NONE) +
+ * LAUNCH on connection conn: the process handle; REP.koid its koid. */
+static uint64_t launch_flags(uint32_t conn, uint32_t flags, pm_dhandle job)
+{
+    uint32_t nh = job.kind == PM_DH_NONE ? 1u : 2u;
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    H[1] = job;
+    begin(PM_OP_SET_INFO, nh);
+    u32(0); u32(nh == 2u ? 1u : PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE);
+    u32(flags); str("i");
+    ST(send_n(conn, nh, __LINE__), PM_OK);
+    begin(PM_OP_LAUNCH, 0);
+    ST(send_n(conn, 0, __LINE__), PM_OK);
+    return RES.handles[0].value;
+}
+static uint64_t job_koid_of(uint64_t ph)
+{
+    ST(query(ph), PM_OK);
+    return REP.info.job_koid;
+}
+
+/* A job handle wins; else INHERIT_JOB takes the creator's job: the
+ * connection's (the shell's naming), or on a connection without one the
+ * job of the client's own record while it runs; else (no flag, or no
+ * live creator) a job of its own, named by the process's koid; so does
+ * CREATE_PROCESS, which has no flags. */
+static void test_inherit_job(void **state)
+{
+    (void)state;
+    const uint32_t SH = 8u;
+    const pm_dhandle none = { PM_DH_NONE, 0, 0, { 0u, 0u } };
+    uint64_t own = launch_flags(CONN, 0, none), own_koid = REP.koid;
+    assert_int_equal(job_koid_of(own), own_koid);                    /* no flag */
+    uint64_t inh = launch_flags(CONN, PM_INFO_INHERIT_JOB, none);
+    assert_int_equal(job_koid_of(inh), JOB);                         /* the shell's */
+    /* a client that is `own`'s process, on a connection without a job */
+    ST(pm_dispatch_connect(&D, SH, 0, 0), PM_OK);
+    ST(pm_dispatch_set_client(&D, SH, own_koid), PM_OK);
+    uint64_t child = launch_flags(SH, PM_INFO_INHERIT_JOB, none);
+    assert_int_equal(job_koid_of(child), own_koid);                  /* its creator's */
+    uint64_t alone = launch_flags(SH, 0, none), alone_koid = REP.koid;
+    assert_int_equal(job_koid_of(alone), alone_koid);
+    ST(job_create(SH), PM_OK);
+    pm_dhandle job = RES.handles[0];
+    uint64_t jk = REP.koid;
+    uint64_t named = launch_flags(SH, PM_INFO_INHERIT_JOB, job);
+    assert_int_equal(job_koid_of(named), jk);                        /* the handle wins */
+    /* CREATE_PROCESS: no flags, a job of its own */
+    H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS));
+    begin(PM_OP_CREATE_PROCESS, 1);
+    u32(0); u32(0);
+    ST(SEND(1), PM_OK);
+    uint64_t cp = RES.handles[0].value, cp_koid = REP.koid;
+    assert_int_equal(job_koid_of(cp), cp_koid);
+    /* the creator ended: nothing to inherit, a job of its own */
+    ST(kill_h(proc_h(own, PM_DH_PROCESS)), PM_OK);
+    uint64_t late = launch_flags(SH, PM_INFO_INHERIT_JOB, none), late_koid = REP.koid;
+    assert_int_equal(job_koid_of(late), late_koid);
+    const uint64_t all[] = { inh, child, alone, named, cp, late };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        ST(kill_h(proc_h(all[i], PM_DH_PROCESS)), PM_OK);
+        close_both(all[i]);
+    }
+    close_both(own);
+    ST(close_h(job), PM_OK);
+}
+
 static void test_every_code_covered(void **state)
 {
     (void)state;
@@ -1973,6 +2109,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wait_any_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inherit_job, setup, teardown),
         cmocka_unit_test(test_every_code_covered),
     };
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

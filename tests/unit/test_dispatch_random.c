@@ -169,7 +169,7 @@ static void gen_request(void)
         PM_OP_LAUNCH, PM_OP_LAUNCH, PM_OP_CREATE_WITHOUT_STARTING, PM_OP_START,
         PM_OP_RESOLVE, PM_OP_WAIT, PM_OP_WATCH, PM_OP_KILL,
         PM_OP_HANDLE_DUPLICATE, PM_OP_HANDLE_CLOSE, PM_OP_SET_CWD, PM_OP_SET_RLIMIT,
-        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY
     };
     uint16_t op = ops[below(sizeof ops / sizeof ops[0])];
     uint32_t n, i;
@@ -183,7 +183,12 @@ static void gen_request(void)
         break;
     case PM_OP_EXIT_PROCESS: u32(add_handle(0)); u32((uint32_t)rnd()); break;
     case PM_OP_QUERY_PROCESS: case PM_OP_KILL: case PM_OP_HANDLE_CLOSE:
+    case PM_OP_JOB_QUERY:
         u32(add_handle(0));
+        break;
+    case PM_OP_JOB_SET_LIMIT:
+        u32(add_handle(0)); u32(1 + below(2)); u32(0);
+        u64(below(3) == 0 ? PM_JOB_LIMIT_NONE : 4096u * (1 + below(8)));
         break;
     case PM_OP_LIST_PROCESSES: {
         uint32_t f = below(3);

@@ -219,6 +219,7 @@ static pm_status launch_ex(int exe_fd, char *const *argv, const int *fds, const 
 
     req_begin(PM_OP_SET_INFO);
     Q.handle[0] = 0;
+    Q.flags = PM_INFO_INHERIT_JOB;   /* the connection's job 1 (test_jobs) */
     Q.str = src_str(argv[0]);
     H[0] = kcap_h(import(exe_fd));
     ST(send_req(1), PM_OK);

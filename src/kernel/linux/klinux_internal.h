@@ -128,12 +128,32 @@ struct kl_obj {
     struct kl_job *job;
 };
 
+#define KL_JOB_RES 3u         /* resources 1..2 (index 0 unused) */
+
+/* Where a job resource's controller is (kl_job_open): not offered, the
+ * cgroup v2 hierarchy (enabled in the daemon's directory), or a cgroup v1
+ * hierarchy of its own (the daemon's directory there: path, fd when made). */
+#define KL_RES_NONE 0u
+#define KL_RES_V2   1u
+#define KL_RES_V1   2u
+struct kl_job_res {
+    uint32_t where;
+    int fd;
+    char path[256];
+};
+
 /* A job (klinux_job.c, spec/linux-loader.md section 11).  In CGROUP mode
  * its cgroup v2 directory job-<id> under the daemon's own directory. */
 struct kl_job {
     int dirfd;               /* the cgroup directory, -1 in MEMBERS mode */
     uint32_t frozen;
     char name[32];           /* "job-<id>" */
+    /* Per-job limits (spec/lifecycle.md section 6), by resource
+     * (PM_K_JOB_LIMIT_PIDS, _MEMORY): the v1 directory job-<id> in that
+     * controller's hierarchy (-1: none, made with the first limit when
+     * the controller is a v1 one) and the limit set (0: none). */
+    int v1fd[KL_JOB_RES];
+    uint64_t limit[KL_JOB_RES];
 };
 
 /* A stub child already exec'd that has said hello and waits for its
@@ -190,6 +210,7 @@ struct pm_kernel {
     char (*linger)[32];
     uint32_t nlinger, linger_cap;
     int linger_fd;           /* inotify on their cgroup.events, in epfd; -1 */
+    struct kl_job_res res[KL_JOB_RES];
     struct kl_pool pool;
 };
 

@@ -675,6 +675,59 @@ pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen)
     return PM_OK;
 }
 
+/* The sim keeps the limits and reports usage from its own bookkeeping;
+ * it enforces neither (its programs neither fork nor allocate). */
+pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource,
+                             uint64_t limit)
+{
+    uint32_t j = 0;
+    pm_status st = sim_inject(k);
+    if (st == PM_OK)
+        st = sim_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
+    if (st == PM_OK && (resource < PM_K_JOB_LIMIT_PIDS ||
+                        resource > PM_K_JOB_LIMIT_MEMORY || limit == 0u))
+        st = PM_E_K_ARG;
+    if (st == PM_OK && (k->deny_job_limits & (1u << resource)) != 0u)
+        st = PM_E_LINUX_JOB_LIMIT;
+    if (st != PM_OK)
+        return st;
+    limit = limit == PM_K_JOB_LIMIT_NONE ? 0u : limit;
+    if (resource == PM_K_JOB_LIMIT_PIDS)
+        k->obj[j].limit_pids = limit;
+    else
+        k->obj[j].limit_memory = limit;
+    return PM_OK;
+}
+
+/* PIDS: the member threads not ended; MEMORY: the pages their address
+ * spaces map.  No CPU clock in the sim. */
+pm_status pm_k_job_usage(struct pm_kernel *k, pm_kcap job, pm_kjob_usage *out)
+{
+    uint32_t j = 0;
+    pm_status st = out == NULL ? PM_E_K_ARG : sim_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
+    if (st != PM_OK)
+        return st;
+    memset(out, 0, sizeof *out);
+    out->known = PM_K_JOB_KNOWN_PIDS | PM_K_JOB_KNOWN_MEMORY;
+    out->pids_max = k->obj[j].limit_pids ? k->obj[j].limit_pids : PM_K_JOB_LIMIT_NONE;
+    out->memory_max = k->obj[j].limit_memory ? k->obj[j].limit_memory : PM_K_JOB_LIMIT_NONE;
+    for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
+        const struct pm_sim_obj *th = &k->obj[t];
+        if (!is_member(k, t, j) || (th->state != PM_KTHREAD_BOUND &&
+                                    th->state != PM_KTHREAD_RUNNING))
+            continue;
+        out->pids_current++;
+        if (th->as != PM_SIM_NONE)
+            out->memory_current += (uint64_t)k->obj[th->as].npages * PM_SIM_PAGE_SIZE;
+    }
+    return PM_OK;
+}
+
+void pm_sim_deny_job_limits(struct pm_kernel *k, uint32_t resources)
+{
+    k->deny_job_limits = resources;
+}
+
 void sim_job_release(struct pm_kernel *k, uint32_t oidx)
 {
     for (uint32_t t = 0; t < PM_SIM_MAX_OBJECTS; t++) {
