@@ -138,7 +138,8 @@ struct kl_obj {
 #define KL_RES_V1   2u
 struct kl_job_res {
     uint32_t where;
-    int fd;
+    int fd;                  /* open while jobs or lingering dirs exist */
+    int made;                /* path made by this daemon: removed at close */
     char path[256];
 };
 
@@ -206,6 +207,7 @@ struct pm_kernel {
     uint32_t job_mode;
     uint32_t njobs;          /* job objects with a directory */
     int cg_fd;               /* open while njobs or nlinger > 0 */
+    int made_dirs;           /* cg_path made: removed at close */
     char cg_path[256];
     char (*linger)[32];
     uint32_t nlinger, linger_cap;

@@ -285,22 +285,40 @@ static void res_probe(struct pm_kernel *k)
             res_probe_v1(k, r);
 }
 
-/* Remove the daemon's directory once no job and no lingering directory
- * is left in it, so that an idle daemon holds no descriptor and leaves
- * nothing behind even if it is killed. */
-static void daemon_dir_release(struct pm_kernel *k)
+/* No job and no lingering directory: close the descriptors on the
+ * daemon's directories, so that an idle daemon holds none, but keep the
+ * directories.  Making and removing them around every launch of an
+ * otherwise idle daemon cost a cgroup mkdir and rmdir per launch; a
+ * reopen is a path lookup.  A daemon killed outright leaves them; the
+ * next one removes them (stale_dirs_reap). */
+static void daemon_dir_idle(struct pm_kernel *k)
 {
-    if (k->cg_fd < 0 || k->njobs > 0 || k->nlinger > 0)
+    if (k->njobs > 0 || k->nlinger > 0)
         return;
-    close(k->cg_fd);
-    k->cg_fd = -1;
-    (void)rmdir(k->cg_path);
+    if (k->cg_fd >= 0) {
+        close(k->cg_fd);
+        k->cg_fd = -1;
+    }
     for (uint32_t r = 1; r < KL_JOB_RES; r++)
         if (k->res[r].fd >= 0) {
             close(k->res[r].fd);
             k->res[r].fd = -1;
-            (void)rmdir(k->res[r].path);
         }
+}
+
+/* At close: the descriptors, then the directories themselves (each made
+ * at most once per daemon, by daemon_dir_make / res_dir_make). */
+static void daemon_dir_release(struct pm_kernel *k)
+{
+    if (k->njobs > 0 || k->nlinger > 0)
+        return;
+    daemon_dir_idle(k);
+    if (k->made_dirs) {
+        (void)rmdir(k->cg_path);
+        for (uint32_t r = 1; r < KL_JOB_RES; r++)
+            if (k->res[r].made)
+                (void)rmdir(k->res[r].path);
+    }
 }
 
 /* Make the daemon's directory (the first job needs it).  0 or -1. */
@@ -310,6 +328,7 @@ static int daemon_dir_make(struct pm_kernel *k)
         return 0;
     if (mkdir(k->cg_path, 0755) != 0 && errno != EEXIST)
         return -1;
+    k->made_dirs = 1;
     k->cg_fd = open(k->cg_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (k->cg_fd < 0)
         return -1;
@@ -331,6 +350,7 @@ static int res_dir_make(struct pm_kernel *k, uint32_t r)
         return 0;
     if (mkdir(x->path, 0755) != 0 && errno != EEXIST)
         return -1;
+    x->made = 1;
     x->fd = open(x->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return x->fd < 0 ? -1 : 0;
 }
@@ -541,7 +561,7 @@ void kl_job_sweep(struct pm_kernel *k)
     }
     k->nlinger = n;
     linger_watch_end(k);
-    daemon_dir_release(k);
+    daemon_dir_idle(k);
 }
 
 /* Keep a populated directory for later removal; if even that is
@@ -592,7 +612,7 @@ pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out)
                 (void)unlinkat(k->cg_fd, j->name, AT_REMOVEDIR);
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, e, 0, 0);
             free(j);
-            daemon_dir_release(k);
+            daemon_dir_idle(k);
             return PM_E_LINUX_JOB_CGROUP;
         }
     }
@@ -603,7 +623,7 @@ pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out)
             (void)unlinkat(k->cg_fd, j->name, AT_REMOVEDIR);
         }
         free(j);
-        daemon_dir_release(k);
+        daemon_dir_idle(k);
         return st;
     }
     k->obj[o].job = j;
@@ -886,7 +906,7 @@ void kl_job_free(struct pm_kernel *k, uint32_t o)
         k->njobs--;
         if (job_dirs_remove(k, jb->name) != 0)
             linger_add(k, jb->name);   /* still populated: removed once empty */
-        daemon_dir_release(k);
+        daemon_dir_idle(k);
     }
     free(jb);
     k->obj[o].job = NULL;
