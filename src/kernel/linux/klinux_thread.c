@@ -370,6 +370,19 @@ static pm_status kl_priority_errno(int e)
     return PM_E_K_ARG;
 }
 
+/* A thread cap with `rights` whose thread is BOUND or RUNNING: the
+ * threads whose process the control calls below may change.  K_STATE for
+ * any other state. */
+static pm_status kl_live_thread(struct pm_kernel *k, pm_kcap thread,
+                                uint32_t rights, uint32_t *t)
+{
+    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, rights, t);
+    if (st == PM_OK && k->obj[*t].th->state != PM_KTHREAD_BOUND &&
+        k->obj[*t].th->state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    return st;
+}
+
 /* Policy first, then (for the time-sharing levels) the nice value; when
  * the nice value is refused the old policy is put back, so a refusal
  * leaves the level as it was.  Both act on the child's main thread, the
@@ -379,14 +392,11 @@ pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level)
 {
     uint32_t t = 0;
-    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    pm_status st = kl_live_thread(k, thread, PM_KR_MANAGE, &t);
     struct sched_param old_param, param;
     int old_policy, pid;
     int64_t p;
 
-    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_BOUND &&
-        k->obj[t].th->state != PM_KTHREAD_RUNNING)
-        st = PM_E_K_STATE;
     if (st == PM_OK && level > PM_K_PRIORITY_MAX)
         st = PM_E_K_ARG;
     if (st != PM_OK)
@@ -430,13 +440,10 @@ pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
                                  uint32_t resource, uint64_t soft, uint64_t hard)
 {
     uint32_t t = 0;
-    pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
+    pm_status st = kl_live_thread(k, thread, PM_KR_MANAGE, &t);
     struct rlimit rl;
     int64_t p;
 
-    if (st == PM_OK && k->obj[t].th->state != PM_KTHREAD_BOUND &&
-        k->obj[t].th->state != PM_KTHREAD_RUNNING)
-        st = PM_E_K_STATE;
     if (st == PM_OK && (resource > PM_K_RLIMIT_MAX || soft > hard))
         st = PM_E_K_ARG;
     if (st != PM_OK)

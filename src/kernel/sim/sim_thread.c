@@ -509,16 +509,24 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig)
     return st;
 }
 
+/* A thread cap with MANAGE whose thread is BOUND or RUNNING (K_STATE
+ * otherwise): what the control calls below may change. */
+static pm_status sim_live_thread(struct pm_kernel *k, pm_kcap thread, uint32_t *t)
+{
+    pm_status st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, t);
+    if (st == PM_OK && k->obj[*t].state != PM_KTHREAD_BOUND &&
+        k->obj[*t].state != PM_KTHREAD_RUNNING)
+        st = PM_E_K_STATE;
+    return st;
+}
+
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
                                    uint32_t level)
 {
     uint32_t t = 0;
     pm_status st = sim_inject(k);
     if (st == PM_OK)
-        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
-    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
-        k->obj[t].state != PM_KTHREAD_RUNNING)
-        st = PM_E_K_STATE;
+        st = sim_live_thread(k, thread, &t);
     if (st == PM_OK && level > PM_K_PRIORITY_MAX)
         st = PM_E_K_ARG;
     if (st == PM_OK && k->deny_priority != 0u && level >= k->deny_priority)
@@ -534,10 +542,7 @@ pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
     uint32_t t = 0;
     pm_status st = sim_inject(k);
     if (st == PM_OK)
-        st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
-    if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND &&
-        k->obj[t].state != PM_KTHREAD_RUNNING)
-        st = PM_E_K_STATE;
+        st = sim_live_thread(k, thread, &t);
     if (st == PM_OK && (resource > PM_K_RLIMIT_MAX || soft > hard))
         st = PM_E_K_ARG;
     if (st == PM_OK && hard > k->obj[t].rlim_hard[resource])
