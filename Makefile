@@ -48,7 +48,7 @@ SAN_CHECKS  :=   # extra check targets also run in the sanitizer build
 PROOFS      :=   # proof targets run by `make proofs`
 CORE_OBJS   :=   # objects of freestanding code (checked by check-freestanding)
 
-.PHONY: all test check check-unit check-freestanding proofs run deps clean \
+.PHONY: all test check check-unit check-freestanding proofs run deps deps-run clean \
         test-gcc test-clang test-san test-fuzz test-parts test-proofs
 .DEFAULT_GOAL := all
 
@@ -135,6 +135,8 @@ test-fuzz:
 
 deps:
 	@tools/deps.sh
+deps-run:
+	@tools/deps.sh --run
 
 clean:
 	rm -rf build

@@ -76,7 +76,9 @@ check-elf-kdiff: $(O)/tests/elf/kdiff $(ELF_PROGS)
 # print the elfcheck summary of the machine's executables (what the
 # validator makes of them), then run procmgrd in the foreground on its
 # default socket with an example procctl command.
-run: all
+# `make run` needs only a compiler: it installs that light set (tools/deps.sh
+# --run) and builds the programs, not the cmocka unit tests.
+run: deps-run $$(LIBS) $$(BINS) $(O)/bin/procmgrd
 	@tools/run-elfcheck-summary.sh $(ELFCHECK)
 	@echo
 	@tools/run-daemon.sh $(O)/bin
