@@ -1,0 +1,79 @@
+/*
+ * The loader's two entry points, shared by launch.c (the loader, proven
+ * with WP: make proof-launch) and launch_caps.c (the CSpace, handle and
+ * script plumbing around it, outside the proof).  Contracts: the ACSL
+ * below, over the predicates of spec/acsl/launch.h and elf_placed.h.
+ */
+#ifndef PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
+#define PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
+
+#include "procmgr/dispatch.h"
+#include "acsl/launch.h"
+
+/* Bias the validated plans (the executable's, and its interpreter's when
+ * it has one) with random bytes 16..31 inside their configured windows.
+ * A plan the validator accepted for an image of fs bytes is then placed:
+ * laid out inside the policy's user range, file ranges inside fs bytes. */
+/*@ requires \valid(d);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1),
+                        &d->plan_exe, &d->plan_interp);
+    assigns d->plan_exe, d->plan_interp;
+    ensures kept: d->plan_exe.has_interp == \old(d->plan_exe.has_interp);
+    ensures exe: \result == PM_OK ==> \forall integer fs;
+        \old(pm_elf_plan_loadable(&d->plan_exe, &d->cfg.policy, fs)) ==>
+        pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy, fs);
+    ensures interp: \result == PM_OK ==> d->plan_exe.has_interp != 0 ==>
+        \forall integer fs;
+        \old(pm_elf_plan_loadable(&d->plan_interp, &d->cfg.policy, fs)) ==>
+        pm_elf_plan_placed(&d->plan_interp, &d->cfg.policy, fs); */
+pm_status pm_dispatch_place_(pm_dispatch *d, const uint8_t *random);
+
+/* Map the placed plans into `as` (the executable's from `program`, the
+ * interpreter's from `interp` when has_interp), then the IPC page and the
+ * stack below `top`, and write the stack image.  On PM_OK the entry the
+ * thread starts at lies in an executable mapping of `as`, *sp in a
+ * writable one, and the IPC page (top - stack_size - 2 pages) is mapped
+ * writable: what pm_k_thread_bind and pm_k_thread_start need. */
+/*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
+    requires \valid(sp) && \valid(vdso_base);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(sp, vdso_base, d);
+    requires \separated(sp, vdso_base, b);
+    requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b,
+                        random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires pm_dispatch_cfg_ok(d);
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    requires has_interp == 0 || has_interp == 1;
+    requires pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy,
+                                pm_k_image_len(program));
+    requires has_interp != 0 ==>
+        pm_elf_plan_placed(&d->plan_interp, &d->cfg.policy,
+                           pm_k_image_len(interp));
+    requires d->cfg.stack_top - d->cfg.stack_window <= top <= d->cfg.stack_top;
+    requires top % pm_k_page == 0;
+    assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *sp, *vdso_base,
+            pm_k_world, pm_k_vm;
+    ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm);
+    ensures \result == PM_OK ==> pm_k_exec_at(pm_k_vm, as,
+        has_interp != 0 ? d->plan_interp.entry : d->plan_exe.entry);
+    ensures \result == PM_OK ==> pm_k_write_at(pm_k_vm, as, *sp);
+    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as,
+        top - d->cfg.stack_size - 2 * pm_k_page,
+        top - d->cfg.stack_size - pm_k_page, PM_PROT_R | PM_PROT_W); */
+pm_status pm_dispatch_load_(pm_dispatch *d, pm_kcap as, pm_kcap program,
+                            pm_kcap interp, const pm_builder *b,
+                            int has_interp, const uint8_t *random,
+                            uint64_t top, uint64_t *sp, uint64_t *vdso_base);
+
+/* This launch's stack top: cfg.stack_top lowered by a random number of
+ * whole pages (random bytes 32..39), at most cfg.stack_window. */
+/*@ requires \valid_read(d) && pm_dispatch_cfg_ok(d);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    assigns \nothing;
+    ensures d->cfg.stack_top - d->cfg.stack_window <= \result <= d->cfg.stack_top;
+    ensures \result % pm_k_page == 0; */
+uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random);
+
+#endif /* PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H */
