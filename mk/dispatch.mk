@@ -30,11 +30,16 @@ FUZZ_EXTRA_dispatch += tests/support/elfimg.c
 # validator's and the bias's contracts (include/procmgr/elf.h).  Only
 # launch.c's functions: what it calls (pm_stack_build, pm_builder_*,
 # pm_elf_*) is proven in its own target.  launch_caps.c is outside.
+# -wp-fct leaves lemmas out, so a second run proves every lemma the
+# loader's proof uses (spec/acsl/launch.h, and elf_plan.h's again).
 PROOFS += proof-launch
 .PHONY: proof-launch
-LAUNCH_WP_FCTS := le64,place,pm_dispatch_place_,write_zero,map_seg,map_plan,$\
-  pm_dispatch_stack_top_,fill_auxv,build_stack,pm_dispatch_load_
+LAUNCH_WP_FCTS := le64,pm_dispatch_place_,write_zero,map_seg,map_plan,$\
+  pm_dispatch_stack_top_,fill_auxv,map_stack,argv_of,make_image,build_stack,pm_dispatch_load_
 proof-launch:
 	@proofs/frama-wp.sh launch $(O)/proofs/launch -- \
 	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS" \
 	  -wp-fct $(LAUNCH_WP_FCTS) src/core/launch.c
+	@proofs/frama-wp.sh launch-lemmas $(O)/proofs/launch -- \
+	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS" \
+	  -wp-prop @lemma src/core/launch.c

@@ -22,29 +22,6 @@
   lemma pm_l_add: \forall integer a, b, p; pm_elf_page_size_ok(p) ==>
     0 <= a ==> 0 <= b ==> a % p == 0 ==> b % p == 0 ==> (a + b) % p == 0;
 
-  lemma pm_l_mul_4k:  \forall integer r; 0 <= r ==> (r * 4096) % 4096 == 0;
-  lemma pm_l_mul_8k:  \forall integer r; 0 <= r ==> (r * 8192) % 8192 == 0;
-  lemma pm_l_mul_16k: \forall integer r; 0 <= r ==> (r * 16384) % 16384 == 0;
-  lemma pm_l_mul_32k: \forall integer r; 0 <= r ==> (r * 32768) % 32768 == 0;
-  lemma pm_l_mul_64k: \forall integer r; 0 <= r ==> (r * 65536) % 65536 == 0;
-  // A whole number of pages is page-aligned.
-  lemma pm_l_mul: \forall integer r, p; pm_elf_page_size_ok(p) ==> 0 <= r ==>
-    (r * p) % p == 0;
-
-  lemma pm_l_muldiv_4k:  \forall integer r, x; 0 <= x ==> 0 <= r <= x / 4096 ==>
-    r * 4096 <= x;
-  lemma pm_l_muldiv_8k:  \forall integer r, x; 0 <= x ==> 0 <= r <= x / 8192 ==>
-    r * 8192 <= x;
-  lemma pm_l_muldiv_16k: \forall integer r, x; 0 <= x ==> 0 <= r <= x / 16384 ==>
-    r * 16384 <= x;
-  lemma pm_l_muldiv_32k: \forall integer r, x; 0 <= x ==> 0 <= r <= x / 32768 ==>
-    r * 32768 <= x;
-  lemma pm_l_muldiv_64k: \forall integer r, x; 0 <= x ==> 0 <= r <= x / 65536 ==>
-    r * 65536 <= x;
-  // At most x / p pages fit in x bytes.
-  lemma pm_l_muldiv: \forall integer r, x, p; pm_elf_page_size_ok(p) ==>
-    0 <= x ==> 0 <= r <= x / p ==> r * p <= x;
-
   // ---- the dispatcher's configuration against the kernel's limits ----
   // What pm_dispatch_init's checks establish (src/core/dispatch.c) and
   // nothing changes afterwards (d->cfg and d->limits are written there
@@ -97,6 +74,17 @@
   lemma pm_seg_exec: \forall integer vm, e, pm_kcap as, pm_elf_segment s;
     pm_seg_mapped(vm, as, s) ==> s.file_len <= s.map_len ==> s.prot >= 4 ==>
     s.map_start <= e < s.map_start + s.map_len ==> pm_k_exec_at(vm, as, e);
+
+  lemma pm_exec_at_grows: \forall integer vm1, vm2, e, pm_kcap as;
+    pm_k_vm_grows(vm1, vm2) ==> pm_k_exec_at(vm1, as, e) ==>
+    pm_k_exec_at(vm2, as, e);
+
+  // The entry of a mapped plan lies in an executable mapping.
+  lemma pm_plan_exec{L}: \forall integer vm, e, pm_kcap as, pm_elf_plan *p;
+    pm_plan_mapped(vm, as, p) ==>
+    (\forall integer j; 0 <= j < p->nseg ==>
+        p->seg[j].file_len <= p->seg[j].map_len) ==>
+    pm_elf_plan_entry_ok(p, e) ==> pm_k_exec_at(vm, as, e);
 */
 
 #endif /* PROCMGR_ACSL_LAUNCH_H */

@@ -51,16 +51,8 @@ static uint64_t le64(const uint8_t *p)
 }
 
 /* A bias for an ET_DYN plan, from 8 random bytes, inside the window. */
-/*@ requires \valid(d) && \valid_read(r8 + (0 .. 7));
-    requires plan == &d->plan_exe || plan == &d->plan_interp;
-    requires \separated(r8 + (0 .. 7), plan);
-    assigns *plan;
-    ensures pm_elf_plan_interp_kept{Pre, Post}(plan);
-    ensures \result == PM_OK ==> \forall integer fs;
-        \old(pm_elf_plan_loadable(plan, &d->cfg.policy, fs)) ==>
-        pm_elf_plan_placed(plan, &d->cfg.policy, fs); */
-static pm_status place(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
-                       uint64_t window, const uint8_t *r8)
+pm_status pm_dispatch_place_(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
+                             uint64_t window, const uint8_t *r8)
 {
     pm_status st = PM_OK;
     if (plan->type == ET_DYN_) {
@@ -83,27 +75,9 @@ static pm_status place(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
     return st;
 }
 
-pm_status pm_dispatch_place_(pm_dispatch *d, const uint8_t *random)
-{
-    pm_status st = place(d, &d->plan_exe, d->cfg.dyn_base, d->cfg.dyn_window,
-                         random + PM_STACK_RANDOM_BYTES);
-    /*@ assert exe: st == PM_OK ==> \forall integer fs;
-          \at(pm_elf_plan_loadable(&d->plan_exe, &d->cfg.policy, fs), Pre) ==>
-          pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy, fs); */
-    /*@ assert kept: d->plan_exe.has_interp == \at(d->plan_exe.has_interp, Pre); */
-    /*@ assert same: \forall integer fs;
-          \at(pm_elf_plan_loadable(&d->plan_interp, &d->cfg.policy, fs), Pre) ==>
-          pm_elf_plan_loadable(&d->plan_interp, &d->cfg.policy, fs); */
-    if (st == PM_OK && d->plan_exe.has_interp)
-        st = place(d, &d->plan_interp, d->cfg.interp_base, d->cfg.interp_window,
-                   random + PM_STACK_RANDOM_BYTES + 8u);
-    return st;
-}
-
 /* Clear [addr, addr + len), inside one earlier mapping of as, through
  * pm_k_as_write, a chunk at a time. */
 /*@ requires \valid_read(d);
-    requires \separated(d, zero_chunk + (0 .. ZERO_CHUNK - 1));
     requires addr + len <= 18446744073709551615;
     requires len == 0 || pm_k_inside_mapping(pm_k_vm, as, addr, len);
     assigns pm_k_world; */
@@ -174,17 +148,23 @@ static pm_status map_plan(pm_dispatch *d, pm_kcap as, pm_kcap image,
 uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random)
 {
     uint64_t page = d->limits.page_size;
+    /*@ assert page == pm_k_page && pm_elf_page_size_ok(page); */
+    /*@ assert page == 4096 ==> d->cfg.stack_window / page < d->cfg.stack_window + 1; */
+    /*@ assert page == 8192 ==> d->cfg.stack_window / page < d->cfg.stack_window + 1; */
+    /*@ assert page == 16384 ==> d->cfg.stack_window / page < d->cfg.stack_window + 1; */
+    /*@ assert page == 32768 ==> d->cfg.stack_window / page < d->cfg.stack_window + 1; */
+    /*@ assert page == 65536 ==> d->cfg.stack_window / page < d->cfg.stack_window + 1; */
+    /*@ assert d->cfg.stack_window / page < 18446744073709551615; */
     uint64_t pages = d->cfg.stack_window / page + 1u;
     uint64_t r = le64(random + PM_STACK_RANDOM_BYTES + 16u) % pages;
-    /*@ assert page == pm_k_page && pm_elf_page_size_ok(page); */
     /*@ assert r <= d->cfg.stack_window / page; */
     /* One page size at a time: each case is linear for the provers. */
-    /*@ assert page == 4096 ==> r * page <= d->cfg.stack_window && (r * page) % page == 0; */
-    /*@ assert page == 8192 ==> r * page <= d->cfg.stack_window && (r * page) % page == 0; */
-    /*@ assert page == 16384 ==> r * page <= d->cfg.stack_window && (r * page) % page == 0; */
-    /*@ assert page == 32768 ==> r * page <= d->cfg.stack_window && (r * page) % page == 0; */
-    /*@ assert page == 65536 ==> r * page <= d->cfg.stack_window && (r * page) % page == 0; */
-    /*@ assert low: r * page <= d->cfg.stack_window; */
+    /*@ assert page == 4096 ==> 0 <= r * page <= d->cfg.stack_window && (r * page) % page == 0; */
+    /*@ assert page == 8192 ==> 0 <= r * page <= d->cfg.stack_window && (r * page) % page == 0; */
+    /*@ assert page == 16384 ==> 0 <= r * page <= d->cfg.stack_window && (r * page) % page == 0; */
+    /*@ assert page == 32768 ==> 0 <= r * page <= d->cfg.stack_window && (r * page) % page == 0; */
+    /*@ assert page == 65536 ==> 0 <= r * page <= d->cfg.stack_window && (r * page) % page == 0; */
+    /*@ assert low: 0 <= r * page <= d->cfg.stack_window; */
     /*@ assert aligned: (r * page) % page == 0; */
     uint64_t off = r * page;
     /*@ assert (d->cfg.stack_top - off) % page == 0; */
@@ -223,9 +203,98 @@ static uint32_t fill_auxv(const pm_dispatch *d, const pm_k_as_info *kinfo,
     return n + NAUXV;
 }
 
-/* Map the IPC buffer page (a guard page above it) and the stack below
- * `top`, build the stack image and write it; *sp gets the initial stack
- * pointer. */
+/* Map the IPC buffer page (a guard page above it) and the stack
+ * [top - stack_size, top), both read-write. */
+/*@ requires \valid_read(d) && pm_dispatch_cfg_ok(d);
+    requires d->plan_exe.stack_prot == PM_PROT_R + PM_PROT_W;
+    requires d->cfg.stack_top - d->cfg.stack_window <= top <= d->cfg.stack_top;
+    requires top % pm_k_page == 0;
+    assigns pm_k_world, pm_k_vm;
+    ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm);
+    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as,
+        top - d->cfg.stack_size - 2 * pm_k_page,
+        top - d->cfg.stack_size - pm_k_page, PM_PROT_R | PM_PROT_W);
+    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as,
+        top - d->cfg.stack_size, top, PM_PROT_R | PM_PROT_W); */
+static pm_status map_stack(pm_dispatch *d, pm_kcap as, uint64_t top)
+{
+    uint64_t page = d->limits.page_size;
+    uint64_t bottom = top - d->cfg.stack_size;
+    pm_status st;
+    /*@ assert pm_elf_page_size_ok(page) && page == pm_k_page; */
+    /*@ assert bottom % page == 0; */
+    /*@ assert page == 4096 ==> (2 * page) % page == 0; */
+    /*@ assert page == 8192 ==> (2 * page) % page == 0; */
+    /*@ assert page == 16384 ==> (2 * page) % page == 0; */
+    /*@ assert page == 32768 ==> (2 * page) % page == 0; */
+    /*@ assert page == 65536 ==> (2 * page) % page == 0; */
+    /*@ assert (bottom - 2 * page) % page == 0; */
+    st = pm_k_as_map_zero(d->k, as, bottom - 2u * page, page,
+                          PM_PROT_R | PM_PROT_W);
+    if (st == PM_OK)
+        st = pm_k_as_map_zero(d->k, as, bottom, d->cfg.stack_size,
+                              d->plan_exe.stack_prot);
+    return st;
+}
+
+/* argv of the stack image: a script's rewritten list, or the builder's. */
+/*@ requires \valid_read(d) && \valid_read(b) && pm_builder_wf(b) && \valid(v);
+    requires \separated(v, d);
+    requires \separated(v, b);
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    assigns *v;
+    ensures pm_strvec_valid(v); */
+static void argv_of(const pm_dispatch *d, const pm_builder *b, pm_strvec *v)
+{
+    if (d->script_active) {
+        v->pool = d->script_pool;
+        v->pool_len = d->script_used;
+        v->items = d->script_span;
+        v->count = d->script_nargs;
+    } else {
+        pm_builder_argv(b, v);
+    }
+}
+
+/* Build the stack image for `top` in d->stack[0, image_cap): argv, envp,
+ * the auxiliary vector (the kernel's entries first), AT_RANDOM, execfn
+ * (the process name), platform. */
+/*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
+    requires \valid_read(kinfo) && \valid(out);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(out, d);
+    requires \separated(out, b, kinfo, random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b, kinfo,
+                        random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires 0 < image_cap <= PM_DISPATCH_STACK_IMAGE;
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *out;
+    ensures \result == PM_OK ==> 0 < out->used <= image_cap &&
+                                 out->sp == top - out->used; */
+static pm_status make_image(pm_dispatch *d, const pm_builder *b,
+                            const pm_k_as_info *kinfo, int has_interp,
+                            const uint8_t *random, uint64_t top,
+                            uint64_t image_cap, pm_stack_out *out)
+{
+    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + NAUXV];
+    pm_stack_in in;
+    in.nauxv = fill_auxv(d, kinfo, has_interp, auxv);
+    argv_of(d, b, &in.argv);
+    pm_builder_envp(b, &in.envp);
+    in.auxv = auxv;
+    in.random = random;
+    in.execfn = b->name;
+    in.execfn_len = b->name_len;
+    in.platform = platform_x86_64;
+    in.platform_len = sizeof platform_x86_64;
+    in.stack_top = top;
+    return pm_stack_build(&in, d->stack, image_cap, out);
+}
+
+/* Build the stack image below `top` and write it into the stack mapping;
+ * *sp gets the initial stack pointer, inside the stack. */
 /*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
     requires \valid(sp) && \valid(vdso_base);
     requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
@@ -233,62 +302,27 @@ static uint32_t fill_auxv(const pm_dispatch *d, const pm_k_as_info *kinfo,
     requires \separated(sp, vdso_base, b);
     requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b,
                         random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
-    requires pm_dispatch_cfg_ok(d);
+    requires 0 < d->cfg.stack_size <= top;
     requires d->script_used <= PM_BUILDER_ARG_BYTES &&
              d->script_nargs <= PM_BUILDER_MAX_ARGS;
-    requires d->plan_exe.stack_prot == PM_PROT_R + PM_PROT_W;
-    requires d->cfg.stack_top - d->cfg.stack_window <= top <= d->cfg.stack_top;
-    requires top % pm_k_page == 0;
+    requires pm_k_mapped(pm_k_vm, as, top - d->cfg.stack_size, top,
+                         PM_PROT_R | PM_PROT_W);
     assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *sp, *vdso_base,
-            pm_k_world, pm_k_vm;
-    ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm);
-    ensures \result == PM_OK ==> pm_k_write_at(pm_k_vm, as, *sp);
-    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as,
-        top - d->cfg.stack_size - 2 * pm_k_page,
-        top - d->cfg.stack_size - pm_k_page, PM_PROT_R | PM_PROT_W); */
+            pm_k_world;
+    ensures \result == PM_OK ==> top - d->cfg.stack_size <= *sp < top; */
 static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
                              int has_interp, const uint8_t *random,
                              uint64_t top, uint64_t *sp, uint64_t *vdso_base)
 {
-    const pm_dispatch_config *cfg = &d->cfg;
-    uint64_t page = d->limits.page_size;
-    uint64_t bottom = top - cfg->stack_size;
     /* The image is built in d->stack, at most the mapping's size. */
-    uint64_t image_cap = cfg->stack_size < PM_DISPATCH_STACK_IMAGE
-                             ? cfg->stack_size : PM_DISPATCH_STACK_IMAGE;
-    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + NAUXV];
+    uint64_t image_cap = d->cfg.stack_size < PM_DISPATCH_STACK_IMAGE
+                             ? d->cfg.stack_size : PM_DISPATCH_STACK_IMAGE;
     pm_k_as_info kinfo;
-    pm_stack_in in;
     pm_stack_out out;
-    pm_status st;
-
-    st = pm_k_as_map_zero(d->k, as, bottom - 2u * page, page,
-                          PM_PROT_R | PM_PROT_W);
-    if (st == PM_OK)
-        st = pm_k_as_map_zero(d->k, as, bottom, cfg->stack_size,
-                              d->plan_exe.stack_prot);
-    if (st == PM_OK)
-        st = pm_k_as_get_info(d->k, as, &kinfo);
+    pm_status st = pm_k_as_get_info(d->k, as, &kinfo);
     if (st == PM_OK) {
         *vdso_base = kinfo.vdso_base;
-        in.nauxv = fill_auxv(d, &kinfo, has_interp, auxv);
-        if (d->script_active) {
-            in.argv.pool = d->script_pool;
-            in.argv.pool_len = d->script_used;
-            in.argv.items = d->script_span;
-            in.argv.count = d->script_nargs;
-        } else {
-            pm_builder_argv(b, &in.argv);
-        }
-        pm_builder_envp(b, &in.envp);
-        in.auxv = auxv;
-        in.random = random;
-        in.execfn = b->name;
-        in.execfn_len = b->name_len;
-        in.platform = platform_x86_64;
-        in.platform_len = sizeof platform_x86_64;
-        in.stack_top = top;
-        st = pm_stack_build(&in, d->stack, image_cap, &out);
+        st = make_image(d, b, &kinfo, has_interp, random, top, image_cap, &out);
     }
     if (st == PM_OK) {
         st = pm_k_as_write(d->k, as, out.sp,
@@ -303,10 +337,21 @@ pm_status pm_dispatch_load_(pm_dispatch *d, pm_kcap as, pm_kcap program,
                             int has_interp, const uint8_t *random,
                             uint64_t top, uint64_t *sp, uint64_t *vdso_base)
 {
+    /*@ ghost uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry; */
     pm_status st = map_plan(d, as, program, &d->plan_exe);
-    if (st == PM_OK && has_interp)
+    /*@ assert st == PM_OK ==> pm_k_exec_at(pm_k_vm, as, d->plan_exe.entry); */
+    if (st == PM_OK && has_interp) {
         st = map_plan(d, as, interp, &d->plan_interp);
+        /*@ assert st == PM_OK ==> pm_k_exec_at(pm_k_vm, as, d->plan_interp.entry); */
+    }
+    /*@ assert st == PM_OK ==> pm_k_exec_at(pm_k_vm, as, entry); */
+    if (st == PM_OK)
+        st = map_stack(d, as, top);
+    /*@ assert st == PM_OK ==> pm_k_exec_at(pm_k_vm, as, entry); */
     if (st == PM_OK)
         st = build_stack(d, as, b, has_interp, random, top, sp, vdso_base);
+    /*@ assert st == PM_OK ==> pm_k_mapped(pm_k_vm, as, top - d->cfg.stack_size,
+                                           top, PM_PROT_R | PM_PROT_W) &&
+                               top - d->cfg.stack_size <= *sp < top; */
     return st;
 }

@@ -332,7 +332,11 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
             st = pm_dispatch_read_validate_(d, *interp, PM_ELF_ROLE_INTERP, &d->plan_interp);
     }
     if (st == PM_OK)
-        st = pm_dispatch_place_(d, random);
+        st = pm_dispatch_place_(d, &d->plan_exe, d->cfg.dyn_base, d->cfg.dyn_window,
+                                random + PM_STACK_RANDOM_BYTES);
+    if (st == PM_OK && d->plan_exe.has_interp)
+        st = pm_dispatch_place_(d, &d->plan_interp, d->cfg.interp_base,
+                                d->cfg.interp_window, random + PM_STACK_RANDOM_BYTES + 8u);
     if (st != PM_OK)
         d->script_active = 0;
     return st;

@@ -10,24 +10,20 @@
 #include "procmgr/dispatch.h"
 #include "acsl/launch.h"
 
-/* Bias the validated plans (the executable's, and its interpreter's when
- * it has one) with random bytes 16..31 inside their configured windows.
- * A plan the validator accepted for an image of fs bytes is then placed:
- * laid out inside the policy's user range, file ranges inside fs bytes. */
-/*@ requires \valid(d);
-    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
-    requires \separated(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1),
-                        &d->plan_exe, &d->plan_interp);
-    assigns d->plan_exe, d->plan_interp;
-    ensures kept: d->plan_exe.has_interp == \old(d->plan_exe.has_interp);
-    ensures exe: \result == PM_OK ==> \forall integer fs;
-        \old(pm_elf_plan_loadable(&d->plan_exe, &d->cfg.policy, fs)) ==>
-        pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy, fs);
-    ensures interp: \result == PM_OK ==> d->plan_exe.has_interp != 0 ==>
-        \forall integer fs;
-        \old(pm_elf_plan_loadable(&d->plan_interp, &d->cfg.policy, fs)) ==>
-        pm_elf_plan_placed(&d->plan_interp, &d->cfg.policy, fs); */
-pm_status pm_dispatch_place_(pm_dispatch *d, const uint8_t *random);
+/* Bias a validated plan (d->plan_exe or d->plan_interp) with 8 random
+ * bytes inside [base, base + window) when it is ET_DYN.  A plan the
+ * validator accepted for an image of fs bytes is then placed: laid out
+ * inside the policy's user range, file ranges inside fs bytes. */
+/*@ requires \valid(d) && \valid_read(r8 + (0 .. 7));
+    requires plan == &d->plan_exe || plan == &d->plan_interp;
+    requires \separated(r8 + (0 .. 7), plan);
+    assigns *plan;
+    ensures pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures \result == PM_OK ==> \forall integer fs;
+        \old(pm_elf_plan_loadable(plan, &d->cfg.policy, fs)) ==>
+        pm_elf_plan_placed(plan, &d->cfg.policy, fs); */
+pm_status pm_dispatch_place_(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
+                             uint64_t window, const uint8_t *r8);
 
 /* Map the placed plans into `as` (the executable's from `program`, the
  * interpreter's from `interp` when has_interp), then the IPC page and the
