@@ -35,7 +35,7 @@ FUZZ_EXTRA_dispatch += tests/support/elfimg.c
 PROOFS += proof-launch
 .PHONY: proof-launch
 LAUNCH_WP_FCTS := le64,pm_dispatch_place_,write_zero,map_seg,map_plan,$\
-  pm_dispatch_stack_top_,fill_auxv,map_stack,argv_of,make_image,build_stack,pm_dispatch_load_
+  pm_dispatch_stack_top_,pm_dispatch_fill_auxv_,map_stack,pm_dispatch_argv_of_,build_stack,pm_dispatch_load_
 proof-launch:
 	@proofs/frama-wp.sh launch $(O)/proofs/launch -- \
 	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS" \

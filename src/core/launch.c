@@ -21,11 +21,9 @@
 
 #define ET_DYN_        3u
 #define ZERO_CHUNK     4096u
-#define NAUXV          8u        /* entries the core computes */
 #define PROT_WX_       (PM_PROT_W | PM_PROT_X)
 
 static const uint8_t zero_chunk[ZERO_CHUNK];
-static const uint8_t platform_x86_64[6] = { 'x', '8', '6', '_', '6', '4' };
 
 /* The little-endian 64-bit value of p[0, 8). */
 /*@ requires \valid_read(p + (0 .. 7));
@@ -171,16 +169,8 @@ uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random)
     return d->cfg.stack_top - off;
 }
 
-/* The auxiliary vector: what only the kernel knows (its vDSO, hwcaps, ids)
- * first, in the order Linux uses (the sim has none), then the core's
- * NAUXV entries.  Returns the count. */
-/*@ requires \valid_read(d) && \valid_read(kinfo);
-    requires \valid(auxv + (0 .. PM_K_AS_INFO_MAX_AUX + NAUXV - 1));
-    requires \separated(auxv + (0 .. PM_K_AS_INFO_MAX_AUX + NAUXV - 1), d, kinfo);
-    assigns auxv[0 .. PM_K_AS_INFO_MAX_AUX + NAUXV - 1];
-    ensures NAUXV <= \result <= PM_K_AS_INFO_MAX_AUX + NAUXV; */
-static uint32_t fill_auxv(const pm_dispatch *d, const pm_k_as_info *kinfo,
-                          int has_interp, pm_auxv *auxv)
+uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
+                                int has_interp, pm_auxv *auxv)
 {
     uint32_t n = 0;
     /*@ loop invariant 0 <= n <= PM_K_AS_INFO_MAX_AUX;
@@ -200,7 +190,19 @@ static uint32_t fill_auxv(const pm_dispatch *d, const pm_k_as_info *kinfo,
     auxv[n + 5].type = PM_AT_FLAGS;  auxv[n + 5].value = 0;
     auxv[n + 6].type = PM_AT_ENTRY;  auxv[n + 6].value = d->plan_exe.entry;
     auxv[n + 7].type = PM_AT_SECURE; auxv[n + 7].value = 0;
-    return n + NAUXV;
+    return n + PM_DISPATCH_NAUXV;
+}
+
+void pm_dispatch_argv_of_(const pm_dispatch *d, const pm_builder *b, pm_strvec *v)
+{
+    if (d->script_active) {
+        v->pool = d->script_pool;
+        v->pool_len = d->script_used;
+        v->items = d->script_span;
+        v->count = d->script_nargs;
+    } else {
+        pm_builder_argv(b, v);
+    }
 }
 
 /* Map the IPC buffer page (a guard page above it) and the stack
@@ -237,62 +239,6 @@ static pm_status map_stack(pm_dispatch *d, pm_kcap as, uint64_t top)
     return st;
 }
 
-/* argv of the stack image: a script's rewritten list, or the builder's. */
-/*@ requires \valid_read(d) && \valid_read(b) && pm_builder_wf(b) && \valid(v);
-    requires \separated(v, d);
-    requires \separated(v, b);
-    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
-             d->script_nargs <= PM_BUILDER_MAX_ARGS;
-    assigns *v;
-    ensures pm_strvec_valid(v); */
-static void argv_of(const pm_dispatch *d, const pm_builder *b, pm_strvec *v)
-{
-    if (d->script_active) {
-        v->pool = d->script_pool;
-        v->pool_len = d->script_used;
-        v->items = d->script_span;
-        v->count = d->script_nargs;
-    } else {
-        pm_builder_argv(b, v);
-    }
-}
-
-/* Build the stack image for `top` in d->stack[0, image_cap): argv, envp,
- * the auxiliary vector (the kernel's entries first), AT_RANDOM, execfn
- * (the process name), platform. */
-/*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
-    requires \valid_read(kinfo) && \valid(out);
-    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
-    requires \separated(out, d);
-    requires \separated(out, b, kinfo, random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
-    requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b, kinfo,
-                        random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
-    requires 0 < image_cap <= PM_DISPATCH_STACK_IMAGE;
-    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
-             d->script_nargs <= PM_BUILDER_MAX_ARGS;
-    assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *out;
-    ensures \result == PM_OK ==> 0 < out->used <= image_cap &&
-                                 out->sp == top - out->used; */
-static pm_status make_image(pm_dispatch *d, const pm_builder *b,
-                            const pm_k_as_info *kinfo, int has_interp,
-                            const uint8_t *random, uint64_t top,
-                            uint64_t image_cap, pm_stack_out *out)
-{
-    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + NAUXV];
-    pm_stack_in in;
-    in.nauxv = fill_auxv(d, kinfo, has_interp, auxv);
-    argv_of(d, b, &in.argv);
-    pm_builder_envp(b, &in.envp);
-    in.auxv = auxv;
-    in.random = random;
-    in.execfn = b->name;
-    in.execfn_len = b->name_len;
-    in.platform = platform_x86_64;
-    in.platform_len = sizeof platform_x86_64;
-    in.stack_top = top;
-    return pm_stack_build(&in, d->stack, image_cap, out);
-}
-
 /* Build the stack image below `top` and write it into the stack mapping;
  * *sp gets the initial stack pointer, inside the stack. */
 /*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
@@ -322,7 +268,7 @@ static pm_status build_stack(pm_dispatch *d, pm_kcap as, const pm_builder *b,
     pm_status st = pm_k_as_get_info(d->k, as, &kinfo);
     if (st == PM_OK) {
         *vdso_base = kinfo.vdso_base;
-        st = make_image(d, b, &kinfo, has_interp, random, top, image_cap, &out);
+        st = pm_dispatch_make_image_(d, b, &kinfo, has_interp, random, top, image_cap, &out);
     }
     if (st == PM_OK) {
         st = pm_k_as_write(d->k, as, out.sp,

@@ -25,6 +25,30 @@
 
 #define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
 
+static const uint8_t platform_x86_64[6] = { 'x', '8', '6', '_', '6', '4' };
+
+/* The stack image (contract in launch_internal.h). */
+pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
+                                  const pm_k_as_info *kinfo, int has_interp,
+                                  const uint8_t *random, uint64_t top,
+                                  uint64_t image_cap, pm_stack_out *out)
+{
+    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV];
+    pm_stack_in in;
+    pm_dispatch_argv_of_(d, b, &in.argv);
+    pm_builder_envp(b, &in.envp);
+    in.nauxv = pm_dispatch_fill_auxv_(d, kinfo, has_interp, auxv);
+    in.auxv = auxv;
+    in.random = random;
+    in.execfn = b->name;
+    in.execfn_len = b->name_len;
+    in.platform = platform_x86_64;
+    in.platform_len = sizeof platform_x86_64;
+    in.stack_top = top;
+    return pm_stack_build(&in, d->stack, image_cap, out);
+}
+
+
 /* Read an image's header area into d->hdr: *n bytes of a *size-byte file. */
 static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
                              uint64_t *size)

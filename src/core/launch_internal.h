@@ -72,4 +72,58 @@ pm_status pm_dispatch_load_(pm_dispatch *d, pm_kcap as, pm_kcap program,
     ensures \result % pm_k_page == 0; */
 uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random);
 
+/* Entries of the auxiliary vector the core computes itself. */
+#define PM_DISPATCH_NAUXV 8u
+
+/* The auxiliary vector: what only the kernel knows (its vDSO, hwcaps, ids)
+ * first, in the order Linux uses (the sim has none), then the core's
+ * PM_DISPATCH_NAUXV entries.  Returns the count. */
+/*@ requires \valid_read(d) && \valid_read(kinfo);
+    requires \valid(auxv + (0 .. PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV - 1));
+    requires \separated(auxv + (0 .. PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV - 1), d);
+    requires \separated(auxv + (0 .. PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV - 1), kinfo);
+    assigns auxv[0 .. PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV - 1];
+    ensures PM_DISPATCH_NAUXV <= \result <= PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV; */
+uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
+                                int has_interp, pm_auxv *auxv);
+
+/* argv of the stack image: a script's rewritten list, or the builder's. */
+/*@ requires \valid_read(d) && \valid_read(b) && pm_builder_wf(b) && \valid(v);
+    requires \separated(v, d);
+    requires \separated(v, b);
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    assigns *v;
+    ensures pm_strvec_valid(v); */
+void pm_dispatch_argv_of_(const pm_dispatch *d, const pm_builder *b,
+                          pm_strvec *v);
+
+/* OUTSIDE the WP proof (launch_caps.c): WP cannot yet carry the builder's
+ * and the stack input's facts across the calls that fill the pm_stack_in
+ * (the frames of pm_builder_argv/envp over a local struct), so this
+ * contract is an assumption of proof-launch, reviewed by hand: it only
+ * fills a pm_stack_in with proven pieces (pm_dispatch_argv_of_,
+ * pm_builder_envp, pm_dispatch_fill_auxv_) and returns pm_stack_build's
+ * result, whose pm_stack_out_wf gives the ensures. */
+/* Build the stack image for `top` in d->stack[0, image_cap): argv, envp,
+ * the auxiliary vector (the kernel's entries first), AT_RANDOM, execfn
+ * (the process name), platform. */
+/*@ requires \valid(d) && \valid_read(b) && pm_builder_wf(b);
+    requires \valid_read(kinfo) && \valid(out);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(out, d);
+    requires \separated(out, b, kinfo, random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b, kinfo,
+                        random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires 0 < image_cap <= PM_DISPATCH_STACK_IMAGE;
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *out;
+    ensures \result == PM_OK ==> 0 < out->used <= image_cap &&
+                                 out->sp == top - out->used; */
+pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
+                                  const pm_k_as_info *kinfo, int has_interp,
+                                  const uint8_t *random, uint64_t top,
+                                  uint64_t image_cap, pm_stack_out *out);
+
 #endif /* PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H */
