@@ -79,6 +79,16 @@
     pm_k_vm_grows(vm1, vm2) ==> pm_k_exec_at(vm1, as, e) ==>
     pm_k_exec_at(vm2, as, e);
 
+  // In a placed plan no segment's file part is longer than its mapping.
+  lemma pm_placed_file_le{L}: \forall pm_elf_plan *p, pm_elf_policy *pol,
+      integer fs, j;
+    pm_elf_plan_placed(p, pol, fs) ==> 0 <= j < p->nseg ==>
+    p->seg[j].file_len <= p->seg[j].map_len;
+  // ... and its entry lies in an executable segment.
+  lemma pm_placed_entry{L}: \forall pm_elf_plan *p, pm_elf_policy *pol,
+      integer fs;
+    pm_elf_plan_placed(p, pol, fs) ==> pm_elf_plan_entry_ok(p, p->entry);
+
   // The entry of a mapped plan lies in an executable mapping.
   lemma pm_plan_exec{L}: \forall integer vm, e, pm_kcap as, pm_elf_plan *p;
     pm_plan_mapped(vm, as, p) ==>

@@ -284,7 +284,16 @@ pm_status pm_dispatch_load_(pm_dispatch *d, pm_kcap as, pm_kcap program,
                             uint64_t top, uint64_t *sp, uint64_t *vdso_base)
 {
     /*@ ghost uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry; */
-    pm_status st = map_plan(d, as, program, &d->plan_exe);
+    pm_status st;
+    /* The premises of lemma pm_plan_exec, for each plan. */
+    /*@ assert pm_elf_plan_entry_ok(&d->plan_exe, d->plan_exe.entry); */
+    /*@ assert \forall integer j; 0 <= j < d->plan_exe.nseg ==>
+          d->plan_exe.seg[j].file_len <= d->plan_exe.seg[j].map_len; */
+    /*@ assert has_interp != 0 ==>
+          pm_elf_plan_entry_ok(&d->plan_interp, d->plan_interp.entry); */
+    /*@ assert has_interp != 0 ==> \forall integer j; 0 <= j < d->plan_interp.nseg ==>
+          d->plan_interp.seg[j].file_len <= d->plan_interp.seg[j].map_len; */
+    st = map_plan(d, as, program, &d->plan_exe);
     /*@ assert st == PM_OK ==> pm_k_exec_at(pm_k_vm, as, d->plan_exe.entry); */
     if (st == PM_OK && has_interp) {
         st = map_plan(d, as, interp, &d->plan_interp);
