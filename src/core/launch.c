@@ -65,6 +65,7 @@ pm_status pm_dispatch_place_(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
             if (slots == 0)
                 slots = 1;
             r = le64(r8) % slots;
+            /*@ assert r < slots <= (1ull << 56); */
             /*@ assert r * align <= (1ull << 56) + (1ull << 40); */
             bias = start + r * align;
         }
