@@ -680,6 +680,8 @@ static void dispatch_config(pm_fuzz_rd *r)
              cfg.stack_size != 0 && cfg.stack_size <= PM_DISPATCH_STACK_MAX &&
              cfg.stack_size % lim.page_size == 0 && cfg.stack_top % lim.page_size == 0 &&
              cfg.stack_top >= cfg.stack_size + 2u * lim.page_size &&
+             cfg.stack_top <= lim.user_limit &&
+             cfg.stack_top - cfg.stack_size - 2u * lim.page_size >= lim.user_min &&
              cfg.cspace_slots > PM_BUILDER_MAX_NAMES &&
              cfg.cspace_slots <= lim.max_cspace_slots;
     pm_status st = pm_dispatch_init(&D, &K, &cfg);

@@ -3,7 +3,7 @@
 # CORE_SRCS because it calls pm_k_*: a program links it with one backend
 # (the sim here, Linux later).  Its own library, checked by
 # check-freestanding like the rest of the core.
-DISPATCH_SRCS := src/core/dispatch.c src/core/launch.c src/core/job.c
+DISPATCH_SRCS := src/core/dispatch.c src/core/launch.c src/core/launch_caps.c src/core/job.c
 DISPATCH_LIB  := $(O)/lib/libpmdispatch.a
 CORE_OBJS     += $(call obj-of,$(DISPATCH_SRCS))
 LIBS          += $(DISPATCH_LIB)
@@ -23,3 +23,23 @@ $(O)/obj/tests/unit/test_dispatch.o: CPPFLAGS += -DPROTO_VECTORS='"spec/protocol
 # The fuzz harness links the dispatcher and the sim from source.
 FUZZ_EXTRA_dispatch = $(DISPATCH_SRCS) $(SIM_SRCS)
 FUZZ_EXTRA_dispatch += tests/support/elfimg.c
+
+# The loader (src/core/launch.c) proven with WP: runtime errors, its own
+# contracts and kernel.h's construction preconditions at every kernel call
+# (spec/kernel-interface.md 7a).  PM_ELF_CONTRACTS shows it the
+# validator's and the bias's contracts (include/procmgr/elf.h).  Only
+# launch.c's functions: what it calls (pm_stack_build, pm_builder_*,
+# pm_elf_*) is proven in its own target.  launch_caps.c is outside.
+# -wp-fct leaves lemmas out, so a second run proves every lemma the
+# loader's proof uses (spec/acsl/launch.h, and elf_plan.h's again).
+PROOFS += proof-launch
+.PHONY: proof-launch
+LAUNCH_WP_FCTS := le64,pm_dispatch_place_,write_zero,map_seg,map_plan,$\
+  pm_dispatch_stack_top_,pm_dispatch_fill_auxv_,map_stack,pm_dispatch_argv_of_,build_stack,pm_dispatch_load_
+proof-launch:
+	@proofs/frama-wp.sh launch $(O)/proofs/launch -- \
+	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS" \
+	  -wp-fct $(LAUNCH_WP_FCTS) src/core/launch.c
+	@proofs/frama-wp.sh launch-lemmas $(O)/proofs/launch -- \
+	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS" \
+	  -wp-prop @lemma src/core/launch.c

@@ -134,6 +134,23 @@ void pm_elf_policy_default(pm_elf_policy *pol);
  * Returns PM_OK or exactly one PM_E_ELF_* code (the first rule violated, in
  * the order of spec/elf-policy.md).
  */
+#ifdef PM_ELF_CONTRACTS
+/* The client's view of the validator's contract (a proof of a caller
+ * defines PM_ELF_CONTRACTS; src/elf's own proof reads the contracts in
+ * src/elf/elf_internal.h, of which this one is a verbatim copy, proven
+ * there). */
+#include "acsl/elf_plan.h"
+#include "acsl/elf_placed.h"
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
+#endif
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan);
@@ -144,6 +161,23 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
  * [pol->min_vaddr, pol->user_limit).  On failure returns PM_E_ELF_BIAS and
  * leaves the plan unchanged.
  */
+#ifdef PM_ELF_CONTRACTS
+/* ASSUMED by the loader's proof (proof-launch) until the bias proof
+ * (branch h14-bias) establishes it in src/elf/elf_internal.h: a plan the
+ * validator accepted (pm_elf_plan_loadable: its layout above
+ * pm_elf_lo, its file ranges inside an image of any size fs) is, once
+ * biased, laid out above pol->min_vaddr with the same file ranges
+ * (pm_elf_plan_placed, spec/acsl/elf_placed.h), and the bias keeps the
+ * interpreter fields. */
+/*@ requires \valid(plan) && \valid_read(pol);
+    requires \separated(plan, pol);
+    assigns *plan;
+    ensures \result == PM_OK || \result == PM_E_ELF_BIAS;
+    ensures kept: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures placed: \result == PM_OK ==> \forall integer fs;
+        \old(pm_elf_plan_loadable(plan, pol, fs)) ==>
+        pm_elf_plan_placed(plan, pol, fs); */
+#endif
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                                  uint64_t bias);
 

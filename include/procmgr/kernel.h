@@ -71,6 +71,36 @@ struct pm_kernel;            /* defined by the backend linked in */
 /*@ ghost extern int pm_k_world; */
 /*@ predicate pm_k_status(integer s) = s == PM_OK || (400 <= s <= 499); */
 
+/*
+ * Construction contracts (spec/kernel-interface.md, "Construction
+ * contracts"; the model is spec/acsl/kernel.h).  Two ghost integers stand
+ * for the parts of the kernel state the loader's proof reasons about
+ * across calls: pm_k_vm for the mappings of every address space, pm_k_tb
+ * for the thread bindings.  Only the calls that change mappings (map,
+ * protect, unmap, and destroy/revoke/release, which can tear an address
+ * space down) assign pm_k_vm; only bind and the teardown calls assign
+ * pm_k_tb.  Every other call therefore keeps the caller's pm_k_mapped and
+ * pm_k_bound facts without saying anything about them.
+ */
+/*@ ghost extern int pm_k_vm; */
+/*@ ghost extern int pm_k_tb; */
+
+/*
+ * PM_K_PRE(P): a precondition the CORE must meet (well-formed construction
+ * calls: aligned, in range, never W+X, file range inside the image, writes
+ * inside earlier mappings, start inside executable/writable mappings).
+ * Every backend re-checks all of it at run time (defence in depth), and a
+ * backend's own proof must not assume it: a backend proof compiles this
+ * header with -DPM_K_BACKEND_PROOF, which turns each PM_K_PRE into \true
+ * and leaves the rest of every contract (assigns, \from, ensures) as is.
+ * (Frama-C preprocesses annotations, so the macro reaches the ACSL.)
+ */
+#ifdef PM_K_BACKEND_PROOF
+#define PM_K_PRE(...) \true
+#else
+#define PM_K_PRE(...) (__VA_ARGS__)
+#endif
+
 /* ---- capabilities ------------------------------------------------------ */
 
 /* A capability held by procmgr: entry index and generation in the backend's
@@ -81,6 +111,9 @@ typedef struct pm_kcap {
 } pm_kcap;
 
 #define PM_KCAP_NULL ((pm_kcap){ 0u, 0u })
+
+/* The logic model of the interface (needs pm_kcap). */
+#include "acsl/kernel.h"
 
 /*@ assigns \nothing;
     behavior null: assumes c.gen == 0; ensures \result == 1;
@@ -144,6 +177,8 @@ pm_status pm_k_cap_derive(struct pm_kernel *k, pm_kcap cap, uint32_t rights,
  * itself stays valid.  Needs PM_KR_MANAGE.  Never fails on a live cap:
  * PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS only. */
 /*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
+    assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
     ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS }; */
 pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
@@ -161,6 +196,8 @@ pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
  * Never fails on a live original: PM_E_K_BAD_CAP, PM_E_K_REVOKED,
  * PM_E_K_BAD_RIGHTS only. */
 /*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
+    assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
     ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS }; */
 pm_status pm_k_destroy(struct pm_kernel *k, pm_kcap cap);
@@ -169,6 +206,8 @@ pm_status pm_k_destroy(struct pm_kernel *k, pm_kcap cap);
  * then the entry is freed.  An original gives PM_E_K_STATE (use destroy).
  * Never fails otherwise: PM_E_K_BAD_CAP, PM_E_K_STATE only. */
 /*@ assigns pm_k_world \from pm_k_world, cap;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
+    assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
     ensures \result \in { PM_OK, PM_E_K_BAD_CAP, PM_E_K_STATE }; */
 pm_status pm_k_cap_release(struct pm_kernel *k, pm_kcap cap);
@@ -185,7 +224,10 @@ typedef struct pm_k_limits {
 
 /* Fill *out (never fails; out must not be NULL). */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world; */
+    assigns *out, pm_k_world \from pm_k_world;
+    ensures out->page_size == pm_k_page;
+    ensures out->user_min == pm_k_umin;
+    ensures out->user_limit == pm_k_ulimit; */
 void pm_k_get_limits(struct pm_kernel *k, pm_k_limits *out);
 
 /* ---- images ------------------------------------------------------------ */
@@ -195,7 +237,8 @@ void pm_k_get_limits(struct pm_kernel *k, pm_k_limits *out);
 /*@ requires \valid(size);
     assigns *size, pm_k_world \from pm_k_world, image;
     assigns \result \from pm_k_world, image;
-    ensures pm_k_status(\result); */
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> *size == pm_k_image_len(image); */
 pm_status pm_k_image_size(struct pm_kernel *k, pm_kcap image, uint64_t *size);
 
 /* Copy len bytes at offset off of the image into buf (the private copy the
@@ -270,25 +313,36 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info);
  * the image (RANGE), AS not yet started (STATE), no page already mapped
  * (OVERLAP), frames available (NO_MEMORY).
  */
-/*@ assigns pm_k_world \from pm_k_world, as, image, file_off, len, vaddr, prot;
+/*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
+    requires PM_K_PRE(pm_k_file_ok(pm_k_image_len(image), file_off, len));
+    assigns pm_k_world \from pm_k_world, as, image, file_off, len, vaddr, prot;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, as, image, file_off, len, vaddr, prot;
     assigns \result \from pm_k_world, as, image, file_off, len, vaddr, prot;
-    ensures pm_k_status(\result); */
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as, vaddr, vaddr + len, prot);
+    ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm); */
 pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
                             uint64_t file_off, uint64_t len, uint64_t vaddr,
                             uint32_t prot);
 
 /* Map [vaddr, vaddr + len) as fresh zero-filled pages.  Needs PM_KR_MANAGE
  * on as.  Checks as pm_k_as_map_image without the image. */
-/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+/*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
+    assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len, prot;
     assigns \result \from pm_k_world, as, vaddr, len, prot;
-    ensures pm_k_status(\result); */
+    ensures pm_k_status(\result);
+    ensures \result == PM_OK ==> pm_k_mapped(pm_k_vm, as, vaddr, vaddr + len, prot);
+    ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm); */
 pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
                            uint64_t len, uint32_t prot);
 
 /* Unmap [vaddr, vaddr + len), every page of which must be mapped
  * (PM_E_K_NOT_MAPPED); frees the frames.  Needs PM_KR_MANAGE.  ALIGN,
  * RANGE, STATE as for mapping. */
-/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len;
+/*@ requires PM_K_PRE(pm_k_range_ok(vaddr, len));
+    assigns pm_k_world \from pm_k_world, as, vaddr, len;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len;
     assigns \result \from pm_k_world, as, vaddr, len;
     ensures pm_k_status(\result); */
 pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
@@ -296,7 +350,9 @@ pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 
 /* Change the protection of [vaddr, vaddr + len), every page of which must be
  * mapped.  Needs PM_KR_MANAGE.  ARG, WX, ALIGN, RANGE, STATE, NOT_MAPPED. */
-/*@ assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+/*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
+    assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len, prot;
     assigns \result \from pm_k_world, as, vaddr, len, prot;
     ensures pm_k_status(\result); */
 pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
@@ -309,6 +365,7 @@ pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
  * REVOKED, TYPE, ARG (bytes NULL with len > 0), RANGE (overflow or outside
  * the user range), STATE (a bound thread started). */
 /*@ requires len == 0 || \valid_read(bytes + (0 .. len - 1));
+    requires PM_K_PRE(len == 0 || pm_k_inside_mapping(pm_k_vm, as, vaddr, len));
     assigns pm_k_world \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
     assigns \result \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
     ensures pm_k_status(\result); */
@@ -414,9 +471,12 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
  * is never run without them) or PM_E_LINUX_NAME_MOUNTPOINT (the mount
  * failed on its path). */
 /*@ assigns pm_k_world \from pm_k_world, thread, as, cspace, ipc_buffer;
+    assigns pm_k_tb \from pm_k_tb, pm_k_world, thread, as, cspace, ipc_buffer;
     assigns \result \from pm_k_world, thread, as, cspace, ipc_buffer;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_NAMESPACE_DENIED ||
-            \result == PM_E_LINUX_NAME_MOUNTPOINT; */
+            \result == PM_E_LINUX_NAME_MOUNTPOINT;
+    ensures \result == PM_OK ==> pm_k_bound(pm_k_tb, thread, as);
+    ensures pm_k_tb_grows(\old(pm_k_tb), pm_k_tb); */
 pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
                            pm_kcap cspace, uint64_t ipc_buffer);
 
@@ -426,7 +486,9 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
  * its job is frozen).  The kernel does
  * not vet entry or sp: a bad one makes the thread fault at once (a FAULT
  * event), as on real hardware. */
-/*@ assigns pm_k_world \from pm_k_world, thread, entry, sp;
+/*@ requires PM_K_PRE(\exists pm_kcap as; pm_k_bound(pm_k_tb, thread, as) &&
+                 pm_k_exec_at(pm_k_vm, as, entry) && pm_k_write_at(pm_k_vm, as, sp));
+    assigns pm_k_world \from pm_k_world, thread, entry, sp;
     assigns \result \from pm_k_world, thread, entry, sp;
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
@@ -730,7 +792,7 @@ pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
  * PM_OK, or the first other error met (the rest is still released).
  */
 /*@ requires pm_k_status(first);
-    assigns pm_k_world;
+    assigns pm_k_world, pm_k_vm, pm_k_tb;
     ensures pm_k_status(\result); */
 static inline pm_status pm_k_teardown_one_(struct pm_kernel *k, pm_kcap cap,
                                            pm_status first)
@@ -743,7 +805,7 @@ static inline pm_status pm_k_teardown_one_(struct pm_kernel *k, pm_kcap cap,
     return st;
 }
 
-/*@ assigns pm_k_world;
+/*@ assigns pm_k_world, pm_k_vm, pm_k_tb;
     ensures pm_k_status(\result); */
 static inline pm_status pm_k_teardown(struct pm_kernel *k, pm_kcap thread,
                                       pm_kcap cspace, pm_kcap as)
@@ -760,7 +822,7 @@ static inline pm_status pm_k_teardown(struct pm_kernel *k, pm_kcap thread,
  * images, derived caps).  PM_KCAP_NULL and an already released cap are
  * PM_OK, so it is idempotent; it cannot fail on anything procmgr holds.
  */
-/*@ assigns pm_k_world;
+/*@ assigns pm_k_world, pm_k_vm, pm_k_tb;
     ensures \result \in { PM_OK, PM_E_K_STATE }; */
 static inline pm_status pm_k_drop(struct pm_kernel *k, pm_kcap cap)
 {

@@ -8,12 +8,20 @@
  * discharges every call's preconditions, keeps its own memory intact (the
  * "assigns" clauses), and can rely on the result sets.  It also proves the
  * static inline functions of kernel.h (pm_k_teardown, pm_k_drop).
+ *
+ * The construction calls' preconditions (PM_K_PRE, spec/kernel-interface.md
+ * "Construction contracts") are met the way the loader meets them: the
+ * addresses come from pm_k_get_limits, a write lands inside an earlier
+ * mapping, and the start's entry and stack pointer lie in an executable
+ * and a writable mapping of the bound address space, with only calls that
+ * keep the ghost mapping state (pm_k_vm) in between.  Protect and unmap
+ * come first because after them the caller knows no mapping any more.
  */
 #include "procmgr/kernel.h"
 
 /*@ requires \valid(ev) && \valid(lim);
     requires \separated(ev, lim);
-    assigns *ev, *lim, pm_k_world;
+    assigns *ev, *lim, pm_k_world, pm_k_vm, pm_k_tb;
     ensures pm_k_status(\result);
 */
 pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
@@ -29,9 +37,16 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     uint64_t size = 0, last_aux = 0;
     uint8_t hdr[64];
     const uint8_t stack[16] = { 0 };
+    uint64_t page, lo;
 
     pm_k_get_limits(k, lim);
+    page = lim->page_size;
+    lo = lim->user_min;
     pm_status st = pm_k_image_size(k, image, &size);
+    /* Room for five pages from user_min, aligned, a non-empty image. */
+    if (st == PM_OK && (page < 16u || lo % page != 0u || size == 0u ||
+                        (lim->user_limit - lo) / 5u < page))
+        st = PM_E_K_RANGE;
     if (st == PM_OK)
         st = pm_k_image_read(k, image, 0, hdr, sizeof hdr);
     if (st == PM_OK)
@@ -52,15 +67,17 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
     if (st == PM_OK)
         st = pm_k_endpoint_create(k, &ep);
     if (st == PM_OK)
-        st = pm_k_as_map_image(k, as, image, 0, 4096u, 0x400000u, PM_PROT_R | PM_PROT_X);
+        st = pm_k_as_map_zero(k, as, lo + page, page, PM_PROT_R | PM_PROT_W);
     if (st == PM_OK)
-        st = pm_k_as_map_zero(k, as, 0x500000u, 8192u, PM_PROT_R | PM_PROT_W);
+        st = pm_k_as_protect(k, as, lo + page, page, PM_PROT_R);
     if (st == PM_OK)
-        st = pm_k_as_write(k, as, 0x501ff0u, stack, sizeof stack);
+        st = pm_k_as_unmap(k, as, lo + page, page);
     if (st == PM_OK)
-        st = pm_k_as_protect(k, as, 0x500000u, 4096u, PM_PROT_R);
+        st = pm_k_as_map_image(k, as, image, 0, page, lo, PM_PROT_R | PM_PROT_X);
     if (st == PM_OK)
-        st = pm_k_as_unmap(k, as, 0x500000u, 4096u);
+        st = pm_k_as_map_zero(k, as, lo + 2u * page, 2u * page, PM_PROT_R | PM_PROT_W);
+    if (st == PM_OK)
+        st = pm_k_as_write(k, as, lo + 4u * page - 16u, stack, sizeof stack);
     if (st == PM_OK)
         st = pm_k_cap_derive(k, ep, PM_KR_WRITE | PM_KR_GRANT, &d);
     if (st == PM_OK)
@@ -79,7 +96,7 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = ms == PM_E_LINUX_NAME_MOUNTPOINT ? PM_E_K_STATE : ms;
     }
     if (st == PM_OK) {
-        pm_status bs = pm_k_thread_bind(k, th, as, cs, 0x501000u);
+        pm_status bs = pm_k_thread_bind(k, th, as, cs, lo + 2u * page);
         st = bs == PM_E_LINUX_NAMESPACE_DENIED || bs == PM_E_LINUX_NAME_MOUNTPOINT
              ? PM_E_K_STATE : bs;
     }
@@ -100,7 +117,7 @@ pm_status pm_kernel_contract_use(struct pm_kernel *k, pm_kcap image,
         st = ps == PM_E_LINUX_PRIORITY_DENIED ? PM_E_K_STATE : ps;
     }
     if (st == PM_OK)
-        st = pm_k_thread_start(k, th, 0x400000u, 0x501ff0u);
+        st = pm_k_thread_start(k, th, lo, lo + 4u * page - 16u);
     if (st == PM_OK) {
         pm_k_usage u;
         st = pm_k_thread_usage(k, th, &u);

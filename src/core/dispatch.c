@@ -1658,6 +1658,26 @@ void pm_dispatch_config_default(pm_dispatch_config *cfg)
     cfg->reserved = 0;
 }
 
+/* The configuration inside the kernel's limits, as the loader's proof
+ * assumes it (pm_dispatch_cfg_ok, spec/acsl/launch.h): a page size the
+ * validator knows and the kernel's, the policy's user range inside the
+ * kernel's, and every stack a launch can place (stack_top lowered by up
+ * to stack_window, the IPC page and a guard page below the stack) inside
+ * [user_min, user_limit).  Called after the stack checks above have
+ * passed, which keep the subtractions from wrapping. */
+static int limits_fit(const pm_k_limits *lim, const pm_dispatch_config *cfg)
+{
+    uint64_t page = lim->page_size;
+    return (page == 4096u || page == 8192u || page == 16384u ||
+            page == 32768u || page == 65536u) &&
+           cfg->policy.page_size == page &&
+           cfg->policy.min_vaddr >= lim->user_min &&
+           cfg->policy.user_limit <= lim->user_limit &&
+           cfg->stack_top <= lim->user_limit &&
+           cfg->stack_top - cfg->stack_window - cfg->stack_size - 2u * page >=
+               lim->user_min;
+}
+
 pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
                            const pm_dispatch_config *cfg)
 {
@@ -1679,7 +1699,8 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
         cfg->stack_window > cfg->stack_top ||
         cfg->stack_top - cfg->stack_window < cfg->stack_size + 2u * d->limits.page_size ||
         cfg->cspace_slots <= PM_BUILDER_MAX_NAMES ||
-        cfg->cspace_slots > d->limits.max_cspace_slots)
+        cfg->cspace_slots > d->limits.max_cspace_slots ||
+        !limits_fit(&d->limits, cfg))
         st = PM_E_K_ARG;
     pm_reg_init(&d->reg);
     /*@ loop assigns i, d->proc[0 .. PM_REG_CAPACITY - 1]; loop variant PM_REG_CAPACITY - i; */

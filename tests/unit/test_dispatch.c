@@ -682,6 +682,27 @@ static void test_config_failures(void **state)
     ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
     dc.stack_window = dc.stack_top - dc.stack_size;
     ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    /* outside the kernel's limits (pm_dispatch_cfg_ok, spec/acsl/launch.h):
+     * a policy range or page size not the kernel's, a stack above
+     * user_limit or reaching below user_min */
+    pm_dispatch_config_default(&dc);
+    dc.policy.min_vaddr = 0;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    pm_dispatch_config_default(&dc);
+    dc.policy.user_limit += 4096u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    pm_dispatch_config_default(&dc);
+    dc.policy.page_size = 8192u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    pm_dispatch_config_default(&dc);
+    dc.stack_top = 0x7ffffffff000ull + 4096u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    pm_dispatch_config_default(&dc);
+    dc.stack_top = 0x10000u + dc.stack_size + 2u * 4096u - 4096u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_E_K_ARG);
+    dc.stack_top += 4096u;
+    ST(pm_dispatch_init(&D, &K, &dc), PM_OK);
+    pm_dispatch_fini(&D);
     start_dispatcher(NULL, NULL);
 }
 

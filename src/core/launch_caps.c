@@ -1,0 +1,493 @@
+/*
+ * procmgr dispatcher: building a process from a ready launch builder
+ * (spec/dispatch.md, "Launch"), around the loader (launch.c).
+ *
+ *   validate executable (+ interpreter) -> registry record -> address space
+ *   -> loader (segments, IPC buffer + stack, stack image; launch.c)
+ *   -> CSpace + startup caps -> thread -> bind -> start (LAUNCH,
+ *   CREATE_PROCESS) or not
+ *
+ * OUTSIDE the WP proof (issue 14): this file is the CSpace, handle,
+ * registry and `#!` script plumbing and the order of the kernel calls;
+ * the loader it calls (pm_dispatch_place_, pm_dispatch_load_,
+ * pm_dispatch_stack_top_) is proven in launch.c, whose contracts
+ * (launch_internal.h) say what this file must hand it.
+ *
+ * Every kernel cap is recorded in the process record BEFORE the next call
+ * that can fail, so on any failure pm_dispatch_teardown_ releases exactly
+ * what was made and the record is freed: nothing is left half-made.
+ * Freestanding: only pm_k_*, the validator, the stack builder, the registry.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "launch_internal.h"
+
+#define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
+
+static const uint8_t platform_x86_64[6] = { 'x', '8', '6', '_', '6', '4' };
+
+/* The stack image (contract in launch_internal.h). */
+pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
+                                  const pm_k_as_info *kinfo, int has_interp,
+                                  const uint8_t *random, uint64_t top,
+                                  uint64_t image_cap, pm_stack_out *out)
+{
+    pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV];
+    pm_stack_in in;
+    pm_dispatch_argv_of_(d, b, &in.argv);
+    pm_builder_envp(b, &in.envp);
+    in.nauxv = pm_dispatch_fill_auxv_(d, kinfo, has_interp, auxv);
+    in.auxv = auxv;
+    in.random = random;
+    in.execfn = b->name;
+    in.execfn_len = b->name_len;
+    in.platform = platform_x86_64;
+    in.platform_len = sizeof platform_x86_64;
+    in.stack_top = top;
+    return pm_stack_build(&in, d->stack, image_cap, out);
+}
+
+
+/* Read an image's header area into d->hdr: *n bytes of a *size-byte file. */
+static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
+                             uint64_t *size)
+{
+    pm_status st = pm_k_image_size(d->k, image, size);
+    *n = 0;
+    if (st == PM_OK) {
+        *n = *size < PM_ELF_HEADER_AREA ? *size : PM_ELF_HEADER_AREA;
+        st = pm_k_image_read(d->k, image, 0, d->hdr, *n);
+    }
+    return st;
+}
+
+/* Read an image's header area into d->hdr and validate it in `role`. */
+pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
+                                     pm_elf_role role, pm_elf_plan *plan)
+{
+    uint64_t size = 0;
+    uint64_t n = 0;
+    pm_status st = read_header(d, image, &n, &size);
+    if (st == PM_OK)
+        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, role, plan);
+    return st;
+}
+
+/* The allowlist entry whose name equals hdr[off, off + len). */
+pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
+                                     uint64_t len, pm_kcap *image)
+{
+    pm_status st = PM_E_INTERP_NOT_ALLOWED;
+    uint32_t i;
+    /*@ loop assigns i, st, *image; loop variant d->cfg.ninterp - i; */
+    for (i = 0; i < d->cfg.ninterp && st != PM_OK; i++) {
+        const pm_dispatch_entry *e = &d->cfg.interp[i];
+        if (e->name_len == len && off + len <= PM_ELF_HEADER_AREA) {
+            uint32_t j = 0;
+            /*@ loop assigns j; loop variant len - j; */
+            while (j < len && e->name[j] == d->hdr[off + j])
+                j++;
+            if (j == len) {
+                *image = e->image;
+                st = PM_OK;
+            }
+        }
+    }
+    return st;
+}
+
+/* Move a cap into the record's extra list (ownership passes to the record);
+ * on RECORD_FULL it stays with the caller. */
+static pm_status keep(pm_dispatch *d, uint32_t slot, pm_kcap *cap)
+{
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(*cap)) {
+        st = pm_reg_add_cap(&d->reg, slot, *cap);
+        if (st == PM_OK)
+            *cap = PM_KCAP_NULL;
+    }
+    return st;
+}
+
+/* Mint src (recorded first) into the child's CSpace at slot `at`. */
+static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
+{
+    pm_kcap cap = *src;
+    pm_kcap_info info;
+    pm_status st = pm_k_cap_info(d->k, cap, &info);
+    if (st == PM_OK)
+        st = keep(d, slot, src);
+    if (st == PM_OK)
+        st = pm_k_cspace_mint(d->k, d->reg.slot[slot].cspace, at, cap,
+                              info.rights, 0);
+    return st;
+}
+
+/* A namespace directory: recorded, minted in slot `at` and marked as the
+ * entry of its path (pm_k_cspace_mount: on Linux a bind mount in the
+ * child's own mount namespace, not a descriptor). */
+static pm_status give_name(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                           uint32_t i, uint32_t at)
+{
+    const pm_span *sp = &b->name_span[i];
+    pm_status st = PM_E_BUILDER_LIMIT;   /* not a well-formed builder */
+    if (sp->off <= PM_BUILDER_NAME_BYTES && sp->len <= PM_BUILDER_NAME_BYTES - sp->off) {
+        st = give(d, slot, &b->name_dir[i], at);
+        if (st == PM_OK)
+            st = pm_k_cspace_mount(d->k, d->reg.slot[slot].cspace, at,
+                                   b->name_pool + sp->off, sp->len);
+    }
+    return st;
+}
+
+/* CSpace with the startup handles at their ids, a script's image (already
+ * recorded) at d->script_fd, and the namespace directories in the top
+ * PM_BUILDER_MAX_NAMES slots. */
+static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                              pm_kcap script)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    pm_kcap_info info;
+    uint32_t i;
+    pm_status st = pm_k_cspace_create(d->k, d->cfg.cspace_slots, &p->cspace);
+    if (st == PM_OK && d->script_active) {
+        st = pm_k_cap_info(d->k, script, &info);
+        if (st == PM_OK)
+            st = pm_k_cspace_mint(d->k, p->cspace, d->script_fd, script,
+                                  info.rights, 0);
+    }
+    /*@ loop assigns i, st, b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1], d->reg, pm_k_world;
+        loop variant b->nhandles - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES && st == PM_OK; i++)
+        st = give(d, slot, &b->handle[i], b->handle_id[i]);
+    /*@ loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], d->reg, pm_k_world;
+        loop variant b->names.n - i; */
+    for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++)
+        st = give_name(d, slot, b, i, d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+    return st;
+}
+
+/* The working directory (SET_CWD), recorded, in its CSpace slot
+ * (PM_DISPATCH_CWD_SLOT) and marked as such; none: the kernel's "/". */
+static pm_status set_cwd(pm_dispatch *d, uint32_t slot, pm_kcap *cwd)
+{
+    uint32_t at = PM_DISPATCH_CWD_SLOT(&d->cfg);
+    pm_status st = PM_OK;
+    if (!pm_kcap_is_null(*cwd)) {
+        st = give(d, slot, cwd, at);
+        if (st == PM_OK)
+            st = pm_k_cspace_set_cwd(d->k, d->reg.slot[slot].cspace, at);
+    }
+    return st;
+}
+
+/* ---- `#!` scripts (spec/scripts.md) ------------------------------------ */
+
+/* 1 when a startup handle of b has id `id`. */
+static int id_used(const pm_builder *b, uint32_t id)
+{
+    int used = 0;
+    uint32_t i;
+    /*@ loop assigns i, used; loop variant PM_BUILDER_MAX_HANDLES - i; */
+    for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES; i++)
+        if (b->handle_id[i] == id)
+            used = 1;
+    return used;
+}
+
+/* The startup id of the script's image: the lowest >= SCRIPT_FD_MIN that no
+ * startup handle of b uses.  It counts as a startup handle (BUILDER_LIMIT
+ * when b already has the maximum, which also keeps the record within
+ * PM_REG_EXTRA_CAPS) and must lie below the working-directory and
+ * namespace slots. */
+static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
+                           uint32_t *fd)
+{
+    uint32_t id = PM_DISPATCH_SCRIPT_FD_MIN;
+    pm_status st = PM_OK;
+    if (b->nhandles >= PM_BUILDER_MAX_HANDLES)
+        st = PM_E_BUILDER_LIMIT;
+    /* nhandles ids can be in use: one of the first nhandles + 1 is free. */
+    /*@ loop assigns id; loop variant PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES - id; */
+    while (st == PM_OK && id < PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES &&
+           id_used(b, id))
+        id++;
+    if (st == PM_OK && id >= PM_DISPATCH_CWD_SLOT(&d->cfg))
+        st = PM_E_BUILDER_LIMIT;
+    *fd = id;
+    return st;
+}
+
+/* Append src[0, len) to the script argv; BUILDER_LIMIT past the builder's
+ * own bounds, so the stack image still fits PM_DISPATCH_STACK_IMAGE. */
+static pm_status script_arg(pm_dispatch *d, const uint8_t *src, uint32_t len)
+{
+    pm_status st = PM_OK;
+    uint32_t k;
+    if (d->script_nargs >= PM_BUILDER_MAX_ARGS ||
+        d->script_used > PM_BUILDER_ARG_BYTES ||
+        len > PM_BUILDER_ARG_BYTES - d->script_used) {
+        st = PM_E_BUILDER_LIMIT;
+    } else {
+        /*@ loop assigns k, d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
+            loop variant len - k; */
+        for (k = 0; k < len; k++)
+            d->script_pool[d->script_used + k] = src[k];
+        d->script_span[d->script_nargs].off = d->script_used;
+        d->script_span[d->script_nargs].len = len;
+        d->script_nargs++;
+        d->script_used += len;
+    }
+    return st;
+}
+
+/* "/dev/fd/ID" into p (at least 18 bytes); its length. */
+static uint32_t fd_path(uint8_t *p, uint32_t id)
+{
+    static const uint8_t prefix[8] = { '/', 'd', 'e', 'v', '/', 'f', 'd', '/' };
+    uint8_t digits[10];
+    uint32_t n = 0, len = 0, i;
+    /*@ loop assigns i, p[0 .. 7]; loop variant 8 - i; */
+    for (i = 0; i < 8u; i++)
+        p[i] = prefix[i];
+    /*@ loop assigns n, id, digits[0 .. 9]; loop variant 10 - n; */
+    do {
+        digits[n++] = (uint8_t)('0' + id % 10u);
+        id /= 10u;
+    } while (id != 0 && n < 10u);
+    len = 8;
+    /*@ loop assigns n, len, p[8 .. 17]; loop variant n; */
+    while (n > 0)
+        p[len++] = digits[--n];
+    return len;
+}
+
+/* argv of a script launch, as Linux builds it: the interpreter as written,
+ * the optional argument, the script's path ("/dev/fd/ID": the script is a
+ * capability, not a path), then the builder's argv[1..]. */
+static pm_status script_argv(pm_dispatch *d, const pm_builder *b,
+                             const pm_script *sc)
+{
+    uint8_t path[18];
+    uint32_t path_len = fd_path(path, d->script_fd);
+    uint32_t i;
+    pm_status st;
+    d->script_nargs = 0;
+    d->script_used = 0;
+    st = script_arg(d, d->hdr + sc->interp_off, sc->interp_len);
+    if (st == PM_OK && sc->arg_len > 0)
+        st = script_arg(d, d->hdr + sc->arg_off, sc->arg_len);
+    if (st == PM_OK)
+        st = script_arg(d, path, path_len);
+    /*@ loop assigns i, st, d->script_nargs, d->script_used,
+                     d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+                     d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
+        loop variant b->args.n - i; */
+    for (i = 1; i < b->args.n && i < PM_BUILDER_MAX_ARGS && st == PM_OK; i++) {
+        const pm_span *a = &b->arg_span[i];
+        if (a->off <= PM_BUILDER_ARG_BYTES && a->len <= PM_BUILDER_ARG_BYTES - a->off)
+            st = script_arg(d, b->arg_pool + a->off, a->len);
+        else
+            st = PM_E_BUILDER_LIMIT;     /* not a well-formed builder */
+    }
+    return st;
+}
+
+/* d->hdr[0, n) is a script: its interpreter (SCRIPT_NOT_ALLOWED), its
+ * startup id and argv (BUILDER_LIMIT), then the interpreter's header area
+ * in d->hdr (SCRIPT_NESTED when it is a script too).  *program gets the
+ * interpreter's allowlist image, *n and *size its header area. */
+static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
+                                const pm_script *sc, pm_kcap *program,
+                                uint64_t *n, uint64_t *size)
+{
+    uint32_t at = pm_dispatch_find_entry(d->cfg.script, d->cfg.nscript,
+                                         d->hdr + sc->interp_off, sc->interp_len);
+    pm_script inner;
+    pm_status st = at < d->cfg.nscript ? PM_OK : PM_E_SCRIPT_NOT_ALLOWED;
+    if (st == PM_OK)
+        st = script_fd(d, b, &d->script_fd);
+    if (st == PM_OK)
+        st = script_argv(d, b, sc);
+    if (st == PM_OK) {
+        *program = d->cfg.script[at].image;
+        st = read_header(d, *program, n, size);
+    }
+    if (st == PM_OK)
+        st = pm_script_parse(d->hdr, *n, &inner);
+    if (st == PM_OK && inner.is_script)
+        st = PM_E_SCRIPT_NESTED;
+    else if (st == PM_E_SCRIPT_LINE || st == PM_E_SCRIPT_INTERP)
+        st = PM_E_SCRIPT_NESTED;          /* "#!" it is, well-formed or not */
+    if (st == PM_OK)
+        d->script_active = 1;
+    return st;
+}
+
+/* Validation of the executable (or of a script's interpreter, *program)
+ * and of its PT_INTERP interpreter; nothing is created. */
+static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
+                              pm_kcap given_interp, pm_kcap *interp,
+                              pm_kcap *program, const uint8_t *random)
+{
+    pm_script sc;
+    uint64_t n = 0, size = 0;
+    pm_status st = read_header(d, b->executable, &n, &size);
+    *program = b->executable;
+    *interp = PM_KCAP_NULL;
+    d->script_active = 0;
+    if (st == PM_OK)
+        st = pm_script_parse(d->hdr, n, &sc);
+    if (st == PM_OK && sc.is_script)
+        st = script_prepare(d, b, &sc, program, &n, &size);
+    if (st == PM_OK)
+        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, PM_ELF_ROLE_PROGRAM,
+                             &d->plan_exe);
+    if (st == PM_OK && d->plan_exe.has_interp) {
+        if (!pm_kcap_is_null(given_interp))
+            *interp = given_interp;
+        else if (d->plan_exe.interp_len < 1u)
+            st = PM_E_INTERP_NOT_ALLOWED;
+        else
+            st = pm_dispatch_lookup_interp_(d, d->plan_exe.interp_off,
+                               d->plan_exe.interp_len - 1u, interp);
+        if (st == PM_OK)
+            st = pm_dispatch_read_validate_(d, *interp, PM_ELF_ROLE_INTERP, &d->plan_interp);
+    }
+    if (st == PM_OK)
+        st = pm_dispatch_place_(d, &d->plan_exe, d->cfg.dyn_base, d->cfg.dyn_window,
+                                random + PM_STACK_RANDOM_BYTES);
+    if (st == PM_OK && d->plan_exe.has_interp)
+        st = pm_dispatch_place_(d, &d->plan_interp, d->cfg.interp_base,
+                                d->cfg.interp_window, random + PM_STACK_RANDOM_BYTES + 8u);
+    if (st != PM_OK)
+        d->script_active = 0;
+    return st;
+}
+
+/* Every kernel object of the process, recorded as it is made.  `program`
+ * is the image mapped: the executable, or a script's interpreter (its
+ * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
+static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
+                           pm_kcap *given_interp, pm_kcap *given_cwd,
+                           pm_kcap interp, pm_kcap program, pm_kcap job,
+                           int start, const uint8_t *random)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    pm_dispatch_proc *x = &d->proc[slot];
+    pm_kcap exe = b->executable;
+    pm_kcap interp_own = PM_KCAP_NULL;
+    pm_kcap program_own = PM_KCAP_NULL;
+    int has_interp = d->plan_exe.has_interp != 0;
+    uint64_t sp = 0;
+    uint64_t vdso_base = 0;
+    uint64_t top = pm_dispatch_stack_top_(d, random);
+    uint64_t entry = has_interp ? d->plan_interp.entry : d->plan_exe.entry;
+    pm_status st = keep(d, slot, &b->executable);
+
+    if (st == PM_OK && d->script_active) {
+        st = pm_k_cap_derive(d->k, program, IMAGE_RIGHTS, &program_own);
+        if (st == PM_OK)
+            st = keep(d, slot, &program_own);
+    }
+    if (st == PM_OK && has_interp) {
+        if (pm_kcap_eq(interp, *given_interp)) {
+            st = keep(d, slot, given_interp);
+        } else {
+            st = pm_k_cap_derive(d->k, interp, IMAGE_RIGHTS, &interp_own);
+            if (st == PM_OK)
+                st = keep(d, slot, &interp_own);
+        }
+    }
+    if (st == PM_OK)
+        st = pm_k_as_create(d->k, &p->aspace);
+    if (st == PM_OK)
+        st = pm_dispatch_load_(d, p->aspace, program, interp, b, has_interp,
+                               random, top, &sp, &vdso_base);
+    if (st == PM_OK)
+        st = build_cspace(d, slot, b, exe);
+    if (st == PM_OK)
+        st = set_cwd(d, slot, given_cwd);
+    if (st == PM_OK)
+        st = pm_k_thread_create(d->k, slot, &p->thread);
+    if (st == PM_OK)
+        st = pm_k_thread_bind(d->k, p->thread, p->aspace, p->cspace,
+                              top - d->cfg.stack_size -
+                                  2u * d->limits.page_size);
+    /* Into its job before its first instruction (spec/lifecycle.md §3). */
+    if (st == PM_OK)
+        st = pm_k_job_add(d->k, job, p->thread);
+    if (st == PM_OK && start)
+        st = pm_k_thread_start(d->k, p->thread, entry, sp);
+    /* A derived cap that could not be recorded is ours to drop. */
+    (void)pm_k_drop(d->k, interp_own);
+    (void)pm_k_drop(d->k, program_own);
+    if (st == PM_OK) {
+        p->state = start ? PM_PROC_RUNNING : PM_PROC_CREATED;
+        x->end_state = 0;
+        x->refs = 2;
+        x->has_interp = (uint32_t)has_interp;
+        x->entry = entry;
+        x->sp = sp;
+        x->image_base = d->plan_exe.span_start;
+        x->interp_base = has_interp ? d->plan_interp.span_start : 0u;
+        x->vdso_base = vdso_base;
+    }
+    return st;
+}
+
+pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
+                              pm_kcap *given_interp, pm_kcap *given_cwd,
+                              uint64_t parent,
+                              uint64_t job, int start, const uint8_t *random,
+                              uint64_t *handle, uint32_t *slot)
+{
+    pm_kcap interp = PM_KCAP_NULL;
+    pm_kcap program = PM_KCAP_NULL;
+    pm_status st = pm_builder_ready(b);
+    *handle = 0;
+    *slot = 0;
+    if (st == PM_OK)
+        st = validate_all(d, b, *given_interp, &interp, &program, random);
+    if (st == PM_OK)
+        st = pm_reg_alloc(&d->reg, parent, job, b->name, b->name_len,
+                          PM_RIGHTS_ALL, handle, slot);
+    if (st == PM_OK) {
+        /* No job given: a job of its own, named by the process's koid. */
+        uint64_t jk = job != 0u ? job : d->reg.slot[*slot].pid;
+        uint32_t ji = 0;
+        d->reg.slot[*slot].job = jk;
+        st = pm_dispatch_job_get_(d, jk, PM_DISPATCH_PRINCIPAL_NONE, &ji);
+        if (st == PM_OK)
+            st = construct(d, *slot, b, given_interp, given_cwd, interp, program,
+                           d->job[ji].cap, start, random);
+        if (st != PM_OK) {
+            pm_dispatch_teardown_(d, *slot);
+            pm_reg_free(&d->reg, *slot);
+            *handle = 0;
+            pm_dispatch_job_maybe_end_(d, jk);
+        }
+    }
+    d->script_active = 0;
+    return st;
+}
+
+void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot)
+{
+    pm_proc *p = &d->reg.slot[slot];
+    uint32_t n = p->nextra <= PM_REG_EXTRA_CAPS ? p->nextra : PM_REG_EXTRA_CAPS;
+    (void)pm_k_drop(d->k, p->thread);
+    /*@ loop assigns n, p->extra[0 .. PM_REG_EXTRA_CAPS - 1], pm_k_world;
+        loop variant n; */
+    while (n > 0) {
+        n--;
+        (void)pm_k_drop(d->k, p->extra[n]);
+        p->extra[n] = PM_KCAP_NULL;
+    }
+    (void)pm_k_teardown(d->k, PM_KCAP_NULL, p->cspace, p->aspace);
+    p->thread = PM_KCAP_NULL;
+    p->cspace = PM_KCAP_NULL;
+    p->aspace = PM_KCAP_NULL;
+    p->nextra = 0;
+}
