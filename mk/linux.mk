@@ -47,7 +47,7 @@ LIBS += $(LINUX_LIB)
 KLINUX_LIB  := $(O)/lib/libpmklinux.a
 KLINUX_OBJS := $(call obj-of,src/kernel/linux/klinux.c src/kernel/linux/klinux_as.c \
                  src/kernel/linux/klinux_thread.c src/kernel/linux/klinux_job.c \
-                 src/kernel/linux/khost.c) $(LINUX_OBJS)
+                 src/kernel/linux/khost.c $(KCHECK_SRCS)) $(LINUX_OBJS)
 $(KLINUX_LIB): $(KLINUX_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

@@ -3,7 +3,8 @@
 # (no libc beyond memcpy/memset) so the dispatcher fuzzer can reuse it;
 # check-freestanding verifies that.
 SIM_SRCS := src/kernel/sim/sim.c src/kernel/sim/sim_as.c \
-            src/kernel/sim/sim_thread.c src/kernel/sim/sim_check.c
+            src/kernel/sim/sim_thread.c src/kernel/sim/sim_check.c \
+            $(KCHECK_SRCS)
 SIM_LIB  := $(O)/lib/libpmsim.a
 
 $(O)/obj/src/kernel/sim/%.o: CFLAGS += $(FREESTANDING_CFLAGS)

@@ -1039,6 +1039,44 @@ static void test_memfd_images(void **state)
 /* kernel.h directly: the codes the sim gives, at call time, from the
  * backend's own books; the Linux-specific ones (bind once, sealed after
  * bind, only fd objects in a CSpace); events and reaping. */
+/* Defence in depth: the backend itself refuses a bad construction call,
+ * whatever a core sent, each with its reason code (the shared kcheck
+ * module), and the AS stays usable and destroyable after. */
+static void test_construction_refusals(void **state)
+{
+    pm_kcap as, img;
+    uint8_t bytes[16];
+    uint64_t size = 0, end;
+    const uint64_t V = 0x100000000ull, P = 4096;
+    (void)state;
+    memset(bytes, 0x5a, sizeof bytes);
+    ST(pm_kh_image_open(K, "/bin/true", &img), PM_OK);
+    ST(pm_k_image_size(K, img, &size), PM_OK);
+    end = (size + P - 1) & ~(P - 1);            /* the image, page-rounded */
+    ST(pm_k_as_create(K, &as), PM_OK);
+    ST(pm_k_as_map_zero(K, as, V, 2 * P, PM_PROT_R | PM_PROT_W), PM_OK);
+    ST(pm_k_as_map_zero(K, as, V + 4 * P, P, PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_map_image(K, as, img, 0, P, V + 4 * P, PM_PROT_R | PM_PROT_W | PM_PROT_X),
+       PM_E_K_WX);
+    ST(pm_k_as_protect(K, as, V, P, PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_map_zero(K, as, V + 4 * P + 16, P, PM_PROT_R), PM_E_K_ALIGN);
+    ST(pm_k_as_map_image(K, as, img, 1, P, V + 4 * P, PM_PROT_R), PM_E_K_ALIGN);
+    ST(pm_k_as_map_zero(K, as, V + P, 2 * P, PM_PROT_R), PM_E_K_OVERLAP);
+    ST(pm_k_as_map_image(K, as, img, 0, P, V, PM_PROT_R), PM_E_K_OVERLAP);
+    ST(pm_k_as_map_image(K, as, img, end, P, V + 4 * P, PM_PROT_R), PM_E_K_RANGE);
+    ST(pm_k_as_map_image(K, as, img, 0, end + P, V + 4 * P, PM_PROT_R), PM_E_K_RANGE);
+    ST(pm_k_as_write(K, as, V + 8 * P, bytes, sizeof bytes), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_write(K, as, V + 2 * P - 4, bytes, sizeof bytes), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_protect(K, as, V + P, 2 * P, PM_PROT_R), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_unmap(K, as, V + P, 2 * P), PM_E_K_NOT_MAPPED);
+    /* still usable */
+    ST(pm_k_as_map_image(K, as, img, 0, end, V + 4 * P, PM_PROT_R), PM_OK);
+    ST(pm_k_as_write(K, as, V + P - 4, bytes, sizeof bytes), PM_OK);
+    ST(pm_k_as_protect(K, as, V, P, PM_PROT_R), PM_OK);
+    ST(pm_k_destroy(K, as), PM_OK);
+    ST(pm_k_destroy(K, img), PM_OK);
+}
+
 static void test_kernel_calls(void **state)
 {
     pm_kcap as, as2, cs, th, img, ep, d, bad;
@@ -1362,6 +1400,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_job_linger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auxcheck_all_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memfd_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_construction_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kernel_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cwd, setup, teardown),

@@ -266,6 +266,44 @@ static void test_map_refusals(void **state)
     EMPTY();
 }
 
+/* Defence in depth: the backend itself refuses a bad construction call,
+ * whatever a core sent (each with its reason code), and the AS stays
+ * usable and destroyable. */
+static void test_construction_refusals(void **state)
+{
+    (void)state;
+    pm_kcap as = new_as();
+    pm_kcap img = new_image();
+    ST(pm_k_as_map_zero(&K, as, VA, 2 * PG, PM_PROT_R | PM_PROT_W), PM_OK);
+    ST(pm_k_as_map_zero(&K, as, VA + 4 * PG, PG, PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_map_image(&K, as, img, 0, PG, VA + 4 * PG,
+                         PM_PROT_R | PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_protect(&K, as, VA, PG, PM_PROT_W | PM_PROT_X), PM_E_K_WX);
+    ST(pm_k_as_map_zero(&K, as, VA + 4 * PG + 16u, PG, PM_PROT_R), PM_E_K_ALIGN);
+    ST(pm_k_as_map_image(&K, as, img, 0, PG, VA + 4 * PG + 1u, PM_PROT_R), PM_E_K_ALIGN);
+    ST(pm_k_as_map_zero(&K, as, VA + PG, 2 * PG, PM_PROT_R), PM_E_K_OVERLAP);
+    ST(pm_k_as_map_image(&K, as, img, 0, PG, VA, PM_PROT_R), PM_E_K_OVERLAP);
+    /* the image is 3 pages and 100 bytes: 4 pages at most */
+    ST(pm_k_as_map_image(&K, as, img, PG, 4 * PG, VA + 4 * PG, PM_PROT_R), PM_E_K_RANGE);
+    ST(pm_k_as_map_image(&K, as, img, 4 * PG, PG, VA + 4 * PG, PM_PROT_R), PM_E_K_RANGE);
+    const uint8_t b[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    ST(pm_k_as_write(&K, as, VA + 8 * PG, b, sizeof b), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_write(&K, as, VA + 2 * PG - 4u, b, sizeof b), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_protect(&K, as, VA + PG, 2 * PG, PM_PROT_R), PM_E_K_NOT_MAPPED);
+    ST(pm_k_as_unmap(&K, as, VA + PG, 2 * PG), PM_E_K_NOT_MAPPED);
+    INV();
+    /* still usable */
+    ST(pm_k_as_map_image(&K, as, img, 0, 4 * PG, VA + 4 * PG, PM_PROT_R), PM_OK);
+    ST(pm_k_as_write(&K, as, VA + PG - 4u, b, sizeof b), PM_OK);
+    uint8_t back[8];
+    ST(pm_sim_as_read(&K, as, VA + PG - 4u, back, sizeof back), PM_OK);
+    assert_memory_equal(back, b, sizeof b);
+    INV();
+    ST(pm_k_destroy(&K, img), PM_OK);
+    ST(pm_k_destroy(&K, as), PM_OK);
+    EMPTY();
+}
+
 static void test_map_image(void **state)
 {
     (void)state;
@@ -1517,6 +1555,7 @@ int main(void)
         cmocka_unit_test_setup(test_init_and_limits, setup),
         cmocka_unit_test_setup(test_map_zero_and_read, setup),
         cmocka_unit_test_setup(test_map_refusals, setup),
+        cmocka_unit_test_setup(test_construction_refusals, setup),
         cmocka_unit_test_setup(test_map_image, setup),
         cmocka_unit_test_setup(test_image_read, setup),
         cmocka_unit_test_setup(test_unmap_and_protect, setup),

@@ -34,7 +34,8 @@
 
 #define KL_PAGE_MASK (KL_PAGE - 1u)
 
-enum { KL_MAP, KL_PROTECT, KL_UNMAP };
+/* Region updates: kcheck's modes. */
+enum { KL_MAP = PM_KC_MAP, KL_PROTECT = PM_KC_PROTECT, KL_UNMAP = PM_KC_UNMAP };
 
 /* ---- the child ---------------------------------------------------------- */
 
@@ -496,105 +497,19 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
 
 /* ---- bookkeeping --------------------------------------------------------- */
 
-const struct kl_region *kl_region_at(const struct kl_as *a, uint64_t addr)
+const pm_kc_region *kl_region_at(const struct kl_as *a, uint64_t addr)
 {
-    for (uint32_t i = 0; i < a->nregions; i++)
-        if (addr >= a->region[i].lo && addr < a->region[i].hi)
-            return &a->region[i];
-    return NULL;
+    uint32_t i = pm_kc_region_at(a->region, a->nregions, addr);
+    return i < a->nregions ? &a->region[i] : NULL;
 }
 
-static int overlaps(const struct kl_as *a, uint64_t lo, uint64_t hi)
-{
-    for (uint32_t i = 0; i < a->nregions; i++)
-        if (a->region[i].lo < hi && lo < a->region[i].hi)
-            return 1;
-    return 0;
-}
-
-/* Every byte of [lo, hi) lies in some region (regions are sorted). */
-static int covered(const struct kl_as *a, uint64_t lo, uint64_t hi)
-{
-    uint64_t at = lo;
-    for (uint32_t i = 0; i < a->nregions && at < hi; i++)
-        if (a->region[i].lo <= at && at < a->region[i].hi)
-            at = a->region[i].hi;
-    return at >= hi;
-}
-
-static void emit(struct kl_region *out, uint32_t *n, uint64_t lo, uint64_t hi, uint32_t prot)
-{
-    if (lo >= hi)
-        return;
-    if (*n > 0 && out[*n - 1].hi == lo && out[*n - 1].prot == prot) {
-        out[*n - 1].hi = hi;
-        return;
-    }
-    out[*n].lo = lo;
-    out[*n].hi = hi;
-    out[*n].prot = prot;
-    (*n)++;
-}
-
-/* The regions after mapping, protecting or unmapping [lo, hi): written to
- * out (KL_MAX_REGIONS + 2 entries), sorted and merged; the count. */
-static uint32_t rebuild(const struct kl_as *a, int mode, uint64_t lo, uint64_t hi,
-                        uint32_t prot, struct kl_region *out)
-{
-    uint32_t n = 0, done = mode != KL_MAP;
-
-    for (uint32_t i = 0; i < a->nregions; i++) {
-        const struct kl_region *r = &a->region[i];
-        uint64_t mlo = r->lo > lo ? r->lo : lo, mhi = r->hi < hi ? r->hi : hi;
-        if (!done && hi <= r->lo) {
-            emit(out, &n, lo, hi, prot);
-            done = 1;
-        }
-        if (mlo >= mhi) {
-            emit(out, &n, r->lo, r->hi, r->prot);
-            continue;
-        }
-        emit(out, &n, r->lo, mlo, r->prot);
-        if (mode == KL_PROTECT)
-            emit(out, &n, mlo, mhi, prot);
-        emit(out, &n, mhi, r->hi, r->prot);
-    }
-    if (!done)
-        emit(out, &n, lo, hi, prot);
-    return n;
-}
-
-/* Apply to the bookkeeping, or K_NO_MEMORY (nothing changed). */
+/* The bookkeeping after mapping, protecting or unmapping [lo, hi), or
+ * K_NO_MEMORY (nothing changed). */
 static pm_status regions_apply(struct kl_as *a, int mode, uint64_t lo, uint64_t hi,
                                uint32_t prot)
 {
-    struct kl_region tmp[KL_MAX_REGIONS + 2];
-    uint32_t n = rebuild(a, mode, lo, hi, prot, tmp);
-
-    if (n > KL_MAX_REGIONS)
-        return PM_E_K_NO_MEMORY;
-    memcpy(a->region, tmp, n * sizeof tmp[0]);
-    a->nregions = n;
-    return PM_OK;
-}
-
-static pm_status prot_check(uint32_t prot)
-{
-    if ((prot & ~(uint32_t)KL_PROT_ALL) != 0u)
-        return PM_E_K_ARG;
-    if ((prot & PM_PROT_W) && (prot & PM_PROT_X))
-        return PM_E_K_WX;
-    return PM_OK;
-}
-
-static pm_status range_check(uint64_t vaddr, uint64_t len)
-{
-    if ((vaddr & KL_PAGE_MASK) != 0u || (len & KL_PAGE_MASK) != 0u)
-        return PM_E_K_ALIGN;
-    if (len == 0u || vaddr < KL_USER_MIN || vaddr > KL_USER_LIMIT ||
-        len > KL_USER_LIMIT - vaddr)
-        return PM_E_K_RANGE;
-    return PM_OK;
+    pm_kc_region tmp[KL_MAX_REGIONS];
+    return pm_kc_apply(a->region, &a->nregions, KL_MAX_REGIONS, tmp, mode, lo, hi, prot);
 }
 
 /* Construction is over once the stub has the build (bind). */
@@ -628,16 +543,16 @@ static pm_status page_op(struct pm_kernel *k, pm_kcap as, uint32_t kind, uint64_
     pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
 
     if (st == PM_OK && mode != KL_UNMAP)
-        st = prot_check(prot);
+        st = pm_kc_prot(prot);
     if (st == PM_OK)
-        st = range_check(vaddr, len);
+        st = pm_kc_range(KL_PAGE, KL_USER_MIN, KL_USER_LIMIT, vaddr, len);
     if (st == PM_OK) {
         a = k->obj[o].as;
         st = open_for_construction(a);
     }
-    if (st == PM_OK && mode == KL_MAP && overlaps(a, vaddr, vaddr + len))
+    if (st == PM_OK && mode == KL_MAP && pm_kc_overlaps(a->region, a->nregions, vaddr, vaddr + len))
         st = PM_E_K_OVERLAP;
-    if (st == PM_OK && mode != KL_MAP && !covered(a, vaddr, vaddr + len))
+    if (st == PM_OK && mode != KL_MAP && !pm_kc_covered(a->region, a->nregions, vaddr, vaddr + len))
         st = PM_E_K_NOT_MAPPED;
     if (st == PM_OK && a->nops >= PM_STUB_MAX_OPS)
         st = PM_E_K_NO_MEMORY;
@@ -697,35 +612,27 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
 {
     uint32_t o = 0, img = 0, slot = KL_NONE;
     uint32_t need = PM_KR_READ | ((prot & PM_PROT_X) ? PM_KR_EXEC : 0u);
-    uint64_t size = 0, rsize;
+    uint64_t size = 0;
     struct kl_as *a = NULL;
     pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
 
     if (st == PM_OK)
         st = kl_image_stat(k, image, need, &size, &img);
     if (st == PM_OK)
-        st = prot_check(prot);
-    if (st == PM_OK && (file_off & KL_PAGE_MASK) != 0u)
-        st = PM_E_K_ALIGN;
-    if (st == PM_OK)
-        st = range_check(vaddr, len);
-    if (st == PM_OK) {
-        rsize = size > UINT64_MAX - KL_PAGE_MASK ? UINT64_MAX & ~KL_PAGE_MASK
-                                                 : (size + KL_PAGE_MASK) & ~KL_PAGE_MASK;
-        if (file_off > rsize || len > rsize - file_off)
-            st = PM_E_K_RANGE;
-    }
+        st = pm_kc_image(KL_PAGE, KL_USER_MIN, KL_USER_LIMIT, size, file_off, len,
+                         vaddr, prot);
     if (st == PM_OK) {
         a = k->obj[o].as;
         st = open_for_construction(a);
     }
-    if (st == PM_OK && overlaps(a, vaddr, vaddr + len))
+    if (st == PM_OK && pm_kc_overlaps(a->region, a->nregions, vaddr, vaddr + len))
         st = PM_E_K_OVERLAP;
     if (st == PM_OK && a->nops >= PM_STUB_MAX_OPS)
         st = PM_E_K_NO_MEMORY;
     if (st == PM_OK) {
-        struct kl_region tmp[KL_MAX_REGIONS + 2];
-        if (rebuild(a, KL_MAP, vaddr, vaddr + len, prot, tmp) > KL_MAX_REGIONS)
+        pm_kc_region tmp[KL_MAX_REGIONS];
+        if (pm_kc_rebuild(a->region, a->nregions, KL_MAP, vaddr, vaddr + len, prot,
+                          tmp, KL_MAX_REGIONS) > KL_MAX_REGIONS)
             st = PM_E_K_NO_MEMORY;
     }
     if (st == PM_OK)
@@ -776,7 +683,7 @@ static pm_status poke_room(struct pm_kernel *k, struct kl_as *a, uint64_t vaddr,
     uint32_t pieces = 0;
 
     for (uint32_t i = 0; i < a->nregions; i++) {
-        const struct kl_region *r = &a->region[i];
+        const pm_kc_region *r = &a->region[i];
         uint64_t lo = r->lo > vaddr ? r->lo : vaddr, hi = r->hi < end ? r->hi : end;
         if (lo < hi) {
             pieces++;
@@ -811,9 +718,8 @@ pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 
     if (st == PM_OK && bytes == NULL && len > 0u)
         st = PM_E_K_ARG;
-    if (st == PM_OK && (vaddr < KL_USER_MIN || vaddr > KL_USER_LIMIT ||
-                        len > KL_USER_LIMIT - vaddr))
-        st = PM_E_K_RANGE;
+    if (st == PM_OK)
+        st = pm_kc_bytes(KL_USER_MIN, KL_USER_LIMIT, vaddr, len);
     if (st == PM_OK) {
         a = k->obj[o].as;
         st = open_for_construction(a);
@@ -821,13 +727,13 @@ pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK && len > 0u) {
         uint64_t lo = vaddr & ~KL_PAGE_MASK;
         uint64_t hi = (vaddr + len + KL_PAGE_MASK) & ~KL_PAGE_MASK;
-        if (!covered(a, lo, hi))
+        if (!pm_kc_covered(a->region, a->nregions, lo, hi))
             st = PM_E_K_NOT_MAPPED;
     }
     if (st == PM_OK && len > 0u)
         st = poke_room(k, a, vaddr, bytes, len);
     for (uint32_t i = 0; st == PM_OK && len > 0u && i < a->nregions; i++) {
-        const struct kl_region *r = &a->region[i];
+        const pm_kc_region *r = &a->region[i];
         uint64_t end = vaddr + len;
         uint64_t lo = r->lo > vaddr ? r->lo : vaddr, hi = r->hi < end ? r->hi : end;
         if (lo < hi)

@@ -9,6 +9,7 @@
 #ifndef PROCMGR_KLINUX_INTERNAL_H
 #define PROCMGR_KLINUX_INTERNAL_H
 
+#include "procmgr/kcheck.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,11 +47,8 @@ struct kl_handle {
 };
 
 /* A mapped range of an AS as the core built it (page-aligned, sorted,
- * disjoint). */
-struct kl_region {
-    uint64_t lo, hi;
-    uint32_t prot;
-};
+ * disjoint) is a pm_kc_region: the list is kept by the shared, proven
+ * kcheck module (include/procmgr/kcheck.h). */
 
 /* The stub child of an AS. */
 enum {
@@ -72,7 +70,7 @@ struct kl_as {
     uint32_t sealed;         /* built: construction calls are K_STATE */
     uint32_t thread;         /* bound thread object, or KL_NONE */
     uint32_t nregions;
-    struct kl_region *region;  /* KL_MAX_REGIONS, malloc'd (only [0, nregions) used) */
+    pm_kc_region *region;  /* KL_MAX_REGIONS, malloc'd (only [0, nregions) used) */
     uint32_t nops;
     pm_stub_op *op;            /* PM_STUB_MAX_OPS, malloc'd; freed once sealed */
     uint32_t nimages;
@@ -262,7 +260,7 @@ void kl_as_free(struct pm_kernel *k, uint32_t o);
 /* Send the build to the stub and wait for "built". */
 pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs);
 /* The region holding addr, or NULL. */
-const struct kl_region *kl_region_at(const struct kl_as *a, uint64_t addr);
+const pm_kc_region *kl_region_at(const struct kl_as *a, uint64_t addr);
 pm_status kl_as_hello(struct pm_kernel *k, struct kl_as *a);
 /* SIGKILL the child (it is reaped later: poll or destroy). */
 void kl_as_kill(struct kl_as *a);

@@ -200,7 +200,7 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
                            pm_kcap cspace, uint64_t ipc_buffer)
 {
     uint32_t t = 0, a = 0, c = 0;
-    const struct kl_region *r;
+    const pm_kc_region *r;
     struct kl_thread *th = NULL;
     pm_status st = kl_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
 
@@ -247,7 +247,7 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
 
 static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
 {
-    const struct kl_region *r = kl_region_at(a, sp);
+    const pm_kc_region *r = kl_region_at(a, sp);
     pm_stub_go g;
     ssize_t n;
 

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "procmgr/kcheck.h"
 #include "sim_internal.h"
 
 pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out)
@@ -52,26 +53,6 @@ static uint64_t count_mapped(const struct pm_kernel *k, uint32_t oidx,
     return n;
 }
 
-static pm_status prot_check(uint32_t prot)
-{
-    if ((prot & ~(uint32_t)SIM_PROT_ALL) != 0u)
-        return PM_E_K_ARG;
-    if ((prot & PM_PROT_W) != 0u && (prot & PM_PROT_X) != 0u)
-        return PM_E_K_WX;
-    return PM_OK;
-}
-
-/* Page-aligned, non-empty, inside [user_min, user_limit), no overflow. */
-static pm_status range_check(const struct pm_kernel *k, uint64_t vaddr, uint64_t len)
-{
-    if ((vaddr & SIM_PAGE_MASK) != 0u || (len & SIM_PAGE_MASK) != 0u)
-        return PM_E_K_ALIGN;
-    if (len == 0u || vaddr < k->cfg.user_min || vaddr > k->cfg.user_limit ||
-        len > k->cfg.user_limit - vaddr)
-        return PM_E_K_RANGE;
-    return PM_OK;
-}
-
 /* The construction checks common to both map calls, then the mapping:
  * STATE (sealed), OVERLAP, NO_MEMORY.  Page i gets the bytes
  * src[i*PAGE ...] up to src_len, zero after. */
@@ -108,19 +89,6 @@ static pm_status map_pages(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
     return PM_OK;
 }
 
-/* file_off + len inside the image rounded up to a page. */
-static pm_status image_range(const struct pm_sim_obj *img, uint64_t file_off,
-                             uint64_t len)
-{
-    uint64_t size = img->size;
-    uint64_t rsize = size > UINT64_MAX - SIM_PAGE_MASK
-                         ? UINT64_MAX & ~SIM_PAGE_MASK
-                         : (size + SIM_PAGE_MASK) & ~SIM_PAGE_MASK;
-    if (file_off > rsize || len > rsize - file_off)
-        return PM_E_K_RANGE;
-    return PM_OK;
-}
-
 pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
                             uint64_t file_off, uint64_t len, uint64_t vaddr,
                             uint32_t prot)
@@ -133,13 +101,8 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     if (st == PM_OK)
         st = sim_cap(k, image, PM_KOBJ_IMAGE, need, &img);
     if (st == PM_OK)
-        st = prot_check(prot);
-    if (st == PM_OK && (file_off & SIM_PAGE_MASK) != 0u)
-        st = PM_E_K_ALIGN;
-    if (st == PM_OK)
-        st = range_check(k, vaddr, len);
-    if (st == PM_OK)
-        st = image_range(&k->obj[img], file_off, len);
+        st = pm_kc_image(PM_SIM_PAGE_SIZE, k->cfg.user_min, k->cfg.user_limit,
+                         k->obj[img].size, file_off, len, vaddr, prot);
     if (st == PM_OK) {
         const struct pm_sim_obj *im = &k->obj[img];
         uint64_t avail = file_off < im->size ? im->size - file_off : 0u;
@@ -157,9 +120,8 @@ pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK)
         st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
     if (st == PM_OK)
-        st = prot_check(prot);
-    if (st == PM_OK)
-        st = range_check(k, vaddr, len);
+        st = pm_kc_map(PM_SIM_PAGE_SIZE, k->cfg.user_min, k->cfg.user_limit,
+                       vaddr, len, prot);
     if (st == PM_OK)
         st = map_pages(k, o, vaddr, len, prot, NULL, 0u);
     return st;
@@ -169,7 +131,8 @@ pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 static pm_status mapped_range(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
                               uint64_t len)
 {
-    pm_status st = range_check(k, vaddr, len);
+    pm_status st = pm_kc_range(PM_SIM_PAGE_SIZE, k->cfg.user_min,
+                               k->cfg.user_limit, vaddr, len);
     if (st == PM_OK && k->obj[o].sealed != 0u)
         st = PM_E_K_STATE;
     if (st == PM_OK && count_mapped(k, o, vaddr, len) != len / PM_SIM_PAGE_SIZE)
@@ -210,7 +173,7 @@ pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK)
         st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
     if (st == PM_OK)
-        st = prot_check(prot);
+        st = pm_kc_prot(prot);
     if (st == PM_OK)
         st = mapped_range(k, o, vaddr, len);
     if (st != PM_OK)
@@ -260,14 +223,6 @@ static void copy_as(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
     }
 }
 
-static pm_status byte_range(const struct pm_kernel *k, uint64_t vaddr, uint64_t len)
-{
-    if (vaddr < k->cfg.user_min || vaddr > k->cfg.user_limit ||
-        len > k->cfg.user_limit - vaddr)
-        return PM_E_K_RANGE;
-    return PM_OK;
-}
-
 pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
                         const uint8_t *bytes, uint64_t len)
 {
@@ -278,7 +233,7 @@ pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK && bytes == NULL && len > 0u)
         st = PM_E_K_ARG;
     if (st == PM_OK)
-        st = byte_range(k, vaddr, len);
+        st = pm_kc_bytes(k->cfg.user_min, k->cfg.user_limit, vaddr, len);
     if (st == PM_OK && k->obj[o].sealed != 0u)
         st = PM_E_K_STATE;
     if (st == PM_OK && len > 0u)
@@ -311,7 +266,7 @@ pm_status pm_sim_as_read(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK && buf == NULL && len > 0u)
         st = PM_E_K_ARG;
     if (st == PM_OK)
-        st = byte_range(k, vaddr, len);
+        st = pm_kc_bytes(k->cfg.user_min, k->cfg.user_limit, vaddr, len);
     if (st == PM_OK && len > 0u)
         st = pages_present(k, o, vaddr, len);
     if (st == PM_OK && len > 0u)
