@@ -115,3 +115,10 @@ $(O)/tests/test_klinux: $(O)/obj/tests/unit/test_klinux.o $(O)/obj/tests/support
 
 # The stub's objects live outside $(O)/obj: their header dependencies too.
 -include $(wildcard $(LINUX_STUB_DIR)/*.d)
+
+# The stub's own refusals (defence in depth), fed to the real stub
+# directly, bypassing the backend's bookkeeping (issue 14).
+UNIT_TESTS += $(O)/tests/test_stub_refuse
+$(O)/tests/test_stub_refuse: $(O)/obj/tests/unit/test_stub_refuse.o $(LINUX_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINUX_LIB) $(CORE_LIB) -lcmocka $(LDLIBS)
