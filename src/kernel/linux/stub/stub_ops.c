@@ -34,9 +34,7 @@
  */
 
 /* The file size rounded up to a page: mmap maps the last partial page. */
-/*@ assigns \nothing;
-    ensures \result % STUB_PAGE == 0;
- */
+/*@ assigns \nothing; */
 static uint64_t page_up(uint64_t size)
 {
     if (size > UINT64_MAX - STUB_PAGE_MASK)
@@ -83,27 +81,36 @@ static pm_status op_ok(const pm_stub_op *o, const pm_stub_build *b, const uint64
         st = PM_E_LINUX_STUB_ALIGN;
     else if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->off & STUB_PAGE_MASK) != 0)
         st = PM_E_LINUX_STUB_ALIGN;
-    else if (o->kind == PM_STUB_OP_MAP_IMAGE &&
-             (o->off > page_up(isize[o->image]) ||
-              o->len > page_up(isize[o->image]) - o->off))
-        st = PM_E_LINUX_STUB_FILE_RANGE;
+    else if (o->kind == PM_STUB_OP_MAP_IMAGE) {
+        uint64_t rsize = page_up(isize[o->image]);
+        if (o->off > rsize || o->len > rsize - o->off)
+            st = PM_E_LINUX_STUB_FILE_RANGE;
+    }
     return st;
 }
 
 /* [a, a + alen) meets [lo, hi) (lo < hi), written without a + alen. */
 /*@ requires lo < hi;
     assigns \nothing;
-    ensures \result != 0 <==> (a < hi && lo < a + alen);
+    ensures \result != 0 <==> (0 < alen && a < hi && lo < a + alen);
  */
 static int meets(uint64_t a, uint64_t alen, uint64_t lo, uint64_t hi)
 {
-    return a <= lo ? lo - a < alen : a < hi;
+    int r = 0;
+
+    if (alen != 0)
+        r = a <= lo ? lo - a < alen : a < hi;
+    return r;
 }
 
 /*@ predicate op_unmaps(pm_stub_op *u, integer lo, integer hi) =
       u->kind == PM_STUB_OP_UNMAP && u->vaddr <= lo && hi <= u->vaddr + u->len;
     predicate op_touches(pm_stub_op *u, integer lo, integer hi) =
-      u->kind == PM_STUB_OP_UNMAP && u->vaddr < hi && lo < u->vaddr + u->len;
+      u->kind == PM_STUB_OP_UNMAP && 0 < u->len && u->vaddr < hi && lo < u->vaddr + u->len;
+    predicate build_head_ok(pm_stub_build *b, integer len) =
+      b->nops <= PM_STUB_MAX_OPS && b->nimages <= PM_STUB_MAX_IMAGES &&
+      b->data_len <= PM_STUB_INLINE_MAX && b->nmounts <= PM_STUB_MAX_MOUNTS &&
+      len == PM_STUB_BUILD_HEAD_ACSL + b->nops * 40 + b->data_len;
  */
 
 /* Some UNMAP among ops (j, i) removed all of [lo, hi). */
@@ -279,10 +286,7 @@ static int mount_ok(const pm_stub_build *b, uint32_t i)
 /*@ requires \valid(bad) && \valid(err) && \separated(bad, err);
     requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
     assigns *bad, *err;
-    ensures \result == PM_OK ==>
-      g_msg.build.nops <= PM_STUB_MAX_OPS && g_msg.build.nimages <= PM_STUB_MAX_IMAGES &&
-      g_msg.build.data_len <= PM_STUB_INLINE_MAX &&
-      len == PM_STUB_BUILD_HEAD_ACSL + g_msg.build.nops * 40 + g_msg.build.data_len;
+    ensures \result == PM_OK ==> build_head_ok(&g_msg.build, len);
  */
 static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
 {
@@ -302,7 +306,7 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
         g_nrecv != b->nimages + b->has_data + b->nhandles + b->has_cwd + b->nmounts ||
         !stub_targets_ok(b->handle_target, b->nhandles))
         st = PM_E_LINUX_STUB_PROTOCOL;
-    /*@ loop invariant 0 <= i <= PM_STUB_MAX_MOUNTS;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nmounts;
         loop assigns i, st;
         loop variant PM_STUB_MAX_MOUNTS - i;
      */
@@ -310,8 +314,8 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
         if (!mount_ok(b, i))
             st = PM_E_LINUX_STUB_PROTOCOL;
     /* the images' sizes, for the file ranges of MAP_IMAGE */
-    /*@ loop invariant 0 <= i <= PM_STUB_MAX_IMAGES;
-        loop assigns i, isize[0 .. PM_STUB_MAX_IMAGES - 1], *err;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nimages;
+        loop assigns i, st, isize[0 .. PM_STUB_MAX_IMAGES - 1], *err;
         loop variant PM_STUB_MAX_IMAGES - i;
      */
     for (i = 0; st == PM_OK && i < b->nimages; i++) {
@@ -321,7 +325,7 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
             st = PM_E_LINUX_STUB_FDS;
         }
     }
-    /*@ loop invariant 0 <= i <= PM_STUB_MAX_OPS;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nops;
         loop assigns i, st, *bad;
         loop variant PM_STUB_MAX_OPS - i;
      */

@@ -101,6 +101,21 @@ static inline long stub_sys6(long n, long a, long b, long c, long d, long e, lon
                       : "rcx", "r11", "memory");
     return r;
 }
+#else
+/* What the proof assumes of a generic call: it writes no memory of the
+ * stub's and returns the kernel's value, -errno (-4095..-1) or >= 0. */
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys1(long n, long a);
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys3(long n, long a, long b, long c);
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys6(long n, long a, long b, long c, long d, long e, long f);
 #endif
 
 /* The size of the open file fd (fstat's st_size, offset 48 of the
