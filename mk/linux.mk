@@ -115,3 +115,27 @@ $(O)/tests/test_klinux: $(O)/obj/tests/unit/test_klinux.o $(O)/obj/tests/support
 
 # The stub's objects live outside $(O)/obj: their header dependencies too.
 -include $(wildcard $(LINUX_STUB_DIR)/*.d)
+
+# The stub's own refusals (defence in depth), fed to the real stub
+# directly, bypassing the backend's bookkeeping (issue 14).
+UNIT_TESTS += $(O)/tests/test_stub_refuse
+$(O)/tests/test_stub_refuse: $(O)/obj/tests/unit/test_stub_refuse.o $(LINUX_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINUX_LIB) $(CORE_LIB) -lcmocka $(LDLIBS)
+
+# proof-stub (issue 14): WP, through proofs/frama-wp.sh, on the stub's
+# parsing of the build message and its defence-in-depth checks
+# (stub_ops.c) and the helpers of stub.c they use; the system calls are
+# seen through the ACSL contracts of sys.h (spec/linux-loader.md section 12).
+PROOFS += proof-stub
+.PHONY: proof-stub
+STUB_WP_FCT_LIST := page_up op_ok meets unmapped_between touched_between map_free \
+  in_live_map op_fits mount_ok build_ok stub_targets_ok stub_prot
+stub_empty :=
+stub_space := $(stub_empty) $(stub_empty)
+stub_comma := ,
+STUB_WP_FCTS := $(subst $(stub_space),$(stub_comma),$(strip $(STUB_WP_FCT_LIST)))
+proof-stub:
+	@proofs/frama-wp.sh stub $(O)/proofs/stub -- \
+	  -cpp-extra-args="-Iinclude -Ispec -D__FRAMAC__" -wp-fct $(STUB_WP_FCTS) \
+	  src/kernel/linux/stub/stub.c src/kernel/linux/stub/stub_ops.c

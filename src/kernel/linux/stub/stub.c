@@ -110,14 +110,28 @@ int stub_targets_ok(const int32_t *target, uint32_t n)
     uint8_t seen[PM_STUB_FD_LIMIT];
     uint32_t i;
 
-    memset(seen, 0, sizeof seen);
-    for (i = 0; i < n; i++) {
+    int ok = 1;
+
+    /*@ loop invariant 0 <= i <= PM_STUB_FD_LIMIT;
+        loop assigns i, seen[0 .. PM_STUB_FD_LIMIT - 1];
+        loop variant PM_STUB_FD_LIMIT - i;
+     */
+    for (i = 0; i < PM_STUB_FD_LIMIT; i++)
+        seen[i] = 0;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant ok != 0 ==> \forall integer j; 0 <= j < i ==>
+                         0 <= target[j] < PM_STUB_FD_LIMIT;
+        loop assigns i, ok, seen[0 .. PM_STUB_FD_LIMIT - 1];
+        loop variant n - i;
+     */
+    for (i = 0; i < n && ok; i++) {
         int32_t t = target[i];
         if (t < 0 || t >= PM_STUB_FD_LIMIT || seen[t])
-            return 0;
-        seen[t] = 1;
+            ok = 0;
+        else
+            seen[t] = 1;
     }
-    return 1;
+    return ok;
 }
 
 void stub_reply(int fd, int32_t status, long err, uint32_t stage,

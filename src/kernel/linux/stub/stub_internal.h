@@ -84,6 +84,12 @@ _Noreturn void stub_exit(int code);
 long stub_send(long fd, const void *buf, size_t len);
 long stub_recv_plain(long fd, void *buf, size_t len);
 /* Handle targets distinct and in [0, PM_STUB_FD_LIMIT). */
+/*@ requires n <= PM_STUB_MAX_SLOTS;
+    requires \valid_read(target + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result != 0 ==> \forall integer i; 0 <= i < n ==>
+              0 <= target[i] < PM_STUB_FD_LIMIT;
+ */
 int stub_targets_ok(const int32_t *target, uint32_t n);
 
 void stub_reply(int fd, int32_t status, long err, uint32_t stage,
@@ -98,6 +104,7 @@ void stub_reset_signals(void);
 /* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
  * above; the control socket's new number or a negative errno. */
 long stub_lift_fds(void);
+/*@ assigns \nothing; */
 uint64_t stub_prot(uint32_t p);
 /* mmap(MAP_PRIVATE|MAP_FIXED_NOREPLACE | flags) exactly at addr: 0 or -errno. */
 long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd,

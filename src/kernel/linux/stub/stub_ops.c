@@ -25,40 +25,278 @@
 #define g_build g_msg.build
 #define STUB_KSTACK_BELOW (1ull << 20)   /* kernel stack VMA below its sp */
 
-static int op_ok(const pm_stub_op *o, const pm_stub_build *b)
+#define STUB_PAGE_MASK (STUB_PAGE - 1u)
+
+/*@ predicate stub_is_map(integer kind) =
+      kind == PM_STUB_OP_MAP_IMAGE || kind == PM_STUB_OP_MAP_ZERO;
+    predicate stub_wx(integer prot) =
+      (prot & PM_PROT_W) != 0 && (prot & PM_PROT_X) != 0;
+ */
+
+/* The file size rounded up to a page: mmap maps the last partial page. */
+/*@ assigns \nothing; */
+static uint64_t page_up(uint64_t size)
 {
-    uint64_t mask = STUB_PAGE - 1;
-    int paged = o->kind == PM_STUB_OP_MAP_IMAGE || o->kind == PM_STUB_OP_MAP_ZERO ||
-                o->kind == PM_STUB_OP_UNMAP || o->kind == PM_STUB_OP_PROTECT;
+    if (size > UINT64_MAX - STUB_PAGE_MASK)
+        return UINT64_MAX & ~STUB_PAGE_MASK;
+    return (size + STUB_PAGE_MASK) & ~STUB_PAGE_MASK;
+}
+
+/* One op on its own: its shape (kind, protection bits, no overflow, image
+ * index, WRITE inside the bytes sent), then the defence in depth the
+ * parent's bookkeeping also applies: never writable and executable, page
+ * alignment, a MAP_IMAGE inside its image's size (isize: fstat's sizes,
+ * one per image).  PM_OK or the refusal. */
+/*@ requires \valid_read(o) && \valid_read(b);
+    requires b->nimages <= PM_STUB_MAX_IMAGES;
+    requires \valid_read(isize + (0 .. PM_STUB_MAX_IMAGES - 1));
+    assigns \nothing;
+    ensures \result == PM_OK ==>
+              PM_STUB_OP_MAP_IMAGE <= o->kind <= PM_STUB_OP_ZERO &&
+              0 < o->len && o->vaddr + o->len <= UINT64_MAX &&
+              !stub_wx(o->prot) &&
+              (o->kind == PM_STUB_OP_MAP_IMAGE ==> o->image < b->nimages) &&
+              (o->kind == PM_STUB_OP_WRITE ==> o->off + o->len <= UINT64_MAX) &&
+              (o->kind == PM_STUB_OP_WRITE && b->has_data == 0 ==>
+                 o->off + o->len <= b->data_len);
+ */
+static pm_status op_ok(const pm_stub_op *o, const pm_stub_build *b, const uint64_t *isize)
+{
+    int paged = o->kind != PM_STUB_OP_WRITE && o->kind != PM_STUB_OP_ZERO;
+    pm_status st = PM_OK;
 
     if (o->kind < PM_STUB_OP_MAP_IMAGE || o->kind > PM_STUB_OP_ZERO ||
         (o->prot & ~(uint32_t)(PM_PROT_R | PM_PROT_W | PM_PROT_X)) != 0 ||
-        o->len == 0 || o->vaddr + o->len < o->vaddr)
-        return 0;
-    if (paged && ((o->vaddr | o->len) & mask) != 0)
-        return 0;
-    if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->image >= b->nimages || (o->off & mask) != 0))
-        return 0;
-    if (o->kind == PM_STUB_OP_WRITE &&
-        (o->off + o->len < o->off ||
-         (!b->has_data && o->off + o->len > b->data_len)))
-        return 0;
-    return 1;
+        o->len == 0 || o->len > UINT64_MAX - o->vaddr)
+        st = PM_E_LINUX_STUB_PROTOCOL;
+    else if (o->kind == PM_STUB_OP_MAP_IMAGE && o->image >= b->nimages)
+        st = PM_E_LINUX_STUB_PROTOCOL;
+    else if (o->kind == PM_STUB_OP_WRITE &&
+             (o->len > UINT64_MAX - o->off ||
+              (!b->has_data && o->off + o->len > b->data_len)))
+        st = PM_E_LINUX_STUB_PROTOCOL;
+    else if ((o->prot & PM_PROT_W) != 0 && (o->prot & PM_PROT_X) != 0)
+        st = PM_E_LINUX_STUB_WX;
+    else if (paged && ((o->vaddr | o->len) & STUB_PAGE_MASK) != 0)
+        st = PM_E_LINUX_STUB_ALIGN;
+    else if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->off & STUB_PAGE_MASK) != 0)
+        st = PM_E_LINUX_STUB_ALIGN;
+    else if (o->kind == PM_STUB_OP_MAP_IMAGE) {
+        uint64_t rsize = page_up(isize[o->image]);
+        if (o->off > rsize || o->len > rsize - o->off)
+            st = PM_E_LINUX_STUB_FILE_RANGE;
+    }
+    return st;
 }
+
+/* [a, a + alen) meets [lo, hi) (lo < hi), written without a + alen. */
+/*@ requires lo < hi;
+    assigns \nothing;
+    ensures \result != 0 <==> (0 < alen && a < hi && lo < a + alen);
+ */
+static int meets(uint64_t a, uint64_t alen, uint64_t lo, uint64_t hi)
+{
+    int r = 0;
+
+    if (alen != 0)
+        r = a <= lo ? lo - a < alen : a < hi;
+    return r;
+}
+
+/*@ predicate op_unmaps(pm_stub_op *u, integer lo, integer hi) =
+      u->kind == PM_STUB_OP_UNMAP && u->vaddr <= lo && hi <= u->vaddr + u->len;
+    predicate op_touches(pm_stub_op *u, integer lo, integer hi) =
+      u->kind == PM_STUB_OP_UNMAP && 0 < u->len && u->vaddr < hi && lo < u->vaddr + u->len;
+    predicate build_head_ok(pm_stub_build *b, integer len) =
+      b->nops <= PM_STUB_MAX_OPS && b->nimages <= PM_STUB_MAX_IMAGES &&
+      b->data_len <= PM_STUB_INLINE_MAX && b->nmounts <= PM_STUB_MAX_MOUNTS &&
+      len == PM_STUB_BUILD_HEAD_ACSL + b->nops * 40 + b->data_len;
+ */
+
+/* Some UNMAP among ops (j, i) removed all of [lo, hi). */
+/*@ requires \valid_read(b) && j < i <= PM_STUB_MAX_OPS && lo < hi;
+    assigns \nothing;
+    ensures \result != 0 <==> (\exists integer k; j < k < i && op_unmaps(&b->op[k], lo, hi));
+ */
+static int unmapped_between(const pm_stub_build *b, uint32_t j, uint32_t i,
+                            uint64_t lo, uint64_t hi)
+{
+    uint32_t k;
+    int r = 0;
+
+    /*@ loop invariant j + 1 <= k <= i;
+        loop invariant r == 0 <==> (\forall integer m; j < m < k ==> !op_unmaps(&b->op[m], lo, hi));
+        loop invariant r != 0 ==> k > j + 1;
+        loop assigns k, r;
+        loop variant i - k;
+     */
+    for (k = j + 1; k < i && r == 0; k++) {
+        const pm_stub_op *u = &b->op[k];
+        if (u->kind == PM_STUB_OP_UNMAP && u->vaddr <= lo && hi - u->vaddr <= u->len)
+            r = 1;
+    }
+    return r;
+}
+
+/* Some UNMAP among ops (j, i) removed any of [lo, hi). */
+/*@ requires \valid_read(b) && j < i <= PM_STUB_MAX_OPS && lo < hi;
+    assigns \nothing;
+    ensures \result != 0 <==> (\exists integer k; j < k < i && op_touches(&b->op[k], lo, hi));
+ */
+static int touched_between(const pm_stub_build *b, uint32_t j, uint32_t i,
+                           uint64_t lo, uint64_t hi)
+{
+    uint32_t k;
+    int r = 0;
+
+    /*@ loop invariant j + 1 <= k <= i;
+        loop invariant r == 0 <==> (\forall integer m; j < m < k ==> !op_touches(&b->op[m], lo, hi));
+        loop assigns k, r;
+        loop variant i - k;
+     */
+    for (k = j + 1; k < i && r == 0; k++) {
+        const pm_stub_op *u = &b->op[k];
+        if (u->kind == PM_STUB_OP_UNMAP && meets(u->vaddr, u->len, lo, hi))
+            r = 1;
+    }
+    return r;
+}
+
+/* Map op i lands on no page an earlier map op left mapped: for every
+ * earlier map it meets, one UNMAP since then removed the pages they share
+ * (one UNMAP covering them: a stricter rule than the pages' real state, so
+ * a sequence the stub accepts never maps over a mapped page). */
+/*@ requires \valid_read(b) && i < PM_STUB_MAX_OPS;
+    requires lo < hi;
+    assigns \nothing;
+ */
+static int map_free(const pm_stub_build *b, uint32_t i, uint64_t lo, uint64_t hi)
+{
+    uint32_t j;
+    int ok = 1;
+
+    /*@ loop invariant 0 <= j <= i;
+        loop assigns j, ok;
+        loop variant i - j;
+     */
+    for (j = 0; j < i && ok; j++) {
+        const pm_stub_op *m = &b->op[j];
+        if ((m->kind == PM_STUB_OP_MAP_IMAGE || m->kind == PM_STUB_OP_MAP_ZERO) &&
+            meets(m->vaddr, m->len, lo, hi)) {
+            /* the shared pages: [max(lo, m), min(hi, m end)) */
+            uint64_t slo = m->vaddr > lo ? m->vaddr : lo;
+            uint64_t shi = hi - m->vaddr <= m->len ? hi : m->vaddr + m->len;
+            if (!unmapped_between(b, j, i, slo, shi))
+                ok = 0;
+        }
+    }
+    return ok;
+}
+
+/* [lo, hi) lies inside one earlier map op that no UNMAP touched since: a
+ * WRITE, ZERO, PROTECT or UNMAP reaches only pages the build mapped (never
+ * the stub's own memory, which MAP_FIXED_NOREPLACE kept those maps off). */
+/*@ requires \valid_read(b) && i < PM_STUB_MAX_OPS && lo < hi;
+    assigns \nothing;
+    ensures \result != 0 ==>
+      \exists integer j; 0 <= j < i && stub_is_map(b->op[j].kind) &&
+        b->op[j].vaddr <= lo && hi <= b->op[j].vaddr + b->op[j].len;
+ */
+static int in_live_map(const pm_stub_build *b, uint32_t i, uint64_t lo, uint64_t hi)
+{
+    uint32_t j;
+    int found = 0;
+
+    /*@ loop invariant 0 <= j <= i;
+        loop invariant found != 0 ==>
+          \exists integer m; 0 <= m < j && stub_is_map(b->op[m].kind) &&
+            b->op[m].vaddr <= lo && hi <= b->op[m].vaddr + b->op[m].len;
+        loop assigns j, found;
+        loop variant i - j;
+     */
+    for (j = 0; j < i && !found; j++) {
+        const pm_stub_op *m = &b->op[j];
+        if ((m->kind == PM_STUB_OP_MAP_IMAGE || m->kind == PM_STUB_OP_MAP_ZERO) &&
+            m->vaddr <= lo && hi - m->vaddr <= m->len && !touched_between(b, j, i, lo, hi))
+            found = 1;
+    }
+    return found;
+}
+
+/* Op i against the ops before it: a map over nothing still mapped, any
+ * other op inside a live earlier mapping. */
+/*@ requires \valid_read(b) && i < PM_STUB_MAX_OPS;
+    requires 0 < b->op[i].len && b->op[i].vaddr + b->op[i].len <= UINT64_MAX;
+    assigns \nothing;
+    ensures \result == PM_OK && !stub_is_map(b->op[i].kind) ==>
+      \exists integer j; 0 <= j < i && stub_is_map(b->op[j].kind) &&
+        b->op[j].vaddr <= b->op[i].vaddr &&
+        b->op[i].vaddr + b->op[i].len <= b->op[j].vaddr + b->op[j].len;
+ */
+static pm_status op_fits(const pm_stub_build *b, uint32_t i)
+{
+    const pm_stub_op *o = &b->op[i];
+    uint64_t lo = o->vaddr, hi = o->vaddr + o->len;
+    pm_status st = PM_OK;
+
+    if (o->kind == PM_STUB_OP_MAP_IMAGE || o->kind == PM_STUB_OP_MAP_ZERO) {
+        if (!map_free(b, i, lo, hi))
+            st = PM_E_LINUX_STUB_OVERLAP;
+    } else if (!in_live_map(b, i, lo, hi)) {
+        st = PM_E_LINUX_STUB_UNMAPPED;
+    }
+    return st;
+}
+
+/* The byte offset in g_msg.room of the inline data (after the ops in use). */
+#define STUB_INLINE_AT(nops) (PM_STUB_BUILD_HEAD + (uint64_t)(nops) * sizeof(pm_stub_op))
 
 /* The written bytes carried in the message, after the ops in use. */
 static const uint8_t *inline_data(void)
 {
-    return (const uint8_t *)&g_build.op[g_build.nops];
+    return &g_msg.room[STUB_INLINE_AT(g_build.nops)];
 }
 
-/* Structural checks of the build of len bytes (the parent's bookkeeping
- * did the rest). */
-static int build_ok(uint64_t len)
+/* Mount path i: starts with '/' and is NUL-terminated inside the pool. */
+/*@ requires \valid_read(b) && i < PM_STUB_MAX_MOUNTS;
+    assigns \nothing;
+    ensures \result != 0 ==> b->mount_off[i] < PM_STUB_MOUNT_BYTES;
+ */
+static int mount_ok(const pm_stub_build *b, uint32_t i)
+{
+    uint32_t off = b->mount_off[i], n = 0;
+    int ok = 0;
+
+    if (off < PM_STUB_MOUNT_BYTES && b->mount_paths[off] == '/') {
+        /*@ loop invariant 0 <= n <= PM_STUB_MOUNT_BYTES - off;
+            loop assigns n;
+            loop variant PM_STUB_MOUNT_BYTES - off - n;
+         */
+        while (n < PM_STUB_MOUNT_BYTES - off && b->mount_paths[off + n] != '\0')
+            n++;
+        ok = n < PM_STUB_MOUNT_BYTES - off;   /* else not NUL-terminated */
+    }
+    return ok;
+}
+
+/* Checks of the build of len received bytes: PM_OK, or the refusal with
+ * the failing op's index in *bad (0 when no op is at fault) and an errno
+ * in *err (fstat of an image).  The shapes first, then each op against
+ * its own shape, the defence-in-depth rules and the ops before it. */
+/*@ requires \valid(bad) && \valid(err) && \separated(bad, err);
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    assigns *bad, *err;
+    ensures \result == PM_OK ==> build_head_ok(&g_msg.build, len);
+ */
+static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
 {
     const pm_stub_build *b = &g_build;
+    uint64_t isize[PM_STUB_MAX_IMAGES] = { 0 };
+    pm_status st = PM_OK;
     uint32_t i;
 
+    *bad = 0;
+    *err = 0;
     if (b->version != PM_STUB_VERSION || b->nops > PM_STUB_MAX_OPS ||
         b->data_len > PM_STUB_INLINE_MAX || (b->has_data && b->data_len != 0) ||
         len != PM_STUB_BUILD_LEN(b->nops, b->data_len) ||
@@ -67,20 +305,38 @@ static int build_ok(uint64_t len)
         b->nmounts > PM_STUB_MAX_MOUNTS ||
         g_nrecv != b->nimages + b->has_data + b->nhandles + b->has_cwd + b->nmounts ||
         !stub_targets_ok(b->handle_target, b->nhandles))
-        return 0;
-    for (i = 0; i < b->nmounts; i++) {
-        uint32_t off = b->mount_off[i], n = 0;
-        if (off >= PM_STUB_MOUNT_BYTES || b->mount_paths[off] != '/')
-            return 0;
-        while (off + n < PM_STUB_MOUNT_BYTES && b->mount_paths[off + n] != '\0')
-            n++;
-        if (off + n >= PM_STUB_MOUNT_BYTES)
-            return 0;       /* not NUL-terminated inside the pool */
+        st = PM_E_LINUX_STUB_PROTOCOL;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nmounts;
+        loop assigns i, st;
+        loop variant PM_STUB_MAX_MOUNTS - i;
+     */
+    for (i = 0; st == PM_OK && i < b->nmounts; i++)
+        if (!mount_ok(b, i))
+            st = PM_E_LINUX_STUB_PROTOCOL;
+    /* the images' sizes, for the file ranges of MAP_IMAGE */
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nimages;
+        loop assigns i, st, isize[0 .. PM_STUB_MAX_IMAGES - 1], *err;
+        loop variant PM_STUB_MAX_IMAGES - i;
+     */
+    for (i = 0; st == PM_OK && i < b->nimages; i++) {
+        long r = stub_fstat_size(g_recv_fd[i], &isize[i]);
+        if (r != 0) {
+            *err = r;
+            st = PM_E_LINUX_STUB_FDS;
+        }
     }
-    for (i = 0; i < b->nops; i++)
-        if (!op_ok(&b->op[i], b))
-            return 0;
-    return 1;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nops;
+        loop assigns i, st, *bad;
+        loop variant PM_STUB_MAX_OPS - i;
+     */
+    for (i = 0; st == PM_OK && i < b->nops; i++) {
+        st = op_ok(&b->op[i], b, isize);
+        if (st == PM_OK)
+            st = op_fits(b, i);
+        if (st != PM_OK)
+            *bad = i;
+    }
+    return st;
 }
 
 /* WRITE or ZERO: the pages may be read-only or executable (the builder
@@ -418,9 +674,15 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     uint64_t exe_map = 0;
     uint32_t i, flags = 0;
     int32_t img, mm_err = 0;
+    uint32_t bad = 0;
+    pm_status st = build_ok(len, &bad, &err);
 
-    if (!build_ok(len))
-        stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
+    /* Refused before anything is mapped: the reason and the op at fault
+     * reach the parent (pm_klinux_last_diag), and no program ever runs. */
+    if (st != PM_OK) {
+        stub_reply_op(PM_STUB_CTL_FD, (int32_t)st, err, PM_STUB_STAGE_CHECK, 0, 0, 0, 0, bad);
+        stub_exit(127);
+    }
     ctl = stub_lift_fds();
     if (ctl < 0)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_FDS, ctl, PM_STUB_STAGE_FDS);

@@ -176,6 +176,11 @@ typedef struct pm_stub_build {
 /* The bytes of a build message: the fixed part, the ops in use, the
  * written bytes carried inline. */
 #define PM_STUB_BUILD_HEAD   ((uint64_t)__builtin_offsetof(pm_stub_build, op))
+/* The same as a literal, for the ACSL contracts of the stub (proof-stub). */
+#define PM_STUB_BUILD_HEAD_ACSL 5064
+_Static_assert(__builtin_offsetof(pm_stub_build, op) == PM_STUB_BUILD_HEAD_ACSL,
+               "PM_STUB_BUILD_HEAD_ACSL");
+_Static_assert(sizeof(pm_stub_op) == 40, "pm_stub_op is 40 bytes");
 #define PM_STUB_BUILD_LEN(nops, data_len) \
     (PM_STUB_BUILD_HEAD + (uint64_t)(nops) * sizeof(pm_stub_op) + (uint64_t)(data_len))
 /* Written bytes up to this size travel in the build message (no memfd):

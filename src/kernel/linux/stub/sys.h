@@ -11,6 +11,7 @@
 #define SYS_read            0
 #define SYS_write           1
 #define SYS_close           3
+#define SYS_fstat           5
 #define SYS_pread64         17
 #define SYS_mmap            9
 #define SYS_mprotect        10
@@ -62,6 +63,18 @@
 #define STUB_AT_EMPTY_PATH  0x1000
 #define STUB_MOVE_MOUNT_F_EMPTY_PATH 0x4
 
+/*
+ * The system-call wrappers are the stub's only inline assembly (with the
+ * target-memory primitives of stub_internal.h and start.S).  Frama-C
+ * (proof-stub) does not read their bodies: it sees the ACSL contracts of
+ * stub_sys_acsl.h instead, which state what the proof assumes of each
+ * call.  The generic wrappers stub_sys1/3/6 are used only for calls that
+ * write no memory of the stub's own (close, dup3, fcntl, mmap without a
+ * C object at the address, mprotect, munmap, sendmsg, prctl, chdir...);
+ * every call that writes memory has a wrapper of its own below, whose
+ * contract says exactly what it writes.
+ */
+#ifndef __FRAMAC__
 static inline long stub_sys1(long n, long a)
 {
     long r;
@@ -88,6 +101,45 @@ static inline long stub_sys6(long n, long a, long b, long c, long d, long e, lon
                       : "rcx", "r11", "memory");
     return r;
 }
+#else
+/* What the proof assumes of a generic call: it writes no memory of the
+ * stub's and returns the kernel's value, -errno (-4095..-1) or >= 0. */
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys1(long n, long a);
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys3(long n, long a, long b, long c);
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys6(long n, long a, long b, long c, long d, long e, long f);
+#endif
+
+/* The size of the open file fd (fstat's st_size, offset 48 of the
+ * kernel's 144-byte struct stat on x86-64): 0 or -errno. */
+/*@ requires \valid(size);
+    assigns *size;
+    ensures -4095 <= \result <= 0;
+ */
+#ifndef __FRAMAC__
+static inline long stub_fstat_size(long fd, uint64_t *size)
+{
+    uint64_t st[18];
+    long r;
+
+    st[6] = 0;
+    r = stub_sys3(SYS_fstat, fd, (long)st, 0);
+    if (r < -4095 || r > 0)
+        r = -5;     /* not a value fstat returns: treat as EIO */
+    *size = r == 0 ? st[6] : 0;
+    return r;
+}
+#else
+long stub_fstat_size(long fd, uint64_t *size);
+#endif
 
 /* Socket message structures, as the kernel lays them out on x86-64. */
 struct stub_iovec {
