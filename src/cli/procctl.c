@@ -208,10 +208,11 @@ static int next_opt(int argc, char **argv, const char *shortopts,
         return -2;
     }
     if (c == '?' || c == ':') {
+        /* the long option as written, or the short one getopt names */
         const char *arg = argv[optind - 1];
         char shortbuf[3] = { '-', (char)optopt, '\0' };
-        if (optopt != 0 && (arg[0] != '-' || arg[1] == '-' || c == '?'))
-            arg = optopt != 0 && strncmp(arg, "--", 2) != 0 ? shortbuf : arg;
+        if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+            arg = shortbuf;
         *rc = c == ':' ? usage_error(argv[0], "option '%s' needs a value", arg)
                        : usage_error(argv[0], "unknown option '%s'", arg);
         return -2;
@@ -683,6 +684,43 @@ static int fail_launch(pm_client *c, pm_status st, const char *prog, int exe)
     return fail_msg(c, prog, st, w);
 }
 
+/* A launch refused because of an option, not the program: name the
+ * option (--cwd DIR, --mount PATH=DIR); else fail_launch. */
+static int fail_launch_opts(pm_client *c, pm_status st, const launch_opts *l,
+                            const char *prog, int exe)
+{
+    char what[4200];
+    struct stat sb;
+    if (st == PM_E_K_NOT_DIRECTORY && l->cwd != NULL &&
+        (stat(l->cwd, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        snprintf(what, sizeof what, "--cwd %s", l->cwd);
+        return fail_msg(c, what, st, "is not a directory");
+    }
+    int mount_code = st == PM_E_K_NOT_DIRECTORY || st == PM_E_NAMESPACE_OVERLAP ||
+                     st == PM_E_PROTO_PATH_NOT_ABSOLUTE || st == PM_E_PROTO_PATH_NOT_NORMAL ||
+                     st == PM_E_LINUX_NAME_MOUNTPOINT || st == PM_E_LINUX_NAMESPACE_DENIED;
+    if (mount_code && l->nmount > 0) {
+        const char *w = NULL;
+        if (l->nmount == 1)
+            snprintf(what, sizeof what, "--mount %s", l->mount[0].path);
+        else
+            snprintf(what, sizeof what, "--mount (one of %zu)", l->nmount);
+        switch (st) {
+        case PM_E_K_NOT_DIRECTORY: w = "DIR is not a directory"; break;
+        case PM_E_NAMESPACE_OVERLAP: w = "PATH overlaps another --mount"; break;
+        case PM_E_PROTO_PATH_NOT_ABSOLUTE: w = "PATH must be absolute"; break;
+        case PM_E_PROTO_PATH_NOT_NORMAL:
+            w = "PATH must be normal (no empty, '.' or '..' component, no trailing '/')";
+            break;
+        case PM_E_LINUX_NAME_MOUNTPOINT: w = "PATH is not an existing directory to mount on"; break;
+        case PM_E_LINUX_NAMESPACE_DENIED: w = "mount namespaces are not allowed here"; break;
+        default: break;
+        }
+        return fail_msg(c, what, st, w);
+    }
+    return fail_launch(c, st, prog, exe);
+}
+
 typedef struct launched {
     pm_client_process p;
     pm_client_start_data sd;
@@ -864,7 +902,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                              &out->p, &out->sd);
     }
     if (st != PM_OK)
-        rc = fail_launch(c, st, found != NULL ? found : l->resolve, l->resolve == NULL ? exe : -1);
+        rc = fail_launch_opts(c, st, l, found != NULL ? found : l->resolve,
+                              l->resolve == NULL ? exe : -1);
     close(exe);
     if (interp >= 0)
         close(interp);

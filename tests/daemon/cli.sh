@@ -161,6 +161,12 @@ has "a directory: said so, the code kept" "$T/err" \
 expect "run /etc/passwd" 1 pc run -- /etc/passwd
 has "/etc/passwd: named, a text file without #!" "$T/err" \
     "^procctl: /etc/passwd: is a text file without a '#!' line, not a program (ELF_[A-Z]* 10[12])\$"
+expect "run --cwd a file" 1 pc run --cwd /etc/passwd -- /bin/true
+has "--cwd FILE: names the option and its value" "$T/err" \
+    "^procctl: --cwd /etc/passwd: is not a directory (K_NOT_DIRECTORY 419)\$"
+expect "run --mount on a missing mount point" 1 pc run --mount "$T/nope=$T" -- /bin/true
+has "--mount: names the option and its value" "$T/err" \
+    "^procctl: --mount $T/nope=$T: PATH is not an existing directory to mount on (LINUX_NAME_MOUNTPOINT 518)\$"
 printf '#!/nonexistent/interp\necho hi\n' >"$T/noint.sh"; chmod +x "$T/noint.sh"
 expect "run a script whose interpreter is missing" 1 pc run -- "$T/noint.sh"
 has "missing interpreter: its own message" "$T/err" \
