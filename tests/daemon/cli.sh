@@ -22,8 +22,10 @@ fails=0
 count=0
 PY=${PYTHON:-python3}
 
+NX=
 cleanup() {
     [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+    [ -n "$NX" ] && umount "$NX" 2>/dev/null
     exec 3<&- 2>/dev/null
     rm -rf "$T"
 }
@@ -167,6 +169,18 @@ has "--cwd FILE: names the option and its value" "$T/err" \
 expect "run --mount on a missing mount point" 1 pc run --mount "$T/nope=$T" -- /bin/true
 has "--mount: names the option and its value" "$T/err" \
     "^procctl: --mount $T/nope=$T: PATH is not an existing directory to mount on (LINUX_NAME_MOUNTPOINT 518)\$"
+# a program on a noexec mount (where this machine lets us make one)
+mkdir "$T/nx"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o noexec,size=4m tmpfs "$T/nx" 2>/dev/null; then
+    NX=$T/nx
+    cp /bin/true "$NX/true"
+    expect "run a program on a noexec mount" 1 pc run -- "$NX/true"
+    has "noexec: said so, the code kept" "$T/err" \
+        "^procctl: $NX/true: is on a file system mounted noexec, where programs may not run (K_STATE 415)\$"
+    umount "$NX" && NX=
+else
+    ok "# skip noexec mount (not root, or mount refused)"
+fi
 printf '#!/nonexistent/interp\necho hi\n' >"$T/noint.sh"; chmod +x "$T/noint.sh"
 expect "run a script whose interpreter is missing" 1 pc run -- "$T/noint.sh"
 has "missing interpreter: its own message" "$T/err" \
