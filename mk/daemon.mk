@@ -23,12 +23,14 @@ $(CLIENT_LIB): $(call obj-of,$(CLIENT_SRCS)) $$(call obj-of,$$(PROTO_SRCS) src/c
 	rm -f $@ && ar rcs $@ $^
 
 # pkg-config file for the build tree: headers in include/, library in $(O)/lib.
-$(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk
+# Its Version: is the project's one version string (include/procmgr/version.h).
+PROCMGR_VERSION := $(shell sed -n 's/^\#define PROCMGR_VERSION "\(.*\)"/\1/p' include/procmgr/version.h)
+$(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk include/procmgr/version.h
 	@mkdir -p $(dir $@)
 	printf '%s\n' 'prefix=$(abspath $(O))' 'libdir=$${prefix}/lib' \
 	  'includedir=$(abspath include)' '' 'Name: procmgr' \
 	  'Description: client library of the procmgr daemon (procmgrd)' \
-	  'Version: 1' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $@
+	  'Version: $(PROCMGR_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $@
 
 # --- procmgrd: one set of sources, two backends ------------------------------
 DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/shell/unixmsg.c
@@ -46,7 +48,7 @@ $(O)/bin/procmgrd: $(DAEMON_OBJS) $$(DISPATCH_LIB) $$(KLINUX_LIB) $(CORE_LIB)
 all: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
 
 # --- procctl -------------------------------------------------------------------
-PROCCTL_SRCS := src/cli/procctl.c
+PROCCTL_SRCS := src/cli/procctl.c src/shell/json.c
 $(O)/bin/procctl: $(call obj-of,$(PROCCTL_SRCS)) $(CLIENT_LIB)
 BINS += $(O)/bin/procctl
 

@@ -9,7 +9,7 @@
 # Test support code (tests/support, tests/elf) is hosted and not in the core.
 
 ELFCHECK          := $(O)/bin/elfcheck
-ELFCHECK_OBJS     := $(call obj-of,src/cli/elfcheck.c src/cli/elfcheck_read.c)
+ELFCHECK_OBJS     := $(call obj-of,src/cli/elfcheck.c src/cli/elfcheck_read.c src/shell/json.c)
 ELF_TEST_SUPPORT  := $(call obj-of,tests/support/elfimg.c tests/elf/crafts.c)
 ELF_PROG_DIR      := $(O)/tests/elf/progs
 ELF_PROGS         := $(addprefix $(ELF_PROG_DIR)/,hello-static hello-static-pie \

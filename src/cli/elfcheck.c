@@ -19,7 +19,9 @@
 
 #include "procmgr/elf.h"
 #include "procmgr/status.h"
+#include "procmgr/version.h"
 #include "elfcheck_read.h"
+#include "../shell/json.h"
 
 enum { EXIT_ACCEPTED = 0, EXIT_REJECTED = 1, EXIT_TROUBLE = 2 };
 
@@ -35,6 +37,7 @@ typedef struct options {
 static const char usage_text[] =
 "usage: elfcheck [--json] [--policy OPTIONS] [--interp] [--bias ADDR]\n"
 "                [--only-exec] FILE...\n"
+"       elfcheck --help | --version\n"
 "\n"
 "Validate ELF executables with procmgr's proven validator and print, per file,\n"
 "  FILE: ok type=ET_DYN machine=x86_64 nseg=N entry=0x... interp=PATH span=0x...-0x...\n"
@@ -85,21 +88,9 @@ static void put_text(const char *s, size_t n)
     }
 }
 
-/* JSON string; bytes outside printable ASCII become \u00XX. */
-static void put_json(const char *s, size_t n)
-{
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c >= 0x20 && c < 0x7f)
-            putchar(c);
-        else
-            printf("\\u%04x", c);
-    }
-    putchar('"');
-}
+/* Every --json line goes through the shared writer (src/shell/json.h):
+ * strings escaped, invalid UTF-8 replaced by U+FFFD. */
+static pmj J;
 
 static const char *type_name(unsigned t)
 {
@@ -134,39 +125,45 @@ static void print_ok_text(const pm_elf_plan *p, const uint8_t *buf)
            (unsigned long long)p->span_end, sp);
 }
 
-#define JU(name, v) printf(",\"" name "\":%llu", (unsigned long long)(v))
+#define JU(name, v) pmj_kuint(&J, name, (uint64_t)(v))
 
 static void print_segments_json(const pm_elf_plan *p)
 {
-    printf(",\"segments\":[");
+    pmj_key(&J, "segments");
+    pmj_array(&J);
     for (uint32_t i = 0; i < p->nseg && i < PM_ELF_MAX_SEGMENTS; i++) {
         const pm_elf_segment *s = &p->seg[i];
         char pr[4];
         prot_str(s->prot, pr);
-        printf("%s{\"prot\":\"%s\"", i ? "," : "", pr);
+        pmj_object(&J);
+        pmj_kstr(&J, "prot", pr);
         JU("map_start", s->map_start); JU("map_len", s->map_len);
         JU("file_off", s->file_off);   JU("file_len", s->file_len);
         JU("zero_start", s->zero_start); JU("zero_len", s->zero_len);
-        printf("}");
+        pmj_object_end(&J);
     }
-    printf("]");
+    pmj_array_end(&J);
 }
 
 static void print_ok_json(const pm_elf_plan *p, const uint8_t *buf)
 {
     char sp[4];
     prot_str(p->stack_prot, sp);
-    printf(",\"result\":\"ok\",\"plan\":{\"type\":\"%s\",\"machine\":\"%s\","
-           "\"e_machine\":%u,\"role\":\"%s\",\"stack\":\"%s\"",
-           type_name(p->type), machine_name(p->machine), (unsigned)p->machine,
-           p->role == PM_ELF_ROLE_INTERP ? "interp" : "program", sp);
+    pmj_kstr(&J, "result", "ok");
+    pmj_key(&J, "plan");
+    pmj_object(&J);
+    pmj_kstr(&J, "type", type_name(p->type));
+    pmj_kstr(&J, "machine", machine_name(p->machine));
+    JU("e_machine", p->machine);
+    pmj_kstr(&J, "role", p->role == PM_ELF_ROLE_INTERP ? "interp" : "program");
+    pmj_kstr(&J, "stack", sp);
     JU("nseg", p->nseg); JU("entry", p->entry); JU("phdr_addr", p->phdr_addr);
     JU("phnum", p->phnum); JU("phentsize", p->phentsize);
-    printf(",\"interp\":");
-    if (p->has_interp)
-        put_json((const char *)buf + p->interp_off, (size_t)p->interp_len - 1);
+    pmj_key(&J, "interp");
+    if (p->has_interp)   /* name without its NUL */
+        pmj_strn(&J, (const char *)buf + p->interp_off, (size_t)p->interp_len - 1);
     else
-        printf("null");
+        pmj_null(&J);
     if (p->has_tls) {
         JU("tls_addr", p->tls_addr); JU("tls_filesz", p->tls_filesz);
         JU("tls_memsz", p->tls_memsz); JU("tls_align", p->tls_align);
@@ -180,14 +177,20 @@ static void print_ok_json(const pm_elf_plan *p, const uint8_t *buf)
     JU("span_start", p->span_start); JU("span_end", p->span_end);
     JU("align", p->align); JU("bias", p->bias);
     print_segments_json(p);
-    printf("}");
+    pmj_object_end(&J);
+}
+
+static void end_line_json(void)
+{
+    pmj_object_end(&J);
+    pmj_newline(&J);
 }
 
 static void begin_line(const options *o, const char *path)
 {
     if (o->json) {
-        printf("{\"file\":");
-        put_json(path, strlen(path));
+        pmj_object(&J);
+        pmj_kstr(&J, "file", path);
     } else {
         put_text(path, strlen(path));
         printf(": ");
@@ -200,9 +203,9 @@ static void print_note(const options *o, const char *path, const char *kind,
 {
     begin_line(o, path);
     if (o->json) {
-        printf(",\"result\":\"%s\",\"reason\":", kind);
-        put_json(why, strlen(why));
-        printf("}\n");
+        pmj_kstr(&J, "result", kind);
+        pmj_kstr(&J, "reason", why);
+        end_line_json();
     } else {
         printf("%s: %s\n", kind, why);
     }
@@ -211,11 +214,13 @@ static void print_note(const options *o, const char *path, const char *kind,
 static void print_rejected(const options *o, const char *path, pm_status st)
 {
     begin_line(o, path);
-    if (o->json)
-        printf(",\"result\":\"rejected\",\"code\":%d,\"name\":\"%s\","
-               "\"message\":\"%s\"}\n", (int)st, pm_status_name(st),
-               pm_status_message(st));
-    else
+    if (o->json) {
+        pmj_kstr(&J, "result", "rejected");
+        pmj_kint(&J, "code", (int)st);
+        pmj_kstr(&J, "name", pm_status_name(st));
+        pmj_kstr(&J, "message", pm_status_message(st));
+        end_line_json();
+    } else
         printf("rejected: %d %s: %s\n", (int)st, pm_status_name(st),
                pm_status_message(st));
 }
@@ -226,7 +231,7 @@ static void print_ok(const options *o, const char *path, const pm_elf_plan *p,
     begin_line(o, path);
     if (o->json) {
         print_ok_json(p, buf);
-        printf("}\n");
+        end_line_json();
     } else {
         print_ok_text(p, buf);
     }
@@ -429,6 +434,7 @@ int main(int argc, char **argv)
         { "bias", required_argument, NULL, 'b' },
         { "only-exec", no_argument, NULL, 'x' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
     options o;
@@ -437,8 +443,9 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     pm_elf_policy_default(&o.pol);
     o.role = PM_ELF_ROLE_PROGRAM;
+    pmj_init(&J, stdout);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': o.json = 1; break;
         case 'i': o.role = PM_ELF_ROLE_INTERP; break;
@@ -453,9 +460,15 @@ int main(int argc, char **argv)
             o.has_bias = 1;
             break;
         case 'h': fputs(usage_text, stdout); return EXIT_ACCEPTED;
+        case 'V': printf("elfcheck (procmgr) %s\n", PROCMGR_VERSION); return EXIT_ACCEPTED;
+        case ':':
+            fprintf(stderr, "elfcheck: option '%s' needs a value\n", argv[optind - 1]);
+            return usage_error(NULL);
         default:
-            fprintf(stderr, "elfcheck: unknown option or missing argument: %s\n",
-                    argv[optind - 1]);
+            if (optopt != 0)
+                fprintf(stderr, "elfcheck: unknown option '-%c'\n", optopt);
+            else
+                fprintf(stderr, "elfcheck: unknown option '%s'\n", argv[optind - 1]);
             return usage_error(NULL);
         }
     }

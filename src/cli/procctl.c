@@ -3,29 +3,41 @@
  *
  *   procctl [--socket PATH] [--json] COMMAND ...
  *
- * Exit codes: 0 success; 1 the daemon refused (procctl: CODE (n): message);
- * 2 usage (also a --cwd directory that cannot be opened); 3 is no longer
- * produced (it was --cwd before SET_CWD); 4 the daemon cannot be reached
- * or the connection failed; 127 the program cannot be opened.  kill, stop,
- * wait, start, suspend, resume, priority and limit name a process by koid and open a handle to it with
- * OPEN_PROCESS (the daemon allows it for root and for the uid that
- * launched the process).  run exits with the program's status: its exit
- * code, 128 + the signal that killed it (KILLED: 137; a fault: SIGSEGV 139
- * for memory faults, SIGILL 132, SIGFPE 136), or 255 for a fault the
- * protocol does not name.  watch exits 0 once the process has ended.
+ * Options are parsed with getopt_long (`--opt VALUE` and `--opt=VALUE`);
+ * `procctl --help` and `procctl COMMAND --help` print to stdout and exit 0;
+ * `--version` prints PROCMGR_VERSION.  A usage error is one line naming
+ * what was wrong, then "Try 'procctl [COMMAND] --help'.", exit 2.
+ *
+ * Exit codes: 0 success; 1 the daemon refused (procctl: OBJECT: what is
+ * wrong (CODE n)); 2 usage (also a --cwd directory that cannot be opened);
+ * 3 is no longer produced (it was --cwd before SET_CWD); 4 the daemon
+ * cannot be reached or the connection failed; 127 the program cannot be
+ * opened.  kill, stop, wait, start, suspend, resume, priority and limit
+ * name a process by koid and open a handle to it with OPEN_PROCESS (the
+ * daemon allows it for root and for the uid that launched the process).
+ * run exits with the program's status: its exit code, 128 + the signal
+ * that killed it (KILLED: 137; a fault: SIGSEGV 139 for memory faults,
+ * SIGILL 132, SIGFPE 136), or 255 for a fault the protocol does not name.
+ * watch exits 0 once the process has ended.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "procmgr/client.h"
+#include "procmgr/version.h"
+#include "../shell/json.h"
 
 /* The core's process-name field (PM_BUILDER_PROC_NAME_MAX, registry.h):
  * the longest name SET_INFO accepts. */
@@ -43,6 +55,9 @@ typedef struct opts {
     int json;
 } opts;
 
+/* Every --json output on stdout goes through this writer (src/shell/json.h). */
+static pmj J;
+
 static const char *const state_names[] = {
     "created", "running", "exited", "killed", "faulted"
 };
@@ -52,91 +67,243 @@ static const char *state_name(uint32_t s)
     return s <= PM_STATE_MAX ? state_names[s] : "unknown";
 }
 
-static int usage(void)
+/* ---- help, usage errors ------------------------------------------------------ */
+
+static const char launch_options_help[] =
+    "OPTIONS:\n"
+    "  --name NAME            the process's name (default: the program's path)\n"
+    "  --env K=V              set K in its environment (repeatable)\n"
+    "  --clear-env            start from an empty environment, not ours\n"
+    "  --cwd DIR              its working directory (default: /)\n"
+    "  --fd N=PATH            open PATH as its fd N (0: read, else write)\n"
+    "  --rlimit RES=SOFT[:HARD]  as (bytes, K/M/G suffixes), cpu, nofile, nproc;\n"
+    "                         a value or 'unlimited'\n"
+    "  --priority LEVEL       background, low, normal, high, codec, realtime (0-5)\n"
+    "  --mount PATH=DIR       DIR seen at PATH by the process only (own mount\n"
+    "                         namespace)\n"
+    "  --suspended            create it stopped before its first instruction\n"
+    "  --job JOB              launch into job JOB (default: a job of its own)\n"
+    "  --inherit-job          into the job of the procmgr process running procctl\n"
+    "  --resolve NAME         the program is what the daemon resolves NAME to\n";
+
+typedef struct command {
+    const char *name;
+    const char *synopsis;      /* after "procctl " */
+    const char *summary;       /* one line, for procctl --help */
+    const char *details;       /* COMMAND --help, after the synopsis (may be NULL) */
+} command;
+
+static const command commands[] = {
+    { "run", "run [OPTIONS] [--] PROGRAM [ARGS]",
+      "launch with our stdin/stdout/stderr, wait, exit with its status",
+      "Exits with the program's exit code, or 128 + the signal that ended it.\n"
+      "SIGINT, SIGTERM and SIGHUP are forwarded as KILL.  With --json, the end\n"
+      "is one JSON object on stderr.\n" },
+    { "spawn", "spawn [OPTIONS] [--] PROGRAM [ARGS]", "launch, print its id", NULL },
+    { "watch", "watch [OPTIONS] [--] PROGRAM [ARGS]",
+      "launch and print its events until it ends", NULL },
+    { "ps", "ps [--job JOB]", "list processes (of job JOB): KOID PARENT JOB STATE EXIT NAME",
+      "NAME is shown for the processes you may query (root, or the user who\n"
+      "launched them), '-' for the others.  EXIT is '-' until a process ends.\n" },
+    { "info", "info ID", "one process: record, name, end, priority, CPU, memory, limits", NULL },
+    { "job", "job JOB", "a job: mode, limits, usage and processes", NULL },
+    { "job-limit", "job-limit JOB [--pids N|max] [--memory SIZE|max]",
+      "limit a job's processes and memory (cgroup pids.max, memory.max)",
+      "SIZE: bytes, or a number with a K, M, G or T suffix (powers of 1024).\n"
+      "max removes the limit.\n" },
+    { "kill", "kill [--signal SIG] [--job] ID", "kill the process (or job), or send it SIG",
+      "SIG: TERM, SIGUSR1, 15, ... (Linux numbers).  --job: every process of\n"
+      "job ID (the whole cgroup).\n" },
+    { "stop", "stop [--grace SECONDS] [--signal SIG] ID",
+      "SIG (default TERM), KILL after the grace (default 5 s); print the end", NULL },
+    { "wait", "wait [--timeout SECONDS] ID",
+      "wait for it to end, print its end, exit with its status (124: timeout)", NULL },
+    { "wait-any", "wait-any [--timeout SECONDS] [ID]",
+      "wait for any child of ID (default: of procmgr's root) to end", NULL },
+    { "start", "start ID", "start a process spawned --suspended", NULL },
+    { "suspend", "suspend [--job] ID", "stop it (SIGSTOP), or every process of job ID", NULL },
+    { "resume", "resume [--job] ID", "continue it (SIGCONT), or every process of job ID", NULL },
+    { "priority", "priority [--job] ID LEVEL",
+      "set its priority: background, low, normal, high, codec, realtime (0-5)", NULL },
+    { "limit", "limit ID RES SOFT[:HARD]",
+      "resource limit of a created or running process",
+      "RES: as (bytes, K/M/G/T suffixes), cpu (seconds), nofile, nproc; a\n"
+      "value or 'unlimited'.  HARD defaults to SOFT.\n" },
+    { "resolve", "resolve NAME", "resolve NAME under the daemon's roots", NULL },
+    { "help", "help [COMMAND]", "this help, or a command's", NULL },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name)
 {
-    fputs("usage: procctl [--socket PATH] [--json] COMMAND [ARGS]\n"
-          "commands:\n"
-          "  run [OPTIONS] -- PROGRAM [ARGS]    launch with our stdin/stdout/stderr, wait,\n"
-          "                                     exit with its status (128+signal if killed)\n"
-          "  spawn [OPTIONS] -- PROGRAM [ARGS]  launch, print its id\n"
-          "  watch [OPTIONS] -- PROGRAM [ARGS]  launch and print its events until it ends\n"
-          "  ps [--job JOB]                     list processes (of job JOB)\n"
-          "  info ID                            show one process: record, end, priority,\n"
-          "                                     suspension, CPU time, memory, limits\n"
-          "  job JOB                            show a job: what it contains (cgroup:\n"
-          "                                     every descendant; members: only what\n"
-          "                                     procmgr launched), its limits and usage\n"
-          "                                     (pids, memory, OOM kills, CPU) and its\n"
-          "                                     processes\n"
-          "  job-limit JOB [--pids N|max] [--memory BYTES|max]\n"
-          "                                     limit the job (cgroup pids.max,\n"
-          "                                     memory.max); max removes the limit\n"
-          "  kill [--signal SIG] ID             kill the process, or send it signal SIG\n"
-          "                                     (TERM, SIGUSR1, 15, ...: Linux numbers)\n"
-          "  stop [--grace SECONDS] [--signal SIG] ID\n"
-          "                                     SIG (default TERM), then KILL after the\n"
-          "                                     grace (default 5); print the record and\n"
-          "                                     exit with its status as wait does\n"
-          "  wait [--timeout SECONDS] ID        wait for it to end, print its record and\n"
-          "                                     its end, exit with its status as run does\n"
-          "                                     (124: still running after the timeout)\n"
-          "  wait-any [--timeout SECONDS] [ID]  wait for any child of ID (default: of\n"
-          "                                     procmgr's root) to end; exit as wait\n"
-          "  start ID                           start a process spawned --suspended\n"
-          "  suspend ID, resume ID              stop / continue it (SIGSTOP / SIGCONT)\n"
-          "  priority ID LEVEL                  background, low, normal, high, codec,\n"
-          "                                     realtime (or 0-5)\n"
-          "  limit ID RES SOFT[:HARD]           resource limit of a created or running\n"
-          "                                     process: RES as, cpu, nofile, nproc;\n"
-          "                                     values a number or 'unlimited'\n"
-          "  resolve NAME                       resolve NAME under the daemon's roots\n"
-          "  kill, suspend, resume, priority --job JOB ...\n"
-          "                                     the same on every process of job JOB\n"
-          "                                     (kill, suspend: the whole cgroup)\n"
-          "OPTIONS: --name NAME  --env K=V  --clear-env  --cwd DIR  --fd N=PATH\n"
-          "         --rlimit RES=SOFT[:HARD]  --priority LEVEL  --mount PATH=DIR\n"
-          "         --suspended  --inherit-job\n"
-          "         --resolve NAME (program from the resolver)\n"
-          "Without --cwd a process starts in /, not in procctl's directory.\n"
-          "--mount: DIR is seen at PATH (an existing directory) by the process\n"
-          "only, in a mount namespace of its own.\n"
-          "--job JOB: launch into job JOB (default: a job of its own, whose id\n"
-          "is the process's).  --inherit-job: into the job of the procmgr\n"
-          "process that runs procctl (or its nearest such ancestor).\n"
-          "The commands taking an ID open a handle from it (OPEN_PROCESS, or\n"
-          "JOB_OPEN for a JOB): allowed for root and for the user who launched the\n"
-          "process or made the job.\n"
-          "run forwards SIGINT, SIGTERM and SIGHUP as KILL.\n", stderr);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int is_launch(const command *c)
+{
+    return strcmp(c->name, "run") == 0 || strcmp(c->name, "spawn") == 0 ||
+           strcmp(c->name, "watch") == 0;
+}
+
+static void help_all(void)
+{
+    printf("usage: procctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+           "       procctl COMMAND --help | --help | --version\n"
+           "Client of procmgrd.  Options take their value as --opt VALUE or\n"
+           "--opt=VALUE.\n"
+           "  --socket PATH   the daemon's socket (default: $PROCMGR_SOCKET, else\n"
+           "                  /run/procmgr/procmgr.sock as root, else\n"
+           "                  $XDG_RUNTIME_DIR/procmgr.sock)\n"
+           "  --json          JSON output (one value per line)\n"
+           "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("IDs are koids; a command taking one opens a handle to it (allowed for\n"
+           "root and for the user who launched the process or made the job).\n"
+           "Exit: 0 ok, 1 refused by the daemon, 2 usage, 4 daemon unreachable,\n"
+           "127 program not found; run and wait: the program's status.\n");
+}
+
+static void help_command(const command *c)
+{
+    printf("usage: procctl %s\n%s.\n", c->synopsis, c->summary);
+    if (c->details != NULL)
+        fputs(c->details, stdout);
+    if (is_launch(c))
+        fputs(launch_options_help, stdout);
+}
+
+/* One line naming what was wrong, a pointer to the help, exit code 2. */
+static int usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("procctl: ", stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd != NULL)
+        fprintf(stderr, "\nTry 'procctl %s --help'.\n", cmd);
+    else
+        fputs("\nTry 'procctl --help'.\n", stderr);
     return EXIT_USAGE;
 }
 
-/* A refusal or a transport failure: one line, and the exit code. */
-static int fail(pm_client *c, const char *what, pm_status st)
+/* getopt_long over a command's arguments (argv[0] is the command); the
+ * help option and the errors handled here.  Returns the option, -1 at the
+ * end of the options, or -2 with *rc set (help printed: 0; usage: 2). */
+static int next_opt(int argc, char **argv, const char *shortopts,
+                    const struct option *lo, int *rc)
+{
+    int c = getopt_long(argc, argv, shortopts, lo, NULL);
+    if (c == 'h') {
+        help_command(find_command(argv[0]));
+        *rc = 0;
+        return -2;
+    }
+    if (c == '?' || c == ':') {
+        /* the long option as written, or the short one getopt names */
+        const char *arg = argv[optind - 1];
+        char shortbuf[3] = { '-', (char)optopt, '\0' };
+        if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+            arg = shortbuf;
+        *rc = c == ':' ? usage_error(argv[0], "option '%s' needs a value", arg)
+                       : usage_error(argv[0], "unknown option '%s'", arg);
+        return -2;
+    }
+    return c;
+}
+
+/* A command whose only option is --help: the index of its first operand,
+ * or -1 with *rc set (help printed: 0; an unknown option: 2). */
+static int only_help(int argc, char **argv, int *rc)
+{
+    static const struct option lo[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+    optind = 0;
+    while ((ch = next_opt(argc, argv, "+:h", lo, rc)) >= 0)
+        ;
+    return ch == -2 ? -1 : optind;
+}
+
+/* ---- errors ------------------------------------------------------------------- */
+
+/* A refusal or a transport failure about `what` (a file, a process, a job,
+ * a name): one line, in plain words, with the reason code; the exit code. */
+static int fail_msg(pm_client *c, const char *what, pm_status st, const char *words)
 {
     if (st == PM_E_NOT_CONNECTED && (c == NULL || pm_client_errno(c) != 0)) {
         int e = c != NULL ? pm_client_errno(c) : errno;
-        fprintf(stderr, "procctl: %s (%d): %s: %s\n", pm_status_name(st), (int)st,
-                what, strerror(e));
+        fprintf(stderr, "procctl: %s: connection to procmgrd lost: %s (%s %d)\n",
+                what, strerror(e), pm_status_name(st), (int)st);
         return EXIT_TRANSPORT;
     }
-    fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(st), (int)st,
-            pm_status_message(st));
+    fprintf(stderr, "procctl: %s: %s (%s %d)\n", what,
+            words != NULL ? words : pm_status_message(st), pm_status_name(st), (int)st);
     return EXIT_REFUSED;
+}
+
+/* The plain words for the refusals a person meets naming a process or
+ * a job by its id. */
+static const char *words_for_id(pm_status st)
+{
+    switch (st) {
+    case PM_E_NO_SUCH_PROCESS:
+        return "no such process (never launched, or ended and collected)";
+    case PM_E_NOT_OWNER:
+        return "not allowed: only root and the user who launched it may";
+    default:
+        return NULL;
+    }
+}
+
+static int fail(pm_client *c, const char *what, pm_status st)
+{
+    return fail_msg(c, what, st, words_for_id(st));
+}
+
+/* fail() about process (or job) `id`: "process 42: ..." */
+static int fail_id(pm_client *c, const char *kind, uint64_t id, pm_status st)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%s %llu", kind, (unsigned long long)id);
+    return fail(c, what, st);
 }
 
 static pm_client *connect_or_die(const opts *o, int *rc)
 {
     pm_client *c = NULL;
-    pm_status st = pm_client_connect(o->socket, &c);
+    char def[108];
+    const char *path = o->socket != NULL ? o->socket : pm_client_default_socket(def, sizeof def);
+    if (path == NULL) {
+        fprintf(stderr, "procctl: no socket path: $PROCMGR_SOCKET and $XDG_RUNTIME_DIR are "
+                "not set (the default %s is for root); use --socket PATH or set "
+                "PROCMGR_SOCKET to procmgrd's socket (%s %d)\n", "/run/procmgr/procmgr.sock",
+                pm_status_name(PM_E_PROTO_BAD_ARGUMENT), (int)PM_E_PROTO_BAD_ARGUMENT);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    pm_status st = pm_client_connect(path, &c);
     if (st != PM_OK) {
         if (st == PM_E_NOT_CONNECTED)
-            fprintf(stderr, "procctl: %s (%d): cannot connect to %s: %s\n",
-                    pm_status_name(st), (int)st, o->socket ? o->socket : "the default socket",
-                    strerror(errno));
+            fprintf(stderr, "procctl: %s: cannot connect to procmgrd: %s%s (%s %d)\n",
+                    path, strerror(errno),
+                    errno == ENOENT || errno == ECONNREFUSED
+                        ? "; is procmgrd running there? (--socket PATH to choose another)" : "",
+                    pm_status_name(st), (int)st);
         else
-            fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(st), (int)st,
-                    o->socket == NULL ? "no socket path: use --socket or $PROCMGR_SOCKET"
-                                      : pm_status_message(st));
+            fprintf(stderr, "procctl: %s: cannot use this socket path: %s (%s %d)\n",
+                    path, strlen(path) >= sizeof def ? "too long" : pm_status_message(st),
+                    pm_status_name(st), (int)st);
         *rc = st == PM_E_NOT_CONNECTED ? EXIT_TRANSPORT : EXIT_USAGE;
     }
     return c;
@@ -147,9 +314,38 @@ static int parse_u64(const char *s, uint64_t *v)
     char *end;
     errno = 0;
     unsigned long long x = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || s[0] == '+' ||
+        s[0] == ' ' || s[0] == '\t')
         return -1;
     *v = x;
+    return 0;
+}
+
+/* SIZE: a decimal number of bytes, or with a K, M, G or T suffix (powers of
+ * 1024; "KiB" and "KB" are read the same), without overflow. */
+static int parse_size(const char *s, uint64_t *v)
+{
+    char *end;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno != 0 || end == s)
+        return -1;
+    unsigned shift = 0;
+    if (*end != '\0') {
+        const char *units = "KMGT";
+        const char *u = strchr(units, end[0] & ~0x20);
+        if (u == NULL || end[0] == '\0')
+            return -1;
+        shift = 10u * (unsigned)(u - units + 1);
+        end++;
+        if (strcmp(end, "iB") != 0 && strcmp(end, "B") != 0 && strcmp(end, "") != 0)
+            return -1;
+    }
+    if (shift != 0 && x > (UINT64_MAX >> shift))
+        return -1;
+    *v = (uint64_t)x << shift;
     return 0;
 }
 
@@ -173,16 +369,18 @@ static int parse_rlimit_res(const char *s, size_t n, uint32_t *res)
     return -1;
 }
 
-static int parse_rlimit_value(const char *s, uint64_t *v)
+/* A value: "unlimited"/"infinity", a number, or for `as` (bytes) a SIZE
+ * with a K/M/G/T suffix. */
+static int parse_rlimit_value(uint32_t res, const char *s, uint64_t *v)
 {
     if (strcmp(s, "unlimited") == 0 || strcmp(s, "infinity") == 0) {
         *v = PM_RLIMIT_INFINITY;
         return 0;
     }
-    return parse_u64(s, v);
+    return res == PM_RLIMIT_AS ? parse_size(s, v) : parse_u64(s, v);
 }
 
-static int parse_rlimit_values(const char *s, uint64_t *soft, uint64_t *hard)
+static int parse_rlimit_values(uint32_t res, const char *s, uint64_t *soft, uint64_t *hard)
 {
     char buf[64];
     const char *colon = strchr(s, ':');
@@ -191,13 +389,13 @@ static int parse_rlimit_values(const char *s, uint64_t *soft, uint64_t *hard)
         return -1;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    if (parse_rlimit_value(buf, soft) != 0)
+    if (parse_rlimit_value(res, buf, soft) != 0)
         return -1;
     if (colon == NULL) {
         *hard = *soft;
         return 0;
     }
-    return parse_rlimit_value(colon + 1, hard);
+    return parse_rlimit_value(res, colon + 1, hard);
 }
 
 typedef struct launch_opts {
@@ -223,77 +421,121 @@ typedef struct launch_opts {
 
 static int parse_level(const char *s, uint32_t *level);
 
-static int parse_launch(int argc, char **argv, launch_opts *l)
+static int parse_launch(int argc, char **argv, launch_opts *l, int *rc)
 {
-    int i;
+    static const struct option lo[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "env", required_argument, NULL, 'e' },
+        { "clear-env", no_argument, NULL, 'C' },
+        { "cwd", required_argument, NULL, 'c' },
+        { "suspended", no_argument, NULL, 'S' },
+        { "inherit-job", no_argument, NULL, 'I' },
+        { "mount", required_argument, NULL, 'm' },
+        { "priority", required_argument, NULL, 'p' },
+        { "rlimit", required_argument, NULL, 'r' },
+        { "job", required_argument, NULL, 'j' },
+        { "resolve", required_argument, NULL, 'R' },
+        { "fd", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *cmd = argv[0];
+    int c;
     memset(l, 0, sizeof *l);
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
+    optind = 0;
+    /* "+": options end at PROGRAM (its own options are its arguments) */
+    while ((c = next_opt(argc, argv, "+:h", lo, rc)) >= 0) {
+        const char *a = optarg;
+        switch (c) {
+        case 'n':
+            l->name = a;
             break;
-        } else if (strcmp(a, "--name") == 0 && i + 1 < argc) {
-            l->name = argv[++i];
-        } else if (strcmp(a, "--env") == 0 && i + 1 < argc && l->nenv < MAX_ENV) {
-            l->env[l->nenv++] = argv[++i];
-        } else if (strcmp(a, "--clear-env") == 0) {
+        case 'e':
+            if (l->nenv >= MAX_ENV)
+                return *rc = usage_error(cmd, "more than %d --env", MAX_ENV);
+            if (strchr(a, '=') == NULL || a[0] == '=')
+                return *rc = usage_error(cmd, "--env '%s': expected NAME=VALUE", a);
+            l->env[l->nenv++] = a;
+            break;
+        case 'C':
             l->clear_env = 1;
-        } else if (strcmp(a, "--cwd") == 0 && i + 1 < argc) {
-            l->cwd = argv[++i];
-        } else if (strcmp(a, "--suspended") == 0) {
+            break;
+        case 'c':
+            l->cwd = a;
+            break;
+        case 'S':
             l->suspended = 1;
-        } else if (strcmp(a, "--inherit-job") == 0) {
+            break;
+        case 'I':
             l->inherit_job = 1;
-        } else if (strcmp(a, "--mount") == 0 && i + 1 < argc && l->nmount < MAX_MOUNT) {
-            /* PATH=DIR: the namespace entry (ADD_NAMES); --name is the
-             * process name, hence another option name */
-            const char *spec = argv[++i];
-            const char *eq = strchr(spec, '=');
-            if (eq == NULL || eq == spec || eq[1] == '\0')
-                return -1;
-            l->mount[l->nmount].path = spec;
+            break;
+        case 'm': {
+            /* PATH=DIR: the namespace entry (ADD_NAMES) */
+            const char *eq = strchr(a, '=');
+            if (l->nmount >= MAX_MOUNT)
+                return *rc = usage_error(cmd, "more than %d --mount", MAX_MOUNT);
+            if (eq == NULL || eq == a || eq[1] == '\0')
+                return *rc = usage_error(cmd, "--mount '%s': expected PATH=DIR", a);
+            l->mount[l->nmount].path = a;
             l->mount[l->nmount].dir = eq + 1;
             l->nmount++;
-        } else if (strcmp(a, "--priority") == 0 && i + 1 < argc) {
-            if (parse_level(argv[++i], &l->priority) != 0)
-                return -1;
+            break;
+        }
+        case 'p':
+            if (parse_level(a, &l->priority) != 0)
+                return *rc = usage_error(cmd, "--priority '%s': expected background, low, "
+                                         "normal, high, codec, realtime or 0-5", a);
             l->has_priority = 1;
-        } else if (strcmp(a, "--rlimit") == 0 && i + 1 < argc && l->nrlimit < MAX_RLIMIT) {
-            const char *spec = argv[++i];
-            const char *eq = strchr(spec, '=');
+            break;
+        case 'r': {
+            const char *eq = strchr(a, '=');
             size_t k = l->nrlimit;
-            if (eq == NULL || parse_rlimit_res(spec, (size_t)(eq - spec), &l->rlimit[k].res) != 0 ||
-                parse_rlimit_values(eq + 1, &l->rlimit[k].soft, &l->rlimit[k].hard) != 0)
-                return -1;
+            if (k >= MAX_RLIMIT)
+                return *rc = usage_error(cmd, "more than %d --rlimit", MAX_RLIMIT);
+            if (eq == NULL || parse_rlimit_res(a, (size_t)(eq - a), &l->rlimit[k].res) != 0)
+                return *rc = usage_error(cmd, "--rlimit '%s': expected RES=SOFT[:HARD], RES one "
+                                         "of as, cpu, nofile, nproc", a);
+            if (parse_rlimit_values(l->rlimit[k].res, eq + 1, &l->rlimit[k].soft,
+                                    &l->rlimit[k].hard) != 0)
+                return *rc = usage_error(cmd, "--rlimit '%s': bad value (a number%s, or "
+                                         "'unlimited')", a,
+                                         l->rlimit[k].res == PM_RLIMIT_AS ? " with K/M/G/T" : "");
             l->nrlimit++;
-        } else if (strcmp(a, "--job") == 0 && i + 1 < argc) {
-            if (parse_u64(argv[++i], &l->job) != 0 || l->job == 0)
-                return -1;
-        } else if (strcmp(a, "--resolve") == 0 && i + 1 < argc) {
-            l->resolve = argv[++i];
-        } else if (strcmp(a, "--fd") == 0 && i + 1 < argc && l->nfd < MAX_FD) {
-            const char *spec = argv[++i];
-            const char *eq = strchr(spec, '=');
+            break;
+        }
+        case 'j':
+            if (parse_u64(a, &l->job) != 0 || l->job == 0)
+                return *rc = usage_error(cmd, "--job '%s': expected a job id (a number > 0)", a);
+            break;
+        case 'R':
+            l->resolve = a;
+            break;
+        case 'f': {
+            const char *eq = strchr(a, '=');
             char num[16];
             uint64_t id;
-            if (eq == NULL || (size_t)(eq - spec) >= sizeof num || eq[1] == '\0')
-                return -1;
-            memcpy(num, spec, (size_t)(eq - spec));
-            num[eq - spec] = '\0';
+            if (l->nfd >= MAX_FD)
+                return *rc = usage_error(cmd, "more than %d --fd", MAX_FD);
+            if (eq == NULL || (size_t)(eq - a) >= sizeof num || eq[1] == '\0')
+                return *rc = usage_error(cmd, "--fd '%s': expected N=PATH", a);
+            memcpy(num, a, (size_t)(eq - a));
+            num[eq - a] = '\0';
             if (parse_u64(num, &id) != 0 || id > 0xFFFFFFFFu)
-                return -1;
+                return *rc = usage_error(cmd, "--fd '%s': N is not a descriptor number", a);
             l->fd[l->nfd].id = (uint32_t)id;
             l->fd[l->nfd].path = eq + 1;
             l->nfd++;
-        } else if (a[0] == '-') {
-            return -1;
-        } else {
-            break;       /* PROGRAM without "--" */
+            break;
+        }
+        default:
+            return *rc = usage_error(cmd, "unexpected option");
         }
     }
-    if (i >= argc && l->resolve == NULL)
+    if (c == -2)
         return -1;
-    l->argv = argv + i;
+    if (optind >= argc && l->resolve == NULL)
+        return *rc = usage_error(cmd, "no PROGRAM given");
+    l->argv = argv + optind;
     return 0;
 }
 
@@ -357,6 +599,128 @@ static size_t build_env(const launch_opts *l, const char **out, size_t cap)
     return n;
 }
 
+/* A launch refused: name the program, say in plain words what is wrong
+ * with it (from what the file is: a directory, a text file without #!, a
+ * script whose interpreter is not allowed or missing, ...), keep the code. */
+static int fail_launch(pm_client *c, pm_status st, const char *prog, int exe)
+{
+    char words[640], interp[256];
+    const char *w = NULL;
+    struct stat sb;
+    struct statvfs vfs;
+    unsigned char head[257];
+    ssize_t n = exe >= 0 ? pread(exe, head, sizeof head - 1, 0) : -1;
+    int have_stat = exe >= 0 && fstat(exe, &sb) == 0;
+    int script = n >= 2 && head[0] == '#' && head[1] == '!';
+    interp[0] = '\0';
+    if (script) {
+        /* the interpreter: the first word after #! */
+        size_t i = 2, k = 0;
+        while (i < (size_t)n && (head[i] == ' ' || head[i] == '\t'))
+            i++;
+        while (i < (size_t)n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' &&
+               k + 1 < sizeof interp)
+            interp[k++] = (char)head[i++];
+        interp[k] = '\0';
+    }
+    switch (st) {
+    case PM_E_K_TYPE:
+    case PM_E_LINUX_NOT_REGULAR:
+        if (have_stat && S_ISDIR(sb.st_mode))
+            w = "is a directory, not a program";
+        else if (have_stat && !S_ISREG(sb.st_mode))
+            w = "is not a regular file (a device, pipe or socket), not a program";
+        break;
+    case PM_E_K_STATE:
+        if (exe >= 0 && fstatvfs(exe, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+            w = "is on a file system mounted noexec, where programs may not run";
+        break;
+    case PM_E_ELF_MAGIC:
+    case PM_E_ELF_TRUNCATED: {
+        int text = n > 0;
+        for (ssize_t i = 0; i < n; i++)
+            if (head[i] == 0 || (head[i] < 0x20 && head[i] != '\n' && head[i] != '\t' &&
+                                 head[i] != '\r'))
+                text = 0;
+        if (n == 0)
+            w = "is empty, not a program";
+        else if (text && !script)
+            w = "is a text file without a '#!' line, not a program";
+        else if (st == PM_E_ELF_MAGIC)
+            w = "is not an ELF program (it does not start with the ELF magic)";
+        else
+            w = "is shorter than an ELF header, not a program";
+        break;
+    }
+    case PM_E_SCRIPT_NOT_ALLOWED:
+        if (interp[0] != '\0' && access(interp, F_OK) != 0) {
+            snprintf(words, sizeof words, "its #! interpreter %s does not exist", interp);
+            w = words;
+        } else if (interp[0] != '\0') {
+            snprintf(words, sizeof words, "its #! interpreter %s is not allowed (procmgrd "
+                     "runs scripts only for the interpreters given with --script-interp: "
+                     "start it with --script-interp %s)", interp, interp);
+            w = words;
+        }
+        break;
+    case PM_E_SCRIPT_NESTED:
+        if (interp[0] != '\0') {
+            snprintf(words, sizeof words, "its #! interpreter %s is itself a script "
+                     "(one level only)", interp);
+            w = words;
+        }
+        break;
+    case PM_E_SCRIPT_INTERP:
+        w = "its #! line names no interpreter, or one that is not an absolute path";
+        break;
+    default:
+        if ((int)st >= 100 && (int)st < 200) {
+            snprintf(words, sizeof words, "is an ELF file procmgr refuses to load: %s",
+                     pm_status_message(st));
+            w = words;
+        }
+        break;
+    }
+    return fail_msg(c, prog, st, w);
+}
+
+/* A launch refused because of an option, not the program: name the
+ * option (--cwd DIR, --mount PATH=DIR); else fail_launch. */
+static int fail_launch_opts(pm_client *c, pm_status st, const launch_opts *l,
+                            const char *prog, int exe)
+{
+    char what[4200];
+    struct stat sb;
+    if (st == PM_E_K_NOT_DIRECTORY && l->cwd != NULL &&
+        (stat(l->cwd, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        snprintf(what, sizeof what, "--cwd %s", l->cwd);
+        return fail_msg(c, what, st, "is not a directory");
+    }
+    int mount_code = st == PM_E_K_NOT_DIRECTORY || st == PM_E_NAMESPACE_OVERLAP ||
+                     st == PM_E_PROTO_PATH_NOT_ABSOLUTE || st == PM_E_PROTO_PATH_NOT_NORMAL ||
+                     st == PM_E_LINUX_NAME_MOUNTPOINT || st == PM_E_LINUX_NAMESPACE_DENIED;
+    if (mount_code && l->nmount > 0) {
+        const char *w = NULL;
+        if (l->nmount == 1)
+            snprintf(what, sizeof what, "--mount %s", l->mount[0].path);
+        else
+            snprintf(what, sizeof what, "--mount (one of %zu)", l->nmount);
+        switch (st) {
+        case PM_E_K_NOT_DIRECTORY: w = "DIR is not a directory"; break;
+        case PM_E_NAMESPACE_OVERLAP: w = "PATH overlaps another --mount"; break;
+        case PM_E_PROTO_PATH_NOT_ABSOLUTE: w = "PATH must be absolute"; break;
+        case PM_E_PROTO_PATH_NOT_NORMAL:
+            w = "PATH must be normal (no empty, '.' or '..' component, no trailing '/')";
+            break;
+        case PM_E_LINUX_NAME_MOUNTPOINT: w = "PATH is not an existing directory to mount on"; break;
+        case PM_E_LINUX_NAMESPACE_DENIED: w = "mount namespaces are not allowed here"; break;
+        default: break;
+        }
+        return fail_msg(c, what, st, w);
+    }
+    return fail_launch(c, st, prog, exe);
+}
+
 typedef struct launched {
     pm_client_process p;
     pm_client_start_data sd;
@@ -386,12 +750,12 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     if (l->job != 0) {
         st = pm_client_job_open(c, l->job, &job, NULL);
         if (st != PM_OK)
-            return fail(c, "job", st);
+            return fail_id(c, "job", l->job, st);
     }
     if (l->resolve != NULL) {
         st = pm_client_resolve(c, l->resolve, &exe, &interp);
         if (st != PM_OK)
-            return fail(c, "resolve", st);
+            return fail(c, l->resolve, st);
     } else {
         exe = open_program(l->argv[0], found_buf, sizeof found_buf, &found);
         if (exe < 0) {
@@ -538,7 +902,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
                              &out->p, &out->sd);
     }
     if (st != PM_OK)
-        rc = fail(c, "launch", st);
+        rc = fail_launch_opts(c, st, l, found != NULL ? found : l->resolve,
+                              l->resolve == NULL ? exe : -1);
     close(exe);
     if (interp >= 0)
         close(interp);
@@ -657,28 +1022,40 @@ static void end_text(const end_report *e, char *buf, size_t cap)
 /* The JSON fields of an end (no braces, a leading comma): end, code or
  * signal and its name, fault, core_dumped, wait_status, status (procctl's
  * exit code for it). */
-static void end_json(FILE *f, const end_report *e)
+static void end_json(pmj *j, const end_report *e)
 {
     static const char *const ends[PM_END_MAX + 1u] = { "none", "exited", "killed", "faulted" };
     const pm_proto_details *x = &e->det;
     char text[96];
+    int ended = e->info.state >= PM_STATE_EXITED && e->info.state <= PM_STATE_FAULTED;
     end_text(e, text, sizeof text);
     if (!e->has_details) {
-        fprintf(f, ",\"end\":\"%s\",\"text\":\"%s\",\"status\":%d",
-                state_name(e->info.state), text, status_of(&e->info));
+        pmj_kstr(j, "end", ended ? state_name(e->info.state) : "none");
+        pmj_kstr(j, "text", text);
+        if (ended)
+            pmj_kint(j, "status", status_of(&e->info));
+        else
+            pmj_knull(j, "status");
         return;
     }
-    fprintf(f, ",\"end\":\"%s\",\"text\":\"%s\"", ends[x->end <= PM_END_MAX ? x->end : 0], text);
-    if (x->end == PM_END_EXITED)
-        fprintf(f, ",\"code\":%u", x->end_code);
-    else if (x->end != PM_END_NONE)
-        fprintf(f, ",\"signal\":%u,\"signal_name\":\"%s\",\"core_dumped\":%s",
-                x->end_code, signal_name(x->end_code),
-                (x->end_flags & PM_END_CORE_DUMPED) ? "true" : "false");
+    pmj_kstr(j, "end", ends[x->end <= PM_END_MAX ? x->end : 0]);
+    pmj_kstr(j, "text", text);
+    if (x->end == PM_END_EXITED) {
+        pmj_kuint(j, "code", x->end_code);
+    } else if (x->end != PM_END_NONE) {
+        pmj_kuint(j, "signal", x->end_code);
+        pmj_kstr(j, "signal_name", signal_name(x->end_code));
+        pmj_kbool(j, "core_dumped", (x->end_flags & PM_END_CORE_DUMPED) != 0);
+    }
     if (x->end == PM_END_FAULTED)
-        fprintf(f, ",\"fault\":\"%s\"", fault_name(x->fault));
-    if (x->end != PM_END_NONE)
-        fprintf(f, ",\"wait_status\":%u,\"status\":%d", x->wait_status, status_of_end(e));
+        pmj_kstr(j, "fault", fault_name(x->fault));
+    if (x->end != PM_END_NONE) {
+        pmj_kuint(j, "wait_status", x->wait_status);
+        pmj_kint(j, "status", status_of_end(e));
+    } else {
+        pmj_knull(j, "wait_status");
+        pmj_knull(j, "status");
+    }
 }
 
 /* The details of process handle h into e (has_details 0 when the daemon
@@ -697,9 +1074,13 @@ static void report_run_end(const opts *o, const end_report *e)
     char text[96];
     end_text(e, text, sizeof text);
     if (o->json) {
-        fprintf(stderr, "{\"koid\":%llu", (unsigned long long)e->info.koid);
-        end_json(stderr, e);
-        fprintf(stderr, "}\n");
+        pmj j;
+        pmj_init(&j, stderr);
+        pmj_object(&j);
+        pmj_kuint(&j, "koid", e->info.koid);
+        end_json(&j, e);
+        pmj_object_end(&j);
+        pmj_newline(&j);
     } else if (e->info.state == PM_STATE_KILLED || e->info.state == PM_STATE_FAULTED) {
         fprintf(stderr, "procctl: %llu %s\n", (unsigned long long)e->info.koid, text);
     }
@@ -711,11 +1092,16 @@ static void print_event(const opts *o, const pm_client_event *ev)
                     ev->event == PM_EVENT_EXITED ? "exited" :
                     ev->event == PM_EVENT_KILLED ? "killed" :
                     ev->event == PM_EVENT_FAULTED ? "faulted" : "unknown";
-    if (o->json)
-        printf("{\"event\":\"%s\",\"koid\":%llu,\"code\":%u}\n", n,
-               (unsigned long long)ev->koid, ev->code);
-    else
+    if (o->json) {
+        pmj_object(&J);
+        pmj_kstr(&J, "event", n);
+        pmj_kuint(&J, "koid", ev->koid);
+        pmj_kuint(&J, "code", ev->code);
+        pmj_object_end(&J);
+        pmj_newline(&J);
+    } else {
         printf("%llu %s %u\n", (unsigned long long)ev->koid, n, ev->code);
+    }
     fflush(stdout);
 }
 
@@ -774,8 +1160,8 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
     launched r;
     int rc = 0;
     pm_proto_info info;
-    if (parse_launch(argc, argv, &l) != 0)
-        return usage();
+    if (parse_launch(argc, argv, &l, &rc) != 0)
+        return rc;
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -797,13 +1183,17 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
                 (unsigned long long)r.sd.interp_base);
         pm_status st = pm_client_start(c, r.p.process, r.p.thread);
         if (st != PM_OK)
-            rc = fail(c, "start", st);
+            rc = fail_id(c, "process", r.p.koid, st);
     }
     if (rc == 0 && mode == 's') {
-        if (o->json)
-            printf("{\"koid\":%llu}\n", (unsigned long long)r.p.koid);
-        else
+        if (o->json) {
+            pmj_object(&J);
+            pmj_kuint(&J, "koid", r.p.koid);
+            pmj_object_end(&J);
+            pmj_newline(&J);
+        } else {
             printf("%llu\n", (unsigned long long)r.p.koid);
+        }
     } else if (rc == 0) {
         rc = wait_end(c, o, r.p.process, mode == 'w', &info);
         if (rc == 0 && mode != 'w') {
@@ -823,19 +1213,43 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
 }
 
 /* info leaves its JSON object open for the details. */
-static int quiet_close;
 
-static void print_info(const opts *o, const pm_proto_info *p, int comma)
+static void print_info(const opts *o, const pm_proto_info *p, const char *name)
 {
-    if (o->json)
-        printf("%s{\"koid\":%llu,\"parent\":%llu,\"job\":%llu,\"state\":\"%s\","
-               "\"exit_code\":%u%s", comma ? "," : "", (unsigned long long)p->koid,
-               (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
-               state_name(p->state), p->exit_code, quiet_close ? "" : "}");
-    else
-        printf("%-8llu %-8llu %-6llu %-8s %u\n", (unsigned long long)p->koid,
-               (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
-               state_name(p->state), p->exit_code);
+    int ended = p->state >= PM_STATE_EXITED && p->state <= PM_STATE_FAULTED;
+    if (o->json) {
+        /* members only: the caller opens and closes the object */
+        pmj_kuint(&J, "koid", p->koid);
+        pmj_kuint(&J, "parent", p->parent_koid);
+        pmj_kuint(&J, "job", p->job_koid);
+        pmj_kstr(&J, "state", state_name(p->state));
+        if (ended)
+            pmj_kuint(&J, "exit_code", p->exit_code);
+        else
+            pmj_knull(&J, "exit_code");
+        /* the PID is not in the protocol's record (spec/daemon.md) */
+        return;
+    }
+    printf("%-8llu %-8llu %-6llu %-8s ", (unsigned long long)p->koid,
+           (unsigned long long)p->parent_koid, (unsigned long long)p->job_koid,
+           state_name(p->state));
+    if (name == NULL) {
+        if (ended)
+            printf("%u\n", p->exit_code);
+        else
+            printf("-\n");
+        return;
+    }
+    char code[16];
+    snprintf(code, sizeof code, ended ? "%u" : "-", p->exit_code);
+    printf("%-5s ", code);
+    /* the name as text: control bytes shown as \xHH, not sent to the terminal */
+    for (const unsigned char *s = (const unsigned char *)name; *s != '\0'; s++)
+        if (*s < 0x20 || *s == 0x7f || *s == '\\')
+            printf("\\x%02x", *s);
+        else
+            putchar(*s);
+    putchar('\n');
 }
 
 /* Every record (of job `job` when non-zero), page by page; find != 0:
@@ -846,17 +1260,30 @@ static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
     static pm_proto_info page[PM_PROTO_MAX_LIST];
     uint64_t cursor = 0, next = 0;
     uint32_t n = 0;
-    int first = 1;
     do {
         pm_status st = pm_client_list(c, job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL,
                                       job, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
         if (st != PM_OK)
-            return fail(c, "list", st);
+            return fail(c, "list of processes", st);
         for (uint32_t i = 0; i < n; i++) {
             if (find != 0 && page[i].koid != find)
                 continue;
-            print_info(o, &page[i], !first);
-            first = 0;
+            /* its name: QUERY through a handle, for the processes we may open */
+            char name[PM_PROTO_MAX_PROCESS_NAME + 1];
+            int h = -1, named = 0;
+            name[0] = '\0';
+            if (pm_client_open_process(c, page[i].koid, PM_RIGHT_QUERY, &h) == PM_OK) {
+                named = pm_client_query(c, h, NULL, name) == PM_OK;
+                close(h);
+            }
+            if (o->json) {
+                pmj_object(&J);
+                print_info(o, &page[i], NULL);
+                pmj_kstr(&J, "name", named ? name : NULL);
+                pmj_object_end(&J);
+            } else {
+                print_info(o, &page[i], named && name[0] != '\0' ? name : "-");
+            }
             *found = 1;
         }
         cursor = next;
@@ -866,24 +1293,33 @@ static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
 
 static int cmd_ps(const opts *o, int argc, char **argv)
 {
-    int rc = 0, found = 0;
+    static const struct option lo[] = {
+        { "job", required_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int rc = 0, found = 0, ch;
     uint64_t job = 0;
-    if (argc == 2 && strcmp(argv[0], "--job") == 0) {
-        if (parse_u64(argv[1], &job) != 0 || job == 0)
-            return usage();
-    } else if (argc != 0) {
-        return usage();
-    }
+    optind = 0;
+    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0)
+        if (ch != 'j' || parse_u64(optarg, &job) != 0 || job == 0)
+            return usage_error("ps", "--job '%s': expected a job id (a number > 0)", optarg);
+    if (ch == -2)
+        return rc;
+    if (optind != argc)
+        return usage_error("ps", "unexpected argument '%s'", argv[optind]);
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
     if (o->json)
-        printf("[");
+        pmj_array(&J);
     else
-        printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+        printf("%-8s %-8s %-6s %-8s %-5s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT", "NAME");
     rc = list_all(o, c, job, 0, &found);
-    if (o->json)
-        printf("]\n");
+    if (o->json) {
+        pmj_array_end(&J);
+        pmj_newline(&J);
+    }
     pm_client_close(c);
     return rc;
 }
@@ -891,8 +1327,12 @@ static int cmd_ps(const opts *o, int argc, char **argv)
 /* A usage figure: the number, or "-" (JSON null) when not known. */
 static void put_figure(const opts *o, int known, uint64_t v)
 {
-    if (!known)
-        fputs(o->json ? "null" : "-", stdout);
+    if (o->json && known)
+        pmj_uint(&J, v);
+    else if (o->json)
+        pmj_null(&J);
+    else if (!known)
+        fputs("-", stdout);
     else
         printf("%llu", (unsigned long long)v);
 }
@@ -900,11 +1340,15 @@ static void put_figure(const opts *o, int known, uint64_t v)
 /* A limit: the number, or "max" for none (a JSON string either way). */
 static void put_limit(const opts *o, uint64_t v)
 {
-    const char *q = o->json ? "\"" : "";
+    char buf[32];
     if (v == PM_JOB_LIMIT_NONE)
-        printf("%smax%s", q, q);
+        snprintf(buf, sizeof buf, "max");
     else
-        printf("%s%llu%s", q, (unsigned long long)v, q);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    if (o->json)
+        pmj_str(&J, buf);
+    else
+        fputs(buf, stdout);
 }
 
 /* The JOB_QUERY figures, as text lines or JSON members. */
@@ -912,20 +1356,40 @@ static void put_job_usage(const opts *o, const pm_proto_job_usage *u)
 {
     int p = (u->known & PM_JOB_KNOWN_PIDS) != 0, m = (u->known & PM_JOB_KNOWN_MEMORY) != 0;
     int cpu = (u->known & PM_JOB_KNOWN_CPU) != 0;
-    const char *sep = o->json ? "," : " ";
-    printf(o->json ? "\"pids\":{\"current\":" : "pids: current ");
+    if (o->json) {
+        pmj_key(&J, "pids");
+        pmj_object(&J);
+        pmj_key(&J, "current");
+        put_figure(o, p, u->pids_current);
+        pmj_key(&J, "max");
+        put_limit(o, u->pids_max);
+        pmj_object_end(&J);
+        pmj_key(&J, "memory");
+        pmj_object(&J);
+        pmj_key(&J, "current");
+        put_figure(o, m, u->memory_current);
+        pmj_key(&J, "max");
+        put_limit(o, u->memory_max);
+        pmj_key(&J, "oom_kills");
+        put_figure(o, m, u->oom_kills);
+        pmj_object_end(&J);
+        pmj_key(&J, "cpu_usec");
+        put_figure(o, cpu, u->cpu_usec);
+        return;
+    }
+    printf("pids: current ");
     put_figure(o, p, u->pids_current);
-    printf(o->json ? ",\"max\":" : " max ");
+    printf(" max ");
     put_limit(o, u->pids_max);
-    printf(o->json ? "},\"memory\":{\"current\":" : "\nmemory: current ");
+    printf("\nmemory: current ");
     put_figure(o, m, u->memory_current);
-    printf(o->json ? ",\"max\":" : " max ");
+    printf(" max ");
     put_limit(o, u->memory_max);
-    printf(o->json ? "%s\"oom_kills\":" : "%soom_kills ", sep);
+    printf(" oom_kills ");
     put_figure(o, m, u->oom_kills);
-    printf(o->json ? "},\"cpu_usec\":" : "\ncpu: usec ");
+    printf("\ncpu: usec ");
     put_figure(o, cpu, u->cpu_usec);
-    printf(o->json ? "," : "\n");
+    printf("\n");
 }
 
 /* job JOB: open it (it must exist: JOB_OPEN), say what it contains, its
@@ -935,8 +1399,12 @@ static int cmd_job(const opts *o, int argc, char **argv)
     uint64_t id;
     uint32_t mode = 0;
     int rc = 0, found = 0, h = -1;
-    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
-        return usage();
+    int i = only_help(argc, argv, &rc);
+    if (i < 0)
+        return rc;
+    if (argc - i != 1 || parse_u64(argv[i], &id) != 0 || id == 0)
+        return usage_error("job", argc - i < 1 ? "no JOB given" : argc - i > 1
+                                  ? "too many arguments" : "JOB must be a job id (a number > 0)");
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -945,21 +1413,30 @@ static int cmd_job(const opts *o, int argc, char **argv)
     if (st == PM_OK)
         st = pm_client_job_query(c, h, NULL, NULL, &u);
     if (st != PM_OK) {
-        rc = fail(c, "job", st);
+        rc = fail_id(c, "job", id, st);
     } else {
         const char *m = mode == PM_JOB_MODE_CGROUP ? "cgroup" : "members";
-        if (o->json)
-            printf("{\"job\":%llu,\"mode\":\"%s\",", (unsigned long long)id, m);
-        else
+        if (o->json) {
+            pmj_object(&J);
+            pmj_kuint(&J, "job", id);
+            pmj_kstr(&J, "mode", m);
+        } else {
             printf("job %llu: mode %s\n", (unsigned long long)id, m);
+        }
         put_job_usage(o, &u);
-        if (o->json)
-            printf("\"processes\":[");
-        else
-            printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
+        if (o->json) {
+            pmj_key(&J, "processes");
+            pmj_array(&J);
+        } else {
+            printf("%-8s %-8s %-6s %-8s %-5s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT",
+                   "NAME");
+        }
         rc = list_all(o, c, id, 0, &found);
-        if (o->json)
-            printf("]}\n");
+        if (o->json) {
+            pmj_array_end(&J);
+            pmj_object_end(&J);
+            pmj_newline(&J);
+        }
     }
     if (h >= 0)
         close(h);
@@ -968,31 +1445,47 @@ static int cmd_job(const opts *o, int argc, char **argv)
 }
 
 /* A limit argument: a number, or "max" (no limit). */
-static int parse_limit(const char *s, uint64_t *v)
+static int parse_limit(const char *s, uint64_t *v, int size)
 {
     if (strcmp(s, "max") == 0) {
         *v = PM_JOB_LIMIT_NONE;
         return 0;
     }
-    return parse_u64(s, v);
+    return size ? parse_size(s, v) : parse_u64(s, v);
 }
 
 /* job-limit JOB [--pids N|max] [--memory BYTES|max]: JOB_SET_LIMIT for
  * each resource given, in that order; the first refusal ends it. */
 static int cmd_job_limit(const opts *o, int argc, char **argv)
 {
+    static const struct option lo[] = {
+        { "pids", required_argument, NULL, 'p' },
+        { "memory", required_argument, NULL, 'm' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     uint64_t id, lim[PM_JOB_LIMIT_MAX + 1u] = { 0 };
     int given[PM_JOB_LIMIT_MAX + 1u] = { 0 };
-    int rc = 0, h = -1;
-    if (argc < 3 || argc % 2 != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
-        return usage();
-    for (int i = 1; i < argc; i += 2) {
-        uint32_t r = strcmp(argv[i], "--pids") == 0     ? PM_JOB_LIMIT_PIDS
-                     : strcmp(argv[i], "--memory") == 0 ? PM_JOB_LIMIT_MEMORY : 0u;
-        if (r == 0u || parse_limit(argv[i + 1], &lim[r]) != 0)
-            return usage();
+    int rc = 0, h = -1, ch;
+    optind = 0;
+    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0) {
+        uint32_t r = ch == 'p' ? PM_JOB_LIMIT_PIDS : PM_JOB_LIMIT_MEMORY;
+        if (parse_limit(optarg, &lim[r], ch == 'm') != 0)
+            return usage_error("job-limit", ch == 'p' ? "--pids '%s': expected a number or max"
+                                            : "--memory '%s': expected a size (4096, 64M, 2G) "
+                                              "or max", optarg);
         given[r] = 1;
     }
+    if (ch == -2)
+        return rc;
+    if (optind >= argc)
+        return usage_error("job-limit", "no JOB given");
+    if (optind + 1 < argc)
+        return usage_error("job-limit", "unexpected argument '%s'", argv[optind + 1]);
+    if (parse_u64(argv[optind], &id) != 0 || id == 0)
+        return usage_error("job-limit", "JOB '%s' must be a job id (a number > 0)", argv[optind]);
+    if (!given[PM_JOB_LIMIT_PIDS] && !given[PM_JOB_LIMIT_MEMORY])
+        return usage_error("job-limit", "nothing to set: give --pids or --memory");
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
@@ -1001,7 +1494,7 @@ static int cmd_job_limit(const opts *o, int argc, char **argv)
         if (given[r])
             st = pm_client_job_set_limit(c, h, r, lim[r]);
     if (st != PM_OK)
-        rc = fail(c, "job-limit", st);
+        rc = fail_id(c, "job", id, st);
     if (h >= 0)
         close(h);
     pm_client_close(c);
@@ -1097,29 +1590,37 @@ static void print_details(const opts *o, const end_report *e, const char *name)
     char text[96];
     end_text(e, text, sizeof text);
     if (o->json) {
-        printf(",\"name\":\"%s\"", name);
-        end_json(stdout, e);
-        printf(",\"priority\":\"%s\",\"suspended\":%s", level,
-               (x->flags & PM_DETAIL_SUSPENDED) ? "true" : "false");
-        if (cpu)
-            printf(",\"cpu_user_ns\":%llu,\"cpu_system_ns\":%llu",
-                   (unsigned long long)x->cpu_user_ns, (unsigned long long)x->cpu_system_ns);
+        pmj_kstr(&J, "name", name);
+        end_json(&J, e);
+        pmj_kstr(&J, "priority", level);
+        pmj_kbool(&J, "suspended", (x->flags & PM_DETAIL_SUSPENDED) != 0);
+        if (cpu) {
+            pmj_kuint(&J, "cpu_user_ns", x->cpu_user_ns);
+            pmj_kuint(&J, "cpu_system_ns", x->cpu_system_ns);
+        }
         if (rss)
-            printf(",\"rss_bytes\":%llu", (unsigned long long)x->rss_bytes);
+            pmj_kuint(&J, "rss_bytes", x->rss_bytes);
         if (lim) {
-            printf(",\"rlimits\":{");
+            pmj_key(&J, "rlimits");
+            pmj_object(&J);
             for (uint32_t i = 0; i < PM_RLIMIT_COUNT; i++) {
-                printf("%s\"%s\":[", i ? "," : "", rlimit_names[i]);
-                if (x->rlim_soft[i] == PM_RLIM_INFINITY) printf("null"); else printf("%llu", (unsigned long long)x->rlim_soft[i]);
-                printf(",");
-                if (x->rlim_hard[i] == PM_RLIM_INFINITY) printf("null"); else printf("%llu", (unsigned long long)x->rlim_hard[i]);
-                printf("]");
+                pmj_key(&J, rlimit_names[i]);
+                pmj_array(&J);
+                if (x->rlim_soft[i] == PM_RLIM_INFINITY) pmj_null(&J); else pmj_uint(&J, x->rlim_soft[i]);
+                if (x->rlim_hard[i] == PM_RLIM_INFINITY) pmj_null(&J); else pmj_uint(&J, x->rlim_hard[i]);
+                pmj_array_end(&J);
             }
-            printf("}");
+            pmj_object_end(&J);
         }
         return;
     }
-    printf("name:      %s\n", name);
+    printf("name:      ");
+    for (const unsigned char *s = (const unsigned char *)name; *s != '\0'; s++)
+        if (*s < 0x20 || *s == 0x7f || *s == '\\')
+            printf("\\x%02x", *s);
+        else
+            putchar(*s);
+    printf("\n");
     printf("end:       %s\n", text);
     if (x->end != PM_END_NONE)
         printf("wait status: 0x%x\n", x->wait_status);
@@ -1146,35 +1647,66 @@ static void print_details(const opts *o, const end_report *e, const char *name)
  * the details of QUERY_DETAILS. */
 static int cmd_info(const opts *o, int argc, char **argv)
 {
-    uint64_t id;
+    static pm_proto_info page[PM_PROTO_MAX_LIST];
+    uint64_t id, cursor = 0, next = 0;
+    uint32_t n = 0;
+    pm_proto_info rec;
     int rc = 0, found = 0, h = -1;
-    if (argc != 1 || parse_u64(argv[0], &id) != 0 || id == 0)
-        return usage();
+    int i = only_help(argc, argv, &rc);
+    if (i < 0)
+        return rc;
+    if (argc - i != 1 || parse_u64(argv[i], &id) != 0 || id == 0)
+        return usage_error("info", argc - i < 1 ? "no ID given" : argc - i > 1
+                                   ? "too many arguments" : "ID must be a process id (a number > 0)");
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    if (!o->json)
+    /* the record first (LIST needs no handle); nothing printed before it is found */
+    do {
+        pm_status st = pm_client_list(c, PM_LIST_ALL, 0, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
+        if (st != PM_OK) {
+            rc = fail(c, "list of processes", st);
+            pm_client_close(c);
+            return rc;
+        }
+        for (uint32_t k = 0; k < n; k++)
+            if (page[k].koid == id) {
+                rec = page[k];
+                found = 1;
+            }
+        cursor = next;
+    } while (next != 0 && !found);
+    if (!found) {
+        rc = fail_id(c, "process", id, PM_E_NO_SUCH_PROCESS);
+        pm_client_close(c);
+        return rc;
+    }
+    if (o->json) {
+        pmj_object(&J);
+        print_info(o, &rec, NULL);
+    } else {
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-    if (o->json)
-        quiet_close = 1;
-    rc = list_all(o, c, 0, id, &found);
-    quiet_close = 0;
-    if (rc == 0 && found && pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
+        print_info(o, &rec, NULL);
+    }
+    int shown = 0;
+    if (pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
         end_report e;
         char name[PM_PROTO_MAX_PROCESS_NAME + 1];
         name[0] = '\0';
         (void)pm_client_query(c, h, NULL, name);
+        e.info = rec;
         e.has_details = pm_client_query_details(c, h, &e.info, &e.det) == PM_OK;
-        if (e.has_details)
+        if (e.has_details) {
             print_details(o, &e, name);
+            shown = 1;
+        }
         close(h);
     }
-    if (o->json && found)
-        printf("}\n");
-    if (rc == 0 && !found) {
-        fprintf(stderr, "procctl: %s (%d): %s\n", pm_status_name(PM_E_NO_SUCH_PROCESS),
-                (int)PM_E_NO_SUCH_PROCESS, pm_status_message(PM_E_NO_SUCH_PROCESS));
-        rc = EXIT_REFUSED;
+    if (o->json) {
+        if (!shown)
+            pmj_knull(&J, "name");
+        pmj_object_end(&J);
+        pmj_newline(&J);
     }
     pm_client_close(c);
     return rc;
@@ -1199,16 +1731,14 @@ static int print_end(const opts *o, const end_report *e)
     char text[96];
     end_text(e, text, sizeof text);
     if (o->json) {
-        printf("{\"koid\":%llu,\"parent\":%llu,\"job\":%llu,\"state\":\"%s\","
-               "\"exit_code\":%u", (unsigned long long)e->info.koid,
-               (unsigned long long)e->info.parent_koid,
-               (unsigned long long)e->info.job_koid, state_name(e->info.state),
-               e->info.exit_code);
-        end_json(stdout, e);
-        printf("}\n");
+        pmj_object(&J);
+        print_info(o, &e->info, NULL);
+        end_json(&J, e);
+        pmj_object_end(&J);
+        pmj_newline(&J);
     } else {
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-        print_info(o, &e->info, 0);
+        print_info(o, &e->info, NULL);
         printf("%s\n", text);
     }
     return status_of_end(e);
@@ -1232,49 +1762,64 @@ static int print_end_of(pm_client *c, const opts *o, int h, const pm_proto_info 
  * request(s). */
 static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
 {
+    static const struct option lo[] = {
+        { "job", no_argument, NULL, 'j' },
+        { "signal", required_argument, NULL, 's' },
+        { "grace", required_argument, NULL, 'g' },
+        { "timeout", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     uint64_t id, grace_ns = 5000000000ull, timeout_ns = PM_WAIT_FOREVER;
-    int i = 0, rc = 0, h = -1, has_signal = 0;
+    int i, rc = 0, h = -1, has_signal = 0, ch;
     uint32_t sig = PM_SIGNAL_TERM, level = 0, res = 0, rights;
     uint64_t soft = 0, hard = 0;
     pm_proto_info info;
     pm_status st;
     int is_stop = strcmp(cmd, "stop") == 0, is_kill = strcmp(cmd, "kill") == 0;
     int is_wait = strcmp(cmd, "wait") == 0;
+    int job_ok = is_kill || strcmp(cmd, "suspend") == 0 || strcmp(cmd, "resume") == 0 ||
+                 strcmp(cmd, "priority") == 0;
     int is_job = 0;
-    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
-        if (strcmp(argv[i], "--job") == 0 && !is_stop && !is_wait &&
-            strcmp(cmd, "start") != 0 && strcmp(cmd, "limit") != 0) {
-            is_job = 1;    /* the ID is a job's: no value of its own */
-            i--;
-        } else if ((is_kill || is_stop) && strcmp(argv[i], "--signal") == 0) {
-            if (parse_signal(argv[i + 1], &sig) != 0) {
-                fprintf(stderr, "procctl: unknown signal '%s'\n", argv[i + 1]);
-                return EXIT_USAGE;
-            }
+    optind = 0;
+    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0) {
+        if (ch == 'j' && job_ok) {
+            is_job = 1;    /* the ID is a job's */
+        } else if (ch == 's' && (is_kill || is_stop)) {
+            if (parse_signal(optarg, &sig) != 0)
+                return usage_error(cmd, "unknown signal '%s' (TERM, SIGUSR1, 15, ...)", optarg);
             has_signal = 1;
-        } else if (is_stop && strcmp(argv[i], "--grace") == 0) {
-            if (parse_seconds(argv[i + 1], &grace_ns) != 0)
-                return usage();
-        } else if (is_wait && strcmp(argv[i], "--timeout") == 0) {
-            if (parse_seconds(argv[i + 1], &timeout_ns) != 0)
-                return usage();
+        } else if (ch == 'g' && is_stop) {
+            if (parse_seconds(optarg, &grace_ns) != 0)
+                return usage_error(cmd, "--grace '%s': expected seconds (0 to 86400)", optarg);
+        } else if (ch == 't' && is_wait) {
+            if (parse_seconds(optarg, &timeout_ns) != 0)
+                return usage_error(cmd, "--timeout '%s': expected seconds (0 to 86400)", optarg);
         } else {
-            return usage();
+            return usage_error(cmd, "option '%s' does not apply to %s", argv[optind - 1], cmd);
         }
     }
-    if (strcmp(cmd, "priority") == 0) {
-        if (argc - i != 2 || parse_level(argv[i + 1], &level) != 0)
-            return usage();
-    } else if (strcmp(cmd, "limit") == 0) {
-        if (argc - i != 3 ||
-            parse_rlimit_res(argv[i + 1], strlen(argv[i + 1]), &res) != 0 ||
-            parse_rlimit_values(argv[i + 2], &soft, &hard) != 0)
-            return usage();
-    } else if (argc - i != 1) {
-        return usage();
-    }
+    if (ch == -2)
+        return rc;
+    i = optind;
+    int want = strcmp(cmd, "priority") == 0 ? 2 : strcmp(cmd, "limit") == 0 ? 3 : 1;
+    if (argc - i != want)
+        return usage_error(cmd, argc - i < want ? "missing operand (usage: procctl %s)"
+                                                : "too many arguments (usage: procctl %s)",
+                           find_command(cmd)->synopsis);
     if (parse_u64(argv[i], &id) != 0 || id == 0)
-        return usage();
+        return usage_error(cmd, "ID '%s' must be a %s id (a number > 0)", argv[i],
+                           is_job ? "job" : "process");
+    if (strcmp(cmd, "priority") == 0 && parse_level(argv[i + 1], &level) != 0)
+        return usage_error(cmd, "unknown level '%s' (background, low, normal, high, codec, "
+                           "realtime, or 0-5)", argv[i + 1]);
+    if (strcmp(cmd, "limit") == 0) {
+        if (parse_rlimit_res(argv[i + 1], strlen(argv[i + 1]), &res) != 0)
+            return usage_error(cmd, "unknown resource '%s' (as, cpu, nofile, nproc)", argv[i + 1]);
+        if (parse_rlimit_values(res, argv[i + 2], &soft, &hard) != 0)
+            return usage_error(cmd, "bad value '%s' (a number%s, or 'unlimited'; SOFT[:HARD])",
+                               argv[i + 2], res == PM_RLIMIT_AS ? " with K/M/G/T" : "");
+    }
     if (is_kill)
         rights = has_signal ? PM_RIGHT_SIGNAL : PM_RIGHT_KILL;
     else if (is_stop)
@@ -1292,39 +1837,40 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
+    const char *kind = is_job ? "job" : "process";
     st = is_job ? pm_client_job_open(c, id, &h, NULL)
                 : pm_client_open_process(c, id, rights, &h);
     if (st != PM_OK) {
-        rc = fail(c, "open", st);
+        rc = fail_id(c, kind, id, st);
     } else if (is_kill) {
         st = has_signal ? pm_client_signal(c, h, sig) : pm_client_kill(c, h);
-        rc = st == PM_OK ? 0 : fail(c, "kill", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else if (is_stop) {
         st = pm_client_stop(c, h, sig, grace_ns, &info);
-        rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail(c, "stop", st);
+        rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail_id(c, kind, id, st);
     } else if (strcmp(cmd, "start") == 0) {
         st = pm_client_start(c, h, -1);
-        rc = st == PM_OK ? 0 : fail(c, "start", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else if (strcmp(cmd, "suspend") == 0) {
         st = pm_client_suspend(c, h);
-        rc = st == PM_OK ? 0 : fail(c, "suspend", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else if (strcmp(cmd, "resume") == 0) {
         st = pm_client_resume(c, h);
-        rc = st == PM_OK ? 0 : fail(c, "resume", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else if (strcmp(cmd, "priority") == 0) {
         st = pm_client_set_priority(c, h, level);
-        rc = st == PM_OK ? 0 : fail(c, "priority", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else if (strcmp(cmd, "limit") == 0) {
         st = pm_client_set_rlimit(c, h, res, soft, hard);
-        rc = st == PM_OK ? 0 : fail(c, "limit", st);
+        rc = st == PM_OK ? 0 : fail_id(c, kind, id, st);
     } else {
         st = pm_client_wait(c, h, timeout_ns, &info);
         if (st == PM_E_WAIT_TIMED_OUT && timeout_ns != PM_WAIT_FOREVER) {
-            fprintf(stderr, "procctl: %s (%d): %llu still running\n", pm_status_name(st),
-                    (int)st, (unsigned long long)id);
+            fprintf(stderr, "procctl: process %llu: still running after the timeout (%s %d)\n",
+                    (unsigned long long)id, pm_status_name(st), (int)st);
             rc = EXIT_TIMEOUT;
         } else {
-            rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail(c, "wait", st);
+            rc = st == PM_OK ? print_end_of(c, o, h, &info) : fail_id(c, kind, id, st);
         }
     }
     if (h >= 0)
@@ -1340,40 +1886,63 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
  * to wait for. */
 static int cmd_wait_any(const opts *o, int argc, char **argv)
 {
+    static const struct option lo[] = {
+        { "timeout", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
     uint64_t parent = 0, timeout_ns = PM_WAIT_FOREVER;
-    int i = 0, rc = 0, h = -1, ch = -1;
+    int i, rc = 0, h = -1, ch_h = -1, ch;
     pm_proto_info info;
     pm_status st = PM_OK;
-    for (; i + 1 < argc && strcmp(argv[i], "--timeout") == 0; i += 2)
-        if (parse_seconds(argv[i + 1], &timeout_ns) != 0)
-            return usage();
-    if (argc - i > 1 || (argc - i == 1 && (parse_u64(argv[i], &parent) != 0 || parent == 0)))
-        return usage();
+    optind = 0;
+    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0)
+        if (parse_seconds(optarg, &timeout_ns) != 0)
+            return usage_error("wait-any", "--timeout '%s': expected seconds (0 to 86400)",
+                               optarg);
+    if (ch == -2)
+        return rc;
+    i = optind;
+    if (argc - i > 1)
+        return usage_error("wait-any", "too many arguments");
+    if (argc - i == 1 && (parse_u64(argv[i], &parent) != 0 || parent == 0))
+        return usage_error("wait-any", "ID '%s' must be a process id (a number > 0)", argv[i]);
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
     if (parent != 0)
         st = pm_client_open_process(c, parent, PM_RIGHT_WAIT, &h);
     if (st != PM_OK) {
-        rc = fail(c, "open", st);
+        rc = fail_id(c, "process", parent, st);
     } else {
         st = pm_client_wait_any(c, h, timeout_ns, &info);
         if (st == PM_E_WAIT_TIMED_OUT) {
-            fprintf(stderr, "procctl: %s (%d): no child of %llu ended\n",
-                    pm_status_name(st), (int)st, (unsigned long long)parent);
+            if (parent != 0)
+                fprintf(stderr, "procctl: process %llu: no child of it ended before the "
+                        "timeout (%s %d)\n", (unsigned long long)parent, pm_status_name(st),
+                        (int)st);
+            else
+                fprintf(stderr, "procctl: no process ended before the timeout (%s %d)\n",
+                        pm_status_name(st), (int)st);
             rc = EXIT_TIMEOUT;
         } else if (st != PM_OK) {
-            rc = fail(c, "wait-any", st);
+            char what[64];
+            if (parent != 0)
+                snprintf(what, sizeof what, "process %llu", (unsigned long long)parent);
+            else
+                snprintf(what, sizeof what, "procmgr's root");
+            rc = fail_msg(c, what, st, st == PM_E_NO_CHILDREN
+                          ? "no child left to wait for" : NULL);
         } else {
-            if (pm_client_open_process(c, info.koid, PM_RIGHT_QUERY, &ch) != PM_OK)
-                ch = -1;
-            rc = print_end_of(c, o, ch, &info);
+            if (pm_client_open_process(c, info.koid, PM_RIGHT_QUERY, &ch_h) != PM_OK)
+                ch_h = -1;
+            rc = print_end_of(c, o, ch_h, &info);
         }
     }
     if (h >= 0)
         close(h);
-    if (ch >= 0)
-        close(ch);
+    if (ch_h >= 0)
+        close(ch_h);
     pm_client_close(c);
     return rc;
 }
@@ -1381,19 +1950,28 @@ static int cmd_wait_any(const opts *o, int argc, char **argv)
 static int cmd_resolve(const opts *o, int argc, char **argv)
 {
     int rc = 0, exe = -1, interp = -1;
-    if (argc != 1)
-        return usage();
+    int i = only_help(argc, argv, &rc);
+    if (i < 0)
+        return rc;
+    if (argc - i != 1)
+        return usage_error("resolve", argc - i < 1 ? "no NAME given" : "too many arguments");
+    const char *name = argv[i];
     pm_client *c = connect_or_die(o, &rc);
     if (c == NULL)
         return rc;
-    pm_status st = pm_client_resolve(c, argv[0], &exe, &interp);
+    pm_status st = pm_client_resolve(c, name, &exe, &interp);
     if (st != PM_OK) {
-        rc = fail(c, "resolve", st);
+        rc = fail_msg(c, name, st, st == PM_E_RESOLVE_NOT_FOUND
+                      ? "not found under the daemon's roots (procmgrd --resolve NAME=PATH)" : NULL);
     } else if (o->json) {
-        printf("{\"name\":\"%s\",\"executable\":true,\"interpreter\":%s}\n",
-               argv[0], interp >= 0 ? "true" : "false");
+        pmj_object(&J);
+        pmj_kstr(&J, "name", name);
+        pmj_kbool(&J, "executable", 1);
+        pmj_kbool(&J, "interpreter", interp >= 0);
+        pmj_object_end(&J);
+        pmj_newline(&J);
     } else {
-        printf("%s: executable%s\n", argv[0], interp >= 0 ? " + interpreter" : "");
+        printf("%s: executable%s\n", name, interp >= 0 ? " + interpreter" : "");
     }
     if (exe >= 0)
         close(exe);
@@ -1405,48 +1983,79 @@ static int cmd_resolve(const opts *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    static const struct option lo[] = {
+        { "socket", required_argument, NULL, 's' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
     opts o;
-    int i = 1;
+    int c;
     memset(&o, 0, sizeof o);
     signal(SIGPIPE, SIG_IGN);
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-            o.socket = argv[++i];
-        else if (strcmp(argv[i], "--json") == 0)
-            o.json = 1;
-        else if (strcmp(argv[i], "--help") == 0) {
-            usage();
-            return 0;
-        } else
-            return usage();
+    pmj_init(&J, stdout);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:hV", lo, NULL)) != -1) {
+        switch (c) {
+        case 's': o.socket = optarg; break;
+        case 'j': o.json = 1; break;
+        case 'h': help_all(); return 0;
+        case 'V': printf("procctl (procmgr) %s\n", PROCMGR_VERSION); return 0;
+        case ':': return usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt != 0)
+                return usage_error(NULL, "unknown option '-%c'", optopt);
+            return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+        }
     }
-    if (i >= argc)
-        return usage();
-    const char *cmd = argv[i];
-    int n = argc - i - 1;
-    char **rest = argv + i + 1;
+    if (optind >= argc)
+        return usage_error(NULL, "no COMMAND given");
+    const char *cmd = argv[optind];
+    const command *k = find_command(cmd);
+    if (k == NULL)
+        return usage_error(NULL, "unknown command '%s'", cmd);
+    /* a command's arguments, with the command as their argv[0] (getopt) */
+    int n = argc - optind;
+    char **rest = argv + optind;
+    int rc = 0;
+    if (strcmp(cmd, "help") == 0) {
+        int i = only_help(n, rest, &rc);
+        if (i < 0)
+            return rc;
+        if (i == n) {
+            help_all();
+            return 0;
+        }
+        const command *t = find_command(rest[i]);
+        if (t == NULL || n - i != 1)
+            return usage_error("help", "unknown command '%s'", rest[i]);
+        help_command(t);
+        return 0;
+    }
     if (strcmp(cmd, "run") == 0)
-        return cmd_launch(&o, n, rest, 'r');
-    if (strcmp(cmd, "spawn") == 0)
-        return cmd_launch(&o, n, rest, 's');
-    if (strcmp(cmd, "watch") == 0)
-        return cmd_launch(&o, n, rest, 'w');
-    if (strcmp(cmd, "ps") == 0)
-        return cmd_ps(&o, n, rest);
-    if (strcmp(cmd, "job") == 0)
-        return cmd_job(&o, n, rest);
-    if (strcmp(cmd, "job-limit") == 0)
-        return cmd_job_limit(&o, n, rest);
-    if (strcmp(cmd, "info") == 0)
-        return cmd_info(&o, n, rest);
-    if (strcmp(cmd, "kill") == 0 || strcmp(cmd, "wait") == 0 ||
-        strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
-        strcmp(cmd, "suspend") == 0 || strcmp(cmd, "resume") == 0 ||
-        strcmp(cmd, "priority") == 0 || strcmp(cmd, "limit") == 0)
-        return cmd_by_id(&o, n, rest, cmd);
-    if (strcmp(cmd, "resolve") == 0)
-        return cmd_resolve(&o, n, rest);
-    if (strcmp(cmd, "wait-any") == 0)
-        return cmd_wait_any(&o, n, rest);
-    return usage();
+        rc = cmd_launch(&o, n, rest, 'r');
+    else if (strcmp(cmd, "spawn") == 0)
+        rc = cmd_launch(&o, n, rest, 's');
+    else if (strcmp(cmd, "watch") == 0)
+        rc = cmd_launch(&o, n, rest, 'w');
+    else if (strcmp(cmd, "ps") == 0)
+        rc = cmd_ps(&o, n, rest);
+    else if (strcmp(cmd, "job") == 0)
+        rc = cmd_job(&o, n, rest);
+    else if (strcmp(cmd, "job-limit") == 0)
+        rc = cmd_job_limit(&o, n, rest);
+    else if (strcmp(cmd, "info") == 0)
+        rc = cmd_info(&o, n, rest);
+    else if (strcmp(cmd, "resolve") == 0)
+        rc = cmd_resolve(&o, n, rest);
+    else if (strcmp(cmd, "wait-any") == 0)
+        rc = cmd_wait_any(&o, n, rest);
+    else
+        rc = cmd_by_id(&o, n, rest, cmd);
+    if (fflush(stdout) != 0 && rc == 0) {
+        fprintf(stderr, "procctl: write error on standard output: %s\n", strerror(errno));
+        rc = EXIT_REFUSED;
+    }
+    return rc;
 }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "procmgr/version.h"
 #include "../shell/unixmsg.h"
 
 static pm_dispatch g_dispatch;     /* about 22 MiB (64 builders): static, not on the stack */
@@ -58,7 +60,9 @@ static void usage(FILE *f)
           "                    (an ELF program; default: those of /bin/sh,\n"
           "                    /usr/bin/sh, /bin/bash, /usr/bin/bash, /usr/bin/env,\n"
           "                    /usr/bin/python3 that exist and are ELF)\n"
-          "  --verbose         log connections to stderr\n", f);
+          "  --verbose         log connections to stderr\n"
+          "  --help, --version\n"
+          "Options take their value as --opt VALUE or --opt=VALUE.\n", f);
 }
 
 static int die(const char *what)
@@ -100,33 +104,75 @@ typedef struct pmd_opts {
     uint32_t nscript;
 } pmd_opts;
 
+/* A usage error: one line naming it, a pointer to --help (exit 2). */
+static int usage_error(const char *what, const char *arg)
+{
+    fprintf(stderr, "procmgrd: %s '%s'\nTry 'procmgrd --help'.\n", what, arg);
+    return -1;
+}
+
+/* getopt_long: --opt VALUE and --opt=VALUE.  -1 on a usage error. */
 static int parse_opts(int argc, char **argv, pmd_opts *o)
 {
+    static const struct option lo[] = {
+        { "socket", required_argument, NULL, 's' },
+        { "foreground", no_argument, NULL, 'f' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "interp", required_argument, NULL, 'i' },
+        { "script-interp", required_argument, NULL, 'S' },
+        { "resolve", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--socket") == 0 && i + 1 < argc)
-            o->socket = argv[++i];
-        else if (strcmp(a, "--foreground") == 0)
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hV", lo, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            o->socket = optarg;
+            break;
+        case 'f':
             o->foreground = 1;
-        else if (strcmp(a, "--verbose") == 0)
+            break;
+        case 'v':
             o->verbose = 1;
-        else if (strcmp(a, "--interp") == 0 && i + 1 < argc && o->ninterp < PMD_MAX_TABLE)
-            o->interp[o->ninterp++] = argv[++i];
-        else if (strcmp(a, "--script-interp") == 0 && i + 1 < argc &&
-                 o->nscript < PMD_MAX_TABLE && argv[i + 1][0] == '/')
-            o->script[o->nscript++] = argv[++i];
-        else if (strcmp(a, "--resolve") == 0 && i + 1 < argc &&
-                 o->nresolve < PMD_MAX_TABLE && strchr(argv[i + 1], '=') != NULL)
-            o->resolve[o->nresolve++] = argv[++i];
-        else if (strcmp(a, "--help") == 0) {
+            break;
+        case 'i':
+            if (o->ninterp >= PMD_MAX_TABLE)
+                return usage_error("too many --interp, at", optarg);
+            o->interp[o->ninterp++] = optarg;
+            break;
+        case 'S':
+            if (optarg[0] != '/')
+                return usage_error("--script-interp needs an absolute path, not", optarg);
+            if (o->nscript >= PMD_MAX_TABLE)
+                return usage_error("too many --script-interp, at", optarg);
+            o->script[o->nscript++] = optarg;
+            break;
+        case 'r':
+            if (strchr(optarg, '=') == NULL)
+                return usage_error("--resolve expects NAME=PATH, not", optarg);
+            if (o->nresolve >= PMD_MAX_TABLE)
+                return usage_error("too many --resolve, at", optarg);
+            o->resolve[o->nresolve++] = optarg;
+            break;
+        case 'h':
             usage(stdout);
             exit(0);
-        } else {
-            usage(stderr);
-            return -1;
+        case 'V':
+            printf("procmgrd (procmgr) %s\n", PROCMGR_VERSION);
+            exit(0);
+        case ':':
+            return usage_error("option needs a value:", argv[optind - 1]);
+        default:
+            return usage_error("unknown option", optopt != 0 ? (char[3]){ '-', (char)optopt, 0 }
+                                                             : argv[optind - 1]);
         }
     }
+    if (optind < argc)
+        return usage_error("unexpected argument", argv[optind]);
     return 0;
 }
 

@@ -319,7 +319,7 @@ done
 [ "$stopped" -eq 2 ] && ok "both members stopped" || bad "$stopped of 2 members stopped"
 expect "resume --job $K" 0 pc resume --job "$K"
 expect "job-limit in MEMBERS mode is refused" 1 pc job-limit "$K" --pids 4
-has "LINUX_JOB_LIMIT" "$T/err" "LINUX_JOB_LIMIT (529)"
+has "LINUX_JOB_LIMIT" "$T/err" "(LINUX_JOB_LIMIT 529)"
 expect "procctl job $K (members)" 0 pc job "$K"
 has "no pids usage known, no limit" "$T/out" "^pids: current - max max$"
 expect "kill --job $K" 0 pc kill --job "$K"

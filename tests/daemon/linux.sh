@@ -232,7 +232,7 @@ for lv in high:2,4:-10_0 codec:3,4:10_2 realtime:3,4:50_1; do
     name=${lv%%:*}; rest=${lv#*:}; fl=${rest%%:*}; want=$(echo "${rest#*:}" | tr _ ' ')
     pc priority "$SID" "$name" >"$T/out" 2>"$T/err"; rc=$?
     if [ $rc -eq 0 ] && [ "$(statf | cut -d' ' -f"$fl")" = "$want" ]; then ok "$name: $want (fields $fl of nice rt policy)"
-    elif [ $rc -eq 1 ] && grep -q "LINUX_PRIORITY_DENIED (516)" "$T/err"; then ok "$name: refused by the machine (LINUX_PRIORITY_DENIED)"
+    elif [ $rc -eq 1 ] && grep -q "(LINUX_PRIORITY_DENIED 516)" "$T/err"; then ok "$name: refused by the machine (LINUX_PRIORITY_DENIED)"
     else bad "$name: exit $rc, $(statf)"; sed 's/^/#   /' "$T/err"; fi
 done
 expect "priority ID normal" 0 pc priority "$SID" normal
@@ -278,7 +278,7 @@ pc run --cwd "$T/cwd" -- ls /proc/self/fd >"$T/p.out" 2>&1 </dev/null
 [ "$(tr '\n' ' ' <"$T/p.out")" = "0 1 2 3 " ] && ok "run --cwd: no descriptor left for the directory (0 1 2 + ls's own)" || {
     bad "run --cwd: descriptors $(tr '\n' ' ' <"$T/p.out")"; }
 expect "run --cwd FILE: refused" 1 pc run --cwd /etc/passwd -- /bin/pwd
-has "run --cwd FILE: K_NOT_DIRECTORY" "$T/err" "K_NOT_DIRECTORY (419)"
+has "run --cwd FILE: K_NOT_DIRECTORY" "$T/err" "(K_NOT_DIRECTORY 419)"
 expect "run --cwd MISSING: usage error" 2 pc run --cwd "$T/no-such-dir" -- /bin/pwd
 # --rlimit: set on the created process before it starts.  CPU 1 s soft,
 # 2 s hard: SIGXCPU at the soft limit ends a busy loop (its default
@@ -300,7 +300,7 @@ expect "limit ID nofile 32:64" 0 pc limit "$SID" nofile 32:64
 grep -q "^Max open files *32 *64 *files" "/proc/$PID/limits" && ok "limit: /proc/PID/limits says 32 64" || {
     bad "limit: $(grep '^Max open files' "/proc/$PID/limits")"; }
 pc limit "$SID" nofile 32:unlimited >"$T/out" 2>"$T/err"; rc=$?
-if [ $rc -eq 1 ] && grep -q "LINUX_RLIMIT_DENIED (517)" "$T/err" && grep -q "^Max open files *32 *64 " "/proc/$PID/limits"; then
+if [ $rc -eq 1 ] && grep -q "(LINUX_RLIMIT_DENIED 517)" "$T/err" && grep -q "^Max open files *32 *64 " "/proc/$PID/limits"; then
     ok "limit: raising the hard limit refused (LINUX_RLIMIT_DENIED), unchanged"
 elif [ $rc -eq 0 ] && grep -q "^Max open files *32 *unlimited " "/proc/$PID/limits"; then
     ok "limit: raising the hard limit taken (CAP_SYS_RESOURCE)"
@@ -328,17 +328,17 @@ pc run --mount "$T/ns-mnt=$T/ns-src" -- ls /proc/self/fd >"$T/p.out" 2>&1 </dev/
 [ "$(tr '\n' ' ' <"$T/p.out")" = "0 1 2 3 " ] && ok "run --mount: no descriptor left for the directory" || {
     bad "run --mount: descriptors $(tr '\n' ' ' <"$T/p.out")"; }
 expect "run --mount on a missing path: refused" 1 pc run --mount "$T/ns-none=$T/ns-src" -- /bin/true
-has "missing mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "LINUX_NAME_MOUNTPOINT (518)"
+has "missing mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "(LINUX_NAME_MOUNTPOINT 518)"
 expect "run --mount on a file: refused" 1 pc run --mount "$T/ns-src/marker=$T/ns-src" -- /bin/true
-has "file mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "LINUX_NAME_MOUNTPOINT (518)"
+has "file mount point: LINUX_NAME_MOUNTPOINT" "$T/err" "(LINUX_NAME_MOUNTPOINT 518)"
 expect "run --mount of a file: refused" 1 pc run --mount "$T/ns-mnt=$T/ns-src/marker" -- /bin/true
-has "file as the directory: K_NOT_DIRECTORY" "$T/err" "K_NOT_DIRECTORY (419)"
+has "file as the directory: K_NOT_DIRECTORY" "$T/err" "(K_NOT_DIRECTORY 419)"
 expect "run --mount relative=DIR: refused" 1 pc run --mount "rel=$T/ns-src" -- /bin/true
-has "relative path: PROTO_PATH_NOT_ABSOLUTE" "$T/err" "PROTO_PATH_NOT_ABSOLUTE (218)"
+has "relative path: PROTO_PATH_NOT_ABSOLUTE" "$T/err" "(PROTO_PATH_NOT_ABSOLUTE 218)"
 expect "run --mount with .. : refused" 1 pc run --mount "$T/ns-mnt/../ns-mnt=$T/ns-src" -- /bin/true
-has "not normalized: PROTO_PATH_NOT_NORMAL" "$T/err" "PROTO_PATH_NOT_NORMAL (219)"
+has "not normalized: PROTO_PATH_NOT_NORMAL" "$T/err" "(PROTO_PATH_NOT_NORMAL 219)"
 expect "run --mount twice, overlapping: refused" 1 pc run --mount "$T/ns-mnt=$T/ns-src" --mount "$T/ns-mnt/x=$T/ns-src" -- /bin/true
-has "overlap: NAMESPACE_OVERLAP" "$T/err" "NAMESPACE_OVERLAP (334)"
+has "overlap: NAMESPACE_OVERLAP" "$T/err" "(NAMESPACE_OVERLAP 334)"
 expect "run --mount without DIR: usage" 2 pc run --mount "$T/ns-mnt" -- /bin/true
 
 # orphans: a descendant whose parent exits is re-parented to procmgrd (a
@@ -384,7 +384,7 @@ i=0; while [ "$(ps -eo args | grep -c "^sleep $MARK2\$")" -ne 0 ] && [ $i -lt 40
     i=$((i + 1)); sleep 0.05; done
 [ $i -lt 400 ] && ok "killed by id: sleep is gone" || bad "killed by id: sleep still running"
 expect "kill ID again: collected" 1 pc kill "$SID"
-has "NO_SUCH_PROCESS" "$T/err" "procctl: NO_SUCH_PROCESS (314): "
+has "NO_SUCH_PROCESS" "$T/err" "^procctl: .*(NO_SUCH_PROCESS 314)$"
 # an exit status through wait ID: the waiter holds its handle before START
 expect "spawn --suspended sh -c 'exit 7'" 0 pc spawn --suspended -- sh -c 'exit 7'
 EID=$(cat "$T/out")
@@ -481,7 +481,7 @@ MARK3=$((3000000 + $$))
 expect "spawn sleep for wait --timeout" 0 pc spawn -- sleep $MARK3
 TID=$(cat "$T/out")
 expect "wait --timeout 0 (poll) of a running process: 124" 124 pc wait --timeout 0 "$TID"
-has "wait --timeout names WAIT_TIMED_OUT" "$T/err" "WAIT_TIMED_OUT (330)"
+has "wait --timeout names WAIT_TIMED_OUT" "$T/err" "(WAIT_TIMED_OUT 330)"
 expect "wait --timeout 0.2 of a running process: 124" 124 pc wait --timeout 0.2 "$TID"
 expect "info ID of a running process" 0 pc info "$TID"
 has "info: priority normal" "$T/out" "^priority:  normal"
@@ -542,7 +542,7 @@ wait $WAPID; rc=$?
 [ $rc -eq 5 ] && ok "WAIT_ANY on the root: exit 5" || bad "WAIT_ANY on the root: exit $rc, want 5"; sed 's/^/#   /' "$T/wa.err"
 has "WAIT_ANY returns the orphan's record (parent 0)" "$T/wa.out" "^$KID *0 .*exited *5"
 expect "WAIT_ANY again: no child running, none uncollected" 1 pc wait-any --timeout 0
-has "WAIT_ANY again: NO_CHILDREN" "$T/err" "procctl: NO_CHILDREN (352): "
+has "WAIT_ANY again: NO_CHILDREN" "$T/err" "^procctl: .*(NO_CHILDREN 352)$"
 
 # --- no zombie, no leaked descriptor in the daemon -----------------------------------------
 # Every child the daemon still has must be alive: wait (bounded) until

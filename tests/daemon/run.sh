@@ -58,20 +58,20 @@ has "info --json" "$T/out" "\"koid\":$ID,.*\"state\":\"running\""
 expect "procctl --json ps" 0 pc --json ps
 has "ps --json lists it" "$T/out" "\"koid\":$ID,"
 expect "procctl info of an unknown id" 1 pc info 999999
-has "unknown id: NO_SUCH_PROCESS" "$T/err" "procctl: NO_SUCH_PROCESS (314): "
+has "unknown id: NO_SUCH_PROCESS" "$T/err" "^procctl: .*(NO_SUCH_PROCESS 314)$"
 expect "procctl spawn --resolve" 0 pc spawn --resolve hello
 expect "procctl resolve" 0 pc resolve hello
 has "resolve output" "$T/out" "hello: executable"
 expect "procctl --json resolve" 0 pc --json resolve hello
 has "resolve --json" "$T/out" '"interpreter":false'
 expect "procctl resolve unknown" 1 pc resolve nope
-has "refusal format" "$T/err" "^procctl: RESOLVE_NOT_FOUND (335): resolve name not found"
+has "refusal format" "$T/err" "^procctl: .*(RESOLVE_NOT_FOUND 335)$"
 expect "procctl resolve absolute" 1 pc resolve /abs
-has "PROTO code" "$T/err" "^procctl: PROTO_NAME_ABSOLUTE (220): "
+has "PROTO code" "$T/err" "^procctl: .*(PROTO_NAME_ABSOLUTE 220)$"
 expect "procctl spawn bad env" 2 pc spawn --env NOEQUALS -- "$ELF"
 expect "procctl spawn missing program" 127 pc spawn -- /nonexistent/prog
 expect "procctl spawn not an ELF" 1 pc spawn -- /etc/hostname
-has "ELF refusal" "$T/err" "^procctl: ELF_"
+has "ELF refusal names the file, says it is text, keeps the code" "$T/err" "^procctl: /etc/hostname: is a text file without a '#!' line, not a program (ELF_TRUNCATED 101)$"
 # kill, wait, start by id (OPEN_PROCESS): the sim never ends a process by
 # itself, so a `wait ID` in the background returns once `kill ID` is done
 # control (issue 6): signals by name and number, suspend/resume, priority,
@@ -103,7 +103,7 @@ has "stop prints the KILLED record (9)" "$T/out" "^$CID .*killed *9$"
 expect "procctl spawn --suspended for signals" 0 pc spawn --suspended -- "$ELF"
 CID=$(cat "$T/out")
 expect "procctl kill --signal of a created process" 1 pc kill --signal TERM "$CID"
-has "not started: K_STATE" "$T/err" "procctl: K_STATE (415): "
+has "not started: K_STATE" "$T/err" "^procctl: .*(K_STATE 415)$"
 expect "procctl priority of a created process" 0 pc priority "$CID" low
 expect "procctl stop of a created process: killed" 137 pc stop "$CID"
 pc ps >/dev/null; pc ps >/dev/null     # earlier hang-ups handled
@@ -117,7 +117,7 @@ wait $WTPID; rc=$?
 [ $rc -eq 137 ] && ok "procctl wait ID: exit 137 after kill" || bad "procctl wait ID: exit $rc, want 137"
 has "wait ID prints the KILLED record" "$T/wait.out" "^$ID .*killed"
 expect "procctl kill ID again: no record left" 1 pc kill "$ID"
-has "kill of a collected id: NO_SUCH_PROCESS" "$T/err" "procctl: NO_SUCH_PROCESS (314): "
+has "kill of a collected id: NO_SUCH_PROCESS" "$T/err" "^procctl: .*(NO_SUCH_PROCESS 314)$"
 expect "procctl wait of an unknown id" 1 pc wait 999999
 expect "procctl start of an unknown id" 1 pc start 999999
 expect "procctl spawn --suspended" 0 pc spawn --suspended -- "$ELF"
@@ -129,7 +129,7 @@ expect "procctl start ID" 0 pc start "$SID"
 expect "procctl info: running after start" 0 pc info "$SID"
 has "started process is running" "$T/out" "^$SID .*running"
 expect "procctl start ID again" 1 pc start "$SID"
-has "second start: ALREADY_STARTED" "$T/err" "procctl: ALREADY_STARTED (331): "
+has "second start: ALREADY_STARTED" "$T/err" "^procctl: .*(ALREADY_STARTED 331)$"
 expect "procctl info: details of a sim process" 0 pc info "$SID"
 has "info: priority normal" "$T/out" "^priority:  normal"
 has "info: the sim's resident bytes (pages mapped)" "$T/out" "^resident:  [1-9][0-9]* bytes"
@@ -148,7 +148,7 @@ expect "procctl spawn --rlimit" 0 pc spawn --rlimit nofile=64:128 --rlimit cpu=u
 LID=$(cat "$T/out")
 expect "procctl limit ID: lower" 0 pc limit "$LID" nofile 32:64
 expect "procctl limit ID: raise the hard limit" 1 pc limit "$LID" nofile 32:1000
-has "raising: LINUX_RLIMIT_DENIED" "$T/err" "LINUX_RLIMIT_DENIED (517)"
+has "raising: LINUX_RLIMIT_DENIED" "$T/err" "(LINUX_RLIMIT_DENIED 517)"
 expect "kill of the limited process" 0 pc kill "$LID"
 expect "procctl usage" 2 pc frobnicate
 expect "procctl without a daemon" 4 "$BIN/procctl" --socket "$T/none.sock" ps

@@ -61,7 +61,7 @@ same() {  # same DESC CMD...: stdout, stderr and status of CMD vs procctl run --
 refused() {  # refused DESC CODE NAME CMD...: procctl run fails, stderr names the code
     desc=$1; code=$2; name=$3; shift 3
     pc run -- "$@" </dev/null >"$T/p.out" 2>"$T/p.err"; prc=$?
-    if [ $prc -ne 0 ] && grep -q "$name ($code)" "$T/p.err"; then
+    if [ $prc -ne 0 ] && grep -q "($name $code)$" "$T/p.err"; then
         ok "refused $desc: $name ($code), exit $prc"
     else
         bad "refused $desc: exit $prc, want $name ($code)"; sed 's/^/#   /' "$T/p.err"

@@ -1,0 +1,216 @@
+#!/bin/sh
+# Integration test of the command-line conventions and of what an operator
+# sees (issue 20; spec/daemon.md, "Command-line conventions"), against a
+# real procmgrd over the Linux backend:
+#   - procctl, procmgrd, elfcheck: --help and --version on stdout, exit 0;
+#     a usage error is one line naming what was wrong and a pointer to
+#     --help, exit 2; --opt=VALUE;
+#   - procctl COMMAND --help: a short usage of that command, exit 0;
+#   - sizes with K/M/G suffixes;
+#   - every --json output read back by a real JSON parser (python3), with a
+#     program path and a process name holding a quote, a tab and a byte
+#     that is not UTF-8; a running process has "exit_code":null;
+#   - refusals that name the file or object, in plain words, with the code.
+#
+#   tests/daemon/cli.sh BINDIR
+set -u
+BIN=$(cd "$1" && pwd)
+T=$(mktemp -d /tmp/pmd-cli.XXXXXX)
+SOCK=$T/procmgr.sock
+DPID=
+fails=0
+count=0
+PY=${PYTHON:-python3}
+
+NX=
+cleanup() {
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+    [ -n "$NX" ] && umount "$NX" 2>/dev/null
+    exec 3<&- 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+. "$(dirname "$0")/lib.sh"
+
+VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
+          "$(dirname "$0")/../../include/procmgr/version.h")
+
+# usage_err DESC PATTERN CMD...: exit 2, nothing on stdout, exactly two
+# lines on stderr: the first matches PATTERN, the second points to --help.
+usage_err() {
+    desc=$1; pat=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
+    n=$(wc -l <"$T/err")
+    if [ $rc -eq 2 ] && [ ! -s "$T/out" ] && [ "$n" -eq 2 ] &&
+       head -n 1 "$T/err" | grep -q -- "$pat" &&
+       tail -n 1 "$T/err" | grep -q "^Try '[a-z]* *[a-z-]* *--help'\.$"; then
+        ok "$desc: one line, a pointer to --help, exit 2"
+    else
+        bad "$desc: exit $rc, $n lines on stderr (want 2, the first with '$pat')"
+        sed 's/^/#   /' "$T/out" "$T/err"
+    fi
+}
+# json_ok DESC FILE PYEXPR: FILE is JSON Lines a real parser reads; PYEXPR
+# (over d, the list of values) holds.
+json_ok() {
+    if "$PY" -c 'import json, sys
+d = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+assert d, "no JSON value"
+assert eval(sys.argv[2]), d' "$2" "$3" 2>"$T/py.err"; then ok "$1"
+    else bad "$1"; sed 's/^/#   /' "$2" "$T/py.err"; fi
+}
+
+# --- --help, --version, usage errors of every program ------------------------------
+for p in procctl procmgrd elfcheck; do
+    expect "$p --help" 0 "$BIN/$p" --help
+    if [ -s "$T/out" ] && [ ! -s "$T/err" ] && grep -q "^usage: $p" "$T/out"; then
+        ok "$p --help: the usage on stdout"; else bad "$p --help: not on stdout"; fi
+    expect "$p --version" 0 "$BIN/$p" --version
+    has "$p --version: the project's version" "$T/out" "^$p (procmgr) $VERSION\$"
+    usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
+done
+usage_err "procmgrd --socket without a value" "needs a value" "$BIN/procmgrd" --socket
+usage_err "elfcheck --policy without a value" "needs a value" "$BIN/elfcheck" --policy
+
+for c in run spawn watch ps info job job-limit kill stop wait wait-any start suspend \
+         resume priority limit resolve help; do
+    "$BIN/procctl" "$c" --help >"$T/out" 2>"$T/err" </dev/null; rc=$?
+    n=$(wc -l <"$T/out")
+    if [ $rc -eq 0 ] && [ ! -s "$T/err" ] && grep -q "^usage: procctl $c" "$T/out" && [ "$n" -lt 25 ]; then
+        ok "procctl $c --help: its own usage ($n lines), exit 0"
+    else
+        bad "procctl $c --help: exit $rc, $n lines"; sed 's/^/#   /' "$T/out" "$T/err"
+    fi
+done
+expect "procctl help kill" 0 "$BIN/procctl" help kill
+has "procctl help kill: kill's usage" "$T/out" "^usage: procctl kill"
+# PROGRAM's own options are its arguments, not procctl's
+"$BIN/procctl" --socket "$T/none.sock" run -- /bin/true --help >"$T/out" 2>&1
+[ $? -eq 4 ] && ok "run -- PROG --help: --help is PROG's" || bad "run -- PROG --help taken by procctl"
+
+usage_err "no command" "no COMMAND given" "$BIN/procctl"
+usage_err "unknown command" "unknown command 'frobnicate'" "$BIN/procctl" frobnicate
+usage_err "--socket without a value" "option '--socket' needs a value" "$BIN/procctl" --socket
+usage_err "run without a program" "^procctl: run: no PROGRAM given" "$BIN/procctl" run
+usage_err "run --name without a value" "option '--name' needs a value" "$BIN/procctl" run --name
+usage_err "run --rlimit unknown resource" "--rlimit 'stack=1'" "$BIN/procctl" run --rlimit stack=1 -- /bin/true
+usage_err "run --rlimit bad size" "--rlimit 'as=12Q'" "$BIN/procctl" run --rlimit as=12Q -- /bin/true
+usage_err "run --env without =" "--env 'NOEQUALS'" "$BIN/procctl" run --env NOEQUALS -- /bin/true
+usage_err "kill --signal unknown" "unknown signal 'FROB'" "$BIN/procctl" kill --signal FROB 5
+usage_err "kill without an ID" "missing operand" "$BIN/procctl" kill
+usage_err "stop --timeout (wait's option)" "does not apply to stop" "$BIN/procctl" stop --timeout 1 5
+usage_err "info with a bad ID" "ID must be a process id" "$BIN/procctl" info abc
+usage_err "ps with an extra argument" "unexpected argument 'extra'" "$BIN/procctl" ps extra
+usage_err "job-limit --memory bad size" "--memory '1Q'" "$BIN/procctl" job-limit 5 --memory 1Q
+usage_err "job-limit with nothing to set" "nothing to set" "$BIN/procctl" job-limit 5
+usage_err "limit as with a bad size" "bad value '1X'" "$BIN/procctl" limit 5 as 1X
+usage_err "priority with an unknown level" "unknown level 'loud'" "$BIN/procctl" priority 5 loud
+
+# --- a daemon; --opt=VALUE ------------------------------------------------------------
+start_daemon "$BIN/procmgrd"
+expect "procctl --socket=PATH ps" 0 "$BIN/procctl" --socket="$SOCK" ps
+has "ps: NAME column" "$T/out" "^KOID .*EXIT *NAME$"
+
+# the program at a hostile path: a quote, a tab, a byte that is not UTF-8
+HOSTILE=$(printf '%s/q"t\tb\377' "$T")
+cp /bin/sleep "$HOSTILE"
+expect "spawn a program at a hostile path" 0 pc spawn -- "$HOSTILE" 300
+HID=$(cat "$T/out")
+expect "spawn --name hostile, --rlimit as=64M:1G (size suffixes)" 0 \
+    pc --json spawn --name "$(printf 'n"a\\m\te\001\377')" --rlimit as=64M:1G -- /bin/sleep 300
+json_ok "spawn --json: valid, the koid" "$T/out" 'isinstance(d[0]["koid"], int)'
+NID=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["koid"])' "$T/out")
+
+expect "--json info of the hostile path" 0 pc --json info "$HID"
+json_ok "info --json: the name with its quote and tab, U+FFFD for the bad byte" "$T/out" \
+    'd[0]["name"].endswith("q\"t\tb\ufffd") and d[0]["koid"] == '"$HID"
+json_ok "info --json of a running process: exit_code and status null" "$T/out" \
+    'd[0]["state"] == "running" and d[0]["exit_code"] is None and d[0]["status"] is None'
+expect "--json info of the hostile name" 0 pc --json info "$NID"
+json_ok "info --json: name escaped, as limit from 64M:1G" "$T/out" \
+    'd[0]["name"] == "n\"a\\m\te\x01\ufffd" and d[0]["rlimits"]["as"] == [64 << 20, 1 << 30]'
+expect "--json ps" 0 pc --json ps
+json_ok "ps --json: both processes with their names" "$T/out" \
+    'set(p["name"] for p in d[0] if p["koid"] in ('"$HID,$NID"')) == {"n\"a\\m\te\x01\ufffd", d[0][[p["koid"] for p in d[0]].index('"$HID"')]["name"]} and all("exit_code" in p for p in d[0])'
+expect "ps (text)" 0 pc ps
+has "ps: the name shown, control bytes as \\xHH" "$T/out" "^$NID .*n\"a\\\\x5cm\\\\x09e\\\\x01"
+expect "--json job of its own job" 0 pc --json job "$HID"
+json_ok "job --json: valid, its process listed with its name" "$T/out" \
+    'd[0]["job"] == '"$HID"' and d[0]["processes"][0]["name"].endswith("\ufffd")'
+expect "limit ID as 32M:64M" 0 pc limit "$NID" as 32M:64M
+expect "--json info after limit" 0 pc --json info "$NID"
+json_ok "limit as 32M:64M arrived" "$T/out" 'd[0]["rlimits"]["as"] == [32 << 20, 64 << 20]'
+expect "--json stop --grace 0" 143 pc --json stop --grace 0 "$NID"
+json_ok "stop --json: the end, valid" "$T/out" 'd[0]["end"] == "killed" and d[0]["signal_name"] == "SIGTERM" and d[0]["status"] == 143'
+expect "--json kill" 0 pc --json kill "$HID"
+expect "--json run" 3 pc --json run -- /bin/sh -c 'exit 3'
+json_ok "run --json: the end on stderr, valid" "$T/err" 'd[0]["code"] == 3 and d[0]["status"] == 3'
+expect "--json resolve of an unknown name" 1 pc --json resolve "$(printf 'x"\t')"
+[ ! -s "$T/out" ] && ok "resolve refused: nothing on stdout" || bad "resolve refused: output on stdout"
+"$BIN/elfcheck" --json "$HOSTILE" /etc/passwd "$T" >"$T/out" 2>/dev/null
+json_ok "elfcheck --json: hostile path, a rejection, an error" "$T/out" \
+    '[x["result"] for x in d] == ["ok", "rejected", "error"] and d[0]["file"].endswith("\ufffd")'
+
+# --- errors a person can act on --------------------------------------------------------
+expect "info of an unknown id" 1 pc info 999999
+[ ! -s "$T/out" ] && ok "info 999999: no table header before the error" || bad "info 999999 printed on stdout"
+has "info 999999: names the process, plain words, the code" "$T/err" \
+    "^procctl: process 999999: no such process .*(NO_SUCH_PROCESS 314)\$"
+expect "run a directory" 1 pc run -- /tmp
+has "a directory: said so, the code kept" "$T/err" \
+    "^procctl: /tmp: is a directory, not a program (K_TYPE 404)\$"
+expect "run /etc/passwd" 1 pc run -- /etc/passwd
+has "/etc/passwd: named, a text file without #!" "$T/err" \
+    "^procctl: /etc/passwd: is a text file without a '#!' line, not a program (ELF_[A-Z]* 10[12])\$"
+expect "run --cwd a file" 1 pc run --cwd /etc/passwd -- /bin/true
+has "--cwd FILE: names the option and its value" "$T/err" \
+    "^procctl: --cwd /etc/passwd: is not a directory (K_NOT_DIRECTORY 419)\$"
+expect "run --mount on a missing mount point" 1 pc run --mount "$T/nope=$T" -- /bin/true
+has "--mount: names the option and its value" "$T/err" \
+    "^procctl: --mount $T/nope=$T: PATH is not an existing directory to mount on (LINUX_NAME_MOUNTPOINT 518)\$"
+# a program on a noexec mount (where this machine lets us make one)
+mkdir "$T/nx"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o noexec,size=4m tmpfs "$T/nx" 2>/dev/null; then
+    NX=$T/nx
+    cp /bin/true "$NX/true"
+    expect "run a program on a noexec mount" 1 pc run -- "$NX/true"
+    has "noexec: said so, the code kept" "$T/err" \
+        "^procctl: $NX/true: is on a file system mounted noexec, where programs may not run (K_STATE 415)\$"
+    umount "$NX" && NX=
+else
+    ok "# skip noexec mount (not root, or mount refused)"
+fi
+printf '#!/nonexistent/interp\necho hi\n' >"$T/noint.sh"; chmod +x "$T/noint.sh"
+expect "run a script whose interpreter is missing" 1 pc run -- "$T/noint.sh"
+has "missing interpreter: its own message" "$T/err" \
+    "^procctl: $T/noint.sh: its #! interpreter /nonexistent/interp does not exist (SCRIPT_NOT_ALLOWED 346)\$"
+if [ -x /usr/bin/perl ]; then
+    printf '#!/usr/bin/perl\nprint "hi\\n";\n' >"$T/p.pl"; chmod +x "$T/p.pl"
+    expect "run a perl script" 1 pc run -- "$T/p.pl"
+    has "perl: names the interpreter and --script-interp" "$T/err" \
+        "^procctl: $T/p.pl: its #! interpreter /usr/bin/perl is not allowed .*--script-interp /usr/bin/perl) (SCRIPT_NOT_ALLOWED 346)\$"
+fi
+"$BIN/procctl" --socket "$T/none.sock" ps >"$T/out" 2>"$T/err"; rc=$?
+[ $rc -eq 4 ] && grep -q "^procctl: $T/none.sock: cannot connect to procmgrd: .*(NOT_CONNECTED 342)\$" "$T/err" \
+    && ok "no daemon: names the socket, exit 4" || { bad "no daemon: exit $rc"; sed 's/^/#   /' "$T/err"; }
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    AS_USER="setpriv --reuid=65534 --regid=65534 --clear-groups"
+elif [ "$(id -u)" -ne 0 ]; then
+    AS_USER=
+else
+    AS_USER=none
+fi
+if [ "$AS_USER" != none ]; then
+    env -u XDG_RUNTIME_DIR -u PROCMGR_SOCKET $AS_USER "$BIN/procctl" ps >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "use --socket PATH or set PROCMGR_SOCKET" "$T/err" \
+        && ok "no XDG_RUNTIME_DIR: says how to give a socket (exit 2)" \
+        || { bad "no XDG_RUNTIME_DIR: exit $rc"; sed 's/^/#   /' "$T/err"; }
+else
+    ok "# skip no XDG_RUNTIME_DIR as a non-root user (no setpriv)"
+fi
+
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+echo "1..$count"
+echo "# cli: $((count - fails)) passed, $fails failed"
+[ $fails -eq 0 ]
