@@ -428,6 +428,12 @@ for p in ./auxcheck-static ./auxcheck-static-pie ./auxcheck-pie ./auxcheck-nopie
     timeout 120 "$BIN/mapscmp" "$SOCK" "$DPID" "$p" </dev/null >"$T/maps.out" 2>&1; rc=$?
     grep '^# gap:' "$T/maps.out" >>"$T/gaps"
     grep -v '^# known:\|^# gap:\|^# \./\|^# /' "$T/maps.out" | sed 's/^/#   /'
+    if [ $rc -eq 77 ]; then
+        # mapscmp's own probe found no hardware breakpoints on this machine
+        # (a hypervisor limit): the comparison cannot be made, said, not counted.
+        echo "# SKIP maps at the entry of $p: no hardware breakpoints on this machine"
+        continue
+    fi
     [ $rc -eq 0 ] && ok "maps at the entry of $p: as after execve, up to the known differences" \
         || bad "maps at the entry of $p: exit $rc"
 done
