@@ -7,12 +7,13 @@
 #
 # The options below are not for a caller to weaken: RTE guards plus every
 # overflow and downcast warning, provers z3 and cvc4 (alt-ergo is not
-# packaged; cvc5 1.0.3 is unknown to why3 1.5.1).  WP_TIMEOUT may be raised.
+# packaged; cvc5 1.0.3 is unknown to why3 1.5.1).  WP_TIMEOUT may be raised;
+# WP_PAR (default: the number of CPUs) sets how many provers run at once.
 set -uo pipefail
 name=$1; logdir=$2; shift 2; [ "${1:-}" = "--" ] && shift
 mkdir -p "$logdir"
 log="$logdir/$name.wp.log"
-par=$(nproc)
+par=${WP_PAR:-$(nproc)}
 start=$(date +%s)
 frama-c -no-autoload-plugins -load-module wp \
   -machdep x86_64 -c11 \
