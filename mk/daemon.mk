@@ -33,7 +33,8 @@ $(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk include/procmgr/version.h
 	  'Version: $(PROCMGR_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $@
 
 # --- procmgrd: one set of sources, two backends ------------------------------
-DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/shell/unixmsg.c
+DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/daemon/log.c src/daemon/sysd.c \
+               src/shell/unixmsg.c
 DAEMON_OBJS := $(call obj-of,$(DAEMON_SRCS))
 
 $(O)/bin/procmgrd-sim: $(DAEMON_OBJS) $(SIMHOST_LIB) $$(DISPATCH_LIB) $$(SIM_LIB) $(CORE_LIB)

@@ -9,8 +9,10 @@
 #define PROCMGR_DAEMON_H
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <syslog.h>     /* LOG_* priorities of pmd_log */
 
 #include "procmgr/dispatch.h"
 #include "procmgr/khost.h"
@@ -105,5 +107,22 @@ int  pmd_next_timeout_ms(const pmd *s);
 void pmd_reap_orphans(pmd *s);
 void pmd_shutdown(pmd *s);
 uint64_t pmd_now_ns(void);
+
+/* log.c: procmgrd's own log (spec/daemon.md section 11).  prio: LOG_*. */
+void pmd_log_init(void);            /* stderr: timestamps, or the journal's prefix */
+void pmd_log_to_syslog(void);       /* detached: syslog, LOG_DAEMON from now on */
+void pmd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pmd_vlog(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* An opcode's name as spec/protocol.md writes it ("LAUNCH"), or
+ * "opcode 0x1234" for one it does not know (written into buf). */
+#define PMD_OP_LABEL 24
+const char *pmd_op_label(uint16_t op, char buf[PMD_OP_LABEL]);
+
+/* sysd.c: socket activation and readiness (spec/daemon.md section 12).
+ * pmd_activation_fd: the listening socket passed by LISTEN_FDS with its
+ * path in path, -1 when none was passed, -2 on an error (printed). */
+int  pmd_activation_fd(char *path, size_t cap);
+void pmd_notify_init(void);
+void pmd_notify(const char *state);     /* READY=1, STATUS=..., STOPPING=1 */
 
 #endif /* PROCMGR_DAEMON_H */

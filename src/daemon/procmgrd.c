@@ -29,6 +29,9 @@ static pm_dispatch g_dispatch;     /* about 22 MiB (64 builders): static, not on
 /* `#!` interpreter allowlist (spec/scripts.md): path -> image cap. */
 static pm_dispatch_entry g_script[PMD_MAX_TABLE];
 static uint32_t g_nscript;
+/* The listening socket came from the service manager (LISTEN_FDS): it owns
+ * the socket file, procmgrd neither makes nor removes it. */
+static int g_activated;
 
 uint64_t pmd_tag(uint32_t kind, uint32_t gen, uint32_t idx)
 {
@@ -60,7 +63,8 @@ static void usage(FILE *f)
           "                    (an ELF program; default: those of /bin/sh,\n"
           "                    /usr/bin/sh, /bin/bash, /usr/bin/bash, /usr/bin/env,\n"
           "                    /usr/bin/python3 that exist and are ELF)\n"
-          "  --verbose         log connections to stderr\n"
+          "  --verbose         also log every connection, request and close\n"
+          "                    (stderr in the foreground, else syslog)\n"
           "  --help, --version\n"
           "Options take their value as --opt VALUE or --opt=VALUE.\n", f);
 }
@@ -342,6 +346,38 @@ static void loop(pmd *s)
     }
 }
 
+/* The socket: the one the service manager passed (LISTEN_FDS), else
+ * --socket, $PROCMGR_SOCKET or the default.  0, or the exit code. */
+static int socket_path(pmd *s, const pmd_opts *o)
+{
+    int fd = pmd_activation_fd(s->path, sizeof s->path);
+    if (fd == -2)
+        return 1;
+    if (fd >= 0) {
+        if (o->socket != NULL && strcmp(o->socket, s->path) != 0) {
+            fprintf(stderr, "procmgrd: --socket %s, but the socket passed by LISTEN_FDS "
+                    "is %s; drop --socket or change procmgrd.socket\n", o->socket, s->path);
+            return 2;
+        }
+        s->lfd = fd;
+        g_activated = 1;
+        return 0;
+    }
+    if (o->socket != NULL)
+        snprintf(s->path, sizeof s->path, "%s", o->socket);
+    else if (pm_unixmsg_default_socket(s->path, sizeof s->path) == NULL) {
+        fputs("procmgrd: no socket path: give --socket PATH, or set $PROCMGR_SOCKET "
+              "or $XDG_RUNTIME_DIR (a path of at most 107 bytes)\n", stderr);
+        return 2;
+    }
+    if (o->socket != NULL && strlen(o->socket) + 1 > sizeof s->path) {
+        fprintf(stderr, "procmgrd: socket path %s is too long (at most %zu bytes)\n",
+                o->socket, sizeof s->path - 1);
+        return 2;
+    }
+    return 0;
+}
+
 /* Detach: the parent waits until the child is ready (a byte on a pipe),
  * prints the ready line and exits 0. */
 static int detach(int *ready_fd)
@@ -365,11 +401,19 @@ static int detach(int *ready_fd)
     return 0;
 }
 
+/* Ready: the ready line on stdout (the detached parent's, which then
+ * exits), READY=1 to a service manager.  Detached, the log goes to syslog
+ * from here on and stdio to /dev/null. */
 static void announce(pmd *s, int ready_fd)
 {
+    char status[160];
     printf("procmgrd: ready on %s\n", s->path);
     fflush(stdout);
+    snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s", s->path);
+    pmd_notify(status);
     if (ready_fd >= 0) {
+        pmd_log_to_syslog();
+        pmd_log(LOG_INFO, "ready on %s%s", s->path, g_activated ? " (socket activation)" : "");
         int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (nul >= 0) {
             dup2(nul, 0);
@@ -390,19 +434,15 @@ int main(int argc, char **argv)
     int ready_fd = -1;
     if (parse_opts(argc, argv, &o) != 0)
         return 2;
+    pmd_log_init();
+    pmd_notify_init();
     s.verbose = o.verbose;
     s.kfd = -1;
+    s.lfd = -1;
     s.d = &g_dispatch;
-    if (o.socket != NULL)
-        snprintf(s.path, sizeof s.path, "%s", o.socket);
-    else if (pm_unixmsg_default_socket(s.path, sizeof s.path) == NULL) {
-        fputs("procmgrd: no socket path (--socket, $PROCMGR_SOCKET or $XDG_RUNTIME_DIR)\n", stderr);
-        return 2;
-    }
-    if (strlen(s.path) + 1 > sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        fputs("procmgrd: socket path too long\n", stderr);
-        return 2;
-    }
+    int rc = socket_path(&s, &o);
+    if (rc != 0)
+        return rc;
     if (!o.foreground && detach(&ready_fd) != 0)
         return 1;
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -415,12 +455,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (pm_k_job_mode(s.k) == PM_K_JOB_MODE_CGROUP)
-        fprintf(stderr, "procmgrd: jobs: cgroup (a job holds every process its "
-                "members create)\n");
+        pmd_log(LOG_INFO, "jobs: cgroup (a job holds every process its members create)");
     else
-        fprintf(stderr, "procmgrd: jobs: members (no writable cgroup v2 hierarchy "
-                "with cgroup.kill and cgroup.freeze: a job holds only the processes "
-                "procmgrd launched into it)\n");
+        pmd_log(LOG_NOTICE, "jobs: members (no writable cgroup v2 hierarchy with "
+                "cgroup.kill and cgroup.freeze: a job holds only the processes "
+                "procmgrd launched into it)");
     if (configure(&s, &o, &cfg) != 0)
         return 1;
     st = pm_dispatch_init(s.d, s.k, &cfg);
@@ -428,7 +467,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "procmgrd: dispatcher: %s (%d)\n", pm_status_name(st), (int)st);
         return 1;
     }
-    if (make_listener(&s) != 0)
+    if (!g_activated && make_listener(&s) != 0)
         return 1;
     s.epfd = epoll_create1(EPOLL_CLOEXEC);
     s.kfd = pm_kh_event_fd(s.k);
@@ -437,17 +476,20 @@ int main(int argc, char **argv)
         pmd_epoll_add(&s, s.sigfd, EPOLLIN, pmd_tag(PMD_TAG_SIGNAL, 0, 0)) != 0 ||
         (s.kfd >= 0 &&
          pmd_epoll_add(&s, s.kfd, EPOLLIN, pmd_tag(PMD_TAG_KEVENT, 0, 0)) != 0)) {
-        unlink(s.path);
+        if (!g_activated)
+            unlink(s.path);
         return die("epoll");
     }
     announce(&s, ready_fd);
     loop(&s);
+    pmd_notify("STOPPING=1");
 
     /* Shutdown policy: stop listening, close every client and handle, kill
      * and tear down every process (pm_dispatch_fini), release the backend
      * (on Linux: kill and reap what is left), remove the socket. */
     close(s.lfd);
-    unlink(s.path);
+    if (!g_activated)
+        unlink(s.path);
     pmd_shutdown(&s);
     pm_dispatch_fini(s.d);
     for (uint32_t i = 0; i < s.ninterp; i++)
@@ -461,9 +503,7 @@ int main(int argc, char **argv)
     pmd_reap_orphans(&s);
     close(s.epfd);
     close(s.sigfd);
-    if (s.verbose)
-        fprintf(stderr, "procmgrd: stopped (%llu slow clients dropped, %llu events lost)\n",
-                (unsigned long long)s.disconnected_slow,
-                (unsigned long long)s.events_lost);
+    pmd_log(LOG_INFO, "stopped (%llu slow clients dropped, %llu events lost)",
+            (unsigned long long)s.disconnected_slow, (unsigned long long)s.events_lost);
     return 0;
 }

@@ -54,9 +54,7 @@ static void logf_(pmd *s, const char *fmt, ...)
     if (!s->verbose)
         return;
     va_start(ap, fmt);
-    fputs("procmgrd: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    pmd_vlog(LOG_INFO, fmt, ap);     /* log.c: stderr or syslog */
     va_end(ap);
 }
 
@@ -249,7 +247,7 @@ static int lease_take(pmd *s, pmd_client *c)
 
 static void client_close(pmd *s, pmd_client *c, const char *why)
 {
-    logf_(s, "client pid %d closed: %s", (int)c->pid, why);
+    logf_(s, "client pid %d uid %d closed: %s", (int)c->pid, (int)c->uid, why);
     lease_return(s, c);
     pend_clear(c);
     close(c->fd);
@@ -589,8 +587,9 @@ static int translate_all(pmd *s, pmd_client *c, uint16_t op, int *fds,
         st = translate(s, fds[ntr], &in[ntr]);
     if (st == PM_OK)
         return 0;
-    logf_(s, "client pid %d: handle %u: %s (%d)", (int)c->pid, ntr - 1,
-          pm_status_name((int)st), (int)st);
+    char opbuf[PMD_OP_LABEL];
+    logf_(s, "client pid %d uid %d: %s: handle %u: %s (%d)", (int)c->pid, (int)c->uid,
+          pmd_op_label(op, opbuf), ntr - 1, pm_status_name((int)st), (int)st);
     /* in[ntr - 1] failed and is empty; the rest were not looked at */
     drop_translated(s, in, ntr);
     for (uint32_t i = ntr; i < kept; i++)
@@ -650,8 +649,9 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     }
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
-    logf_(s, "client pid %d: opcode 0x%04x on conn %u: %s (%d)", (int)c->pid,
-          (unsigned)g_req.reply_to.opcode, conn, pm_status_name((int)st), (int)st);
+    char opbuf[PMD_OP_LABEL];
+    logf_(s, "client pid %d uid %d: %s on conn %u: %s (%d)", (int)c->pid, (int)c->uid,
+          pmd_op_label(g_req.reply_to.opcode, opbuf), conn, pm_status_name((int)st), (int)st);
     if (res.action == PM_DISPATCH_CLOSE) {
         client_close(s, c, pm_status_name((int)res.status));
         return;
