@@ -22,15 +22,40 @@ $(CLIENT_LIB): $(call obj-of,$(CLIENT_SRCS)) $$(call obj-of,$$(PROTO_SRCS) src/c
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# pkg-config file for the build tree: headers in include/, library in $(O)/lib.
-# Its Version: is the project's one version string (include/procmgr/version.h).
+# The project's one version string (include/procmgr/version.h).
 PROCMGR_VERSION := $(shell sed -n 's/^\#define PROCMGR_VERSION "\(.*\)"/\1/p' include/procmgr/version.h)
+
+# libprocmgr.so: the same sources compiled position independent
+# ($(O)/pic), exporting the public headers' functions only (the version
+# script).  The soname's number is the ABI's, not the release's: it changes
+# when a change breaks programs linked with the previous library.
+CLIENT_SOVERSION := 0
+CLIENT_SONAME    := libprocmgr.so.$(CLIENT_SOVERSION)
+CLIENT_SO        := $(O)/lib/libprocmgr.so.$(PROCMGR_VERSION)
+CLIENT_MAP       := src/client/libprocmgr.map
+LIBS             += $(CLIENT_SO)
+pic-of = $(patsubst %.c,$(O)/pic/%.o,$(1))
+$(O)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c $< -o $@
+$(foreach d,$(FREESTANDING_DIRS),$(eval $(O)/pic/$(d)/%.o: CFLAGS += $(FREESTANDING_CFLAGS)))
+# -z defs: the library needs nothing but libc (not under SAN=1, whose
+# runtime the program brings)
+$(CLIENT_SO): $(call pic-of,$(CLIENT_SRCS)) $$(call pic-of,$$(PROTO_SRCS) src/common/status.c) $(CLIENT_MAP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(CLIENT_SONAME) -Wl,--version-script=$(CLIENT_MAP) \
+	  $(if $(filter 1,$(SAN)),,-Wl,-z,defs) -o $@ $(filter %.o,$^)
+-include $(shell find $(O)/pic -name '*.d' 2>/dev/null)
+
+# pkg-config files: procmgr.pc for the build tree (headers in include/,
+# library in $(O)/lib), and the installed one (mk/install.mk).
+# write-pc(prefix,libdir,includedir,file)
+write-pc = printf '%s\n' 'prefix=$(1)' 'libdir=$(2)' 'includedir=$(3)' '' 'Name: procmgr' \
+  'Description: client library of the procmgr daemon (procmgrd)' \
+  'Version: $(PROCMGR_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $(4)
 $(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk include/procmgr/version.h
 	@mkdir -p $(dir $@)
-	printf '%s\n' 'prefix=$(abspath $(O))' 'libdir=$${prefix}/lib' \
-	  'includedir=$(abspath include)' '' 'Name: procmgr' \
-	  'Description: client library of the procmgr daemon (procmgrd)' \
-	  'Version: $(PROCMGR_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lprocmgr' > $@
+	$(call write-pc,$(abspath $(O)),$${prefix}/lib,$(abspath include),$@)
 
 # --- procmgrd: one set of sources, two backends ------------------------------
 DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/daemon/log.c src/daemon/sysd.c \

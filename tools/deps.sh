@@ -2,7 +2,9 @@
 # Installs the Debian packages procmgr needs when any is missing, then makes
 # sure why3 knows the provers.  Idempotent and quiet when all is present.
 #
-#   tools/deps.sh          everything `make test` needs (proofs, fuzzers, tests)
+#   tools/deps.sh          everything `make test` needs (proofs, fuzzers, tests;
+#                          scdoc for the man pages of `make install`, man-db,
+#                          pkgconf and bash-completion for check-install)
 #   tools/deps.sh --run    the light set `make run` needs (a compiler and make)
 #
 # As root it calls apt-get directly; otherwise through sudo when sudo exists,
@@ -12,7 +14,8 @@ if [ "${1:-}" = "--run" ]; then
   pkgs=(make gcc libc6-dev binutils)
 else
   pkgs=(make gcc clang libclang-rt-14-dev frama-c-base why3 z3 cvc4 cvc5
-        afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace)
+        afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace
+        scdoc man-db pkgconf bash-completion)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
