@@ -118,3 +118,13 @@ check-daemon-jobs: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
 $(O)/bin/pmconcurrent: $(O)/obj/tests/daemon/pmconcurrent.o $(CLIENT_LIB)
 $(O)/bin/mapscmp: $(O)/obj/tests/daemon/mapscmp.o $(CLIENT_LIB)
 BINS += $(O)/bin/pmconcurrent $(O)/bin/mapscmp
+
+# procmgrd under a service manager (spec/daemon.md sections 11, 12): socket
+# activation (LISTEN_FDS), sd_notify readiness, and its log on stderr, to
+# the journal's stream and to syslog (tests/daemon/activation.sh).
+.PHONY: check-daemon-activation
+CHECKS     += check-daemon-activation
+SAN_CHECKS += check-daemon-activation
+check-daemon-activation: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/activation.sh $(O)/bin; \
+	 else echo "check-daemon-activation: skipped, no Linux backend (KLINUX_LIB)"; fi

@@ -401,12 +401,25 @@ static int detach(int *ready_fd)
     return 0;
 }
 
+/* The job mode, in the log (a detached daemon's: syslog, see announce). */
+static void log_job_mode(pmd *s)
+{
+    if (pm_k_job_mode(s->k) == PM_K_JOB_MODE_CGROUP)
+        pmd_log(LOG_INFO, "jobs: cgroup (a job holds every process its members create)");
+    else
+        pmd_log(LOG_NOTICE, "jobs: members (no writable cgroup v2 hierarchy with "
+                "cgroup.kill and cgroup.freeze: a job holds only the processes "
+                "procmgrd launched into it)");
+}
+
 /* Ready: the ready line on stdout (the detached parent's, which then
  * exits), READY=1 to a service manager.  Detached, the log goes to syslog
  * from here on and stdio to /dev/null. */
 static void announce(pmd *s, int ready_fd)
 {
     char status[160];
+    if (ready_fd < 0)
+        log_job_mode(s);     /* before the ready line: there when a test reads it */
     printf("procmgrd: ready on %s\n", s->path);
     fflush(stdout);
     snprintf(status, sizeof status, "READY=1\nSTATUS=listening on %s", s->path);
@@ -414,6 +427,7 @@ static void announce(pmd *s, int ready_fd)
     if (ready_fd >= 0) {
         pmd_log_to_syslog();
         pmd_log(LOG_INFO, "ready on %s%s", s->path, g_activated ? " (socket activation)" : "");
+        log_job_mode(s);
         int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (nul >= 0) {
             dup2(nul, 0);
@@ -454,12 +468,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);
         return 1;
     }
-    if (pm_k_job_mode(s.k) == PM_K_JOB_MODE_CGROUP)
-        pmd_log(LOG_INFO, "jobs: cgroup (a job holds every process its members create)");
-    else
-        pmd_log(LOG_NOTICE, "jobs: members (no writable cgroup v2 hierarchy with "
-                "cgroup.kill and cgroup.freeze: a job holds only the processes "
-                "procmgrd launched into it)");
     if (configure(&s, &o, &cfg) != 0)
         return 1;
     st = pm_dispatch_init(s.d, s.k, &cfg);

@@ -70,7 +70,7 @@ spawn_quiet() { pc spawn --fd 0=/dev/null --fd 1=/dev/null --fd 2=/dev/null "$@"
 
 # ======================= CGROUP mode =======================================
 start_daemon "$BIN/procmgrd"
-if ! grep -q "^procmgrd: jobs: cgroup" "$T/daemon.err"; then
+if ! grep -q "procmgrd\[[0-9]*\]: jobs: cgroup" "$T/daemon.err"; then
     echo "# jobs: no writable cgroup v2 hierarchy here; CGROUP mode skipped"
     sed 's/^/#   /' "$T/daemon.err"
     kill -TERM "$DPID"; wait "$DPID"; DPID=
@@ -303,7 +303,7 @@ fi
 rm -f "$T/ready" "$SOCK"
 exec 3<&-
 PROCMGR_JOBS=members start_daemon "$BIN/procmgrd"
-has "the daemon says its jobs are its members" "$T/daemon.err" "^procmgrd: jobs: members"
+has "the daemon says its jobs are its members" "$T/daemon.err" "procmgrd\[[0-9]*\]: jobs: members"
 E=$((MARK + 4))
 K=$(spawn_quiet -- sleep $E)
 K2=$(spawn_quiet --job "$K" -- sleep $E)
