@@ -66,7 +66,8 @@ static void usage(FILE *f)
           "  --verbose         also log every connection, request and close\n"
           "                    (stderr in the foreground, else syslog)\n"
           "  --help, --version\n"
-          "Options take their value as --opt VALUE or --opt=VALUE.\n", f);
+          "Options take their value as --opt VALUE or --opt=VALUE.  Under systemd it\n"
+          "takes its socket by socket activation and reports readiness (procmgrd(8)).\n", f);
 }
 
 static int die(const char *what)
@@ -314,8 +315,10 @@ static void loop(pmd *s)
     struct epoll_event ev[64];
     while (!s->stop) {
         int n = epoll_wait(s->epfd, ev, 64, pmd_next_timeout_ms(s));
-        if (n < 0 && errno != EINTR)
+        if (n < 0 && errno != EINTR) {
+            pmd_log(LOG_ERR, "epoll_wait: %s; stopping", strerror(errno));
             break;
+        }
         for (int i = 0; i < n && !s->stop; i++) {
             uint64_t t = ev[i].data.u64;
             uint32_t kind = (uint32_t)(t >> 56);
@@ -440,6 +443,50 @@ static void announce(pmd *s, int ready_fd)
     }
 }
 
+/* The epoll set: the listening socket, the signals, the backend's events. */
+static int make_loop(pmd *s)
+{
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    s->kfd = pm_kh_event_fd(s->k);
+    if (s->epfd < 0 ||
+        pmd_epoll_add(s, s->lfd, EPOLLIN, pmd_tag(PMD_TAG_LISTEN, 0, 0)) != 0 ||
+        pmd_epoll_add(s, s->sigfd, EPOLLIN, pmd_tag(PMD_TAG_SIGNAL, 0, 0)) != 0 ||
+        (s->kfd >= 0 &&
+         pmd_epoll_add(s, s->kfd, EPOLLIN, pmd_tag(PMD_TAG_KEVENT, 0, 0)) != 0)) {
+        if (!g_activated)
+            unlink(s->path);
+        return die("epoll");
+    }
+    return 0;
+}
+
+/* Shutdown policy: tell the service manager, stop listening, close every
+ * client and handle, kill and tear down every process (pm_dispatch_fini),
+ * release the backend (on Linux: kill and reap what is left), remove the
+ * socket (not one the service manager made). */
+static void shut_down(pmd *s)
+{
+    pmd_notify("STOPPING=1");
+    close(s->lfd);
+    if (!g_activated)
+        unlink(s->path);
+    pmd_shutdown(s);
+    pm_dispatch_fini(s->d);
+    for (uint32_t i = 0; i < s->ninterp; i++)
+        (void)pm_k_drop(s->k, s->interp[i].image);
+    for (uint32_t i = 0; i < s->nresolve; i++)
+        (void)pm_k_drop(s->k, s->resolve[i].image);
+    for (uint32_t i = 0; i < g_nscript; i++)
+        (void)pm_k_drop(s->k, g_script[i].image);
+    pm_kh_close(s->k);
+    s->k = NULL;
+    pmd_reap_orphans(s);
+    close(s->epfd);
+    close(s->sigfd);
+    pmd_log(LOG_INFO, "stopped (%llu slow clients dropped, %llu events lost)",
+            (unsigned long long)s->disconnected_slow, (unsigned long long)s->events_lost);
+}
+
 int main(int argc, char **argv)
 {
     static pmd s;
@@ -477,41 +524,10 @@ int main(int argc, char **argv)
     }
     if (!g_activated && make_listener(&s) != 0)
         return 1;
-    s.epfd = epoll_create1(EPOLL_CLOEXEC);
-    s.kfd = pm_kh_event_fd(s.k);
-    if (s.epfd < 0 ||
-        pmd_epoll_add(&s, s.lfd, EPOLLIN, pmd_tag(PMD_TAG_LISTEN, 0, 0)) != 0 ||
-        pmd_epoll_add(&s, s.sigfd, EPOLLIN, pmd_tag(PMD_TAG_SIGNAL, 0, 0)) != 0 ||
-        (s.kfd >= 0 &&
-         pmd_epoll_add(&s, s.kfd, EPOLLIN, pmd_tag(PMD_TAG_KEVENT, 0, 0)) != 0)) {
-        if (!g_activated)
-            unlink(s.path);
-        return die("epoll");
-    }
+    if (make_loop(&s) != 0)
+        return 1;
     announce(&s, ready_fd);
     loop(&s);
-    pmd_notify("STOPPING=1");
-
-    /* Shutdown policy: stop listening, close every client and handle, kill
-     * and tear down every process (pm_dispatch_fini), release the backend
-     * (on Linux: kill and reap what is left), remove the socket. */
-    close(s.lfd);
-    if (!g_activated)
-        unlink(s.path);
-    pmd_shutdown(&s);
-    pm_dispatch_fini(s.d);
-    for (uint32_t i = 0; i < s.ninterp; i++)
-        (void)pm_k_drop(s.k, s.interp[i].image);
-    for (uint32_t i = 0; i < s.nresolve; i++)
-        (void)pm_k_drop(s.k, s.resolve[i].image);
-    for (uint32_t i = 0; i < g_nscript; i++)
-        (void)pm_k_drop(s.k, g_script[i].image);
-    pm_kh_close(s.k);
-    s.k = NULL;
-    pmd_reap_orphans(&s);
-    close(s.epfd);
-    close(s.sigfd);
-    pmd_log(LOG_INFO, "stopped (%llu slow clients dropped, %llu events lost)",
-            (unsigned long long)s.disconnected_slow, (unsigned long long)s.events_lost);
+    shut_down(&s);
     return 0;
 }
