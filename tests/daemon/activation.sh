@@ -1,7 +1,8 @@
 #!/bin/sh
 # procmgrd under a service manager, without one (systemd is not PID 1 on
 # the test machines): tests/daemon/sdtools.py plays its part.
-#   - socket activation (LISTEN_FDS, spec/daemon.md section 12): procmgrd
+#   - socket activation (LISTEN_FDS, spec/daemon.md section 12), through
+#     sdtools.py and through systemd-socket-activate(1): procmgrd
 #     serves on the socket passed at fd 3 (close-on-exec, non-blocking),
 #     leaves its file in place when it stops, and refuses a socket of the
 #     wrong type, several sockets, or a --socket naming another path;
@@ -118,6 +119,23 @@ read -r line <&3
 [ "$line" = "procmgrd: ready on $T/own.sock" ] && ok "LISTEN_PID of another process: ignored" ||
     bad "other LISTEN_PID: ready line '$line'"
 stop_daemon
+
+# --- systemd's own launcher, when installed: it listens, and at the first
+# connection execs procmgrd with the socket as fd 3 ----------------------------
+if command -v systemd-socket-activate >/dev/null; then
+    rm -f "$SOCK"
+    systemd-socket-activate --seqpacket -l "$SOCK" "$BIN/procmgrd" --foreground \
+        >"$T/sa.out" 2>"$T/sa.err" &
+    DPID=$!                 # it execs procmgrd in place
+    wait_for_file "$SOCK"
+    expect "systemd-socket-activate: procctl run starts procmgrd and runs echo" 0 \
+        pc run -- /bin/echo activated
+    has "systemd-socket-activate: the program's output" "$T/out" "^activated$"
+    has "systemd-socket-activate: procmgrd ready on its socket" "$T/sa.out" "^procmgrd: ready on $SOCK$"
+    kill "$DPID"; wait "$DPID"; DPID=
+else
+    echo "# systemd-socket-activate not installed: systemd's launcher not tried"
+fi
 
 # --- NOTIFY_SOCKET as an abstract socket (@name) ----------------------------------
 abs="@procmgr-test-$$"
