@@ -9,7 +9,8 @@
 #  1. A minbase Debian 12 (bookworm) root made with debootstrap (installed
 #     with apt-get when missing) from the mirror this machine's
 #     /etc/apt/sources.list* name for bookworm, or unpacked from the tarball
-#     of it a previous run left in $QUICKSTART_CACHE.
+#     of it a previous run left in $QUICKSTART_CACHE; its package lists are
+#     removed, as in a fresh container image.
 #  2. A clean export of the source tree (`git archive $QUICKSTART_REV`, so
 #     what is committed, not the working tree) in /root/procmgr of it.
 #  3. Inside it -- a private mount and PID namespace (unshare), /proc, /sys,
@@ -39,6 +40,9 @@
 #   QUICKSTART_FULL=1  also run `make test`
 #   QUICKSTART_KEEP=1  keep the root afterwards (for a look inside)
 set -uo pipefail
+# The whole script is one block, read before it runs: editing the file
+# while a run is going on cannot change that run.
+{
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${QUICKSTART_CACHE:-/var/cache/procmgr-quickstart}
@@ -83,6 +87,7 @@ cleanup() {
             else rm -rf --one-file-system "$work"; fi
         fi
     fi
+    [ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || not_ok "the script ran to its end (exit status $rc)"
     echo "1..$n"
     echo "$pass passed, $fail failed"
     [ "$fail" -eq 0 ] && [ "$rc" -eq 0 ] && exit 0
@@ -161,6 +166,9 @@ else
         die "cache the base in $tarball"
     ok "base system made by debootstrap ($(($(date +%s) - t0)) s), cached in $tarball"
 fi
+# No package lists, as in a fresh container image (debootstrap leaves the
+# ones it used; a cached base's would also grow stale).
+find "$root/var/lib/apt/lists" -maxdepth 1 -type f -delete
 # What a booted machine has that a chroot does not: a resolver configuration
 # (the one of this machine) and an apt proxy when this machine uses one.
 cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
@@ -186,9 +194,12 @@ apt_line=$1 timeout=$2 full=$3
 T() { echo "T $*"; }        # T ok|fail DESCRIPTION
 cd /root/procmgr || { T fail "cd /root/procmgr"; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
-echo "# \$ apt-get update"
-if apt-get update -q > /root/apt-update.log 2>&1; then T ok "apt-get update"
-else sed 's/^/#   /' /root/apt-update.log | tail -n 20; T fail "apt-get update"; fi
+case $apt_line in
+*"apt-get update"*) ;;
+*)  echo "# \$ apt-get update      (the README's line does not update the lists)"
+    if apt-get update -q > /root/apt-update.log 2>&1; then T ok "apt-get update"
+    else sed 's/^/#   /' /root/apt-update.log | tail -n 20; T fail "apt-get update"; fi ;;
+esac
 echo "# \$ $apt_line"
 if bash -c "$apt_line" > /root/apt-install.log 2>&1; then T ok "$apt_line"
 else sed 's/^/#   /' /root/apt-install.log | tail -n 20; T fail "$apt_line"; exit 1; fi
@@ -312,3 +323,5 @@ inner_pid=""
 note "the chroot part took $(($(date +%s) - t0)) s"
 [ "${irc:-1}" = 0 ] && ok "the chroot script ran to its end" ||
     not_ok "the chroot script ran to its end (status ${irc:-unknown})"
+exit
+}
