@@ -201,7 +201,9 @@ case $apt_line in
     else sed 's/^/#   /' /root/apt-update.log | tail -n 20; T fail "apt-get update"; fi ;;
 esac
 echo "# \$ $apt_line"
-if bash -c "$apt_line" > /root/apt-install.log 2>&1; then T ok "$apt_line"
+if bash -c "$apt_line" > /root/apt-install.log 2>&1; then
+    grep -h '^Need to get\|newly installed' /root/apt-install.log | sed 's/^/#   /'
+    T ok "$apt_line"
 else sed 's/^/#   /' /root/apt-install.log | tail -n 20; T fail "$apt_line"; exit 1; fi
 
 echo "# \$ make run"
@@ -227,7 +229,7 @@ else
     kill -INT -- -"$make_pid" 2>/dev/null; wait "$make_pid"
     exit 1
 fi
-grep -n 'elfcheck summary\|^procmgrd\|^try\|procctl\|stop it' /root/make-run.log | sed 's/^/#   /'
+grep -n 'elfcheck summary\|procmgrd\[\|^procmgrd:\|^try\|procctl --socket\|stop it' /root/make-run.log | sed 's/^/#   /'
 example=$(sed -n 's/^  \(.*procctl --socket .* run -- \/bin\/echo hello from procmgr\)$/\1/p' /root/make-run.log | head -n 1)
 if [ -n "$example" ]; then T ok "make run printed the example command: $example"
 else T fail "make run printed the example command"; fi
@@ -290,6 +292,8 @@ chmod +x "$root/root/quickstart-inner.sh"
 # The namespace: unshare's child is PID 1 of a new PID namespace; it mounts
 # what a booted machine has, then runs the script in the chroot.  Killing it
 # (the trap) kills everything in it; the mounts die with the namespace.
+# SIGINT, ignored in a background job of this script, is reset to its
+# default in the chroot (env --default-signal), as in a terminal.
 setup='set -e
 r=$1; shift
 mount --make-rprivate /
@@ -300,7 +304,7 @@ mount --rbind /dev "$r/dev"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$r/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/dev/shm" 2>/dev/null || true
 set +e
-chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+chroot "$r" /usr/bin/env --default-signal=INT,QUIT -i HOME=/root TERM=dumb LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /bin/bash /root/quickstart-inner.sh "$@"'
 note "entering the chroot (unshare --mount --pid --fork)"
