@@ -241,12 +241,24 @@ if [ -n "$example" ]; then
         T ok "the example command printed 'hello from procmgr', exit 0"
     else T fail "the example command printed 'hello from procmgr', exit 0 (exit $rc)"; fi
     sock=${ready#procmgrd: ready on }
+    # Beyond the README: a process still running at Ctrl-C, which procmgrd
+    # must kill (README: "SIGTERM kills what it runs and exits").
+    echo "# \$ build/bin/procctl --socket $sock spawn -- /bin/sleep 600"
+    id=$(build/bin/procctl --socket "$sock" spawn -- /bin/sleep 600 2>&1); rc=$?
+    printf '%s\n' "$id" | sed 's/^/#   /'
+    if [ "$rc" -eq 0 ] && [ -n "$id" ]; then T ok "procctl spawn -- /bin/sleep 600 (left running for Ctrl-C)"
+    else T fail "procctl spawn -- /bin/sleep 600 (exit $rc)"; fi
     echo "# \$ build/bin/procctl --socket $sock ps"
     build/bin/procctl --socket "$sock" ps 2>&1 | sed 's/^/#   /'
 fi
 
 # Ctrl-C, as the README says: SIGINT to make's process group.
 pmd=$(for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = procmgrd ] && echo "${p#/proc/}"; done)
+cgfind() { find /sys/fs/cgroup -maxdepth 6 -type d \( -name "procmgr-$pmd" -o -name "procmgr-$pmd.*" \) 2>/dev/null; }
+cgrun=""
+[ -n "$pmd" ] && [ -d /sys/fs/cgroup ] && cgrun=$(cgfind)
+echo "# procmgrd's cgroup directories while it runs:"
+printf '%s\n' "${cgrun:-none}" | sed 's/^/#   /'
 echo "# procmgrd pid(s): ${pmd:-none}; Ctrl-C (SIGINT to process group $make_pid)"
 kill -INT -- -"$make_pid"
 waited=0
@@ -276,9 +288,18 @@ for p in /proc/[0-9]*; do
     [ "$pp" = $$ ] && [ "$(cat "$p/comm" 2>/dev/null)" = bash ] && continue
     others="$others $pid($(cat "$p/comm" 2>/dev/null))"
 done
-if [ -z "$others" ]; then T ok "no process left after Ctrl-C (procmgrd and its children gone)"
+if [ -z "$others" ]; then T ok "no process left after Ctrl-C (procmgrd and the sleep it ran gone)"
 else T fail "no process left after Ctrl-C: left$others"; fi
 [ -S "${sock:-/nonexistent}" ] && echo "# note: socket $sock still exists"
+# procmgrd's job cgroups ("procmgr-PID[.N]" below its own cgroup, in the
+# host's hierarchy bound at /sys/fs/cgroup): all removed when it stops.
+if [ -n "$cgrun" ]; then
+    cgleft=$(cgfind)
+    if [ -z "$cgleft" ]; then T ok "procmgrd's cgroup directories (procmgr-$pmd*) all removed"
+    else printf '%s\n' "$cgleft" | sed 's/^/#   /'; T fail "procmgrd's cgroup directories (procmgr-$pmd*) all removed"; fi
+else
+    echo "# no cgroup directory of procmgrd seen while it ran: removal not checked"
+fi
 
 if [ "$full" = 1 ]; then
     echo "# \$ make test"
