@@ -19,9 +19,11 @@
 #     section "Quick start", read from the README itself: the apt-get line,
 #     then `make run` in the background; it waits for procmgrd's ready line,
 #     runs the example command `make run` prints and checks it says "hello
-#     from procmgr", then stops `make run` as the README says (Ctrl-C: SIGINT
-#     to its process group) and checks procmgrd stopped cleanly and that no
-#     process is left.
+#     from procmgr", spawns a `sleep 600` through procctl (beyond the
+#     README: something for the stop to kill), then stops `make run` as the
+#     README says (Ctrl-C: SIGINT to its process group) and checks procmgrd
+#     logged its stop, that no process is left in the namespace and that
+#     procmgrd's cgroup directories are gone.
 #  4. With QUICKSTART_FULL=1, `make test` too (30+ minutes; it installs the
 #     proof and fuzz toolchain).
 #  5. On exit (trap) it kills what it started, checks no mount of the root is
@@ -30,9 +32,11 @@
 #
 # Variables:
 #   QUICKSTART_CACHE   where the base tarball is kept
-#                      (default /var/cache/procmgr-quickstart)
-#   QUICKSTART_WORK    where the root is made (default: a new directory in
-#                      /var/tmp, removed at the end)
+#                      (default /var/cache/procmgr-quickstart; remove the
+#                      tarball to make a fresh base)
+#   QUICKSTART_WORK    where the root is made, as WORK/root, which must not
+#                      exist (default: a new directory in /var/tmp); the
+#                      root is removed at the end
 #   QUICKSTART_MIRROR  a Debian mirror URL, instead of the one read from
 #                      /etc/apt/sources.list*
 #   QUICKSTART_REV     the git revision exported (default HEAD)
@@ -59,7 +63,7 @@ ok()     { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
 note()   { echo "# $*"; }
 
-work="" inner_pid=""
+work="" inner_pid="" made_work=0
 cleanup() {
     local rc=$?
     if [ -n "$inner_pid" ] && kill -0 "$inner_pid" 2>/dev/null; then
@@ -84,7 +88,11 @@ cleanup() {
             if [ -z "$left" ]; then ok "no process is left in the root"
             else not_ok "no process is left in the root (left:$left)"; fi
             if [ "$keep" = 1 ]; then note "root kept in $work/root"
-            else rm -rf --one-file-system "$work"; fi
+            else
+                rm -rf --one-file-system "$work/root"
+                rm -f "$work/out" "$work/debootstrap.log"
+                [ "$made_work" = 1 ] && rmdir "$work"
+            fi
         fi
     fi
     [ "$rc" -eq 0 ] || [ "$fail" -gt 0 ] || not_ok "the script ran to its end (exit status $rc)"
@@ -140,12 +148,18 @@ mirror=${QUICKSTART_MIRROR:-$(find_mirror | head -n 1)}
 [ -n "$mirror" ] || die "a Debian mirror for $suite in /etc/apt/sources.list* (or QUICKSTART_MIRROR)"
 note "mirror: $mirror"
 
-work=${QUICKSTART_WORK:-$(mktemp -d /var/tmp/procmgr-quickstart.XXXXXX)}
-mkdir -p "$work" || die "mkdir $work"
-work=$(cd "$work" && pwd)
-root=$work/root
-[ ! -e "$root" ] || die "$root does not exist yet"
-mkdir -p "$root" "$cache" || die "mkdir $root $cache"
+# $work is set (and so cleaned up by the trap) only once its root is ours.
+if [ -n "${QUICKSTART_WORK:-}" ]; then
+    mkdir -p "$QUICKSTART_WORK" || die "mkdir $QUICKSTART_WORK"
+    w=$(cd "$QUICKSTART_WORK" && pwd) || die "cd $QUICKSTART_WORK"
+    [ ! -e "$w/root" ] && [ ! -e "$w/out" ] || die "$w/root and $w/out do not exist yet"
+else
+    w=$(mktemp -d /var/tmp/procmgr-quickstart.XXXXXX) || die "mktemp -d"
+    made_work=1
+fi
+mkdir "$w/root" || die "mkdir $w/root"
+work=$w root=$w/root
+mkdir -p "$cache" || die "mkdir $cache"
 
 t0=$(date +%s)
 if [ -s "$tarball" ]; then
@@ -244,7 +258,9 @@ if [ -n "$example" ]; then
     # Beyond the README: a process still running at Ctrl-C, which procmgrd
     # must kill (README: "SIGTERM kills what it runs and exits").
     echo "# \$ build/bin/procctl --socket $sock spawn -- /bin/sleep 600"
-    id=$(build/bin/procctl --socket "$sock" spawn -- /bin/sleep 600 2>&1); rc=$?
+    # (its output to a file: the sleep gets procctl's stdout and keeps it)
+    build/bin/procctl --socket "$sock" spawn -- /bin/sleep 600 > /root/spawn.out 2>&1; rc=$?
+    id=$(cat /root/spawn.out)
     printf '%s\n' "$id" | sed 's/^/#   /'
     if [ "$rc" -eq 0 ] && [ -n "$id" ]; then T ok "procctl spawn -- /bin/sleep 600 (left running for Ctrl-C)"
     else T fail "procctl spawn -- /bin/sleep 600 (exit $rc)"; fi
