@@ -362,7 +362,7 @@ done < "$work/out"
 wait "$inner_pid"; irc=$?
 inner_pid=""
 note "the chroot part took $(($(date +%s) - t0)) s"
-[ "${irc:-1}" = 0 ] && ok "the chroot script ran to its end" ||
-    not_ok "the chroot script ran to its end (status ${irc:-unknown})"
+if [ "${irc:-1}" = 0 ]; then ok "the chroot script ran to its end"
+else not_ok "the chroot script ran to its end (status ${irc:-unknown})"; fi
 exit
 }
