@@ -256,9 +256,21 @@ static uint32_t stub_recv(long *err, long *len)
     return 0;
 }
 
+/*@ predicate stub_seg_ok(pm_elf_segment *s) =
+      s->file_len <= s->map_len && s->zero_len < 4096 &&
+      s->map_start + s->map_len <= UINT64_MAX && !stub_wx(s->prot) &&
+      (s->zero_len > 0 ==> s->map_start <= s->zero_start &&
+         s->zero_start + s->zero_len <= s->map_start + s->file_len);
+    predicate stub_plan_shape(pm_elf_plan *p) =
+      1 <= p->nseg <= PM_ELF_MAX_SEGMENTS &&
+      \forall integer k; 0 <= k < p->nseg ==> stub_seg_ok(&p->seg[k]);
+ */
+
+/* A plan's segments in shape, and never writable and executable (the
+ * validator's plans never are: the stub refuses it itself). */
 /*@ requires \valid_read(p);
     assigns \nothing;
-    ensures \result != 0 ==> 1 <= p->nseg <= PM_ELF_MAX_SEGMENTS;
+    ensures \result != 0 ==> stub_plan_shape(p);
  */
 static int stub_plan_ok(const pm_elf_plan *p)
 {
@@ -267,6 +279,7 @@ static int stub_plan_ok(const pm_elf_plan *p)
     if (p->valid != PM_ELF_PLAN_VALID || p->nseg < 1 || p->nseg > PM_ELF_MAX_SEGMENTS)
         return 0;
     /*@ loop invariant 0 <= i <= p->nseg;
+        loop invariant \forall integer k; 0 <= k < i ==> stub_seg_ok(&p->seg[k]);
         loop assigns i;
         loop variant p->nseg - i;
      */
@@ -274,7 +287,8 @@ static int stub_plan_ok(const pm_elf_plan *p)
         const pm_elf_segment *s = &p->seg[i];
         if (s->file_len > s->map_len || s->zero_len >= STUB_PAGE ||
             s->map_len > UINT64_MAX - s->map_start ||
-            ((s->map_start | s->map_len | s->file_len | s->file_off) & (STUB_PAGE - 1)) != 0)
+            ((s->map_start | s->map_len | s->file_len | s->file_off) & (STUB_PAGE - 1)) != 0 ||
+            ((s->prot & PM_PROT_W) != 0 && (s->prot & PM_PROT_X) != 0))
             return 0;
         /* the bytes to clear lie in the segment's file pages */
         if (s->zero_len > 0 &&
@@ -291,8 +305,8 @@ static int stub_plan_ok(const pm_elf_plan *p)
     ensures \result != 0 ==>
       g_msg.req.nhandles <= PM_STUB_MAX_HANDLES && g_msg.req.has_interp <= 1 &&
       g_nrecv == 1 + g_msg.req.has_interp + g_msg.req.nhandles &&
-      1 <= g_msg.req.prog.nseg <= PM_ELF_MAX_SEGMENTS &&
-      (g_msg.req.has_interp != 0 ==> 1 <= g_msg.req.interp.nseg <= PM_ELF_MAX_SEGMENTS) &&
+      stub_plan_shape(&g_msg.req.prog) &&
+      (g_msg.req.has_interp != 0 ==> stub_plan_shape(&g_msg.req.interp)) &&
       \forall integer k; 0 <= k < g_msg.req.nhandles ==>
         0 <= g_msg.req.handle_target[k] < PM_STUB_FD_LIMIT;
  */
@@ -362,6 +376,10 @@ long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long f
 
 /* Map one segment: file pages, cleared tail of the last file page,
  * anonymous pages; never writable and executable at once. */
+/*@ requires \valid_read(s) && stub_seg_ok(s);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long stub_map_segment(const pm_elf_segment *s, int fd)
 {
     uint64_t prot = stub_prot(s->prot);
@@ -371,9 +389,10 @@ static long stub_map_segment(const pm_elf_segment *s, int fd)
         uint64_t first = s->zero_len > 0 ? (STUB_PROT_READ | STUB_PROT_WRITE) : prot;
         r = stub_mmap_at(s->map_start, s->file_len, first, 0, fd, s->file_off);
         if (r == 0 && s->zero_len > 0) {
-            memset((void *)(uintptr_t)s->zero_start, 0, s->zero_len);
+            stub_tgt_clear(s->zero_start, s->zero_len, s->map_start,
+                           s->map_start + s->file_len);
             if (first != prot)
-                r = stub_sys3(SYS_mprotect, (long)s->map_start, (long)s->file_len, (long)prot);
+                r = stub_sys_mprotect(s->map_start, s->file_len, prot);
         }
     }
     if (r == 0 && s->map_len > s->file_len)
@@ -382,11 +401,19 @@ static long stub_map_segment(const pm_elf_segment *s, int fd)
     return r;
 }
 
+/*@ requires \valid_read(p) && stub_plan_shape(p);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long stub_map_plan(const pm_elf_plan *p, int fd)
 {
     long r = 0;
     uint32_t i;
 
+    /*@ loop invariant 0 <= i <= p->nseg && -4095 <= r <= 0;
+        loop assigns i, r;
+        loop variant p->nseg - i;
+     */
     for (i = 0; i < p->nseg && r == 0; i++)
         r = stub_map_segment(&p->seg[i], fd);
     return r;
@@ -822,11 +849,13 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
 }
 
 /* The stub's first message: what its exec gave it. */
+/*@ requires \valid_read(k);
+    assigns \nothing;
+ */
 static void stub_hello(const stub_kstack *k)
 {
-    pm_stub_hello h;
+    pm_stub_hello h = { 0 };
 
-    memset(&h, 0, sizeof h);
     h.magic = PM_STUB_HELLO_MAGIC;
     h.version = PM_STUB_VERSION;
     h.sysinfo_ehdr = k->aux.sysinfo_ehdr;

@@ -213,6 +213,23 @@ void stub_reset_signals(void);
                 PM_STUB_FD_LIMIT <= g_recv_fd[k];
  */
 long stub_lift_fds(void);
+/* Plan mode: clear [to, to + n) inside [lo, hi), the file pages of a
+ * segment stub_mmap_at has just mapped (MAP_FIXED_NOREPLACE: no page of
+ * the stub's).  The bounds are the contract's only. */
+/*@ requires 0 < n && lo <= to && to + n <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tgt_clear(uint64_t to, uint64_t n, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    memset((void *)(uintptr_t)to, 0, n);
+}
+#else
+void stub_tgt_clear(uint64_t to, uint64_t n, uint64_t lo, uint64_t hi);
+#endif
+
 /*
  * Reads of the initial stack the core built (after "go"): raw addresses
  * in [lo, hi), the readable mapping holding sp that pm_stub_go names.  The
