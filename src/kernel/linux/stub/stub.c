@@ -522,12 +522,6 @@ typedef struct stub_image {
     uint64_t execfn;
 } stub_image;
 
-/*@ requires \valid(n) && *n < STUB_AUX_MAX;
-    requires \valid(a + (0 .. 2 * STUB_AUX_MAX - 1));
-    requires \separated(n, a + (0 .. 2 * STUB_AUX_MAX - 1));
-    assigns a[2 * *n .. 2 * *n + 1], *n;
-    ensures *n == \old(*n) + 1;
- */
 static void stub_aux(uint64_t *a, uint32_t *n, uint64_t tag, uint64_t val)
 {
     a[2 * *n] = tag;
@@ -535,13 +529,6 @@ static void stub_aux(uint64_t *a, uint32_t *n, uint64_t tag, uint64_t val)
     (*n)++;
 }
 
-/*@ requires \valid(n) && \valid_read(k);
-    requires \valid(a + (0 .. 2 * STUB_AUX_MAX - 1));
-    requires \separated(n, a + (0 .. 2 * STUB_AUX_MAX - 1), k);
-    requires \separated(a + (0 .. 2 * STUB_AUX_MAX - 1), k, &g_msg);
-    assigns a[0 .. 2 * STUB_AUX_MAX - 1], *n;
-    ensures *n <= STUB_AUX_MAX;
- */
 static void stub_build_auxv(uint64_t *a, uint32_t *n, const stub_kstack *k,
                             uint64_t execfn)
 {

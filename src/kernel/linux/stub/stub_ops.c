@@ -557,7 +557,7 @@ static void enter_namespace(long ctl)
             r = tree[i];
     }
     if (r == 0)
-        r = stub_sys1(SYS_unshare, STUB_CLONE_NEWNS);
+        r = stub_sys_unshare(STUB_CLONE_NEWNS);
     if (r == 0)
         r = stub_sys_mount_flags(root, STUB_MS_REC | STUB_MS_PRIVATE);
     if (r != 0)
@@ -729,8 +729,11 @@ static int32_t image_at(uint64_t addr)
      */
     for (i = 0; i < g_build.nops; i++) {
         const pm_stub_op *o = &g_build.op[i];
-        if (o->kind == PM_STUB_OP_MAP_IMAGE && addr >= o->vaddr && addr - o->vaddr < o->len)
+        if (o->kind == PM_STUB_OP_MAP_IMAGE && addr >= o->vaddr && addr - o->vaddr < o->len) {
+            //@ assert stub_op_checked(&g_msg.build, i);
+            //@ assert stub_op_shape(&g_msg.build, &g_msg.build.op[i]);
             return (int32_t)o->image;
+        }
     }
     return -1;
 }

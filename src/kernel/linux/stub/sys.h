@@ -204,6 +204,10 @@ static inline long stub_sys_open_tree(long dfd, const char *path, long flags)
 {
     return stub_sys3(SYS_open_tree, dfd, (long)path, flags);
 }
+static inline long stub_sys_unshare(long flags)
+{
+    return stub_sys1(SYS_unshare, flags);
+}
 /* mount(NULL, target, NULL, flags, NULL): propagation flags only */
 static inline long stub_sys_mount_flags(const char *target, long flags)
 {
@@ -228,6 +232,8 @@ static inline long stub_sys_mm_map(const void *m, long size)
 long stub_sys_chdir(const char *path);
 /*@ assigns \nothing; ensures -4095 <= \result; */
 long stub_sys_open_tree(long dfd, const char *path, long flags);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_unshare(long flags);
 /*@ assigns \nothing; ensures -4095 <= \result <= 0; */
 long stub_sys_mount_flags(const char *target, long flags);
 /*@ assigns \nothing; ensures -4095 <= \result <= 0; */
