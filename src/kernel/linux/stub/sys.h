@@ -64,15 +64,16 @@
 #define STUB_MOVE_MOUNT_F_EMPTY_PATH 0x4
 
 /*
- * The system-call wrappers are the stub's only inline assembly (with the
- * target-memory primitives of stub_internal.h and start.S).  Frama-C
- * (proof-stub) does not read their bodies: it sees the ACSL contracts of
- * stub_sys_acsl.h instead, which state what the proof assumes of each
- * call.  The generic wrappers stub_sys1/3/6 are used only for calls that
- * write no memory of the stub's own (close, dup3, fcntl, mmap without a
- * C object at the address, mprotect, munmap, sendmsg, prctl, chdir...);
- * every call that writes memory has a wrapper of its own below, whose
- * contract says exactly what it writes.
+ * The system-call wrappers are the stub's only inline assembly (with
+ * memcpy/memset of stub.c and start.S).  Frama-C (proof-stub, -D__FRAMAC__)
+ * does not read their bodies: it sees the prototypes and ACSL contracts
+ * in the #else branches below, which state what the proof assumes of each
+ * call (spec/linux-loader.md section 12).  The generic wrappers
+ * stub_sys1/3/6 are used only for calls that write no memory of the
+ * stub's own (close, dup3, close_range, exit_group, fchdir...); the typed
+ * wrappers below them carry the memory calls (whose contracts require no
+ * W+X) and the calls taking pointers; a write into the process being
+ * built goes through the primitives of stub_internal.h.
  */
 #ifndef __FRAMAC__
 static inline long stub_sys1(long n, long a)
