@@ -738,27 +738,32 @@ static int32_t image_at(uint64_t addr)
     return -1;
 }
 
-/* First range of image img mapped with protection bit `bit`. */
+/* First range of image img mapped with protection bit `bit` ({0, 0} if
+ * none), returned by value: the caller's memory is written only by it. */
+typedef struct op_range {
+    uint64_t lo, hi;
+} op_range;
+
 /*@ requires build_ready(&g_msg.build);
-    requires \valid(lo) && \valid(hi) && \separated(lo, hi, &g_msg);
-    assigns *lo, *hi;
+    assigns \nothing;
  */
-static void image_range(int32_t img, uint32_t bit, uint64_t *lo, uint64_t *hi)
+static op_range image_range(int32_t img, uint32_t bit)
 {
+    op_range r = { 0, 0 };
     uint32_t i;
 
-    *lo = *hi = 0;
     /*@ loop invariant 0 <= i <= g_msg.build.nops;
-        loop assigns i, *lo, *hi;
+        loop assigns i, r;
         loop variant g_msg.build.nops - i;
      */
-    for (i = 0; i < g_build.nops && *hi == 0; i++) {
+    for (i = 0; i < g_build.nops && r.hi == 0; i++) {
         const pm_stub_op *o = &g_build.op[i];
         if (o->kind == PM_STUB_OP_MAP_IMAGE && (int32_t)o->image == img && (o->prot & bit)) {
-            *lo = o->vaddr;
-            *hi = o->vaddr + o->len;
+            r.lo = o->vaddr;
+            r.hi = o->vaddr + o->len;
         }
     }
+    return r;
 }
 
 /*@ requires build_ready(&g_msg.build);
@@ -770,10 +775,14 @@ static void mm_map_fill(const built_stack *s, int32_t img, uint64_t sp,
 {
     const struct stub_prctl_mm_map none = { 0 };
     uint64_t cur_brk = stub_sys_brk_now();
+    op_range code = image_range(img, PM_PROT_X);
+    op_range data = image_range(img, PM_PROT_W);
 
     *m = none;
-    image_range(img, PM_PROT_X, &m->start_code, &m->end_code);
-    image_range(img, PM_PROT_W, &m->start_data, &m->end_data);
+    m->start_code = code.lo;
+    m->end_code = code.hi;
+    m->start_data = data.lo;
+    m->end_data = data.hi;
     if (m->end_data == 0)
         m->start_data = m->end_data = m->end_code;
     m->start_brk = cur_brk;
