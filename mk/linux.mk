@@ -123,14 +123,21 @@ $(O)/tests/test_stub_refuse: $(O)/obj/tests/unit/test_stub_refuse.o $(LINUX_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LINUX_LIB) $(CORE_LIB) -lcmocka $(LDLIBS)
 
-# proof-stub (issue 14): WP, through proofs/frama-wp.sh, on the stub's
-# parsing of the build message and its defence-in-depth checks
-# (stub_ops.c) and the helpers of stub.c they use; the system calls are
-# seen through the ACSL contracts of sys.h (spec/linux-loader.md section 12).
+# proof-stub (issue 14): WP, through proofs/frama-wp.sh, on the stub's C:
+# the build message's checks, the replay of its ops, the stack read after
+# "go", the namespace and fd steps, plan mode's checks and maps, the
+# messages; the system calls and the raw-memory primitives are seen through
+# the ACSL contracts of sys.h and stub_internal.h (spec/linux-loader.md
+# section 12 lists what is trusted and what is not proven yet).
 PROOFS += proof-stub
 .PHONY: proof-stub
 STUB_WP_FCT_LIST := page_up op_ok meets unmapped_between touched_between map_free \
-  in_live_map op_fits mount_ok build_ok stub_targets_ok stub_prot
+  in_live_map op_fits mount_ok build_ok inline_data op_poke op_run replay \
+  cwd_index enter_cwd ns_status enter_namespace place_handles \
+  str_end_in strings_range stack_parse image_at image_range mm_map_fill ops_clear_of \
+  stub_targets_ok stub_prot stub_mmap_at stub_exit stub_send stub_reply stub_reply_op \
+  stub_fail stub_hello stub_plan_ok stub_request_ok stub_lift_fds stub_map_segment \
+  stub_map_plan stub_close_above stub_place_fds stub_place_handles stub_close_gaps
 stub_empty :=
 stub_space := $(stub_empty) $(stub_empty)
 stub_comma := ,

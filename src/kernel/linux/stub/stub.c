@@ -71,21 +71,19 @@ size_t stub_strlen(const char *s)
 
 _Noreturn void stub_exit(int code)
 {
+    /*@ loop assigns \nothing; */
     for (;;)
         (void)stub_sys1(SYS_exit_group, code);
 }
 
 long stub_send(long fd, const void *buf, size_t len)
 {
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
+    struct stub_iovec iov = { (void *)buf, len };
+    struct stub_msghdr msg = { 0 };
 
-    iov.base = (void *)(uintptr_t)buf;
-    iov.len = len;
-    memset(&msg, 0, sizeof msg);
     msg.iov = &iov;
     msg.iovlen = 1;
-    return stub_sys3(SYS_sendmsg, fd, (long)&msg, 0);
+    return stub_sys_sendmsg(fd, &msg, 0);
 }
 
 long stub_recv_plain(long fd, void *buf, size_t len)
@@ -143,9 +141,8 @@ void stub_reply(int fd, int32_t status, long err, uint32_t stage,
 void stub_reply_op(int fd, int32_t status, long err, uint32_t stage, uint32_t flags,
                    int32_t mm_err, uint64_t entry, uint64_t sp, uint32_t op)
 {
-    pm_stub_reply r;
+    pm_stub_reply r = { 0 };
 
-    memset(&r, 0, sizeof r);
     r.magic = PM_STUB_REPLY_MAGIC;
     r.status = status;
     r.sys_errno = (int32_t)(err < 0 ? -err : err);
@@ -259,17 +256,39 @@ static uint32_t stub_recv(long *err, long *len)
     return 0;
 }
 
+/*@ predicate stub_seg_ok(pm_elf_segment *s) =
+      s->file_len <= s->map_len && s->zero_len < 4096 &&
+      s->map_start + s->map_len <= UINT64_MAX && !stub_wx(s->prot) &&
+      (s->zero_len > 0 ==> s->map_start <= s->zero_start &&
+         s->zero_start + s->zero_len <= s->map_start + s->file_len);
+    predicate stub_plan_shape(pm_elf_plan *p) =
+      1 <= p->nseg <= PM_ELF_MAX_SEGMENTS &&
+      \forall integer k; 0 <= k < p->nseg ==> stub_seg_ok(&p->seg[k]);
+ */
+
+/* A plan's segments in shape, and never writable and executable (the
+ * validator's plans never are: the stub refuses it itself). */
+/*@ requires \valid_read(p);
+    assigns \nothing;
+    ensures \result != 0 ==> stub_plan_shape(p);
+ */
 static int stub_plan_ok(const pm_elf_plan *p)
 {
     uint32_t i;
 
     if (p->valid != PM_ELF_PLAN_VALID || p->nseg < 1 || p->nseg > PM_ELF_MAX_SEGMENTS)
         return 0;
+    /*@ loop invariant 0 <= i <= p->nseg;
+        loop invariant \forall integer k; 0 <= k < i ==> stub_seg_ok(&p->seg[k]);
+        loop assigns i;
+        loop variant p->nseg - i;
+     */
     for (i = 0; i < p->nseg; i++) {
         const pm_elf_segment *s = &p->seg[i];
         if (s->file_len > s->map_len || s->zero_len >= STUB_PAGE ||
-            s->map_start + s->map_len < s->map_start ||
-            ((s->map_start | s->map_len | s->file_len | s->file_off) & (STUB_PAGE - 1)) != 0)
+            s->map_len > UINT64_MAX - s->map_start ||
+            ((s->map_start | s->map_len | s->file_len | s->file_off) & (STUB_PAGE - 1)) != 0 ||
+            ((s->prot & PM_PROT_W) != 0 && (s->prot & PM_PROT_X) != 0))
             return 0;
         /* the bytes to clear lie in the segment's file pages */
         if (s->zero_len > 0 &&
@@ -282,6 +301,15 @@ static int stub_plan_ok(const pm_elf_plan *p)
 }
 
 /* Structural checks on the request (the plans themselves are proven). */
+/*@ assigns \nothing;
+    ensures \result != 0 ==>
+      g_msg.req.nhandles <= PM_STUB_MAX_HANDLES && g_msg.req.has_interp <= 1 &&
+      g_nrecv == 1 + g_msg.req.has_interp + g_msg.req.nhandles &&
+      stub_plan_shape(&g_msg.req.prog) &&
+      (g_msg.req.has_interp != 0 ==> stub_plan_shape(&g_msg.req.interp)) &&
+      \forall integer k; 0 <= k < g_msg.req.nhandles ==>
+        0 <= g_msg.req.handle_target[k] < PM_STUB_FD_LIMIT;
+ */
 static int stub_request_ok(void)
 {
     const pm_stub_request *q = &g_req;
@@ -302,14 +330,19 @@ static int stub_request_ok(void)
  * socket's new number, or a negative errno. */
 long stub_lift_fds(void)
 {
-    long ctl = stub_sys3(SYS_fcntl, PM_STUB_CTL_FD, STUB_F_DUPFD_CLOEXEC, PM_STUB_FD_LIMIT);
+    long ctl = stub_sys_dupfd(PM_STUB_CTL_FD, PM_STUB_FD_LIMIT);
     uint32_t i;
 
     if (ctl < 0)
         return ctl;
     (void)stub_sys1(SYS_close, PM_STUB_CTL_FD);
+    /*@ loop invariant 0 <= i <= g_nrecv;
+        loop invariant \forall integer k; 0 <= k < i ==> PM_STUB_FD_LIMIT <= g_recv_fd[k];
+        loop assigns i, g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+        loop variant g_nrecv - i;
+     */
     for (i = 0; i < g_nrecv; i++) {
-        long h = stub_sys3(SYS_fcntl, g_recv_fd[i], STUB_F_DUPFD_CLOEXEC, PM_STUB_FD_LIMIT);
+        long h = stub_sys_dupfd(g_recv_fd[i], PM_STUB_FD_LIMIT);
         if (h < 0)
             return h;
         (void)stub_sys1(SYS_close, g_recv_fd[i]);
@@ -318,22 +351,24 @@ long stub_lift_fds(void)
     return ctl;
 }
 
+/* The bits are distinct: their sum is their union (and reads as such in
+ * the proof: no W+X in, no W+X out). */
 uint64_t stub_prot(uint32_t p)
 {
-    return ((p & PM_PROT_R) ? STUB_PROT_READ : 0) |
-           ((p & PM_PROT_W) ? STUB_PROT_WRITE : 0) |
-           ((p & PM_PROT_X) ? STUB_PROT_EXEC : 0);
+    return ((p & PM_PROT_R) ? STUB_PROT_READ : 0u) +
+           ((p & PM_PROT_W) ? STUB_PROT_WRITE : 0u) +
+           ((p & PM_PROT_X) ? STUB_PROT_EXEC : 0u);
 }
 
 long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd, uint64_t off)
 {
-    long r = stub_sys6(SYS_mmap, (long)addr, (long)len, (long)prot,
-                       flags | STUB_MAP_PRIVATE | STUB_MAP_FIXED_NOREPLACE, fd, (long)off);
+    long r = stub_sys_mmap(addr, len, prot, flags | STUB_MAP_PRIVATE | STUB_MAP_FIXED_NOREPLACE,
+                           fd, off);
     if (r < 0 && r > -4096)
         return r;
     if ((uint64_t)r != addr) {
         /* A kernel without MAP_FIXED_NOREPLACE treats it as a hint. */
-        (void)stub_sys3(SYS_munmap, r, (long)len, 0);
+        (void)stub_sys_munmap((uint64_t)r, len);
         return -17; /* EEXIST */
     }
     return 0;
@@ -341,6 +376,10 @@ long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long f
 
 /* Map one segment: file pages, cleared tail of the last file page,
  * anonymous pages; never writable and executable at once. */
+/*@ requires \valid_read(s) && stub_seg_ok(s);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long stub_map_segment(const pm_elf_segment *s, int fd)
 {
     uint64_t prot = stub_prot(s->prot);
@@ -350,9 +389,10 @@ static long stub_map_segment(const pm_elf_segment *s, int fd)
         uint64_t first = s->zero_len > 0 ? (STUB_PROT_READ | STUB_PROT_WRITE) : prot;
         r = stub_mmap_at(s->map_start, s->file_len, first, 0, fd, s->file_off);
         if (r == 0 && s->zero_len > 0) {
-            memset((void *)(uintptr_t)s->zero_start, 0, s->zero_len);
+            stub_tgt_clear(s->zero_start, s->zero_len, s->map_start,
+                           s->map_start + s->file_len);
             if (first != prot)
-                r = stub_sys3(SYS_mprotect, (long)s->map_start, (long)s->file_len, (long)prot);
+                r = stub_sys_mprotect(s->map_start, s->file_len, prot);
         }
     }
     if (r == 0 && s->map_len > s->file_len)
@@ -361,17 +401,28 @@ static long stub_map_segment(const pm_elf_segment *s, int fd)
     return r;
 }
 
+/*@ requires \valid_read(p) && stub_plan_shape(p);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long stub_map_plan(const pm_elf_plan *p, int fd)
 {
     long r = 0;
     uint32_t i;
 
+    /*@ loop invariant 0 <= i <= p->nseg && -4095 <= r <= 0;
+        loop assigns i, r;
+        loop variant p->nseg - i;
+     */
     for (i = 0; i < p->nseg && r == 0; i++)
         r = stub_map_segment(&p->seg[i], fd);
     return r;
 }
 
 /* Close every fd >= PM_STUB_FD_LIMIT except a and b (both in that range). */
+/*@ requires PM_STUB_FD_LIMIT <= a <= 2147483647 && PM_STUB_FD_LIMIT <= b <= 2147483647;
+    assigns \nothing;
+ */
 static void stub_close_above(long a, long b)
 {
     long lo = a < b ? a : b, hi = a < b ? b : a;
@@ -386,16 +437,23 @@ static void stub_close_above(long a, long b)
 long stub_place_fds(uint32_t first, const int32_t *target, uint32_t n,
                     uint32_t close_from)
 {
-    uint8_t keep[PM_STUB_FD_LIMIT];
+    uint8_t keep[PM_STUB_FD_LIMIT] = { 0 };
     uint32_t i;
 
-    memset(keep, 0, sizeof keep);
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, keep[0 .. PM_STUB_FD_LIMIT - 1];
+        loop variant n - i;
+     */
     for (i = 0; i < n; i++) {
         long r = stub_sys3(SYS_dup3, g_recv_fd[first + i], target[i], 0);
         if (r < 0)
             return r;
         keep[target[i]] = 1;
     }
+    /*@ loop invariant close_from <= i && (close_from <= g_nrecv ==> i <= g_nrecv);
+        loop assigns i;
+        loop variant g_nrecv - i;
+     */
     for (i = close_from; i < g_nrecv; i++)
         (void)stub_sys1(SYS_close, g_recv_fd[i]);
     stub_close_gaps(keep);
@@ -404,6 +462,14 @@ long stub_place_fds(uint32_t first, const int32_t *target, uint32_t n,
 
 /* Place the handles; the program's image fd (received first) stays open
  * for the trampoline (exe link), every other received fd is closed. */
+/*@ requires g_msg.req.nhandles <= PM_STUB_MAX_HANDLES && g_msg.req.has_interp <= 1;
+    requires g_nrecv == 1 + g_msg.req.has_interp + g_msg.req.nhandles;
+    requires \forall integer k; 0 <= k < g_msg.req.nhandles ==>
+               0 <= g_msg.req.handle_target[k] < PM_STUB_FD_LIMIT;
+    requires PM_STUB_FD_LIMIT <= ctl <= 2147483647 && PM_STUB_FD_LIMIT <= g_recv_fd[0];
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long stub_place_handles(long ctl)
 {
     const pm_stub_request *q = &g_req;
@@ -421,6 +487,11 @@ void stub_close_gaps(const uint8_t *keep)
     uint32_t i;
     long lo = -1;
 
+    /*@ loop invariant 0 <= i <= PM_STUB_FD_LIMIT + 1;
+        loop invariant -1 <= lo < i;
+        loop assigns i, lo;
+        loop variant PM_STUB_FD_LIMIT + 1 - i;
+     */
     for (i = 0; i <= PM_STUB_FD_LIMIT; i++) {
         int gap = i < PM_STUB_FD_LIMIT && !keep[i];
         if (gap && lo < 0)
@@ -428,6 +499,10 @@ void stub_close_gaps(const uint8_t *keep)
         if (!gap && lo >= 0) {
             if (stub_sys3(SYS_close_range, lo, (long)i - 1, 0) == -STUB_ENOSYS) {
                 long f;
+                /*@ loop invariant lo <= f <= i;
+                    loop assigns f;
+                    loop variant i - f;
+                 */
                 for (f = lo; f < (long)i; f++)
                     (void)stub_sys1(SYS_close, f);
             }
@@ -737,8 +812,7 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
     if (err != 0)
         stub_fail((int)ctl, PM_E_LINUX_STUB_STACK, err, PM_STUB_STAGE_STACK);
     stub_mm_map_fill(&k, &img, &mm_map);
-    mm = stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)&mm_map,
-                   (long)sizeof mm_map, 0, 0);
+    mm = stub_sys_mm_map(&mm_map, (long)sizeof mm_map);
     if (mm == 0)
         flags |= PM_STUB_R_MM_MAP;
     stub_set_comm(g_req.execfn);
@@ -762,11 +836,13 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
 }
 
 /* The stub's first message: what its exec gave it. */
+/*@ requires \valid_read(k);
+    assigns \nothing;
+ */
 static void stub_hello(const stub_kstack *k)
 {
-    pm_stub_hello h;
+    pm_stub_hello h = { 0 };
 
-    memset(&h, 0, sizeof h);
     h.magic = PM_STUB_HELLO_MAGIC;
     h.version = PM_STUB_VERSION;
     h.sysinfo_ehdr = k->aux.sysinfo_ehdr;

@@ -78,9 +78,100 @@ extern uint32_t g_nrecv;
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 size_t stub_strlen(const char *s);
+
+/*@ predicate stub_is_map(integer kind) =
+      kind == PM_STUB_OP_MAP_IMAGE || kind == PM_STUB_OP_MAP_ZERO;
+    predicate stub_paged(integer kind) =
+      kind != PM_STUB_OP_WRITE && kind != PM_STUB_OP_ZERO;
+    predicate stub_wx(integer prot) =
+      (prot & PM_PROT_W) != 0 && (prot & PM_PROT_X) != 0;
+
+    // One op in shape: what op_ok checks (spec/linux-loader.md section 12).
+    predicate stub_op_shape(pm_stub_build *b, pm_stub_op *o) =
+      PM_STUB_OP_MAP_IMAGE <= o->kind <= PM_STUB_OP_ZERO &&
+      o->prot <= 7 && !stub_wx(o->prot) &&
+      0 < o->len && o->vaddr + o->len <= UINT64_MAX &&
+      (stub_paged(o->kind) ==> o->vaddr % 4096 == 0 && o->len % 4096 == 0) &&
+      (o->kind == PM_STUB_OP_MAP_IMAGE ==> o->image < b->nimages) &&
+      (o->kind == PM_STUB_OP_WRITE ==> o->off + o->len <= UINT64_MAX) &&
+      (o->kind == PM_STUB_OP_WRITE && b->has_data == 0 ==>
+         o->off + o->len <= b->data_len);
+
+    // [lo, hi) inside one map op among ops [0, i).
+    predicate stub_in_map(pm_stub_build *b, integer i, integer lo, integer hi) =
+      \exists integer j; 0 <= j < i && stub_is_map(b->op[j].kind) &&
+        b->op[j].vaddr <= lo && hi <= b->op[j].vaddr + b->op[j].len;
+
+    // Op i as build_ok accepts it: in shape, and a non-map op inside an
+    // earlier map (op_fits).
+    predicate stub_op_checked(pm_stub_build *b, integer i) =
+      stub_op_shape(b, &b->op[i]) &&
+      (!stub_is_map(b->op[i].kind) ==>
+         stub_in_map(b, i, b->op[i].vaddr, b->op[i].vaddr + b->op[i].len));
+
+    // Memory of the process being built: inside a map op of the build.
+    predicate stub_built(integer lo, integer hi) =
+      stub_in_map(&g_msg.build, g_msg.build.nops, lo, hi);
+ */
+
+/*
+ * Target memory: the pages the build's map ops made, at raw addresses
+ * that are no C object.  These primitives are the only writes to them
+ * (op_poke); proof-stub sees their contracts, which require the range to
+ * lie inside a map op of the checked build and assign nothing of the
+ * stub's memory.  That last point is the trusted part (spec/linux-loader.md
+ * section 12): every map is MAP_FIXED_NOREPLACE and stub_mmap_at checks it
+ * landed where asked, so the kernel kept it off every page of the stub
+ * (image, .bss, stack); the build's UNMAPs only remove pages of its maps.
+ */
+/*@ requires 0 < n && stub_built(to, to + n);
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tgt_zero(uint64_t to, uint64_t n)
+{
+    memset((void *)(uintptr_t)to, 0, n);
+}
+#else
+void stub_tgt_zero(uint64_t to, uint64_t n);
+#endif
+
+/*@ requires 0 < n && stub_built(to, to + n);
+    requires \valid_read(src + (0 .. n - 1));
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tgt_copy(uint64_t to, const uint8_t *src, uint64_t n)
+{
+    memcpy((void *)(uintptr_t)to, src, n);
+}
+#else
+void stub_tgt_copy(uint64_t to, const uint8_t *src, uint64_t n);
+#endif
+
+/* pread64(fd, to, n, off) into target memory: bytes read (<= n) or -errno. */
+/*@ requires 0 < n && stub_built(to, to + n);
+    assigns \nothing;
+    ensures -4095 <= \result <= n;
+ */
+#ifndef __FRAMAC__
+static inline long stub_tgt_pread(long fd, uint64_t to, uint64_t n, uint64_t off)
+{
+    return stub_sys6(SYS_pread64, fd, (long)to, (long)n, (long)off, 0, 0);
+}
+#else
+long stub_tgt_pread(long fd, uint64_t to, uint64_t n, uint64_t off);
+#endif
+/*@ assigns \nothing;
+    ensures \false;
+ */
 _Noreturn void stub_exit(int code);
 
-/* One datagram on the control socket, no fds: the kernel's result. */
+/* One datagram on the control socket, no fds: the kernel's result.  The
+ * kernel only reads buf (a bad buffer is its EFAULT, no write of ours). */
+/*@ assigns \nothing;
+    ensures -4095 <= \result;
+ */
 long stub_send(long fd, const void *buf, size_t len);
 long stub_recv_plain(long fd, void *buf, size_t len);
 /* Handle targets distinct and in [0, PM_STUB_FD_LIMIT). */
@@ -92,29 +183,117 @@ long stub_recv_plain(long fd, void *buf, size_t len);
  */
 int stub_targets_ok(const int32_t *target, uint32_t n);
 
+/*@ requires -2147483647 <= err <= 2147483647;
+    assigns \nothing;
+ */
 void stub_reply(int fd, int32_t status, long err, uint32_t stage,
                 uint32_t flags, int32_t mm_err, uint64_t entry, uint64_t sp);
+/*@ requires -2147483647 <= err <= 2147483647;
+    assigns \nothing;
+ */
 void stub_reply_op(int fd, int32_t status, long err, uint32_t stage, uint32_t flags,
                    int32_t mm_err, uint64_t entry, uint64_t sp, uint32_t op);
 /* Report a failure and exit (127) without ever running the program. */
+/*@ requires -2147483647 <= err <= 2147483647;
+    requires -2147483648 <= status <= 2147483647;
+    assigns \nothing;
+    ensures \false;
+ */
 _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage);
 
 void stub_read_kstack(uint64_t *ksp, stub_kstack *k);
 void stub_reset_signals(void);
 /* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
  * above; the control socket's new number or a negative errno. */
+/*@ requires g_nrecv <= STUB_MAX_RECV_FDS;
+    assigns g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+    ensures -4095 <= \result <= 2147483647;
+    ensures \result >= 0 ==> \result >= PM_STUB_FD_LIMIT &&
+              \forall integer k; 0 <= k < g_nrecv ==>
+                PM_STUB_FD_LIMIT <= g_recv_fd[k];
+ */
 long stub_lift_fds(void);
-/*@ assigns \nothing; */
+/* Plan mode: clear [to, to + n) inside [lo, hi), the file pages of a
+ * segment stub_mmap_at has just mapped (MAP_FIXED_NOREPLACE: no page of
+ * the stub's).  The bounds are the contract's only. */
+/*@ requires 0 < n && lo <= to && to + n <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tgt_clear(uint64_t to, uint64_t n, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    memset((void *)(uintptr_t)to, 0, n);
+}
+#else
+void stub_tgt_clear(uint64_t to, uint64_t n, uint64_t lo, uint64_t hi);
+#endif
+
+/*
+ * Reads of the initial stack the core built (after "go"): raw addresses
+ * in [lo, hi), the readable mapping holding sp that pm_stub_go names.  The
+ * bounds are the contract's only (the body ignores them): proof-stub shows
+ * that every read the stub makes of that stack lies inside them.  That the
+ * parent's bounds are readable is trusted (spec/linux-loader.md section
+ * 12); if they were not, the stub would fault before the program runs.
+ */
+/*@ requires lo <= a && a + 8 <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline uint64_t stub_peek64(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    return *(const uint64_t *)(uintptr_t)a;
+}
+#else
+uint64_t stub_peek64(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/*@ requires lo <= a < hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline char stub_peek8(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    return *(const char *)(uintptr_t)a;
+}
+#else
+char stub_peek8(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/*@ assigns \nothing;
+    ensures \result <= 7;
+    ensures !stub_wx(p) ==> stub_prot_ok(\result);
+ */
 uint64_t stub_prot(uint32_t p);
 /* mmap(MAP_PRIVATE|MAP_FIXED_NOREPLACE | flags) exactly at addr: 0 or -errno. */
+/*@ requires stub_prot_ok(prot);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 long stub_mmap_at(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd,
                   uint64_t off);
 /* dup3 received fd first + i to target[i] (without close-on-exec), close
  * the received fds from index close_from on, then every fd below
  * PM_STUB_FD_LIMIT that is no target.  0 or -errno. */
+/*@ requires g_nrecv <= STUB_MAX_RECV_FDS && first + n <= g_nrecv;
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    requires \valid_read(target + (0 .. n - 1));
+    requires \forall integer k; 0 <= k < n ==> 0 <= target[k] < PM_STUB_FD_LIMIT;
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 long stub_place_fds(uint32_t first, const int32_t *target, uint32_t n,
                     uint32_t close_from);
 /* Close every fd below PM_STUB_FD_LIMIT whose keep[] entry is 0. */
+/*@ requires \valid_read(keep + (0 .. PM_STUB_FD_LIMIT - 1));
+    assigns \nothing;
+ */
 void stub_close_gaps(const uint8_t *keep);
 void stub_set_comm(const char *execfn);
 uint64_t stub_find_gadget(uint64_t vdso);

@@ -27,19 +27,19 @@
 
 #define STUB_PAGE_MASK (STUB_PAGE - 1u)
 
-/*@ predicate stub_is_map(integer kind) =
-      kind == PM_STUB_OP_MAP_IMAGE || kind == PM_STUB_OP_MAP_ZERO;
-    predicate stub_wx(integer prot) =
-      (prot & PM_PROT_W) != 0 && (prot & PM_PROT_X) != 0;
+/* The size rounded up to a page (mmap maps the last partial page of a
+ * file), saturated at the last page boundary. */
+/*@ assigns \nothing;
+    ensures \result % 4096 == 0;
+    ensures size <= UINT64_MAX - 4095 ==> size <= \result < size + 4096;
+    ensures size > UINT64_MAX - 4095 ==> \result == UINT64_MAX - 4095;
  */
-
-/* The file size rounded up to a page: mmap maps the last partial page. */
-/*@ assigns \nothing; */
 static uint64_t page_up(uint64_t size)
 {
     if (size > UINT64_MAX - STUB_PAGE_MASK)
-        return UINT64_MAX & ~STUB_PAGE_MASK;
-    return (size + STUB_PAGE_MASK) & ~STUB_PAGE_MASK;
+        return UINT64_MAX - STUB_PAGE_MASK;
+    size += STUB_PAGE_MASK;
+    return size - size % STUB_PAGE;
 }
 
 /* One op on its own: its shape (kind, protection bits, no overflow, image
@@ -51,14 +51,7 @@ static uint64_t page_up(uint64_t size)
     requires b->nimages <= PM_STUB_MAX_IMAGES;
     requires \valid_read(isize + (0 .. PM_STUB_MAX_IMAGES - 1));
     assigns \nothing;
-    ensures \result == PM_OK ==>
-              PM_STUB_OP_MAP_IMAGE <= o->kind <= PM_STUB_OP_ZERO &&
-              0 < o->len && o->vaddr + o->len <= UINT64_MAX &&
-              !stub_wx(o->prot) &&
-              (o->kind == PM_STUB_OP_MAP_IMAGE ==> o->image < b->nimages) &&
-              (o->kind == PM_STUB_OP_WRITE ==> o->off + o->len <= UINT64_MAX) &&
-              (o->kind == PM_STUB_OP_WRITE && b->has_data == 0 ==>
-                 o->off + o->len <= b->data_len);
+    ensures \result == PM_OK ==> stub_op_shape(b, o);
  */
 static pm_status op_ok(const pm_stub_op *o, const pm_stub_build *b, const uint64_t *isize)
 {
@@ -66,7 +59,7 @@ static pm_status op_ok(const pm_stub_op *o, const pm_stub_build *b, const uint64
     pm_status st = PM_OK;
 
     if (o->kind < PM_STUB_OP_MAP_IMAGE || o->kind > PM_STUB_OP_ZERO ||
-        (o->prot & ~(uint32_t)(PM_PROT_R | PM_PROT_W | PM_PROT_X)) != 0 ||
+        o->prot > (uint32_t)(PM_PROT_R | PM_PROT_W | PM_PROT_X) ||
         o->len == 0 || o->len > UINT64_MAX - o->vaddr)
         st = PM_E_LINUX_STUB_PROTOCOL;
     else if (o->kind == PM_STUB_OP_MAP_IMAGE && o->image >= b->nimages)
@@ -77,9 +70,9 @@ static pm_status op_ok(const pm_stub_op *o, const pm_stub_build *b, const uint64
         st = PM_E_LINUX_STUB_PROTOCOL;
     else if ((o->prot & PM_PROT_W) != 0 && (o->prot & PM_PROT_X) != 0)
         st = PM_E_LINUX_STUB_WX;
-    else if (paged && ((o->vaddr | o->len) & STUB_PAGE_MASK) != 0)
+    else if (paged && (o->vaddr % STUB_PAGE != 0 || o->len % STUB_PAGE != 0))
         st = PM_E_LINUX_STUB_ALIGN;
-    else if (o->kind == PM_STUB_OP_MAP_IMAGE && (o->off & STUB_PAGE_MASK) != 0)
+    else if (o->kind == PM_STUB_OP_MAP_IMAGE && o->off % STUB_PAGE != 0)
         st = PM_E_LINUX_STUB_ALIGN;
     else if (o->kind == PM_STUB_OP_MAP_IMAGE) {
         uint64_t rsize = page_up(isize[o->image]);
@@ -111,6 +104,27 @@ static int meets(uint64_t a, uint64_t alen, uint64_t lo, uint64_t hi)
       b->nops <= PM_STUB_MAX_OPS && b->nimages <= PM_STUB_MAX_IMAGES &&
       b->data_len <= PM_STUB_INLINE_MAX && b->nmounts <= PM_STUB_MAX_MOUNTS &&
       len == PM_STUB_BUILD_HEAD_ACSL + b->nops * 40 + b->data_len;
+    // The fds received match the counts; the handle targets are fds.
+    predicate build_fds_ok(pm_stub_build *b) =
+      b->has_data <= 1 && b->nhandles <= PM_STUB_MAX_SLOTS && b->has_cwd <= 1 &&
+      g_nrecv == b->nimages + b->has_data + b->nhandles + b->has_cwd + b->nmounts &&
+      (\forall integer k; 0 <= k < b->nhandles ==>
+         0 <= b->handle_target[k] < PM_STUB_FD_LIMIT);
+    predicate build_mounts_ok(pm_stub_build *b, integer n) =
+      \forall integer k; 0 <= k < n ==> b->mount_off[k] < PM_STUB_MOUNT_BYTES;
+    predicate build_ops_ok(pm_stub_build *b, integer n) =
+      \forall integer k; 0 <= k < n ==> stub_op_checked(b, k);
+    // What build_ok's PM_OK means: everything the replay relies on.
+    predicate build_ready(pm_stub_build *b) =
+      b->nops <= PM_STUB_MAX_OPS && b->nimages <= PM_STUB_MAX_IMAGES &&
+      b->data_len <= PM_STUB_INLINE_MAX && b->nmounts <= PM_STUB_MAX_MOUNTS &&
+      build_fds_ok(b) && build_mounts_ok(b, b->nmounts) && build_ops_ok(b, b->nops);
+
+    // Page rounding stays inside a page-aligned range.
+    lemma page_down_in: \forall integer a, ml; 0 <= ml <= a && ml % 4096 == 0 ==>
+      ml <= a - a % 4096;
+    lemma page_up_in: \forall integer r, e, me;
+      r % 4096 == 0 && me % 4096 == 0 && e <= me && r < e + 4096 ==> r <= me;
  */
 
 /* Some UNMAP among ops (j, i) removed all of [lo, hi). */
@@ -252,6 +266,10 @@ static pm_status op_fits(const pm_stub_build *b, uint32_t i)
 #define STUB_INLINE_AT(nops) (PM_STUB_BUILD_HEAD + (uint64_t)(nops) * sizeof(pm_stub_op))
 
 /* The written bytes carried in the message, after the ops in use. */
+/*@ requires g_msg.build.nops <= PM_STUB_MAX_OPS;
+    assigns \nothing;
+    ensures \result == &g_msg.room[PM_STUB_BUILD_HEAD_ACSL + g_msg.build.nops * 40];
+ */
 static const uint8_t *inline_data(void)
 {
     return &g_msg.room[STUB_INLINE_AT(g_build.nops)];
@@ -286,7 +304,8 @@ static int mount_ok(const pm_stub_build *b, uint32_t i)
 /*@ requires \valid(bad) && \valid(err) && \separated(bad, err);
     requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
     assigns *bad, *err;
-    ensures \result == PM_OK ==> build_head_ok(&g_msg.build, len);
+    ensures \result == PM_OK ==>
+              build_ready(&g_msg.build) && build_head_ok(&g_msg.build, len);
  */
 static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
 {
@@ -306,7 +325,8 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
         g_nrecv != b->nimages + b->has_data + b->nhandles + b->has_cwd + b->nmounts ||
         !stub_targets_ok(b->handle_target, b->nhandles))
         st = PM_E_LINUX_STUB_PROTOCOL;
-    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nmounts;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && build_fds_ok(b) &&
+                          i <= b->nmounts && build_mounts_ok(b, i);
         loop assigns i, st;
         loop variant PM_STUB_MAX_MOUNTS - i;
      */
@@ -314,7 +334,8 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
         if (!mount_ok(b, i))
             st = PM_E_LINUX_STUB_PROTOCOL;
     /* the images' sizes, for the file ranges of MAP_IMAGE */
-    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nimages;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && build_fds_ok(b) &&
+                          build_mounts_ok(b, b->nmounts) && i <= b->nimages;
         loop assigns i, st, isize[0 .. PM_STUB_MAX_IMAGES - 1], *err;
         loop variant PM_STUB_MAX_IMAGES - i;
      */
@@ -325,7 +346,9 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
             st = PM_E_LINUX_STUB_FDS;
         }
     }
-    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && i <= b->nops;
+    /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && build_fds_ok(b) &&
+                          build_mounts_ok(b, b->nmounts) && i <= b->nops &&
+                          build_ops_ok(b, i);
         loop assigns i, st, *bad;
         loop variant PM_STUB_MAX_OPS - i;
      */
@@ -339,27 +362,44 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
     return st;
 }
 
-/* WRITE or ZERO: the pages may be read-only or executable (the builder
- * writes whatever the protection); they are made RW (never W+X) for the
- * copy and given their protection back. */
-/* data_fd: the data memfd WRITE reads from, or -1: the bytes are inline. */
-static long op_poke(const pm_stub_op *o, long data_fd)
+/* WRITE or ZERO of op i: the pages may be read-only or executable (the
+ * builder writes whatever the protection); they are made RW (never W+X)
+ * for the copy and given their protection back.  data_fd: the data memfd
+ * WRITE reads from, or -1: the bytes are inline.  Every write, and both
+ * mprotects, stay inside the earlier map op that build_ok found around
+ * the op (its pages: the map is page-aligned). */
+/*@ requires build_ready(&g_msg.build) && i < g_msg.build.nops;
+    requires g_msg.build.op[i].kind == PM_STUB_OP_WRITE ||
+             g_msg.build.op[i].kind == PM_STUB_OP_ZERO;
+    requires data_fd < 0 ==> g_msg.build.has_data == 0;
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+static long op_poke(uint32_t i, long data_fd)
 {
-    uint64_t lo = o->vaddr & ~(STUB_PAGE - 1);
-    uint64_t hi = (o->vaddr + o->len + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+    const pm_stub_op *o = &g_build.op[i];
+    uint64_t lo = o->vaddr - o->vaddr % STUB_PAGE;
+    uint64_t hi = page_up(o->vaddr + o->len);
     int flip = (o->prot & PM_PROT_W) == 0;
     uint64_t done = 0;
     long r = 0;
 
+    //@ assert stub_op_checked(&g_msg.build, i);
+    //@ assert stub_op_shape(&g_msg.build, &g_msg.build.op[i]);
+    //@ assert stub_in_map(&g_msg.build, i, o->vaddr, o->vaddr + o->len);
+    //@ assert stub_built(o->vaddr, o->vaddr + o->len);
+    //@ assert lo % 4096 == 0 && lo <= o->vaddr && lo <= hi;
     if (flip)
-        r = stub_sys3(SYS_mprotect, (long)lo, (long)(hi - lo), STUB_PROT_READ | STUB_PROT_WRITE);
+        r = stub_sys_mprotect(lo, hi - lo, STUB_PROT_READ | STUB_PROT_WRITE);
     if (r == 0 && o->kind == PM_STUB_OP_ZERO)
-        memset((void *)(uintptr_t)o->vaddr, 0, o->len);
+        stub_tgt_zero(o->vaddr, o->len);
     if (r == 0 && o->kind == PM_STUB_OP_WRITE && data_fd < 0)
-        memcpy((void *)(uintptr_t)o->vaddr, inline_data() + o->off, o->len);
+        stub_tgt_copy(o->vaddr, inline_data() + o->off, o->len);
+    /*@ loop invariant 0 <= done <= o->len && -4095 <= r <= 0;
+        loop assigns done, r;
+     */
     while (r == 0 && o->kind == PM_STUB_OP_WRITE && data_fd >= 0 && done < o->len) {
-        long n = stub_sys6(SYS_pread64, data_fd, (long)(o->vaddr + done),
-                           (long)(o->len - done), (long)(o->off + done), 0, 0);
+        long n = stub_tgt_pread(data_fd, o->vaddr + done, o->len - done, o->off + done);
         if (n == -STUB_EINTR)
             continue;
         if (n <= 0)
@@ -368,30 +408,84 @@ static long op_poke(const pm_stub_op *o, long data_fd)
             done += (uint64_t)n;
     }
     if (r == 0 && flip)
-        r = stub_sys3(SYS_mprotect, (long)lo, (long)(hi - lo), (long)stub_prot(o->prot));
+        r = stub_sys_mprotect(lo, hi - lo, stub_prot(o->prot));
     return r;
 }
 
-static long op_run(const pm_stub_op *o, long data_fd)
+/* Op i, as build_ok checked it: a map exactly at the op's range with the
+ * op's protection (never W+X), an UNMAP or PROTECT inside an earlier map. */
+/*@ requires build_ready(&g_msg.build) && i < g_msg.build.nops;
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    requires data_fd < 0 ==> g_msg.build.has_data == 0;
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+static long op_run(uint32_t i, long data_fd)
 {
+    const pm_stub_op *o = &g_build.op[i];
     uint64_t prot = stub_prot(o->prot);
+    long r;
 
+    //@ assert stub_op_checked(&g_msg.build, i);
     switch (o->kind) {
     case PM_STUB_OP_MAP_IMAGE:
-        return stub_mmap_at(o->vaddr, o->len, prot, 0, g_recv_fd[o->image], o->off);
+        r = stub_mmap_at(o->vaddr, o->len, prot, 0, g_recv_fd[o->image], o->off);
+        break;
     case PM_STUB_OP_MAP_ZERO:
-        return stub_mmap_at(o->vaddr, o->len, prot, STUB_MAP_ANONYMOUS, -1, 0);
+        r = stub_mmap_at(o->vaddr, o->len, prot, STUB_MAP_ANONYMOUS, -1, 0);
+        break;
     case PM_STUB_OP_UNMAP:
-        return stub_sys3(SYS_munmap, (long)o->vaddr, (long)o->len, 0);
+        //@ assert stub_in_map(&g_msg.build, i, o->vaddr, o->vaddr + o->len);
+        r = stub_sys_munmap(o->vaddr, o->len);
+        break;
     case PM_STUB_OP_PROTECT:
-        return stub_sys3(SYS_mprotect, (long)o->vaddr, (long)o->len, (long)prot);
+        //@ assert stub_in_map(&g_msg.build, i, o->vaddr, o->vaddr + o->len);
+        r = stub_sys_mprotect(o->vaddr, o->len, prot);
+        break;
     default:
-        return op_poke(o, data_fd);
+        r = op_poke(i, data_fd);
+        break;
     }
+    return r;
+}
+
+/* Replay the checked ops in order, up to the first failure: 0, or its
+ * -errno with its index in *failed.  The data memfd (has_data) is the
+ * received fd after the images. */
+/*@ requires build_ready(&g_msg.build);
+    requires \valid(failed) &&
+             \separated(failed, &g_msg, g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1), &g_nrecv);
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    requires \forall integer k; 0 <= k < g_nrecv ==> g_recv_fd[k] >= 0;
+    assigns *failed;
+    ensures -4095 <= \result <= 0;
+    ensures \result != 0 ==> *failed < g_msg.build.nops;
+ */
+static long replay(uint32_t *failed)
+{
+    const pm_stub_build *b = &g_build;
+    long data_fd = b->has_data ? g_recv_fd[b->nimages] : -1;
+    long err = 0;
+    uint32_t i;
+
+    /*@ loop invariant 0 <= i <= b->nops && -4095 <= err <= 0;
+        loop invariant err != 0 ==> i > 0;
+        loop assigns i, err;
+        loop variant b->nops - i;
+     */
+    for (i = 0; i < b->nops && err == 0; i++)
+        err = op_run(i, data_fd);
+    if (err != 0)
+        *failed = i - 1;
+    return err;
 }
 
 /* Index among the received fds of the working directory's fd; the
  * namespace directories follow it. */
+/*@ requires build_ready(&g_msg.build);
+    assigns \nothing;
+    ensures \result == g_msg.build.nimages + g_msg.build.has_data + g_msg.build.nhandles;
+ */
 static uint32_t cwd_index(void)
 {
     return g_build.nimages + g_build.has_data + g_build.nhandles;
@@ -401,15 +495,24 @@ static uint32_t cwd_index(void)
  * handles, or "/" (nothing of procmgr's own working directory is
  * inherited).  Done while stopped, after the mounts, before the handles
  * are placed (which closes that fd). */
+/*@ requires build_ready(&g_msg.build);
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    assigns \nothing;
+    ensures -4095 <= \result;
+ */
 static long enter_cwd(void)
 {
     static const char root[] = "/";
     if (g_build.has_cwd)
         return stub_sys1(SYS_fchdir, g_recv_fd[cwd_index()]);
-    return stub_sys1(SYS_chdir, (long)root);
+    return stub_sys_chdir(root);
 }
 
 /* The status a failed namespace step is refused with. */
+/*@ assigns \nothing;
+    ensures \result == PM_E_LINUX_NAME_MOUNTPOINT ||
+            \result == PM_E_LINUX_NAMESPACE_DENIED || \result == PM_E_LINUX_STUB_FDS;
+ */
 static pm_status ns_status(long err, int on_path)
 {
     if (on_path && (err == -STUB_ENOENT || err == -STUB_ENOTDIR))
@@ -428,6 +531,11 @@ static pm_status ns_status(long err, int on_path)
  * never skipped: the stub exits unstarted and the launch fails with
  * LINUX_NAMESPACE_DENIED or LINUX_NAME_MOUNTPOINT.  The clones are
  * close-on-exec descriptors above the handle range, closed here. */
+/*@ requires build_ready(&g_msg.build);
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    requires 0 <= ctl <= 2147483647;
+    assigns \nothing;
+ */
 static void enter_namespace(long ctl)
 {
     static const char root[] = "/", empty[] = "";
@@ -438,22 +546,30 @@ static void enter_namespace(long ctl)
 
     if (b->nmounts == 0)
         return;
+    /*@ loop invariant 0 <= i <= b->nmounts && -4095 <= r <= 0;
+        loop assigns i, r, tree[0 .. PM_STUB_MAX_MOUNTS - 1];
+        loop variant b->nmounts - i;
+     */
     for (i = 0; i < b->nmounts && r == 0; i++) {
-        tree[i] = stub_sys3(SYS_open_tree, g_recv_fd[first + i], (long)empty,
-                            STUB_OPEN_TREE_CLONE | STUB_O_CLOEXEC | STUB_AT_EMPTY_PATH);
+        tree[i] = stub_sys_open_tree(g_recv_fd[first + i], empty,
+                                     STUB_OPEN_TREE_CLONE | STUB_O_CLOEXEC | STUB_AT_EMPTY_PATH);
         if (tree[i] < 0)
             r = tree[i];
     }
     if (r == 0)
-        r = stub_sys1(SYS_unshare, STUB_CLONE_NEWNS);
+        r = stub_sys_unshare(STUB_CLONE_NEWNS);
     if (r == 0)
-        r = stub_sys6(SYS_mount, 0, (long)root, 0, STUB_MS_REC | STUB_MS_PRIVATE, 0, 0);
+        r = stub_sys_mount_flags(root, STUB_MS_REC | STUB_MS_PRIVATE);
     if (r != 0)
         stub_fail((int)ctl, ns_status(r, 0), r, PM_STUB_STAGE_FDS);
+    /*@ loop invariant 0 <= i <= b->nmounts;
+        loop assigns i, r;
+        loop variant b->nmounts - i;
+     */
     for (i = 0; i < b->nmounts; i++) {
         const char *path = b->mount_paths + b->mount_off[i];
-        r = stub_sys6(SYS_move_mount, tree[i], (long)empty, STUB_AT_FDCWD, (long)path,
-                      STUB_MOVE_MOUNT_F_EMPTY_PATH, 0);
+        r = stub_sys_move_mount(tree[i], empty, STUB_AT_FDCWD, path,
+                                STUB_MOVE_MOUNT_F_EMPTY_PATH);
         (void)stub_sys1(SYS_close, tree[i]);
         if (r != 0)
             stub_fail((int)ctl, ns_status(r, 1), r, PM_STUB_STAGE_FDS);
@@ -463,6 +579,11 @@ static void enter_namespace(long ctl)
 /* dup3 each handle to its target; close the data memfd, the lifted copies
  * and anything else below PM_STUB_FD_LIMIT.  The image fds stay (lifted,
  * close-on-exec) until the jump: the program's one names /proc/PID/exe. */
+/*@ requires build_ready(&g_msg.build);
+    requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
 static long place_handles(void)
 {
     const pm_stub_build *b = &g_build;
@@ -474,81 +595,113 @@ static long place_handles(void)
 
 typedef struct built_stack {
     uint64_t argc, envc;
-    uint64_t *argv, *envp, *auxv;
+    uint64_t argv, envp, auxv;   /* addresses in the built stack */
     uint32_t auxv_bytes;      /* AT_NULL pair included */
     uint64_t at_entry, at_execfn;
     uint64_t arg_start, arg_end, env_start, env_end;
 } built_stack;
 
 /* End (one past the NUL) of the string at s inside [lo, hi), or 0. */
+/*@ assigns \nothing;
+    ensures \result == 0 || (lo <= s < \result <= hi);
+ */
 static uint64_t str_end_in(uint64_t s, uint64_t lo, uint64_t hi)
 {
-    const char *p = (const char *)(uintptr_t)s;
     uint64_t n = 0;
 
     if (s < lo || s >= hi)
         return 0;
-    while (s + n < hi && p[n] != '\0')
+    /*@ loop invariant 0 <= n <= hi - s;
+        loop assigns n;
+        loop variant hi - s - n;
+     */
+    while (s + n < hi && stub_peek8(s + n, lo, hi) != '\0')
         n++;
     return s + n < hi ? s + n + 1 : 0;
 }
 
 /* Range of strings v[0..n) (contiguous as the builder lays them out). */
-static int strings_range(const uint64_t *v, uint64_t n, uint64_t lo, uint64_t hi,
+/*@ requires lo <= v && v + 8 * n <= hi;
+    requires \valid(start) && \valid(end) && \separated(start, end);
+    assigns *start, *end;
+ */
+static int strings_range(uint64_t v, uint64_t n, uint64_t lo, uint64_t hi,
                          uint64_t *start, uint64_t *end)
 {
     uint64_t i, e = 0;
 
     *start = *end = 0;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, e;
+        loop variant n - i;
+     */
     for (i = 0; i < n; i++) {
-        e = str_end_in(v[i], lo, hi);
+        e = str_end_in(stub_peek64(v + 8 * i, lo, hi), lo, hi);
         if (e == 0)
             return 0;
     }
     if (n > 0) {
-        *start = v[0];
+        *start = stub_peek64(v, lo, hi);
         *end = e;
     }
     return 1;
 }
 
-/* Walk argc, argv, envp, auxv from sp, never reading outside [lo, hi). */
+/* Walk argc, argv, envp, auxv from sp, never reading outside [lo, hi):
+ * word by word, each read with its 8 bytes below hi. */
+/*@ requires \valid_read(g) && \valid(s) && \separated(g, s);
+    assigns *s;
+ */
 static int stack_parse(const pm_stub_go *g, built_stack *s)
 {
+    const built_stack none = { 0 };
     uint64_t lo = g->stack_lo, hi = g->stack_hi;
-    uint64_t *w, *end;
+    uint64_t w, tag;
 
-    memset(s, 0, sizeof *s);
-    if (hi <= lo || g->sp < lo || g->sp > hi - 8 || (g->sp & 7) != 0)
+    *s = none;
+    if (hi <= lo || g->sp < lo || g->sp >= hi || hi - g->sp < 8 || g->sp % 8 != 0)
         return 0;
-    w = (uint64_t *)(uintptr_t)g->sp;
-    end = (uint64_t *)(uintptr_t)hi;
-    s->argc = *w++;
-    if (s->argc >= (uint64_t)(end - w))
+    w = g->sp;
+    s->argc = stub_peek64(w, lo, hi);
+    w += 8;
+    if (s->argc >= (hi - w) / 8)
         return 0;
     s->argv = w;
-    w += s->argc;
-    if (*w++ != 0)
+    w += 8 * s->argc;
+    if (stub_peek64(w, lo, hi) != 0)
         return 0;
+    w += 8;
     s->envp = w;
-    while (w < end && *w != 0)
-        w++;
-    if (w >= end)
+    /*@ loop invariant s->envp <= w <= hi && lo <= w;
+        loop assigns w;
+        loop variant hi - w;
+     */
+    while (hi - w >= 8 && stub_peek64(w, lo, hi) != 0)
+        w += 8;
+    if (hi - w < 8)
         return 0;
-    s->envc = (uint64_t)(w - s->envp);
-    s->auxv = ++w;
+    s->envc = (w - s->envp) / 8;
+    w += 8;
+    s->auxv = w;
+    /*@ loop invariant s->auxv <= w <= hi && lo <= w;
+        loop assigns w, tag, s->at_entry, s->at_execfn;
+        loop variant hi - w;
+     */
     for (;;) {
-        if (end - w < 2)
+        if (hi - w < 16)
             return 0;
-        if (w[0] == AT_ENTRY)
-            s->at_entry = w[1];
-        if (w[0] == AT_EXECFN)
-            s->at_execfn = w[1];
-        w += 2;
-        if (w[-2] == AT_NULL)
+        tag = stub_peek64(w, lo, hi);
+        if (tag == AT_ENTRY)
+            s->at_entry = stub_peek64(w + 8, lo, hi);
+        if (tag == AT_EXECFN)
+            s->at_execfn = stub_peek64(w + 8, lo, hi);
+        w += 16;
+        if (tag == AT_NULL)
             break;
     }
-    s->auxv_bytes = (uint32_t)((uint64_t)(w - s->auxv) * 8u);
+    /* prctl's auxv_size is 32 bits; the kernel refuses more than its own
+     * saved vector anyway */
+    s->auxv_bytes = (uint32_t)((w - s->auxv) % 4294967296u);
     if (!strings_range(s->argv, s->argc, lo, hi, &s->arg_start, &s->arg_end) ||
         !strings_range(s->envp, s->envc, lo, hi, &s->env_start, &s->env_end))
         return 0;
@@ -562,41 +715,74 @@ static int stack_parse(const pm_stub_go *g, built_stack *s)
 }
 
 /* The image whose MAP_IMAGE op holds addr (the program: AT_ENTRY), or -1. */
+/*@ requires build_ready(&g_msg.build);
+    assigns \nothing;
+    ensures -1 <= \result < (integer)g_msg.build.nimages;
+ */
 static int32_t image_at(uint64_t addr)
 {
     uint32_t i;
 
+    /*@ loop invariant 0 <= i <= g_msg.build.nops;
+        loop assigns i;
+        loop variant g_msg.build.nops - i;
+     */
     for (i = 0; i < g_build.nops; i++) {
         const pm_stub_op *o = &g_build.op[i];
-        if (o->kind == PM_STUB_OP_MAP_IMAGE && addr >= o->vaddr && addr - o->vaddr < o->len)
+        if (o->kind == PM_STUB_OP_MAP_IMAGE && addr >= o->vaddr && addr - o->vaddr < o->len) {
+            //@ assert stub_op_checked(&g_msg.build, i);
+            //@ assert stub_op_shape(&g_msg.build, &g_msg.build.op[i]);
             return (int32_t)o->image;
+        }
     }
     return -1;
 }
 
-/* First range of image img mapped with protection bit `bit`. */
-static void image_range(int32_t img, uint32_t bit, uint64_t *lo, uint64_t *hi)
+/* First range of image img mapped with protection bit `bit` ({0, 0} if
+ * none), returned by value: the caller's memory is written only by it. */
+typedef struct op_range {
+    uint64_t lo, hi;
+} op_range;
+
+/*@ requires build_ready(&g_msg.build);
+    assigns \nothing;
+ */
+static op_range image_range(int32_t img, uint32_t bit)
 {
+    op_range r = { 0, 0 };
     uint32_t i;
 
-    *lo = *hi = 0;
-    for (i = 0; i < g_build.nops && *hi == 0; i++) {
+    /*@ loop invariant 0 <= i <= g_msg.build.nops;
+        loop assigns i, r;
+        loop variant g_msg.build.nops - i;
+     */
+    for (i = 0; i < g_build.nops && r.hi == 0; i++) {
         const pm_stub_op *o = &g_build.op[i];
         if (o->kind == PM_STUB_OP_MAP_IMAGE && (int32_t)o->image == img && (o->prot & bit)) {
-            *lo = o->vaddr;
-            *hi = o->vaddr + o->len;
+            r.lo = o->vaddr;
+            r.hi = o->vaddr + o->len;
         }
     }
+    return r;
 }
 
+/*@ requires build_ready(&g_msg.build);
+    requires \valid_read(s) && \valid(m) && \separated(m, &g_msg, s);
+    assigns *m;
+ */
 static void mm_map_fill(const built_stack *s, int32_t img, uint64_t sp,
                         struct stub_prctl_mm_map *m)
 {
-    uint64_t cur_brk = (uint64_t)stub_sys1(SYS_brk, 0);
+    const struct stub_prctl_mm_map none = { 0 };
+    uint64_t cur_brk = stub_sys_brk_now();
+    op_range code = image_range(img, PM_PROT_X);
+    op_range data = image_range(img, PM_PROT_W);
 
-    memset(m, 0, sizeof *m);
-    image_range(img, PM_PROT_X, &m->start_code, &m->end_code);
-    image_range(img, PM_PROT_W, &m->start_data, &m->end_data);
+    *m = none;
+    m->start_code = code.lo;
+    m->end_code = code.hi;
+    m->start_data = data.lo;
+    m->end_data = data.hi;
     if (m->end_data == 0)
         m->start_data = m->end_data = m->end_code;
     m->start_brk = cur_brk;
@@ -606,16 +792,23 @@ static void mm_map_fill(const built_stack *s, int32_t img, uint64_t sp,
     m->arg_end = s->arg_end;
     m->env_start = s->env_start;
     m->env_end = s->env_end;
-    m->auxv = (uint64_t)(uintptr_t)s->auxv;
+    m->auxv = s->auxv;
     m->auxv_size = s->auxv_bytes;
     m->exe_fd = 0xffffffffu;
 }
 
 /* No op may have mapped anything in [lo, hi). */
+/*@ requires build_ready(&g_msg.build);
+    assigns \nothing;
+ */
 static int ops_clear_of(uint64_t lo, uint64_t hi)
 {
     uint32_t i;
 
+    /*@ loop invariant 0 <= i <= g_msg.build.nops;
+        loop assigns i;
+        loop variant g_msg.build.nops - i;
+     */
     for (i = 0; i < g_build.nops; i++) {
         const pm_stub_op *o = &g_build.op[i];
         if ((o->kind == PM_STUB_OP_MAP_IMAGE || o->kind == PM_STUB_OP_MAP_ZERO) &&
@@ -653,8 +846,7 @@ static int32_t finalize(const stub_kstack *k, const pm_stub_go *g,
         return -1;
     img = image_at(s.at_entry);
     mm_map_fill(&s, img, g->sp, m);
-    mm = stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)m,
-                   (long)sizeof *m, 0, 0);
+    mm = stub_sys_mm_map(m, (long)sizeof *m);
     *mm_err = (int32_t)(mm < 0 ? -mm : 0);
     if (mm == 0) {
         *flags |= PM_STUB_R_MM_MAP;
@@ -674,7 +866,7 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     uint64_t exe_map = 0;
     uint32_t i, flags = 0;
     int32_t img, mm_err = 0;
-    uint32_t bad = 0;
+    uint32_t bad = 0, failed = 0;
     pm_status st = build_ok(len, &bad, &err);
 
     /* Refused before anything is mapped: the reason and the op at fault
@@ -686,10 +878,9 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     ctl = stub_lift_fds();
     if (ctl < 0)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_FDS, ctl, PM_STUB_STAGE_FDS);
-    for (i = 0; i < b->nops && err == 0; i++)
-        err = op_run(&b->op[i], b->has_data ? g_recv_fd[b->nimages] : -1);
+    err = replay(&failed);
     if (err != 0) {
-        stub_reply_op((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP, 0, 0, 0, 0, i - 1);
+        stub_reply_op((int)ctl, PM_E_LINUX_STUB_MAP, err, PM_STUB_STAGE_MAP, 0, 0, 0, 0, failed);
         stub_exit(127);
     }
     enter_namespace(ctl);

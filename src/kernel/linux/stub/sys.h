@@ -64,15 +64,16 @@
 #define STUB_MOVE_MOUNT_F_EMPTY_PATH 0x4
 
 /*
- * The system-call wrappers are the stub's only inline assembly (with the
- * target-memory primitives of stub_internal.h and start.S).  Frama-C
- * (proof-stub) does not read their bodies: it sees the ACSL contracts of
- * stub_sys_acsl.h instead, which state what the proof assumes of each
- * call.  The generic wrappers stub_sys1/3/6 are used only for calls that
- * write no memory of the stub's own (close, dup3, fcntl, mmap without a
- * C object at the address, mprotect, munmap, sendmsg, prctl, chdir...);
- * every call that writes memory has a wrapper of its own below, whose
- * contract says exactly what it writes.
+ * The system-call wrappers are the stub's only inline assembly (with
+ * memcpy/memset of stub.c and start.S).  Frama-C (proof-stub, -D__FRAMAC__)
+ * does not read their bodies: it sees the prototypes and ACSL contracts
+ * in the #else branches below, which state what the proof assumes of each
+ * call (spec/linux-loader.md section 12).  The generic wrappers
+ * stub_sys1/3/6 are used only for calls that write no memory of the
+ * stub's own (close, dup3, close_range, exit_group, fchdir...); the typed
+ * wrappers below them carry the memory calls (whose contracts require no
+ * W+X) and the calls taking pointers; a write into the process being
+ * built goes through the primitives of stub_internal.h.
  */
 #ifndef __FRAMAC__
 static inline long stub_sys1(long n, long a)
@@ -116,6 +117,133 @@ long stub_sys3(long n, long a, long b, long c);
     ensures -4095 <= \result;
  */
 long stub_sys6(long n, long a, long b, long c, long d, long e, long f);
+#endif
+
+/* The memory calls, typed: addresses, lengths and protections are the
+ * unsigned 64-bit register values the kernel reads, so no C conversion
+ * between long and uint64_t is left in the proven callers (the wrappers
+ * pass the same bits in the same registers).  prot is STUB_PROT_* bits;
+ * the contracts refuse W+X (prot 6 or 7): no call of the stub ever asks
+ * the kernel for writable and executable pages. */
+/*@ predicate stub_prot_ok(integer prot) = 0 <= prot <= 5; */
+/*@ requires stub_prot_ok(prot);
+    assigns \nothing;
+    ensures -4095 <= \result;
+ */
+#ifndef __FRAMAC__
+static inline long stub_sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, long flags,
+                                 long fd, uint64_t off)
+{
+    return stub_sys6(SYS_mmap, (long)addr, (long)len, (long)prot, flags, fd, (long)off);
+}
+#else
+long stub_sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, long flags, long fd,
+                   uint64_t off);
+#endif
+
+/*@ assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+#ifndef __FRAMAC__
+static inline long stub_sys_munmap(uint64_t addr, uint64_t len)
+{
+    return stub_sys3(SYS_munmap, (long)addr, (long)len, 0);
+}
+#else
+long stub_sys_munmap(uint64_t addr, uint64_t len);
+#endif
+
+/*@ requires stub_prot_ok(prot);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+#ifndef __FRAMAC__
+static inline long stub_sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+{
+    return stub_sys3(SYS_mprotect, (long)addr, (long)len, (long)prot);
+}
+#else
+long stub_sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot);
+#endif
+
+/* fcntl(fd, F_DUPFD_CLOEXEC, min): the new descriptor (an int, >= min)
+ * or -errno. */
+/*@ assigns \nothing;
+    ensures -4095 <= \result <= 2147483647;
+    ensures \result >= 0 ==> \result >= min;
+ */
+#ifndef __FRAMAC__
+static inline long stub_sys_dupfd(long fd, long min)
+{
+    return stub_sys3(SYS_fcntl, fd, STUB_F_DUPFD_CLOEXEC, min);
+}
+#else
+long stub_sys_dupfd(long fd, long min);
+#endif
+
+/* brk(0): the current program break, an address. */
+/*@ assigns \nothing; */
+#ifndef __FRAMAC__
+static inline uint64_t stub_sys_brk_now(void)
+{
+    return (uint64_t)stub_sys1(SYS_brk, 0);
+}
+#else
+uint64_t stub_sys_brk_now(void);
+#endif
+
+/* Calls that take pointers the kernel only reads (paths, a message
+ * header, a struct): the wrappers turn them into register values, so the
+ * proven callers hold no pointer-to-integer conversion.  They write no
+ * memory of the stub's. */
+#ifndef __FRAMAC__
+static inline long stub_sys_chdir(const char *path)
+{
+    return stub_sys1(SYS_chdir, (long)path);
+}
+static inline long stub_sys_open_tree(long dfd, const char *path, long flags)
+{
+    return stub_sys3(SYS_open_tree, dfd, (long)path, flags);
+}
+static inline long stub_sys_unshare(long flags)
+{
+    return stub_sys1(SYS_unshare, flags);
+}
+/* mount(NULL, target, NULL, flags, NULL): propagation flags only */
+static inline long stub_sys_mount_flags(const char *target, long flags)
+{
+    return stub_sys6(SYS_mount, 0, (long)target, 0, flags, 0, 0);
+}
+static inline long stub_sys_move_mount(long from_dfd, const char *from, long to_dfd,
+                                       const char *to, long flags)
+{
+    return stub_sys6(SYS_move_mount, from_dfd, (long)from, to_dfd, (long)to, flags, 0);
+}
+static inline long stub_sys_sendmsg(long fd, const void *msg, long flags)
+{
+    return stub_sys3(SYS_sendmsg, fd, (long)msg, flags);
+}
+/* prctl(PR_SET_MM, PR_SET_MM_MAP, m, size) */
+static inline long stub_sys_mm_map(const void *m, long size)
+{
+    return stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)m, size, 0, 0);
+}
+#else
+/*@ assigns \nothing; ensures -4095 <= \result; */
+long stub_sys_chdir(const char *path);
+/*@ assigns \nothing; ensures -4095 <= \result; */
+long stub_sys_open_tree(long dfd, const char *path, long flags);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_unshare(long flags);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_mount_flags(const char *target, long flags);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_move_mount(long from_dfd, const char *from, long to_dfd, const char *to,
+                         long flags);
+/*@ assigns \nothing; ensures -4095 <= \result; */
+long stub_sys_sendmsg(long fd, const void *msg, long flags);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_mm_map(const void *m, long size);
 #endif
 
 /* The size of the open file fd (fstat's st_size, offset 48 of the
