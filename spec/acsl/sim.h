@@ -101,6 +101,13 @@
     sim_keeps_maps{L1, L2}(k) ==> sim_keeps_maps{L2, L3}(k) ==>
       sim_keeps_maps{L1, L3}(k);
 
+  lemma sim_keeps_frame_is{L1, L2}: \forall struct pm_kernel *k, integer f, o, pg, p;
+    sim_keeps_maps{L1, L2}(k) ==> o != PM_SIM_NONE ==> 0 <= f < PM_SIM_MAX_FRAMES ==>
+      sim_frame_is{L1}(k, f, o, pg, p) ==> sim_frame_is{L2}(k, f, o, pg, p);
+
+  lemma sim_keeps_names{L1, L2}: \forall struct pm_kernel *k, pm_kcap a, integer o;
+    sim_keeps_maps{L1, L2}(k) ==> sim_names{L1}(k, a, o) ==> sim_names{L2}(k, a, o);
+
   lemma sim_keeps_page{L1, L2}: \forall struct pm_kernel *k, integer o, pg, p;
     sim_keeps_maps{L1, L2}(k) ==> o != PM_SIM_NONE ==>
       sim_page{L1}(k, o, pg, p) ==> sim_page{L2}(k, o, pg, p);

@@ -99,15 +99,15 @@ uint32_t sim_gen_next(uint32_t g)
 /* ---- failure injection --------------------------------------------------- */
 
 /* xorshift64.  The left shifts keep only the bits that stay inside 64
- * (x % 2^(64-s) << s is x << s modulo 2^64), so nothing wraps. */
+ * (x % 2^(64-s) * 2^s is x << s modulo 2^64), so nothing wraps. */
 /*@ requires \valid(k);
     assigns k->rng; */
 static uint64_t rng_next(struct pm_kernel *k)
 {
     uint64_t x = k->rng;
-    x ^= (x % ((uint64_t)1 << 51)) << 13;
+    x ^= (x % 0x8000000000000u) * 0x2000u;     /* x << 13 */
     x ^= x >> 7;
-    x ^= (x % ((uint64_t)1 << 47)) << 17;
+    x ^= (x % 0x800000000000u) * 0x20000u;     /* x << 17 */
     k->rng = x;
     return x;
 }
@@ -180,6 +180,7 @@ pm_status sim_cap(struct pm_kernel *k, pm_kcap c, uint32_t type,
     if (st != PM_OK)
         return st;
     const struct pm_sim_handle *h = &k->handle[hidx];
+    /*@ assert sim_handle_ok(k, hidx); */
     if (h->state == PM_SIM_H_TOMB)
         return PM_E_K_REVOKED;
     if (type != PM_KOBJ_NONE && k->obj[h->obj].type != type)

@@ -197,6 +197,43 @@ static void set_counts(struct pm_kernel *k, uint32_t o, uint32_t npages,
     /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
 }
 
+/* Frames idx[0 .. n - 1] (distinct, free) map the pages of
+ * [vaddr, vaddr + n * PAGE) in AS o with prot, in order. */
+/*@ requires sim_ok(k) && o < PM_SIM_MAX_OBJECTS && n <= PM_SIM_MAX_FRAMES;
+    requires vaddr % PM_SIM_PAGE_SIZE == 0;
+    requires vaddr + n * PM_SIM_PAGE_SIZE <= UINT64_MAX;
+    requires \valid_read(idx + (0 .. n - 1)) && \separated(idx + (0 .. n - 1), k);
+    requires \forall integer j; 0 <= j < n ==>
+      idx[j] < PM_SIM_MAX_FRAMES && k->frame[idx[j]].owner == PM_SIM_NONE;
+    requires \forall integer i, j; 0 <= i < j < n ==> idx[i] < idx[j];
+    assigns k->frame[0 .. PM_SIM_MAX_FRAMES - 1];
+    ensures sim_keeps_maps{Pre, Post}(k);
+    ensures \forall integer x; vaddr <= x < vaddr + n * PM_SIM_PAGE_SIZE ==>
+      sim_page(k, o, x - x % PM_SIM_PAGE_SIZE, prot); */
+static void take_frames(struct pm_kernel *k, const uint32_t *idx, uint64_t n,
+                        uint32_t o, uint64_t vaddr, uint32_t prot)
+{
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant done: \forall integer x; vaddr <= x < vaddr + i * PM_SIM_PAGE_SIZE ==>
+          sim_page(k, o, x - x % PM_SIM_PAGE_SIZE, prot);
+        loop invariant free: \forall integer j; i <= j < n ==>
+          k->frame[idx[j]].owner == PM_SIM_NONE;
+        loop invariant keep: sim_keeps_maps{Pre, Here}(k);
+        loop assigns i, k->frame[0 .. PM_SIM_MAX_FRAMES - 1];
+        loop variant n - i; */
+    for (uint64_t i = 0; i < n; i++) {
+        /*@ assert idx[i] < PM_SIM_MAX_FRAMES; */
+        /*@ assert \forall integer j; i < j < n ==>
+              0 <= idx[j] < PM_SIM_MAX_FRAMES && idx[j] != idx[i]; */
+        uint64_t va = vaddr + i * PM_SIM_PAGE_SIZE;
+        frame_take(k, idx[i], o, k->obj[o].gen, va, prot);
+        /*@ assert sim_frame_is(k, idx[i], o, va, prot); */
+        /*@ assert sim_page(k, o, va, prot); */
+        /*@ assert \forall integer x; va <= x < va + PM_SIM_PAGE_SIZE ==>
+              x - x % PM_SIM_PAGE_SIZE == va; */
+    }
+}
+
 /* The construction checks common to both map calls, then the mapping:
  * STATE (sealed), OVERLAP, NO_MEMORY.  Page i gets the bytes
  * src[i*PAGE ...] up to src_len, zero after.  Frames are found first, so
@@ -218,6 +255,7 @@ static pm_status map_pages(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
 {
     uint32_t idx[PM_SIM_MAX_FRAMES];
     uint64_t npages = len / PM_SIM_PAGE_SIZE;
+    /*@ assert npages * PM_SIM_PAGE_SIZE == len; */
     if (k->obj[o].sealed != 0u)
         return PM_E_K_STATE;
     if (count_mapped(k, o, vaddr, len) != 0u)
@@ -231,28 +269,21 @@ static pm_status map_pages(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
      * set first so that the mapping is the last thing written. */
     set_counts(k, o, frames_held(k, o) + (uint32_t)npages,
                frames_held(k, PM_SIM_NONE) + (uint32_t)npages);
+    take_frames(k, idx, npages, o, vaddr, prot);
+    /*@ assert sim_keeps_maps{Pre, Here}(k); */
+    /* sim_ok's parts one at a time: each is an easy goal, their
+     * conjunction in one goal is not (the provers time out). */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==> sim_handle_ok(k, h); */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_OBJECTS ==> sim_obj_ok(k, h); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
     /*@ loop invariant 0 <= i <= npages;
-        loop invariant done: \forall integer x; vaddr <= x < vaddr + i * PM_SIM_PAGE_SIZE ==>
-          sim_page(k, o, x - x % PM_SIM_PAGE_SIZE, prot);
-        loop invariant \forall integer j; i <= j < npages ==>
-          k->frame[idx[j]].owner == PM_SIM_NONE;
-        loop invariant keep: sim_keeps_maps{Pre, Here}(k);
-        loop invariant sim_ok(k);
-        loop assigns i, *k;
+        loop assigns i, k->data[0 .. PM_SIM_MAX_FRAMES - 1][0 .. PM_SIM_PAGE_SIZE - 1];
         loop variant npages - i; */
     for (uint64_t i = 0; i < npages; i++) {
         /*@ assert idx[i] < PM_SIM_MAX_FRAMES; */
-        /*@ assert \forall integer j; i < j < npages ==>
-              0 <= idx[j] < PM_SIM_MAX_FRAMES && idx[j] != idx[i]; */
-        uint64_t va = vaddr + i * PM_SIM_PAGE_SIZE;
-        frame_take(k, idx[i], o, k->obj[o].gen, va, prot);
-        /*@ assert sim_frame_is(k, idx[i], o, va, prot); */
-        /*@ assert sim_page(k, o, va, prot); */
-        /*@ assert \forall integer x; va <= x < va + PM_SIM_PAGE_SIZE ==>
-              x - x % PM_SIM_PAGE_SIZE == va; */
         fill_page(k, idx[i], src, src_len, i * PM_SIM_PAGE_SIZE);
     }
-    /*@ assert npages * PM_SIM_PAGE_SIZE == len; */
     return PM_OK;
 }
 
@@ -269,6 +300,7 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
         st = sim_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
     if (st == PM_OK)
         st = sim_cap(k, image, PM_KOBJ_IMAGE, need, &img);
+    /*@ assert st == PM_OK ==> sim_obj_ok(k, img); */
     if (st == PM_OK)
         st = pm_kc_image(PM_SIM_PAGE_SIZE, k->cfg.user_min, k->cfg.user_limit,
                          k->obj[img].size, file_off, len, vaddr, prot);
@@ -307,6 +339,37 @@ pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     return st;
 }
 
+/* Frame f is freed; nothing else changes (sim_ok's parts asserted one at
+ * a time: their conjunction in one goal is too much for the provers). */
+/*@ requires sim_ok(k) && f < PM_SIM_MAX_FRAMES;
+    assigns k->frame[f];
+    ensures sim_ok(k); */
+static void frame_clear(struct pm_kernel *k, uint32_t f)
+{
+    struct pm_sim_frame *fr = &k->frame[f];
+    fr->owner = PM_SIM_NONE;
+    fr->owner_gen = 0u;
+    fr->vaddr = 0u;
+    fr->prot = 0u;
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==> sim_handle_ok(k, h); */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_OBJECTS ==> sim_obj_ok(k, h); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
+}
+
+/* Frame f's protection becomes prot; nothing else changes. */
+/*@ requires sim_ok(k) && f < PM_SIM_MAX_FRAMES;
+    assigns k->frame[f].prot;
+    ensures sim_ok(k); */
+static void frame_protect(struct pm_kernel *k, uint32_t f, uint32_t prot)
+{
+    k->frame[f].prot = prot;
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==> sim_handle_ok(k, h); */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_OBJECTS ==> sim_obj_ok(k, h); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
+}
+
 /* Checks shared by unmap and protect, after the prot check. */
 /*@ requires sim_ok(k) && o < PM_SIM_MAX_OBJECTS;
     assigns \nothing;
@@ -340,19 +403,14 @@ pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK) {
         /*@ loop invariant 0 <= f <= PM_SIM_MAX_FRAMES;
             loop invariant sim_ok(k);
-            loop assigns f, k->frame[0 .. PM_SIM_MAX_FRAMES - 1];
+            loop assigns f, *k;
             loop variant PM_SIM_MAX_FRAMES - f; */
         for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
-            struct pm_sim_frame *fr = &k->frame[f];
-            if (fr->owner == o && fr->vaddr >= vaddr && fr->vaddr - vaddr < len) {
-                fr->owner = PM_SIM_NONE;
-                fr->owner_gen = 0u;
-                fr->vaddr = 0u;
-                fr->prot = 0u;
-            }
+            const struct pm_sim_frame *fr = &k->frame[f];
+            if (fr->owner == o && fr->vaddr >= vaddr && fr->vaddr - vaddr < len)
+                frame_clear(k, f);
         }
-        k->obj[o].npages = frames_held(k, o);
-        k->frames_used = frames_held(k, PM_SIM_NONE);
+        set_counts(k, o, frames_held(k, o), frames_held(k, PM_SIM_NONE));
     }
     /*@ ghost sim_vm_sync(k); */
     return st;
@@ -374,12 +432,12 @@ pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK) {
         /*@ loop invariant 0 <= f <= PM_SIM_MAX_FRAMES;
             loop invariant sim_ok(k);
-            loop assigns f, k->frame[0 .. PM_SIM_MAX_FRAMES - 1].prot;
+            loop assigns f, *k;
             loop variant PM_SIM_MAX_FRAMES - f; */
         for (uint32_t f = 0; f < PM_SIM_MAX_FRAMES; f++) {
-            struct pm_sim_frame *fr = &k->frame[f];
+            const struct pm_sim_frame *fr = &k->frame[f];
             if (fr->owner == o && fr->vaddr >= vaddr && fr->vaddr - vaddr < len)
-                fr->prot = prot;
+                frame_protect(k, f, prot);
         }
     }
     /*@ ghost sim_vm_sync(k); */
