@@ -29,7 +29,7 @@ proof-kernel-contract:
 
 # proof-sim (issue 14): the sim backend against kernel.h's construction
 # contracts.  WP on the sim's construction calls (map_image, map_zero,
-# unmap, protect, write, thread start) and what they call, with kernel.h
+# unmap, protect, write; thread start is next) and what they call, with kernel.h
 # compiled as a backend proof (-DPM_K_BACKEND_PROOF: PM_K_PRE is \true,
 # the state assigned is pm_k_world plus *k): runtime errors, the result
 # sets, the assigns, and the ghost ensures through the gluing relation
