@@ -92,13 +92,19 @@ struct pm_kernel;            /* defined by the backend linked in */
  * Every backend re-checks all of it at run time (defence in depth), and a
  * backend's own proof must not assume it: a backend proof compiles this
  * header with -DPM_K_BACKEND_PROOF, which turns each PM_K_PRE into \true
- * and leaves the rest of every contract (assigns, \from, ensures) as is.
- * (Frama-C preprocesses annotations, so the macro reaches the ACSL.)
+ * and leaves the rest of every contract (assigns, \from, ensures) as is,
+ * but for one thing: the backend's state is the struct pm_kernel its
+ * caller holds, so there PM_K_WORLD, the state an operation assigns, is
+ * pm_k_world plus *k (a caller's proof sees pm_k_world only; *k is
+ * opaque to it).  (Frama-C preprocesses annotations, so the macros reach
+ * the ACSL.)
  */
 #ifdef PM_K_BACKEND_PROOF
 #define PM_K_PRE(...) \true
+#define PM_K_WORLD pm_k_world, *k
 #else
 #define PM_K_PRE(...) (__VA_ARGS__)
+#define PM_K_WORLD pm_k_world
 #endif
 
 /* ---- capabilities ------------------------------------------------------ */
@@ -158,7 +164,7 @@ typedef struct pm_kcap_info {
 
 /* Describe a cap.  PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_ARG (info NULL). */
 /*@ requires \valid(info);
-    assigns *info, pm_k_world \from pm_k_world, cap;
+    assigns *info, PM_K_WORLD \from pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
     ensures pm_k_status(\result); */
 pm_status pm_k_cap_info(struct pm_kernel *k, pm_kcap cap, pm_kcap_info *info);
@@ -167,7 +173,7 @@ pm_status pm_k_cap_info(struct pm_kernel *k, pm_kcap cap, pm_kcap_info *info);
  * Needs PM_KR_GRANT.  PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_ARG (unknown
  * rights bits, out NULL), PM_E_K_BAD_RIGHTS, PM_E_K_NO_OBJECTS. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, cap, rights;
+    assigns *out, PM_K_WORLD \from pm_k_world, cap, rights;
     assigns \result \from pm_k_world, cap, rights;
     ensures pm_k_status(\result); */
 pm_status pm_k_cap_derive(struct pm_kernel *k, pm_kcap cap, uint32_t rights,
@@ -176,7 +182,7 @@ pm_status pm_k_cap_derive(struct pm_kernel *k, pm_kcap cap, uint32_t rights,
 /* Delete every cap derived from `cap`, transitively (see above); `cap`
  * itself stays valid.  Needs PM_KR_MANAGE.  Never fails on a live cap:
  * PM_E_K_BAD_CAP, PM_E_K_REVOKED, PM_E_K_BAD_RIGHTS only. */
-/*@ assigns pm_k_world \from pm_k_world, cap;
+/*@ assigns PM_K_WORLD \from pm_k_world, cap;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
     assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
@@ -195,7 +201,7 @@ pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap);
  *   ENDPOINT, IMAGE  nothing further.
  * Never fails on a live original: PM_E_K_BAD_CAP, PM_E_K_REVOKED,
  * PM_E_K_BAD_RIGHTS only. */
-/*@ assigns pm_k_world \from pm_k_world, cap;
+/*@ assigns PM_K_WORLD \from pm_k_world, cap;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
     assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
@@ -205,7 +211,7 @@ pm_status pm_k_destroy(struct pm_kernel *k, pm_kcap cap);
 /* Release a DERIVED handle or a tombstone: its own derived caps are revoked,
  * then the entry is freed.  An original gives PM_E_K_STATE (use destroy).
  * Never fails otherwise: PM_E_K_BAD_CAP, PM_E_K_STATE only. */
-/*@ assigns pm_k_world \from pm_k_world, cap;
+/*@ assigns PM_K_WORLD \from pm_k_world, cap;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, cap;
     assigns pm_k_tb \from pm_k_tb, pm_k_world, cap;
     assigns \result \from pm_k_world, cap;
@@ -224,7 +230,7 @@ typedef struct pm_k_limits {
 
 /* Fill *out (never fails; out must not be NULL). */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world;
+    assigns *out, PM_K_WORLD \from pm_k_world;
     ensures out->page_size == pm_k_page;
     ensures out->user_min == pm_k_umin;
     ensures out->user_limit == pm_k_ulimit; */
@@ -235,7 +241,7 @@ void pm_k_get_limits(struct pm_kernel *k, pm_k_limits *out);
 /* Size in bytes of an image.  Needs PM_KR_READ.  PM_E_K_BAD_CAP,
  * PM_E_K_REVOKED, PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG. */
 /*@ requires \valid(size);
-    assigns *size, pm_k_world \from pm_k_world, image;
+    assigns *size, PM_K_WORLD \from pm_k_world, image;
     assigns \result \from pm_k_world, image;
     ensures pm_k_status(\result);
     ensures \result == PM_OK ==> *size == pm_k_image_len(image); */
@@ -246,7 +252,7 @@ pm_status pm_k_image_size(struct pm_kernel *k, pm_kcap image, uint64_t *size);
  * image size: PM_E_K_RANGE.  Also PM_E_K_BAD_CAP, PM_E_K_REVOKED,
  * PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG (buf NULL with len > 0). */
 /*@ requires len == 0 || \valid(buf + (0 .. len - 1));
-    assigns buf[0 .. len - 1], pm_k_world \from pm_k_world, image, off, len;
+    assigns buf[0 .. len - 1], PM_K_WORLD \from pm_k_world, image, off, len;
     assigns \result \from pm_k_world, image, off, len;
     ensures pm_k_status(\result); */
 pm_status pm_k_image_read(struct pm_kernel *k, pm_kcap image, uint64_t off,
@@ -257,7 +263,7 @@ pm_status pm_k_image_read(struct pm_kernel *k, pm_kcap image, uint64_t off,
 /* Create an IPC endpoint (e.g. the channel a new process talks to procmgr
  * through, minted into its CSpace).  PM_E_K_NO_OBJECTS, PM_E_K_ARG. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world;
+    assigns *out, PM_K_WORLD \from pm_k_world;
     assigns \result \from pm_k_world;
     ensures pm_k_status(\result); */
 pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out);
@@ -266,7 +272,7 @@ pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out);
 
 /* Create an empty address space.  PM_E_K_NO_OBJECTS, PM_E_K_ARG. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world;
+    assigns *out, PM_K_WORLD \from pm_k_world;
     assigns \result \from pm_k_world;
     ensures pm_k_status(\result); */
 pm_status pm_k_as_create(struct pm_kernel *k, pm_kcap *out);
@@ -295,7 +301,7 @@ typedef struct pm_k_as_info {
  * PM_E_K_REVOKED, PM_E_K_TYPE, PM_E_K_BAD_RIGHTS, PM_E_K_ARG (info NULL),
  * PM_E_K_STATE (a backend that made a real process for it lost it). */
 /*@ requires \valid(info);
-    assigns *info, pm_k_world \from pm_k_world, as;
+    assigns *info, PM_K_WORLD \from pm_k_world, as;
     assigns \result \from pm_k_world, as;
     ensures pm_k_status(\result);
     ensures \result == PM_OK ==> info->naux <= PM_K_AS_INFO_MAX_AUX; */
@@ -315,7 +321,7 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info);
  */
 /*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
     requires PM_K_PRE(pm_k_file_ok(pm_k_image_len(image), file_off, len));
-    assigns pm_k_world \from pm_k_world, as, image, file_off, len, vaddr, prot;
+    assigns PM_K_WORLD \from pm_k_world, as, image, file_off, len, vaddr, prot;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, as, image, file_off, len, vaddr, prot;
     assigns \result \from pm_k_world, as, image, file_off, len, vaddr, prot;
     ensures pm_k_status(\result);
@@ -328,7 +334,7 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
 /* Map [vaddr, vaddr + len) as fresh zero-filled pages.  Needs PM_KR_MANAGE
  * on as.  Checks as pm_k_as_map_image without the image. */
 /*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
-    assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns PM_K_WORLD \from pm_k_world, as, vaddr, len, prot;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len, prot;
     assigns \result \from pm_k_world, as, vaddr, len, prot;
     ensures pm_k_status(\result);
@@ -341,7 +347,7 @@ pm_status pm_k_as_map_zero(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
  * (PM_E_K_NOT_MAPPED); frees the frames.  Needs PM_KR_MANAGE.  ALIGN,
  * RANGE, STATE as for mapping. */
 /*@ requires PM_K_PRE(pm_k_range_ok(vaddr, len));
-    assigns pm_k_world \from pm_k_world, as, vaddr, len;
+    assigns PM_K_WORLD \from pm_k_world, as, vaddr, len;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len;
     assigns \result \from pm_k_world, as, vaddr, len;
     ensures pm_k_status(\result); */
@@ -351,7 +357,7 @@ pm_status pm_k_as_unmap(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 /* Change the protection of [vaddr, vaddr + len), every page of which must be
  * mapped.  Needs PM_KR_MANAGE.  ARG, WX, ALIGN, RANGE, STATE, NOT_MAPPED. */
 /*@ requires PM_K_PRE(pm_k_map_ok(vaddr, len, prot));
-    assigns pm_k_world \from pm_k_world, as, vaddr, len, prot;
+    assigns PM_K_WORLD \from pm_k_world, as, vaddr, len, prot;
     assigns pm_k_vm \from pm_k_vm, pm_k_world, as, vaddr, len, prot;
     assigns \result \from pm_k_world, as, vaddr, len, prot;
     ensures pm_k_status(\result); */
@@ -366,7 +372,7 @@ pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
  * the user range), STATE (a bound thread started). */
 /*@ requires len == 0 || \valid_read(bytes + (0 .. len - 1));
     requires PM_K_PRE(len == 0 || pm_k_inside_mapping(pm_k_vm, as, vaddr, len));
-    assigns pm_k_world \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
+    assigns PM_K_WORLD \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
     assigns \result \from pm_k_world, as, vaddr, bytes[0 .. len - 1], len;
     ensures pm_k_status(\result); */
 pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
@@ -377,7 +383,7 @@ pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 /* Create a CSpace of nslots empty slots, 1..max_cspace_slots (PM_E_K_RANGE).
  * PM_E_K_NO_OBJECTS (objects or slots exhausted), PM_E_K_ARG. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, nslots;
+    assigns *out, PM_K_WORLD \from pm_k_world, nslots;
     assigns \result \from pm_k_world, nslots;
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_create(struct pm_kernel *k, uint32_t nslots, pm_kcap *out);
@@ -387,7 +393,7 @@ pm_status pm_k_cspace_create(struct pm_kernel *k, uint32_t nslots, pm_kcap *out)
  * into slot `slot` of cspace.  Needs PM_KR_MANAGE on cspace and PM_KR_GRANT
  * on src.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (unknown rights bits),
  * RANGE (slot >= nslots), SLOT_OCCUPIED. */
-/*@ assigns pm_k_world \from pm_k_world, cspace, slot, src, rights, badge;
+/*@ assigns PM_K_WORLD \from pm_k_world, cspace, slot, src, rights, badge;
     assigns \result \from pm_k_world, cspace, slot, src, rights, badge;
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
@@ -395,7 +401,7 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
 
 /* Delete the cap in a slot (and everything derived from it).  Needs
  * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, RANGE, SLOT_EMPTY. */
-/*@ assigns pm_k_world \from pm_k_world, cspace, slot;
+/*@ assigns PM_K_WORLD \from pm_k_world, cspace, slot;
     assigns \result \from pm_k_world, cspace, slot;
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
@@ -412,7 +418,7 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
  * slot's object is no directory; the sim, which has no file system,
  * takes an endpoint as a directory and refuses an image).  Setting it
  * again moves it to the new slot. */
-/*@ assigns pm_k_world \from pm_k_world, cspace, slot;
+/*@ assigns PM_K_WORLD \from pm_k_world, cspace, slot;
     assigns \result \from pm_k_world, cspace, slot;
     ensures pm_k_status(\result); */
 pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot);
@@ -433,7 +439,7 @@ pm_status pm_k_cspace_set_cwd(struct pm_kernel *k, pm_kcap cspace, uint32_t slot
  * process's new namespace starts as a copy of).  A backend where mount
  * namespaces are refused says so at pm_k_thread_bind. */
 /*@ requires len == 0 || \valid_read(path + (0 .. len - 1));
-    assigns pm_k_world \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
+    assigns PM_K_WORLD \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
     assigns \result \from pm_k_world, cspace, slot, path[0 .. len - 1], len;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_NAME_MOUNTPOINT; */
 pm_status pm_k_cspace_mount(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
@@ -455,7 +461,7 @@ typedef enum pm_kthread_state {
  * index); every event about the thread carries it.  PM_E_K_NO_OBJECTS,
  * PM_E_K_ARG. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, cookie;
+    assigns *out, PM_K_WORLD \from pm_k_world, cookie;
     assigns \result \from pm_k_world, cookie;
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out);
@@ -470,7 +476,7 @@ pm_status pm_k_thread_create(struct pm_kernel *k, uint64_t cookie, pm_kcap *out)
  * PM_E_LINUX_NAMESPACE_DENIED (mount namespaces not allowed: the process
  * is never run without them) or PM_E_LINUX_NAME_MOUNTPOINT (the mount
  * failed on its path). */
-/*@ assigns pm_k_world \from pm_k_world, thread, as, cspace, ipc_buffer;
+/*@ assigns PM_K_WORLD \from pm_k_world, thread, as, cspace, ipc_buffer;
     assigns pm_k_tb \from pm_k_tb, pm_k_world, thread, as, cspace, ipc_buffer;
     assigns \result \from pm_k_world, thread, as, cspace, ipc_buffer;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_NAMESPACE_DENIED ||
@@ -488,7 +494,7 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
  * event), as on real hardware. */
 /*@ requires PM_K_PRE(\exists pm_kcap as; pm_k_bound(pm_k_tb, thread, as) &&
                  pm_k_exec_at(pm_k_vm, as, entry) && pm_k_write_at(pm_k_vm, as, sp));
-    assigns pm_k_world \from pm_k_world, thread, entry, sp;
+    assigns PM_K_WORLD \from pm_k_world, thread, entry, sp;
     assigns \result \from pm_k_world, thread, entry, sp;
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
@@ -497,7 +503,7 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
 /* Stop a RUNNING thread; queues a PM_K_EV_KILLED event.  Needs
  * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (not running:
  * already ended, or never started). */
-/*@ assigns pm_k_world \from pm_k_world, thread;
+/*@ assigns PM_K_WORLD \from pm_k_world, thread;
     assigns \result \from pm_k_world, thread;
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread);
@@ -534,7 +540,7 @@ pm_status pm_k_thread_kill(struct pm_kernel *k, pm_kcap thread);
  * running: never started, or ended), ARG (sig out of range).  A thread
  * whose end is not yet reported (its event pending) takes the signal as a
  * no-op: PM_OK. */
-/*@ assigns pm_k_world \from pm_k_world, thread, sig;
+/*@ assigns PM_K_WORLD \from pm_k_world, thread, sig;
     assigns \result \from pm_k_world, thread, sig;
     ensures pm_k_status(\result); */
 pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
@@ -550,7 +556,7 @@ pm_status pm_k_thread_signal(struct pm_kernel *k, pm_kcap thread, uint32_t sig);
  * kernel operation may return: PM_E_LINUX_PRIORITY_DENIED when the
  * machine refuses the level (no privilege, no real-time budget); the
  * level is then unchanged, never degraded. */
-/*@ assigns pm_k_world \from pm_k_world, thread, level;
+/*@ assigns PM_K_WORLD \from pm_k_world, thread, level;
     assigns \result \from pm_k_world, thread, level;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_PRIORITY_DENIED; */
 pm_status pm_k_thread_set_priority(struct pm_kernel *k, pm_kcap thread,
@@ -591,7 +597,7 @@ typedef struct pm_k_usage {
  * usage).  Linux: /proc/PID/stat and statm, prlimit; the sim: resident
  * bytes = pages mapped in the thread's address space, no CPU, no limits. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, thread;
+    assigns *out, PM_K_WORLD \from pm_k_world, thread;
     assigns \result \from pm_k_world, thread;
     ensures pm_k_status(\result);
     ensures \result == PM_OK ==> (out->valid & ~PM_K_USAGE_ALL) == 0; */
@@ -609,7 +615,7 @@ pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
  * PM_E_LINUX_RLIMIT_DENIED when raising the hard limit above its current
  * value is refused (no CAP_SYS_RESOURCE: procmgrd on Linux; the sim models
  * the same unprivileged manager).  The limit is then unchanged. */
-/*@ assigns pm_k_world \from pm_k_world, thread, resource, soft, hard;
+/*@ assigns PM_K_WORLD \from pm_k_world, thread, resource, soft, hard;
     assigns \result \from pm_k_world, thread, resource, soft, hard;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_RLIMIT_DENIED; */
 pm_status pm_k_thread_set_rlimit(struct pm_kernel *k, pm_kcap thread,
@@ -645,7 +651,7 @@ uint32_t pm_k_job_mode(struct pm_kernel *k);
  * PM_E_K_ARG (out NULL), and on Linux PM_E_LINUX_JOB_CGROUP (the cgroup
  * could not be made). */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, id;
+    assigns *out, PM_K_WORLD \from pm_k_world, id;
     assigns \result \from pm_k_world, id;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
 pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out);
@@ -654,7 +660,7 @@ pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out);
  * both.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, STATE (thread not BOUND,
  * already in a job, or the job frozen), LINUX_JOB_CGROUP (the process
  * could not be moved into the cgroup). */
-/*@ assigns pm_k_world \from pm_k_world, job, thread;
+/*@ assigns PM_K_WORLD \from pm_k_world, job, thread;
     assigns \result \from pm_k_world, job, thread;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
 pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread);
@@ -666,7 +672,7 @@ pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread);
  * left to their owner's teardown.  Needs PM_KR_MANAGE.  BAD_CAP, REVOKED,
  * TYPE, BAD_RIGHTS, LINUX_JOB_CGROUP (cgroup.kill refused: nothing was
  * killed). */
-/*@ assigns pm_k_world \from pm_k_world, job;
+/*@ assigns PM_K_WORLD \from pm_k_world, job;
     assigns \result \from pm_k_world, job;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP; */
 pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job);
@@ -678,7 +684,7 @@ pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job);
  * PM_KR_MANAGE.  BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (frozen > 1),
  * LINUX_JOB_CGROUP (cgroup.freeze refused), LINUX_JOB_FREEZE (not frozen
  * in time: the job is thawed again). */
-/*@ assigns pm_k_world \from pm_k_world, job, frozen;
+/*@ assigns PM_K_WORLD \from pm_k_world, job, frozen;
     assigns \result \from pm_k_world, job, frozen;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_CGROUP ||
             \result == PM_E_LINUX_JOB_FREEZE; */
@@ -697,7 +703,7 @@ pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen);
  * controller offers the resource: MEMBERS mode, or neither cgroup v2 nor
  * v1 has it; nothing changed), LINUX_JOB_CGROUP (the cgroup refused the
  * write or the members could not be moved into the v1 cgroup). */
-/*@ assigns pm_k_world \from pm_k_world, job, resource, limit;
+/*@ assigns PM_K_WORLD \from pm_k_world, job, resource, limit;
     assigns \result \from pm_k_world, job, resource, limit;
     ensures pm_k_status(\result) || \result == PM_E_LINUX_JOB_LIMIT ||
             \result == PM_E_LINUX_JOB_CGROUP || \result == PM_E_LINUX_JOB_FREEZE; */
@@ -721,7 +727,7 @@ typedef struct pm_kjob_usage {
  * BAD_CAP, REVOKED, TYPE, BAD_RIGHTS, ARG (out NULL).  Never fails for a
  * value it cannot read: that group is left out of `known`. */
 /*@ requires \valid(out);
-    assigns *out, pm_k_world \from pm_k_world, job;
+    assigns *out, PM_K_WORLD \from pm_k_world, job;
     assigns \result \from pm_k_world, job;
     ensures pm_k_status(\result);
     ensures \result == PM_OK ==> out->known <= 7; */
@@ -770,7 +776,7 @@ typedef struct pm_kevent {
  * thread are dropped, so an event never names a destroyed thread.  Each
  * thread yields at most one event (its terminal one). */
 /*@ requires \valid(ev);
-    assigns *ev, pm_k_world \from pm_k_world;
+    assigns *ev, PM_K_WORLD \from pm_k_world;
     assigns \result \from pm_k_world;
     ensures \result \in { PM_OK, PM_E_K_NO_EVENT, PM_E_K_ARG };
     ensures \result == PM_OK ==>
@@ -792,7 +798,7 @@ pm_status pm_k_event_poll(struct pm_kernel *k, pm_kevent *ev);
  * PM_OK, or the first other error met (the rest is still released).
  */
 /*@ requires pm_k_status(first);
-    assigns pm_k_world, pm_k_vm, pm_k_tb;
+    assigns PM_K_WORLD, pm_k_vm, pm_k_tb;
     ensures pm_k_status(\result); */
 static inline pm_status pm_k_teardown_one_(struct pm_kernel *k, pm_kcap cap,
                                            pm_status first)
@@ -805,7 +811,7 @@ static inline pm_status pm_k_teardown_one_(struct pm_kernel *k, pm_kcap cap,
     return st;
 }
 
-/*@ assigns pm_k_world, pm_k_vm, pm_k_tb;
+/*@ assigns PM_K_WORLD, pm_k_vm, pm_k_tb;
     ensures pm_k_status(\result); */
 static inline pm_status pm_k_teardown(struct pm_kernel *k, pm_kcap thread,
                                       pm_kcap cspace, pm_kcap as)
@@ -822,7 +828,7 @@ static inline pm_status pm_k_teardown(struct pm_kernel *k, pm_kcap thread,
  * images, derived caps).  PM_KCAP_NULL and an already released cap are
  * PM_OK, so it is idempotent; it cannot fail on anything procmgr holds.
  */
-/*@ assigns pm_k_world, pm_k_vm, pm_k_tb;
+/*@ assigns PM_K_WORLD, pm_k_vm, pm_k_tb;
     ensures \result \in { PM_OK, PM_E_K_STATE }; */
 static inline pm_status pm_k_drop(struct pm_kernel *k, pm_kcap cap)
 {

@@ -166,7 +166,9 @@ pm_status pm_sim_image_create(struct pm_kernel *k, const uint8_t *bytes,
                               uint64_t size, pm_kcap *out);
 
 /* Failure injection.  fail_nth: the n-th fallible call from now (n >= 1)
- * fails with `status` (0 means PM_E_K_INJECTED_FAILURE); n == 0 disarms.
+ * fails with `status` (0, or any status outside the kernel block 400-499,
+ * means PM_E_K_INJECTED_FAILURE: kernel.h promises kernel statuses only);
+ * n == 0 disarms.
  * fail_rate: each fallible call fails with probability ppm / 1e6, drawn
  * from a xorshift64 generator seeded with `seed` (0 is replaced by a
  * constant); ppm == 0 disarms. */

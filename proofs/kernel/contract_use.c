@@ -1,8 +1,8 @@
 /*
  * WP harness for the ACSL contracts of include/procmgr/kernel.h.
  *
- * Backends are not proven against these contracts (the sim is tested, see
- * spec/kernel-interface.md section 7); what this proves is that the
+ * The sim's construction calls are proven against these contracts by
+ * make proof-sim (spec/kernel-interface.md section 7c); what this proves is that the
  * contracts are consistent and usable by a proof of the core as written:
  * a caller building and tearing down a process through every operation
  * discharges every call's preconditions, keeps its own memory intact (the

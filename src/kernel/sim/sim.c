@@ -98,19 +98,27 @@ uint32_t sim_gen_next(uint32_t g)
 
 /* ---- failure injection --------------------------------------------------- */
 
+/* xorshift64.  The left shifts keep only the bits that stay inside 64
+ * (x % 2^(64-s) * 2^s is x << s modulo 2^64), so nothing wraps. */
+/*@ requires \valid(k);
+    assigns k->rng; */
 static uint64_t rng_next(struct pm_kernel *k)
 {
     uint64_t x = k->rng;
-    x ^= x << 13;
+    x ^= (x % 0x8000000000000u) * 0x2000u;     /* x << 13 */
     x ^= x >> 7;
-    x ^= x << 17;
+    x ^= (x % 0x800000000000u) * 0x20000u;     /* x << 17 */
     k->rng = x;
     return x;
 }
 
+/* What an injected failure returns: a kernel status (kernel.h promises
+ * nothing else), K_INJECTED_FAILURE for PM_OK or any other code. */
+/*@ assigns \nothing;
+    ensures 400 <= \result <= 499; */
 static pm_status injected_status(pm_status st)
 {
-    return st == PM_OK ? PM_E_K_INJECTED_FAILURE : st;
+    return st >= 400 && st <= 499 ? st : PM_E_K_INJECTED_FAILURE;
 }
 
 void pm_sim_fail_nth(struct pm_kernel *k, uint64_t n, pm_status status)
@@ -130,7 +138,8 @@ void pm_sim_fail_rate(struct pm_kernel *k, uint64_t seed, uint32_t ppm,
 pm_status sim_inject(struct pm_kernel *k)
 {
     pm_status st = PM_OK;
-    k->calls++;
+    if (k->calls != UINT64_MAX)   /* a statistic: saturates, never wraps */
+        k->calls++;
     if (k->fail_nth != 0u) {
         k->fail_nth--;
         if (k->fail_nth == 0u)
@@ -139,8 +148,14 @@ pm_status sim_inject(struct pm_kernel *k)
     if (st == PM_OK && k->fail_ppm != 0u &&
         rng_next(k) % 1000000u < (uint64_t)k->fail_ppm)
         st = k->fail_ppm_status;
-    if (st != PM_OK)
+    if (st != PM_OK && k->injected != UINT64_MAX)
         k->injected++;
+    /* sim_ok's parts one at a time: each is an easy goal, their
+     * conjunction in one goal is not (the provers time out). */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==> sim_handle_ok(k, h); */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_OBJECTS ==> sim_obj_ok(k, h); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
     return st;
 }
 
@@ -165,6 +180,7 @@ pm_status sim_cap(struct pm_kernel *k, pm_kcap c, uint32_t type,
     if (st != PM_OK)
         return st;
     const struct pm_sim_handle *h = &k->handle[hidx];
+    /*@ assert sim_handle_ok(k, hidx); */
     if (h->state == PM_SIM_H_TOMB)
         return PM_E_K_REVOKED;
     if (type != PM_KOBJ_NONE && k->obj[h->obj].type != type)
