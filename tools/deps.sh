@@ -12,7 +12,8 @@ if [ "${1:-}" = "--run" ]; then
   pkgs=(make gcc libc6-dev binutils)
 else
   pkgs=(make gcc clang libclang-rt-14-dev frama-c-base why3 z3 cvc4 cvc5
-        afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace)
+        afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace
+        g++ lld mold patchelf)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -34,7 +34,8 @@ uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
     ensures plan->valid == 0 && plan->nseg == 0 && plan->bias == 0;
     ensures plan->has_interp == 0 && plan->has_tls == 0;
     ensures plan->has_dynamic == 0 && plan->has_relro == 0;
-    ensures plan->phdr_addr == 0 && plan->stack_prot == 3; */
+    ensures plan->phdr_addr == 0 && plan->stack_prot == 3;
+    ensures plan->need_len == 0; */
 static void plan_clear(pm_elf_plan *plan)
 {
     uint32_t i = 0u;
@@ -80,6 +81,8 @@ static void plan_clear(pm_elf_plan *plan)
     plan->span_end = 0u;
     plan->align = 0u;
     plan->bias = 0u;
+    plan->need_off = 0u;
+    plan->need_len = 0u;
 }
 
 /*@ requires \valid(w) && \valid_read(pol);
@@ -114,34 +117,39 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
 
 /* A program header other than PT_LOAD: never touches the plan's segments
  * nor the recorded loads. */
-/*@ requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+/*@ requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
     requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
+    requires plan->need_len == 0;
     assigns w->ninterp, w->nstack, w->nphdr, w->phdr_vaddr, w->ntls,
             w->ndynamic, w->nrelro,
             plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
-        plan->has_interp == \old(plan->has_interp); */
-static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
+        plan->has_interp == \old(plan->has_interp);
+    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size); */
+static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
+                            uint64_t buf_len, uint64_t win_off,
                             uint64_t file_size, pm_elf_role role,
                             const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
                             pm_elf_walk *w, pm_elf_plan *plan)
 {
     pm_status st = PM_OK;
     if (ph->type == PM_PT_INTERP) {
-        st = pm_elf_on_interp(buf, buf_len, file_size, role, plan->nseg,
-                              ph, w, plan);
+        st = pm_elf_on_interp(buf, head_len, buf_len, win_off, file_size,
+                              role, ph, w, plan);
     } else if (ph->type == PM_PT_GNU_STACK) {
         st = pm_elf_on_stack(ph, w);
     } else if (ph->type == PM_PT_PHDR) {
-        st = pm_elf_on_phdr(eh, plan->nseg, ph, w);
+        st = pm_elf_on_phdr(eh, ph, w);
     } else if (ph->type == PM_PT_TLS || ph->type == PM_PT_DYNAMIC ||
                ph->type == PM_PT_GNU_RELRO) {
         st = pm_elf_on_region(ph, w, plan);
@@ -152,10 +160,12 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
 /* One program header: dispatch on its type.  Types the validator does not
  * know (PT_NOTE, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, ...) are ignored. */
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
-    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(pol, eh, ph, w, plan, buf + (0 .. buf_len - 1));
+    requires plan->need_len == 0;
     requires plan->nseg <= pol->max_loads;
     requires pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     requires pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -164,7 +174,7 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
     requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->need_off, plan->need_len, plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
@@ -182,8 +192,10 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads);
-    ensures eh->type == \old(eh->type); */
-static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
+    ensures eh->type == \old(eh->type);
+    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size); */
+static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
+                          uint64_t buf_len, uint64_t win_off,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, const pm_elf_ehdr *eh,
                           const pm_elf_phdr *ph, pm_elf_walk *w,
@@ -200,7 +212,8 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
                 pol->user_limit == \at(pol->user_limit, Pre) &&
                 pol->max_loads == \at(pol->max_loads, Pre); */
     } else {
-        st = walk_other(buf, buf_len, file_size, role, eh, ph, w, plan);
+        st = walk_other(buf, head_len, buf_len, win_off, file_size, role,
+                        eh, ph, w, plan);
         /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
                 plan->seg[i] == \at(plan->seg[i], Pre); */
         /*@ assert kept_loads: \forall integer k; 0 <= k < PM_ELF_MAX_SEGMENTS ==>
@@ -222,21 +235,25 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
 }
 
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
-    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid(w) && \valid(plan);
     requires \separated(pol, eh, w, plan, buf + (0 .. buf_len - 1));
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
-    requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= buf_len;
+    requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= head_len;
     requires plan->nseg == 0;
     requires plan->has_interp == 0;
+    requires plan->need_len == 0;
     requires w->max_align >= pol->page_size;
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
+    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size);
     ensures plan->nseg <= pol->max_loads;
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -250,7 +267,8 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads); */
-static pm_status walk(const uint8_t *buf, uint64_t buf_len,
+static pm_status walk(const uint8_t *buf, uint64_t head_len,
+                      uint64_t buf_len, uint64_t win_off,
                       uint64_t file_size, const pm_elf_policy *pol,
                       pm_elf_role role, const pm_elf_ehdr *eh,
                       pm_elf_walk *w, pm_elf_plan *plan)
@@ -262,6 +280,8 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
     pm_elf_phdr ph;
     /*@ loop invariant 0 <= i <= phnum;
         loop invariant phoff + phnum * PM_PHDR_SIZE <= buf_len;
+        loop invariant need: pm_elf_need_ok(plan, st, head_len, buf_len, file_size);
+        loop invariant st == PM_OK ==> plan->need_len == 0;
         loop invariant eh->type == \at(eh->type, Pre);
         loop invariant pol->machines == \at(pol->machines, Pre) &&
             pol->flags == \at(pol->flags, Pre) &&
@@ -279,6 +299,7 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
         loop assigns i, st, ph, *w, plan->nseg,
             plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
+            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
@@ -296,7 +317,8 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
             st = PM_E_ELF_HEADER_AREA;
         } else {
             pm_elf_read_phdr(buf, off, &ph);
-            st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
+            st = walk_one(buf, head_len, buf_len, win_off, file_size, pol,
+                          role, eh, &ph, w, plan);
         }
         i++;
     }
@@ -443,8 +465,44 @@ static pm_status locate_phdrs(const pm_elf_ehdr *eh, const pm_elf_walk *w,
     return st;
 }
 
+/* Index of the first plan segment whose mapping [map_start, map_start +
+ * map_len) holds [addr, addr + len), or n if none. */
+/*@ requires \valid_read(plan) && n <= PM_ELF_MAX_SEGMENTS;
+    assigns \nothing;
+    ensures \result <= n;
+    ensures \result < n ==> plan->seg[\result].map_start <= addr &&
+        addr + len <= plan->seg[\result].map_start + plan->seg[\result].map_len; */
+static uint32_t find_seg(const pm_elf_plan *plan, uint32_t n, uint64_t addr,
+                         uint64_t len)
+{
+    uint32_t k = 0u;
+    uint32_t found = n;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant found == n || found < k;
+        loop invariant found < n ==> plan->seg[found].map_start <= addr &&
+            addr + len <= plan->seg[found].map_start + plan->seg[found].map_len;
+        loop assigns k, found;
+        loop variant n - k; */
+    while (k < n && found == n) {
+        /* Local copies: Eva's octagons relate local variables. */
+        const uint64_t start = plan->seg[k].map_start;
+        const uint64_t mlen = plan->seg[k].map_len;
+        if (start <= addr) {
+            const uint64_t into = addr - start;
+            if (into <= mlen && len <= mlen - into) {
+                found = k;
+            }
+        }
+        k++;
+    }
+    return found;
+}
+
 /* PT_TLS (its initialization image), PT_DYNAMIC and PT_GNU_RELRO inside
- * the memory of a PT_LOAD. */
+ * the memory of a PT_LOAD.  A PT_TLS without file bytes has no image to
+ * read: its address need only lie in the span.  PT_GNU_RELRO inside the
+ * pages a PT_LOAD maps: what rtld and ldso mprotect is page-rounded, and
+ * lld ends it at the page boundary past the PT_LOAD's memory size. */
 /*@ requires \valid_read(w) && \valid_read(plan) && \valid_read(pol);
     requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
@@ -462,17 +520,21 @@ static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan,
 {
     pm_status st = PM_OK;
     uint32_t n = plan->nseg;
+    const uint64_t tls_addr = plan->tls_addr;   /* locals: for Eva */
+    const uint64_t tls_filesz = plan->tls_filesz;
     (void)pol;
     (void)file_size;
     if (plan->has_tls != 0u &&
-        (plan->tls_addr > UINT64_MAX - plan->tls_memsz ||
-         pm_elf_find_load(w, n, plan->tls_addr, plan->tls_filesz) == n)) {
+        (tls_addr > UINT64_MAX - plan->tls_memsz ||
+         (tls_filesz != 0u && pm_elf_find_load(w, n, tls_addr, tls_filesz) == n) ||
+         (tls_filesz == 0u && (tls_addr < plan->span_start ||
+                               tls_addr > plan->span_end)))) {
         st = PM_E_ELF_TLS;
     } else if (plan->has_dynamic != 0u &&
                pm_elf_find_load(w, n, plan->dynamic_addr, plan->dynamic_size) == n) {
         st = PM_E_ELF_DYNAMIC;
     } else if (plan->has_relro != 0u &&
-               pm_elf_find_load(w, n, plan->relro_addr, plan->relro_size) == n) {
+               find_seg(plan, n, plan->relro_addr, plan->relro_size) == n) {
         st = PM_E_ELF_RELRO;
     }
     return st;
@@ -616,22 +678,34 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan)
 {
+    return pm_elf_validate_ext(buf, buf_len, buf_len, 0u, file_size, pol,
+                               role, plan);
+}
+
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan)
+{
     pm_status st;
     pm_elf_ehdr eh;
     pm_elf_walk w;
     plan_clear(plan);
     st = pm_elf_check_policy(pol);
     if (st == PM_OK &&
-        (buf_len > file_size || file_size >= PM_ELF_MAX_FILE ||
+        (head_len > file_size || file_size >= PM_ELF_MAX_FILE ||
+         head_len > buf_len || buf_len >= PM_ELF_MAX_FILE || buf_len - head_len > PM_ELF_INTERP_MAX ||
+         win_off > file_size || buf_len - head_len > file_size - win_off ||
          (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP))) {
         st = PM_E_ELF_ARGS;
     }
     if (st == PM_OK) {
-        st = pm_elf_check_ehdr(buf, buf_len, file_size, pol, role, &eh);
+        st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
     }
     if (st == PM_OK) {
         walk_clear(&w, pol);
-        st = walk(buf, buf_len, file_size, pol, role, &eh, &w, plan);
+        st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
+                  &w, plan);
     }
     if (st == PM_OK) {
         set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
