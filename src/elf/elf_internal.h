@@ -69,6 +69,7 @@ typedef struct pm_elf_walk {
     uint32_t ndynamic;
     uint32_t nrelro;
     uint64_t phdr_vaddr;                        /* PT_PHDR p_vaddr */
+    uint64_t need_off, need_len;                /* name past the header area */
     uint64_t max_align;                         /* max(page, p_align) */
     uint64_t load_vaddr[PM_ELF_MAX_SEGMENTS];
     uint64_t load_memsz[PM_ELF_MAX_SEGMENTS];
@@ -241,9 +242,8 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
     requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(ph, w, plan, buf + (0 .. buf_len - 1));
-    requires plan->need_len == 0;
-    assigns w->ninterp, plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->need_off, plan->need_len;
+    assigns w->ninterp, w->need_off, w->need_len,
+            plan->has_interp, plan->interp_off, plan->interp_len;
     ensures \result == PM_OK && plan->has_interp != 0 ==>
         PM_ELF_INTERP_MIN <= plan->interp_len <= PM_ELF_INTERP_MAX &&
         plan->interp_off + plan->interp_len <= buf_len &&
@@ -251,8 +251,7 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
         (\forall integer k; plan->interp_off <= k < plan->interp_off + plan->interp_len - 1
             ==> buf[k] != 0);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
-        plan->has_interp == \old(plan->has_interp);
-    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size); */
+        plan->has_interp == \old(plan->has_interp); */
 pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
                            uint64_t buf_len, uint64_t win_off,
                            uint64_t file_size, pm_elf_role role,

@@ -69,10 +69,8 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
         }
         if (inside == 0) {
             st = PM_E_ELF_HEADER_AREA;
-            if (win_len == 0u) {
-                plan->need_off = offset;
-                plan->need_len = filesz;
-            }
+            w->need_off = offset;     /* pm_elf_validate_ext decides */
+            w->need_len = filesz;
         } else if (name_ok(buf, at, at + filesz) == 0) {
             st = PM_E_ELF_INTERP_NUL;
         } else {

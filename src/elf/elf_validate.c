@@ -99,6 +99,8 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     w->ndynamic = 0u;
     w->nrelro = 0u;
     w->phdr_vaddr = 0u;
+    w->need_off = 0u;
+    w->need_len = 0u;
     w->max_align = pol->page_size;
     /*@ loop invariant 0 <= i <= PM_ELF_MAX_SEGMENTS;
         loop assigns i, w->load_vaddr[0 .. PM_ELF_MAX_SEGMENTS - 1],
@@ -123,19 +125,16 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
     requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
-    requires plan->need_len == 0;
     assigns w->ninterp, w->nstack, w->nphdr, w->phdr_vaddr, w->ntls,
-            w->ndynamic, w->nrelro,
+            w->ndynamic, w->nrelro, w->need_off, w->need_len,
             plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
-        plan->has_interp == \old(plan->has_interp);
-    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size); */
+        plan->has_interp == \old(plan->has_interp); */
 static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
                             uint64_t buf_len, uint64_t win_off,
                             uint64_t file_size, pm_elf_role role,
@@ -165,7 +164,6 @@ static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(pol, eh, ph, w, plan, buf + (0 .. buf_len - 1));
-    requires plan->need_len == 0;
     requires plan->nseg <= pol->max_loads;
     requires pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     requires pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -174,7 +172,7 @@ static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
     requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->need_off, plan->need_len, plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
+            plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
@@ -192,8 +190,7 @@ static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads);
-    ensures eh->type == \old(eh->type);
-    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size); */
+    ensures eh->type == \old(eh->type); */
 static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
                           uint64_t buf_len, uint64_t win_off,
                           uint64_t file_size, const pm_elf_policy *pol,
@@ -244,16 +241,13 @@ static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
     requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= head_len;
     requires plan->nseg == 0;
     requires plan->has_interp == 0;
-    requires plan->need_len == 0;
     requires w->max_align >= pol->page_size;
     assigns *w, plan->nseg, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
             plan->relro_size;
-    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size);
     ensures plan->nseg <= pol->max_loads;
     ensures pm_elf_segs_ok(plan, pol, pm_elf_lo_of(eh->type, pol), plan->nseg);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, plan->nseg);
@@ -280,8 +274,6 @@ static pm_status walk(const uint8_t *buf, uint64_t head_len,
     pm_elf_phdr ph;
     /*@ loop invariant 0 <= i <= phnum;
         loop invariant phoff + phnum * PM_PHDR_SIZE <= buf_len;
-        loop invariant need: pm_elf_need_ok(plan, st, head_len, buf_len, file_size);
-        loop invariant st == PM_OK ==> plan->need_len == 0;
         loop invariant eh->type == \at(eh->type, Pre);
         loop invariant pol->machines == \at(pol->machines, Pre) &&
             pol->flags == \at(pol->flags, Pre) &&
@@ -299,7 +291,6 @@ static pm_status walk(const uint8_t *buf, uint64_t head_len,
         loop assigns i, st, ph, *w, plan->nseg,
             plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
-            plan->need_off, plan->need_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
             plan->dynamic_size, plan->has_relro, plan->relro_addr,
@@ -674,6 +665,30 @@ static void set_header(pm_elf_plan *plan, const pm_elf_policy *pol,
     /*@ assert kept_loads: pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg); */
 }
 
+/* On a refusal, the further read the walk asked for (w->need_off/need_len,
+ * from the PT_INTERP name past the header area), given to the caller only
+ * if it is the one allowed: ELF_HEADER_AREA without a window, at most
+ * PM_ELF_INTERP_MAX bytes inside the file.  Tested here, not carried
+ * through the walk: pm_elf_need_ok then holds by this function alone. */
+/*@ requires \valid(plan) && \valid_read(w) && \separated(plan, w);
+    assigns plan->need_off, plan->need_len;
+    ensures pm_elf_need_ok(plan, st, head_len, buf_len, file_size);
+    ensures plan->valid == \old(plan->valid); */
+static void set_need(pm_elf_plan *plan, const pm_elf_walk *w, pm_status st,
+                     uint64_t head_len, uint64_t buf_len, uint64_t file_size)
+{
+    const uint64_t off = w->need_off;
+    const uint64_t len = w->need_len;
+    plan->need_off = 0u;
+    plan->need_len = 0u;
+    if (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
+        len >= PM_ELF_INTERP_MIN && len <= PM_ELF_INTERP_MAX &&
+        off <= file_size && len <= file_size - off) {
+        plan->need_off = off;
+        plan->need_len = len;
+    }
+}
+
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan)
@@ -691,6 +706,7 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
     pm_elf_ehdr eh;
     pm_elf_walk w;
     plan_clear(plan);
+    walk_clear(&w, pol);
     st = pm_elf_check_policy(pol);
     if (st == PM_OK &&
         (head_len > file_size || file_size >= PM_ELF_MAX_FILE ||
@@ -703,7 +719,6 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
         st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
     }
     if (st == PM_OK) {
-        walk_clear(&w, pol);
         st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
                   &w, plan);
     }
@@ -734,6 +749,7 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
     }
     if (st != PM_OK) {
         plan->valid = 0u;
+        set_need(plan, &w, st, head_len, buf_len, file_size);
     }
     return st;
 }
