@@ -92,3 +92,13 @@ check-daemon-jobs: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
 $(O)/bin/pmconcurrent: $(O)/obj/tests/daemon/pmconcurrent.o $(CLIENT_LIB)
 $(O)/bin/mapscmp: $(O)/obj/tests/daemon/mapscmp.o $(CLIENT_LIB)
 BINS += $(O)/bin/pmconcurrent $(O)/bin/mapscmp
+
+# The toolchain matrix (issue 15): C with TLS, C++, musl, Rust where rustc
+# exists, linked by GNU ld, gold, lld and mold in each mode, plus patchelf
+# rewrites and libc.so.6 as a program; each through procctl run against
+# direct execution (tests/daemon/toolchains.sh).
+.PHONY: check-toolchains
+CHECKS     += check-toolchains
+check-toolchains: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/elfcheck $(O)/bin/mapscmp)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/toolchains.sh $(O)/bin; \
+	 else echo "check-toolchains: skipped, no Linux backend (KLINUX_LIB)"; fi
