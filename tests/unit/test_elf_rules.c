@@ -75,6 +75,14 @@ static void test_rule(void **state)
                  pm_status_name(st));
     assert_int_equal(plan.valid, PM_ELF_PLAN_VALID);
     st = run_craft(c, 1, &plan);
+    if (code == PM_E_ELF_INTERP_ORDER || code == PM_E_ELF_PHDR_ORDER) {
+        /* Retired rules (issue 15, spec/elf-policy.md rows 33 and 41): the
+         * former violation is accepted now. */
+        if (st != PM_OK)
+            fail_msg("%s (%s, retired): got %d %s", pm_status_name(code),
+                     c->what, st, pm_status_name(st));
+        return;
+    }
     if ((int)st != code)
         fail_msg("%s (%s): got %d %s", pm_status_name(code), c->what, st,
                  pm_status_name(st));
