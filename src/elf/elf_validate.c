@@ -665,6 +665,48 @@ static void set_header(pm_elf_plan *plan, const pm_elf_policy *pol,
     /*@ assert kept_loads: pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg); */
 }
 
+/* The caller contract of pm_elf_validate_ext (ELF_ARGS). */
+/*@ assigns \nothing;
+    ensures \result != 0 ==> head_len <= file_size &&
+        file_size < PM_ELF_MAX_FILE && head_len <= buf_len &&
+        buf_len < PM_ELF_MAX_FILE &&
+        (role == PM_ELF_ROLE_PROGRAM || role == PM_ELF_ROLE_INTERP); */
+static int args_ok(uint64_t head_len, uint64_t buf_len, uint64_t win_off,
+                   uint64_t file_size, pm_elf_role role)
+{
+    int ok = 1;
+    if (head_len > file_size || file_size >= PM_ELF_MAX_FILE ||
+        head_len > buf_len || buf_len >= PM_ELF_MAX_FILE ||
+        buf_len - head_len > PM_ELF_INTERP_MAX ||
+        win_off > file_size || buf_len - head_len > file_size - win_off ||
+        (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP)) {
+        ok = 0;
+    }
+    return ok;
+}
+
+/* On success: no further read asked; the plan is otherwise unchanged. */
+/*@ requires \valid(plan) && \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    requires pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    requires plan->valid == PM_ELF_PLAN_VALID;
+    assigns plan->need_off, plan->need_len;
+    ensures pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures plan->valid == PM_ELF_PLAN_VALID;
+    ensures plan->need_len == 0; */
+static void zero_need(pm_elf_plan *plan, const pm_elf_policy *pol,
+                      const uint8_t *buf, uint64_t buf_len,
+                      uint64_t file_size)
+{
+    (void)pol;
+    (void)buf;
+    (void)buf_len;
+    (void)file_size;
+    plan->need_off = 0u;
+    plan->need_len = 0u;
+}
+
 /* On a refusal, the further read the walk asked for (w->need_off/need_len,
  * from the PT_INTERP name past the header area), given to the caller only
  * if it is the one allowed: ELF_HEADER_AREA without a window, at most
@@ -697,35 +739,44 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                                role, plan);
 }
 
-pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
-                              uint64_t buf_len, uint64_t win_off,
-                              uint64_t file_size, const pm_elf_policy *pol,
-                              pm_elf_role role, pm_elf_plan *plan)
+/* The validation proper (pm_elf_validate before issue 15, with the window
+ * after the header area).  The caller cleared *wp: after a refusal it
+ * holds the need range the walk met. */
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan) && \valid(wp);
+    requires \separated(plan, pol, wp, buf + (0 .. buf_len - 1));
+    assigns *plan, *wp;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
+static pm_status validate_core(const uint8_t *buf, uint64_t head_len,
+                               uint64_t buf_len, uint64_t win_off,
+                               uint64_t file_size, const pm_elf_policy *pol,
+                               pm_elf_role role, pm_elf_plan *plan,
+                               pm_elf_walk *wp)
 {
     pm_status st;
     pm_elf_ehdr eh;
-    pm_elf_walk w;
     plan_clear(plan);
-    walk_clear(&w, pol);
     st = pm_elf_check_policy(pol);
     if (st == PM_OK &&
-        (head_len > file_size || file_size >= PM_ELF_MAX_FILE ||
-         head_len > buf_len || buf_len >= PM_ELF_MAX_FILE || buf_len - head_len > PM_ELF_INTERP_MAX ||
-         win_off > file_size || buf_len - head_len > file_size - win_off ||
-         (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP))) {
+        args_ok(head_len, buf_len, win_off, file_size, role) == 0) {
         st = PM_E_ELF_ARGS;
     }
     if (st == PM_OK) {
         st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
     }
     if (st == PM_OK) {
+        walk_clear(wp, pol);
         st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
-                  &w, plan);
+                  wp, plan);
     }
     if (st == PM_OK) {
-        set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
+        set_header(plan, pol, wp, eh, role, wp->max_align, file_size, buf,
                    buf_len);
-        st = finish(&eh, pol, file_size, buf, buf_len, role, &w, plan);
+        st = finish(&eh, pol, file_size, buf, buf_len, role, wp, plan);
         /* The clauses of pm_elf_plan_wf, from the contracts above. */
         /*@ assert wf_head: st == PM_OK ==>
                 plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
@@ -749,6 +800,23 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
     }
     if (st != PM_OK) {
         plan->valid = 0u;
+    }
+    return st;
+}
+
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_elf_walk w;
+    pm_status st;
+    walk_clear(&w, pol);
+    st = validate_core(buf, head_len, buf_len, win_off, file_size, pol, role,
+                       plan, &w);
+    if (st == PM_OK) {
+        zero_need(plan, pol, buf, buf_len, file_size);
+    } else {
         set_need(plan, &w, st, head_len, buf_len, file_size);
     }
     return st;
