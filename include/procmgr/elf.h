@@ -12,10 +12,11 @@
  *
  * The caller reads the first min(file_size, PM_ELF_HEADER_AREA) bytes of the
  * file into its own buffer (so nothing can change under the validator) and
- * passes that prefix together with the file's full size.  Everything the
- * validator must read (ELF header, program header table, interpreter name)
- * has to lie inside that prefix; segment file ranges are checked against
- * file_size.
+ * passes that prefix together with the file's full size.  The ELF header
+ * and the program header table have to lie inside that prefix; the
+ * interpreter name too, or in one further window the caller reads when the
+ * validator asks for it (pm_elf_validate_ext); segment file ranges are
+ * checked against file_size.
  */
 #ifndef PROCMGR_ELF_H
 #define PROCMGR_ELF_H
