@@ -55,7 +55,8 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
     } else {
         /* offset <= file_size < 2^62 and filesz <= 4096: no overflow. */
         const uint64_t end = offset + filesz;
-        const uint64_t win_len = buf_len - head_len;
+        /* head_len <= buf_len by contract; tested for Eva. */
+        const uint64_t win_len = head_len <= buf_len ? buf_len - head_len : 0u;
         uint64_t at = offset;          /* index of the name in buf */
         int inside = 1;
         if (end > head_len) {
@@ -66,6 +67,11 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
             } else {
                 inside = 0;
             }
+        }
+        if (at > buf_len || filesz > buf_len - at) {
+            /* Never taken (the name lies in the head or the window, both
+             * inside buf); the explicit test gives Eva the bound. */
+            inside = 0;
         }
         if (inside == 0) {
             st = PM_E_ELF_HEADER_AREA;
