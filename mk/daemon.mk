@@ -10,7 +10,7 @@
 # --- the sim's host side (khost.h over the sim): hosted, own library -------
 SIMHOST_LIB := $(O)/lib/libpmsimhost.a
 LIBS        += $(SIMHOST_LIB)
-$(SIMHOST_LIB): $(call obj-of,src/kernel/sim/sim_host.c)
+$(SIMHOST_LIB): $(call obj-of,src/kernel/sim/sim_host.c src/kernel/sim/sim_host_cred.c)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 

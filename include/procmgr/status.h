@@ -195,6 +195,8 @@
     X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
     X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time") \
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)") \
+    X(PM_E_LINUX_EXEC_DENIED,     530, "LINUX_EXEC_DENIED",     "no execute permission for the client on the program, its #! interpreter or its ELF interpreter (execve: EACCES)") \
+    X(PM_E_LINUX_NOEXEC,          531, "LINUX_NOEXEC",          "the program, its #! interpreter or its ELF interpreter is on a file system mounted noexec (execve: EACCES)") \
     X(PM_E_LINUX_STUB_WX,         540, "LINUX_STUB_WX",         "stub refused an op both writable and executable") \
     X(PM_E_LINUX_STUB_ALIGN,      541, "LINUX_STUB_ALIGN",      "stub refused an op not page-aligned") \
     X(PM_E_LINUX_STUB_OVERLAP,    542, "LINUX_STUB_OVERLAP",    "stub refused a mapping over pages an earlier op mapped") \

@@ -69,7 +69,6 @@ typedef struct pm_elf_walk {
     uint32_t ndynamic;
     uint32_t nrelro;
     uint64_t phdr_vaddr;                        /* PT_PHDR p_vaddr */
-    uint64_t need_off, need_len;                /* name past the header area */
     uint64_t max_align;                         /* max(page, p_align) */
     uint64_t load_vaddr[PM_ELF_MAX_SEGMENTS];
     uint64_t load_memsz[PM_ELF_MAX_SEGMENTS];
@@ -221,6 +220,7 @@ pm_status pm_elf_check_ehdr(const uint8_t *buf, uint64_t buf_len,
     ensures \result == PM_OK ==> plan->nseg == \old(plan->nseg) + 1;
     ensures \result != PM_OK ==> plan->nseg == \old(plan->nseg);
     ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&
@@ -242,8 +242,7 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
     requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(ph, w, plan, buf + (0 .. buf_len - 1));
-    assigns w->ninterp, w->need_off, w->need_len,
-            plan->has_interp, plan->interp_off, plan->interp_len;
+    assigns w->ninterp, plan->has_interp, plan->interp_off, plan->interp_len;
     ensures \result == PM_OK && plan->has_interp != 0 ==>
         PM_ELF_INTERP_MIN <= plan->interp_len <= PM_ELF_INTERP_MAX &&
         plan->interp_off + plan->interp_len <= buf_len &&

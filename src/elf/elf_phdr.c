@@ -74,9 +74,11 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
             inside = 0;
         }
         if (inside == 0) {
+            /* The name's file range, for the further read: set_need in
+             * pm_elf_validate_ext decides (has_interp stays 0). */
             st = PM_E_ELF_HEADER_AREA;
-            w->need_off = offset;     /* pm_elf_validate_ext decides */
-            w->need_len = filesz;
+            plan->interp_off = offset;
+            plan->interp_len = filesz;
         } else if (name_ok(buf, at, at + filesz) == 0) {
             st = PM_E_ELF_INTERP_NUL;
         } else {

@@ -99,8 +99,6 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     w->ndynamic = 0u;
     w->nrelro = 0u;
     w->phdr_vaddr = 0u;
-    w->need_off = 0u;
-    w->need_len = 0u;
     w->max_align = pol->page_size;
     /*@ loop invariant 0 <= i <= PM_ELF_MAX_SEGMENTS;
         loop assigns i, w->load_vaddr[0 .. PM_ELF_MAX_SEGMENTS - 1],
@@ -126,7 +124,7 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
     requires pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     assigns w->ninterp, w->nstack, w->nphdr, w->phdr_vaddr, w->ntls,
-            w->ndynamic, w->nrelro, w->need_off, w->need_len,
+            w->ndynamic, w->nrelro,
             plan->has_interp, plan->interp_off, plan->interp_len,
             plan->has_tls, plan->tls_addr, plan->tls_filesz, plan->tls_memsz,
             plan->tls_align, plan->has_dynamic, plan->dynamic_addr,
@@ -190,7 +188,8 @@ static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads);
-    ensures eh->type == \old(eh->type); */
+    ensures eh->type == \old(eh->type);
+    ensures kept_need: plan->need_len == \old(plan->need_len); */
 static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
                           uint64_t buf_len, uint64_t win_off,
                           uint64_t file_size, const pm_elf_policy *pol,
@@ -255,6 +254,7 @@ static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
     ensures w->max_align >= pol->page_size;
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
+    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&
@@ -288,6 +288,7 @@ static pm_status walk(const uint8_t *buf, uint64_t head_len,
         loop invariant w->max_align >= pol->page_size;
         loop invariant st == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
         loop invariant st == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
+        loop invariant need: plan->need_len == \at(plan->need_len, Pre);
         loop assigns i, st, ph, *w, plan->nseg,
             plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
@@ -685,45 +686,26 @@ static int args_ok(uint64_t head_len, uint64_t buf_len, uint64_t win_off,
     return ok;
 }
 
-/* On success: no further read asked; the plan is otherwise unchanged. */
-/*@ requires \valid(plan) && \valid_read(pol);
-    requires \valid_read(buf + (0 .. buf_len - 1));
-    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
-    requires pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
-    requires plan->valid == PM_ELF_PLAN_VALID;
-    assigns plan->need_off, plan->need_len;
-    ensures pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
-    ensures plan->valid == PM_ELF_PLAN_VALID;
-    ensures plan->need_len == 0; */
-static void zero_need(pm_elf_plan *plan, const pm_elf_policy *pol,
-                      const uint8_t *buf, uint64_t buf_len,
-                      uint64_t file_size)
-{
-    (void)pol;
-    (void)buf;
-    (void)buf_len;
-    (void)file_size;
-    plan->need_off = 0u;
-    plan->need_len = 0u;
-}
-
-/* On a refusal, the further read the walk asked for (w->need_off/need_len,
- * from the PT_INTERP name past the header area), given to the caller only
- * if it is the one allowed: ELF_HEADER_AREA without a window, at most
- * PM_ELF_INTERP_MAX bytes inside the file.  Tested here, not carried
- * through the walk: pm_elf_need_ok then holds by this function alone. */
-/*@ requires \valid(plan) && \valid_read(w) && \separated(plan, w);
+/* On a refusal, the further read the walk asked for: pm_elf_on_interp
+ * refused a PT_INTERP name past the header area (ELF_HEADER_AREA, the name's
+ * file range left in plan->interp_off/interp_len, has_interp 0).  Given to
+ * the caller only if it is the one allowed: ELF_HEADER_AREA without a
+ * window, at most PM_ELF_INTERP_MAX bytes inside the file.  Tested here,
+ * not carried through the walk: pm_elf_need_ok then holds by this function
+ * alone. */
+/*@ requires \valid(plan);
     assigns plan->need_off, plan->need_len;
     ensures pm_elf_need_ok(plan, st, head_len, buf_len, file_size);
     ensures plan->valid == \old(plan->valid); */
-static void set_need(pm_elf_plan *plan, const pm_elf_walk *w, pm_status st,
-                     uint64_t head_len, uint64_t buf_len, uint64_t file_size)
+static void set_need(pm_elf_plan *plan, pm_status st, uint64_t head_len,
+                     uint64_t buf_len, uint64_t file_size)
 {
-    const uint64_t off = w->need_off;
-    const uint64_t len = w->need_len;
+    const uint64_t off = plan->interp_off;
+    const uint64_t len = plan->interp_len;
     plan->need_off = 0u;
     plan->need_len = 0u;
     if (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
+        plan->has_interp == 0u &&
         len >= PM_ELF_INTERP_MIN && len <= PM_ELF_INTERP_MAX &&
         off <= file_size && len <= file_size - off) {
         plan->need_off = off;
@@ -739,27 +721,19 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                                role, plan);
 }
 
-/* The validation proper (pm_elf_validate before issue 15, with the window
- * after the header area).  The caller cleared *wp: after a refusal it
- * holds the need range the walk met. */
-/*@ requires \valid_read(pol);
-    requires \valid_read(buf + (0 .. buf_len - 1));
-    requires \valid(plan) && \valid(wp);
-    requires \separated(plan, pol, wp, buf + (0 .. buf_len - 1));
-    assigns *plan, *wp;
-    ensures \result != PM_OK ==> plan->valid == 0;
-    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
-    ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
-static pm_status validate_core(const uint8_t *buf, uint64_t head_len,
-                               uint64_t buf_len, uint64_t win_off,
-                               uint64_t file_size, const pm_elf_policy *pol,
-                               pm_elf_role role, pm_elf_plan *plan,
-                               pm_elf_walk *wp)
+/* pm_elf_validate with the window after the header area.  On success no
+ * further read is asked: plan_clear zeroed need_off/need_len and no later
+ * step writes them; on a refusal set_need gives the range the walk met. */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan)
 {
     pm_status st;
     pm_elf_ehdr eh;
+    pm_elf_walk w;
     plan_clear(plan);
+    walk_clear(&w, pol);
     st = pm_elf_check_policy(pol);
     if (st == PM_OK &&
         args_ok(head_len, buf_len, win_off, file_size, role) == 0) {
@@ -769,14 +743,13 @@ static pm_status validate_core(const uint8_t *buf, uint64_t head_len,
         st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
     }
     if (st == PM_OK) {
-        walk_clear(wp, pol);
         st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
-                  wp, plan);
+                  &w, plan);
     }
     if (st == PM_OK) {
-        set_header(plan, pol, wp, eh, role, wp->max_align, file_size, buf,
+        set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
                    buf_len);
-        st = finish(&eh, pol, file_size, buf, buf_len, role, wp, plan);
+        st = finish(&eh, pol, file_size, buf, buf_len, role, &w, plan);
         /* The clauses of pm_elf_plan_wf, from the contracts above. */
         /*@ assert wf_head: st == PM_OK ==>
                 plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
@@ -800,24 +773,7 @@ static pm_status validate_core(const uint8_t *buf, uint64_t head_len,
     }
     if (st != PM_OK) {
         plan->valid = 0u;
-    }
-    return st;
-}
-
-pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
-                              uint64_t buf_len, uint64_t win_off,
-                              uint64_t file_size, const pm_elf_policy *pol,
-                              pm_elf_role role, pm_elf_plan *plan)
-{
-    pm_elf_walk w;
-    pm_status st;
-    walk_clear(&w, pol);
-    st = validate_core(buf, head_len, buf_len, win_off, file_size, pol, role,
-                       plan, &w);
-    if (st == PM_OK) {
-        zero_need(plan, pol, buf, buf_len, file_size);
-    } else {
-        set_need(plan, &w, st, head_len, buf_len, file_size);
+        set_need(plan, st, head_len, buf_len, file_size);
     }
     return st;
 }
