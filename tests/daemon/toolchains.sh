@@ -111,6 +111,24 @@ if [ -n "$RUSTC" ]; then
 else
     echo "# skip rust: no rustc"
 fi
+# Go: static (its own linker) and cgo linked by lld, offline (GOPROXY=off,
+# GO111MODULE=off: the standard library only).
+if command -v go >/dev/null 2>&1; then
+    mkdir -p "$T/go/plain" "$T/go/cgo"
+    printf 'package main\nimport ("fmt"; "os")\nfunc main() { fmt.Println("go", len(os.Args)); os.Exit(3) }\n' \
+        >"$T/go/plain/main.go"
+    printf 'package main\n// #include <stdlib.h>\nimport "C"\nimport ("fmt"; "os")\nfunc main() { fmt.Println("cgo", C.abs(-2), len(os.Args)); os.Exit(5) }\n' \
+        >"$T/go/cgo/main.go"
+    goenv() { env GOPROXY=off GO111MODULE=off GOFLAGS= GOCACHE="$T/gocache" GOPATH="$T/gopath" "$@"; }
+    if (cd "$T/go/plain" && goenv CGO_ENABLED=0 go build -o "$T/go-static" .) >"$T/build.err" 2>&1
+    then PROGS="$PROGS go-static"; else echo "# skip go-static: $(head -n 1 "$T/build.err")"; fi
+    if (cd "$T/go/cgo" && goenv CGO_ENABLED=1 go build \
+            -ldflags '-linkmode=external -extldflags=-fuse-ld=lld' -o "$T/go-cgo-lld" .) \
+            >"$T/build.err" 2>&1
+    then PROGS="$PROGS go-cgo-lld"; else echo "# skip go-cgo-lld: $(head -n 1 "$T/build.err")"; fi
+else
+    echo "# skip go: not installed"
+fi
 if command -v patchelf >/dev/null 2>&1; then
     for src in c-pie-bfd c-nopie-bfd c-pie-lld cxx-pie-bfd; do
         case " $PROGS " in *" $src "*) ;; *) continue ;; esac
