@@ -721,6 +721,56 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                                role, plan);
 }
 
+/* After a walk that passed: the header fields, then the whole-image rules;
+ * on success the plan is valid and well-formed.  Apart from
+ * pm_elf_validate_ext so that the goals of each hold only their own
+ * context. */
+/*@ requires \valid_read(eh) && \valid_read(w) && \valid(plan) && \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \separated(eh, w, plan, pol, buf + (0 .. buf_len - 1));
+    requires pm_elf_policy_ok(pol);
+    requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
+    requires eh->type == 2 || eh->type == 3;
+    requires pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh->type, pol), file_size,
+                              (uint8_t *)buf, buf_len, role);
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    requires w->max_align >= pol->page_size;
+    assigns plan->type, plan->machine, plan->role, plan->entry, plan->phnum,
+            plan->phentsize, plan->align, plan->stack_prot, plan->bias,
+            plan->valid, plan->phdr_addr, plan->span_start, plan->span_end;
+    ensures ok: \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID &&
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures kept_need: plan->need_len == \old(plan->need_len); */
+static pm_status complete(const pm_elf_ehdr *eh, const pm_elf_walk *w,
+                          const pm_elf_policy *pol, uint64_t file_size,
+                          const uint8_t *buf, uint64_t buf_len,
+                          pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_status st;
+    set_header(plan, pol, w, *eh, role, w->max_align, file_size, buf, buf_len);
+    st = finish(eh, pol, file_size, buf, buf_len, role, w, plan);
+    /* The clauses of pm_elf_plan_wf, from the contracts above. */
+    /*@ assert wf_head: st == PM_OK ==>
+            plan->valid == PM_ELF_PLAN_VALID && plan->type == eh->type &&
+            plan->role == role && plan->entry == eh->entry &&
+            plan->stack_prot == 3 && plan->bias == 0 &&
+            plan->align >= pol->page_size; */
+    /*@ assert wf_lo: st == PM_OK ==>
+            pm_elf_lo(plan, pol) == pm_elf_lo_of(eh->type, pol); */
+    /*@ assert wf_body: st == PM_OK ==> pm_elf_plan_body(plan, pol,
+            pm_elf_lo(plan, pol), file_size, (uint8_t *)buf, buf_len, role); */
+    /*@ assert wf_entry: st == PM_OK ==> pm_elf_plan_entry_ok(plan, plan->entry); */
+    /*@ assert wf_addrs: st == PM_OK ==> pm_elf_plan_addrs(plan, pol); */
+    /*@ assert wf_count: st == PM_OK ==> 1 <= plan->nseg <= pol->max_loads; */
+    /*@ assert wf_segs: st == PM_OK ==>
+            pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
+    /*@ assert wf_layout: st == PM_OK ==>
+            pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
+    /*@ assert wf_interp: st == PM_OK ==>
+            pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
+    return st;
+}
+
 /* pm_elf_validate with the window after the header area.  On success no
  * further read is asked: plan_clear zeroed need_off/need_len and no later
  * step writes them; on a refusal set_need gives the range the walk met. */
@@ -747,29 +797,7 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
                   &w, plan);
     }
     if (st == PM_OK) {
-        set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
-                   buf_len);
-        st = finish(&eh, pol, file_size, buf, buf_len, role, &w, plan);
-        /* The clauses of pm_elf_plan_wf, from the contracts above. */
-        /*@ assert wf_head: st == PM_OK ==>
-                plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
-                plan->role == role && plan->entry == eh.entry &&
-                plan->stack_prot == 3 && plan->bias == 0 &&
-                plan->align >= pol->page_size; */
-        /*@ assert wf_lo: st == PM_OK ==>
-                pm_elf_lo(plan, pol) == pm_elf_lo_of(eh.type, pol); */
-        /*@ assert wf_body: st == PM_OK ==> pm_elf_plan_body(plan, pol,
-                pm_elf_lo(plan, pol), file_size, (uint8_t *)buf, buf_len, role); */
-        /*@ assert wf_entry: st == PM_OK ==> pm_elf_plan_entry_ok(plan, plan->entry); */
-        /*@ assert wf_type: eh.type == 2 || eh.type == 3; */
-        /*@ assert wf_addrs: st == PM_OK ==> pm_elf_plan_addrs(plan, pol); */
-        /*@ assert wf_count: st == PM_OK ==> 1 <= plan->nseg <= pol->max_loads; */
-        /*@ assert wf_segs: st == PM_OK ==>
-                pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
-        /*@ assert wf_layout: st == PM_OK ==>
-                pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
-        /*@ assert wf_interp: st == PM_OK ==>
-                pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
+        st = complete(&eh, &w, pol, file_size, buf, buf_len, role, plan);
     }
     if (st != PM_OK) {
         plan->valid = 0u;
