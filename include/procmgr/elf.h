@@ -129,7 +129,10 @@ typedef struct pm_elf_plan {
      * need_len <= PM_ELF_INTERP_MAX, inside the file) lie past the header
      * area; read them and call pm_elf_validate_ext.  0 otherwise. */
     uint64_t need_off;
-    uint64_t need_len;
+    uint16_t need_len;        /* <= PM_ELF_INTERP_MAX.  Its own type keeps it
+                               * apart from every field the walk writes (in
+                               * WP's typed memory), so "no need on success"
+                               * is a frame the prover sees at once. */
 } pm_elf_plan;
 
 /* The default policy for the Linux x86-64 backend: x86-64 only, W^X on,

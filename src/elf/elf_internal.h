@@ -220,7 +220,6 @@ pm_status pm_elf_check_ehdr(const uint8_t *buf, uint64_t buf_len,
     ensures \result == PM_OK ==> plan->nseg == \old(plan->nseg) + 1;
     ensures \result != PM_OK ==> plan->nseg == \old(plan->nseg);
     ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
-    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&

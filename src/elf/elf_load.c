@@ -193,7 +193,6 @@ static void put_seg(pm_elf_plan *plan, uint32_t n, pm_elf_segment seg)
     ensures pm_elf_segs_ok(plan, pol, lo, n + 1);
     ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
     ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
-    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&
@@ -249,7 +248,6 @@ static void store_segment(pm_elf_plan *plan, const pm_elf_policy *pol,
     ensures pm_elf_segs_file_ok(plan, pol, file_size, n + 1);
     ensures w->max_align >= pol->page_size;
     ensures kept_interp: pm_elf_plan_interp_kept{Pre, Post}(plan);
-    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&

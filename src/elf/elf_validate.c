@@ -188,8 +188,7 @@ static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads);
-    ensures eh->type == \old(eh->type);
-    ensures kept_need: plan->need_len == \old(plan->need_len); */
+    ensures eh->type == \old(eh->type); */
 static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
                           uint64_t buf_len, uint64_t win_off,
                           uint64_t file_size, const pm_elf_policy *pol,
@@ -254,7 +253,6 @@ static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
     ensures w->max_align >= pol->page_size;
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
-    ensures kept_need: plan->need_len == \old(plan->need_len);
     ensures kept_pol: pol->machines == \old(pol->machines) &&
             pol->flags == \old(pol->flags) &&
             pol->page_size == \old(pol->page_size) &&
@@ -288,7 +286,6 @@ static pm_status walk(const uint8_t *buf, uint64_t head_len,
         loop invariant w->max_align >= pol->page_size;
         loop invariant st == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
         loop invariant st == PM_OK && role == PM_ELF_ROLE_INTERP ==> plan->has_interp == 0;
-        loop invariant need: plan->need_len == \at(plan->need_len, Pre);
         loop assigns i, st, ph, *w, plan->nseg,
             plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1],
             plan->has_interp, plan->interp_off, plan->interp_len,
@@ -709,7 +706,7 @@ static void set_need(pm_elf_plan *plan, pm_status st, uint64_t head_len,
         len >= PM_ELF_INTERP_MIN && len <= PM_ELF_INTERP_MAX &&
         off <= file_size && len <= file_size - off) {
         plan->need_off = off;
-        plan->need_len = len;
+        plan->need_len = (uint16_t)len;
     }
 }
 
@@ -792,12 +789,16 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
     if (st == PM_OK) {
         st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
     }
+    /* No further read asked so far: plan_clear's 0, kept by each step. */
+    /*@ assert need_ehdr: plan->need_len == 0; */
     if (st == PM_OK) {
         st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
                   &w, plan);
+        /*@ assert need_walk: plan->need_len == 0; */
     }
     if (st == PM_OK) {
         st = complete(&eh, &w, pol, file_size, buf, buf_len, role, plan);
+        /*@ assert need_done: plan->need_len == 0; */
     }
     if (st != PM_OK) {
         plan->valid = 0u;
