@@ -768,13 +768,23 @@ static pm_status complete(const pm_elf_ehdr *eh, const pm_elf_walk *w,
     return st;
 }
 
-/* pm_elf_validate with the window after the header area.  On success no
- * further read is asked: plan_clear zeroed need_off/need_len and no later
- * step writes them; on a refusal set_need gives the range the walk met. */
-pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
-                              uint64_t buf_len, uint64_t win_off,
-                              uint64_t file_size, const pm_elf_policy *pol,
-                              pm_elf_role role, pm_elf_plan *plan)
+/* pm_elf_validate with the window after the header area, without the
+ * need range: on success no further read is asked (plan_clear's 0, which
+ * no later step writes). */
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need0: \result == PM_OK ==> plan->need_len == 0; */
+static pm_status validate_body(const uint8_t *buf, uint64_t head_len,
+                               uint64_t buf_len, uint64_t win_off,
+                               uint64_t file_size, const pm_elf_policy *pol,
+                               pm_elf_role role, pm_elf_plan *plan)
 {
     pm_status st;
     pm_elf_ehdr eh;
@@ -802,6 +812,19 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
     }
     if (st != PM_OK) {
         plan->valid = 0u;
+    }
+    return st;
+}
+
+/* On a refusal, set_need gives the further read the walk met, if any. */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_status st = validate_body(buf, head_len, buf_len, win_off, file_size,
+                                 pol, role, plan);
+    if (st != PM_OK) {
         set_need(plan, st, head_len, buf_len, file_size);
     }
     return st;
