@@ -10,7 +10,7 @@
 # --- the sim's host side (khost.h over the sim): hosted, own library -------
 SIMHOST_LIB := $(O)/lib/libpmsimhost.a
 LIBS        += $(SIMHOST_LIB)
-$(SIMHOST_LIB): $(call obj-of,src/kernel/sim/sim_host.c)
+$(SIMHOST_LIB): $(call obj-of,src/kernel/sim/sim_host.c src/kernel/sim/sim_host_cred.c)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -128,3 +128,13 @@ SAN_CHECKS += check-daemon-activation
 check-daemon-activation: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
 	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/activation.sh $(O)/bin; \
 	 else echo "check-daemon-activation: skipped, no Linux backend (KLINUX_LIB)"; fi
+
+# The toolchain matrix (issue 15): C with TLS, C++, musl, Rust where rustc
+# exists, linked by GNU ld, gold, lld and mold in each mode, plus patchelf
+# rewrites and libc.so.6 as a program; each through procctl run against
+# direct execution (tests/daemon/toolchains.sh).
+.PHONY: check-toolchains
+CHECKS     += check-toolchains
+check-toolchains: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/elfcheck $(O)/bin/mapscmp)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/toolchains.sh $(O)/bin; \
+	 else echo "check-toolchains: skipped, no Linux backend (KLINUX_LIB)"; fi

@@ -68,8 +68,20 @@ check-elf-crafted: $(ELFCHECK) $(O)/tests/elf/gen_crafted
 check-elf-scan: $(ELFCHECK) $(ELF_PROGS)
 	@tests/elf/check-scan.sh $(ELFCHECK) $(ELF_PROGS)
 
-check-elf-kdiff: $(O)/tests/elf/kdiff $(ELF_PROGS)
-	@tests/elf/check-kdiff.sh $(O)/tests/elf/kdiff $(O)/tests/elf/kdiff-work $(ELF_PROGS)
+# Mutants of toolchain outputs too (issue 15): lld (page-rounded RELRO)
+# and patchelf (PT_INTERP after the loads), where installed.
+KDIFF_TC_PROGS := $(if $(shell command -v ld.lld),$(addprefix $(ELF_PROG_DIR)/,hello-lld-pie hello-lld-static)) \
+                  $(if $(shell command -v patchelf),$(ELF_PROG_DIR)/hello-patchelf)
+$(ELF_PROG_DIR)/hello-lld-pie: tests/elf/progs/hello.c
+	@mkdir -p $(dir $@)
+	gcc $(ELF_PROG_CFLAGS) -fuse-ld=lld -pie -fPIE -o $@ $<
+$(ELF_PROG_DIR)/hello-lld-static: tests/elf/progs/hello.c
+	@mkdir -p $(dir $@)
+	gcc $(ELF_PROG_CFLAGS) -fuse-ld=lld -static -o $@ $<
+$(ELF_PROG_DIR)/hello-patchelf: $(ELF_PROG_DIR)/hello-pie
+	cp $< $@ && patchelf --set-rpath /opt/nowhere/lib $@
+check-elf-kdiff: $(O)/tests/elf/kdiff $(ELF_PROGS) $(KDIFF_TC_PROGS)
+	@tests/elf/check-kdiff.sh $(O)/tests/elf/kdiff $(O)/tests/elf/kdiff-work $(ELF_PROGS) $(KDIFF_TC_PROGS)
 
 
 # `make run` (declared phony by the top-level Makefile): build everything,

@@ -15,7 +15,8 @@ if [ "${1:-}" = "--run" ]; then
 else
   pkgs=(make gcc clang libclang-rt-14-dev frama-c-base why3 z3 cvc4 cvc5
         afl++ libcmocka-dev libelf-dev musl-tools python3 binutils strace
-        scdoc man-db pkgconf bash-completion)
+        scdoc man-db pkgconf bash-completion
+        g++ lld mold patchelf)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

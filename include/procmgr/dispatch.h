@@ -226,7 +226,7 @@ typedef struct pm_dispatch {
     uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
-    uint8_t            hdr[PM_ELF_HEADER_AREA];
+    uint8_t            hdr[PM_ELF_READ_MAX];   /* header area + a window */
     uint8_t            stack[PM_DISPATCH_STACK_IMAGE];
     pm_proto_info      list[PM_PROTO_MAX_LIST];
     /* The launch in progress runs a `#!` script (spec/scripts.md): its

@@ -12,10 +12,11 @@
  *
  * The caller reads the first min(file_size, PM_ELF_HEADER_AREA) bytes of the
  * file into its own buffer (so nothing can change under the validator) and
- * passes that prefix together with the file's full size.  Everything the
- * validator must read (ELF header, program header table, interpreter name)
- * has to lie inside that prefix; segment file ranges are checked against
- * file_size.
+ * passes that prefix together with the file's full size.  The ELF header
+ * and the program header table have to lie inside that prefix; the
+ * interpreter name too, or in one further window the caller reads when the
+ * validator asks for it (pm_elf_validate_ext); segment file ranges are
+ * checked against file_size.
  */
 #ifndef PROCMGR_ELF_H
 #define PROCMGR_ELF_H
@@ -34,6 +35,10 @@
 /* Interpreter name length bounds, NUL included. */
 #define PM_ELF_INTERP_MIN     2u
 #define PM_ELF_INTERP_MAX     4096u
+/* A validation buffer with room for the header area and one further read
+ * (the interpreter name when it lies past the header area): see
+ * pm_elf_validate_ext. */
+#define PM_ELF_READ_MAX       (PM_ELF_HEADER_AREA + PM_ELF_INTERP_MAX)
 
 /* Machines a policy may allow (bit set). */
 #define PM_ELF_MACH_X86_64    (1u << 0)   /* EM_X86_64 = 62  */
@@ -99,7 +104,8 @@ typedef struct pm_elf_plan {
     uint16_t phentsize;
 
     uint32_t has_interp;      /* 1 if PT_INTERP present */
-    uint64_t interp_off;      /* offset of the name in the image (inside the header area) */
+    uint64_t interp_off;      /* index of the name in the buffer validated (the header
+                               * area, or the window read after it: pm_elf_validate_ext) */
     uint64_t interp_len;      /* length including the terminating NUL */
 
     uint32_t stack_prot;      /* from PT_GNU_STACK; PM_PROT_R|PM_PROT_W if absent */
@@ -117,6 +123,16 @@ typedef struct pm_elf_plan {
     uint64_t span_end;        /* seg[nseg-1].map_start + map_len */
     uint64_t align;           /* bias alignment for ET_DYN: max(page, p_align of loads) */
     uint64_t bias;            /* applied bias, 0 until pm_elf_plan_apply_bias */
+
+    /* Set only on PM_E_ELF_HEADER_AREA from a validation without a window:
+     * the file bytes [need_off, need_off + need_len) (the PT_INTERP name,
+     * need_len <= PM_ELF_INTERP_MAX, inside the file) lie past the header
+     * area; read them and call pm_elf_validate_ext.  0 otherwise. */
+    uint64_t need_off;
+    uint16_t need_len;        /* <= PM_ELF_INTERP_MAX.  Its own type keeps it
+                               * apart from every field the walk writes (in
+                               * WP's typed memory), so "no need on success"
+                               * is a frame the prover sees at once. */
 } pm_elf_plan;
 
 /* The default policy for the Linux x86-64 backend: x86-64 only, W^X on,
@@ -154,6 +170,23 @@ void pm_elf_policy_default(pm_elf_policy *pol);
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan);
+
+/*
+ * Validate with one further window of the file.  buf[0, head_len) holds the
+ * file's bytes [0, head_len) (the header area) and buf[head_len, buf_len)
+ * the file's bytes [win_off, win_off + buf_len - head_len): at most
+ * PM_ELF_INTERP_MAX bytes, read after a validation reported them in
+ * plan->need_off/need_len.  Only the interpreter name may come from the
+ * window; plan->interp_off is then the name's index in buf (head_len +
+ * its offset in the window).  pm_elf_validate(b, n, size, ...) is
+ * pm_elf_validate_ext(b, n, n, 0, size, ...).  A validation with a window
+ * (buf_len > head_len) never reports a need (proven), so a caller reads at
+ * most twice: the header area, then the window.
+ */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan);
 
 /*
  * Apply a load bias to a valid ET_DYN plan (ET_EXEC takes only bias 0).

@@ -43,6 +43,28 @@ pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out);
 pm_status pm_kh_image_open(struct pm_kernel *k, const char *path,
                            pm_kcap *out);
 
+/* The credentials of a client (the daemon: SO_PEERCRED and SO_PEERGROUPS of
+ * its socket).  A client in more than PM_KH_MAX_GROUPS supplementary groups
+ * is checked with its first PM_KH_MAX_GROUPS. */
+#define PM_KH_MAX_GROUPS 256u
+typedef struct pm_kh_cred {
+    uint32_t uid, gid;
+    uint32_t ngroups;
+    uint32_t groups[PM_KH_MAX_GROUPS];
+} pm_kh_cred;
+
+/* Set (cr != NULL, copied) or clear (NULL) the client a launch is made
+ * for.  While set, every image the backend reads or maps (the program or
+ * `#!` script, its `#!` interpreter, its PT_INTERP interpreter) must be one
+ * execve would run for these credentials (spec/security-model.md,
+ * "Execute permission"): Linux refuses with LINUX_EXEC_DENIED (no execute
+ * bit for the client, as the kernel's permission check answers: owner,
+ * group, other; uid 0 needs one execute bit) or LINUX_NOEXEC (the file's
+ * mount is noexec), checked on the open file (fstat, fstatvfs), so a
+ * descriptor a client passed is checked as a path the daemon opened.
+ * Sim: its images have no owner, mode or mount; nothing is checked. */
+void pm_kh_set_requester(struct pm_kernel *k, const pm_kh_cred *cr);
+
 /* A descriptor the shell can poll: readable whenever pm_k_event_poll may
  * return an event.  -1 when the backend never has asynchronous events
  * (the sim: events appear only during calls). */

@@ -52,7 +52,7 @@
     X(PM_E_ELF_WX,              125, "ELF_WX",              "segment both writable and executable") \
     X(PM_E_ELF_ENTRY,           126, "ELF_ENTRY",           "entry point not inside an executable segment") \
     X(PM_E_ELF_INTERP_COUNT,    127, "ELF_INTERP_COUNT",    "more than one PT_INTERP") \
-    X(PM_E_ELF_INTERP_ORDER,    128, "ELF_INTERP_ORDER",    "PT_INTERP after a PT_LOAD") \
+    X(PM_E_ELF_INTERP_ORDER,    128, "ELF_INTERP_ORDER",    "PT_INTERP after a PT_LOAD (retired: no longer refused)") \
     X(PM_E_ELF_INTERP_SIZE,     129, "ELF_INTERP_SIZE",     "interpreter name length outside 2..4096") \
     X(PM_E_ELF_INTERP_NUL,      130, "ELF_INTERP_NUL",      "interpreter name not NUL-terminated exactly at its end") \
     X(PM_E_ELF_INTERP_RANGE,    131, "ELF_INTERP_RANGE",    "interpreter name outside the file") \
@@ -61,7 +61,7 @@
     X(PM_E_ELF_STACK_COUNT,     134, "ELF_STACK_COUNT",     "more than one PT_GNU_STACK") \
     X(PM_E_ELF_STACK_EXEC,      135, "ELF_STACK_EXEC",      "executable stack requested") \
     X(PM_E_ELF_PHDR_COUNT,      136, "ELF_PHDR_COUNT",      "more than one PT_PHDR") \
-    X(PM_E_ELF_PHDR_ORDER,      137, "ELF_PHDR_ORDER",      "PT_PHDR after a PT_LOAD") \
+    X(PM_E_ELF_PHDR_ORDER,      137, "ELF_PHDR_ORDER",      "PT_PHDR after a PT_LOAD (retired: no longer refused)") \
     X(PM_E_ELF_PHDR_NOT_LOADED, 138, "ELF_PHDR_NOT_LOADED", "PT_PHDR not inside a PT_LOAD") \
     X(PM_E_ELF_PHDR_MISMATCH,   139, "ELF_PHDR_MISMATCH",   "PT_PHDR does not describe the e_phoff table") \
     X(PM_E_ELF_TLS,             140, "ELF_TLS",             "PT_TLS malformed or not inside a PT_LOAD") \
@@ -195,6 +195,8 @@
     X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
     X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time") \
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)") \
+    X(PM_E_LINUX_EXEC_DENIED,     530, "LINUX_EXEC_DENIED",     "no execute permission for the client on the program, its #! interpreter or its ELF interpreter (execve: EACCES)") \
+    X(PM_E_LINUX_NOEXEC,          531, "LINUX_NOEXEC",          "the program, its #! interpreter or its ELF interpreter is on a file system mounted noexec (execve: EACCES)") \
     X(PM_E_LINUX_STUB_WX,         540, "LINUX_STUB_WX",         "stub refused an op both writable and executable") \
     X(PM_E_LINUX_STUB_ALIGN,      541, "LINUX_STUB_ALIGN",      "stub refused an op not page-aligned") \
     X(PM_E_LINUX_STUB_OVERLAP,    542, "LINUX_STUB_OVERLAP",    "stub refused a mapping over pages an earlier op mapped") \

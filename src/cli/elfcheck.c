@@ -269,14 +269,15 @@ static const char *not_executable(const uint8_t *b, uint64_t n)
 
 static int check_file(const options *o, const char *path)
 {
-    static uint8_t buf[PM_ELF_HEADER_AREA];
+    static uint8_t buf[PM_ELF_READ_MAX];
     uint64_t n = 0, size = 0;
     char why[256];
     pm_elf_plan plan;
-    pm_status st;
+    pm_status st = PM_OK;
     const char *skip;
 
-    if (elfcheck_read_header(path, buf, &n, &size, why, sizeof why) != 0) {
+    if (elfcheck_read_validate(path, buf, &o->pol, o->role, &plan, &st, &n,
+                               &size, why, sizeof why) != 0) {
         print_note(o, path, "error", why);
         return EXIT_TROUBLE;
     }
@@ -284,7 +285,6 @@ static int check_file(const options *o, const char *path)
         print_note(o, path, "skipped", skip);
         return EXIT_ACCEPTED;
     }
-    st = pm_elf_validate(buf, n, size, &o->pol, o->role, &plan);
     if (st == PM_OK && o->has_bias)
         st = pm_elf_plan_apply_bias(&plan, &o->pol, o->bias);
     if (st != PM_OK) {

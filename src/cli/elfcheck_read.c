@@ -40,15 +40,15 @@ static int check_meta(const struct stat *st, char *why, size_t why_len)
     return 0;
 }
 
-/* pread exactly `want` bytes from offset 0, retrying on EINTR and short
+/* pread exactly `want` bytes from offset `at`, retrying on EINTR and short
  * reads; fails if the file ends early (it shrank after fstat). */
-static int read_prefix(int fd, uint8_t *buf, uint64_t want, char *why,
-                       size_t why_len)
+static int read_prefix(int fd, uint8_t *buf, uint64_t at, uint64_t want,
+                       char *why, size_t why_len)
 {
     uint64_t got = 0;
 
     while (got < want) {
-        ssize_t r = pread(fd, buf + got, (size_t)(want - got), (off_t)got);
+        ssize_t r = pread(fd, buf + got, (size_t)(want - got), (off_t)(at + got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -65,12 +65,12 @@ static int read_prefix(int fd, uint8_t *buf, uint64_t want, char *why,
     return 0;
 }
 
-int elfcheck_read_header(const char *path, uint8_t *buf, uint64_t *buf_len,
-                         uint64_t *file_size, char *why, size_t why_len)
+/* Open `path` as elfcheck does and give its descriptor and size. */
+static int open_checked(const char *path, int *fdp, uint64_t *file_size,
+                        char *why, size_t why_len)
 {
     struct stat st, fst;
-    uint64_t want;
-    int fd, rc;
+    int fd;
 
     if (stat(path, &st) != 0) {
         snprintf(why, why_len, "%s", strerror(errno));
@@ -93,12 +93,57 @@ int elfcheck_read_header(const char *path, uint8_t *buf, uint64_t *buf_len,
         close(fd);
         return -1;
     }
-    rc = check_meta(&fst, why, why_len);
+    if (check_meta(&fst, why, why_len) != 0) {
+        close(fd);
+        return -1;
+    }
+    *fdp = fd;
+    *file_size = (uint64_t)fst.st_size;
+    return 0;
+}
+
+int elfcheck_read_header(const char *path, uint8_t *buf, uint64_t *buf_len,
+                         uint64_t *file_size, char *why, size_t why_len)
+{
+    uint64_t want;
+    int fd, rc;
+
+    if (open_checked(path, &fd, file_size, why, why_len) != 0)
+        return -1;
+    want = *file_size < PM_ELF_HEADER_AREA ? *file_size : PM_ELF_HEADER_AREA;
+    rc = read_prefix(fd, buf, 0, want, why, why_len);
+    *buf_len = want;
+    close(fd);
+    return rc;
+}
+
+int elfcheck_read_validate(const char *path, uint8_t *buf,
+                           const pm_elf_policy *pol, pm_elf_role role,
+                           pm_elf_plan *plan, pm_status *st,
+                           uint64_t *buf_len, uint64_t *file_size,
+                           char *why, size_t why_len)
+{
+    uint64_t n;
+    int fd, rc;
+
+    if (open_checked(path, &fd, file_size, why, why_len) != 0)
+        return -1;
+    n = *file_size < PM_ELF_HEADER_AREA ? *file_size : PM_ELF_HEADER_AREA;
+    rc = read_prefix(fd, buf, 0, n, why, why_len);
+    *buf_len = n;
     if (rc == 0) {
-        *file_size = (uint64_t)fst.st_size;
-        want = *file_size < PM_ELF_HEADER_AREA ? *file_size : PM_ELF_HEADER_AREA;
-        rc = read_prefix(fd, buf, want, why, why_len);
-        *buf_len = want;
+        *st = pm_elf_validate(buf, n, *file_size, pol, role, plan);
+        /* The second and last read: the bytes the validator named. */
+        if (*st == PM_E_ELF_HEADER_AREA && plan->need_len != 0 &&
+            plan->need_len <= PM_ELF_INTERP_MAX) {
+            uint64_t off = plan->need_off, len = plan->need_len;
+            rc = read_prefix(fd, buf + n, off, len, why, why_len);
+            if (rc == 0) {
+                *buf_len = n + len;
+                *st = pm_elf_validate_ext(buf, n, n + len, off, *file_size,
+                                          pol, role, plan);
+            }
+        }
     }
     close(fd);
     return rc;

@@ -635,6 +635,37 @@ static int fail_launch(pm_client *c, pm_status st, const char *prog, int exe)
         if (exe >= 0 && fstatvfs(exe, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
             w = "is on a file system mounted noexec, where programs may not run";
         break;
+    case PM_E_LINUX_NOEXEC:
+        /* the program's mount, else its interpreter's (execve: EACCES) */
+        if (exe >= 0 && fstatvfs(exe, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+            w = "is on a file system mounted noexec, where programs may not run";
+        else if (script && interp[0] != '\0') {
+            snprintf(words, sizeof words, "its #! interpreter %s is on a file system "
+                     "mounted noexec, where programs may not run", interp);
+            w = words;
+        } else
+            w = "its ELF interpreter (PT_INTERP) is on a file system mounted noexec, "
+                "where programs may not run";
+        break;
+    case PM_E_LINUX_EXEC_DENIED: {
+        /* the program, checked as the daemon checked it: with our
+         * credentials, else its interpreter (execve: EACCES) */
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", exe);
+        if (exe >= 0 && have_stat && faccessat(AT_FDCWD, self, X_OK, AT_EACCESS) != 0) {
+            snprintf(words, sizeof words, "has no execute permission for you (mode %04o, "
+                     "owner %u, group %u): chmod +x it, as execve would need",
+                     (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid,
+                     (unsigned)sb.st_gid);
+            w = words;
+        } else if (script && interp[0] != '\0') {
+            snprintf(words, sizeof words, "its #! interpreter %s has no execute "
+                     "permission for you", interp);
+            w = words;
+        } else
+            w = "its ELF interpreter (PT_INTERP) has no execute permission for you";
+        break;
+    }
     case PM_E_ELF_MAGIC:
     case PM_E_ELF_TRUNCATED: {
         int text = n > 0;

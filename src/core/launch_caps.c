@@ -62,6 +62,29 @@ static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
     return st;
 }
 
+/* Validate the header area d->hdr[0, n) of a size-byte image in `role`.
+ * When the validator names bytes past it (the PT_INTERP name: need_len <=
+ * PM_ELF_INTERP_MAX, inside the file), read just those into d->hdr[n, ..)
+ * and validate again with that window: two reads at most, since a
+ * validation with a window never asks again (spec/elf-policy.md,
+ * "Header-area contract"). */
+static pm_status validate_hdr(pm_dispatch *d, pm_kcap image, uint64_t n,
+                              uint64_t size, pm_elf_role role,
+                              pm_elf_plan *plan)
+{
+    pm_status st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, role, plan);
+    if (st == PM_E_ELF_HEADER_AREA && plan->need_len != 0 &&
+        plan->need_len <= PM_ELF_INTERP_MAX && n <= PM_ELF_HEADER_AREA) {
+        const uint64_t off = plan->need_off;
+        const uint64_t len = plan->need_len;
+        st = pm_k_image_read(d->k, image, off, d->hdr + n, len);
+        if (st == PM_OK)
+            st = pm_elf_validate_ext(d->hdr, n, n + len, off, size,
+                                     &d->cfg.policy, role, plan);
+    }
+    return st;
+}
+
 /* Read an image's header area into d->hdr and validate it in `role`. */
 pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
                                      pm_elf_role role, pm_elf_plan *plan)
@@ -70,7 +93,7 @@ pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
     uint64_t n = 0;
     pm_status st = read_header(d, image, &n, &size);
     if (st == PM_OK)
-        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, role, plan);
+        st = validate_hdr(d, image, n, size, role, plan);
     return st;
 }
 
@@ -83,7 +106,7 @@ pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
     /*@ loop assigns i, st, *image; loop variant d->cfg.ninterp - i; */
     for (i = 0; i < d->cfg.ninterp && st != PM_OK; i++) {
         const pm_dispatch_entry *e = &d->cfg.interp[i];
-        if (e->name_len == len && off + len <= PM_ELF_HEADER_AREA) {
+        if (e->name_len == len && off + len <= PM_ELF_READ_MAX) {
             uint32_t j = 0;
             /*@ loop assigns j; loop variant len - j; */
             while (j < len && e->name[j] == d->hdr[off + j])
@@ -342,8 +365,8 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
     if (st == PM_OK && sc.is_script)
         st = script_prepare(d, b, &sc, program, &n, &size);
     if (st == PM_OK)
-        st = pm_elf_validate(d->hdr, n, size, &d->cfg.policy, PM_ELF_ROLE_PROGRAM,
-                             &d->plan_exe);
+        st = validate_hdr(d, *program, n, size, PM_ELF_ROLE_PROGRAM,
+                          &d->plan_exe);
     if (st == PM_OK && d->plan_exe.has_interp) {
         if (!pm_kcap_is_null(given_interp))
             *interp = given_interp;

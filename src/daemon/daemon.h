@@ -48,6 +48,7 @@ typedef struct pmd_client {
     int       fd;
     pid_t     pid;          /* SO_PEERCRED */
     uid_t     uid;
+    pm_kh_cred cred;        /* uid, gid, groups: execute permission */
     int       koid_known;   /* koid below looked up (first launch)      */
     uint64_t  koid;         /* its record or its nearest managed ancestor's */
     int       dconn;        /* leased dispatcher connection, or -1      */

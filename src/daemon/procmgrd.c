@@ -57,7 +57,9 @@ static void usage(FILE *f)
           "                    $XDG_RUNTIME_DIR/procmgr.sock)\n"
           "  --foreground      do not detach\n"
           "  --interp PATH     allow PATH as a PT_INTERP interpreter (default:\n"
-          "                    /lib64/ld-linux-x86-64.so.2 when it exists)\n"
+          "                    the x86-64 loaders of glibc and musl that exist and\n"
+          "                    are ELF: /lib64/ld-linux-x86-64.so.2,\n"
+          "                    /lib/ld-musl-x86_64.so.1)\n"
           "  --resolve NAME=PATH  RESOLVE NAME to the executable PATH\n"
           "  --script-interp PATH  allow PATH as the interpreter of #! scripts\n"
           "                    (an ELF program; default: those of /bin/sh,\n"
@@ -205,13 +207,24 @@ static void default_scripts(pmd_opts *o)
             o->script[o->nscript++] = def[i];
 }
 
+/* The default PT_INTERP allowlist: the standard x86-64 Linux loaders,
+ * glibc's and musl's, those that exist and are ELF files. */
+static void default_interps(pmd_opts *o)
+{
+    static const char *const def[] = {
+        "/lib64/ld-linux-x86-64.so.2", "/lib/ld-musl-x86_64.so.1"
+    };
+    for (size_t i = 0; i < sizeof def / sizeof def[0] && o->ninterp < PMD_MAX_TABLE; i++)
+        if (is_elf_file(def[i]))
+            o->interp[o->ninterp++] = def[i];
+}
+
 static int configure(pmd *s, pmd_opts *o, pm_dispatch_config *cfg)
 {
-    static const char *const def_interp = "/lib64/ld-linux-x86-64.so.2";
     pm_dispatch_config_default(cfg);
     pm_kh_dispatch_layout(cfg);
-    if (o->ninterp == 0 && access(def_interp, R_OK) == 0)
-        o->interp[o->ninterp++] = def_interp;
+    if (o->ninterp == 0)
+        default_interps(o);
     for (uint32_t i = 0; i < o->ninterp; i++)
         if (add_entry(s, s->interp, &s->ninterp, o->interp[i], o->interp[i]) != 0)
             return -1;

@@ -255,6 +255,31 @@ static void client_close(pmd *s, pmd_client *c, const char *why)
     c->used = 0;
 }
 
+/* The client's credentials as execve would use them: SO_PEERCRED's uid
+ * and gid, SO_PEERGROUPS's supplementary groups (Linux 4.13; without it,
+ * or when it fails, the primary gid alone: a check may then refuse what a
+ * supplementary group would allow, never the other way round). */
+static void peer_cred(int fd, const struct ucred *cr, pm_kh_cred *out)
+{
+    gid_t g[PM_KH_MAX_GROUPS];
+    socklen_t gl = sizeof g;
+    memset(out, 0, sizeof *out);
+    out->uid = (uint32_t)cr->uid;
+    out->gid = (uint32_t)cr->gid;
+#ifdef SO_PEERGROUPS
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &gl) == 0) {
+        uint32_t n = (uint32_t)(gl / sizeof g[0]);
+        for (uint32_t i = 0; i < n && i < PM_KH_MAX_GROUPS; i++)
+            out->groups[i] = (uint32_t)g[i];
+        out->ngroups = n < PM_KH_MAX_GROUPS ? n : PM_KH_MAX_GROUPS;
+    }
+#else
+    (void)fd;
+    (void)g;
+    (void)gl;
+#endif
+}
+
 void pmd_accept(pmd *s)
 {
     for (;;) {
@@ -290,6 +315,7 @@ void pmd_accept(pmd *s)
         c->fd = fd;
         c->pid = cr.pid;
         c->uid = cr.uid;
+        peer_cred(fd, &cr, &c->cred);
         c->dconn = -1;
         if (pmd_epoll_add(s, fd, EPOLLIN, pmd_tag(PMD_TAG_CLIENT, gen, (uint32_t)i)) != 0) {
             close(fd);
@@ -646,9 +672,13 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
             c->koid_known = 1;
         }
         (void)pm_dispatch_set_client(s->d, conn, c->koid);
+        /* every image this launch reads or maps: one execve would run for
+         * this client (spec/security-model.md, "Execute permission") */
+        pm_kh_set_requester(s->k, &c->cred);
     }
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
+    pm_kh_set_requester(s->k, NULL);
     char opbuf[PMD_OP_LABEL];
     logf_(s, "client pid %d uid %d: %s on conn %u: %s (%d)", (int)c->pid, (int)c->uid,
           pmd_op_label(g_req.reply_to.opcode, opbuf), conn, pm_status_name((int)st), (int)st);

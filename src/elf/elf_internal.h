@@ -87,6 +87,17 @@ typedef struct pm_elf_walk {
       p->seg[k].map_start <= w->load_vaddr[k] &&
       w->load_vaddr[k] + w->load_memsz[k] <= p->seg[k].map_start + p->seg[k].map_len &&
       w->load_offset[k] + w->load_filesz[k] <= file_size;
+
+  // The further read a refusal may ask for (plan->need_off/need_len): only
+  // ELF_HEADER_AREA from a validation without a window (buf_len ==
+  // head_len), at most PM_ELF_INTERP_MAX bytes inside the file.  So a
+  // validation with a window never asks again: two reads at most.
+  predicate pm_elf_need_ok(pm_elf_plan *p, integer st, integer head_len,
+                           integer buf_len, integer file_size) =
+    p->need_len == 0 ||
+    (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
+     PM_ELF_INTERP_MIN <= p->need_len <= PM_ELF_INTERP_MAX &&
+     p->need_off + p->need_len <= file_size);
 */
 
 /* ---- little-endian reads (elf_read.c) ----------------------------------- */
@@ -221,8 +232,13 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
 
 /* ---- other program header types (elf_phdr.c) ----------------------------- */
 
-/*@ requires \valid_read(buf + (0 .. buf_len - 1));
-    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+/* The name lies in the header area buf[0, head_len), or in the window
+ * buf[head_len, buf_len) that holds the file bytes from win_off on; when it
+ * is in neither and no window was given, the refusal (ELF_HEADER_AREA)
+ * names the bytes to read (plan->need_off/need_len). */
+/*@ requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(ph, w, plan, buf + (0 .. buf_len - 1));
     assigns w->ninterp, plan->has_interp, plan->interp_off, plan->interp_len;
@@ -234,10 +250,11 @@ pm_status pm_elf_add_load(const pm_elf_policy *pol, uint64_t file_size,
             ==> buf[k] != 0);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
         plan->has_interp == \old(plan->has_interp); */
-pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
+pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
+                           uint64_t buf_len, uint64_t win_off,
                            uint64_t file_size, pm_elf_role role,
-                           uint32_t nseg, const pm_elf_phdr *ph,
-                           pm_elf_walk *w, pm_elf_plan *plan);
+                           const pm_elf_phdr *ph, pm_elf_walk *w,
+                           pm_elf_plan *plan);
 
 /*@ requires \valid_read(ph) && \valid(w);
     requires \separated(ph, w);
@@ -247,8 +264,8 @@ pm_status pm_elf_on_stack(const pm_elf_phdr *ph, pm_elf_walk *w);
 /*@ requires \valid_read(ph) && \valid(w) && \valid_read(eh);
     requires \separated(ph, w, eh);
     assigns w->nphdr, w->phdr_vaddr; */
-pm_status pm_elf_on_phdr(const pm_elf_ehdr *eh, uint32_t nseg,
-                         const pm_elf_phdr *ph, pm_elf_walk *w);
+pm_status pm_elf_on_phdr(const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
+                         pm_elf_walk *w);
 
 /* PT_TLS, PT_DYNAMIC, PT_GNU_RELRO: shape only; containment is checked
  * after the walk (pm_elf_check_inside). */
@@ -284,10 +301,27 @@ uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
     ensures \result != PM_OK ==> plan->valid == 0;
     ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
     ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need: pm_elf_need_ok(plan, \result, buf_len, buf_len, file_size); */
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan);
+
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size);
+    ensures once: buf_len > head_len ==> plan->need_len == 0; */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan);
 
 /*@ requires \valid(plan) && \valid_read(pol);
     requires \separated(plan, pol);

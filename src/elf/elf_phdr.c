@@ -1,4 +1,7 @@
-/* Program headers other than PT_LOAD (spec/elf-policy.md, rules 127-142). */
+/* Program headers other than PT_LOAD (spec/elf-policy.md, rules 127-142).
+ * PT_INTERP and PT_PHDR may come in any place of the table (rows 33 and 41
+ * retired: binfmt_elf, glibc's rtld and musl's ldso do not require the
+ * order, and patchelf appends PT_INTERP after the PT_LOADs). */
 #include "elf_internal.h"
 
 /* 1 iff buf[start .. end - 2] holds no NUL and buf[end - 1] is one. */
@@ -31,10 +34,11 @@ static int name_ok(const uint8_t *buf, uint64_t start, uint64_t end)
     return ok;
 }
 
-pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
+pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t head_len,
+                           uint64_t buf_len, uint64_t win_off,
                            uint64_t file_size, pm_elf_role role,
-                           uint32_t nseg, const pm_elf_phdr *ph,
-                           pm_elf_walk *w, pm_elf_plan *plan)
+                           const pm_elf_phdr *ph, pm_elf_walk *w,
+                           pm_elf_plan *plan)
 {
     /* Local copies: Eva's octagons relate local variables, not fields. */
     const uint64_t offset = ph->offset;
@@ -44,8 +48,6 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
         st = PM_E_ELF_INTERP_NESTED;
     } else if (w->ninterp != 0u) {
         st = PM_E_ELF_INTERP_COUNT;
-    } else if (nseg != 0u) {
-        st = PM_E_ELF_INTERP_ORDER;
     } else if (filesz < PM_ELF_INTERP_MIN || filesz > PM_ELF_INTERP_MAX) {
         st = PM_E_ELF_INTERP_SIZE;
     } else if (offset > file_size || filesz > file_size - offset) {
@@ -53,14 +55,36 @@ pm_status pm_elf_on_interp(const uint8_t *buf, uint64_t buf_len,
     } else {
         /* offset <= file_size < 2^62 and filesz <= 4096: no overflow. */
         const uint64_t end = offset + filesz;
-        if (end > buf_len) {
+        /* head_len <= buf_len by contract; tested for Eva. */
+        const uint64_t win_len = head_len <= buf_len ? buf_len - head_len : 0u;
+        uint64_t at = offset;          /* index of the name in buf */
+        int inside = 1;
+        if (end > head_len) {
+            /* Not in the header area: in the window, or needed. */
+            if (win_off <= offset && filesz <= win_len &&
+                offset - win_off <= win_len - filesz) {
+                at = head_len + (offset - win_off);
+            } else {
+                inside = 0;
+            }
+        }
+        if (at > buf_len || filesz > buf_len - at) {
+            /* Never taken (the name lies in the head or the window, both
+             * inside buf); the explicit test gives Eva the bound. */
+            inside = 0;
+        }
+        if (inside == 0) {
+            /* The name's file range, for the further read: set_need in
+             * pm_elf_validate_ext decides (has_interp stays 0). */
             st = PM_E_ELF_HEADER_AREA;
-        } else if (name_ok(buf, offset, end) == 0) {
+            plan->interp_off = offset;
+            plan->interp_len = filesz;
+        } else if (name_ok(buf, at, at + filesz) == 0) {
             st = PM_E_ELF_INTERP_NUL;
         } else {
             w->ninterp = 1u;
             plan->has_interp = 1u;
-            plan->interp_off = offset;
+            plan->interp_off = at;
             plan->interp_len = filesz;
         }
     }
@@ -80,14 +104,12 @@ pm_status pm_elf_on_stack(const pm_elf_phdr *ph, pm_elf_walk *w)
     return st;
 }
 
-pm_status pm_elf_on_phdr(const pm_elf_ehdr *eh, uint32_t nseg,
-                         const pm_elf_phdr *ph, pm_elf_walk *w)
+pm_status pm_elf_on_phdr(const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
+                         pm_elf_walk *w)
 {
     pm_status st = PM_OK;
     if (w->nphdr != 0u) {
         st = PM_E_ELF_PHDR_COUNT;
-    } else if (nseg != 0u) {
-        st = PM_E_ELF_PHDR_ORDER;
     } else if (ph->offset != eh->phoff ||
                ph->filesz != (uint64_t)eh->phnum * PM_PHDR_SIZE ||
                ph->memsz != ph->filesz) {

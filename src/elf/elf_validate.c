@@ -34,7 +34,8 @@ uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
     ensures plan->valid == 0 && plan->nseg == 0 && plan->bias == 0;
     ensures plan->has_interp == 0 && plan->has_tls == 0;
     ensures plan->has_dynamic == 0 && plan->has_relro == 0;
-    ensures plan->phdr_addr == 0 && plan->stack_prot == 3; */
+    ensures plan->phdr_addr == 0 && plan->stack_prot == 3;
+    ensures plan->need_len == 0; */
 static void plan_clear(pm_elf_plan *plan)
 {
     uint32_t i = 0u;
@@ -80,6 +81,8 @@ static void plan_clear(pm_elf_plan *plan)
     plan->span_end = 0u;
     plan->align = 0u;
     plan->bias = 0u;
+    plan->need_off = 0u;
+    plan->need_len = 0u;
 }
 
 /*@ requires \valid(w) && \valid_read(pol);
@@ -114,7 +117,8 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
 
 /* A program header other than PT_LOAD: never touches the plan's segments
  * nor the recorded loads. */
-/*@ requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+/*@ requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(eh, ph, w, plan, buf + (0 .. buf_len - 1));
@@ -129,19 +133,20 @@ static void walk_clear(pm_elf_walk *w, const pm_elf_policy *pol)
     ensures \result == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len);
     ensures \result == PM_OK && role == PM_ELF_ROLE_INTERP ==>
         plan->has_interp == \old(plan->has_interp); */
-static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
+static pm_status walk_other(const uint8_t *buf, uint64_t head_len,
+                            uint64_t buf_len, uint64_t win_off,
                             uint64_t file_size, pm_elf_role role,
                             const pm_elf_ehdr *eh, const pm_elf_phdr *ph,
                             pm_elf_walk *w, pm_elf_plan *plan)
 {
     pm_status st = PM_OK;
     if (ph->type == PM_PT_INTERP) {
-        st = pm_elf_on_interp(buf, buf_len, file_size, role, plan->nseg,
-                              ph, w, plan);
+        st = pm_elf_on_interp(buf, head_len, buf_len, win_off, file_size,
+                              role, ph, w, plan);
     } else if (ph->type == PM_PT_GNU_STACK) {
         st = pm_elf_on_stack(ph, w);
     } else if (ph->type == PM_PT_PHDR) {
-        st = pm_elf_on_phdr(eh, plan->nseg, ph, w);
+        st = pm_elf_on_phdr(eh, ph, w);
     } else if (ph->type == PM_PT_TLS || ph->type == PM_PT_DYNAMIC ||
                ph->type == PM_PT_GNU_RELRO) {
         st = pm_elf_on_region(ph, w, plan);
@@ -152,7 +157,8 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
 /* One program header: dispatch on its type.  Types the validator does not
  * know (PT_NOTE, PT_GNU_EH_FRAME, PT_GNU_PROPERTY, ...) are ignored. */
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
-    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid_read(ph) && \valid(w) && \valid(plan);
     requires \separated(pol, eh, ph, w, plan, buf + (0 .. buf_len - 1));
@@ -183,7 +189,8 @@ static pm_status walk_other(const uint8_t *buf, uint64_t buf_len,
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads);
     ensures eh->type == \old(eh->type); */
-static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
+static pm_status walk_one(const uint8_t *buf, uint64_t head_len,
+                          uint64_t buf_len, uint64_t win_off,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, const pm_elf_ehdr *eh,
                           const pm_elf_phdr *ph, pm_elf_walk *w,
@@ -200,7 +207,8 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
                 pol->user_limit == \at(pol->user_limit, Pre) &&
                 pol->max_loads == \at(pol->max_loads, Pre); */
     } else {
-        st = walk_other(buf, buf_len, file_size, role, eh, ph, w, plan);
+        st = walk_other(buf, head_len, buf_len, win_off, file_size, role,
+                        eh, ph, w, plan);
         /*@ assert kept_segs: \forall integer i; 0 <= i < PM_ELF_MAX_SEGMENTS ==>
                 plan->seg[i] == \at(plan->seg[i], Pre); */
         /*@ assert kept_loads: \forall integer k; 0 <= k < PM_ELF_MAX_SEGMENTS ==>
@@ -222,12 +230,13 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
 }
 
 /*@ requires \valid_read(pol) && pm_elf_policy_ok(pol);
-    requires buf_len <= file_size && file_size < PM_ELF_MAX_FILE;
+    requires head_len <= buf_len < PM_ELF_MAX_FILE;
+    requires head_len <= file_size && file_size < PM_ELF_MAX_FILE;
     requires \valid_read(buf + (0 .. buf_len - 1));
     requires \valid_read(eh) && \valid(w) && \valid(plan);
     requires \separated(pol, eh, w, plan, buf + (0 .. buf_len - 1));
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
-    requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= buf_len;
+    requires eh->phoff + eh->phnum * PM_PHDR_SIZE <= head_len;
     requires plan->nseg == 0;
     requires plan->has_interp == 0;
     requires w->max_align >= pol->page_size;
@@ -250,7 +259,8 @@ static pm_status walk_one(const uint8_t *buf, uint64_t buf_len,
             pol->min_vaddr == \old(pol->min_vaddr) &&
             pol->user_limit == \old(pol->user_limit) &&
             pol->max_loads == \old(pol->max_loads); */
-static pm_status walk(const uint8_t *buf, uint64_t buf_len,
+static pm_status walk(const uint8_t *buf, uint64_t head_len,
+                      uint64_t buf_len, uint64_t win_off,
                       uint64_t file_size, const pm_elf_policy *pol,
                       pm_elf_role role, const pm_elf_ehdr *eh,
                       pm_elf_walk *w, pm_elf_plan *plan)
@@ -296,7 +306,8 @@ static pm_status walk(const uint8_t *buf, uint64_t buf_len,
             st = PM_E_ELF_HEADER_AREA;
         } else {
             pm_elf_read_phdr(buf, off, &ph);
-            st = walk_one(buf, buf_len, file_size, pol, role, eh, &ph, w, plan);
+            st = walk_one(buf, head_len, buf_len, win_off, file_size, pol,
+                          role, eh, &ph, w, plan);
         }
         i++;
     }
@@ -443,8 +454,44 @@ static pm_status locate_phdrs(const pm_elf_ehdr *eh, const pm_elf_walk *w,
     return st;
 }
 
+/* Index of the first plan segment whose mapping [map_start, map_start +
+ * map_len) holds [addr, addr + len), or n if none. */
+/*@ requires \valid_read(plan) && n <= PM_ELF_MAX_SEGMENTS;
+    assigns \nothing;
+    ensures \result <= n;
+    ensures \result < n ==> plan->seg[\result].map_start <= addr &&
+        addr + len <= plan->seg[\result].map_start + plan->seg[\result].map_len; */
+static uint32_t find_seg(const pm_elf_plan *plan, uint32_t n, uint64_t addr,
+                         uint64_t len)
+{
+    uint32_t k = 0u;
+    uint32_t found = n;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant found == n || found < k;
+        loop invariant found < n ==> plan->seg[found].map_start <= addr &&
+            addr + len <= plan->seg[found].map_start + plan->seg[found].map_len;
+        loop assigns k, found;
+        loop variant n - k; */
+    while (k < n && found == n) {
+        /* Local copies: Eva's octagons relate local variables. */
+        const uint64_t start = plan->seg[k].map_start;
+        const uint64_t mlen = plan->seg[k].map_len;
+        if (start <= addr) {
+            const uint64_t into = addr - start;
+            if (into <= mlen && len <= mlen - into) {
+                found = k;
+            }
+        }
+        k++;
+    }
+    return found;
+}
+
 /* PT_TLS (its initialization image), PT_DYNAMIC and PT_GNU_RELRO inside
- * the memory of a PT_LOAD. */
+ * the memory of a PT_LOAD.  A PT_TLS without file bytes has no image to
+ * read: its address need only lie in the span.  PT_GNU_RELRO inside the
+ * pages a PT_LOAD maps: what rtld and ldso mprotect is page-rounded, and
+ * lld ends it at the page boundary past the PT_LOAD's memory size. */
 /*@ requires \valid_read(w) && \valid_read(plan) && \valid_read(pol);
     requires plan->nseg <= PM_ELF_MAX_SEGMENTS;
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
@@ -462,17 +509,21 @@ static pm_status check_regions(const pm_elf_walk *w, const pm_elf_plan *plan,
 {
     pm_status st = PM_OK;
     uint32_t n = plan->nseg;
+    const uint64_t tls_addr = plan->tls_addr;   /* locals: for Eva */
+    const uint64_t tls_filesz = plan->tls_filesz;
     (void)pol;
     (void)file_size;
     if (plan->has_tls != 0u &&
-        (plan->tls_addr > UINT64_MAX - plan->tls_memsz ||
-         pm_elf_find_load(w, n, plan->tls_addr, plan->tls_filesz) == n)) {
+        (tls_addr > UINT64_MAX - plan->tls_memsz ||
+         (tls_filesz != 0u && pm_elf_find_load(w, n, tls_addr, tls_filesz) == n) ||
+         (tls_filesz == 0u && (tls_addr < plan->span_start ||
+                               tls_addr > plan->span_end)))) {
         st = PM_E_ELF_TLS;
     } else if (plan->has_dynamic != 0u &&
                pm_elf_find_load(w, n, plan->dynamic_addr, plan->dynamic_size) == n) {
         st = PM_E_ELF_DYNAMIC;
     } else if (plan->has_relro != 0u &&
-               pm_elf_find_load(w, n, plan->relro_addr, plan->relro_size) == n) {
+               find_seg(plan, n, plan->relro_addr, plan->relro_size) == n) {
         st = PM_E_ELF_RELRO;
     }
     return st;
@@ -612,54 +663,169 @@ static void set_header(pm_elf_plan *plan, const pm_elf_policy *pol,
     /*@ assert kept_loads: pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg); */
 }
 
+/* The caller contract of pm_elf_validate_ext (ELF_ARGS). */
+/*@ assigns \nothing;
+    ensures \result != 0 ==> head_len <= file_size &&
+        file_size < PM_ELF_MAX_FILE && head_len <= buf_len &&
+        buf_len < PM_ELF_MAX_FILE &&
+        (role == PM_ELF_ROLE_PROGRAM || role == PM_ELF_ROLE_INTERP); */
+static int args_ok(uint64_t head_len, uint64_t buf_len, uint64_t win_off,
+                   uint64_t file_size, pm_elf_role role)
+{
+    int ok = 1;
+    if (head_len > file_size || file_size >= PM_ELF_MAX_FILE ||
+        head_len > buf_len || buf_len >= PM_ELF_MAX_FILE ||
+        buf_len - head_len > PM_ELF_INTERP_MAX ||
+        win_off > file_size || buf_len - head_len > file_size - win_off ||
+        (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP)) {
+        ok = 0;
+    }
+    return ok;
+}
+
+/* On a refusal, the further read the walk asked for: pm_elf_on_interp
+ * refused a PT_INTERP name past the header area (ELF_HEADER_AREA, the name's
+ * file range left in plan->interp_off/interp_len, has_interp 0).  Given to
+ * the caller only if it is the one allowed: ELF_HEADER_AREA without a
+ * window, at most PM_ELF_INTERP_MAX bytes inside the file.  Tested here,
+ * not carried through the walk: pm_elf_need_ok then holds by this function
+ * alone. */
+/*@ requires \valid(plan);
+    assigns plan->need_off, plan->need_len;
+    ensures pm_elf_need_ok(plan, st, head_len, buf_len, file_size);
+    ensures plan->valid == \old(plan->valid); */
+static void set_need(pm_elf_plan *plan, pm_status st, uint64_t head_len,
+                     uint64_t buf_len, uint64_t file_size)
+{
+    const uint64_t off = plan->interp_off;
+    const uint64_t len = plan->interp_len;
+    plan->need_off = 0u;
+    plan->need_len = 0u;
+    if (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
+        plan->has_interp == 0u &&
+        len >= PM_ELF_INTERP_MIN && len <= PM_ELF_INTERP_MAX &&
+        off <= file_size && len <= file_size - off) {
+        plan->need_off = off;
+        plan->need_len = (uint16_t)len;
+    }
+}
+
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
                           pm_elf_role role, pm_elf_plan *plan)
+{
+    return pm_elf_validate_ext(buf, buf_len, buf_len, 0u, file_size, pol,
+                               role, plan);
+}
+
+/* After a walk that passed: the header fields, then the whole-image rules;
+ * on success the plan is valid and well-formed.  Apart from
+ * pm_elf_validate_ext so that the goals of each hold only their own
+ * context. */
+/*@ requires \valid_read(eh) && \valid_read(w) && \valid(plan) && \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \separated(eh, w, plan, pol, buf + (0 .. buf_len - 1));
+    requires pm_elf_policy_ok(pol);
+    requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
+    requires eh->type == 2 || eh->type == 3;
+    requires pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh->type, pol), file_size,
+                              (uint8_t *)buf, buf_len, role);
+    requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
+    requires w->max_align >= pol->page_size;
+    assigns plan->type, plan->machine, plan->role, plan->entry, plan->phnum,
+            plan->phentsize, plan->align, plan->stack_prot, plan->bias,
+            plan->valid, plan->phdr_addr, plan->span_start, plan->span_end;
+    ensures ok: \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID &&
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures kept_need: plan->need_len == \old(plan->need_len); */
+static pm_status complete(const pm_elf_ehdr *eh, const pm_elf_walk *w,
+                          const pm_elf_policy *pol, uint64_t file_size,
+                          const uint8_t *buf, uint64_t buf_len,
+                          pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_status st;
+    set_header(plan, pol, w, *eh, role, w->max_align, file_size, buf, buf_len);
+    st = finish(eh, pol, file_size, buf, buf_len, role, w, plan);
+    /* The clauses of pm_elf_plan_wf, from the contracts above. */
+    /*@ assert wf_head: st == PM_OK ==>
+            plan->valid == PM_ELF_PLAN_VALID && plan->type == eh->type &&
+            plan->role == role && plan->entry == eh->entry &&
+            plan->stack_prot == 3 && plan->bias == 0 &&
+            plan->align >= pol->page_size; */
+    /*@ assert wf_lo: st == PM_OK ==>
+            pm_elf_lo(plan, pol) == pm_elf_lo_of(eh->type, pol); */
+    /*@ assert wf_body: st == PM_OK ==> pm_elf_plan_body(plan, pol,
+            pm_elf_lo(plan, pol), file_size, (uint8_t *)buf, buf_len, role); */
+    /*@ assert wf_entry: st == PM_OK ==> pm_elf_plan_entry_ok(plan, plan->entry); */
+    /*@ assert wf_addrs: st == PM_OK ==> pm_elf_plan_addrs(plan, pol); */
+    /*@ assert wf_count: st == PM_OK ==> 1 <= plan->nseg <= pol->max_loads; */
+    /*@ assert wf_segs: st == PM_OK ==>
+            pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
+    /*@ assert wf_layout: st == PM_OK ==>
+            pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
+    /*@ assert wf_interp: st == PM_OK ==>
+            pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
+    return st;
+}
+
+/* pm_elf_validate with the window after the header area, without the
+ * need range: on success no further read is asked (plan_clear's 0, which
+ * no later step writes). */
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need0: \result == PM_OK ==> plan->need_len == 0; */
+static pm_status validate_body(const uint8_t *buf, uint64_t head_len,
+                               uint64_t buf_len, uint64_t win_off,
+                               uint64_t file_size, const pm_elf_policy *pol,
+                               pm_elf_role role, pm_elf_plan *plan)
 {
     pm_status st;
     pm_elf_ehdr eh;
     pm_elf_walk w;
     plan_clear(plan);
+    walk_clear(&w, pol);
     st = pm_elf_check_policy(pol);
     if (st == PM_OK &&
-        (buf_len > file_size || file_size >= PM_ELF_MAX_FILE ||
-         (role != PM_ELF_ROLE_PROGRAM && role != PM_ELF_ROLE_INTERP))) {
+        args_ok(head_len, buf_len, win_off, file_size, role) == 0) {
         st = PM_E_ELF_ARGS;
     }
     if (st == PM_OK) {
-        st = pm_elf_check_ehdr(buf, buf_len, file_size, pol, role, &eh);
+        st = pm_elf_check_ehdr(buf, head_len, file_size, pol, role, &eh);
+    }
+    /* No further read asked so far: plan_clear's 0, kept by each step. */
+    /*@ assert need_ehdr: plan->need_len == 0; */
+    if (st == PM_OK) {
+        st = walk(buf, head_len, buf_len, win_off, file_size, pol, role, &eh,
+                  &w, plan);
+        /*@ assert need_walk: plan->need_len == 0; */
     }
     if (st == PM_OK) {
-        walk_clear(&w, pol);
-        st = walk(buf, buf_len, file_size, pol, role, &eh, &w, plan);
-    }
-    if (st == PM_OK) {
-        set_header(plan, pol, &w, eh, role, w.max_align, file_size, buf,
-                   buf_len);
-        st = finish(&eh, pol, file_size, buf, buf_len, role, &w, plan);
-        /* The clauses of pm_elf_plan_wf, from the contracts above. */
-        /*@ assert wf_head: st == PM_OK ==>
-                plan->valid == PM_ELF_PLAN_VALID && plan->type == eh.type &&
-                plan->role == role && plan->entry == eh.entry &&
-                plan->stack_prot == 3 && plan->bias == 0 &&
-                plan->align >= pol->page_size; */
-        /*@ assert wf_lo: st == PM_OK ==>
-                pm_elf_lo(plan, pol) == pm_elf_lo_of(eh.type, pol); */
-        /*@ assert wf_body: st == PM_OK ==> pm_elf_plan_body(plan, pol,
-                pm_elf_lo(plan, pol), file_size, (uint8_t *)buf, buf_len, role); */
-        /*@ assert wf_entry: st == PM_OK ==> pm_elf_plan_entry_ok(plan, plan->entry); */
-        /*@ assert wf_type: eh.type == 2 || eh.type == 3; */
-        /*@ assert wf_addrs: st == PM_OK ==> pm_elf_plan_addrs(plan, pol); */
-        /*@ assert wf_count: st == PM_OK ==> 1 <= plan->nseg <= pol->max_loads; */
-        /*@ assert wf_segs: st == PM_OK ==>
-                pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
-        /*@ assert wf_layout: st == PM_OK ==>
-                pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
-        /*@ assert wf_interp: st == PM_OK ==>
-                pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
+        st = complete(&eh, &w, pol, file_size, buf, buf_len, role, plan);
+        /*@ assert need_done: plan->need_len == 0; */
     }
     if (st != PM_OK) {
         plan->valid = 0u;
+    }
+    return st;
+}
+
+/* On a refusal, set_need gives the further read the walk met, if any. */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan)
+{
+    pm_status st = validate_body(buf, head_len, buf_len, win_off, file_size,
+                                 pol, role, plan);
+    if (st != PM_OK) {
+        set_need(plan, st, head_len, buf_len, file_size);
     }
     return st;
 }

@@ -160,23 +160,73 @@ has "info 999999: names the process, plain words, the code" "$T/err" \
 expect "run a directory" 1 pc run -- /tmp
 has "a directory: said so, the code kept" "$T/err" \
     "^procctl: /tmp: is a directory, not a program (K_TYPE 404)\$"
+# /etc/passwd has no execute bit: refused as execve refuses it (EACCES);
+# an executable copy is a text file without #!
 expect "run /etc/passwd" 1 pc run -- /etc/passwd
-has "/etc/passwd: named, a text file without #!" "$T/err" \
-    "^procctl: /etc/passwd: is a text file without a '#!' line, not a program (ELF_[A-Z]* 10[12])\$"
+has "/etc/passwd: named, no execute permission" "$T/err" \
+    "^procctl: /etc/passwd: has no execute permission for you (mode 0644, .*(LINUX_EXEC_DENIED 530)\$"
+cp /etc/passwd "$T/passwd"; chmod 755 "$T/passwd"
+expect "run an executable text file" 1 pc run -- "$T/passwd"
+has "text file: named, a text file without #!" "$T/err" \
+    "^procctl: $T/passwd: is a text file without a '#!' line, not a program (ELF_[A-Z]* 10[12])\$"
 expect "run --cwd a file" 1 pc run --cwd /etc/passwd -- /bin/true
 has "--cwd FILE: names the option and its value" "$T/err" \
     "^procctl: --cwd /etc/passwd: is not a directory (K_NOT_DIRECTORY 419)\$"
 expect "run --mount on a missing mount point" 1 pc run --mount "$T/nope=$T" -- /bin/true
 has "--mount: names the option and its value" "$T/err" \
     "^procctl: --mount $T/nope=$T: PATH is not an existing directory to mount on (LINUX_NAME_MOUNTPOINT 518)\$"
-# a program on a noexec mount (where this machine lets us make one)
+# execute permission as execve answers it, for this client (issue 15;
+# spec/security-model.md, "Execute permission"): execve refuses a program
+# and a script of mode 0644 (EACCES, exit 126 from sh), procmgrd too.
+cp /bin/true "$T/t644"; chmod 644 "$T/t644"
+printf '#!/bin/sh\necho hi\n' >"$T/s644.sh"; chmod 644 "$T/s644.sh"
+expect "execve refuses a program of mode 0644" 126 sh -c "\"$T/t644\""
+expect "run a program of mode 0644" 1 pc run -- "$T/t644"
+has "mode 0644: names the file, the mode, what to do, the code" "$T/err" \
+    "^procctl: $T/t644: has no execute permission for you (mode 0644, owner [0-9]*, group [0-9]*): chmod +x it, as execve would need (LINUX_EXEC_DENIED 530)\$"
+expect "execve refuses a script of mode 0644" 126 sh -c "\"$T/s644.sh\""
+expect "run a script of mode 0644" 1 pc run -- "$T/s644.sh"
+has "script of mode 0644: named, the code" "$T/err" \
+    "^procctl: $T/s644.sh: has no execute permission for you (mode 0644, .*(LINUX_EXEC_DENIED 530)\$"
+chmod 755 "$T/t644" "$T/s644.sh"
+expect "the same program once executable" 0 pc run -- "$T/t644"
+expect "the same script once executable" 0 pc run -- "$T/s644.sh"
+has "the script ran" "$T/out" "^hi\$"
+if [ "$(id -u)" -eq 0 ]; then
+    # uid 0 needs one execute bit, any: as execve (CAP_DAC_OVERRIDE)
+    cp /bin/true "$T/t010"; chmod 010 "$T/t010"
+    expect "execve as root runs mode 0010" 0 sh -c "\"$T/t010\""
+    expect "run as root a program of mode 0010" 0 pc run -- "$T/t010"
+fi
+# a program, a script and a #! interpreter on a noexec mount (where this
+# machine lets us make one)
 mkdir "$T/nx"
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o noexec,size=4m tmpfs "$T/nx" 2>/dev/null; then
     NX=$T/nx
     cp /bin/true "$NX/true"
+    printf '#!/bin/sh\necho hi\n' >"$NX/s.sh"; chmod 755 "$NX/s.sh"
+    expect "execve refuses a program on a noexec mount" 126 sh -c "\"$NX/true\""
     expect "run a program on a noexec mount" 1 pc run -- "$NX/true"
-    has "noexec: said so, the code kept" "$T/err" \
-        "^procctl: $NX/true: is on a file system mounted noexec, where programs may not run (K_STATE 415)\$"
+    has "noexec: said so, the code" "$T/err" \
+        "^procctl: $NX/true: is on a file system mounted noexec, where programs may not run (LINUX_NOEXEC 531)\$"
+    expect "execve refuses a script on a noexec mount" 126 sh -c "\"$NX/s.sh\""
+    expect "run a script on a noexec mount" 1 pc run -- "$NX/s.sh"
+    has "script on noexec: said so, the code" "$T/err" \
+        "^procctl: $NX/s.sh: is on a file system mounted noexec, where programs may not run (LINUX_NOEXEC 531)\$"
+    # the #! interpreter on the noexec mount: a second daemon allows it
+    cp "$(readlink -f /bin/sh)" "$NX/sh"
+    printf '#!%s\necho hi\n' "$NX/sh" >"$T/nxi.sh"; chmod 755 "$T/nxi.sh"
+    SOCK2=$T/second.sock
+    "$BIN/procmgrd" --foreground --socket "$SOCK2" --script-interp "$NX/sh" \
+        >"$T/d2.out" 2>"$T/d2.err" &
+    D2=$!
+    wait_for "$T/d2.out" "ready on" || bad "second daemon not ready"
+    expect "execve refuses a script whose interpreter is on a noexec mount" 126 sh -c "\"$T/nxi.sh\""
+    expect "run a script whose interpreter is on a noexec mount" 1 \
+        "$BIN/procctl" --socket "$SOCK2" run -- "$T/nxi.sh"
+    has "interpreter on noexec: names it, the code" "$T/err" \
+        "^procctl: $T/nxi.sh: its #! interpreter $NX/sh is on a file system mounted noexec, where programs may not run (LINUX_NOEXEC 531)\$"
+    kill "$D2"; wait "$D2" 2>/dev/null
     umount "$NX" && NX=
 else
     ok "# skip noexec mount (not root, or mount refused)"

@@ -16,6 +16,10 @@ rm -rf "$dir" && mkdir -p "$dir" || exit 1
 # Codes that no file can produce: validator API misuse by a caller
 # (buffer longer than the file, unknown role); covered by test_elf_rules.
 api_only="145"
+# Retired rules (issue 15): binfmt_elf, glibc's rtld and musl's ldso accept
+# PT_INTERP (128) and PT_PHDR (137) after the PT_LOADs; their crafted
+# "violations" must now be accepted (spec/elf-policy.md rows 33 and 41).
+retired="128 137"
 
 codes=$(sed -n 's/^ *X(PM_E_ELF_[A-Z_0-9]*, *\([0-9]*\), *"\([A-Z_0-9]*\)".*/\1:\2/p' \
         include/procmgr/status.h)
@@ -36,6 +40,12 @@ for cn in $codes; do
     [ "$rc" -eq 0 ] || bad "$code $name: base image not accepted: $out"
     # shellcheck disable=SC2086  # args is a word list on purpose
     out=$("$elfcheck" $args "$f" 2>&1); rc=$?
+    case " $retired " in
+        *" $code "*)   # a retired rule: its former violation is accepted now
+            if [ "$rc" -eq 0 ]; then n=$((n + 1)); else
+                bad "$code $name (retired, issue 15): not accepted: $out"; fi
+            continue ;;
+    esac
     if [ "$code" -eq 100 ]; then
         want_rc=2 want="--policy: 100 ELF_POLICY: "
     else

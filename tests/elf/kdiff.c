@@ -391,7 +391,7 @@ static int biasable(const pm_elf_plan *plan, const pm_elf_policy *pol)
 static int run_mutant(const char *path, const input *in, const mutant *m,
                       stats *s, const char *workdir)
 {
-    static uint8_t buf[PM_ELF_HEADER_AREA];
+    static uint8_t buf[PM_ELF_READ_MAX];
     uint64_t n = 0, size = 0;
     char why[256];
     pm_elf_policy pol;
@@ -405,8 +405,9 @@ static int run_mutant(const char *path, const input *in, const mutant *m,
         exit(2);
     }
     pol = g_pol;
-    if (elfcheck_read_header(path, buf, &n, &size, why, sizeof why) == 0)
-        st = pm_elf_validate(buf, n, size, &pol, PM_ELF_ROLE_PROGRAM, &plan);
+    if (elfcheck_read_validate(path, buf, &pol, PM_ELF_ROLE_PROGRAM, &plan,
+                               &st, &n, &size, why, sizeof why) != 0)
+        st = PM_E_ELF_TRUNCATED;
     if (st == PM_OK) {
         ichg = interp_changed(in, &plan, buf);
         if (!biasable(&plan, &pol)) {

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +41,7 @@
 #include "procmgr/proto.h"
 #include "../support/elfimg.h"
 #include "../../src/kernel/linux/stub/stub_proto.h"
+#include "../../src/kernel/linux/lx_common.h"
 
 #define CONN 3u
 #define LD_SO "/lib64/ld-linux-x86-64.so.2"
@@ -1385,9 +1387,85 @@ static void test_refused_images(void **state)
     assert_int_equal(pm_klinux_children(K), 0);
 }
 
+/* Execute permission as the kernel's check answers it (pure). */
+static void test_exec_mode(void **state)
+{
+    pm_kh_cred u = { .uid = 1000, .gid = 100, .ngroups = 2, .groups = { 5, 7 } };
+    pm_kh_cred r = { .uid = 0, .gid = 0, .ngroups = 0 };
+    (void)state;
+    /* owner: the owner's bits only, even when group or others have x */
+    assert_int_equal(pm_lx_exec_mode(0100644, 1000, 100, &u), PM_E_LINUX_EXEC_DENIED);
+    assert_int_equal(pm_lx_exec_mode(0100655, 1000, 100, &u), PM_E_LINUX_EXEC_DENIED);
+    assert_int_equal(pm_lx_exec_mode(0100744, 1000, 100, &u), PM_OK);
+    /* group: primary or supplementary, its bits only */
+    assert_int_equal(pm_lx_exec_mode(0100654, 1, 100, &u), PM_OK);
+    assert_int_equal(pm_lx_exec_mode(0100654, 1, 7, &u), PM_OK);
+    assert_int_equal(pm_lx_exec_mode(0100645, 1, 7, &u), PM_E_LINUX_EXEC_DENIED);
+    /* others */
+    assert_int_equal(pm_lx_exec_mode(0100645, 1, 8, &u), PM_OK);
+    assert_int_equal(pm_lx_exec_mode(0100750, 1, 8, &u), PM_E_LINUX_EXEC_DENIED);
+    /* uid 0: any one execute bit, none is not enough */
+    assert_int_equal(pm_lx_exec_mode(0100644, 0, 0, &r), PM_E_LINUX_EXEC_DENIED);
+    assert_int_equal(pm_lx_exec_mode(0100600, 1000, 100, &r), PM_E_LINUX_EXEC_DENIED);
+    assert_int_equal(pm_lx_exec_mode(0100001, 1000, 100, &r), PM_OK);
+    assert_int_equal(pm_lx_exec_mode(0100010, 1000, 100, &r), PM_OK);
+    assert_int_equal(pm_lx_exec_mode(0100100, 1000, 100, &r), PM_OK);
+}
+
+/* While a requester is set, the backend reads and maps only images execve
+ * would run for it: a file of mode 0644, and a file on a noexec mount
+ * (where this process may make one). */
+static void test_exec_requester(void **state)
+{
+    char dir[] = "/tmp/pmexec.XXXXXX", path[64], nx[80];
+    pm_kh_cred me = { .uid = (uint32_t)geteuid(), .gid = (uint32_t)getegid() };
+    pm_kcap cap;
+    uint64_t size = 0;
+    int fd;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/img", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789abcdef", 16), 16);
+    ST(pm_kh_import_fd(K, fd, &cap), PM_OK);
+    ST(pm_k_image_size(K, cap, &size), PM_OK);       /* no requester */
+    pm_kh_set_requester(K, &me);
+    ST(pm_k_image_size(K, cap, &size), PM_E_LINUX_EXEC_DENIED);
+    ST(pm_k_image_read(K, cap, 0, (uint8_t *)path, 4), PM_E_LINUX_EXEC_DENIED);
+    assert_int_equal(chmod(path, 0755), 0);
+    ST(pm_k_image_size(K, cap, &size), PM_OK);
+    assert_int_equal(size, 16);
+    pm_kh_set_requester(K, NULL);
+    ST(pm_k_drop(K, cap), PM_OK);
+    unlink(path);
+    /* noexec: a tmpfs mounted so (root only; skipped where refused) */
+    snprintf(nx, sizeof nx, "%s/nx", dir);
+    assert_int_equal(mkdir(nx, 0700), 0);
+    if (mount("tmpfs", nx, "tmpfs", MS_NOEXEC, "size=64k") == 0) {
+        snprintf(path, sizeof path, "%s/nx/img", dir);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0755);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "0123456789abcdef", 16), 16);
+        ST(pm_kh_import_fd(K, fd, &cap), PM_OK);
+        pm_kh_set_requester(K, &me);
+        ST(pm_k_image_size(K, cap, &size), PM_E_LINUX_NOEXEC);
+        pm_kh_set_requester(K, NULL);
+        ST(pm_k_image_size(K, cap, &size), PM_OK);
+        ST(pm_k_drop(K, cap), PM_OK);
+        assert_int_equal(umount(nx), 0);
+    } else {
+        print_message("# skip noexec mount: %s\n", strerror(errno));
+    }
+    rmdir(nx);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exec_mode),
+        cmocka_unit_test_setup_teardown(test_exec_requester, setup, teardown),
         cmocka_unit_test_setup_teardown(test_true_false, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_pipe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_large_args, setup, teardown),

@@ -128,6 +128,13 @@ int pm_kh_event_fd(struct pm_kernel *k)
     return k->epfd;
 }
 
+void pm_kh_set_requester(struct pm_kernel *k, const pm_kh_cred *cr)
+{
+    k->req_set = cr != NULL;
+    if (cr != NULL)
+        k->req = *cr;
+}
+
 void pm_kh_idle(struct pm_kernel *k)
 {
     kl_pool_idle(k);

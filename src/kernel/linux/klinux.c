@@ -16,6 +16,7 @@
 
 #include "procmgr/dispatch.h"
 #include "klinux_internal.h"
+#include "lx_common.h"
 
 static uint32_t gen_next(uint32_t g)
 {
@@ -386,6 +387,15 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
     if (st == PM_OK && fstat(k->obj[*o].fd, &sb) != 0) {
         kl_diag(k, PM_E_LINUX_IMAGE_IO, errno, 0, 0);
         st = PM_E_K_STATE;
+    }
+    if (st == PM_OK && k->req_set) {
+        /* a launch for a client: an image execve would run for it */
+        int err = 0;
+        st = pm_lx_exec_check(k->obj[*o].fd, &k->req, &err);
+        if (st == PM_E_LINUX_IMAGE_IO) {
+            kl_diag(k, PM_E_LINUX_IMAGE_IO, err, 0, 0);
+            st = PM_E_K_STATE;
+        }
     }
     if (st == PM_OK)
         *size = (uint64_t)sb.st_size;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "procmgr/kernel.h"
+#include "procmgr/khost.h"
 #include "procmgr/kernel_linux.h"
 #include "stub/stub_proto.h"
 
@@ -212,6 +213,10 @@ struct pm_kernel {
     int linger_fd;           /* inotify on their cgroup.events, in epfd; -1 */
     struct kl_job_res res[KL_JOB_RES];
     struct kl_pool pool;
+    /* The client a launch is made for (pm_kh_set_requester): while
+     * req_set, every image read or mapped is checked as execve would. */
+    int req_set;
+    pm_kh_cred req;
 };
 
 /* ---- klinux.c ---------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,6 +106,39 @@ pm_status pm_lx_image_check(int fd, uint64_t *size, int *sys_errno)
     }
     *size = (uint64_t)st.st_size;
     return PM_OK;
+}
+
+pm_status pm_lx_exec_mode(uint32_t mode, uint32_t fuid, uint32_t fgid,
+                          const pm_kh_cred *cr)
+{
+    uint32_t bits = mode & 07u;                  /* others */
+    int member = cr->gid == fgid;
+    for (uint32_t i = 0; i < cr->ngroups && i < PM_KH_MAX_GROUPS && !member; i++)
+        member = cr->groups[i] == fgid;
+    if (cr->uid == fuid)
+        bits = (mode >> 6) & 07u;                /* the owner's, only */
+    else if (member)
+        bits = (mode >> 3) & 07u;
+    if (bits & 01u)
+        return PM_OK;
+    /* CAP_DAC_OVERRIDE: a regular file with any execute bit */
+    if (cr->uid == 0 && (mode & 0111u) != 0)
+        return PM_OK;
+    return PM_E_LINUX_EXEC_DENIED;
+}
+
+pm_status pm_lx_exec_check(int fd, const pm_kh_cred *cr, int *sys_errno)
+{
+    struct statvfs vfs;
+    struct stat sb;
+    if (fstatvfs(fd, &vfs) != 0 || fstat(fd, &sb) != 0) {
+        *sys_errno = errno;
+        return PM_E_LINUX_IMAGE_IO;
+    }
+    if (vfs.f_flag & ST_NOEXEC)
+        return PM_E_LINUX_NOEXEC;
+    return pm_lx_exec_mode((uint32_t)sb.st_mode, (uint32_t)sb.st_uid,
+                           (uint32_t)sb.st_gid, cr);
 }
 
 typedef struct child_ctx {

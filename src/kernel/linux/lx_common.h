@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "procmgr/khost.h"
 #include "procmgr/status.h"
 #include "stub/stub_proto.h"
 
@@ -22,6 +23,19 @@ int pm_lx_stub_memfd(void);
  * grow and shrink: PM_OK with *size, LINUX_NOT_REGULAR,
  * LINUX_MEMFD_UNSEALED, LINUX_IMAGE_IO (fstat failed: *sys_errno). */
 pm_status pm_lx_image_check(int fd, uint64_t *size, int *sys_errno);
+
+/* Execute permission as the kernel's permission check answers it for a
+ * file of `mode` owned by fuid:fgid and a client cr: the owner's bits when
+ * cr->uid is the owner, else the group's when fgid is cr->gid or one of
+ * cr->groups, else the others'; uid 0 (CAP_DAC_OVERRIDE) needs any one
+ * execute bit.  PM_OK or LINUX_EXEC_DENIED.  Pure. */
+pm_status pm_lx_exec_mode(uint32_t mode, uint32_t fuid, uint32_t fgid,
+                          const pm_kh_cred *cr);
+
+/* The open file fd as execve would open it for cr: on a noexec mount
+ * (fstatvfs ST_NOEXEC) LINUX_NOEXEC, else pm_lx_exec_mode of its fstat;
+ * LINUX_IMAGE_IO when either call fails (*sys_errno). */
+pm_status pm_lx_exec_check(int fd, const pm_kh_cred *cr, int *sys_errno);
 
 /*
  * Start a child running the stub: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)

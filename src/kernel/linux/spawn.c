@@ -37,19 +37,13 @@
 
 
 
-/* Read the header area into buf (PM_ELF_HEADER_AREA bytes) and validate. */
-static pm_status image_validate(int fd, pm_elf_role role, uint8_t *buf,
-                                pm_elf_plan *plan, int *sys_errno)
+/* pread exactly len bytes at off into buf (EINTR and short reads handled). */
+static pm_status read_exact(int fd, uint8_t *buf, uint64_t off, uint64_t len,
+                            int *sys_errno)
 {
-    pm_elf_policy pol;
-    uint64_t size = 0, want, got = 0;
-    pm_status st = pm_lx_image_check(fd, &size, sys_errno);
-
-    if (st != PM_OK)
-        return st;
-    want = size < PM_ELF_HEADER_AREA ? size : PM_ELF_HEADER_AREA;
-    while (got < want) {
-        ssize_t n = pread(fd, buf + got, (size_t)(want - got), (off_t)got);
+    uint64_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, (size_t)(len - got), (off_t)(off + got));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -58,8 +52,36 @@ static pm_status image_validate(int fd, pm_elf_role role, uint8_t *buf,
         }
         got += (uint64_t)n;
     }
+    return PM_OK;
+}
+
+/* Read the header area into buf (capacity PM_ELF_READ_MAX) and validate;
+ * when the validator names bytes past it (the PT_INTERP name), read just
+ * those after the header area and validate again (two reads at most). */
+static pm_status image_validate(int fd, pm_elf_role role, uint8_t *buf,
+                                pm_elf_plan *plan, int *sys_errno)
+{
+    pm_elf_policy pol;
+    uint64_t size = 0, want;
+    pm_status st = pm_lx_image_check(fd, &size, sys_errno);
+
+    if (st != PM_OK)
+        return st;
+    want = size < PM_ELF_HEADER_AREA ? size : PM_ELF_HEADER_AREA;
+    st = read_exact(fd, buf, 0, want, sys_errno);
+    if (st != PM_OK)
+        return st;
     pm_elf_policy_default(&pol);
-    return pm_elf_validate(buf, want, size, &pol, role, plan);
+    st = pm_elf_validate(buf, want, size, &pol, role, plan);
+    if (st == PM_E_ELF_HEADER_AREA && plan->need_len != 0 &&
+        plan->need_len <= PM_ELF_INTERP_MAX) {
+        uint64_t off = plan->need_off, len = plan->need_len;
+        st = read_exact(fd, buf + want, off, len, sys_errno);
+        if (st == PM_OK)
+            st = pm_elf_validate_ext(buf, want, want + len, off, size, &pol,
+                                     role, plan);
+    }
+    return st;
 }
 
 /* A random bias for an ET_DYN plan keeping its span inside [lo, hi). */
@@ -107,7 +129,7 @@ static int interp_allowed(const char *name, const char *const *allow)
 static pm_status plans_make(const pm_linux_spawn_req *req, pm_stub_request *q,
                             int *interp_fd, pm_linux_error *e)
 {
-    uint8_t *buf = malloc(PM_ELF_HEADER_AREA);
+    uint8_t *buf = malloc(PM_ELF_READ_MAX);
     char name[PM_ELF_INTERP_MAX];
     uint64_t bias;
     pm_status st;
