@@ -34,9 +34,9 @@ trap cleanup EXIT INT TERM
 VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' include/procmgr/version.h)
 
 expect "make install DESTDIR=... PREFIX=/usr" 0 \
-    $MAKE -s O="$O" CC="$CC" install DESTDIR="$R" PREFIX=/usr
+    $MAKE -s --no-print-directory O="$O" CC="$CC" install DESTDIR="$R" PREFIX=/usr
 missing=0
-for f in $($MAKE -s O="$O" install-list PREFIX=/usr); do
+for f in $($MAKE -s --no-print-directory O="$O" install-list PREFIX=/usr); do
     if [ ! -e "$R$f" ]; then missing=$((missing + 1)); echo "#   missing: $f"; fi
 done
 [ "$missing" -eq 0 ] && ok "every file of install-list is installed" ||
@@ -129,7 +129,7 @@ else
     echo "# units not verified: no systemd-analyze"
 fi
 
-expect "make uninstall" 0 $MAKE -s O="$O" CC="$CC" uninstall DESTDIR="$R" PREFIX=/usr
+expect "make uninstall" 0 $MAKE -s --no-print-directory O="$O" CC="$CC" uninstall DESTDIR="$R" PREFIX=/usr
 left=$(find "$R" ! -type d | wc -l)
 [ "$left" -eq 0 ] && ok "uninstall left no file" ||
     { bad "uninstall left $left files"; find "$R" ! -type d | sed 's/^/#   /'; }
