@@ -728,6 +728,7 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
     requires pm_elf_policy_ok(pol);
     requires 1 <= eh->phnum <= PM_ELF_MAX_PHNUM;
     requires eh->type == 2 || eh->type == 3;
+    requires role == PM_ELF_ROLE_INTERP ==> eh->type == 3;
     requires pm_elf_plan_body(plan, pol, pm_elf_lo_of(eh->type, pol), file_size,
                               (uint8_t *)buf, buf_len, role);
     requires pm_elf_loads_ok(w, plan, pol, file_size, plan->nseg);
@@ -763,6 +764,11 @@ static pm_status complete(const pm_elf_ehdr *eh, const pm_elf_walk *w,
             pm_elf_segs_ok(plan, pol, pm_elf_lo(plan, pol), plan->nseg); */
     /*@ assert wf_layout: st == PM_OK ==>
             pm_elf_plan_layout(plan, pol, pm_elf_lo(plan, pol)); */
+    /* pm_elf_plan_interp_ok in its parts: an interpreter image is ET_DYN
+     * (check_ehdr, through the requires) with no PT_INTERP (the body). */
+    /*@ assert wf_interp_type: st == PM_OK && role == PM_ELF_ROLE_INTERP ==>
+            plan->type == 3 && plan->has_interp == 0; */
+    /*@ assert wf_name: st == PM_OK ==> pm_elf_plan_name_ok(plan, (uint8_t *)buf, buf_len); */
     /*@ assert wf_interp: st == PM_OK ==>
             pm_elf_plan_interp_ok(plan, (uint8_t *)buf, buf_len); */
     return st;
