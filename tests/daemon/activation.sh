@@ -18,22 +18,13 @@
 set -u
 BIN=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/pmd-act.XXXXXX)
+. "$HERE/lib.sh"
+tap_begin pmd-act
 SOCK=$T/act.sock
-DPID=
 LPIDS=
-fails=0
-count=0
 PY=${PYTHON:-python3}
 SD="$PY $HERE/sdtools.py"
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    for p in $LPIDS; do kill "$p" 2>/dev/null; done
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-. "$HERE/lib.sh"
+tap_cleanup_more() { for p in $LPIDS; do kill "$p" 2>/dev/null; done; }
 
 # notify_listen ADDRESS FILE: a datagram listener in the background
 notify_listen() {
@@ -192,5 +183,4 @@ else
     echo "# syslog not tested: unshare -m is not allowed here"
 fi
 
-echo "activation: $count checks, $fails failed"
-[ "$fails" -eq 0 ]
+tap_end daemon-activation

@@ -15,23 +15,11 @@
 #   tests/daemon/cli.sh BINDIR
 set -u
 BIN=$(cd "$1" && pwd)
-T=$(mktemp -d /tmp/pmd-cli.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-PY=${PYTHON:-python3}
-
-NX=
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    [ -n "$NX" ] && umount "$NX" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-cli
+PY=${PYTHON:-python3}
+NX=
+tap_cleanup_more() { [ -n "$NX" ] && umount "$NX" 2>/dev/null; }
 
 VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
           "$(dirname "$0")/../../include/procmgr/version.h")
@@ -261,6 +249,4 @@ else
 fi
 
 kill -TERM "$DPID"; wait "$DPID"; DPID=
-echo "1..$count"
-echo "# cli: $((count - fails)) passed, $fails failed"
-[ $fails -eq 0 ]
+tap_end daemon-cli

@@ -21,19 +21,7 @@
 # the same counters, which a frozen process cannot change.
 set -u
 BIN=$(cd "$1" && pwd)
-T=$(mktemp -d /tmp/pmd-jobs.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
 MARK=$((2000000 + $$))       # sleep arguments unique to this run
-
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    pkill_mark
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
 # Kill what this run started and something let escape (MEMBERS mode), by
 # the exact command lines of this run only.
 pkill_mark() {
@@ -41,9 +29,9 @@ pkill_mark() {
         kill -9 "$p" 2>/dev/null
     done
 }
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-jobs
+tap_cleanup_more() { pkill_mark; }
 
 # pids_of ARG: the pids of `sleep ARG` processes
 pids_of() { ps -eo pid=,args= | awk -v a="sleep $1" '{p=$1; $1=""; sub(/^ /, ""); if ($0 == a) print p}'; }
@@ -330,6 +318,4 @@ kill -TERM "$DPID"; wait "$DPID"; rc=$?
 DPID=
 [ $rc -eq 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc"
 
-echo "1..$count"
-echo "# daemon-jobs: $((count - fails)) passed, $fails failed"
-[ $fails -eq 0 ]
+tap_end daemon-jobs

@@ -1,6 +1,32 @@
 # Shared helpers of the daemon integration scripts (sourced, POSIX sh).
-# The caller sets BIN (binaries), T (a temporary directory), SOCK, DPID=,
-# count=0 and fails=0 before sourcing.
+# The caller sets BIN (binaries), sources this file, then calls
+# `tap_begin NAME` and ends with `tap_end` (its exit status).
+
+# tap_begin NAME: what every script shares: a temporary directory T (named
+# after NAME, removed on exit), SOCK in it, no daemon yet (DPID), the TAP
+# counters at 0, and $T/input for `same`.  A script with more to undo
+# defines tap_cleanup_more, which the exit trap calls first.
+tap_begin() {
+    T=$(mktemp -d "/tmp/$1.XXXXXX")
+    SOCK=$T/procmgr.sock
+    DPID=
+    fails=0
+    count=0
+    printf 'b\na\nc\n' >"$T/input"
+    trap tap_cleanup EXIT INT TERM
+}
+tap_cleanup() {
+    command -v tap_cleanup_more >/dev/null 2>&1 && tap_cleanup_more
+    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+    exec 3<&- 2>/dev/null
+    rm -rf "$T"
+}
+# tap_end NAME: the TAP plan line and a summary; succeeds when no check failed.
+tap_end() {
+    echo "1..$count"
+    echo "# $1: $((count - fails)) passed, $fails failed"
+    [ "$fails" -eq 0 ]
+}
 
 ok() { count=$((count + 1)); echo "ok $count - $*"; }
 bad() { count=$((count + 1)); fails=$((fails + 1)); echo "not ok $count - $*"; }
@@ -24,6 +50,21 @@ fds_back_to() {
     fdcount
 }
 pc() { "$BIN/procctl" --socket "$SOCK" "$@"; }
+# same DESC CMD...: stdout, stderr and exit status of CMD run directly and
+# through `procctl run -- CMD`, both with stdin from SAME_IN ($T/input
+# unless the script sets it).
+same() {
+    desc=$1; shift
+    "$@" <"${SAME_IN:-$T/input}" >"$T/d.out" 2>"$T/d.err"; drc=$?
+    pc run -- "$@" <"${SAME_IN:-$T/input}" >"$T/p.out" 2>"$T/p.err"; prc=$?
+    if [ $drc -eq $prc ] && cmp -s "$T/d.out" "$T/p.out" && cmp -s "$T/d.err" "$T/p.err"; then
+        ok "run $desc: same stdout, stderr, status $prc"
+    else
+        bad "run $desc: status $prc (direct $drc)"
+        diff "$T/d.out" "$T/p.out" | sed 's/^/#   out /'
+        diff "$T/d.err" "$T/p.err" | sed 's/^/#   err /'
+    fi
+}
 # wait_for FILE PATTERN: until FILE has PATTERN (at most 400 checks)
 wait_for() {
     i=0

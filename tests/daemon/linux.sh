@@ -17,38 +17,13 @@
 set -u
 BIN=$(cd "$1" && pwd)
 PROGS=$(cd "$2" && pwd)      # auxcheck-*, asm-hello (mk/linux.mk)
-T=$(mktemp -d /tmp/pmd-linux.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-linux
 
 start_daemon "$BIN/procmgrd" --resolve "sleep=$(command -v sleep)"
 FD0=$(fdcount)
 
 # --- procctl run against direct execution -------------------------------------------
-printf 'b\na\nc\n' >"$T/input"
-same() {  # same DESC CMD...: stdout, stderr and status of CMD vs procctl run -- CMD
-    desc=$1; shift
-    "$@" <"$T/input" >"$T/d.out" 2>"$T/d.err"; drc=$?
-    pc run -- "$@" <"$T/input" >"$T/p.out" 2>"$T/p.err"; prc=$?
-    if [ $drc -eq $prc ] && cmp -s "$T/d.out" "$T/p.out" && cmp -s "$T/d.err" "$T/p.err"; then
-        ok "run $desc: same stdout, stderr, status $prc"
-    else
-        bad "run $desc: status $prc (direct $drc)"
-        diff "$T/d.out" "$T/p.out" | sed 's/^/#   out /'
-        diff "$T/d.err" "$T/p.err" | sed 's/^/#   err /'
-    fi
-}
 same "/bin/true" /bin/true
 same "/bin/false" /bin/false
 same "echo hi" echo hi
@@ -578,6 +553,4 @@ n=$(ps -eo args | grep -c "^sleep $MARK\$")
 [ "$n" -eq 0 ] && ok "shutdown killed the running process" || bad "after shutdown: $n still running"
 if [ -s "$T/daemon.err" ]; then echo "# daemon stderr:"; sed 's/^/#   /' "$T/daemon.err"; fi
 
-echo "1..$count"
-echo "# daemon-linux: $((count - fails)) passed, $fails failed"
-[ $fails -eq 0 ]
+tap_end daemon-linux

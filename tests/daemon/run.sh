@@ -12,22 +12,10 @@
 set -u
 BIN=$1
 ELF=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-T=$(mktemp -d /tmp/pmd-sim.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-
-BGPID=
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    [ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-sim
+BGPID=
+tap_cleanup_more() { [ -n "$BGPID" ] && kill -9 "$BGPID" 2>/dev/null; }
 
 # --- start ---------------------------------------------------------------------
 start_daemon "$BIN/procmgrd-sim" --resolve "hello=$ELF"
@@ -207,6 +195,4 @@ if grep -q "not empty" "$T/daemon.err"; then bad "sim kernel not empty after shu
 else ok "sim kernel empty after shutdown (pm_sim_check_empty)"; fi
 if [ -s "$T/daemon.err" ]; then echo "# daemon stderr:"; sed 's/^/#   /' "$T/daemon.err"; fi
 
-echo "1..$count"
-echo "# daemon-sim: $((count - fails)) passed, $fails failed"
-[ $fails -eq 0 ]
+tap_end daemon-sim

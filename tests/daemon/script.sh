@@ -12,20 +12,8 @@
 # No timing assertion: waits are on a ready line or a process state.
 set -u
 BIN=$(cd "$1" && pwd)
-T=$(mktemp -d /tmp/pmd-script.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-script
 
 # stop_daemon: SIGTERM, then wait for it (bounded).
 stop_daemon() {
@@ -45,19 +33,6 @@ stop_daemon() {
 # script NAME TEXT: an executable file $T/NAME holding TEXT (printf format).
 script() { printf "$2" >"$T/$1"; chmod +x "$T/$1"; }
 
-printf 'b\na\nc\n' >"$T/input"
-same() {  # same DESC CMD...: stdout, stderr and status of CMD vs procctl run -- CMD
-    desc=$1; shift
-    "$@" <"$T/input" >"$T/d.out" 2>"$T/d.err"; drc=$?
-    pc run -- "$@" <"$T/input" >"$T/p.out" 2>"$T/p.err"; prc=$?
-    if [ $drc -eq $prc ] && cmp -s "$T/d.out" "$T/p.out" && cmp -s "$T/d.err" "$T/p.err"; then
-        ok "run $desc: same stdout, stderr, status $prc"
-    else
-        bad "run $desc: status $prc (direct $drc)"
-        diff "$T/d.out" "$T/p.out" | sed 's/^/#   out /'
-        diff "$T/d.err" "$T/p.err" | sed 's/^/#   err /'
-    fi
-}
 refused() {  # refused DESC CODE NAME CMD...: procctl run fails, stderr names the code
     desc=$1; code=$2; name=$3; shift 3
     pc run -- "$@" </dev/null >"$T/p.out" 2>"$T/p.err"; prc=$?
@@ -119,6 +94,4 @@ if command -v python3 >/dev/null 2>&1 && [ -x /usr/bin/python3 ] &&
 fi
 stop_daemon
 
-echo "1..$count"
-[ $fails -eq 0 ] || { echo "script.sh: $fails of $count failed" >&2; exit 1; }
-echo "script.sh: all $count passed"
+tap_end daemon-script

@@ -14,20 +14,9 @@
 # A linker or tool that is not installed is skipped and said so ("# skip").
 set -u
 BIN=$(cd "$1" && pwd)
-T=$(mktemp -d /tmp/pmd-tc.XXXXXX)
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/lib.sh"
+tap_begin pmd-tc
+SAME_IN=/dev/null
 
 # --- sources ------------------------------------------------------------------------
 cat >"$T/tls.c" <<'EOF'
@@ -148,18 +137,6 @@ fi
 
 # --- elfcheck, then run against direct execution --------------------------------------
 start_daemon "$BIN/procmgrd"
-same() {  # same DESC CMD...: stdout, stderr and status of CMD vs procctl run -- CMD
-    desc=$1; shift
-    "$@" </dev/null >"$T/d.out" 2>"$T/d.err"; drc=$?
-    pc run -- "$@" </dev/null >"$T/p.out" 2>"$T/p.err"; prc=$?
-    if [ $drc -eq $prc ] && cmp -s "$T/d.out" "$T/p.out" && cmp -s "$T/d.err" "$T/p.err"; then
-        ok "run $desc: same stdout, stderr, status $prc"
-    else
-        bad "run $desc: status $prc (direct $drc)"
-        diff "$T/d.out" "$T/p.out" | sed 's/^/#   out /'
-        diff "$T/d.err" "$T/p.err" | sed 's/^/#   err /'
-    fi
-}
 n=0
 for p in $PROGS; do
     n=$((n + 1))
@@ -191,5 +168,4 @@ fi
         || bad "maps at the entry of $p: exit $rc"
 done
 echo "# toolchain matrix: $n programs"
-echo "1..$count"
-[ $fails -eq 0 ]
+tap_end toolchains

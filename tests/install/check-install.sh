@@ -18,19 +18,9 @@
 set -u
 MAKE=$1 O=$2 CC=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d /tmp/pm-install.XXXXXX)
-R=$T/root
-SOCK=$T/procmgr.sock
-DPID=
-fails=0
-count=0
-cleanup() {
-    [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
-    exec 3<&- 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
 . "$HERE/../daemon/lib.sh"
+tap_begin pm-install
+R=$T/root
 VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' include/procmgr/version.h)
 
 expect "make install DESTDIR=... PREFIX=/usr" 0 \
@@ -134,5 +124,4 @@ left=$(find "$R" ! -type d | wc -l)
 [ "$left" -eq 0 ] && ok "uninstall left no file" ||
     { bad "uninstall left $left files"; find "$R" ! -type d | sed 's/^/#   /'; }
 
-echo "check-install: $count checks, $fails failed"
-[ "$fails" -eq 0 ]
+tap_end check-install
