@@ -261,6 +261,18 @@ expect "run --cwd MISSING: usage error" 2 pc run --cwd "$T/no-such-dir" -- /bin/
 expect "run --rlimit cpu=1:2 of a busy loop: SIGXCPU" 152 pc run --rlimit cpu=1:2 -- sh -c 'while :; do :; done'
 pc watch --rlimit cpu=1:2 -- sh -c 'while :; do :; done' >"$T/w.out" 2>&1 </dev/null
 has "watch: the busy loop's record is KILLED by 24 (SIGXCPU)" "$T/w.out" "killed 24$"
+# watch of a program that ends at once: its start and its end are both
+# printed, every time (the watch is set before the start: once, set after
+# it, 8 of 10 runs of /bin/true printed nothing)
+w_all=1
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    pc watch -- /bin/sh -c 'exit 3' >"$T/w.out" 2>&1 </dev/null
+    grep -q " started 0$" "$T/w.out" && grep -q " exited 3$" "$T/w.out" || { w_all=0; sed 's/^/#   /' "$T/w.out"; }
+done
+[ $w_all -eq 1 ] && ok "watch of a short program: started and exited 3 printed in 10 of 10 runs" ||
+    bad "watch of a short program: an event missed"
+pc watch --suspended -- /bin/true >"$T/w.out" 2>&1 </dev/null
+has "watch --suspended: the end of the program printed" "$T/w.out" " exited 0$"
 pc run --rlimit nofile=64:128 -- sh -c 'grep "^Max open files" /proc/$$/limits' >"$T/p.out" 2>&1 </dev/null
 has "run --rlimit nofile=64:128: /proc/PID/limits of the child" "$T/p.out" "^Max open files *64 *128 *files"
 expect "run --rlimit with an unknown resource: usage" 2 pc run --rlimit stack=1 -- /bin/true
