@@ -342,6 +342,31 @@ else
     bad "orphan pid not written"
 fi
 
+# Orphans past 4 KiB of procmgrd's children list: 1000 that keep running,
+# then 50 more that end; the 50 are reaped (read in one 4 KiB piece, the
+# list showed only the first ~800 children, all running, and the 50 stayed
+# zombies), then the 1000 once they end.
+orphans() {  # orphans N FILE: N orphaned sleeps, their pids in FILE
+    pc run -- sh -c "i=0; while [ \$i -lt $1 ]; do sleep 4242 </dev/null >/dev/null 2>&1 & echo \$! >>$2; i=\$((i + 1)); done" >/dev/null 2>&1
+}
+reaped() {  # reaped DESC N FILE: kill the pids of FILE, all gone
+    n=$(wc -l < "$3" 2>/dev/null || echo 0)
+    # shellcheck disable=SC2046
+    kill -KILL $(cat "$3") 2>/dev/null
+    left=$n; i=0
+    while [ "$left" -gt 0 ] && [ $i -lt 400 ]; do
+        left=0
+        for p in $(cat "$3"); do [ -e "/proc/$p" ] && left=$((left + 1)); done
+        [ "$left" -gt 0 ] && { i=$((i + 1)); sleep 0.05; }
+    done
+    [ "$n" -eq "$2" ] && [ "$left" -eq 0 ] && ok "$1: $2 of $2 reaped" ||
+        bad "$1: $n of $2 started, $left not reaped"
+}
+orphans 1000 "$T/orph-a"
+orphans 50 "$T/orph-b"
+reaped "orphans listed after 1000 running ones" 50 "$T/orph-b"
+reaped "the 1000 orphans" 1000 "$T/orph-a"
+
 # --- by id (OPEN_PROCESS): spawn --suspended, start ID, wait ID, kill ID ----------------
 # wait_holds PID: until the backgrounded `procctl wait` holds its handle
 # (its connection and the handle's socket are open in the daemon)
