@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lx_common.h"
@@ -227,10 +229,67 @@ void pm_lx_kill_reap(int pidfd)
         ;
 }
 
+/* ---- the deadline of every wait on a stub ------------------------------------- */
+
+static pthread_once_t g_timeout_once = PTHREAD_ONCE_INIT;
+static int g_timeout_ms = PM_LX_STUB_TIMEOUT_DEFAULT_MS;
+
+static void timeout_read(void)
+{
+    const char *v = getenv("PROCMGR_STUB_TIMEOUT_MS");
+    char *end = NULL;
+    unsigned long n;
+
+    if (v == NULL || *v == '\0' || v[0] == '-')
+        return;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n == 0)
+        return;
+    g_timeout_ms = n > PM_LX_STUB_TIMEOUT_MAX_MS ? PM_LX_STUB_TIMEOUT_MAX_MS : (int)n;
+}
+
+int pm_lx_stub_timeout_ms(void)
+{
+    (void)pthread_once(&g_timeout_once, timeout_read);
+    return g_timeout_ms;
+}
+
+pm_status pm_lx_wait_stub(int ctl, int *sys_errno)
+{
+    struct timespec t0, t;
+    int left = pm_lx_stub_timeout_ms(), r;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = { ctl, POLLIN, 0 };
+        r = poll(&p, 1, left);
+        if (r > 0)
+            return PM_OK;          /* a message, an end of file or an error */
+        if (r == 0 || errno != EINTR)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long long spent = (long long)(t.tv_sec - t0.tv_sec) * 1000 +
+                          (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (spent >= pm_lx_stub_timeout_ms())
+            break;
+        left = pm_lx_stub_timeout_ms() - (int)spent;
+    }
+    if (r < 0 && errno != EINTR) {
+        *sys_errno = errno;
+        return PM_E_LINUX_STUB_PROTOCOL;
+    }
+    *sys_errno = ETIMEDOUT;
+    return PM_E_K_TIMED_OUT;
+}
+
 pm_status pm_lx_recv_hello(int ctl, pm_stub_hello *h, int *sys_errno)
 {
     ssize_t n;
+    pm_status st = pm_lx_wait_stub(ctl, sys_errno);
 
+    if (st != PM_OK)
+        return st;
     do {
         n = recv(ctl, h, sizeof *h, 0);
     } while (n < 0 && errno == EINTR);

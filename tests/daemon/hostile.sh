@@ -1,0 +1,79 @@
+#!/bin/sh
+# Hostile clients, faults and hard limits (issue 18, spec/daemon.md
+# section "Limits and deadlines"): each scenario is one that stalled,
+# crippled or killed procmgrd before its fix.  In each, another client's
+# `procctl run` still completes, and nothing is left behind.
+#
+#   tests/daemon/hostile.sh BINDIR
+#
+# No timing assertion: a deadline is checked by its reason code (with a
+# short --stub-timeout), waits are on a ready line, a file or a process
+# state, and polling loops are bounded by a count.  `timeout` only bounds
+# a command that hung before the fix, so that the test fails instead.
+set -u
+BIN=$(cd "$1" && pwd)
+. "$(dirname "$0")/lib.sh"
+tap_begin pmd-hostile
+
+STOPPED=
+tap_cleanup_more() {
+    # never leave a stopped process behind
+    [ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null
+    [ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
+}
+# bounded CMD...: CMD, killed after BOUND seconds (exit 137): only so
+# that what hung before a fix fails instead of hanging the suite
+BOUND=${HOSTILE_BOUND:-120}
+bounded() { timeout -s KILL "$BOUND" "$@"; }
+# children PID: the children of PID (every thread's)
+children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+# wait_children N: until the daemon has at least N children (400 checks)
+wait_children() {
+    i=0
+    while [ "$(children "$DPID" | wc -w)" -lt "$1" ] && [ $i -lt 400 ]; do
+        i=$((i + 1)); sleep 0.05
+    done
+}
+
+# The daemon runs in a session of its own (setsid), as under a service
+# manager: a signal to a launched program's process group reaches the
+# daemon only if the program shares its group.  One idle stub in the pool,
+# a short deadline for a stub's answers.
+PROCMGR_STUB_POOL=1
+export PROCMGR_STUB_POOL
+start_daemon setsid "$BIN/procmgrd" --stub-timeout 1500
+if [ "$(cat /proc/$DPID/comm)" = procmgrd ]; then ok "the daemon is the started process"; else
+    bad "the daemon is not $DPID"; exit 1; fi
+
+# --- item 1: a stopped stub costs only its own launch ---------------------------------
+# The pool's idle stub has said hello and waits for its build; stopped,
+# it never answers.  The next launch takes it: it must fail with
+# K_TIMED_OUT, the stub be killed and reaped, and other clients served.
+wait_children 1
+FD0=$(fdcount)
+STOPPED=$(echo $(children "$DPID"))
+if [ -n "$STOPPED" ]; then ok "the pool holds an idle stub ($STOPPED)"; else bad "no pooled stub"; fi
+kill -STOP $STOPPED
+bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >"$T/h1.out" 2>"$T/h1.err" &
+H1=$!
+# it has taken the stopped stub when the pool, taken empty, has a new one
+wait_children 2
+expect "another client's run while a launch waits on a stopped stub" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- echo served
+wait "$H1"; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "the launch on the stopped stub failed (exit $rc)"
+else bad "the launch on the stopped stub: exit $rc"; fi
+has "its reason is K_TIMED_OUT" "$T/h1.err" "K_TIMED_OUT 420"
+gone=1
+for p in $STOPPED; do [ -e "/proc/$p" ] && gone=0; done
+if [ $gone -eq 1 ]; then ok "the stopped stub was killed and reaped"; else
+    bad "the stopped stub is still there"; fi
+STOPPED=
+expect "a launch after the timeout" 0 pc run -- /bin/true
+wait_children 1
+n=$(fds_back_to "$FD0")
+if [ "$n" -eq "$FD0" ]; then ok "daemon descriptors back to $FD0"; else bad "daemon has $n descriptors, had $FD0"; fi
+
+kill -TERM "$DPID"; wait "$DPID"; rc=$?
+if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
+DPID=
+tap_end pmd-hostile
