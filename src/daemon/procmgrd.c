@@ -312,13 +312,24 @@ static int make_listener(pmd *s)
     return 0;
 }
 
+/* Every signal whose default would terminate or stop procmgrd and that
+ * another process can send (not the faults a bug raises: SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT stay fatal).  TERM and INT stop
+ * it, CHLD reaps, the rest are read from the signalfd and logged. */
+static const int g_handled[] = {
+    SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+    SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGXCPU, SIGXFSZ, SIGSTKFLT,
+    SIGTSTP, SIGTTIN, SIGTTOU,
+};
+
 static int make_signals(pmd *s)
 {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGCHLD);
+    for (size_t i = 0; i < sizeof g_handled / sizeof g_handled[0]; i++)
+        sigaddset(&set, g_handled[i]);
+    for (int r = SIGRTMIN; r <= SIGRTMAX; r++)
+        sigaddset(&set, r);
     if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
         return die("sigprocmask");
     s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -336,6 +347,9 @@ static void on_signal(pmd *s)
             s->stop = 1;
         else if (si.ssi_signo == SIGCHLD)
             s->child_ended = 1;     /* reaped after this round's replies */
+        else
+            pmd_log(LOG_NOTICE, "signal %d (%s) from pid %u ignored",
+                    (int)si.ssi_signo, strsignal((int)si.ssi_signo), si.ssi_pid);
     }
 }
 

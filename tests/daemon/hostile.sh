@@ -73,6 +73,35 @@ wait_children 1
 n=$(fds_back_to "$FD0")
 if [ "$n" -eq "$FD0" ]; then ok "daemon descriptors back to $FD0"; else bad "daemon has $n descriptors, had $FD0"; fi
 
+# --- item 6: a launched program's process group is not the daemon's ------------------
+# kill -USR1 -- -PGID aimed at the program killed the daemon when the
+# program shared its group.  Now the program has a session of its own, and
+# the daemon reads every signal a group could deliver from its signalfd.
+bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c "echo \$\$ >$T/prog.pid; exec sleep 1000" \
+    >"$T/g.out" 2>"$T/g.err" </dev/null &
+G=$!
+if wait_for "$T/prog.pid" '^[0-9]'; then
+    PP=$(cat "$T/prog.pid")
+    PGID=$(sed 's/.*) //' "/proc/$PP/stat" | cut -d' ' -f3)
+    SID=$(sed 's/.*) //' "/proc/$PP/stat" | cut -d' ' -f4)
+    DPG=$(sed 's/.*) //' "/proc/$DPID/stat" | cut -d' ' -f3)
+    if [ "$PGID" = "$PP" ] && [ "$SID" = "$PP" ]; then ok "the program leads its own session and group ($PP)"
+    else bad "the program's group $PGID, session $SID (its pid $PP, the daemon's group $DPG)"; fi
+    kill -USR1 "-$PGID"
+    wait "$G"; rc=$?
+    if [ $rc -eq 138 ]; then ok "kill -USR1 of the program's group ended the program (run exits 138)"
+    else bad "the program after kill -USR1 of its group: run exits $rc"; fi
+else
+    bad "the program did not start"; kill -9 "$G"
+fi
+for sig in HUP USR1 USR2 QUIT ALRM TSTP; do kill -"$sig" "$DPID"; done
+expect "a run after SIGHUP, USR1, USR2, QUIT, ALRM and TSTP to the daemon" 0 \
+    bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+if kill -0 "$DPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$DPID/stat" | cut -c1)" != T ]; then
+    ok "the daemon survived the signals and is not stopped"
+else bad "the daemon died or stopped"; fi
+has "the daemon logged an ignored signal" "$T/daemon.err" "signal 10 (User defined signal 1) from pid"
+
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
 DPID=

@@ -176,6 +176,10 @@ static int child_main(void *arg)
     }
     (void)syscall(SYS_close_range, 0u, 2u, 0u);
     close_from(PM_STUB_CTL_FD + 2);
+    /* a session (and process group) of its own, as posix_spawn with
+     * POSIX_SPAWN_SETSID gives: a signal to its group never reaches
+     * procmgrd (issue 18, spec/daemon.md section 13) */
+    (void)setsid();
     (void)syscall(SYS_execveat, PM_STUB_CTL_FD + 1, "", c->argv, c->envp, AT_EMPTY_PATH);
     c->exec_errno = errno;
     _exit(127);
