@@ -105,4 +105,26 @@ has "the daemon logged an ignored signal" "$T/daemon.err" "signal 10 (User defin
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
 DPID=
+
+# --- item 3: the descriptor limit ------------------------------------------------------
+# Started with a soft limit below the hard one, the daemon raises its own
+# to the hard limit, and a launched program gets the soft limit the
+# daemon was started with, as it would without procmgr.
+HARD=$(ulimit -Hn)
+if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
+    rm -f "$T/ready" "$SOCK"; exec 3<&-
+    SOFT=512
+    (ulimit -Sn $SOFT; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+    DPID=$!
+    i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    dsoft=$(awk '/^Max open files/ {print $4}' "/proc/$DPID/limits")
+    if [ "$dsoft" = "$HARD" ]; then ok "the daemon raised its soft descriptor limit $SOFT to the hard $HARD"
+    else bad "the daemon's soft descriptor limit is $dsoft (hard $HARD)"; fi
+    got=$(bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c 'ulimit -n' </dev/null 2>"$T/err")
+    if [ "$got" = "$SOFT" ]; then ok "a launched program's descriptor limit is $SOFT, the daemon's at start"
+    else bad "a launched program's descriptor limit is '$got', want $SOFT"; sed 's/^/#   /' "$T/err"; fi
+    kill -TERM "$DPID"; wait "$DPID"; DPID=
+else
+    echo "# skip: hard descriptor limit $HARD (need 601..)"
+fi
 tap_end pmd-hostile

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -143,6 +144,26 @@ pm_status pm_lx_exec_check(int fd, const pm_kh_cred *cr, int *sys_errno)
                            (uint32_t)sb.st_gid, cr);
 }
 
+/* ---- the descriptor limit -------------------------------------------------- */
+
+static struct rlimit g_nofile;      /* the soft and hard limits found at start */
+static int g_nofile_raised;
+
+void pm_lx_nofile_raise(void)
+{
+    struct rlimit r;
+
+    if (g_nofile_raised || getrlimit(RLIMIT_NOFILE, &g_nofile) != 0)
+        return;
+    r = g_nofile;
+    if (r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+            return;
+    }
+    g_nofile_raised = 1;
+}
+
 typedef struct child_ctx {
     int ctl;
     int stub;
@@ -180,6 +201,10 @@ static int child_main(void *arg)
      * POSIX_SPAWN_SETSID gives: a signal to its group never reaches
      * procmgrd (issue 18, spec/daemon.md section 13) */
     (void)setsid();
+    /* the soft descriptor limit the daemon was started with, not the one
+     * it raised for itself (pm_lx_nofile_raise) */
+    if (g_nofile_raised)
+        (void)setrlimit(RLIMIT_NOFILE, &g_nofile);
     (void)syscall(SYS_execveat, PM_STUB_CTL_FD + 1, "", c->argv, c->envp, AT_EMPTY_PATH);
     c->exec_errno = errno;
     _exit(127);

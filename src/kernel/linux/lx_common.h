@@ -15,6 +15,12 @@
 
 #define PM_LX_SEALS_NEEDED 0x1c   /* F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE */
 
+/* Raise the soft RLIMIT_NOFILE to the hard limit (once; pm_kh_open): the
+ * daemon holds descriptors for every process.  Each stub's child sets the
+ * limits found here back before it executes the stub, so a launched
+ * program gets the limit it would have had. */
+void pm_lx_nofile_raise(void);
+
 /* The sealed memfd holding the embedded stub, made once per process; -1
  * with errno set when it cannot be made. */
 int pm_lx_stub_memfd(void);
