@@ -526,6 +526,8 @@ static void shut_down(pmd *s)
     pmd_reap_orphans(s);
     close(s->epfd);
     close(s->sigfd);
+    if (s->spare >= 0)
+        close(s->spare);
     pmd_log(LOG_INFO, "stopped (%llu slow clients dropped, %llu events lost)",
             (unsigned long long)s->disconnected_slow, (unsigned long long)s->events_lost);
 }
@@ -543,6 +545,7 @@ int main(int argc, char **argv)
     s.verbose = o.verbose;
     s.kfd = -1;
     s.lfd = -1;
+    s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s.d = &g_dispatch;
     int rc = socket_path(&s, &o);
     if (rc != 0)

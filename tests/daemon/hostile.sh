@@ -127,4 +127,41 @@ if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
 else
     echo "# skip: hard descriptor limit $HARD (need 601..)"
 fi
+
+# --- item 2: out of descriptors, accept does not spin --------------------------------
+# Under `ulimit -n 300` (a launch needs more than 256), 300 idle connections exhaust the daemon's
+# descriptors.  Before the fix accept4 failed with EMFILE while the socket
+# stayed readable: the daemon spun and a new client hung.  Now the client
+# is taken and closed with the reserve descriptor: it fails at once.
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+mkfifo "$T/hold"
+python3 -c '
+import socket, sys
+c = []
+for i in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); c.append(s)
+print("held", flush=True)
+sys.stdin.read()
+' "$SOCK" <"$T/hold" >"$T/held" 2>&1 &
+HP=$!
+exec 4>"$T/hold"
+wait_for "$T/held" "^held"
+bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >"$T/x.out" 2>"$T/x.err" </dev/null; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "out of descriptors: a new client is refused at once (exit $rc)"
+else bad "out of descriptors: a new client: exit $rc"; fi
+has "the daemon logged the refusal" "$T/daemon.err" "out of file descriptors: a client was refused"
+exec 4>&-
+wait "$HP"
+i=0; rc=1
+while [ $rc -ne 0 ] && [ $i -lt 100 ]; do
+    bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >/dev/null 2>&1 </dev/null; rc=$?
+    i=$((i + 1)); [ $rc -ne 0 ] && sleep 0.05
+done
+if [ $rc -eq 0 ]; then ok "descriptors freed: a run completes"; else bad "descriptors freed: run exits $rc"; fi
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
 tap_end pmd-hostile
