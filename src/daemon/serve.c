@@ -286,6 +286,24 @@ void pmd_accept(pmd *s)
         struct ucred cr;
         socklen_t cl = sizeof cr;
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0) {
+            /* Out of descriptors: the socket stays readable, so returning
+             * would spin.  Give the reserve up, take the client and close
+             * it (it sees the end of the connection), take the reserve
+             * back (issue 18; spec/daemon.md section 13). */
+            close(s->spare);
+            fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                close(fd);
+            s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            s->refused_fds++;
+            pmd_log(LOG_WARNING, "out of file descriptors: a client was refused (%llu so far); "
+                    "raise procmgrd's limit (ulimit -Hn, LimitNOFILE=)",
+                    (unsigned long long)s->refused_fds);
+            if (fd < 0)
+                return;
+            continue;
+        }
         if (fd < 0)
             return;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
