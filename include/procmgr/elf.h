@@ -214,4 +214,24 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                                  uint64_t bias);
 
+#ifdef PM_ELF_CONTRACTS
+/* The client's view of pm_elf_validate_ext's contract (a proof of a caller
+ * defines PM_ELF_CONTRACTS): a subset of the clauses of its contract in
+ * src/elf/elf_internal.h, proven there by proof-elf.  Used by the header
+ * reads of src/core/launch_caps.c (proof-launch-caps). */
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
+pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
+                              uint64_t buf_len, uint64_t win_off,
+                              uint64_t file_size, const pm_elf_policy *pol,
+                              pm_elf_role role, pm_elf_plan *plan);
+#endif
+
 #endif /* PROCMGR_ELF_H */
