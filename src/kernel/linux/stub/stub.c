@@ -86,19 +86,24 @@ long stub_send(long fd, const void *buf, size_t len)
     return stub_sys_sendmsg(fd, &msg, 0);
 }
 
-long stub_recv_plain(long fd, void *buf, size_t len)
+long stub_recv_go(long fd, pm_stub_go *g)
 {
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
     long n;
 
-    iov.base = buf;
-    iov.len = len;
-    memset(&msg, 0, sizeof msg);
-    msg.iov = &iov;
-    msg.iovlen = 1;
+    /*@ loop assigns n, *g; */
     do {
-        n = stub_sys3(SYS_recvmsg, fd, (long)&msg, 0);
+        n = stub_recvmsg_go(fd, g);
+    } while (n == -STUB_EINTR);
+    return n;
+}
+
+long stub_recv_byte(long fd, uint8_t *b)
+{
+    long n;
+
+    /*@ loop assigns n, *b; */
+    do {
+        n = stub_recvmsg_byte(fd, b);
     } while (n == -STUB_EINTR);
     return n;
 }
@@ -214,46 +219,81 @@ void stub_reset_signals(void)
     (void)stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&empty, 0, 8, 0, 0);
 }
 
+/* The control words of the request's recvmsg. */
+static uint64_t g_cbuf[STUB_CBUF_WORDS];
+
+/* The k-th fd of the SCM_RIGHTS message in g_cbuf (32-bit ints from byte
+ * 16 on, little-endian halves of the words), or -1 if it is no int. */
+/*@ requires k < STUB_MAX_RECV_FDS;
+    assigns \nothing;
+    ensures -1 <= \result;
+ */
+static int32_t cmsg_fd(uint32_t k)
+{
+    uint64_t w = g_cbuf[2u + k / 2u];
+    uint64_t v = k % 2u != 0 ? w >> 32 : w & 0xffffffffu;
+
+    return v <= 2147483647u ? (int32_t)v : -1;
+}
+
 /* Receive the request (plan or build) and its fds; *len gets its length.
- * Returns the error stage or 0. */
+ * Returns the error stage or 0.  The control message is read only inside
+ * the control bytes the kernel wrote (cmsghdr: len, level, type, then the
+ * fds), at most STUB_MAX_RECV_FDS fds, each a non-negative int. */
+/*@ requires \valid(err) && \valid(len) && \separated(err, len);
+    requires \separated(err, len, &g_msg, &g_nrecv, g_cbuf + (0 .. STUB_CBUF_WORDS - 1),
+                        g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    assigns *err, *len, g_msg, g_nrecv, g_cbuf[0 .. STUB_CBUF_WORDS - 1],
+            g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+    ensures g_nrecv <= STUB_MAX_RECV_FDS;
+    ensures \forall integer k; 0 <= k < g_nrecv ==> 0 <= g_recv_fd[k];
+    ensures \result == 0 ==> 0 <= *len <= sizeof(stub_msg);
+    ensures -4095 <= *err <= 0;
+ */
 static uint32_t stub_recv(long *err, long *len)
 {
-    static uint64_t cbuf[(sizeof(struct stub_cmsghdr) + STUB_MAX_RECV_FDS * sizeof(int)) / 8 + 2];
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
-    struct stub_cmsghdr *c;
+    uint64_t clen = 0, cmsg_len, lt;
+    int32_t mflags = 0;
+    uint32_t i, k = 0;
+    uint32_t stage = 0;
     long n;
 
-    iov.base = &g_msg;
-    iov.len = sizeof g_msg;
-    memset(&msg, 0, sizeof msg);
-    msg.iov = &iov;
-    msg.iovlen = 1;
-    msg.control = cbuf;
-    msg.controllen = sizeof cbuf;
+    /*@ loop assigns n, g_msg, g_cbuf[0 .. STUB_CBUF_WORDS - 1], clen, mflags; */
     do {
-        n = stub_sys3(SYS_recvmsg, PM_STUB_CTL_FD, (long)&msg, STUB_MSG_CMSG_CLOEXEC);
+        n = stub_recvmsg_msg(PM_STUB_CTL_FD, &g_msg, g_cbuf, &clen, &mflags);
     } while (n == -STUB_EINTR);
     *err = n < 0 ? n : 0;
     *len = n;
+    g_nrecv = 0;
     if (n < 0)
         return PM_STUB_STAGE_RECV;
-    g_nrecv = 0;
-    c = (struct stub_cmsghdr *)cbuf;
-    if (msg.controllen >= sizeof *c && c->level == STUB_SOL_SOCKET &&
-        c->type == STUB_SCM_RIGHTS && c->len >= sizeof *c &&
-        c->len <= msg.controllen) {
-        uint32_t k = (uint32_t)((c->len - sizeof *c) / sizeof(int));
-        if (k > STUB_MAX_RECV_FDS)
-            k = STUB_MAX_RECV_FDS;
-        memcpy(g_recv_fd, (const char *)c + sizeof *c, k * sizeof(int));
-        g_nrecv = k;
+    cmsg_len = g_cbuf[0];
+    lt = g_cbuf[1];
+    if (clen >= 16u && clen <= STUB_CBUF_WORDS * 8u &&
+        (lt & 0xffffffffu) == STUB_SOL_SOCKET && (lt >> 32) == STUB_SCM_RIGHTS &&
+        cmsg_len >= 16u && cmsg_len <= clen) {
+        uint64_t nfd = (cmsg_len - 16u) / 4u;
+        k = nfd > STUB_MAX_RECV_FDS ? STUB_MAX_RECV_FDS : (uint32_t)nfd;
     }
-    if (n == 0)
-        return 0;           /* EOF */
-    if (n < 4 || (msg.flags & 0x8 /* MSG_CTRUNC */) != 0)
-        return PM_STUB_STAGE_RECV;
-    return 0;
+    /*@ loop invariant 0 <= i <= k <= STUB_MAX_RECV_FDS;
+        loop invariant stage == 0 ==> \forall integer m; 0 <= m < i ==> 0 <= g_recv_fd[m];
+        loop assigns i, stage, g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+        loop variant k - i;
+     */
+    for (i = 0; i < k; i++) {
+        int32_t fd = cmsg_fd(i);
+        if (fd < 0)
+            stage = PM_STUB_STAGE_RECV;
+        g_recv_fd[i] = fd < 0 ? 0 : fd;
+    }
+    g_nrecv = k;
+    if (stage != 0)
+        g_nrecv = 0;
+    else if (n == 0)
+        stage = 0;          /* EOF */
+    else if (n < 4 || (mflags & 0x8 /* MSG_CTRUNC */) != 0)
+        stage = PM_STUB_STAGE_RECV;
+    return stage;
 }
 
 /*@ predicate stub_seg_ok(pm_elf_segment *s) =
@@ -791,7 +831,7 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
     long err = 0, ctl, mm, page;
     uint64_t entry;
     uint32_t flags = 0;
-    unsigned char go = 0;
+    uint8_t go = 0;
 
     if (!stub_request_ok() || k.argc < 1)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
@@ -830,7 +870,7 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
                (int32_t)(mm < 0 ? -mm : 0), entry, img.sp);
 
     if ((g_req.flags & PM_STUB_WAIT_START) &&
-        (stub_recv_plain(ctl, &go, 1) != 1 || go != PM_STUB_GO))
+        (stub_recv_byte(ctl, &go) != 1 || go != PM_STUB_GO))
         stub_exit(127);
     stub_leave(ctl, img.sp, entry, k.aux.sysinfo_ehdr, page, exe_map, g_recv_fd[0]);
 }

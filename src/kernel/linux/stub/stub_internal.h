@@ -173,7 +173,79 @@ _Noreturn void stub_exit(int code);
     ensures -4095 <= \result;
  */
 long stub_send(long fd, const void *buf, size_t len);
-long stub_recv_plain(long fd, void *buf, size_t len);
+
+/*
+ * Receiving, typed: one recvmsg wrapper per buffer the stub receives into
+ * (the kernel writes bytes; WP's typed memory model follows a write only
+ * through a pointer of the object's type).  Trusted system calls
+ * (spec/linux-loader.md section 12): each writes only the buffer it is
+ * given (and the control words and lengths named) and returns the
+ * kernel's value, at most the buffer's size (a datagram longer than the
+ * buffer is cut, never written past it).
+ */
+/* Control words: one cmsghdr (16 bytes) and up to STUB_MAX_RECV_FDS fds,
+ * with room to spare, as 8-byte words (cmsghdr's alignment). */
+#define STUB_CBUF_WORDS ((16u + STUB_MAX_RECV_FDS * 4u) / 8u + 2u)
+/* The request or build, into *m; the control bytes into ctl[]. */
+/*@ requires \valid(m) && \valid(ctl + (0 .. STUB_CBUF_WORDS - 1));
+    requires \valid(ctl_len) && \valid(mflags);
+    requires \separated(m, ctl + (0 .. STUB_CBUF_WORDS - 1), ctl_len, mflags);
+    assigns *m, ctl[0 .. STUB_CBUF_WORDS - 1], *ctl_len, *mflags;
+    ensures -4095 <= \result <= sizeof(stub_msg);
+    ensures \result >= 0 ==> *ctl_len <= STUB_CBUF_WORDS * 8;
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_msg(long fd, stub_msg *m, uint64_t *ctl, uint64_t *ctl_len,
+                                    int32_t *mflags)
+{
+    return stub_sys_recvmsg(fd, m, sizeof *m, ctl, STUB_CBUF_WORDS * 8u,
+                            STUB_MSG_CMSG_CLOEXEC, ctl_len, mflags);
+}
+#else
+long stub_recvmsg_msg(long fd, stub_msg *m, uint64_t *ctl, uint64_t *ctl_len,
+                      int32_t *mflags);
+#endif
+/* "go" of ops mode, into *g. */
+/*@ requires \valid(g);
+    assigns *g;
+    ensures -4095 <= \result <= sizeof(pm_stub_go);
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_go(long fd, pm_stub_go *g)
+{
+    uint64_t cl;
+    int32_t fl;
+    return stub_sys_recvmsg(fd, g, sizeof *g, NULL, 0, 0, &cl, &fl);
+}
+#else
+long stub_recvmsg_go(long fd, pm_stub_go *g);
+#endif
+/* "go" of plan mode: one byte, into *b. */
+/*@ requires \valid(b);
+    assigns *b;
+    ensures -4095 <= \result <= 1;
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_byte(long fd, uint8_t *b)
+{
+    uint64_t cl;
+    int32_t fl;
+    return stub_sys_recvmsg(fd, b, 1, NULL, 0, 0, &cl, &fl);
+}
+#else
+long stub_recvmsg_byte(long fd, uint8_t *b);
+#endif
+/* The same, again while interrupted (EINTR). */
+/*@ requires \valid(g);
+    assigns *g;
+    ensures -4095 <= \result <= sizeof(pm_stub_go);
+ */
+long stub_recv_go(long fd, pm_stub_go *g);
+/*@ requires \valid(b);
+    assigns *b;
+    ensures -4095 <= \result <= 1;
+ */
+long stub_recv_byte(long fd, uint8_t *b);
 /* Handle targets distinct and in [0, PM_STUB_FD_LIMIT). */
 /*@ requires n <= PM_STUB_MAX_SLOTS;
     requires \valid_read(target + (0 .. n - 1));

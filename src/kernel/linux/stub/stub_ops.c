@@ -896,7 +896,7 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
 
     /* Built: stopped before the program's first instruction until "go". */
-    if (stub_recv_plain(ctl, &go, sizeof go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
+    if (stub_recv_go(ctl, &go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
         stub_exit(127);
     if (page < 0 && page > -4096)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
