@@ -23,7 +23,6 @@
 #include "stub_internal.h"
 
 #define g_build g_msg.build
-#define STUB_KSTACK_BELOW (1ull << 20)   /* kernel stack VMA below its sp */
 
 #define STUB_PAGE_MASK (STUB_PAGE - 1u)
 
@@ -827,7 +826,7 @@ static void drop_kernel_stack(const stub_kstack *k)
         return;
     top = k->aux.execfn + stub_strlen((const char *)(uintptr_t)k->aux.execfn) + 1 + 8;
     hi = (top + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
-    lo = ((uint64_t)(uintptr_t)k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
+    lo = (k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
     if (ops_clear_of(lo, hi))
         (void)stub_sys3(SYS_munmap, (long)lo, (long)(hi - lo), 0);
 }
