@@ -484,11 +484,22 @@ static void drop_translated(pmd *s, pm_dhandle *in, uint32_t n)
 
 /* ---- one message ------------------------------------------------------------------- */
 
+/* The requests that fill or consume the builder: ADD_ARGS ..
+ * CREATE_WITHOUT_STARTING (0x0101-0x0107) and SET_CWD (0x0109; not START,
+ * 0x0108, which names a created process).  SET_CWD on the shared
+ * connection was answered OK and then lost, its directory kept there
+ * (issue 18 item 11). */
+static int builder_op(uint16_t op)
+{
+    return (op >= PM_OP_ADD_ARGS && op <= PM_OP_CREATE_WITHOUT_STARTING) ||
+           op == PM_OP_SET_CWD;
+}
+
 static int needs_lease(const pm_proto_request *r)
 {
     if (!r->valid)
         return 0;
-    if (r->opcode >= PM_OP_ADD_ARGS && r->opcode <= PM_OP_CREATE_WITHOUT_STARTING)
+    if (builder_op(r->opcode))
         return 1;
     return (r->opcode == PM_OP_WAIT || r->opcode == PM_OP_WAIT_ANY) &&
            r->value != PM_WAIT_POLL;
@@ -607,7 +618,8 @@ static void after_reply(pmd *s, pmd_client *c, uint16_t op, pm_status st,
         closed->used = 0;
         closed->fd = -1;
     }
-    if (op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO && st == PM_OK)
+    if (((op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO) || op == PM_OP_SET_CWD) &&
+        st == PM_OK)
         c->building = 1;
     if (op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING)
         c->building = 0;

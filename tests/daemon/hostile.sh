@@ -102,6 +102,22 @@ if kill -0 "$DPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$DPID/stat" | cut -
 else bad "the daemon died or stopped"; fi
 has "the daemon logged an ignored signal" "$T/daemon.err" "signal 10 (User defined signal 1) from pid"
 
+# --- item 11: SET_CWD as a connection's first builder request --------------------------
+# It was answered OK on the shared connection and then lost: the program
+# ran in /, and the directory stayed in procmgrd after the client left.
+# Now SET_CWD takes a lease like every builder request.
+mkdir -p "$T/cwd1"
+FD0=$(fds_settled)
+bounded "$BIN/pmclient-test" "$SOCK" /bin/sh sh --cwd-first "$T/cwd1" "$T/cwd1.out" \
+    >"$T/cf.out" 2>&1 </dev/null; rc=$?
+if [ $rc -eq 0 ]; then ok "SET_CWD first: every request answered OK"; else
+    bad "SET_CWD first: exit $rc"; sed 's/^/#   /' "$T/cf.out"; fi
+if [ "$(cat "$T/cwd1.out" 2>/dev/null)" = "$T/cwd1" ]; then ok "SET_CWD first: the program started in its directory"
+else bad "SET_CWD first: the program started in '$(cat "$T/cwd1.out" 2>/dev/null)', want $T/cwd1"; fi
+n=$(fds_back_to "$FD0")
+if [ "$n" -eq "$FD0" ]; then ok "SET_CWD first: no directory left in the daemon ($FD0 descriptors)"
+else bad "SET_CWD first: the daemon has $n descriptors, had $FD0"; ls -l "/proc/$DPID/fd" | sed 's/^/#   /'; fi
+
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
 DPID=

@@ -771,6 +771,42 @@ static void test_concurrent(void)
     close(tok[0]); close(tok[1]);
 }
 
+/* --cwd-first DIR OUT (issue 18 item 11): SET_CWD as the connection's
+ * first builder request, then the rest of a launch of EXECUTABLE (a
+ * shell) with `pwd >OUT`: the program must start in DIR.  Then a second
+ * connection sends SET_CWD alone and leaves: the daemon must drop the
+ * directory with the connection (the script checks its descriptors). */
+static int cwd_first(const char *dir, const char *out)
+{
+    char cmd[4096];
+    const char *args[] = { "sh", "-c", cmd };
+    pm_client_process p = { -1, -1, 0 };
+    pm_proto_info info;
+    snprintf(cmd, sizeof cmd, "pwd >'%s'", out);
+    pm_client *c = conn();
+    int d = open(dir, O_PATH | O_CLOEXEC), exe = exe_fd();
+    CHECK(d >= 0, "open %s", dir);
+    ST(pm_client_set_cwd(c, d), PM_OK);
+    ST(pm_client_add_args(c, args, 3), PM_OK);
+    ST(pm_client_set_info(c, exe, -1, -1, "cwd-first"), PM_OK);
+    ST(pm_client_launch(c, &p), PM_OK);
+    if (p.process >= 0) {
+        ST(pm_client_wait(c, p.process, PM_WAIT_FOREVER, &info), PM_OK);
+        CHECK(info.state == PM_STATE_EXITED && info.exit_code == 0,
+              "the program ended with exit 0 (state %u code %u)", (unsigned)info.state,
+              (unsigned)info.exit_code);
+    }
+    close_process(&p);
+    pm_client_close(c);
+    c = conn();
+    ST(pm_client_set_cwd(c, d), PM_OK);
+    pm_client_close(c);
+    close(d);
+    close(exe);
+    printf("1..%d\n# %d passed, %d failed\n", g_count, g_count - g_fail, g_fail);
+    return g_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -781,6 +817,8 @@ int main(int argc, char **argv)
     g_exe = argv[2];
     g_rname = argv[3];
     g_linux = argc > 4 && strcmp(argv[4], "--linux") == 0;
+    if (argc == 7 && strcmp(argv[4], "--cwd-first") == 0)
+        return cwd_first(argv[5], argv[6]);
     {
         pm_client *c = NULL;
         ST(pm_client_connect("/nonexistent/dir/sock", &c), PM_E_NOT_CONNECTED);
