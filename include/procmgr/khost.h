@@ -25,6 +25,11 @@ pm_status pm_kh_open(struct pm_kernel **out);
  * every process still alive is killed and reaped first).  NULL is ignored. */
 void pm_kh_close(struct pm_kernel *k);
 
+/* Why the last pm_kh_open failed, when the backend can say more than its
+ * status: a sentence naming the limit or resource and what to do (e.g. the
+ * Linux backend's descriptor limit, issue 18 item 4), or NULL. */
+const char *pm_kh_open_error(void);
+
 /*
  * A descriptor received from a client becomes a capability; fd is consumed
  * in every case (kept by the backend or closed).

@@ -180,4 +180,19 @@ done
 if [ $rc -eq 0 ]; then ok "descriptors freed: a run completes"; else bad "descriptors freed: run exits $rc"; fi
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+# --- item 4: a descriptor limit too low for any launch --------------------------------
+# The stub moves its descriptors to 256 and above, and starts with the
+# limit procmgrd was started with: under `ulimit -n 200` the daemon said
+# it was ready, and every launch failed with K_STATE.  Now it refuses to
+# start, and says which limit and what to do.
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 200; exec timeout -s KILL 5 "$BIN/procmgrd" --foreground --socket "$SOCK") \
+    >"$T/ready" 2>"$T/daemon.err"; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "ulimit -n 200: the daemon refuses to start (exit $rc)"
+else bad "ulimit -n 200: the daemon exits $rc"; fi
+if ! grep -q "ready on" "$T/ready"; then ok "ulimit -n 200: no ready line"; else bad "ulimit -n 200: it said ready"; fi
+has "ulimit -n 200: the message names the limit and what to do" "$T/daemon.err" \
+    "descriptor limit (RLIMIT_NOFILE) is 200.*ulimit -n 288.*K_NO_DESCRIPTORS 421"
+[ -e "$SOCK" ] && bad "ulimit -n 200: a socket was left" || ok "ulimit -n 200: no socket left"
+
 tap_end pmd-hostile

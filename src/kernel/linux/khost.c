@@ -30,14 +30,29 @@
 #include "klinux_internal.h"
 #include "lx_common.h"
 
+static char g_open_error[512];
+
+const char *pm_kh_open_error(void)
+{
+    return g_open_error[0] != '\0' ? g_open_error : NULL;
+}
+
 pm_status pm_kh_open(struct pm_kernel **out)
 {
-    struct pm_kernel *k = calloc(1, sizeof *k);
+    struct pm_kernel *k = NULL;
     struct epoll_event ev;
-    pm_status st = k == NULL ? PM_E_K_NO_MEMORY : PM_OK;
+    pm_status st;
 
     *out = NULL;
+    g_open_error[0] = '\0';
     pm_lx_nofile_raise();
+    /* fd headroom: with too low a limit no stub could place its
+     * descriptors; refuse to start rather than say ready (item 4) */
+    st = pm_lx_nofile_check(g_open_error, sizeof g_open_error);
+    if (st != PM_OK)
+        return st;
+    k = calloc(1, sizeof *k);
+    st = k == NULL ? PM_E_K_NO_MEMORY : PM_OK;
     if (st == PM_OK) {
         /* The object and handle tables are initialised as they are first
          * used (klinux.c): a calloc'd page stays untouched until then. */

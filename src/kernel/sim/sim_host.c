@@ -97,6 +97,12 @@ static void image_free(struct pm_kernel *k, sim_image *im)
     memset(im, 0, sizeof *im);
 }
 
+/* The sim has nothing to say beyond pm_kh_open's status. */
+const char *pm_kh_open_error(void)
+{
+    return NULL;
+}
+
 void pm_kh_close(struct pm_kernel *k)
 {
     if (k == NULL)
