@@ -199,6 +199,7 @@
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)") \
     X(PM_E_LINUX_EXEC_DENIED,     530, "LINUX_EXEC_DENIED",     "no execute permission for the client on the program, its #! interpreter or its ELF interpreter (execve: EACCES)") \
     X(PM_E_LINUX_NOEXEC,          531, "LINUX_NOEXEC",          "the program, its #! interpreter or its ELF interpreter is on a file system mounted noexec (execve: EACCES)") \
+    X(PM_E_LINUX_IMAGE_O_PATH,    532, "LINUX_IMAGE_O_PATH",    "the program's descriptor was opened with O_PATH and cannot be read: open it read-only (O_RDONLY)") \
     X(PM_E_LINUX_STUB_WX,         540, "LINUX_STUB_WX",         "stub refused an op both writable and executable") \
     X(PM_E_LINUX_STUB_ALIGN,      541, "LINUX_STUB_ALIGN",      "stub refused an op not page-aligned") \
     X(PM_E_LINUX_STUB_OVERLAP,    542, "LINUX_STUB_OVERLAP",    "stub refused a mapping over pages an earlier op mapped") \

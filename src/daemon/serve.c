@@ -757,6 +757,25 @@ void pmd_client_ready(pmd *s, uint32_t idx, uint32_t gen, uint32_t events)
             client_close(s, c, n == 0 ? "end of connection" : "receive error");
             return;
         }
+        if (nfds > PM_PROTO_MAX_HANDLES && kept < PM_PROTO_MAX_HANDLES) {
+            /* the kernel dropped descriptors although there was room for
+             * 65: procmgrd is out of descriptors (EMFILE, ENFILE), not
+             * the client wrong (it was PROTO_HANDLE_COUNT_MISMATCH,
+             * issue 18 item 10) */
+            for (uint32_t i = 0; i < kept; i++)
+                close(fds[i]);
+            (void)pm_proto_decode_request(g_rbuf, truncated ? sizeof g_rbuf : (size_t)n, 0,
+                                          &g_req);
+            pmd_log(LOG_WARNING, "client pid %d uid %d: out of file descriptors: the "
+                    "descriptors of a request were dropped (K_NO_DESCRIPTORS 421); raise "
+                    "procmgrd's limit (ulimit -Hn, LimitNOFILE=)", (int)c->pid, (int)c->uid);
+            if (!g_req.reply_to.can_reply ||
+                send_error(s, c, &g_req.reply_to, PM_E_K_NO_DESCRIPTORS) != 0) {
+                client_close(s, c, "reply not delivered");
+                return;
+            }
+            continue;
+        }
         if (nfds > PM_PROTO_MAX_HANDLES)   /* beyond 64: never reaches the core */
             nfds = PMD_MAX_FDS_IN;
         size_t len = truncated ? sizeof g_rbuf : (size_t)n;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -807,6 +808,51 @@ static int cwd_first(const char *dir, const char *out)
     return g_fail ? 1 : 0;
 }
 
+/* --launch-fd KIND PATH (issue 18 item 10): launch PATH through an
+ * executable descriptor of KIND: "opath" (open with O_PATH) or "memfd"
+ * (its bytes copied into a memfd that is not sealed).  Prints the
+ * launch's status name and exits 0 when the launch was refused, 1 when it
+ * ran. */
+static int launch_fd(const char *kind, const char *path)
+{
+    const char *args[] = { "prog", NULL };
+    pm_client_process p = { -1, -1, 0 };
+    pm_status st;
+    int exe = -1;
+    args[0] = path;
+    if (strcmp(kind, "opath") == 0) {
+        exe = open(path, O_PATH | O_CLOEXEC);
+    } else if (strcmp(kind, "memfd") == 0) {
+        int src = open(path, O_RDONLY | O_CLOEXEC);
+        char buf[65536];
+        ssize_t n;
+        exe = memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        while (src >= 0 && exe >= 0 && (n = read(src, buf, sizeof buf)) > 0)
+            if (write(exe, buf, (size_t)n) != n)
+                break;
+        if (src >= 0)
+            close(src);
+    }
+    if (exe < 0) {
+        printf("Bail out! %s %s: %s\n", kind, path, strerror(errno));
+        return 2;
+    }
+    pm_client *c = conn();
+    st = pm_client_add_args(c, args, 1);
+    if (st == PM_OK)
+        st = pm_client_set_info(c, exe, -1, -1, NULL);
+    if (st == PM_OK)
+        st = pm_client_launch(c, &p);
+    printf("status %s %d\n", pm_status_name(st), (int)st);
+    if (p.process >= 0) {
+        (void)pm_client_kill(c, p.process);
+        close_process(&p);
+    }
+    pm_client_close(c);
+    close(exe);
+    return st == PM_OK ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -819,6 +865,8 @@ int main(int argc, char **argv)
     g_linux = argc > 4 && strcmp(argv[4], "--linux") == 0;
     if (argc == 7 && strcmp(argv[4], "--cwd-first") == 0)
         return cwd_first(argv[5], argv[6]);
+    if (argc == 7 && strcmp(argv[4], "--launch-fd") == 0)
+        return launch_fd(argv[5], argv[6]);
     {
         pm_client *c = NULL;
         ST(pm_client_connect("/nonexistent/dir/sock", &c), PM_E_NOT_CONNECTED);

@@ -94,14 +94,24 @@ void pm_kh_close(struct pm_kernel *k)
     free(k);
 }
 
-/* Readable regular file or sealed memfd: an image. */
-static int is_image(int fd)
+/* Readable regular file or sealed memfd: an image (PM_OK).  Otherwise
+ * why not, when the fd looks like a program (an unsealed memfd:
+ * LINUX_MEMFD_UNSEALED; a regular file opened O_PATH, which cannot be
+ * read: LINUX_IMAGE_O_PATH), else K_TYPE. */
+static pm_status image_kind(int fd)
 {
     uint64_t size = 0;
     int err = 0;
     int mode = fcntl(fd, F_GETFL);
-    return mode >= 0 && (mode & O_ACCMODE) != O_WRONLY &&
-           pm_lx_image_check(fd, &size, &err) == PM_OK;
+    pm_status st;
+    if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY)
+        return PM_E_K_TYPE;
+    st = pm_lx_image_check(fd, &size, &err);
+    if (st == PM_OK && (mode & O_PATH))
+        return PM_E_LINUX_IMAGE_O_PATH;
+    if (st == PM_OK || st == PM_E_LINUX_MEMFD_UNSEALED)
+        return st;
+    return PM_E_K_TYPE;
 }
 
 pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out)
@@ -112,8 +122,10 @@ pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out)
     *out = PM_KCAP_NULL;
     if (fd < 0)
         return PM_E_K_ARG;
-    st = kl_create(k, is_image(fd) ? PM_KOBJ_IMAGE : PM_KOBJ_ENDPOINT, out, &o);
+    pm_status kind = image_kind(fd);
+    st = kl_create(k, kind == PM_OK ? PM_KOBJ_IMAGE : PM_KOBJ_ENDPOINT, out, &o);
     if (st == PM_OK) {
+        k->obj[o].not_image = kind == PM_E_K_TYPE ? PM_OK : kind;
         /* Our copy must not leak into the stub children (they get it only
          * through a CSpace slot, by SCM_RIGHTS). */
         (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -132,7 +144,7 @@ pm_status pm_kh_image_open(struct pm_kernel *k, const char *path, pm_kcap *out)
     *out = PM_KCAP_NULL;
     if (fd < 0)
         return PM_E_K_ARG;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !is_image(fd)) {
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || image_kind(fd) != PM_OK) {
         close(fd);
         return PM_E_K_ARG;
     }

@@ -121,6 +121,10 @@ struct kl_obj {
     uint32_t handle;         /* its original handle */
     int fd;                  /* IMAGE, ENDPOINT: the fd a child gets */
     int peer;                /* ENDPOINT made by endpoint_create: our end */
+    pm_status not_image;     /* ENDPOINT: why the fd is no IMAGE when it
+                              * looks like a program (an unsealed memfd,
+                              * an O_PATH file), else PM_OK: the code an
+                              * image operation on it returns, not K_TYPE */
     struct kl_as *as;
     struct kl_cspace *cs;
     struct kl_thread *th;
@@ -235,6 +239,9 @@ void kl_diag(struct pm_kernel *k, pm_status linux_status, int sys_errno,
              uint32_t stage, uint32_t op);
 /* A status of the KERNEL block for an errno. */
 pm_status kl_errno_status(int err);
+/* A job cgroup operation that failed with errno err: K_NO_DESCRIPTORS when
+ * procmgrd is out of descriptors (EMFILE, ENFILE), else LINUX_JOB_CGROUP. */
+pm_status kl_cgroup_status(int err);
 /* An image cap with `rights`: its object and current size (fstat). */
 pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
                         uint64_t *size, uint32_t *o);
