@@ -439,6 +439,32 @@ static void test_resolve_spawn(void)
     pm_client_close(c);
 }
 
+/* A handle closed with HANDLE_CLOSE is no handle any more: a copy of its
+ * descriptor is an ordinary descriptor, so in a process field it is
+ * HANDLE_KIND (spec/protocol.md section 9, issue 18 item 12), as is a
+ * descriptor that never was a handle. */
+static void test_closed_handle(void)
+{
+    pm_client *c = conn();
+    pm_client_process p = { -1, -1, 0 };
+    pm_proto_info info;
+    char name[PM_PROTO_MAX_PROCESS_NAME + 1];
+    ST(launch(c, "closed", &p), PM_OK);
+    ST(pm_client_kill(c, p.process), PM_OK);
+    int copy = dup(p.process);
+    ST(pm_client_handle_close(c, p.process), PM_OK);
+    p.process = -1;
+    ST(pm_client_query(c, copy, &info, name), PM_E_HANDLE_KIND);
+    int pfd[2];
+    CHECK(pipe2(pfd, O_CLOEXEC) == 0, "pipe");
+    ST(pm_client_query(c, pfd[0], &info, name), PM_E_HANDLE_KIND);
+    close(pfd[0]);
+    close(pfd[1]);
+    close(copy);
+    close_process(&p);
+    pm_client_close(c);
+}
+
 /* ---- raw messages ----------------------------------------------------------------- */
 
 static int raw_connect(void)
@@ -882,6 +908,7 @@ int main(int argc, char **argv)
     test_open_process();
     test_control();
     test_resolve_spawn();
+    test_closed_handle();
     test_malformed();
     test_slow_client();
     test_random_messages();

@@ -459,6 +459,20 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_E_BUILDER_LIMIT);
     ST(set_info(CAP_EXEC, ""), PM_OK);
     begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_STACK_TOO_SMALL);
+    /* startup ids are CSpace slots (on Linux: descriptor numbers) of a
+     * 64-slot CSpace: 31 is the working directory's when SET_CWD is
+     * given, and 64 is out of range (spec/protocol.md section 5, Linux
+     * launch conventions; issue 18 item 12) */
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(64); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_RANGE);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(31); ST(SEND(1), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_SET_CWD, 1); u32(0); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
     /* a disconnect mid-build leaves nothing behind */
     H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_OK);
