@@ -251,4 +251,22 @@ has "ulimit -n 200: the message names the limit and what to do" "$T/daemon.err" 
     "descriptor limit (RLIMIT_NOFILE) is 200.*ulimit -n 288.*K_NO_DESCRIPTORS 421"
 [ -e "$SOCK" ] && bad "ulimit -n 200: a socket was left" || ok "ulimit -n 200: no socket left"
 
+# At the least limit procmgrd starts with (288), a launch works; one that
+# passes more descriptors than its stub can lift above 256 under that
+# limit is refused with K_NO_DESCRIPTORS (the stub lost its reply with its
+# control socket's old number: K_STATE before).
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 288; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+expect "ulimit -n 288: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+set --
+for n in $(seq 3 30); do set -- "$@" --fd "$n=/dev/null"; done
+expect "ulimit -n 288: a run passing 32 descriptors and a directory is refused" 1 \
+    bounded "$BIN/procctl" --socket "$SOCK" run --cwd / "$@" -- /bin/true
+has "its code is K_NO_DESCRIPTORS" "$T/err" "(K_NO_DESCRIPTORS 421)\$"
+set --
+expect "ulimit -n 288: a run after it completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+
 tap_end pmd-hostile

@@ -849,7 +849,14 @@ static pm_status build_send(struct pm_kernel *k, int ctl, const pm_stub_build *b
                             size_t len, const int *fds, uint32_t nfds)
 {
     int err = 0;
-    pm_status st = pm_lx_send_fds(ctl, b, len, fds, nfds, &err);
+    pm_status st;
+    if (!pm_lx_nofile_fits(nfds)) {
+        /* the stub could not lift them above 256 under its limit (issue
+         * 18 items 4 and 10): refused here, with its own code */
+        kl_diag(k, PM_E_LINUX_STUB_FDS, EMFILE, PM_STUB_STAGE_FDS, 0);
+        return PM_E_K_NO_DESCRIPTORS;
+    }
+    st = pm_lx_send_fds(ctl, b, len, fds, nfds, &err);
     if (st != PM_OK) {
         kl_diag(k, st, err, 0, 0);
         st = PM_E_K_STATE;

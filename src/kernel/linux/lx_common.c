@@ -189,6 +189,12 @@ pm_status pm_lx_nofile_check(char *msg, size_t cap)
     return PM_E_K_NO_DESCRIPTORS;
 }
 
+int pm_lx_nofile_fits(uint32_t nfds)
+{
+    return !g_nofile_raised || g_nofile.rlim_cur == RLIM_INFINITY ||
+           (uint64_t)PM_STUB_FD_LIMIT + 1u + nfds <= (uint64_t)g_nofile.rlim_cur;
+}
+
 typedef struct child_ctx {
     int ctl;
     int stub;

@@ -35,6 +35,12 @@ void pm_lx_nofile_raise(void);
  * what to do (issue 18 item 4). */
 pm_status pm_lx_nofile_check(char *msg, size_t cap);
 
+/* Can a stub that receives nfds descriptors lift them and its control
+ * socket to PM_STUB_FD_LIMIT and above under the limit it starts with?
+ * 1 or 0.  (A stub that cannot would lose its reply with its control
+ * socket's old number: the launch is refused before, K_NO_DESCRIPTORS.) */
+int pm_lx_nofile_fits(uint32_t nfds);
+
 /* The sealed memfd holding the embedded stub, made once per process; -1
  * with errno set when it cannot be made. */
 int pm_lx_stub_memfd(void);
