@@ -408,18 +408,23 @@ static void kill_undelivered(pmd *s, const pm_dhandle *proc)
  * be issued (out of descriptors) or the reply cannot be sent, every handle
  * of the reply is released again and, for a launch, the new process is
  * killed: a client that went away mid-launch leaves nothing behind.  In
- * the first case the client gets K_NO_OBJECTS instead.  -1: drop the
- * client. */
+ * the first case the client gets K_NO_OBJECTS instead (K_NO_DESCRIPTORS
+ * when procmgrd is out of descriptors for the handle's socketpair).  -1:
+ * drop the client. */
 static int deliver(pmd *s, pmd_client *c, const pm_dispatch_result *res,
                    uint16_t op, const pm_proto_reply_to *to)
 {
     int cfd[PM_DISPATCH_MAX_OUT];
     uint32_t idx[PM_DISPATCH_MAX_OUT];
     uint32_t n = 0;
-    int rc;
-    for (; n < res->nhandles; n++)
-        if (handle_issue(s, &res->handles[n], &cfd[n], &idx[n]) != 0)
+    int rc, err = 0;
+    for (; n < res->nhandles; n++) {
+        errno = 0;
+        if (handle_issue(s, &res->handles[n], &cfd[n], &idx[n]) != 0) {
+            err = errno;
             break;
+        }
+    }
     int issued_all = (n == res->nhandles);
     rc = issued_all ? send_msg(c->fd, g_reply, res->reply_len, cfd, n) : -1;
     for (uint32_t i = 0; i < n; i++)
@@ -439,7 +444,8 @@ static int deliver(pmd *s, pmd_client *c, const pm_dispatch_result *res,
             pm_dispatch_handle_release(s->d, &res->handles[i]);
     }
     if (!issued_all)
-        return send_error(s, c, to, PM_E_K_NO_OBJECTS);
+        return send_error(s, c, to, err == EMFILE || err == ENFILE
+                                        ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS);
     return -1;
 }
 

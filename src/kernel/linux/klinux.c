@@ -456,7 +456,7 @@ pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out)
     pm_status st = out == NULL ? PM_E_K_ARG : PM_OK;
     if (st == PM_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         kl_diag(k, PM_OK, errno, 0, 0);
-        st = PM_E_K_NO_OBJECTS;
+        st = errno == EMFILE || errno == ENFILE ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS;
     }
     if (st == PM_OK) {
         st = kl_create(k, PM_KOBJ_ENDPOINT, out, &o);
