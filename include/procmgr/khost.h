@@ -30,6 +30,15 @@ void pm_kh_close(struct pm_kernel *k);
  * Linux backend's descriptor limit, issue 18 item 4), or NULL. */
 const char *pm_kh_open_error(void);
 
+/* After a request the core answered with st: a more precise code from
+ * what the backend saw during it, or st; it forgets what it saw (call it
+ * after every request).  The kernel.h operations keep their contract's
+ * codes (pm_k_status: 400-499); this is the shell's refinement of them.
+ * Linux: K_TYPE from an image operation on a descriptor that looks like a
+ * program but is none becomes LINUX_MEMFD_UNSEALED (an unsealed memfd) or
+ * LINUX_IMAGE_O_PATH (a file opened O_PATH).  The sim returns st. */
+pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st);
+
 /*
  * A descriptor received from a client becomes a capability; fd is consumed
  * in every case (kept by the backend or closed).

@@ -715,6 +715,22 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
     pm_kh_set_requester(s->k, NULL);
+    pm_status fine = pm_kh_refine_status(s->k, st);
+    if (fine != st && res.action == PM_DISPATCH_REPLY && res.nhandles == 0) {
+        /* the backend can say why (e.g. an unsealed memfd as the program:
+         * LINUX_MEMFD_UNSEALED, not K_TYPE; issue 18 item 10) */
+        pm_proto_reply r;
+        size_t rlen = 0;
+        memset(&r, 0, sizeof r);
+        r.opcode = g_req.reply_to.opcode;
+        r.request_id = g_req.reply_to.request_id;
+        r.status = (uint32_t)fine;
+        if (pm_proto_encode_reply(&r, g_reply, sizeof g_reply, &rlen) == PM_OK) {
+            res.reply_len = rlen;
+            res.status = (uint32_t)fine;
+            st = fine;
+        }
+    }
     char opbuf[PMD_OP_LABEL];
     logf_(s, "client pid %d uid %d: %s on conn %u: %s (%d)", (int)c->pid, (int)c->uid,
           pmd_op_label(g_req.reply_to.opcode, opbuf), conn, pm_status_name((int)st), (int)st);

@@ -37,6 +37,13 @@ const char *pm_kh_open_error(void)
     return g_open_error[0] != '\0' ? g_open_error : NULL;
 }
 
+pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st)
+{
+    pm_status why = k->image_refusal;
+    k->image_refusal = PM_OK;
+    return st == PM_E_K_TYPE && why != PM_OK ? why : st;
+}
+
 pm_status pm_kh_open(struct pm_kernel **out)
 {
     struct pm_kernel *k = NULL;

@@ -391,10 +391,13 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
     pm_status st = kl_cap(k, image, PM_KOBJ_IMAGE, rights, o);
     uint32_t h = 0;
     if (st == PM_E_K_TYPE && kl_handle_get(k, image, &h) == PM_OK &&
-        k->obj[k->handle[h].obj].not_image != PM_OK)
-        /* a descriptor that looks like a program but is none: say why
-         * (issue 18 item 10) */
-        st = k->obj[k->handle[h].obj].not_image;
+        k->obj[k->handle[h].obj].not_image != PM_OK) {
+        /* a descriptor that looks like a program but is none: K_TYPE
+         * (the contract's code), and why for pm_kh_refine_status (issue
+         * 18 item 10) */
+        k->image_refusal = k->obj[k->handle[h].obj].not_image;
+        kl_diag(k, k->image_refusal, 0, 0, 0);
+    }
     if (st == PM_OK && fstat(k->obj[*o].fd, &sb) != 0) {
         kl_diag(k, PM_E_LINUX_IMAGE_IO, errno, 0, 0);
         st = PM_E_K_STATE;
