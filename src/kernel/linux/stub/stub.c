@@ -34,13 +34,6 @@ int g_recv_fd[STUB_MAX_RECV_FDS];
 uint32_t g_nrecv;
 #define g_req g_msg.req
 
-/* Linker and start.S symbols; hidden so position-independent code reaches
- * them directly, without a GOT the static stub does not have. */
-#pragma GCC visibility push(hidden)
-extern char __executable_start[];
-extern char _end[];
-#pragma GCC visibility pop
-
 _Noreturn void pm_stub_main(uint64_t *ksp);
 
 /* The compiler may emit calls to these; rep movsb/stosb cannot be turned
@@ -946,9 +939,6 @@ uint64_t stub_find_gadget(uint64_t vdso)
     return 0;
 }
 
-typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                              uint64_t);
-
 /* The vDSO gadget, found once (stub_tramp_prepare) and used again when
  * leaving: the scan is not repeated on the way to the entry. */
 uint64_t g_gadget;
@@ -1006,15 +996,14 @@ uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long e
 _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
                           long page, uint64_t exe_map, long exe_fd)
 {
-    uint64_t lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
-    uint64_t hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
-    stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
+    uint64_t lo, hi;
 
+    stub_self_range(&lo, &hi);
     (void)stub_sys1(SYS_close, ctl);
     if (exe_map == 0 && exe_fd >= 0)       /* else the trampoline closes it */
         (void)stub_sys1(SYS_close, exe_fd);
-    fn(lo, hi - lo, sp, entry, gadget_of(vdso), (uint64_t)page, exe_map);
-    stub_exit(126);
+    stub_tramp_call((uint64_t)page, lo, hi - lo, sp, entry, gadget_of(vdso), exe_map);
+    stub_exit(126);     /* the trampoline came back: nothing of the program ran */
 }
 
 /* Plan mode (pm_linux_spawn): the request carries the validated plans.

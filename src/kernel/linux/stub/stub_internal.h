@@ -613,6 +613,7 @@ void stub_tramp_put_map(uint64_t at, const struct stub_prctl_mm_map *m);
 /*@ requires \valid(flags) && \separated(flags, &g_gadget, &g_gadget_found);
     assigns *flags, g_gadget, g_gadget_found;
     ensures -4095 <= \result;
+    ensures \result >= 0 ==> \result % 4096 == 0;
  */
 long stub_tramp_prepare(uint64_t vdso, uint32_t *flags);
 /* Put a copy of *m with exe_fd into the trampoline page for the
@@ -621,11 +622,50 @@ long stub_tramp_prepare(uint64_t vdso, uint32_t *flags);
     assigns \nothing;
  */
 uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long exe_fd);
+/* The stub's own pages, [lo, hi): from the page of its first byte to the
+ * end of its .bss rounded up (linker symbols), what the trampoline unmaps. */
+/*@ requires \valid(lo) && \valid(hi) && \separated(lo, hi);
+    assigns *lo, *hi;
+    ensures *lo <= *hi;
+ */
+#ifndef __FRAMAC__
+extern char __executable_start[];
+extern char _end[];
+static inline void stub_self_range(uint64_t *lo, uint64_t *hi)
+{
+    *lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
+    *hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+}
+#else
+void stub_self_range(uint64_t *lo, uint64_t *hi);
+#endif
+
+/* Call the trampoline copied at page (start.S, section 5): unmap [lo, lo +
+ * len), (exe_map) PR_SET_MM_MAP with exe_fd from the struct at exe_map and
+ * close it, clear the registers, jump to entry with %rsp = sp through the
+ * gadget (0: from the page, left mapped).  Trusted: assembly; it does not
+ * come back once the stub is unmapped. */
+/*@ requires page % 4096 == 0;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                              uint64_t);
+static inline void stub_tramp_call(uint64_t page, uint64_t lo, uint64_t len, uint64_t sp,
+                                   uint64_t entry, uint64_t gadget, uint64_t exe_map)
+{
+    stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
+    fn(lo, len, sp, entry, gadget, page, exe_map);
+}
+#else
+void stub_tramp_call(uint64_t page, uint64_t lo, uint64_t len, uint64_t sp, uint64_t entry,
+                     uint64_t gadget, uint64_t exe_map);
+#endif
+
 /* Close the control socket and leave through the trampoline: unmap the
- * stub, (exe_map) set /proc/PID/exe and close exe_fd, jump to entry.
- * Trusted (section 12): the call into the trampoline page is the jump
- * to start.S's assembly, which never returns. */
-/*@ assigns g_gadget, g_gadget_found;
+ * stub, (exe_map) set /proc/PID/exe and close exe_fd, jump to entry. */
+/*@ requires 0 <= page && page % 4096 == 0;
+    assigns g_gadget, g_gadget_found;
     ensures \false;
  */
 _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,

@@ -390,6 +390,13 @@ static long op_poke(uint32_t i, long data_fd)
     //@ assert stub_in_map(&g_msg.build, i, o->vaddr, o->vaddr + o->len);
     //@ assert stub_built(o->vaddr, o->vaddr + o->len);
     //@ assert lo % 4096 == 0 && lo <= o->vaddr && lo <= hi;
+    /* the pages both mprotects change: inside that map (page-aligned) */
+    /*@ assert \exists integer j; 0 <= j < i && stub_is_map(g_msg.build.op[j].kind) &&
+          g_msg.build.op[j].vaddr <= o->vaddr &&
+          o->vaddr + o->len <= g_msg.build.op[j].vaddr + g_msg.build.op[j].len &&
+          stub_op_shape(&g_msg.build, &g_msg.build.op[j]);
+     */
+    //@ assert stub_built(lo, hi);
     if (flip)
         r = stub_sys_mprotect(lo, hi - lo, STUB_PROT_READ | STUB_PROT_WRITE);
     if (r == 0 && o->kind == PM_STUB_OP_ZERO)
