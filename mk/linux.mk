@@ -145,7 +145,7 @@ STUB_WP_FCT_LIST := page_up op_ok meets unmapped_between touched_between map_fre
   drop_kernel_stack comm_in finalize stub_ops_main \
   stub_kstrlen stub_str_end stub_set_comm stub_mm_map_fill \
   gadget_clears gadget_in stub_find_gadget gadget_of stub_tramp_prepare \
-  stub_tramp_exe_map stub_reset_signals stub_plan_main pm_stub_main
+  stub_tramp_exe_map stub_leave stub_reset_signals stub_plan_main pm_stub_main
 stub_empty :=
 stub_space := $(stub_empty) $(stub_empty)
 stub_comma := ,
