@@ -54,9 +54,14 @@ pm_status kl_errno_status(int err)
     }
 }
 
+pm_status kl_fd_status(int err, pm_status other)
+{
+    return err == EMFILE || err == ENFILE ? PM_E_K_NO_DESCRIPTORS : other;
+}
+
 pm_status kl_cgroup_status(int err)
 {
-    return err == EMFILE || err == ENFILE ? PM_E_K_NO_DESCRIPTORS : PM_E_LINUX_JOB_CGROUP;
+    return kl_fd_status(err, PM_E_LINUX_JOB_CGROUP);
 }
 
 /* ---- handles --------------------------------------------------------------- */
@@ -458,8 +463,9 @@ pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out)
     uint32_t o = 0;
     pm_status st = out == NULL ? PM_E_K_ARG : PM_OK;
     if (st == PM_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        kl_diag(k, PM_OK, errno, 0, 0);
-        st = errno == EMFILE || errno == ENFILE ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS;
+        const int err = errno;
+        kl_diag(k, PM_OK, err, 0, 0);
+        st = kl_fd_status(err, PM_E_K_NO_OBJECTS);
     }
     if (st == PM_OK) {
         st = kl_create(k, PM_KOBJ_ENDPOINT, out, &o);

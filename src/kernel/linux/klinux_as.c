@@ -329,8 +329,7 @@ pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
         free(a->region);
         free(a->op);
         free(a);
-        return err == ENOMEM ? PM_E_K_NO_MEMORY :
-               err == EMFILE || err == ENFILE ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS;
+        return err == ENOMEM ? PM_E_K_NO_MEMORY : kl_fd_status(err, PM_E_K_NO_OBJECTS);
     }
     a->child = KL_CHILD_STUB;
     *out = a;
@@ -605,8 +604,9 @@ static uint32_t image_slot(struct pm_kernel *k, struct kl_as *a, uint32_t img,
     }
     fd = fcntl(k->obj[img].fd, F_DUPFD_CLOEXEC, 3);
     if (fd < 0) {
-        kl_diag(k, PM_OK, errno, 0, 0);
-        *st = errno == EMFILE || errno == ENFILE ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS;
+        const int err = errno;
+        kl_diag(k, PM_OK, err, 0, 0);
+        *st = kl_fd_status(err, PM_E_K_NO_OBJECTS);
         return KL_NONE;
     }
     a->image_fd[a->nimages] = fd;

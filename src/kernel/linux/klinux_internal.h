@@ -242,6 +242,9 @@ void kl_diag(struct pm_kernel *k, pm_status linux_status, int sys_errno,
              uint32_t stage, uint32_t op);
 /* A status of the KERNEL block for an errno. */
 pm_status kl_errno_status(int err);
+/* A call that failed with errno err: K_NO_DESCRIPTORS when procmgrd, the
+ * stub or the system is out of descriptors (EMFILE, ENFILE), else other. */
+pm_status kl_fd_status(int err, pm_status other);
 /* A job cgroup operation that failed with errno err: K_NO_DESCRIPTORS when
  * procmgrd is out of descriptors (EMFILE, ENFILE), else LINUX_JOB_CGROUP. */
 pm_status kl_cgroup_status(int err);
