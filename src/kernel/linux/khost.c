@@ -40,8 +40,10 @@ const char *pm_kh_open_error(void)
 pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st)
 {
     pm_status why = k->image_refusal;
+    pm_status as = k->image_refused_as;
     k->image_refusal = PM_OK;
-    return st == PM_E_K_TYPE && why != PM_OK ? why : st;
+    k->image_refused_as = PM_OK;
+    return why != PM_OK && st == as ? why : st;
 }
 
 pm_status pm_kh_open(struct pm_kernel **out)

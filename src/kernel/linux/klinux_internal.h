@@ -204,9 +204,12 @@ struct pm_kernel {
     int evfd;                /* readable while ev_count > 0 */
     uint32_t ev_armed;
     pm_klinux_diag diag;     /* the last backend failure */
-    pm_status image_refusal; /* why the last image operation's descriptor
-                              * is no image (kl_obj.not_image), for
+    pm_status image_refusal; /* why the last image operation failed, in
+                              * the backend's own code (kl_obj.not_image,
+                              * LINUX_EXEC_DENIED, LINUX_NOEXEC), for
                               * pm_kh_refine_status; PM_OK when none */
+    pm_status image_refused_as; /* the kernel.h code that operation
+                              * returned in its place */
     /* Jobs: PM_K_JOB_MODE_*; in CGROUP mode the daemon's cgroup directory
      * (cg_path, an fd on it) and the job directories destroyed while
      * still populated (removed once empty, killed at close). */
