@@ -566,6 +566,27 @@ has "WAIT_ANY returns the orphan's record (parent 0)" "$T/wa.out" "^$KID *0 .*ex
 expect "WAIT_ANY again: no child running, none uncollected" 1 pc wait-any --timeout 0
 has "WAIT_ANY again: NO_CHILDREN" "$T/err" "^procctl: .*(NO_CHILDREN 352)$"
 
+# --- a passed descriptor is the program's alone (issue 18 item 7) ---------------------------
+# procmgrd closes its copy once the stub holds it: the reader of a FIFO
+# the program closed sees EOF while the program still runs.
+mkfifo "$T/p7"
+MARK7=$((2000000 + $$))
+( cat "$T/p7" >"$T/p7.out"; echo eof >"$T/p7.eof" ) &
+CAT7=$!
+pc run --fd 1="$T/p7" -- /bin/sh -c "echo before; exec >&-; exec sleep $MARK7" \
+    >/dev/null 2>"$T/p7.err" </dev/null &
+RUN7=$!
+if wait_for "$T/p7.eof" '^eof$'; then
+    n=$(ps -eo args | grep -c "^sleep $MARK7\$")
+    [ "$n" -eq 1 ] && ok "a closed stdout reads EOF while the program runs" ||
+        bad "EOF only once the program ended ($n running)"
+else
+    bad "no EOF after the program closed its stdout (procmgrd holds a copy?)"
+fi
+has "the program's output came through the FIFO" "$T/p7.out" "^before$"
+pkill -f "^sleep $MARK7\$"
+wait "$RUN7"; wait "$CAT7"
+
 # --- no zombie, no leaked descriptor in the daemon -----------------------------------------
 # Every child the daemon still has must be alive: wait (bounded) until
 # none of them is a zombie.

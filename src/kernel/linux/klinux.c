@@ -128,14 +128,26 @@ static pm_kcap handle_fill(struct pm_kernel *k, uint32_t h, uint32_t o,
     e->parent = parent;
     e->parent_gen = parent == KL_NONE ? 0u : k->handle[parent].gen;
     e->mark = 0u;
+    k->obj[o].nhandles++;
     c.idx = h;
     c.gen = e->gen;
     return c;
 }
 
+/* The object o of generation gen, if it is still that object. */
+static struct kl_obj *obj_same(struct pm_kernel *k, uint32_t o, uint32_t gen)
+{
+    return o < k->obj_hwm && k->obj[o].type != PM_KOBJ_NONE &&
+           k->obj[o].gen == gen ? &k->obj[o] : NULL;
+}
+
 static void handle_free(struct pm_kernel *k, uint32_t h)
 {
     uint32_t gen = gen_next(k->handle[h].gen);
+    struct kl_obj *ob = k->handle[h].state == KL_H_FREE ? NULL :
+                        obj_same(k, k->handle[h].obj, k->handle[h].obj_gen);
+    if (ob != NULL && ob->nhandles > 0)
+        ob->nhandles--;
     memset(&k->handle[h], 0, sizeof k->handle[h]);
     k->handle[h].gen = gen;
     k->handle[h].parent = KL_NONE;
@@ -285,11 +297,26 @@ pm_status pm_k_revoke(struct pm_kernel *k, pm_kcap cap)
     return st;
 }
 
+/* Slot s of cs no longer holds its object. */
+static void slot_clear(struct pm_kernel *k, struct kl_cspace *cs, uint32_t s)
+{
+    struct kl_obj *ob = obj_same(k, cs->slot[s].obj, cs->slot[s].obj_gen);
+    if (ob != NULL && ob->nslots > 0)
+        ob->nslots--;
+    if (cs->slot[s].mount_len != 0)
+        cs->nmounts--;
+    memset(&cs->slot[s], 0, sizeof cs->slot[s]);
+    cs->nfull--;
+}
+
 static void cspace_free(struct pm_kernel *k, uint32_t o)
 {
     struct kl_cspace *cs = k->obj[o].cs;
     if (cs != NULL && cs->thread != KL_NONE)
         kl_detach_thread(k, cs->thread);
+    for (uint32_t s = 0; cs != NULL && s < cs->nslots; s++)
+        if (cs->slot[s].full)
+            slot_clear(k, cs, s);
     free(cs);
     k->obj[o].cs = NULL;
 }
@@ -550,6 +577,9 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
     /* Only objects with an fd can be placed in a Linux child. */
     if (st == PM_OK && k->obj[o].type != PM_KOBJ_ENDPOINT && k->obj[o].type != PM_KOBJ_IMAGE)
         st = PM_E_K_TYPE;
+    /* its descriptor went to a child with the only CSpace that held it */
+    if (st == PM_OK && k->obj[o].fd < 0)
+        st = PM_E_K_STATE;
     if (st == PM_OK && (rights & ~PM_KR_ALL) != 0u)
         st = PM_E_K_ARG;
     if (st == PM_OK && (rights & ~k->handle[src.idx].rights) != 0u)
@@ -575,6 +605,7 @@ pm_status pm_k_cspace_mint(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
         sl->parent = src.idx;
         sl->parent_gen = src.gen;
         cs->nfull++;
+        k->obj[o].nslots++;
     }
     return st;
 }
@@ -667,14 +698,26 @@ pm_status pm_k_cspace_delete(struct pm_kernel *k, pm_kcap cspace, uint32_t slot)
     if (st == PM_OK && k->obj[o].cs->sealed)
         st = PM_E_K_STATE;
     if (st == PM_OK) {
-        if (k->obj[o].cs->slot[slot].mount_len != 0)
-            k->obj[o].cs->nmounts--;
-        memset(&k->obj[o].cs->slot[slot], 0, sizeof k->obj[o].cs->slot[slot]);
-        k->obj[o].cs->nfull--;
+        slot_clear(k, k->obj[o].cs, slot);
         if (k->obj[o].cs->cwd_slot == slot + 1u)
             k->obj[o].cs->cwd_slot = 0;   /* no working directory any more */
     }
     return st;
+}
+
+void kl_cspace_given(struct pm_kernel *k, uint32_t cso)
+{
+    struct kl_cspace *cs = k->obj[cso].cs;
+    for (uint32_t s = 0; s < cs->nslots; s++) {
+        struct kl_obj *ob = cs->slot[s].full ?
+            obj_same(k, cs->slot[s].obj, cs->slot[s].obj_gen) : NULL;
+        /* its original handle only (held by the process's record, which
+         * needs the object, not the descriptor), and this slot only */
+        if (ob != NULL && ob->fd >= 0 && ob->nhandles == 1u && ob->nslots == 1u) {
+            close(ob->fd);
+            ob->fd = -1;
+        }
+    }
 }
 
 /* ---- a layout for the dispatcher -------------------------------------------- */

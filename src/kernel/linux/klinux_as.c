@@ -932,6 +932,7 @@ pm_status kl_as_materialise(struct pm_kernel *k, uint32_t as, uint32_t cs)
     if (st == PM_OK) {
         a->child = KL_CHILD_BUILT;
         k->obj[cs].cs->sealed = 1;
+        kl_cspace_given(k, cs);
     } else {
         /* The stub exits on any failure; reap it now.  The AS stays a
          * state destroy reclaims (construction calls: K_STATE). */

@@ -125,6 +125,9 @@ struct kl_obj {
                               * looks like a program (an unsealed memfd,
                               * an O_PATH file), else PM_OK: the code an
                               * image operation on it returns, not K_TYPE */
+    uint32_t nhandles;       /* handles on it that are not free (its
+                              * original included) */
+    uint32_t nslots;         /* CSpace slots that hold it */
     struct kl_as *as;
     struct kl_cspace *cs;
     struct kl_thread *th;
@@ -254,6 +257,11 @@ pm_status kl_cgroup_status(int err);
 /* An image cap with `rights`: its object and current size (fstat). */
 pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
                         uint64_t *size, uint32_t *o);
+/* The CSpace object cso was given to its child (the stub holds its
+ * descriptors): close procmgrd's copy of every descriptor in it that no
+ * other handle or CSpace can reach (issue 18 item 7: a pipe the program
+ * closes reads EOF at once, a lock is not held past its close). */
+void kl_cspace_given(struct pm_kernel *k, uint32_t cso);
 /* Destroy every object and free every handle (pm_kh_close). */
 void kl_destroy_all(struct pm_kernel *k);
 
