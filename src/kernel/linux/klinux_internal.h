@@ -152,7 +152,10 @@ struct kl_job_res {
 /* A job (klinux_job.c, spec/linux-loader.md section 11).  In CGROUP mode
  * its cgroup v2 directory job-<id> under the daemon's own directory. */
 struct kl_job {
-    int dirfd;               /* the cgroup directory, -1 in MEMBERS mode */
+    uint32_t in_cgroup;      /* its directory `name` exists under
+                              * k->cg_fd (0 in MEMBERS mode); not held
+                              * open: its files are opened by path
+                              * (issue 18 item 3, descriptors) */
     uint32_t frozen;
     char name[32];           /* "job-<id>" */
     /* Per-job limits (spec/lifecycle.md section 6), by resource

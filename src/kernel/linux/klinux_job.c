@@ -128,12 +128,22 @@ static int has_token(const char *s, const char *word, const char *seps)
     return 0;
 }
 
-/* Does dir/cgroup.events hold the line "key value"?  Waits up to wait_ms
- * for it (cgroup.events signals a change with POLLPRI).  1 when it does. */
-static int events_wait(int dirfd, const char *line, int wait_ms)
+/* A file of job jb's cgroup directory, as a path relative to k->cg_fd
+ * (buf: KL_JOB_PATH bytes; the longest name is 31 bytes, a file's 20). */
+#define KL_JOB_PATH 64
+static const char *job_file(const struct kl_job *jb, const char *file, char *buf)
+{
+    (void)snprintf(buf, KL_JOB_PATH, "%s/%s", jb->name, file);
+    return buf;
+}
+
+/* Does dir/events (a cgroup.events file) hold the line "key value"?
+ * Waits up to wait_ms for it (cgroup.events signals a change with
+ * POLLPRI).  1 when it does. */
+static int events_wait(int dirfd, const char *events, const char *line, int wait_ms)
 {
     char buf[256];
-    int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    int fd = openat(dirfd, events, O_RDONLY | O_CLOEXEC);
     int found = 0;
     if (fd < 0)
         return 0;
@@ -438,9 +448,9 @@ static void dir_reap_at(int parent, const char *name)
     int dfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)write_at(dfd, "cgroup.freeze", "0");
-        if (!events_wait(dfd, "populated 0", 0)) {
+        if (!events_wait(dfd, "cgroup.events", "populated 0", 0)) {
             (void)write_at(dfd, "cgroup.kill", "1");
-            (void)events_wait(dfd, "populated 0", KL_CLOSE_WAIT_MS);
+            (void)events_wait(dfd, "cgroup.events", "populated 0", KL_CLOSE_WAIT_MS);
         }
         close(dfd);
     }
@@ -604,35 +614,29 @@ pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out)
     j = calloc(1, sizeof *j);
     if (j == NULL)
         return PM_E_K_NO_OBJECTS;
-    j->dirfd = -1;
     for (uint32_t r = 0; r < KL_JOB_RES; r++)
         j->v1fd[r] = -1;
     (void)snprintf(j->name, sizeof j->name, "job-%" PRIu64, id);
     if (k->job_mode == PM_K_JOB_MODE_CGROUP) {
-        if (daemon_dir_make(k) != 0 || mkdirat(k->cg_fd, j->name, 0755) != 0 ||
-            (j->dirfd = openat(k->cg_fd, j->name,
-                               O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        if (daemon_dir_make(k) != 0 || mkdirat(k->cg_fd, j->name, 0755) != 0) {
             int e = errno;
-            if (e != EEXIST && k->cg_fd >= 0)
-                (void)unlinkat(k->cg_fd, j->name, AT_REMOVEDIR);
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, e, 0, 0);
             free(j);
             daemon_dir_idle(k);
             return kl_cgroup_status(e);
         }
+        j->in_cgroup = 1u;
     }
     st = kl_create(k, PM_KOBJ_JOB, out, &o);
     if (st != PM_OK) {
-        if (j->dirfd >= 0) {
-            close(j->dirfd);
+        if (j->in_cgroup)
             (void)unlinkat(k->cg_fd, j->name, AT_REMOVEDIR);
-        }
         free(j);
         daemon_dir_idle(k);
         return st;
     }
     k->obj[o].job = j;
-    if (j->dirfd >= 0)
+    if (j->in_cgroup)
         k->njobs++;
     return PM_OK;
 }
@@ -662,13 +666,14 @@ pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread)
     th = k->obj[t].th;
     if (th->state != PM_KTHREAD_BOUND || th->job != KL_NONE || k->obj[j].job->frozen)
         return PM_E_K_STATE;
-    if (k->obj[j].job->dirfd >= 0) {
+    if (k->obj[j].job->in_cgroup) {
         int64_t p = kl_thread_pid(k, thread);
+        char path[KL_JOB_PATH];
         int err;
         if (p < 0)
             return PM_E_K_STATE;       /* the stub died: its start will say */
         (void)snprintf(pid, sizeof pid, "%" PRId64, p);
-        err = write_at(k->obj[j].job->dirfd, "cgroup.procs", pid);
+        err = write_at(k->cg_fd, job_file(k->obj[j].job, "cgroup.procs", path), pid);
         for (uint32_t r = 1; r < KL_JOB_RES && err == 0; r++)
             if (k->obj[j].job->v1fd[r] >= 0)
                 err = write_at(k->obj[j].job->v1fd[r], "cgroup.procs", pid);
@@ -696,8 +701,9 @@ pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job)
     pm_status st = kl_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
     if (st != PM_OK)
         return st;
-    if (k->obj[j].job->dirfd >= 0) {
-        int err = write_at(k->obj[j].job->dirfd, "cgroup.kill", "1");
+    if (k->obj[j].job->in_cgroup) {
+        char path[KL_JOB_PATH];
+        int err = write_at(k->cg_fd, job_file(k->obj[j].job, "cgroup.kill", path), "1");
         if (err != 0) {
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
             return kl_cgroup_status(err);
@@ -713,13 +719,16 @@ pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job)
  * once cgroup.events says so (else it is undone: LINUX_JOB_FREEZE). */
 static pm_status cgroup_freeze(struct pm_kernel *k, struct kl_job *jb, uint32_t frozen)
 {
-    int err = write_at(jb->dirfd, "cgroup.freeze", frozen ? "1" : "0");
+    char freeze[KL_JOB_PATH], events[KL_JOB_PATH];
+    int err = write_at(k->cg_fd, job_file(jb, "cgroup.freeze", freeze),
+                       frozen ? "1" : "0");
     if (err != 0) {
         kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
         return kl_cgroup_status(err);
     }
-    if (frozen && !events_wait(jb->dirfd, "frozen 1", KL_FREEZE_WAIT_MS)) {
-        (void)write_at(jb->dirfd, "cgroup.freeze", "0");
+    if (frozen && !events_wait(k->cg_fd, job_file(jb, "cgroup.events", events),
+                               "frozen 1", KL_FREEZE_WAIT_MS)) {
+        (void)write_at(k->cg_fd, freeze, "0");
         kl_diag(k, PM_E_LINUX_JOB_FREEZE, 0, 0, 0);
         return PM_E_LINUX_JOB_FREEZE;
     }
@@ -759,7 +768,7 @@ pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen)
     if (st != PM_OK)
         return st;
     jb = k->obj[j].job;
-    if (jb->dirfd < 0) {
+    if (!jb->in_cgroup) {
         signal_members(k, j, frozen ? SIGSTOP : SIGCONT);
         jb->frozen = frozen;
         return PM_OK;
@@ -777,7 +786,7 @@ pm_status pm_k_job_freeze(struct pm_kernel *k, pm_kcap job, uint32_t frozen)
  * frozen, so that none forks meanwhile and leaves a child outside. */
 static pm_status job_join_v1(struct pm_kernel *k, struct kl_job *jb, uint32_t r)
 {
-    char line[32];
+    char line[32], path[KL_JOB_PATH];
     pm_status st = PM_OK;
     int err = 0, fd;
     FILE *procs;
@@ -794,7 +803,7 @@ static pm_status job_join_v1(struct pm_kernel *k, struct kl_job *jb, uint32_t r)
         st = cgroup_freeze(k, jb, 1u);
     if (st != PM_OK)
         return st;
-    fd = openat(jb->dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    fd = openat(k->cg_fd, job_file(jb, "cgroup.procs", path), O_RDONLY | O_CLOEXEC);
     procs = fd >= 0 ? fdopen(fd, "re") : NULL;
     if (procs == NULL) {
         err = errno;
@@ -823,7 +832,7 @@ pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource
 {
     uint32_t j = 0;
     struct kl_job *jb;
-    char value[24];
+    char value[24], path[KL_JOB_PATH];
     int err;
     pm_status st = kl_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
     if (st == PM_OK && (resource < PM_K_JOB_LIMIT_PIDS ||
@@ -832,7 +841,7 @@ pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource
     if (st != PM_OK)
         return st;
     jb = k->obj[j].job;
-    if (jb->dirfd < 0 || k->res[resource].where == KL_RES_NONE) {
+    if (!jb->in_cgroup || k->res[resource].where == KL_RES_NONE) {
         kl_diag(k, PM_E_LINUX_JOB_LIMIT, 0, 0, 0);
         return PM_E_LINUX_JOB_LIMIT;
     }
@@ -843,7 +852,7 @@ pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource
     else
         (void)snprintf(value, sizeof value, "%" PRIu64, limit);
     if (k->res[resource].where == KL_RES_V2) {
-        err = write_at(jb->dirfd, res_max_v2[resource], value);
+        err = write_at(k->cg_fd, job_file(jb, res_max_v2[resource], path), value);
     } else {
         st = job_join_v1(k, jb, resource);
         if (st != PM_OK)
@@ -858,11 +867,16 @@ pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource
     return PM_OK;
 }
 
-/* The directory holding resource r's files for job jb, or -1. */
-static int res_dirfd(const struct pm_kernel *k, const struct kl_job *jb, uint32_t r)
+/* Where resource r's file `file` of job jb is: the directory (-1: none)
+ * and *path relative to it (buf: KL_JOB_PATH bytes). */
+static int res_file(const struct pm_kernel *k, const struct kl_job *jb, uint32_t r,
+                    const char *file, char *buf, const char **path)
 {
-    if (k->res[r].where == KL_RES_V2)
-        return jb->dirfd;
+    *path = file;
+    if (k->res[r].where == KL_RES_V2) {
+        *path = job_file(jb, file, buf);
+        return jb->in_cgroup ? k->cg_fd : -1;
+    }
     return k->res[r].where == KL_RES_V1 ? jb->v1fd[r] : -1;
 }
 
@@ -870,23 +884,25 @@ pm_status pm_k_job_usage(struct pm_kernel *k, pm_kcap job, pm_kjob_usage *out)
 {
     uint32_t j = 0, P = PM_K_JOB_LIMIT_PIDS, M = PM_K_JOB_LIMIT_MEMORY;
     const struct kl_job *jb;
+    const char *pcur, *mcur, *mev;
+    char cpu[KL_JOB_PATH], b1[KL_JOB_PATH], b2[KL_JOB_PATH], b3[KL_JOB_PATH];
     int v2m, pfd, mfd;
     pm_status st = out == NULL ? PM_E_K_ARG : kl_cap(k, job, PM_KOBJ_JOB, PM_KR_MANAGE, &j);
     if (st != PM_OK)
         return st;
     memset(out, 0, sizeof *out);
     jb = k->obj[j].job;
-    pfd = res_dirfd(k, jb, P);
-    mfd = res_dirfd(k, jb, M);
     v2m = k->res[M].where == KL_RES_V2;
-    if (read_number(jb->dirfd, "cpu.stat", "usage_usec", &out->cpu_usec) == 0)
+    pfd = res_file(k, jb, P, res_cur_v2[P], b1, &pcur);
+    mfd = res_file(k, jb, M, v2m ? res_cur_v2[M] : res_cur_v1[M], b2, &mcur);
+    (void)res_file(k, jb, M, v2m ? "memory.events" : "memory.oom_control", b3, &mev);
+    if (read_number(jb->in_cgroup ? k->cg_fd : -1, job_file(jb, "cpu.stat", cpu),
+                    "usage_usec", &out->cpu_usec) == 0)
         out->known |= PM_K_JOB_KNOWN_CPU;
-    if (read_number(pfd, res_cur_v2[P], NULL, &out->pids_current) == 0)
+    if (read_number(pfd, pcur, NULL, &out->pids_current) == 0)
         out->known |= PM_K_JOB_KNOWN_PIDS;
-    if (read_number(mfd, v2m ? res_cur_v2[M] : res_cur_v1[M], NULL,
-                    &out->memory_current) == 0 &&
-        read_number(mfd, v2m ? "memory.events" : "memory.oom_control", "oom_kill",
-                    &out->oom_kills) == 0)
+    if (read_number(mfd, mcur, NULL, &out->memory_current) == 0 &&
+        read_number(mfd, mev, "oom_kill", &out->oom_kills) == 0)
         out->known |= PM_K_JOB_KNOWN_MEMORY;
     out->pids_max = jb->limit[P] ? jb->limit[P] : PM_K_JOB_LIMIT_NONE;
     out->memory_max = jb->limit[M] ? jb->limit[M] : PM_K_JOB_LIMIT_NONE;
@@ -903,8 +919,9 @@ void kl_job_free(struct pm_kernel *k, uint32_t o)
     if (jb == NULL)
         return;
     if (jb->frozen) {
-        if (jb->dirfd >= 0)
-            (void)write_at(jb->dirfd, "cgroup.freeze", "0");
+        char path[KL_JOB_PATH];
+        if (jb->in_cgroup)
+            (void)write_at(k->cg_fd, job_file(jb, "cgroup.freeze", path), "0");
         else
             signal_members(k, o, SIGCONT);
     }
@@ -916,8 +933,7 @@ void kl_job_free(struct pm_kernel *k, uint32_t o)
     for (uint32_t r = 0; r < KL_JOB_RES; r++)
         if (jb->v1fd[r] >= 0)
             close(jb->v1fd[r]);
-    if (jb->dirfd >= 0) {
-        close(jb->dirfd);
+    if (jb->in_cgroup) {
         k->njobs--;
         if (job_dirs_remove(k, jb->name) != 0)
             linger_add(k, jb->name);   /* still populated: removed once empty */
