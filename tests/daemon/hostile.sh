@@ -25,6 +25,14 @@ tap_cleanup_more() {
 # that what hung before a fix fails instead of hanging the suite
 BOUND=${HOSTILE_BOUND:-120}
 bounded() { timeout -s KILL "$BOUND" "$@"; }
+# start_limited OPT N: procmgrd on $SOCK under `ulimit OPT N` (-n, -Sn),
+# in the background (DPID); returns once it said ready (400 checks).
+start_limited() {
+    rm -f "$T/ready" "$SOCK"
+    (ulimit "$1" "$2"; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+    DPID=$!
+    i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+}
 # children PID: the children of PID (every thread's)
 children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 # wait_children N: until the daemon has at least N children (400 checks)
@@ -138,11 +146,9 @@ DPID=
 # daemon was started with, as it would without procmgr.
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
-    rm -f "$T/ready" "$SOCK"; exec 3<&-
+    exec 3<&-
     SOFT=512
-    (ulimit -Sn $SOFT; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-    DPID=$!
-    i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    start_limited -Sn $SOFT
     dsoft=$(awk '/^Max open files/ {print $4}' "/proc/$DPID/limits")
     if [ "$dsoft" = "$HARD" ]; then ok "the daemon raised its soft descriptor limit $SOFT to the hard $HARD"
     else bad "the daemon's soft descriptor limit is $dsoft (hard $HARD)"; fi
@@ -159,10 +165,7 @@ fi
 # descriptors.  Before the fix accept4 failed with EMFILE while the socket
 # stayed readable: the daemon spun and a new client hung.  Now the client
 # is taken and closed with the reserve descriptor: it fails at once.
-rm -f "$T/ready" "$SOCK"
-(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-DPID=$!
-i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+start_limited -n 300
 mkfifo "$T/hold"
 python3 -c '
 import socket, sys
@@ -196,10 +199,7 @@ if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
 # or LINUX_JOB_CGROUP).  Then, with the daemon at its limit (idle
 # connections), a request whose descriptors the kernel had to drop is
 # answered K_NO_DESCRIPTORS (it was PROTO_HANDLE_COUNT_MISMATCH).
-rm -f "$T/ready" "$SOCK"
-(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-DPID=$!
-i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+start_limited -n 300
 i=0; rc=0
 while [ $rc -eq 0 ] && [ $i -lt 200 ]; do
     i=$((i + 1))
@@ -209,10 +209,8 @@ if [ $rc -ne 0 ] && [ $i -gt 1 ]; then ok "out of descriptors after $((i - 1)) p
 else bad "filling the daemon: $i launches, exit $rc"; fi
 has "its code is K_NO_DESCRIPTORS" "$T/fill.err" "(K_NO_DESCRIPTORS 421)\$"
 kill -TERM "$DPID"; wait "$DPID"; DPID=
-rm -f "$T/ready" "$SOCK" "$T/held"
-(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-DPID=$!
-i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+rm -f "$T/held"
+start_limited -n 300
 bounded python3 -c '
 import os, socket, struct, sys, time
 a = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -243,21 +241,18 @@ kill -TERM "$DPID"; wait "$DPID"; DPID=
 # fit under the common limit of 1024 (before: about 5 each, the 200th
 # launch failed), and the daemon's count says 2 each.
 if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1024 ]; then
-    rm -f "$T/ready" "$SOCK"
-    (ulimit -n 1024; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-    DPID=$!
-    i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    start_limited -n 1024
     n=0; rc=0
     while [ $rc -eq 0 ] && [ $n -lt 400 ]; do
         bounded "$BIN/procctl" --socket "$SOCK" spawn -- sleep 1000 >/dev/null 2>"$T/fill.err" </dev/null; rc=$?
         [ $rc -eq 0 ] && n=$((n + 1))
         # counted from the first process on (the daemon's cgroup
         # directory is opened with the first job)
-        [ $n -eq 1 ] && F0=$(ls "/proc/$DPID/fd" | wc -l)
+        [ $n -eq 1 ] && F0=$(fds_settled)
     done
     if [ $n -eq 400 ]; then ok "ulimit -n 1024: 400 concurrent processes run"
     else bad "ulimit -n 1024: launch $((n + 1)) failed (exit $rc)"; sed 's/^/#   /' "$T/fill.err"; fi
-    F1=$(ls "/proc/$DPID/fd" | wc -l)
+    F1=$(fds_settled)     # the last client's connection closed
     if [ $((F1 - F0)) -le $((2 * (n - 1))) ]; then ok "at most 2 descriptors per process ($F0 -> $F1 for $((n - 1)) more)"
     else bad "descriptors per process: $F0 -> $F1 for $((n - 1)) more"; fi
     kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
@@ -285,10 +280,7 @@ has "ulimit -n 200: the message names the limit and what to do" "$T/daemon.err" 
 # passes more descriptors than its stub can lift above 256 under that
 # limit is refused with K_NO_DESCRIPTORS (the stub lost its reply with its
 # control socket's old number: K_STATE before).
-rm -f "$T/ready" "$SOCK"
-(ulimit -n 288; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
-DPID=$!
-i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+start_limited -n 288
 expect "ulimit -n 288: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
 set --
 for n in $(seq 3 30); do set -- "$@" --fd "$n=/dev/null"; done
