@@ -65,6 +65,7 @@ pm_status pm_kh_image_open(struct pm_kernel *k, const char *path,
 #define PM_KH_MAX_GROUPS 256u
 typedef struct pm_kh_cred {
     uint32_t uid, gid;
+    int32_t  pid;            /* SO_PEERCRED's; 0: unknown */
     uint32_t ngroups;
     uint32_t groups[PM_KH_MAX_GROUPS];
 } pm_kh_cred;
@@ -78,6 +79,11 @@ typedef struct pm_kh_cred {
  * group, other; uid 0 needs one execute bit) or LINUX_NOEXEC (the file's
  * mount is noexec), checked on the open file (fstat, fstatvfs), so a
  * descriptor a client passed is checked as a path the daemon opened.
+ * Linux also gives a process built while it is set what posix_spawn in
+ * the client would have given it (spec/daemon.md, "Inherited from the
+ * client"): the client's nice value, resource limits and oom_score_adj,
+ * read from cr->pid when the thread is bound; explicit SET_PRIORITY and
+ * SET_RLIMIT requests come later and override them.
  * Sim: its images have no owner, mode or mount; nothing is checked. */
 void pm_kh_set_requester(struct pm_kernel *k, const pm_kh_cred *cr);
 

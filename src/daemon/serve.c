@@ -266,6 +266,7 @@ static void peer_cred(int fd, const struct ucred *cr, pm_kh_cred *out)
     memset(out, 0, sizeof *out);
     out->uid = (uint32_t)cr->uid;
     out->gid = (uint32_t)cr->gid;
+    out->pid = (int32_t)cr->pid;
 #ifdef SO_PEERGROUPS
     if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &gl) == 0) {
         uint32_t n = (uint32_t)(gl / sizeof g[0]);

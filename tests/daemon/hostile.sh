@@ -142,8 +142,8 @@ DPID=
 
 # --- item 3: the descriptor limit ------------------------------------------------------
 # Started with a soft limit below the hard one, the daemon raises its own
-# to the hard limit, and a launched program gets the soft limit the
-# daemon was started with, as it would without procmgr.
+# to the hard limit, and a launched program gets its client's limit, as
+# posix_spawn in the client would give it (item 8).
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
     exec 3<&-
@@ -153,8 +153,12 @@ if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
     if [ "$dsoft" = "$HARD" ]; then ok "the daemon raised its soft descriptor limit $SOFT to the hard $HARD"
     else bad "the daemon's soft descriptor limit is $dsoft (hard $HARD)"; fi
     got=$(bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c 'ulimit -n' </dev/null 2>"$T/err")
-    if [ "$got" = "$SOFT" ]; then ok "a launched program's descriptor limit is $SOFT, the daemon's at start"
-    else bad "a launched program's descriptor limit is '$got', want $SOFT"; sed 's/^/#   /' "$T/err"; fi
+    want=$(ulimit -Sn)
+    if [ "$got" = "$want" ]; then ok "a launched program's descriptor limit is $want, its client's"
+    else bad "a launched program's descriptor limit is '$got', want $want"; sed 's/^/#   /' "$T/err"; fi
+    got=$( (ulimit -Sn 400; bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c 'ulimit -n') </dev/null 2>"$T/err")
+    if [ "$got" = 400 ]; then ok "a client under ulimit -Sn 400: its program's limit is 400 (daemon's: $HARD)"
+    else bad "a client under ulimit -Sn 400: its program's limit is '$got'"; sed 's/^/#   /' "$T/err"; fi
     kill -TERM "$DPID"; wait "$DPID"; DPID=
 else
     echo "# skip: hard descriptor limit $HARD (need 601..)"

@@ -265,6 +265,9 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
  * other handle or CSpace can reach (issue 18 item 7: a pipe the program
  * closes reads EOF at once, a lock is not held past its close). */
 void kl_cspace_given(struct pm_kernel *k, uint32_t cso);
+/* Give the built child (pid child, waiting for "go") the client's nice
+ * value, resource limits and oom_score_adj (klinux_thread.c). */
+void kl_inherit_client(int child, int client);
 /* Destroy every object and free every handle (pm_kh_close). */
 void kl_destroy_all(struct pm_kernel *k);
 

@@ -234,6 +234,8 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         st = kl_as_materialise(k, a, c);
         kl_pool_refill(k, (k->pool.target + 1u) / 2u);
     }
+    if (st == PM_OK && k->req_set && k->req.pid > 0)
+        kl_inherit_client(k->obj[a].as->pid, k->req.pid);
     if (st == PM_OK) {
         th->as = a;
         th->cs = c;
@@ -243,6 +245,51 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         k->obj[c].cs->thread = t;
     }
     return st;
+}
+
+/* The client's oom_score_adj (read from /proc/CLIENT) to the child's;
+ * nothing when either file cannot be read or written. */
+static void kl_inherit_oom(int child, int client)
+{
+    char path[48], v[16];
+    ssize_t n = -1;
+    int fd;
+    (void)snprintf(path, sizeof path, "/proc/%d/oom_score_adj", client);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, v, sizeof v);
+        close(fd);
+    }
+    if (n <= 0)
+        return;
+    (void)snprintf(path, sizeof path, "/proc/%d/oom_score_adj", child);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)!write(fd, v, (size_t)n);
+        close(fd);
+    }
+}
+
+/* What posix_spawn in the client would have given the child (waiting for
+ * "go", so from the program's first instruction on): the client's nice
+ * value, every resource limit and oom_score_adj, read from its pid.  Best
+ * effort, by the rule posix_spawn follows for the caller's own values:
+ * what the kernel refuses procmgrd (a nice value or oom_score_adj below
+ * its own, a hard limit above the one it started with, without the
+ * capability) keeps procmgrd's, and a client that has gone keeps them
+ * all; spec/daemon.md, "Inherited from the client". */
+void kl_inherit_client(int child, int client)
+{
+    struct rlimit rl;
+    int nice_v;
+    errno = 0;
+    nice_v = getpriority(PRIO_PROCESS, (id_t)client);
+    if (errno == 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)child, nice_v);
+    for (int r = 0; r < RLIM_NLIMITS; r++)
+        if (prlimit((pid_t)client, r, NULL, &rl) == 0)
+            (void)prlimit((pid_t)child, r, &rl, NULL);
+    kl_inherit_oom(child, client);
 }
 
 static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
