@@ -44,8 +44,12 @@
 
 /* ---- capacities ------------------------------------------------------- */
 #define PM_DISPATCH_MAX_CONNS     64u
-#define PM_DISPATCH_MAX_WAITERS   32u
-#define PM_DISPATCH_MAX_WATCHES   32u
+/* Parked WAITs: at most PM_DISPATCH_WAITERS_PER_CONN per connection, so
+ * that the table (one for each on every connection) never fills: one
+ * client cannot take every waiter (issue 18 item 5). */
+#define PM_DISPATCH_WAITERS_PER_CONN 4u
+#define PM_DISPATCH_MAX_WAITERS   (PM_DISPATCH_MAX_CONNS * PM_DISPATCH_WAITERS_PER_CONN)
+#define PM_DISPATCH_MAX_WATCHES   1024u  /* procmgrd: 16 per client */
 #define PM_DISPATCH_MAX_EVENTS    128u   /* queued EVENT messages           */
 #define PM_DISPATCH_MAX_TABLE     16u    /* interpreter / resolve / script entries */
 /* A script's image reaches its interpreter as the startup handle with the

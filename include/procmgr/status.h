@@ -134,7 +134,7 @@
     X(PM_E_HANDLE_KIND,       337, "HANDLE_KIND",       "handle is of the wrong kind for this field") \
     X(PM_E_THREAD_MISMATCH,   338, "THREAD_MISMATCH",   "thread handle does not belong to the process") \
     X(PM_E_CONN_FULL,         339, "CONN_FULL",         "dispatcher connection table full") \
-    X(PM_E_WAITERS_FULL,      340, "WAITERS_FULL",      "too many parked waiters") \
+    X(PM_E_WAITERS_FULL,      340, "WAITERS_FULL",      "this connection already parks PM_DISPATCH_WAITERS_PER_CONN (4) blocking WAITs: wait on fewer at once, or from another connection") \
     X(PM_E_WATCHES_FULL,      341, "WATCHES_FULL",      "too many watches") \
     X(PM_E_NOT_CONNECTED,     342, "NOT_CONNECTED",     "unknown connection id") \
     X(PM_E_NOT_OWNER,         343, "NOT_OWNER",         "OPEN_PROCESS: caller is neither root nor the principal that launched the process") \
@@ -142,6 +142,7 @@
     X(PM_E_SCRIPT_INTERP,     345, "SCRIPT_INTERP",     "#! line names no interpreter, or one that is not an absolute path") \
     X(PM_E_SCRIPT_NOT_ALLOWED,346, "SCRIPT_NOT_ALLOWED","#! interpreter not on the script-interpreter allowlist") \
     X(PM_E_SCRIPT_NESTED,     347, "SCRIPT_NESTED",     "#! interpreter is itself a script (one level only)") \
+    X(PM_E_LEASE_EXPIRED,     348, "LEASE_EXPIRED",     "the client sent no request for its launch builder within procmgrd's --lease-timeout: the builder was emptied and this launch is refused up to its LAUNCH or CREATE_WITHOUT_STARTING; send the whole launch again") \
     X(PM_E_NO_CHILDREN,       352, "NO_CHILDREN",       "WAIT_ANY: the parent has no child left to wait for (none running, none uncollected)") \
     X(PM_E_NO_SUCH_JOB,       356, "NO_SUCH_JOB",       "no live job with that id") \
     X(PM_E_JOBS_FULL,         357, "JOBS_FULL",         "job table full")

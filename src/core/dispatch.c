@@ -1070,18 +1070,22 @@ static pm_status op_list(pm_dispatch *d, pm_proto_reply *rep)
 }
 
 /* Park the request as waiter: WAIT on a slot, or WAIT_ANY on a parent.
- * WAITERS_FULL when every waiter is taken. */
+ * WAITERS_FULL when conn already parks PM_DISPATCH_WAITERS_PER_CONN (or
+ * every waiter is taken, which that bound leaves impossible). */
 static pm_status park(pm_dispatch *d, uint32_t conn, uint32_t slot,
                       uint64_t parent, uint32_t principal,
                       pm_dispatch_result *res)
 {
-    uint32_t i, w = PM_DISPATCH_MAX_WAITERS;
+    uint32_t i, w = PM_DISPATCH_MAX_WAITERS, mine = 0;
     pm_status st = PM_OK;
-    /*@ loop assigns i, w; loop variant PM_DISPATCH_MAX_WAITERS - i; */
-    for (i = 0; i < PM_DISPATCH_MAX_WAITERS && w == PM_DISPATCH_MAX_WAITERS; i++)
-        if (d->waiter[i].state == 0)
+    /*@ loop assigns i, w, mine; loop variant PM_DISPATCH_MAX_WAITERS - i; */
+    for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++) {
+        if (d->waiter[i].state == 0 && w == PM_DISPATCH_MAX_WAITERS)
             w = i;
-    if (w == PM_DISPATCH_MAX_WAITERS) {
+        else if (d->waiter[i].state != 0 && d->waiter[i].conn == conn)
+            mine++;
+    }
+    if (w == PM_DISPATCH_MAX_WAITERS || mine >= PM_DISPATCH_WAITERS_PER_CONN) {
         st = PM_E_WAITERS_FULL;
     } else {
         pm_dispatch_waiter *x = &d->waiter[w];

@@ -30,12 +30,17 @@ enum pmd_tag {
 #define PMD_SHARED_CONN  0u    /* dispatcher connection of stateless requests */
 #define PMD_BATCH        16u   /* messages read from one client per wakeup   */
 #define PMD_MAX_TABLE    PM_DISPATCH_MAX_TABLE
+/* Live WATCH handles one client may have made (issue 18 item 5): the
+ * dispatcher's table holds PM_DISPATCH_MAX_WATCHES. */
+#define PMD_WATCHES_PER_CLIENT 16u
 
 /* A handle issued to a client: the daemon's end of a socketpair, and the
  * identity of the client's end (how a handle sent back is recognised). */
 typedef struct pmd_handle {
     int        used;
     uint32_t   gen;
+    uint32_t   owner, owner_gen;  /* WATCH: the client that made it (index,
+                                     generation), for its per-client bound */
     int        fd;          /* daemon end (non-blocking)           */
     dev_t      dev;         /* client end: st_dev, st_ino          */
     ino_t      ino;
@@ -53,6 +58,11 @@ typedef struct pmd_client {
     uint64_t  koid;         /* its record or its nearest managed ancestor's */
     int       dconn;        /* leased dispatcher connection, or -1      */
     int       building;     /* a builder request was accepted            */
+    uint64_t  lease_used;   /* CLOCK_MONOTONIC ns of its last request on
+                               its lease                                 */
+    int       lease_expired; /* its idle lease was taken back: builder
+                               requests refused up to the next LAUNCH or
+                               CREATE_WITHOUT_STARTING (LEASE_EXPIRED)   */
     int       stalled;      /* a message waits for a free lease          */
     uint8_t  *pend;         /* that message ...                          */
     size_t    pend_len;
@@ -90,6 +100,7 @@ typedef struct pmd {
     uint64_t    disconnected_slow;   /* clients dropped on a full socket */
     uint64_t    events_lost;         /* EVENTs not delivered             */
     uint64_t    refused_fds;         /* clients refused: no descriptor   */
+    uint64_t    lease_timeout_ns;    /* an idle builder's lease expires  */
 } pmd;
 
 /* epoll tag helpers */
@@ -104,6 +115,10 @@ void pmd_handle_ready(pmd *s, uint32_t idx, uint32_t gen);
 void pmd_drain(pmd *s);
 void pmd_serve_stalled(pmd *s);
 void pmd_expire_waiters(pmd *s);
+/* Take back the lease of every client whose builder has seen no request
+ * for s->lease_timeout_ns (and that parks no WAIT): spec/daemon.md
+ * section 3. */
+void pmd_expire_leases(pmd *s);
 int  pmd_next_timeout_ms(const pmd *s);
 /* Reap ended orphans (never a child of the backend); nothing to do, and
  * no /proc scan, when no child has ended. */

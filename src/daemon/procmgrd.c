@@ -52,6 +52,7 @@ static void usage(FILE *f)
     fputs("usage: procmgrd [--socket PATH] [--foreground] [--verbose]\n"
           "                [--interp PATH]... [--resolve NAME=PATH]...\n"
           "                [--script-interp PATH]... [--stub-timeout MS]\n"
+          "                [--lease-timeout MS]\n"
           "  --socket PATH     listen on PATH (default: $PROCMGR_SOCKET, else\n"
           "                    /run/procmgr/procmgr.sock as root, else\n"
           "                    $XDG_RUNTIME_DIR/procmgr.sock)\n"
@@ -68,6 +69,9 @@ static void usage(FILE *f)
           "  --stub-timeout MS  deadline of every wait on a process being built\n"
           "                    (default 10000, or $PROCMGR_STUB_TIMEOUT_MS): one that\n"
           "                    does not answer is killed, its launch fails K_TIMED_OUT\n"
+          "  --lease-timeout MS  a client that holds launch builder state and sends\n"
+          "                    no request for MS (default 30000) loses it: its launch\n"
+          "                    is refused LEASE_EXPIRED, others get the lease\n"
           "  --verbose         also log every connection, request and close\n"
           "                    (stderr in the foreground, else syslog)\n"
           "  --help, --version\n"
@@ -113,6 +117,7 @@ typedef struct pmd_opts {
     const char *script[PMD_MAX_TABLE];
     uint32_t nscript;
     const char *stub_timeout;         /* milliseconds, checked */
+    unsigned long lease_timeout_ms;   /* 0: the default */
 } pmd_opts;
 
 /* A usage error: one line naming it, a pointer to --help (exit 2). */
@@ -133,6 +138,7 @@ static int parse_opts(int argc, char **argv, pmd_opts *o)
         { "script-interp", required_argument, NULL, 'S' },
         { "resolve", required_argument, NULL, 'r' },
         { "stub-timeout", required_argument, NULL, 'T' },
+        { "lease-timeout", required_argument, NULL, 'L' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -179,6 +185,17 @@ static int parse_opts(int argc, char **argv, pmd_opts *o)
                 return usage_error("--stub-timeout expects milliseconds in 1..3600000, not",
                                    optarg);
             o->stub_timeout = optarg;
+            break;
+        }
+        case 'L': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long ms = strtoul(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
+                ms == 0 || ms > 86400000ul)
+                return usage_error("--lease-timeout expects milliseconds in 1..86400000, not",
+                                   optarg);
+            o->lease_timeout_ms = ms;
             break;
         }
         case 'h':
@@ -380,6 +397,7 @@ static void loop(pmd *s)
             pmd_serve_stalled(s);
         }
         pmd_expire_waiters(s);
+        pmd_expire_leases(s);
         pmd_serve_stalled(s);
         /* Orphans last: the exit that raised SIGCHLD is usually one of
          * the backend's, already reaped and answered above (its WAIT
@@ -543,6 +561,7 @@ int main(int argc, char **argv)
     pmd_log_init();
     pmd_notify_init();
     s.verbose = o.verbose;
+    s.lease_timeout_ns = (o.lease_timeout_ms != 0 ? o.lease_timeout_ms : 30000ul) * 1000000ull;
     s.kfd = -1;
     s.lfd = -1;
     s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -184,7 +184,7 @@ static pmd_client *client_at(pmd *s, uint32_t idx, uint32_t gen)
     return &s->cl[idx];
 }
 
-static uint32_t client_idx(pmd *s, pmd_client *c)
+static uint32_t client_idx(const pmd *s, const pmd_client *c)
 {
     return (uint32_t)(c - s->cl);
 }
@@ -427,6 +427,11 @@ static int deliver(pmd *s, pmd_client *c, const pm_dispatch_result *res,
         }
     }
     int issued_all = (n == res->nhandles);
+    for (uint32_t i = 0; i < n; i++)
+        if (res->handles[i].kind == PM_DH_WATCH) {
+            s->h[idx[i]].owner = client_idx(s, c);
+            s->h[idx[i]].owner_gen = c->gen;
+        }
     rc = issued_all ? send_msg(c->fd, g_reply, res->reply_len, cfd, n) : -1;
     for (uint32_t i = 0; i < n; i++)
         close(cfd[i]);
@@ -664,6 +669,17 @@ static int translate_all(pmd *s, pmd_client *c, uint16_t op, int *fds,
     return -1;
 }
 
+/* The live WATCH handles client c made. */
+static uint32_t watches_of(const pmd *s, const pmd_client *c)
+{
+    uint32_t n = 0, me = client_idx(s, c);
+    for (size_t i = 0; i < s->nh; i++)
+        if (s->h[i].used && s->h[i].dh.kind == PM_DH_WATCH &&
+            s->h[i].owner == me && s->h[i].owner_gen == c->gen)
+            n++;
+    return n;
+}
+
 /* Process one message of client c.  fds[0, kept) are the descriptors
  * kept, nfds the number received (PMD_MAX_FDS_IN when truncated).  All
  * descriptors are consumed.  May close the client. */
@@ -680,6 +696,25 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     (void)pm_proto_decode_request(msg, len, nfds, &g_req);
     uint16_t op = g_req.valid ? g_req.opcode : PM_OP_NONE;
     uint64_t rid = g_req.reply_to.request_id;
+    if (op == PM_OP_WATCH && watches_of(s, c) >= PMD_WATCHES_PER_CLIENT) {
+        /* one client does not take the daemon's watches (item 5) */
+        for (uint32_t i = 0; i < kept; i++)
+            close(fds[i]);
+        if (send_error(s, c, &g_req.reply_to, PM_E_WATCHES_FULL) != 0)
+            client_close(s, c, "reply not delivered");
+        return;
+    }
+    if (c->lease_expired && g_req.valid && builder_op(op)) {
+        /* the rest of a launch whose builder was emptied: refused up to
+         * its end, so that no launch runs with part of what was asked */
+        for (uint32_t i = 0; i < kept; i++)
+            close(fds[i]);
+        if (op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING)
+            c->lease_expired = 0;
+        if (send_error(s, c, &g_req.reply_to, PM_E_LEASE_EXPIRED) != 0)
+            client_close(s, c, "reply not delivered");
+        return;
+    }
     if (needs_lease(&g_req)) {
         int l = lease_take(s, c);
         if (l < 0) {
@@ -690,6 +725,8 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     } else if (c->dconn > 0) {
         conn = (uint32_t)c->dconn;     /* keep using its own builder */
     }
+    if (conn != PMD_SHARED_CONN)
+        c->lease_used = pmd_now_ns();
     memset(in, 0, sizeof in);
     if (!g_req.valid) {
         for (uint32_t i = 0; i < kept; i++)
@@ -843,6 +880,32 @@ static pmd_client *lease_owner(pmd *s, uint32_t conn)
     return &s->cl[s->lease[conn]];
 }
 
+/* The client on lease conn whose builder may expire: holding builder
+ * state and parking no WAIT (a parked WAIT is not idle), else NULL. */
+static pmd_client *idle_candidate(pmd *s, uint32_t conn)
+{
+    pmd_client *c = lease_owner(s, conn);
+    if (c == NULL || !c->used || !c->building || parked_count(s, (int)conn) != 0)
+        return NULL;
+    return c;
+}
+
+void pmd_expire_leases(pmd *s)
+{
+    uint64_t now = pmd_now_ns();
+    for (uint32_t conn = 1; conn < PM_DISPATCH_MAX_CONNS; conn++) {
+        pmd_client *c = idle_candidate(s, conn);
+        if (c == NULL || now - c->lease_used < s->lease_timeout_ns)
+            continue;
+        pmd_log(LOG_NOTICE, "client pid %d uid %d: no request for its launch builder in "
+                "%llu ms (--lease-timeout): builder emptied, lease taken back; its "
+                "launch is refused (LEASE_EXPIRED)", (int)c->pid, (int)c->uid,
+                (unsigned long long)(s->lease_timeout_ns / 1000000u));
+        lease_return(s, c);
+        c->lease_expired = 1;
+    }
+}
+
 static void reply_to_waiter(pmd *s, uint32_t conn, const pm_dispatch_result *res)
 {
     pmd_client *c = lease_owner(s, conn);
@@ -920,6 +983,11 @@ int pmd_next_timeout_ms(const pmd *s)
     for (uint32_t i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
         if (s->w[i].used && s->w[i].deadline < next)
             next = s->w[i].deadline;
+    for (uint32_t conn = 1; conn < PM_DISPATCH_MAX_CONNS; conn++) {
+        const pmd_client *c = idle_candidate((pmd *)s, conn);
+        if (c != NULL && c->lease_used + s->lease_timeout_ns < next)
+            next = c->lease_used + s->lease_timeout_ns;
+    }
     if (next == UINT64_MAX)
         return -1;
     if (next <= now)

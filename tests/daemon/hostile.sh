@@ -238,6 +238,85 @@ has "the daemon logged it" "$T/daemon.err" "out of file descriptors: the descrip
 expect "descriptors freed: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
 kill -TERM "$DPID"; wait "$DPID"; DPID=
 
+# --- item 5: idle builder leases expire ------------------------------------------------
+# 63 clients each send one ADD_ARGS (a lease each: all of them) and go
+# idle.  Before, every other launch stalled as long as they stayed; now
+# the daemon (--lease-timeout 500) takes the idle leases back, another
+# client's run completes, and a hog's next builder requests are refused
+# LEASE_EXPIRED up to its LAUNCH, after which a new launch is served.
+rm -f "$T/ready" "$SOCK" "$T/hold" "$T/held"
+"$BIN/procmgrd" --foreground --socket "$SOCK" --lease-timeout 500 >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+mkfifo "$T/hold"
+bounded python3 -c '
+import socket, struct, sys
+def call(s, op, rid, payload=b""):
+    s.sendmsg([struct.pack("<IHHIIQII", 0x52474D50, 1, op, 0, 0, rid, len(payload), 0) + payload])
+    r = s.recv(65536)
+    return struct.unpack_from("<I", r, 32)[0] if len(r) >= 36 else None
+ARGS = struct.pack("<II", 1, 1) + b"x"
+ENVS = struct.pack("<II", 1, 3) + b"A=1"
+hogs = []
+for i in range(63):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    st = call(s, 0x0101, i + 1, ARGS)
+    assert st == 0, ("ADD_ARGS", i, st)
+    hogs.append(s)
+print("held 63", flush=True)
+sys.stdin.read()                       # until the run below is done
+h = hogs[0]
+print("add_environs", call(h, 0x0102, 100, ENVS))
+print("launch", call(h, 0x0106, 101))
+print("add_args again", call(h, 0x0101, 102, ARGS))
+' "$SOCK" <"$T/hold" >"$T/held" 2>&1 &
+HP=$!
+exec 4>"$T/hold"
+if wait_for "$T/held" "^held 63"; then
+    expect "63 idle builder leases: another client's run completes" 0 \
+        bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+else
+    bad "the 63 hogs did not get their leases"; sed 's/^/#   /' "$T/held"
+fi
+exec 4>&-
+wait "$HP"
+has "an expired hog's ADD_ENVIRONS: LEASE_EXPIRED" "$T/held" "^add_environs 348\$"
+has "its LAUNCH: LEASE_EXPIRED" "$T/held" "^launch 348\$"
+has "then a new launch's ADD_ARGS: OK" "$T/held" "^add_args again 0\$"
+has "the daemon logged the expiry" "$T/daemon.err" "no request for its launch builder in 500 ms (--lease-timeout)"
+# Watches: 16 per client (PMD_WATCHES_PER_CLIENT).  Before, 32 WATCHes
+# from one client took the daemon's whole table (WATCHES_FULL for all).
+run_bg sleep 1000
+bounded python3 -c '
+import socket, struct, sys
+def call(s, op, rid, payload=b"", fds=()):
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))] if fds else []
+    s.sendmsg([struct.pack("<IHHIIQII", 0x52474D50, 1, op, 0, len(fds), rid, len(payload), 0) + payload], anc)
+    data, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(64 * 4))
+    got = []
+    for level, kind, raw in anc:
+        got += list(struct.unpack("%di" % (len(raw) // 4), raw[:len(raw) - len(raw) % 4]))
+    return struct.unpack_from("<I", data, 32)[0], got
+def client():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    st, fds = call(s, 0x0005, 1, struct.pack("<QII", int(sys.argv[2]), 0x7FF, 0))
+    assert st == 0 and len(fds) == 1, ("OPEN_PROCESS", st, fds)
+    return s, fds[0]
+a, pa = client()
+sts = [call(a, 0x0302, 10 + i, struct.pack("<II", 0, 1), [pa])[0] for i in range(17)]
+print("a", " ".join(map(str, sts)))
+b, pb = client()
+print("b", call(b, 0x0302, 50, struct.pack("<II", 0, 1), [pb])[0])
+' "$SOCK" "$RID" >"$T/watch.out" 2>&1
+has "one client: 16 WATCHes, the 17th WATCHES_FULL" "$T/watch.out" "^a\( 0\)\{16\} 341\$"
+has "another client still watches" "$T/watch.out" "^b 0\$"
+pc kill "$RID" >/dev/null 2>&1
+wait "$RPID"
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+
 # --- item 3: 400 processes under `ulimit -n 1024` ------------------------------------
 # procmgrd holds 2 descriptors per running process (its pidfd and the
 # program's image; the job directory, the image copies and the passed

@@ -588,15 +588,15 @@ pkill -f "^sleep $MARK7\$"
 wait "$RUN7"; wait "$CAT7"
 
 # --- what posix_spawn in the client gives (issue 18 item 8) --------------------------------
-# A client with its own nice value, limits and oom_score_adj: its program
-# gets them, as a program it ran itself (procmgrd's are 0, the hard
-# limits and 0).
-INH='echo 123 >/proc/self/oom_score_adj; ulimit -Sn 333; ulimit -Sc 0; ulimit -Ss 4096; exec nice -n 7 "$@"'
-SHOW='ulimit -n; ulimit -c; ulimit -s; nice; cat /proc/self/oom_score_adj'
+# A client with its own nice value, limits, oom_score_adj and umask: its
+# program gets them, as a program it ran itself (procmgrd's are 0, the
+# hard limits, 0 and its own umask).
+INH='echo 123 >/proc/self/oom_score_adj; ulimit -Sn 333; ulimit -Sc 0; ulimit -Ss 4096; umask 027; exec nice -n 7 "$@"'
+SHOW='ulimit -n; ulimit -c; ulimit -s; nice; cat /proc/self/oom_score_adj; umask'
 sh -c "$INH" inh sh -c "$SHOW" >"$T/inh.d" 2>&1
 sh -c "$INH" inh "$BIN/procctl" --socket "$SOCK" run -- /bin/sh -c "$SHOW" >"$T/inh.p" 2>&1 </dev/null
-if cmp -s "$T/inh.d" "$T/inh.p" && [ "$(tr '\n' ' ' <"$T/inh.d")" = "333 0 4096 7 123 " ]; then
-    ok "nice, rlimits, oom_score_adj: the client's ($(tr '\n' ' ' <"$T/inh.p"))"
+if cmp -s "$T/inh.d" "$T/inh.p" && [ "$(tr '\n' ' ' <"$T/inh.d")" = "333 0 4096 7 123 0027 " ]; then
+    ok "nice, rlimits, oom_score_adj, umask: the client's ($(tr '\n' ' ' <"$T/inh.p"))"
 else
     bad "inherited from the client: direct '$(tr '\n' ' ' <"$T/inh.d")', procmgr '$(tr '\n' ' ' <"$T/inh.p")'"
 fi

@@ -598,10 +598,18 @@ static void test_tables_full(void **state)
 {
     (void)state;
     uint64_t a = launch(CAP_EXEC, 1);
-    for (unsigned i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
+    for (unsigned i = 0; i < PM_DISPATCH_WAITERS_PER_CONN; i++)
         ST(wait_h(a, 1000), PM_OK);
     uint32_t first = RES.waiter;
-    ST(wait_h(a, 1000), PM_E_WAITERS_FULL);
+    ST(wait_h(a, 1000), PM_E_WAITERS_FULL);     /* this connection's bound */
+    /* another connection still parks: one client cannot take them all */
+    ST(pm_dispatch_connect(&D, 9u, 0, 0), PM_OK);
+    H[0] = proc_h(a, PM_DH_PROCESS);
+    begin(PM_OP_WAIT, 1);
+    u32(0); u32(0); u64(1000);
+    ST(send_n(9u, 1, __LINE__), PM_OK);
+    assert_int_equal(RES.action, PM_DISPATCH_PARKED);
+    pm_dispatch_disconnect(&D, 9u);
     ST(pm_dispatch_wait_expire(&D, first, REPLY, sizeof REPLY, &RES), PM_OK);
     ST(pm_proto_decode_reply(REPLY, RES.reply_len, 0, &REP), PM_OK);
     assert_int_equal(REP.status, PM_E_WAIT_TIMED_OUT);
@@ -1983,6 +1991,7 @@ static const int NOT_REACHABLE[] = {
     PM_E_K_TIMED_OUT,            /* Linux backend only: a stub that does not answer */
     PM_E_K_NO_DESCRIPTORS,       /* Linux backend only: out of host descriptors */
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
+    PM_E_LEASE_EXPIRED,          /* procmgrd's leases (serve.c), not the dispatcher's */
 };
 
 /* ---- per-job limits and usage (JOB_SET_LIMIT, JOB_QUERY; lifecycle.md §6) -- */

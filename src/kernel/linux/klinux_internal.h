@@ -61,6 +61,7 @@ enum {
 
 struct kl_as {
     int pid, pidfd, ctl;
+    uint32_t go_umask;       /* pm_stub_go.umask: the client's, or 0 */
     uint32_t child;          /* KL_CHILD_* */
     uint32_t reaped;         /* waitid done: status below is known */
     int wcode, wstatus;      /* si_code, si_status of the reaped child */
@@ -266,8 +267,9 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
  * closes reads EOF at once, a lock is not held past its close). */
 void kl_cspace_given(struct pm_kernel *k, uint32_t cso);
 /* Give the built child (pid child, waiting for "go") the client's nice
- * value, resource limits and oom_score_adj (klinux_thread.c). */
-void kl_inherit_client(int child, int client);
+ * value, resource limits and oom_score_adj (klinux_thread.c); returns the
+ * client's umask as pm_stub_go.umask (0: unknown). */
+uint32_t kl_inherit_client(int child, int client);
 /* Destroy every object and free every handle (pm_kh_close). */
 void kl_destroy_all(struct pm_kernel *k);
 

@@ -235,7 +235,7 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         kl_pool_refill(k, (k->pool.target + 1u) / 2u);
     }
     if (st == PM_OK && k->req_set && k->req.pid > 0)
-        kl_inherit_client(k->obj[a].as->pid, k->req.pid);
+        k->obj[a].as->go_umask = kl_inherit_client(k->obj[a].as->pid, k->req.pid);
     if (st == PM_OK) {
         th->as = a;
         th->cs = c;
@@ -245,6 +245,29 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
         k->obj[c].cs->thread = t;
     }
     return st;
+}
+
+/* The client's umask from /proc/CLIENT/status ("Umask:\t0022"), as
+ * pm_stub_go.umask; 0 when it cannot be read. */
+static uint32_t kl_client_umask(int client)
+{
+    char path[48], buf[2048];
+    ssize_t n = -1;
+    const char *at;
+    int fd;
+    (void)snprintf(path, sizeof path, "/proc/%d/status", client);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+    }
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    at = strstr(buf, "\nUmask:\t");
+    if (at == NULL)
+        return 0;
+    return PM_STUB_GO_UMASK | ((uint32_t)strtoul(at + 8, NULL, 8) & 0777u);
 }
 
 /* The client's oom_score_adj (read from /proc/CLIENT) to the child's;
@@ -272,13 +295,14 @@ static void kl_inherit_oom(int child, int client)
 
 /* What posix_spawn in the client would have given the child (waiting for
  * "go", so from the program's first instruction on): the client's nice
- * value, every resource limit and oom_score_adj, read from its pid.  Best
+ * value, every resource limit and oom_score_adj, read from its pid, set
+ * now; its umask, returned for "go" (only the stub can set it).  Best
  * effort, by the rule posix_spawn follows for the caller's own values:
  * what the kernel refuses procmgrd (a nice value or oom_score_adj below
  * its own, a hard limit above the one it started with, without the
  * capability) keeps procmgrd's, and a client that has gone keeps them
  * all; spec/daemon.md, "Inherited from the client". */
-void kl_inherit_client(int child, int client)
+uint32_t kl_inherit_client(int child, int client)
 {
     struct rlimit rl;
     int nice_v;
@@ -290,6 +314,7 @@ void kl_inherit_client(int child, int client)
         if (prlimit((pid_t)client, r, NULL, &rl) == 0)
             (void)prlimit((pid_t)child, r, &rl, NULL);
     kl_inherit_oom(child, client);
+    return kl_client_umask(client);
 }
 
 static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
@@ -300,6 +325,7 @@ static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
 
     memset(&g, 0, sizeof g);
     g.magic = PM_STUB_GO_MAGIC;
+    g.umask = a->go_umask;
     g.entry = entry;
     g.sp = sp;
     if (r != NULL && (r->prot & PM_PROT_R)) {

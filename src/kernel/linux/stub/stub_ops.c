@@ -956,6 +956,10 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
         stub_exit(127);
     if (page < 0 && page > -4096)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
+    /* the client's umask, as posix_spawn in it would leave it (umask(2)
+     * cannot fail) */
+    if (go.umask & PM_STUB_GO_UMASK)
+        (void)stub_sys1(SYS_umask, (long)(go.umask & 0777u));
     img = finalize(&go, &mm_map, &flags, &mm_err);
     if (mm_err == 0)
         drop_kernel_stack(k);

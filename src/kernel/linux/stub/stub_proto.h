@@ -187,9 +187,12 @@ _Static_assert(sizeof(pm_stub_op) == 40, "pm_stub_op is 40 bytes");
  * an initial stack is well under it unless argv and envp are large. */
 #define PM_STUB_INLINE_MAX   (32u * 1024u)
 
+/* pm_stub_go.umask: PM_STUB_GO_UMASK | mode bits (0777) to set the
+ * program's umask to; 0 leaves the stub's (procmgrd's). */
+#define PM_STUB_GO_UMASK     0x80000000u
 typedef struct pm_stub_go {
     uint32_t magic;              /* PM_STUB_GO_MAGIC */
-    uint32_t reserved;
+    uint32_t umask;              /* PM_STUB_GO_UMASK | bits, or 0 */
     uint64_t entry;              /* first instruction */
     uint64_t sp;                 /* initial stack pointer (argc) */
     uint64_t stack_lo, stack_hi; /* readable mapping holding sp; 0, 0 if none */

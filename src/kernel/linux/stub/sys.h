@@ -24,6 +24,7 @@
 #define SYS_fcntl           72
 #define SYS_chdir           80
 #define SYS_fchdir          81
+#define SYS_umask           95
 #define SYS_mount           165
 #define SYS_unshare         272
 #define SYS_open_tree       428
