@@ -127,6 +127,19 @@ static int usage_error(const char *what, const char *arg)
     return -1;
 }
 
+/* A count of milliseconds in 1..max, decimal digits only; 0 when arg is
+ * not one. */
+static unsigned long parse_ms(const char *arg, unsigned long max)
+{
+    char *end = NULL;
+    unsigned long ms;
+    errno = 0;
+    ms = strtoul(arg, &end, 10);
+    if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 || ms > max)
+        return 0;
+    return ms;
+}
+
 /* getopt_long: --opt VALUE and --opt=VALUE.  -1 on a usage error. */
 static int parse_opts(int argc, char **argv, pmd_opts *o)
 {
@@ -176,28 +189,18 @@ static int parse_opts(int argc, char **argv, pmd_opts *o)
                 return usage_error("too many --resolve, at", optarg);
             o->resolve[o->nresolve++] = optarg;
             break;
-        case 'T': {
-            char *end = NULL;
-            errno = 0;
-            unsigned long ms = strtoul(optarg, &end, 10);
-            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
-                ms == 0 || ms > 3600000ul)
+        case 'T':
+            if (parse_ms(optarg, 3600000ul) == 0)
                 return usage_error("--stub-timeout expects milliseconds in 1..3600000, not",
                                    optarg);
             o->stub_timeout = optarg;
             break;
-        }
-        case 'L': {
-            char *end = NULL;
-            errno = 0;
-            unsigned long ms = strtoul(optarg, &end, 10);
-            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
-                ms == 0 || ms > 86400000ul)
+        case 'L':
+            o->lease_timeout_ms = parse_ms(optarg, 86400000ul);
+            if (o->lease_timeout_ms == 0)
                 return usage_error("--lease-timeout expects milliseconds in 1..86400000, not",
                                    optarg);
-            o->lease_timeout_ms = ms;
             break;
-        }
         case 'h':
             usage(stdout);
             exit(0);

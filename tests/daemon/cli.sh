@@ -59,6 +59,10 @@ for p in procctl procmgrd elfcheck; do
     usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
 done
 usage_err "procmgrd --socket without a value" "needs a value" "$BIN/procmgrd" --socket
+usage_err "procmgrd --stub-timeout=x" "^procmgrd: --stub-timeout expects milliseconds in 1..3600000, not 'x'" \
+    "$BIN/procmgrd" --stub-timeout=x
+usage_err "procmgrd --lease-timeout 0" "^procmgrd: --lease-timeout expects milliseconds in 1..86400000, not '0'" \
+    "$BIN/procmgrd" --lease-timeout 0
 usage_err "elfcheck --policy without a value" "needs a value" "$BIN/elfcheck" --policy
 
 for c in run spawn watch ps info job job-limit kill stop wait wait-any start suspend \
