@@ -191,12 +191,15 @@ pm_status pm_builder_set_info(pm_builder *b, pm_kcap executable, pm_kcap job,
         rc = PM_E_BUILDER_STRING;
     else {
         put_bytes(b, POOL_PROC, 0, name, len);
+        /*@ assert wf_name: pm_builder_wf(b); */
         b->name_len = len;
         if (b->has_execfn == 0) {
             /* no exec filename given: the launch shows the name */
             put_bytes(b, POOL_EXECFN, 0, name, len);
+            /*@ assert wf_execfn: pm_builder_wf(b); */
             b->execfn_len = len;
         }
+        /*@ assert wf_info: pm_builder_wf(b); */
         b->executable = executable;
         b->job = job;
         b->flags = flags;
