@@ -512,11 +512,11 @@ static pm_status dec_list(pm_rd *rd, uint16_t op, pm_proto_request *req)
         if (st == PM_OK)
             st = rd_string(rd, STR_PNAME, PM_PROTO_MAX_PROCESS_NAME, &req->str);
         break;
-    case PM_OP_SET_EXECFN:
-        st = rd_string(rd, STR_EXECFN, PM_PROTO_MAX_EXECFN, &req->str);
-        break;
-    default:   /* PM_OP_RESOLVE */
-        st = rd_string(rd, STR_RESOLVE, PM_PROTO_MAX_RESOLVE_NAME, &req->str);
+    default:   /* PM_OP_RESOLVE, PM_OP_SET_EXECFN: one string */
+        if (op == PM_OP_SET_EXECFN)
+            st = rd_string(rd, STR_EXECFN, PM_PROTO_MAX_EXECFN, &req->str);
+        else
+            st = rd_string(rd, STR_RESOLVE, PM_PROTO_MAX_RESOLVE_NAME, &req->str);
         break;
     }
     return st;
