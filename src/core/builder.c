@@ -181,12 +181,16 @@ pm_status pm_builder_add_handle(pm_builder *b, pm_kcap cap, uint32_t id)
 
 /* No exec filename given (set_execfn not called): the launch shows the
  * process name, so set_info copies it there.  A helper, so that set_info's
- * proof meets one call with a narrow frame instead of a branch. */
+ * proof meets one call instead of a branch (its frame is put_bytes'). */
 /*@ requires \valid(b) && pm_builder_wf(b);
     requires len <= PM_BUILDER_PROC_NAME_MAX;
     requires \valid_read(name + (0 .. len - 1));
     requires \separated(b, name + (0 .. len - 1));
-    assigns  b->execfn[0 .. PM_BUILDER_EXECFN_MAX - 1], b->execfn_len;
+    assigns  b->arg_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+             b->env_pool[0 .. PM_BUILDER_ENV_BYTES - 1],
+             b->name_pool[0 .. PM_BUILDER_NAME_BYTES - 1],
+             b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1],
+             b->execfn[0 .. PM_BUILDER_EXECFN_MAX - 1], b->execfn_len;
     ensures  pm_builder_wf(b);
 */
 static void default_execfn(pm_builder *b, const uint8_t *name, uint32_t len)
