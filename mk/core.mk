@@ -21,7 +21,7 @@ CORE_WP_FCT_LIST := \
   matches pm_reg_list pm_reg_add_cap \
   contains_nul put_bytes pm_builder_reset pm_builder_add_arg \
   pm_builder_add_env pm_builder_add_name pm_builder_add_handle \
-  pm_builder_set_info pm_builder_ready pm_builder_argv pm_builder_envp \
+  default_execfn pm_builder_set_info pm_builder_set_execfn pm_builder_ready pm_builder_argv pm_builder_envp \
   pm_builder_mark_take pm_builder_rollback \
   is_blank line_end line_has_nul skip_blanks word_end trim_end span_len script_clear \
   pm_script_parse

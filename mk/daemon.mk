@@ -139,6 +139,18 @@ check-daemon-activation: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl
 	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/activation.sh $(O)/bin; \
 	 else echo "check-daemon-activation: skipped, no Linux backend (KLINUX_LIB)"; fi
 
+# AT_EXECFN is the path the program was executed by (issue 15): a program
+# at a path longer than a process name, found on PATH, run as ./NAME, and
+# as a `#!` script's interpreter, each through procctl run against direct
+# execution (tests/daemon/execfn.sh).
+.PHONY: check-daemon-execfn
+CHECKS     += check-daemon-execfn
+SAN_CHECKS += check-daemon-execfn
+check-daemon-execfn: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl \
+                       $$(LINUX_PROG_DIR)/execfn $$(LINUX_PROG_DIR)/execfn-static)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/execfn.sh $(O)/bin $(LINUX_PROG_DIR); \
+	 else echo "check-daemon-execfn: skipped, no Linux backend (KLINUX_LIB)"; fi
+
 # The toolchain matrix (issue 15): C with TLS, C++, musl, Rust where rustc
 # exists, linked by GNU ld, gold, lld and mold in each mode, plus patchelf
 # rewrites and libc.so.6 as a program; each through procctl run against

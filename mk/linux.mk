@@ -81,6 +81,13 @@ $(LINUX_PROG_DIR)/badinterp: tests/linux/auxcheck.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LINUX_PROG_CFLAGS) -fPIE -pie \
 	  -Wl,--dynamic-linker=$(abspath $(LINUX_PROG_DIR))/ld-fake.so -o $@ $<
+# AT_EXECFN, argv[0] and comm as the program sees them (tests/daemon/execfn.sh).
+$(LINUX_PROG_DIR)/execfn: tests/linux/execfn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LINUX_PROG_CFLAGS) -fPIE -pie -o $@ $<
+$(LINUX_PROG_DIR)/execfn-static: tests/linux/execfn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LINUX_PROG_CFLAGS) -fno-pie -static -o $@ $<
 $(LINUX_PROG_DIR)/asm-hello: tests/linux/asm-hello.S
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -Wl,--build-id=none -o $@ $<

@@ -12,7 +12,7 @@ NOH = 0xFFFFFFFF
 OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
            LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, QUERY_DETAILS=0x0006, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
            ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
-           CREATE_WITHOUT_STARTING=0x0107, START=0x0108, SET_CWD=0x0109, RESOLVE=0x0201,
+           CREATE_WITHOUT_STARTING=0x0107, START=0x0108, SET_CWD=0x0109, SET_EXECFN=0x010A, RESOLVE=0x0201,
            WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
            HANDLE_CLOSE=0x0305, WAIT_ANY=0x0401, SIGNAL=0x0402, SET_PRIORITY=0x0403, SET_RLIMIT=0x0404,
            SUSPEND=0x0405, RESUME=0x0406, JOB_CREATE=0x0410, JOB_OPEN=0x0411,
@@ -112,6 +112,10 @@ vec('open_process_every_right', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(7) + u32(
 vec('duplicate_limit_right', R, 1, 'OK', msg(O['HANDLE_DUPLICATE'], u32(0) + u32(0x400), 1),
     'bit 10: LIMIT (SET_RLIMIT)')
 vec('set_cwd', R, 1, 'OK', msg(O['SET_CWD'], u32(0), 1, rid=21), 'directory handle 0')
+vec('set_execfn', R, 0, 'OK', msg(O['SET_EXECFN'], s('/usr/local/libexec/some/long/path/prog'), rid=22),
+    'the exec filename (AT_EXECFN), longer than a process name')
+vec('set_execfn_relative', R, 0, 'OK', msg(O['SET_EXECFN'], s('./prog')), 'as execve was given it: may be relative')
+vec('set_execfn_max', R, 0, 'OK', msg(O['SET_EXECFN'], s('/' + 'a' * 4094)), '4095 bytes: PATH_MAX without the NUL')
 vec('set_rlimit_cpu', R, 1, 'OK', msg(O['SET_RLIMIT'], u32(0) + u32(1) + u32(0) + u64(1) + u64(2), 1),
     'CPU: soft 1 s, hard 2 s')
 vec('set_rlimit_nofile_equal', R, 1, 'OK', msg(O['SET_RLIMIT'], u32(0) + u32(2) + u32(0) + u64(64) + u64(64), 1),
@@ -150,7 +154,7 @@ vec('handle_count_mismatch', R, 0, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'],
 vec('handles_ctrunc', R, 65, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0), 1),
     'control data truncated: the receiver passes 65')
 vec('opcode_zero', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0))
-vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x010A))
+vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x010B))
 vec('opcode_unassigned_core', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0007))
 vec('wait_any_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['WAIT_ANY'], u32(NOH) + u32(1) + u64(0)))
 vec('wait_any_truncated', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['WAIT_ANY'], u32(NOH) + u32(0)))
@@ -194,6 +198,14 @@ vec('set_info_flags', R, 1, 'PROTO_BAD_FLAGS', msg(O['SET_INFO'],
     u32(0) + u32(NOH) + u32(NOH) + u32(8) + s('x'), 1), 'bit 3: no sharing flag')
 vec('set_info_flags_high', R, 1, 'PROTO_BAD_FLAGS', msg(O['SET_INFO'],
     u32(0) + u32(NOH) + u32(NOH) + u32(0x80000007) + s('x'), 1))
+vec('set_execfn_too_long', R, 0, 'PROTO_STRING_TOO_LONG', msg(O['SET_EXECFN'], s('/' + 'a' * 4095)),
+    '4096 bytes: over PATH_MAX - 1')
+vec('set_execfn_empty', R, 0, 'PROTO_STRING_EMPTY', msg(O['SET_EXECFN'], s('')))
+vec('set_execfn_nul', R, 0, 'PROTO_EMBEDDED_NUL', msg(O['SET_EXECFN'], s(b'/bin/a\0b')))
+vec('set_execfn_truncated', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['SET_EXECFN'], u32(9) + b'/bin'))
+vec('set_execfn_trailing', R, 0, 'PROTO_TRAILING_BYTES', msg(O['SET_EXECFN'], s('/bin/x') + b'\0'))
+vec('set_execfn_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['SET_EXECFN'], s('/bin/x'), 1),
+    'SET_EXECFN names no handle')
 vec('set_cwd_no_handle', R, 0, 'PROTO_HANDLE_REQUIRED', msg(O['SET_CWD'], u32(NOH)))
 vec('set_cwd_index', R, 1, 'PROTO_HANDLE_INDEX', msg(O['SET_CWD'], u32(1), 1))
 vec('set_cwd_trailing', R, 1, 'PROTO_TRAILING_BYTES', msg(O['SET_CWD'], u32(0) + u32(0), 1))
@@ -275,7 +287,7 @@ vec('r_list', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(1003) +
 vec('r_list_empty', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0)))
 for op in ('ADD_ARGS', 'ADD_ENVIRONS', 'ADD_NAMES', 'ADD_HANDLES', 'SET_INFO', 'START',
            'KILL', 'HANDLE_CLOSE', 'SIGNAL', 'SET_PRIORITY', 'SUSPEND', 'RESUME',
-           'SET_CWD', 'SET_RLIMIT'):
+           'SET_CWD', 'SET_EXECFN', 'SET_RLIMIT'):
     vec('r_' + op.lower(), P, 0, 'OK', rep(O[op]))
 vec('r_launch', P, 2, 'OK', rep(O['LAUNCH'], u32(0) + u32(1) + u64(1004), 2))
 vec('r_create_without_starting', P, 2, 'OK', rep(O['CREATE_WITHOUT_STARTING'],
@@ -311,7 +323,7 @@ vec('r_error_with_body', P, 0, 'PROTO_TRAILING_BYTES', rep(O['KILL'], u32(0), st
 vec('r_status_out_of_range', P, 0, 'PROTO_BAD_STATUS', rep(O['KILL'], status=1000))
 vec('r_event_error', P, 0, 'PROTO_BAD_STATUS', rep(O['EVENT'], status=209))
 vec('r_no_reply_bit', P, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['KILL'], u32(0)))
-vec('r_unknown_op', P, 0, 'PROTO_UNKNOWN_OPCODE', rep(0x010A))
+vec('r_unknown_op', P, 0, 'PROTO_UNKNOWN_OPCODE', rep(0x010B))
 vec('r_missing_status', P, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'] | REPLY))
 vec('r_create_handles', P, 1, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['CREATE_PROCESS'], u32(0) + u32(1) + u64(1), 1))
 vec('r_open_no_handle', P, 0, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['OPEN_PROCESS'], u32(0)))

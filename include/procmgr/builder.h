@@ -33,6 +33,8 @@
 #define PM_BUILDER_NAME_BYTES    4096u    /* all namespace path bytes */
 #define PM_BUILDER_MAX_HANDLES   64u
 #define PM_BUILDER_PROC_NAME_MAX 32u      /* = PM_REG_NAME_MAX */
+#define PM_BUILDER_EXECFN_MAX    4095u    /* exec filename (AT_EXECFN), NUL
+                                             excluded: PATH_MAX - 1 */
 
 typedef enum pm_builder_state {
     PM_BUILDER_EMPTY        = 0,
@@ -53,6 +55,12 @@ typedef struct pm_builder {
     uint32_t flags;
     uint32_t name_len;
     uint8_t  name[PM_BUILDER_PROC_NAME_MAX];
+    /* The exec filename (AT_EXECFN): set_execfn's (has_execfn == 1), else
+     * a copy of the process name made by set_info (has_execfn == 0), so
+     * that execfn[0, execfn_len) is always the one to use. */
+    uint32_t has_execfn;
+    uint32_t execfn_len;
+    uint8_t  execfn[PM_BUILDER_EXECFN_MAX];
 
     pm_builder_strs args;
     pm_span  arg_span[PM_BUILDER_MAX_ARGS];
@@ -159,6 +167,27 @@ pm_status pm_builder_add_handle(pm_builder *b, pm_kcap cap, uint32_t id);
 */
 pm_status pm_builder_set_info(pm_builder *b, pm_kcap executable, pm_kcap job,
                               const uint8_t *name, uint32_t len, uint32_t flags);
+
+/* Set the exec filename, AT_EXECFN of the process (replaces an earlier
+ * one): the path the program was executed by, as execve was given it
+ * (1..PM_BUILDER_EXECFN_MAX bytes, no NUL).  Independent of the process
+ * name; without it the launch uses the process name (set_info copies it).
+ * PM_E_BUILDER_STRING for an empty string or a NUL, PM_E_BUILDER_LIMIT
+ * over the bound.  Atomic. */
+/*@ requires \valid(b) && pm_builder_wf(b);
+    requires \valid_read(s + (0 .. len - 1));
+    requires \separated(b, s + (0 .. len - 1));
+    assigns  *b;
+    ensures  pm_builder_wf(b);
+    ensures  \result == PM_OK || \result == PM_E_BUILDER_STRING ||
+             \result == PM_E_BUILDER_LIMIT;
+    ensures  \result == PM_OK ==> b->has_execfn == 1 && b->execfn_len == len &&
+                                  b->state == PM_BUILDER_ACCUMULATING &&
+                                  (\forall integer k; 0 <= k < len ==>
+                                       b->execfn[k] == s[k]);
+    ensures  \result != PM_OK ==> pm_builder_unchanged{Pre, Post}(b);
+*/
+pm_status pm_builder_set_execfn(pm_builder *b, const uint8_t *s, uint32_t len);
 
 /* PM_OK when a launch may proceed (info set), else PM_E_BUILDER_STATE. */
 /*@ requires \valid_read(b);

@@ -130,6 +130,16 @@ pm_status pm_client_set_info_flags(pm_client *c, int executable, int job,
  * than issue 6 answers PM_E_PROTO_UNKNOWN_OPCODE. */
 pm_status pm_client_set_cwd(pm_client *c, int dir_fd);
 
+/* SET_EXECFN (issue 15): the exec filename, AT_EXECFN of the process
+ * launched next: the path its program was executed by, as execve would
+ * have been given it (a path as typed, a PATH lookup's result, a script's
+ * path), 1..PM_PROTO_MAX_EXECFN (4095) bytes.  It is not the process name
+ * (SET_INFO's, at most 32 bytes), and without SET_EXECFN the launch shows
+ * the process name there.  Over 4095 bytes: PM_E_PROTO_STRING_TOO_LONG;
+ * empty: PM_E_PROTO_STRING_EMPTY (the daemon's answers).  A daemon older
+ * than issue 15 answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_set_execfn(pm_client *c, const char *execfn);
+
 /* Create and start the process the builder describes. */
 pm_status pm_client_launch(pm_client *c, pm_client_process *out);
 
@@ -312,9 +322,11 @@ enum pm_spawn_action_kind {
     PM_SPAWN_ACTION_SET_CWD  = 5,   /* working directory: fd (SET_CWD)        */
     PM_SPAWN_ACTION_RLIMIT   = 6,   /* resource `id` = soft, hard, set on the
                                        created process before it starts     */
-    PM_SPAWN_ACTION_PRIORITY = 7    /* scheduling level `id` (PM_PRIORITY_*),
+    PM_SPAWN_ACTION_PRIORITY = 7,   /* scheduling level `id` (PM_PRIORITY_*),
                                        set on the created process before it
                                        starts (SET_PRIORITY)               */
+    PM_SPAWN_ACTION_SET_EXECFN = 8  /* exec filename (AT_EXECFN) = path
+                                       (SET_EXECFN)                        */
 };
 
 typedef struct pm_spawn_action {
@@ -322,7 +334,7 @@ typedef struct pm_spawn_action {
     int         fd;        /* CLONE_FD, ADD_NAME, SET_CWD */
     uint32_t    id;        /* CLONE_FD, OPEN; RLIMIT: PM_RLIMIT_*;
                               PRIORITY: PM_PRIORITY_* */
-    const char *path;      /* OPEN, ADD_NAME, SET_NAME */
+    const char *path;      /* OPEN, ADD_NAME, SET_NAME, SET_EXECFN */
     int         oflags;    /* OPEN */
     uint32_t    mode;      /* OPEN */
     uint64_t    soft, hard;  /* RLIMIT */
@@ -342,7 +354,9 @@ pm_status pm_client_launch_limited(pm_client *c, int suspended,
 
 /*
  * Build and launch in one call: executable is the descriptor exe_fd, or
- * when exe_fd < 0 the file at path (opened read-only here).  argv and envp
+ * when exe_fd < 0 the file at path (opened read-only here).  path, when
+ * given, is also the exec filename (AT_EXECFN), as execve(path, ...) would
+ * show it, unless a SET_EXECFN action names another.  argv and envp
  * are NULL-terminated (either may be NULL).  Actions apply in order; an
  * OPEN failure (or exe path) is PM_E_K_ARG with errno set.  flags
  * PM_SPAWN_*.  sd receives the start data with PM_SPAWN_SUSPENDED (may be

@@ -41,6 +41,7 @@
 #define PM_PROTO_MAX_PATH_LEN     4095u  /* namespace path (PATH_MAX - NUL)       */
 #define PM_PROTO_MAX_RESOLVE_NAME 2048u  /* fuchsia MAX_RESOLVE_NAME_SIZE         */
 #define PM_PROTO_MAX_PROCESS_NAME 64u    /* process name                          */
+#define PM_PROTO_MAX_EXECFN       4095u  /* exec filename (PATH_MAX - NUL)        */
 #define PM_PROTO_MAX_LIST         256u   /* process records in one LIST reply     */
 #define PM_PROTO_INFO_SIZE        32u    /* one process record on the wire        */
 
@@ -71,6 +72,7 @@ enum pm_proto_opcode {
     PM_OP_CREATE_WITHOUT_STARTING = 0x0107,
     PM_OP_START                   = 0x0108,
     PM_OP_SET_CWD                 = 0x0109,  /* issue 6, working directory */
+    PM_OP_SET_EXECFN              = 0x010A,  /* issue 15, AT_EXECFN        */
     PM_OP_RESOLVE                 = 0x0201,
     PM_OP_WAIT                    = 0x0301,
     PM_OP_WATCH                   = 0x0302,
@@ -257,6 +259,7 @@ typedef struct pm_proto_reply_to {
  *   START            handle[0]=process, handle[1]=thread (optional: absent
  *                    means the process's initial thread)
  *   SET_CWD          handle[0]=directory
+ *   SET_EXECFN       str=exec filename (1..4095 bytes, no NUL)
  *   RESOLVE          str=name
  *   WAIT             handle[0]=target, value=timeout in ns
  *   WAIT_ANY         handle[0]=parent (optional: absent = procmgr's root),

@@ -12,6 +12,8 @@
       (b->state == PM_BUILDER_EMPTY || b->state == PM_BUILDER_ACCUMULATING) &&
       (b->has_info == 0 || b->has_info == 1) &&
       b->name_len <= PM_BUILDER_PROC_NAME_MAX &&
+      (b->has_execfn == 0 || b->has_execfn == 1) &&
+      b->execfn_len <= PM_BUILDER_EXECFN_MAX &&
       b->args.n <= PM_BUILDER_MAX_ARGS && b->args.used <= PM_BUILDER_ARG_BYTES &&
       b->envs.n <= PM_BUILDER_MAX_ENVS && b->envs.used <= PM_BUILDER_ENV_BYTES &&
       b->names.n <= PM_BUILDER_MAX_NAMES && b->names.used <= PM_BUILDER_NAME_BYTES &&
@@ -19,6 +21,7 @@
 
   predicate pm_builder_empty(pm_builder *b) =
       b->state == PM_BUILDER_EMPTY && b->has_info == 0 && b->name_len == 0 &&
+      b->has_execfn == 0 && b->execfn_len == 0 &&
       b->args.n == 0 && b->args.used == 0 && b->envs.n == 0 &&
       b->envs.used == 0 && b->names.n == 0 && b->names.used == 0 &&
       b->nhandles == 0;

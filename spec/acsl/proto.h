@@ -48,7 +48,8 @@
       op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
       op == PM_OP_SET_INFO || op == PM_OP_LAUNCH ||
       op == PM_OP_CREATE_WITHOUT_STARTING || op == PM_OP_START ||
-      op == PM_OP_SET_CWD || op == PM_OP_SET_RLIMIT ||
+      op == PM_OP_SET_CWD || op == PM_OP_SET_EXECFN ||
+      op == PM_OP_SET_RLIMIT ||
       op == PM_OP_RESOLVE || op == PM_OP_WAIT || op == PM_OP_WATCH ||
       op == PM_OP_KILL || op == PM_OP_HANDLE_DUPLICATE ||
       op == PM_OP_HANDLE_CLOSE || op == PM_OP_SIGNAL ||

@@ -763,11 +763,11 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
 {
     static const char *envv[4096];
     static char mpath[MAX_MOUNT][4096];
-    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 7];
+    pm_spawn_action act[MAX_FD + MAX_RLIMIT + MAX_MOUNT + 8];
     int mfd[MAX_MOUNT];
     size_t nact = 0, nm = 0;
     int exe = -1, interp = -1, cwd = -1, job = -1, rc = 0;
-    char found_buf[PROC_NAME_MAX + 1];
+    char found_buf[4096];   /* PATH_MAX: the exec filename */
     const char *found = NULL;
     pm_status st;
 
@@ -876,6 +876,15 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
     act[nact].kind = PM_SPAWN_ACTION_SET_NAME;
     act[nact].path = name;
     nact++;
+    /* The exec filename (AT_EXECFN): the path execve would have been
+     * given, as typed or found on PATH, whatever its length (a --resolve
+     * name has none: the daemon shows the process name). */
+    const char *execfn = l->resolve == NULL ? found : NULL;
+    if (execfn != NULL) {
+        act[nact].kind = PM_SPAWN_ACTION_SET_EXECFN;
+        act[nact].path = execfn;
+        nact++;
+    }
     size_t ne = build_env(l, envv, sizeof envv / sizeof envv[0] - 1);
     envv[ne] = NULL;
 
@@ -913,6 +922,8 @@ static int do_launch(pm_client *c, const launch_opts *l, int suspended, launched
             st = pm_client_add_handles(c, hs, nh);
         if (st == PM_OK && cwd >= 0)
             st = pm_client_set_cwd(c, cwd);
+        if (st == PM_OK && execfn != NULL)
+            st = pm_client_set_execfn(c, execfn);
         for (size_t i = 0; i < nact && st == PM_OK; i++)
             if (act[i].kind == PM_SPAWN_ACTION_ADD_NAME) {
                 pm_client_name n = { act[i].fd, act[i].path };

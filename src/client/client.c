@@ -682,6 +682,18 @@ pm_status pm_client_set_cwd(pm_client *c, int dir_fd)
     return one_handle(c, PM_OP_SET_CWD, dir_fd, 0, 0);
 }
 
+pm_status pm_client_set_execfn(pm_client *c, const char *execfn)
+{
+    pm_status st;
+    req_begin(c, PM_OP_SET_EXECFN);
+    if (execfn == NULL)
+        return PM_E_PROTO_BAD_ARGUMENT;
+    st = put_str(c, execfn, &c->req.str);
+    if (st == PM_OK)
+        st = exchange(c, NULL, 0);
+    return st;
+}
+
 pm_status pm_client_set_rlimit(pm_client *c, int process, uint32_t resource,
                                uint64_t soft, uint64_t hard)
 {

@@ -34,7 +34,8 @@ static void spawn_fds_close(spawn_fds *o)
 }
 
 /* Apply one action: startup handles and namespace entries are sent at
- * once; SET_NAME records the name for SET_INFO. */
+ * once; SET_NAME records the name for SET_INFO; SET_EXECFN is sent by
+ * spawn_build after the actions. */
 static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
                               spawn_fds *opened, const char **name, int *err)
 {
@@ -71,6 +72,9 @@ static pm_status apply_action(pm_client *c, const pm_spawn_action *a,
     case PM_SPAWN_ACTION_SET_CWD:
         st = pm_client_set_cwd(c, a->fd);
         break;
+    case PM_SPAWN_ACTION_SET_EXECFN:
+        st = a->path == NULL ? PM_E_PROTO_BAD_ARGUMENT : PM_OK;
+        break;   /* spawn_build sends the last one */
     case PM_SPAWN_ACTION_RLIMIT: case PM_SPAWN_ACTION_PRIORITY:
         break;   /* on the created process: apply_on_created */
     default:
@@ -142,8 +146,10 @@ static pm_status clone_stdio(pm_client *c)
     return pm_client_add_handles(c, h, 3);
 }
 
-/* Everything before SET_INFO. */
-static pm_status spawn_build(pm_client *c, uint32_t flags,
+/* Everything before SET_INFO.  The exec filename: the last SET_EXECFN
+ * action's, else path (what execve(path, ...) would show), else none
+ * (the daemon then shows the process name). */
+static pm_status spawn_build(pm_client *c, uint32_t flags, const char *path,
                              const char *const *argv, const char *const *envp,
                              const pm_spawn_action *actions, size_t nactions,
                              spawn_fds *opened, const char **name, int *err)
@@ -157,8 +163,13 @@ static pm_status spawn_build(pm_client *c, uint32_t flags,
         st = pm_client_add_environs(c, envp, vec_len(envp));
     if (st == PM_OK && (flags & PM_SPAWN_CLONE_STDIO))
         st = clone_stdio(c);
-    for (size_t i = 0; st == PM_OK && i < nactions; i++)
+    for (size_t i = 0; st == PM_OK && i < nactions; i++) {
         st = apply_action(c, &actions[i], opened, name, err);
+        if (actions[i].kind == PM_SPAWN_ACTION_SET_EXECFN)
+            path = actions[i].path;
+    }
+    if (st == PM_OK && path != NULL)
+        st = pm_client_set_execfn(c, path);
     return st;
 }
 
@@ -190,7 +201,7 @@ pm_status pm_client_spawn(pm_client *c, uint32_t flags, int exe_fd,
      * launch request fail with BUILDER_STATE, which resets the builder,
      * as the reset below does. */
     pm_client_pipeline_(c, 1);
-    st = spawn_build(c, flags, argv, envp, actions, nactions, &opened, &name, &err);
+    st = spawn_build(c, flags, path, argv, envp, actions, nactions, &opened, &name, &err);
     pm_client_pipeline_(c, 0);
     st_sent = pm_client_pipeline_status_(c);
     if (st == PM_OK)

@@ -33,6 +33,7 @@ static int contains_nul(const uint8_t *p, uint32_t len)
 #define POOL_ENV   1u
 #define POOL_NAME  2u
 #define POOL_PROC  3u
+#define POOL_EXECFN 4u
 
 /* Copy src[0, len) to pool[off, off + len); writes stay inside the pool
  * whatever the arguments (callers have checked off + len <= its size). */
@@ -42,7 +43,10 @@ static int contains_nul(const uint8_t *p, uint32_t len)
     assigns  b->arg_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
              b->env_pool[0 .. PM_BUILDER_ENV_BYTES - 1],
              b->name_pool[0 .. PM_BUILDER_NAME_BYTES - 1],
-             b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1];
+             b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1],
+             b->execfn[0 .. PM_BUILDER_EXECFN_MAX - 1];
+    ensures  pool == POOL_EXECFN && off == 0 && len <= PM_BUILDER_EXECFN_MAX ==>
+             \forall integer i; 0 <= i < len ==> b->execfn[i] == src[i];
 */
 static void put_bytes(pm_builder *b, uint32_t pool, uint32_t off,
                       const uint8_t *src, uint32_t len)
@@ -53,7 +57,11 @@ static void put_bytes(pm_builder *b, uint32_t pool, uint32_t off,
         loop assigns k, d, b->arg_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
                      b->env_pool[0 .. PM_BUILDER_ENV_BYTES - 1],
                      b->name_pool[0 .. PM_BUILDER_NAME_BYTES - 1],
-                     b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1];
+                     b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1],
+                     b->execfn[0 .. PM_BUILDER_EXECFN_MAX - 1];
+        loop invariant pool == POOL_EXECFN && off == 0 &&
+                       len <= PM_BUILDER_EXECFN_MAX ==>
+                       \forall integer i; 0 <= i < k ==> b->execfn[i] == src[i];
         loop variant len - k;
     */
     while (k < len) {
@@ -65,6 +73,8 @@ static void put_bytes(pm_builder *b, uint32_t pool, uint32_t off,
             b->name_pool[d] = src[k];
         else if (pool == POOL_PROC && d < PM_BUILDER_PROC_NAME_MAX)
             b->name[d] = src[k];
+        else if (pool == POOL_EXECFN && d < PM_BUILDER_EXECFN_MAX)
+            b->execfn[d] = src[k];
         k++;
         d++;
     }
@@ -80,6 +90,8 @@ void pm_builder_reset(pm_builder *b)
     b->job.gen = 0;
     b->flags = 0;
     b->name_len = 0;
+    b->has_execfn = 0;
+    b->execfn_len = 0;
     b->args.n = 0;
     b->args.used = 0;
     b->envs.n = 0;
@@ -167,6 +179,28 @@ pm_status pm_builder_add_handle(pm_builder *b, pm_kcap cap, uint32_t id)
     return rc;
 }
 
+/* No exec filename given (set_execfn not called): the launch shows the
+ * process name, so set_info copies it there.  A helper, so that set_info's
+ * proof meets one call instead of a branch (its frame is put_bytes'). */
+/*@ requires \valid(b) && pm_builder_wf(b);
+    requires len <= PM_BUILDER_PROC_NAME_MAX;
+    requires \valid_read(name + (0 .. len - 1));
+    requires \separated(b, name + (0 .. len - 1));
+    assigns  b->arg_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+             b->env_pool[0 .. PM_BUILDER_ENV_BYTES - 1],
+             b->name_pool[0 .. PM_BUILDER_NAME_BYTES - 1],
+             b->name[0 .. PM_BUILDER_PROC_NAME_MAX - 1],
+             b->execfn[0 .. PM_BUILDER_EXECFN_MAX - 1], b->execfn_len;
+    ensures  pm_builder_wf(b);
+*/
+static void default_execfn(pm_builder *b, const uint8_t *name, uint32_t len)
+{
+    if (b->has_execfn == 0) {
+        put_bytes(b, POOL_EXECFN, 0, name, len);
+        b->execfn_len = len;
+    }
+}
+
 pm_status pm_builder_set_info(pm_builder *b, pm_kcap executable, pm_kcap job,
                               const uint8_t *name, uint32_t len, uint32_t flags)
 {
@@ -180,10 +214,27 @@ pm_status pm_builder_set_info(pm_builder *b, pm_kcap executable, pm_kcap job,
     else {
         put_bytes(b, POOL_PROC, 0, name, len);
         b->name_len = len;
+        default_execfn(b, name, len);
         b->executable = executable;
         b->job = job;
         b->flags = flags;
         b->has_info = 1;
+        b->state = PM_BUILDER_ACCUMULATING;
+    }
+    return rc;
+}
+
+pm_status pm_builder_set_execfn(pm_builder *b, const uint8_t *s, uint32_t len)
+{
+    pm_status rc = PM_OK;
+    if (len > PM_BUILDER_EXECFN_MAX)
+        rc = PM_E_BUILDER_LIMIT;
+    else if (len == 0 || contains_nul(s, len))
+        rc = PM_E_BUILDER_STRING;
+    else {
+        put_bytes(b, POOL_EXECFN, 0, s, len);
+        b->execfn_len = len;
+        b->has_execfn = 1;
         b->state = PM_BUILDER_ACCUMULATING;
     }
     return rc;

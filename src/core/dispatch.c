@@ -612,6 +612,16 @@ static pm_status op_set_cwd(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m)
     return st;
 }
 
+/* SET_EXECFN: the launch's exec filename, AT_EXECFN (replaces an earlier
+ * one; reset with the builder).  The decoder has bounded it (1..4095
+ * bytes, no NUL); the builder checks again. */
+static pm_status op_set_execfn(pm_dispatch *d, pm_dispatch_conn *c,
+                               const msg_ctx *m)
+{
+    return pm_builder_set_execfn(&c->builder, m->msg + d->req.str.off,
+                                 d->req.str.len);
+}
+
 /* A job made for a launch belongs to the launching principal (JOB_OPEN). */
 static void claim_job(pm_dispatch *d, uint64_t koid, uint32_t principal)
 {
@@ -1433,6 +1443,7 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_CREATE_WITHOUT_STARTING: st = op_launch(d, c, m, 0, rep, res); break;
     case PM_OP_START:             st = op_start(d, m); break;
     case PM_OP_SET_CWD:           st = op_set_cwd(d, c, m); break;
+    case PM_OP_SET_EXECFN:        st = op_set_execfn(d, c, m); break;
     case PM_OP_SET_RLIMIT:        st = op_set_rlimit(d, m); break;
     case PM_OP_RESOLVE:           st = op_resolve(d, m, rep, res); break;
     case PM_OP_WAIT:              st = op_wait(d, conn, m, rep, res); break;

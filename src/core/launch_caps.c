@@ -95,8 +95,8 @@ pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
     in.auxv = auxv;
     in.nauxv = nauxv;
     in.random = random;
-    in.execfn = b->name;
-    in.execfn_len = b->name_len;
+    in.execfn = b->execfn;
+    in.execfn_len = b->execfn_len;
     in.platform = platform;
     in.platform_len = sizeof platform;
     in.stack_top = top;

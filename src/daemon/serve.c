@@ -497,14 +497,15 @@ static void drop_translated(pmd *s, pm_dhandle *in, uint32_t n)
 /* ---- one message ------------------------------------------------------------------- */
 
 /* The requests that fill or consume the builder: ADD_ARGS ..
- * CREATE_WITHOUT_STARTING (0x0101-0x0107) and SET_CWD (0x0109; not START,
+ * CREATE_WITHOUT_STARTING (0x0101-0x0107), SET_CWD (0x0109) and SET_EXECFN
+ * (0x010A; not START,
  * 0x0108, which names a created process).  SET_CWD on the shared
  * connection was answered OK and then lost, its directory kept there
  * (issue 18 item 11). */
 static int builder_op(uint16_t op)
 {
     return (op >= PM_OP_ADD_ARGS && op <= PM_OP_CREATE_WITHOUT_STARTING) ||
-           op == PM_OP_SET_CWD;
+           op == PM_OP_SET_CWD || op == PM_OP_SET_EXECFN;
 }
 
 static int needs_lease(const pm_proto_request *r)
@@ -630,7 +631,8 @@ static void after_reply(pmd *s, pmd_client *c, uint16_t op, pm_status st,
         closed->used = 0;
         closed->fd = -1;
     }
-    if (((op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO) || op == PM_OP_SET_CWD) &&
+    if (((op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO) || op == PM_OP_SET_CWD ||
+         op == PM_OP_SET_EXECFN) &&
         st == PM_OK)
         c->building = 1;
     if (op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING)

@@ -142,7 +142,7 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
         st = pm_wire_wr64(w, req->value);
         if (st == PM_OK) st = pm_wire_wr32(w, 0);
         break;
-    case PM_OP_RESOLVE:
+    case PM_OP_RESOLVE: case PM_OP_SET_EXECFN:
         st = wr_slice(w, src, src_len, req->str);
         break;
     case PM_OP_WAIT: case PM_OP_WAIT_ANY:

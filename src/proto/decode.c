@@ -19,7 +19,8 @@ enum str_kind {
     STR_ENV,       /* no NUL, NAME=VALUE with NAME non-empty     */
     STR_PATH,      /* no NUL, absolute, normalized, non-empty    */
     STR_RESOLVE,   /* no NUL, relative, normalized, non-empty    */
-    STR_PNAME      /* no NUL, may be empty                       */
+    STR_PNAME,     /* no NUL, may be empty                       */
+    STR_EXECFN     /* no NUL, non-empty                          */
 };
 
 /*@ predicate rd_ok{L}(pm_rd *rd) =
@@ -220,6 +221,9 @@ static pm_status check_string(const uint8_t *m, uint32_t start, uint32_t end,
     if (st == PM_OK) {
         if (kind == STR_ENV) {
             st = check_env(m, start, end);
+        } else if (kind == STR_EXECFN) {
+            if (start == end)
+                st = PM_E_PROTO_STRING_EMPTY;
         } else if (kind == STR_PATH || kind == STR_RESOLVE) {
             if (start == end)
                 st = PM_E_PROTO_STRING_EMPTY;
@@ -508,8 +512,11 @@ static pm_status dec_list(pm_rd *rd, uint16_t op, pm_proto_request *req)
         if (st == PM_OK)
             st = rd_string(rd, STR_PNAME, PM_PROTO_MAX_PROCESS_NAME, &req->str);
         break;
-    default:   /* PM_OP_RESOLVE */
-        st = rd_string(rd, STR_RESOLVE, PM_PROTO_MAX_RESOLVE_NAME, &req->str);
+    default:   /* PM_OP_RESOLVE, PM_OP_SET_EXECFN: one string */
+        if (op == PM_OP_SET_EXECFN)
+            st = rd_string(rd, STR_EXECFN, PM_PROTO_MAX_EXECFN, &req->str);
+        else
+            st = rd_string(rd, STR_RESOLVE, PM_PROTO_MAX_RESOLVE_NAME, &req->str);
         break;
     }
     return st;
@@ -519,14 +526,15 @@ static pm_status dec_list(pm_rd *rd, uint16_t op, pm_proto_request *req)
     ensures \result != 0 <==> (op == PM_OP_CREATE_PROCESS ||
         op == PM_OP_ADD_ARGS || op == PM_OP_ADD_ENVIRONS ||
         op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
-        op == PM_OP_SET_INFO || op == PM_OP_RESOLVE);
+        op == PM_OP_SET_INFO || op == PM_OP_SET_EXECFN ||
+        op == PM_OP_RESOLVE);
 */
 static int opcode_has_list(uint32_t op)
 {
     return op == PM_OP_CREATE_PROCESS || op == PM_OP_ADD_ARGS ||
            op == PM_OP_ADD_ENVIRONS || op == PM_OP_ADD_NAMES ||
            op == PM_OP_ADD_HANDLES || op == PM_OP_SET_INFO ||
-           op == PM_OP_RESOLVE;
+           op == PM_OP_SET_EXECFN || op == PM_OP_RESOLVE;
 }
 
 /* A request with no fields yet: opcode, request id and handle count of the

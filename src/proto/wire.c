@@ -52,6 +52,7 @@ int pm_wire_opcode_known(uint32_t op)
     case PM_OP_ADD_ARGS: case PM_OP_ADD_ENVIRONS: case PM_OP_ADD_NAMES:
     case PM_OP_ADD_HANDLES: case PM_OP_SET_INFO: case PM_OP_LAUNCH:
     case PM_OP_CREATE_WITHOUT_STARTING: case PM_OP_START: case PM_OP_SET_CWD:
+    case PM_OP_SET_EXECFN:
     case PM_OP_RESOLVE: case PM_OP_WAIT: case PM_OP_WATCH: case PM_OP_KILL:
     case PM_OP_HANDLE_DUPLICATE: case PM_OP_HANDLE_CLOSE:
     case PM_OP_SIGNAL: case PM_OP_SET_PRIORITY: case PM_OP_SET_RLIMIT:

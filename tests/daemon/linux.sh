@@ -54,8 +54,8 @@ same_status "sh -c kill -USR1 itself" sh -c 'kill -USR1 $$'
 same "a missing file (ls exit 2)" ls /nonexistent-procmgr-test
 # --- the test programs of mk/linux.mk in every link mode -------------------------------
 # Run from their directory as ./NAME: AT_EXECFN is the path execve was
-# given, and procctl's default process name (which procmgr makes
-# AT_EXECFN) is the path it opened; the core takes names of <= 32 bytes.
+# given, which procctl sends as the exec filename (SET_EXECFN; a long path:
+# tests/daemon/execfn.sh).
 # auxcheck's self-check (auxv: AT_SYSINFO_EHDR == its [vdso], AT_RANDOM,
 # AT_HWCAP, AT_MINSIGSTKSZ, AT_PHDR, AT_ENTRY, AT_BASE, ids, AT_EXECFN;
 # /proc/self/{auxv,cmdline,environ,comm,maps}; TLS) must pass in both runs.

@@ -673,17 +673,15 @@ static int procmgr_side(const char *sock, pid_t daemon, char *const argv[], uint
         return -1;
     }
     nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-    pm_spawn_action act[4];
+    pm_spawn_action act[3];
     memset(act, 0, sizeof act);
     for (uint32_t i = 0; i < 3; i++) {
         act[i].kind = PM_SPAWN_ACTION_CLONE_FD;
         act[i].fd = nul;
         act[i].id = i;
     }
-    /* the name is AT_EXECFN: the path, as execv gave the kernel */
-    act[3].kind = PM_SPAWN_ACTION_SET_NAME;
-    act[3].path = argv[0];
-    size_t nact = strlen(argv[0]) <= 32u ? 4u : 3u;
+    /* AT_EXECFN: the spawn's path, as execv gave the kernel (SET_EXECFN) */
+    size_t nact = 3;
     extern char **environ;
     st = pm_client_spawn(c, PM_SPAWN_SUSPENDED, -1, argv[0], (const char *const *)argv,
                          (const char *const *)environ, act, nact, &p, &sd);

@@ -221,6 +221,33 @@ static void test_lifecycle(void)
     pm_client_close(c);
 }
 
+/* SET_EXECFN (issue 15): up to 4095 bytes, separate from the name (which
+ * stays <= 32); too long and empty refused with the protocol's codes and
+ * the builder left as it was. */
+static void test_execfn(void)
+{
+    static char path[PM_PROTO_MAX_EXECFN + 2];
+    pm_client *c = conn();
+    pm_client_process p;
+    pm_client_start_data sd;
+    int exe = exe_fd();
+
+    memset(path, 'x', sizeof path);
+    path[0] = '/';
+    path[PM_PROTO_MAX_EXECFN + 1] = '\0';
+    ST(pm_client_set_execfn(c, path), PM_E_PROTO_STRING_TOO_LONG);
+    ST(pm_client_set_execfn(c, ""), PM_E_PROTO_STRING_EMPTY);
+    path[PM_PROTO_MAX_EXECFN] = '\0';
+    ST(pm_client_set_execfn(c, path), PM_OK);
+    ST(pm_client_add_args(c, g_args, 2), PM_OK);
+    ST(pm_client_set_info(c, exe, -1, -1, "execfn-name"), PM_OK);
+    ST(pm_client_create_without_starting(c, &p, &sd), PM_OK);
+    ST(pm_client_kill(c, p.process), PM_OK);
+    close_process(&p);
+    close(exe);
+    pm_client_close(c);
+}
+
 static void test_suspended_and_create(void)
 {
     pm_client *c = conn();
@@ -905,6 +932,7 @@ int main(int argc, char **argv)
     }
     test_lifecycle();
     test_suspended_and_create();
+    test_execfn();
     test_open_process();
     test_control();
     test_resolve_spawn();

@@ -122,6 +122,51 @@ static void test_count_and_byte_bounds(void **state)
     REFUSED(pm_builder_add_name(&b, S("/n"), dir), PM_E_BUILDER_LIMIT);
 }
 
+/* The exec filename (AT_EXECFN, issue 15): separate from the process
+ * name, up to PATH_MAX - 1 bytes; without it the name is used. */
+static void test_execfn(void **state)
+{
+    (void)state;
+    static uint8_t path[PM_BUILDER_EXECFN_MAX + 1];
+    /* default: set_info's name */
+    assert_int_equal(b.has_execfn, 0);
+    assert_int_equal(b.execfn_len, 0);
+    assert_int_equal(pm_builder_set_info(&b, exe, job, S("prog"), 0), PM_OK);
+    assert_int_equal(b.has_execfn, 0);
+    assert_int_equal(b.execfn_len, 4);
+    assert_memory_equal(b.execfn, "prog", 4);
+    /* given: kept whatever set_info says after it */
+    memset(path, 'a', sizeof path);
+    path[0] = '/';
+    assert_int_equal(pm_builder_set_execfn(&b, path, PM_BUILDER_EXECFN_MAX), PM_OK);
+    assert_int_equal(b.has_execfn, 1);
+    assert_int_equal(b.execfn_len, PM_BUILDER_EXECFN_MAX);
+    assert_memory_equal(b.execfn, path, PM_BUILDER_EXECFN_MAX);
+    assert_int_equal(pm_builder_set_info(&b, exe, job, S("other"), 0), PM_OK);
+    assert_int_equal(b.name_len, 5);
+    assert_int_equal(b.execfn_len, PM_BUILDER_EXECFN_MAX);
+    assert_memory_equal(b.execfn, path, PM_BUILDER_EXECFN_MAX);
+    /* replaced */
+    assert_int_equal(pm_builder_set_execfn(&b, S("/usr/local/libexec/a/long/path/prog")), PM_OK);
+    assert_int_equal(b.execfn_len, 35);
+    assert_memory_equal(b.execfn, "/usr/local/libexec/a/long/path/prog", 35);
+    /* hostile: too long, empty, NUL inside: refused, builder unchanged */
+    memcpy(&snap, &b, sizeof b);
+    assert_int_equal(pm_builder_set_execfn(&b, path, PM_BUILDER_EXECFN_MAX + 1),
+                     PM_E_BUILDER_LIMIT);
+    assert_int_equal(pm_builder_set_execfn(&b, path, UINT32_MAX), PM_E_BUILDER_LIMIT);
+    assert_int_equal(pm_builder_set_execfn(&b, S("")), PM_E_BUILDER_STRING);
+    assert_int_equal(pm_builder_set_execfn(&b, S("/bin/a\0b")), PM_E_BUILDER_STRING);
+    assert_memory_equal(&b, &snap, sizeof b);
+    /* reset forgets it: the name is the default again */
+    pm_builder_reset(&b);
+    assert_int_equal(b.has_execfn, 0);
+    assert_int_equal(b.execfn_len, 0);
+    assert_int_equal(pm_builder_set_execfn(&b, S("./prog")), PM_OK);
+    assert_int_equal(b.state, PM_BUILDER_ACCUMULATING);
+    assert_int_equal(pm_builder_ready(&b), PM_E_BUILDER_STATE);
+}
+
 static void test_mark_rollback(void **state)
 {
     (void)state;
@@ -161,6 +206,7 @@ int main(void)
         cmocka_unit_test_setup(test_refusals_atomic, setup),
         cmocka_unit_test_setup(test_count_and_byte_bounds, setup),
         cmocka_unit_test_setup(test_mark_rollback, setup),
+        cmocka_unit_test_setup(test_execfn, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

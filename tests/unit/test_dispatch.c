@@ -1051,6 +1051,39 @@ static uint64_t read_argv(uint64_t ph)
     return argc;
 }
 
+/* The child's AT_EXECFN string, read back from its stack (argv, envp,
+ * then the auxiliary vector up to AT_NULL); "" when there is none. */
+static char EXECFN[PM_BUILDER_EXECFN_MAX + 2];
+static uint64_t stack_word(pm_kcap as, uint64_t at)
+{
+    uint8_t w[8];
+    uint64_t v = 0;
+    ST(pm_sim_as_read(&K, as, at, w, 8), PM_OK);
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)w[i] << (8 * i);
+    return v;
+}
+static const char *read_execfn(uint64_t ph)
+{
+    pm_kcap as = D.reg.slot[ph & 0xFFFF].aspace;
+    uint64_t p = D.proc[ph & 0xFFFF].sp;
+    p += 8 * (stack_word(as, p) + 2);           /* argc, argv, NULL */
+    while (stack_word(as, p) != 0)              /* envp */
+        p += 8;
+    EXECFN[0] = 0;
+    for (p += 8; stack_word(as, p) != PM_AT_NULL; p += 16) {
+        if (stack_word(as, p) == PM_AT_EXECFN) {
+            uint64_t a = stack_word(as, p + 8);
+            size_t n = 0;
+            do {
+                ST(pm_sim_as_read(&K, as, a + n, (uint8_t *)&EXECFN[n], 1), PM_OK);
+            } while (EXECFN[n] != 0 && ++n < sizeof EXECFN - 1);
+            EXECFN[sizeof EXECFN - 1] = 0;
+        }
+    }
+    return EXECFN;
+}
+
 static void expect_image_at(uint64_t ph, uint32_t slot)
 {
     pm_sim_slot_info si;
@@ -1112,6 +1145,62 @@ static void test_script_launch(void **state)
     assert_string_equal(ARGV[2], "/dev/fd/3");
     pm_dispatch_fini(&D);   /* the processes hold caps derived from ep */
     pm_k_drop(&K, ep);
+}
+
+/* SET_EXECFN (issue 15): AT_EXECFN is the exec filename, up to 4095
+ * bytes, apart from the process name; without it, the name; forgotten by
+ * the builder's reset; kept over a later SET_INFO; a script's too. */
+static void test_execfn(void **state)
+{
+    (void)state;
+    static char path[PM_PROTO_MAX_EXECFN + 2];
+    memset(path, 'd', sizeof path);
+    path[0] = '/';
+    path[PM_PROTO_MAX_EXECFN] = 0;
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("prog"); ST(SEND(0), PM_OK);
+    uint64_t ph = launch(CAP_EXEC, 1);
+    assert_string_equal(read_execfn(ph), "p");          /* the name */
+    begin(PM_OP_SET_EXECFN, 0); str(path); ST(SEND(0), PM_OK);
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("prog"); ST(SEND(0), PM_OK);
+    ph = launch(CAP_DYN, 1);                              /* SET_INFO after it */
+    assert_string_equal(read_execfn(ph), path);
+    ST(query(ph), PM_OK);
+    assert_int_equal(REP.name_slice.len, 1);             /* the name stays "p" */
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("prog"); ST(SEND(0), PM_OK);
+    ph = launch(CAP_EXEC, 1);                             /* reset: the name again */
+    assert_string_equal(read_execfn(ph), "p");
+    /* SET_INFO first, then SET_EXECFN (replaced once) */
+    ST(set_info(CAP_EXEC, "q"), PM_OK);
+    begin(PM_OP_SET_EXECFN, 0); str("./first"); ST(SEND(0), PM_OK);
+    begin(PM_OP_SET_EXECFN, 0); str("./relative/prog"); ST(SEND(0), PM_OK);
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("prog"); ST(SEND(0), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_OK);
+    assert_string_equal(read_execfn(RES.handles[0].value), "./relative/prog");
+    /* hostile: too long, empty, NUL: refused, the builder as it was */
+    path[PM_PROTO_MAX_EXECFN] = 'd';
+    path[PM_PROTO_MAX_EXECFN + 1] = 0;
+    begin(PM_OP_SET_EXECFN, 0); str(path); ST(SEND(0), PM_E_PROTO_STRING_TOO_LONG);
+    begin(PM_OP_SET_EXECFN, 0); str(""); ST(SEND(0), PM_E_PROTO_STRING_EMPTY);
+    begin(PM_OP_SET_EXECFN, 0); u32(3); MSG[MLEN++] = '/'; MSG[MLEN++] = 0; MSG[MLEN++] = 'x';
+    ST(SEND(0), PM_E_PROTO_EMBEDDED_NUL);
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str("prog"); ST(SEND(0), PM_OK);
+    ph = launch(CAP_EXEC, 1);
+    assert_string_equal(read_execfn(ph), "p");
+}
+
+static void test_script_execfn(void **state)
+{
+    (void)state;
+    start_with_scripts();
+    const char *spath = "/a/directory/deeper/than/thirty-two/bytes/the-script";
+    begin(PM_OP_ADD_ARGS, 0); u32(1); str(spath); ST(SEND(0), PM_OK);
+    begin(PM_OP_SET_EXECFN, 0); str(spath); ST(SEND(0), PM_OK);
+    ST(launch_script(TEXT("#!/bin/sh\necho hi\n")), PM_OK);
+    uint64_t ph = RES.handles[0].value;
+    assert_int_equal(read_argv(ph), 2);
+    assert_string_equal(ARGV[1], "/dev/fd/3");
+    assert_string_equal(read_execfn(ph), spath);        /* the script's path */
+    pm_dispatch_fini(&D);
 }
 
 static void test_script_refused(void **state)
@@ -2159,6 +2248,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_launch_exit_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_execfn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dynamic_create_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stack_randomized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_process_and_caps, setup, teardown),
@@ -2174,6 +2264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_protocol_vectors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_process, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_launch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_script_execfn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_kernel_failures, setup, teardown),

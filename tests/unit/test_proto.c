@@ -296,7 +296,7 @@ static void test_reply_encoder_refusals(void **state)
     assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
     assert_int_equal(n, 0);
     r.status = PM_OK;
-    r.opcode = 0x010A;
+    r.opcode = 0x010B;   /* unassigned */
     assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
     r.opcode = PM_OP_QUERY_PROCESS;
     r.name = (const uint8_t *)"x";
@@ -426,11 +426,12 @@ static void test_open_process(void **state)
 
 /* ---- control opcodes (issue 6) -------------------------------------------- */
 
-/* Re-encoding a decoded request gives the same bytes. */
+/* Re-encoding a decoded request gives the same bytes (its strings are
+ * slices of buf). */
 static void check_reencodes(void)
 {
     size_t n = 0;
-    assert_int_equal(pm_proto_encode_request(&req, buf, 0, out, sizeof out, &n), PM_OK);
+    assert_int_equal(pm_proto_encode_request(&req, buf, blen, out, sizeof out, &n), PM_OK);
     assert_int_equal(n, blen);
     assert_memory_equal(out, buf, n);
 }
@@ -465,6 +466,52 @@ static void test_signal(void **state)
     begin(PM_OP_SIGNAL, 0);
     u32(PM_PROTO_NO_HANDLE); u32(15); u64(0);
     assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+}
+
+/* SET_EXECFN (issue 15): one string, 1..4095 bytes (PATH_MAX - 1), no
+ * NUL, any bytes else (relative too: as execve was given it). */
+static void test_execfn(void **state)
+{
+    (void)state;
+    static char path[PM_PROTO_MAX_EXECFN + 2];
+    memset(path, 'p', sizeof path);
+    path[0] = '/';
+    for (size_t n = PM_PROTO_MAX_EXECFN - 1; n <= PM_PROTO_MAX_EXECFN + 1; n++) {
+        begin(PM_OP_SET_EXECFN, 0);
+        str(path, n);
+        pm_status st = finish(0);
+        check_postcondition(st, blen, 0);
+        if (n > PM_PROTO_MAX_EXECFN) {
+            assert_int_equal(st, PM_E_PROTO_STRING_TOO_LONG);
+        } else {
+            assert_int_equal(st, PM_OK);
+            assert_int_equal(req.opcode, PM_OP_SET_EXECFN);
+            assert_int_equal(req.str.len, n);
+            assert_memory_equal(buf + req.str.off, path, n);
+            check_reencodes();
+        }
+    }
+    begin(PM_OP_SET_EXECFN, 0);
+    str("./prog", 6);
+    assert_int_equal(finish(0), PM_OK);
+    check_reencodes();
+    begin(PM_OP_SET_EXECFN, 0);
+    str("", 0);
+    assert_int_equal(finish(0), PM_E_PROTO_STRING_EMPTY);
+    begin(PM_OP_SET_EXECFN, 0);
+    str("/bin/a\0b", 8);
+    assert_int_equal(finish(0), PM_E_PROTO_EMBEDDED_NUL);
+    begin(PM_OP_SET_EXECFN, 0);
+    u32(100); str("/bin", 4);
+    assert_int_equal(finish(0), PM_E_PROTO_PAYLOAD_TRUNCATED);
+    begin(PM_OP_SET_EXECFN, 0);
+    u32(UINT32_MAX);
+    assert_int_equal(finish(0), PM_E_PROTO_STRING_TOO_LONG);
+    begin(PM_OP_SET_EXECFN, 0);
+    assert_int_equal(finish(0), PM_E_PROTO_PAYLOAD_TRUNCATED);
+    begin(PM_OP_SET_EXECFN, 1);
+    str("/bin/x", 6);
+    assert_int_equal(finish(1), PM_E_PROTO_HANDLE_UNREFERENCED);
 }
 
 /* SET_CWD: one required directory handle.  SET_RLIMIT: resources 0..3,
@@ -632,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_handle_count),
         cmocka_unit_test(test_path_length),
         cmocka_unit_test(test_name_lengths),
+        cmocka_unit_test(test_execfn),
         cmocka_unit_test(test_list_limit),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_error_reply),
