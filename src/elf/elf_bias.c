@@ -7,6 +7,7 @@
  * then overflow-free one by one (pm_elf_add states it), and the biased plan
  * keeps every address inside [min_vaddr, user_limit]. */
 #include "elf_internal.h"
+#include "acsl/elf_bias.h"
 
 /* One address: x + bias <= limit, no overflow. */
 /*@ assigns \nothing;
@@ -100,10 +101,14 @@ static int bias_ok(const pm_elf_plan *plan, const pm_elf_policy *pol,
 }
 
 /* Move segment i by bias, in a function of its own so that "every other
- * segment is unchanged" is proven in a context holding nothing else. */
+ * segment is unchanged" is proven in a context holding nothing else.  The
+ * postcondition is the exact shift (pm_elf_seg_shifted), from which the
+ * placed plan's segment facts follow by the value lemmas of
+ * spec/acsl/elf_bias.h. */
 /*@ requires \valid(plan) && i < PM_ELF_MAX_SEGMENTS;
     requires pm_elf_seg_bias_ok(plan->seg[i], bias, lo, limit);
     assigns plan->seg[i];
+    ensures pm_elf_seg_shifted(\old(plan->seg[i]), plan->seg[i], bias);
     ensures lo <= plan->seg[i].map_start &&
         plan->seg[i].map_start + plan->seg[i].map_len <= limit &&
         plan->seg[i].zero_start <= plan->seg[i].map_start + plan->seg[i].map_len;
@@ -119,36 +124,171 @@ static void shift_one(pm_elf_plan *plan, uint32_t i, uint64_t bias,
     plan->seg[i] = s;
 }
 
-/* Move every segment by bias (the last step: nothing is written after it,
+/* Move the plan's addresses other than the segments by bias and record it,
+ * each exactly; the segments are written after it (shift_segs). */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires plan->entry + bias <= limit;
+    requires plan->span_start + bias <= limit;
+    requires plan->span_end + bias <= limit;
+    requires plan->phdr_addr == 0 || plan->phdr_addr + bias <= limit;
+    requires plan->has_tls == 0 || plan->tls_addr + bias <= limit;
+    requires plan->has_dynamic == 0 || plan->dynamic_addr + bias <= limit;
+    requires plan->has_relro == 0 || plan->relro_addr + bias <= limit;
+    assigns plan->entry, plan->phdr_addr, plan->tls_addr, plan->dynamic_addr,
+        plan->relro_addr, plan->span_start, plan->span_end, plan->bias;
+    ensures bias: plan->bias == bias;
+    ensures shift: plan->entry == \old(plan->entry) + bias &&
+        plan->span_start == \old(plan->span_start) + bias &&
+        plan->span_end == \old(plan->span_end) + bias;
+    ensures phdr: \old(plan->phdr_addr) == 0 ==> plan->phdr_addr == 0;
+    ensures phdr: \old(plan->phdr_addr) != 0 ==>
+        plan->phdr_addr == \old(plan->phdr_addr) + bias;
+    ensures tls: plan->has_tls != 0 ==> plan->tls_addr == \old(plan->tls_addr) + bias;
+    ensures dynamic: plan->has_dynamic != 0 ==>
+        plan->dynamic_addr == \old(plan->dynamic_addr) + bias;
+    ensures relro: plan->has_relro != 0 ==>
+        plan->relro_addr == \old(plan->relro_addr) + bias;
+    ensures kept: plan->align == \old(plan->align); */
+static void shift_fields(pm_elf_plan *plan, const pm_elf_policy *pol,
+                         uint64_t bias, uint64_t limit)
+{
+    /* The new values first, then one store each (a straight line of
+     * stores, in which every segment is visibly left as it was). */
+    const uint64_t phdr_addr = plan->phdr_addr;
+    const uint64_t entry = pm_elf_add(plan->entry, bias, limit);
+    const uint64_t phdr_new =
+        phdr_addr != 0u ? pm_elf_add(phdr_addr, bias, limit) : phdr_addr;
+    const uint64_t tls_new = plan->has_tls != 0u ?
+        pm_elf_add(plan->tls_addr, bias, limit) : plan->tls_addr;
+    const uint64_t dynamic_new = plan->has_dynamic != 0u ?
+        pm_elf_add(plan->dynamic_addr, bias, limit) : plan->dynamic_addr;
+    const uint64_t relro_new = plan->has_relro != 0u ?
+        pm_elf_add(plan->relro_addr, bias, limit) : plan->relro_addr;
+    const uint64_t span_start = pm_elf_add(plan->span_start, bias, limit);
+    const uint64_t span_end = pm_elf_add(plan->span_end, bias, limit);
+    (void)pol;
+    plan->entry = entry;
+    plan->phdr_addr = phdr_new;
+    plan->tls_addr = tls_new;
+    plan->dynamic_addr = dynamic_new;
+    plan->relro_addr = relro_new;
+    plan->span_start = span_start;
+    plan->span_end = span_end;
+    plan->bias = bias;
+#ifdef PM_ELF_BIAS_PLACED
+    /* Each segment and each pair of neighbours as they were: the ensures
+     * "placed" then only reassembles. */
+    /*@ assert placed: pm_elf_pol_kept{Pre, Here}(pol); */
+    /*@ assert placed: \forall integer lo, j; 0 <= j < plan->nseg ==>
+            pm_elf_seg_ok(\at(plan->seg[j], Pre), pol->page_size,
+                          pol->user_limit, pol->flags, lo) ==>
+            pm_elf_seg_ok(plan->seg[j], pol->page_size, pol->user_limit,
+                          pol->flags, lo); */
+    /*@ assert placed: \forall integer j; 0 <= j < plan->nseg - 1 ==>
+            pm_elf_seg_before(\at(plan->seg[j], Pre), \at(plan->seg[j + 1], Pre)) ==>
+            pm_elf_seg_before(plan->seg[j], plan->seg[j + 1]); */
+#endif
+}
+
+/* Move every segment by bias (the last write: nothing is written after it,
  * so its postcondition is the plan's). */
-/*@ requires \valid(plan);
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
     requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
     requires \forall integer j; 0 <= j < plan->nseg ==>
-        pm_elf_seg_bias_ok(plan->seg[j], bias, lo, limit);
+        pm_elf_seg_bias_ok(plan->seg[j], bias, pol->min_vaddr, pol->user_limit);
     assigns plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
+    ensures shifted: \forall integer j; 0 <= j < plan->nseg ==>
+        pm_elf_seg_shifted(\old(plan->seg[j]), plan->seg[j], bias);
     ensures \forall integer j; 0 <= j < plan->nseg ==>
-        lo <= plan->seg[j].map_start &&
-        plan->seg[j].map_start + plan->seg[j].map_len <= limit &&
-        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len; */
-static void shift_segs(pm_elf_plan *plan, uint64_t bias, uint64_t lo,
-                       uint64_t limit)
+        pol->min_vaddr <= plan->seg[j].map_start &&
+        plan->seg[j].map_start + plan->seg[j].map_len <= pol->user_limit &&
+        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
+    ensures kept: plan->nseg == \old(plan->nseg); */
+static void shift_segs(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       uint64_t bias)
 {
+    const uint64_t lo = pol->min_vaddr;
+    const uint64_t limit = pol->user_limit;
     const uint32_t n = plan->nseg;
     uint32_t i = 0u;
     /*@ loop invariant 0 <= i <= n && n == plan->nseg;
         loop invariant \forall integer j; 0 <= j < i ==>
+            pm_elf_seg_shifted(\at(plan->seg[j], Pre), plan->seg[j], bias);
+        loop invariant \forall integer j; 0 <= j < i ==>
             lo <= plan->seg[j].map_start &&
             plan->seg[j].map_start + plan->seg[j].map_len <= limit &&
             plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
-        loop invariant \forall integer j; i <= j < n ==>
-            pm_elf_seg_bias_ok(plan->seg[j], bias, lo, limit);
+        loop invariant \forall integer j; i <= j < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[j] == \at(plan->seg[j], Pre);
         loop assigns i, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
         loop variant n - i; */
     while (i < n) {
         shift_one(plan, i, bias, lo, limit);
         i++;
     }
+#ifdef PM_ELF_BIAS_PLACED
+    /* Each segment and each pair of neighbours, by the value lemmas of
+     * spec/acsl/elf_bias.h; the ensures "placed" then only reassembles. */
+    /*@ assert placed: pm_elf_pol_kept{Pre, Here}(pol); */
+    /*@ assert placed: \forall integer lo, j; 0 <= j < n ==>
+            pm_elf_seg_ok(\at(plan->seg[j], Pre), pol->page_size,
+                          pol->user_limit, pol->flags, lo) ==>
+            pm_elf_seg_ok(plan->seg[j], pol->page_size, pol->user_limit,
+                          pol->flags, pol->min_vaddr); */
+    /*@ assert placed: \forall integer j; 0 <= j < n - 1 ==>
+            pm_elf_seg_before(\at(plan->seg[j], Pre), \at(plan->seg[j + 1], Pre)) ==>
+            pm_elf_seg_before(plan->seg[j], plan->seg[j + 1]); */
+#endif
 }
+
+#ifdef PM_ELF_BIAS_PLACED
+/* What the placed plan needs of the two steps (proof-elf's run
+ * "elf-bias-placed", -wp-prop=placed; merged into the contracts above).
+ * shift_fields keeps every segment fact; shift_segs moves them by bias,
+ * from the exact shift and the value lemmas of spec/acsl/elf_bias.h. */
+/*@ ensures placed: \forall integer lo;
+        \old(pm_elf_segs_ok(plan, pol, lo, plan->nseg)) ==>
+        pm_elf_segs_ok(plan, pol, lo, plan->nseg);
+    ensures placed: \forall integer fs;
+        \old(pm_elf_segs_file_ok(plan, pol, fs, plan->nseg)) ==>
+        pm_elf_segs_file_ok(plan, pol, fs, plan->nseg);
+    ensures placed: \forall integer e;
+        \old(pm_elf_plan_entry_ok(plan, e)) ==> pm_elf_plan_entry_ok(plan, e);
+    ensures placed: \forall integer a, b;
+        \old(pm_elf_segs_in(plan, a, b)) ==> pm_elf_segs_in(plan, a, b);
+    ensures placed: pm_elf_pol_kept{Pre, Post}(pol); */
+static void shift_fields(pm_elf_plan *plan, const pm_elf_policy *pol,
+                         uint64_t bias, uint64_t limit);
+/*@ requires placed: pol->page_size != 0 && bias % pol->page_size == 0;
+    ensures placed: \forall integer lo;
+        \old(pm_elf_segs_ok(plan, pol, lo, plan->nseg)) ==>
+        pm_elf_segs_ok(plan, pol, pol->min_vaddr, plan->nseg);
+    ensures placed: \forall integer fs;
+        \old(pm_elf_segs_file_ok(plan, pol, fs, plan->nseg)) ==>
+        pm_elf_segs_file_ok(plan, pol, fs, plan->nseg);
+    ensures placed: \forall integer e;
+        \old(pm_elf_plan_entry_ok(plan, e)) ==> pm_elf_plan_entry_ok(plan, e + bias);
+    ensures placed: \forall integer a, b;
+        \old(pm_elf_segs_in(plan, a, b)) ==> pm_elf_segs_in(plan, a + bias, b + bias);
+    ensures placed: pm_elf_pol_kept{Pre, Post}(pol); */
+static void shift_segs(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       uint64_t bias);
+/*@ ensures placed: plan->valid == \old(plan->valid) &&
+        plan->type == \old(plan->type) && plan->stack_prot == \old(plan->stack_prot) &&
+        plan->has_tls == \old(plan->has_tls) &&
+        plan->has_dynamic == \old(plan->has_dynamic) &&
+        plan->has_relro == \old(plan->has_relro) &&
+        plan->align == \old(plan->align) && plan->entry == \old(plan->entry) &&
+        plan->phdr_addr == \old(plan->phdr_addr) &&
+        plan->tls_addr == \old(plan->tls_addr) &&
+        plan->dynamic_addr == \old(plan->dynamic_addr) &&
+        plan->relro_addr == \old(plan->relro_addr) &&
+        plan->span_start == \old(plan->span_start) &&
+        plan->span_end == \old(plan->span_end); */
+static void shift_segs(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       uint64_t bias);
+#endif
 
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                                  uint64_t bias)
@@ -157,37 +297,49 @@ pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
     pm_status st = PM_E_ELF_BIAS;
     /* bias <= limit first: a bound Eva carries into the additions. */
     if (bias <= limit && bias_ok(plan, pol, bias) != 0) {
-        /* The checked values, read before anything is written. */
-        const uint64_t entry = plan->entry;
-        const uint64_t phdr_addr = plan->phdr_addr;
-        const uint64_t tls_addr = plan->tls_addr;
-        const uint64_t dynamic_addr = plan->dynamic_addr;
-        const uint64_t relro_addr = plan->relro_addr;
-        const uint64_t span_start = plan->span_start;
-        const uint64_t span_end = plan->span_end;
-        const int has_phdr = phdr_addr != 0u;
-        const int has_tls = plan->has_tls != 0u;
-        const int has_dynamic = plan->has_dynamic != 0u;
-        const int has_relro = plan->has_relro != 0u;
-        plan->entry = pm_elf_add(entry, bias, limit);
-        if (has_phdr) {
-            plan->phdr_addr = pm_elf_add(phdr_addr, bias, limit);
-        }
-        if (has_tls) {
-            plan->tls_addr = pm_elf_add(tls_addr, bias, limit);
-        }
-        if (has_dynamic) {
-            plan->dynamic_addr = pm_elf_add(dynamic_addr, bias, limit);
-        }
-        if (has_relro) {
-            plan->relro_addr = pm_elf_add(relro_addr, bias, limit);
-        }
-        plan->span_start = pm_elf_add(span_start, bias, limit);
-        plan->span_end = pm_elf_add(span_end, bias, limit);
-        plan->bias = bias;
+        shift_fields(plan, pol, bias, limit);
         /*@ assert segs: \forall integer j; 0 <= j < plan->nseg ==>
                 pm_elf_seg_bias_ok(plan->seg[j], bias, pol->min_vaddr, limit); */
-        shift_segs(plan, bias, pol->min_vaddr, limit);
+        shift_segs(plan, pol, bias);
+#ifdef PM_ELF_BIAS_PLACED
+        /* The parts of pm_elf_plan_placed, each from the same part of
+         * pm_elf_plan_loadable before the calls (the helpers' clauses
+         * "placed"); the ensures "placed" assembles them. */
+        /*@ assert placed: pm_elf_pol_kept{Pre, Here}(pol); */
+        /*@ assert placed: plan->valid == \at(plan->valid, Pre) &&
+                plan->type == \at(plan->type, Pre) &&
+                plan->nseg == \at(plan->nseg, Pre) &&
+                plan->align == \at(plan->align, Pre) &&
+                plan->stack_prot == \at(plan->stack_prot, Pre) &&
+                plan->has_tls == \at(plan->has_tls, Pre) &&
+                plan->has_dynamic == \at(plan->has_dynamic, Pre) &&
+                plan->has_relro == \at(plan->has_relro, Pre); */
+        /*@ assert placed: plan->entry == \at(plan->entry, Pre) + bias &&
+                plan->span_start == \at(plan->span_start, Pre) + bias &&
+                plan->span_end == \at(plan->span_end, Pre) + bias; */
+        /*@ assert placed: (\at(plan->phdr_addr, Pre) == 0 ==> plan->phdr_addr == 0) &&
+                (\at(plan->phdr_addr, Pre) != 0 ==>
+                    plan->phdr_addr == \at(plan->phdr_addr, Pre) + bias) &&
+                (plan->has_tls != 0 ==> plan->tls_addr == \at(plan->tls_addr, Pre) + bias) &&
+                (plan->has_dynamic != 0 ==>
+                    plan->dynamic_addr == \at(plan->dynamic_addr, Pre) + bias) &&
+                (plan->has_relro != 0 ==>
+                    plan->relro_addr == \at(plan->relro_addr, Pre) + bias); */
+        /*@ assert placed: \forall integer lo;
+                \at(pm_elf_segs_ok(plan, pol, lo, plan->nseg), Pre) ==>
+                pm_elf_segs_ok(plan, pol, pol->min_vaddr, plan->nseg); */
+        /*@ assert placed: \forall integer fs;
+                \at(pm_elf_segs_file_ok(plan, pol, fs, plan->nseg), Pre) ==>
+                pm_elf_segs_file_ok(plan, pol, fs, plan->nseg); */
+        /*@ assert placed: \at(pm_elf_plan_entry_ok(plan, plan->entry), Pre) ==>
+                pm_elf_plan_entry_ok(plan, plan->entry); */
+        /*@ assert placed: \at(pm_elf_plan_span_ok(plan), Pre) ==>
+                \at(pm_elf_segs_in(plan, plan->span_start, plan->span_end), Pre); */
+        /*@ assert placed: \at(pm_elf_plan_span_ok(plan), Pre) ==>
+                pm_elf_segs_in(plan, plan->span_start, plan->span_end); */
+        /*@ assert placed: \at(pm_elf_plan_span_ok(plan), Pre) ==>
+                plan->span_start < plan->span_end; */
+#endif
         st = PM_OK;
     }
     return st;
