@@ -28,13 +28,13 @@ proof-elf: proof-elf-wp proof-elf-eva
 proof-elf-wp:
 	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf $(O)/proofs -- $(ELF_FRAMA_CPP) $(filter-out $(ELF_BIAS_SRC),$(ELF_SRCS))
 	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf-bias $(O)/proofs -- $(ELF_FRAMA_CPP) -wp-prop=-placed $(ELF_BIAS_SRC)
-# The clause `placed` (and pm_elf_span_of, the lemma PM_ELF_BIAS_PLACED
-# adds to spec/acsl/elf_bias.h).
+# The clause `placed` (and pm_elf_span_of, pm_elf_placed_step, the lemmas
+# PM_ELF_BIAS_PLACED adds to spec/acsl/elf_bias.h).
 .PHONY: proof-elf-placed
 proof-elf-placed:
 	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf-bias-placed $(O)/proofs -- \
 	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS -DPM_ELF_BIAS_PLACED" \
-	  -wp-prop=placed,pm_elf_span_of $(ELF_BIAS_SRC)
+	  -wp-prop=placed,pm_elf_span_of,pm_elf_placed_step $(ELF_BIAS_SRC)
 # Eva: the validator and the bias on fully unknown inputs
 # (proofs/elf/eva_main.c).  As for proof-proto-eva, the ACSL contracts are
 # WP's: Eva cannot decide their quantified predicates, and with annotations

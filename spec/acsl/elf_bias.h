@@ -66,6 +66,43 @@
   lemma pm_elf_span_of: \forall pm_elf_plan *p;
     p->span_start < p->span_end ==>
     pm_elf_segs_in(p, p->span_start, p->span_end) ==> pm_elf_plan_span_ok(p);
+
+  // The placed plan from its parts, each carried from L1 (before the
+  // bias) to L2 (after it): the header fields kept, the addresses moved by
+  // bias, and each segment predicate of pm_elf_plan_loadable turned into
+  // the same one of pm_elf_plan_placed.  Proven in a context holding only
+  // these (so apply_bias's ensures `placed` is one instance of it).
+  lemma pm_elf_placed_step{L1, L2}: \forall pm_elf_plan *p, pm_elf_policy *pol,
+      integer bias, fs;
+    pm_elf_pol_kept{L1, L2}(pol) ==>
+    \at(p->valid, L2) == \at(p->valid, L1) ==>
+    \at(p->type, L2) == \at(p->type, L1) ==>
+    \at(p->nseg, L2) == \at(p->nseg, L1) ==>
+    \at(p->align, L2) == \at(p->align, L1) ==>
+    \at(p->stack_prot, L2) == \at(p->stack_prot, L1) ==>
+    \at(p->has_tls, L2) == \at(p->has_tls, L1) ==>
+    \at(p->has_dynamic, L2) == \at(p->has_dynamic, L1) ==>
+    \at(p->has_relro, L2) == \at(p->has_relro, L1) ==>
+    \at(p->span_start, L2) == \at(p->span_start, L1) + bias ==>
+    \at(p->span_end, L2) == \at(p->span_end, L1) + bias ==>
+    (\at(p->phdr_addr, L1) == 0 ==> \at(p->phdr_addr, L2) == 0) ==>
+    (\at(p->phdr_addr, L1) != 0 ==>
+        \at(p->phdr_addr, L2) == \at(p->phdr_addr, L1) + bias) ==>
+    (\at(p->has_tls, L2) != 0 ==>
+        \at(p->tls_addr, L2) == \at(p->tls_addr, L1) + bias) ==>
+    (\at(p->has_dynamic, L2) != 0 ==>
+        \at(p->dynamic_addr, L2) == \at(p->dynamic_addr, L1) + bias) ==>
+    (\at(p->has_relro, L2) != 0 ==>
+        \at(p->relro_addr, L2) == \at(p->relro_addr, L1) + bias) ==>
+    (\at(pm_elf_segs_ok(p, pol, pm_elf_lo(p, pol), p->nseg), L1) ==>
+        \at(pm_elf_segs_ok(p, pol, pol->min_vaddr, p->nseg), L2)) ==>
+    (\at(pm_elf_segs_file_ok(p, pol, fs, p->nseg), L1) ==>
+        \at(pm_elf_segs_file_ok(p, pol, fs, p->nseg), L2)) ==>
+    (\at(pm_elf_plan_entry_ok(p, p->entry), L1) ==>
+        \at(pm_elf_plan_entry_ok(p, p->entry), L2)) ==>
+    (\at(pm_elf_plan_span_ok(p), L1) ==> \at(pm_elf_plan_span_ok(p), L2)) ==>
+    \at(pm_elf_plan_loadable(p, pol, fs), L1) ==>
+    \at(pm_elf_plan_placed(p, pol, fs), L2);
 */
 #endif
 

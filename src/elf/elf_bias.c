@@ -339,6 +339,8 @@ pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                 pm_elf_segs_in(plan, plan->span_start, plan->span_end); */
         /*@ assert placed: \at(pm_elf_plan_span_ok(plan), Pre) ==>
                 plan->span_start < plan->span_end; */
+        /*@ assert placed: \at(pm_elf_plan_span_ok(plan), Pre) ==>
+                pm_elf_plan_span_ok(plan); */
 #endif
         st = PM_OK;
     }
