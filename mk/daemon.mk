@@ -112,6 +112,16 @@ check-daemon-jobs: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
 	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/jobs.sh $(O)/bin; \
 	 else echo "check-daemon-jobs: skipped, no Linux backend (KLINUX_LIB)"; fi
 
+# Hostile clients, faults and hard limits (issue 18; spec/daemon.md
+# section 13): a stopped stub, signals to a program's process group, the
+# fd limit, per-connection quotas (tests/daemon/hostile.sh).
+.PHONY: check-daemon-hostile
+CHECKS     += check-daemon-hostile
+SAN_CHECKS += check-daemon-hostile
+check-daemon-hostile: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/hostile.sh $(O)/bin; \
+	 else echo "check-daemon-hostile: skipped, no Linux backend (KLINUX_LIB)"; fi
+
 # Linux fidelity (spec/linux-fidelity.md): 32 concurrent libprocmgr clients
 # over real processes, and the maps of a process stopped at its entry by
 # procmgr against a kernel execve's.

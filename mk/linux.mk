@@ -137,7 +137,9 @@ STUB_WP_FCT_LIST := page_up op_ok meets unmapped_between touched_between map_fre
   str_end_in strings_range stack_parse image_at image_range mm_map_fill ops_clear_of \
   stub_targets_ok stub_prot stub_mmap_at stub_exit stub_send stub_reply stub_reply_op \
   stub_fail stub_hello stub_plan_ok stub_request_ok stub_lift_fds stub_map_segment \
-  stub_map_plan stub_close_above stub_place_fds stub_place_handles stub_close_gaps
+  stub_map_plan stub_close_above stub_place_fds stub_place_handles stub_close_gaps \
+  cmsg_fd stub_recv stub_recv_go stub_recv_byte \
+  stub_kstack_check stub_aux stub_build_auxv stub_plan_clear_of stub_build_stack
 stub_empty :=
 stub_space := $(stub_empty) $(stub_empty)
 stub_comma := ,

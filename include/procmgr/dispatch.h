@@ -120,6 +120,8 @@ typedef struct pm_dispatch_config {
     uint32_t reserved;
 } pm_dispatch_config;
 
+#include "acsl/dispatch.h"
+
 /* ---- principals ----------------------------------------------------------- */
 /* A principal is the identity the shell vouches for on a connection: on
  * Linux the peer's uid (SO_PEERCRED), on a microkernel the badge of the
@@ -260,6 +262,10 @@ typedef struct pm_dispatch_result {
  * (byte for byte, same length), or n when none is.  Pure: reads t[i].name
  * [0, name_len) and name[0, len) only.  The lookup of RESOLVE names, of
  * PT_INTERP strings and of `#!` interpreters. */
+/*@ requires pm_dispatch_table_ok(t, n);
+    requires \valid_read(name + (0 .. len - 1));
+    assigns \nothing;
+    ensures \result <= n; */
 uint32_t pm_dispatch_find_entry(const pm_dispatch_entry *t, uint32_t n,
                                 const uint8_t *name, uint64_t len);
 
@@ -362,22 +368,41 @@ pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
 pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
                                      pm_elf_role role, pm_elf_plan *plan);
 /* The allowlisted interpreter named by d->hdr[off, off + len). */
+/*@ requires \valid_read(d) && \valid(image) && \separated(image, d);
+    requires pm_dispatch_table_ok(d->cfg.interp, d->cfg.ninterp);
+    assigns *image;
+    ensures \result == PM_OK || \result == PM_E_INTERP_NOT_ALLOWED; */
 pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
                                      uint64_t len, pm_kcap *image);
 /* Release every kernel object a record holds (thread, extra caps in reverse,
  * CSpace, address space); the record itself stays. */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY;
+    assigns d->reg.slot[slot].thread, d->reg.slot[slot].cspace,
+            d->reg.slot[slot].aspace, d->reg.slot[slot].nextra,
+            d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            pm_k_world, pm_k_vm, pm_k_tb; */
 void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot);
 
 /* Jobs (job.c).  The entry of job koid, or PM_DISPATCH_MAX_JOBS. */
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result <= PM_DISPATCH_MAX_JOBS; */
 uint32_t pm_dispatch_job_find_(const pm_dispatch *d, uint64_t koid);
 /* The entry of job koid, made (with its kernel job, no handle, owner
  * `owner`) when there is none.  PM_E_JOBS_FULL, or the kernel's refusal. */
+/*@ requires \valid(d) && \valid(ji) && \separated(ji, d);
+    assigns d->job[0 .. PM_DISPATCH_MAX_JOBS - 1], *ji, pm_k_world;
+    ensures \result == PM_OK ==> *ji < PM_DISPATCH_MAX_JOBS; */
 pm_status pm_dispatch_job_get_(pm_dispatch *d, uint64_t koid, uint32_t owner,
                                uint32_t *ji);
 /* End job koid if nothing holds it any more (no handle, no created or
  * running process): its kernel job is destroyed.  Unknown koids: nothing. */
+/*@ requires \valid(d);
+    assigns d->job[0 .. PM_DISPATCH_MAX_JOBS - 1], pm_k_world, pm_k_vm, pm_k_tb; */
 void pm_dispatch_job_maybe_end_(pm_dispatch *d, uint64_t koid);
 /* Destroy every job (pm_dispatch_fini, after the processes). */
+/*@ requires \valid(d);
+    assigns d->job[0 .. PM_DISPATCH_MAX_JOBS - 1], pm_k_world, pm_k_vm, pm_k_tb; */
 void pm_dispatch_job_fini_(pm_dispatch *d);
 
 #endif /* PROCMGR_DISPATCH_H */

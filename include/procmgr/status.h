@@ -168,7 +168,8 @@
     X(PM_E_K_NO_EVENT,        416, "K_NO_EVENT",        "no pending event") \
     X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
     X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated") \
-    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory, namespace entry)")
+    X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory, namespace entry)") \
+    X(PM_E_K_TIMED_OUT,       420, "K_TIMED_OUT",       "the process being built did not answer in time (PROCMGR_STUB_TIMEOUT_MS, procmgrd --stub-timeout): it was killed, the launch undone")
 
 /* Linux backend, daemon, client library (spec/linux-loader.md). */
 #define PM_STATUS_LINUX(X) \

@@ -46,6 +46,38 @@
     pm_k_umin + d->cfg.stack_size + 2 * pm_k_page <=
         d->cfg.stack_top - d->cfg.stack_window;
 
+  // ---- the stack image's inputs ----
+  // A `#!` launch's argv (d->script_span/pool) lies apart from the
+  // builder and the random bytes, as the stack builder needs of its
+  // inputs (the builder is a connection's, elsewhere in *d).
+  predicate pm_dispatch_script_apart(pm_dispatch *d, pm_builder *b,
+                                     uint8_t *random) =
+    \separated(d->script_pool + (0 .. PM_BUILDER_ARG_BYTES - 1), b,
+               random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1)) &&
+    \separated(d->script_span + (0 .. PM_BUILDER_MAX_ARGS - 1), b,
+               random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+
+  // ---- the launch around the loader (src/core/launch_caps.c) ----
+  // The state of *d a launch reads and writes besides its outputs.  The
+  // builder lies elsewhere (a connection's, in d->conn, or d->scratch).
+  predicate pm_launch_apart_b(pm_dispatch *d, pm_builder *b) =
+    \separated(b, &d->k) && \separated(b, &d->cfg) &&
+    \separated(b, &d->limits) && \separated(b, &d->reg) &&
+    \separated(b, d->proc + (0 .. PM_REG_CAPACITY - 1)) &&
+    \separated(b, d->job + (0 .. PM_DISPATCH_MAX_JOBS - 1)) &&
+    \separated(b, &d->plan_exe) && \separated(b, &d->plan_interp) &&
+    \separated(b, d->hdr + (0 .. PM_ELF_READ_MAX - 1)) &&
+    \separated(b, d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1)) &&
+    \separated(b, &d->script_active) && \separated(b, &d->script_fd) &&
+    \separated(b, &d->script_nargs) && \separated(b, &d->script_used) &&
+    \separated(b, d->script_span + (0 .. PM_BUILDER_MAX_ARGS - 1)) &&
+    \separated(b, d->script_pool + (0 .. PM_BUILDER_ARG_BYTES - 1));
+
+  // The script argv's bounds (what script_arg keeps).
+  predicate pm_dispatch_script_ok(pm_dispatch *d) =
+    d->script_used <= PM_BUILDER_ARG_BYTES &&
+    d->script_nargs <= PM_BUILDER_MAX_ARGS;
+
   // ---- what the loader has mapped ----
   // A plan segment mapped in as: its file part and its zero part, each
   // with the segment's protection.

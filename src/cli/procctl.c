@@ -1137,12 +1137,15 @@ static void print_event(const opts *o, const pm_client_event *ev)
 }
 
 /* Wait for the process to end: WATCH its end events and poll them next to
- * the signal pipe (a signal becomes KILL); WAIT(0) gives the record. */
-static int wait_end(pm_client *c, const opts *o, int process, int print,
-                    pm_proto_info *info)
+ * the signal pipe (a signal becomes KILL); WAIT(0) gives the record.
+ * watch: a WATCH channel already open on the process (watch mode opens it
+ * before the start, so that no event is missed), or -1 to open one here. */
+static int wait_end(pm_client *c, const opts *o, int process, int watch,
+                    int print, pm_proto_info *info)
 {
-    int watch = -1;
-    pm_status st = pm_client_watch(c, process, PM_EVENT_ALL, &watch);
+    pm_status st = PM_OK;
+    if (watch < 0)
+        st = pm_client_watch(c, process, PM_EVENT_ALL, &watch);
     if (st != PM_OK) {
         /* no watch available: block in WAIT (signals still kill procctl) */
         st = pm_client_wait(c, process, PM_WAIT_FOREVER, info);
@@ -1198,7 +1201,20 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
         return rc;
     if (mode != 's')
         forward_signals();
-    rc = do_launch(c, &l, l.suspended, &r);
+    /* watch: created stopped, watched, then started, so that the events
+     * of a short-lived program (its start, its end) are all seen */
+    int watch = -1;
+    rc = do_launch(c, &l, l.suspended || mode == 'w', &r);
+    if (rc == 0 && mode == 'w') {
+        pm_status st = pm_client_watch(c, r.p.process, PM_EVENT_ALL, &watch);
+        if (st != PM_OK)
+            watch = -1;   /* wait_end falls back to WAIT */
+        if (!l.suspended) {
+            st = pm_client_start(c, r.p.process, r.p.thread);
+            if (st != PM_OK)
+                rc = fail_id(c, "process", r.p.koid, st);
+        }
+    }
     if (rc == 0 && l.suspended && mode == 's') {
         /* stays created: `procctl start ID` starts it (OPEN_PROCESS) */
         fprintf(stderr, "procctl: created %llu suspended: entry 0x%llx stack 0x%llx "
@@ -1226,7 +1242,8 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
             printf("%llu\n", (unsigned long long)r.p.koid);
         }
     } else if (rc == 0) {
-        rc = wait_end(c, o, r.p.process, mode == 'w', &info);
+        rc = wait_end(c, o, r.p.process, watch, mode == 'w', &info);
+        watch = -1;   /* closed by wait_end */
         if (rc == 0 && mode != 'w') {
             end_report e;
             e.info = info;
@@ -1235,6 +1252,8 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
             report_run_end(o, &e);
         }
     }
+    if (watch >= 0)
+        close(watch);
     if (r.p.process >= 0 && rc != EXIT_TRANSPORT) {
         close(r.p.process);
         close(r.p.thread);

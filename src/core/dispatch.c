@@ -1370,24 +1370,7 @@ void pm_dispatch_handle_release(pm_dispatch *d, const pm_dhandle *h)
 
 /* ---- resolve -------------------------------------------------------------- */
 
-uint32_t pm_dispatch_find_entry(const pm_dispatch_entry *t, uint32_t n,
-                                const uint8_t *name, uint64_t len)
-{
-    uint32_t found = n;
-    uint32_t i;
-    /*@ loop assigns i, found; loop variant n - i; */
-    for (i = 0; i < n && found == n; i++) {
-        if (t[i].name_len == len) {
-            uint32_t j = 0;
-            /*@ loop assigns j; loop variant len - j; */
-            while (j < len && t[i].name[j] == name[j])
-                j++;
-            if (j == len)
-                found = i;
-        }
-    }
-    return found;
-}
+/* pm_dispatch_find_entry: launch_caps.c (proof-launch-caps). */
 
 static pm_status op_resolve(pm_dispatch *d, const msg_ctx *m,
                             pm_proto_reply *rep, pm_dispatch_result *res)

@@ -8,14 +8,17 @@
  * (pm_k_job_*) holds the members; this table adds what the protocol needs:
  * the handles issued for it and the principal that may open it.  A job
  * ends when no handle names it and no created or running process is in
- * it.  Freestanding: no allocation, no libc.
+ * it.  Freestanding: no allocation, no libc.  Proven with WP with the
+ * launch's helpers that call it (make proof-launch-caps: runtime errors
+ * and the contracts in include/procmgr/dispatch.h).
  */
 #include "procmgr/dispatch.h"
 
 uint32_t pm_dispatch_job_find_(const pm_dispatch *d, uint64_t koid)
 {
     uint32_t i;
-    /*@ loop assigns i; loop variant PM_DISPATCH_MAX_JOBS - i; */
+    /*@ loop invariant 0 <= i <= PM_DISPATCH_MAX_JOBS;
+        loop assigns i; loop variant PM_DISPATCH_MAX_JOBS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_JOBS; i++)
         if (d->job[i].in_use && d->job[i].koid == koid)
             return i;
@@ -31,7 +34,8 @@ pm_status pm_dispatch_job_get_(pm_dispatch *d, uint64_t koid, uint32_t owner,
         *ji = i;
         return PM_OK;
     }
-    /*@ loop assigns i; loop variant PM_DISPATCH_MAX_JOBS - i; */
+    /*@ loop invariant 0 <= i <= PM_DISPATCH_MAX_JOBS;
+        loop assigns i; loop variant PM_DISPATCH_MAX_JOBS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_JOBS && d->job[i].in_use; i++)
         ;
     if (i == PM_DISPATCH_MAX_JOBS)
@@ -48,10 +52,13 @@ pm_status pm_dispatch_job_get_(pm_dispatch *d, uint64_t koid, uint32_t owner,
 }
 
 /* A created or running process is in job koid. */
+/*@ requires \valid_read(d);
+    assigns \nothing; */
 static int has_live_member(const pm_dispatch *d, uint64_t koid)
 {
     uint32_t i;
-    /*@ loop assigns i; loop variant PM_REG_CAPACITY - i; */
+    /*@ loop invariant 0 <= i <= PM_REG_CAPACITY;
+        loop assigns i; loop variant PM_REG_CAPACITY - i; */
     for (i = 0; i < PM_REG_CAPACITY; i++) {
         uint32_t s = d->reg.slot[i].state;
         if ((s == PM_PROC_CREATED || s == PM_PROC_RUNNING) &&
@@ -74,7 +81,9 @@ void pm_dispatch_job_maybe_end_(pm_dispatch *d, uint64_t koid)
 void pm_dispatch_job_fini_(pm_dispatch *d)
 {
     uint32_t i;
-    /*@ loop assigns i, d->job[0 .. PM_DISPATCH_MAX_JOBS - 1], pm_k_world;
+    /*@ loop invariant 0 <= i <= PM_DISPATCH_MAX_JOBS;
+        loop assigns i, d->job[0 .. PM_DISPATCH_MAX_JOBS - 1],
+                     pm_k_world, pm_k_vm, pm_k_tb;
         loop variant PM_DISPATCH_MAX_JOBS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_JOBS; i++)
         if (d->job[i].in_use) {

@@ -194,18 +194,6 @@ uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
     return n + PM_DISPATCH_NAUXV;
 }
 
-void pm_dispatch_argv_of_(const pm_dispatch *d, const pm_builder *b, pm_strvec *v)
-{
-    if (d->script_active) {
-        v->pool = d->script_pool;
-        v->pool_len = d->script_used;
-        v->items = d->script_span;
-        v->count = d->script_nargs;
-    } else {
-        pm_builder_argv(b, v);
-    }
-}
-
 /* Map the IPC buffer page (a guard page above it) and the stack
  * [top - stack_size, top), both read-write. */
 /*@ requires \valid_read(d) && pm_dispatch_cfg_ok(d);
@@ -250,6 +238,7 @@ static pm_status map_stack(pm_dispatch *d, pm_kcap as, uint64_t top)
     requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b,
                         random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
     requires 0 < d->cfg.stack_size <= top;
+    requires pm_dispatch_script_apart(d, b, random);
     requires d->script_used <= PM_BUILDER_ARG_BYTES &&
              d->script_nargs <= PM_BUILDER_MAX_ARGS;
     requires pm_k_mapped(pm_k_vm, as, top - d->cfg.stack_size, top,

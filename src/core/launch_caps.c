@@ -7,11 +7,18 @@
  *   -> CSpace + startup caps -> thread -> bind -> start (LAUNCH,
  *   CREATE_PROCESS) or not
  *
- * OUTSIDE the WP proof (issue 14): this file is the CSpace, handle,
- * registry and `#!` script plumbing and the order of the kernel calls;
- * the loader it calls (pm_dispatch_place_, pm_dispatch_load_,
- * pm_dispatch_stack_top_) is proven in launch.c, whose contracts
- * (launch_internal.h) say what this file must hand it.
+ * Partly proven with WP (make proof-launch-caps): the header reads and
+ * the validation calls (read_header, validate_hdr, pm_dispatch_read_validate_),
+ * the allowlist lookups, the CSpace and handle helpers (keep, give,
+ * give_name, build_cspace, set_cwd), the script helpers (id_used,
+ * script_fd, script_arg, fd_path, script_argv) and the teardown: runtime
+ * errors, their contracts, kernel.h's preconditions at their calls.
+ * NOT PROVEN yet (issue 14; spec/proof-perimeter.md; make
+ * proof-launch-open, outside make proofs): pm_dispatch_make_image_ (its
+ * contract is an assumption of proof-launch), script_prepare,
+ * validate_all, construct and pm_dispatch_launch_, the order of the
+ * calls that hands the loader (pm_dispatch_place_, pm_dispatch_load_,
+ * proven in launch.c) its preconditions and pm_k_thread_start its own.
  *
  * Every kernel cap is recorded in the process record BEFORE the next call
  * that can fail, so on any failure pm_dispatch_teardown_ releases exactly
@@ -25,31 +32,101 @@
 
 #define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
 
-static const uint8_t platform_x86_64[6] = { 'x', '8', '6', '_', '6', '4' };
-
-/* The stack image (contract in launch_internal.h). */
+/* The stack image (contract in launch_internal.h; NOT PROVEN: run
+ * launch-image of proof-launch-open).  `in` is filled by plain stores,
+ * no call writes into it: every piece points into b, d's
+ * script argv, the caller's kinfo and random, or this frame, which is
+ * what the stack builder's separation from d->stack needs. */
 pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
                                   const pm_k_as_info *kinfo, int has_interp,
                                   const uint8_t *random, uint64_t top,
                                   uint64_t image_cap, pm_stack_out *out)
 {
     pm_auxv auxv[PM_K_AS_INFO_MAX_AUX + PM_DISPATCH_NAUXV];
+    const uint8_t platform[6] = { 'x', '8', '6', '_', '6', '4' };
+    uint32_t nauxv = pm_dispatch_fill_auxv_(d, kinfo, has_interp, auxv);
     pm_stack_in in;
-    pm_dispatch_argv_of_(d, b, &in.argv);
-    pm_builder_envp(b, &in.envp);
-    in.nauxv = pm_dispatch_fill_auxv_(d, kinfo, has_interp, auxv);
+    pm_status st;
+    in.envp.pool = b->env_pool;
+    in.envp.pool_len = b->envs.used;
+    in.envp.items = b->env_span;
+    in.envp.count = b->envs.n;
     in.auxv = auxv;
+    in.nauxv = nauxv;
     in.random = random;
     in.execfn = b->name;
     in.execfn_len = b->name_len;
-    in.platform = platform_x86_64;
-    in.platform_len = sizeof platform_x86_64;
+    in.platform = platform;
+    in.platform_len = sizeof platform;
     in.stack_top = top;
-    return pm_stack_build(&in, d->stack, image_cap, out);
+    /* argv: a script's rewritten list, or the builder's (one call per
+     * case, so each proof sees where every input lies) */
+    if (d->script_active) {
+        in.argv.pool = d->script_pool;
+        in.argv.pool_len = d->script_used;
+        in.argv.items = d->script_span;
+        in.argv.count = d->script_nargs;
+        /* pm_stack_build's separation, spelled out over this frame */
+        /*@ assert in_sep: \separated(d->stack + (0 .. image_cap - 1), &in,
+                       in.argv.pool + (0 .. in.argv.pool_len - 1),
+                       in.argv.items + (0 .. in.argv.count - 1),
+                       in.envp.pool + (0 .. in.envp.pool_len - 1),
+                       in.envp.items + (0 .. in.envp.count - 1),
+                       in.auxv + (0 .. in.nauxv - 1),
+                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
+                       in.execfn + (0 .. in.execfn_len - 1),
+                       in.platform + (0 .. in.platform_len - 1)); */
+        /*@ assert out_sep: \separated(out, &in,
+                       in.argv.pool + (0 .. in.argv.pool_len - 1),
+                       in.argv.items + (0 .. in.argv.count - 1),
+                       in.envp.pool + (0 .. in.envp.pool_len - 1),
+                       in.envp.items + (0 .. in.envp.count - 1),
+                       in.auxv + (0 .. in.nauxv - 1),
+                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
+                       in.execfn + (0 .. in.execfn_len - 1),
+                       in.platform + (0 .. in.platform_len - 1)); */
+        st = pm_stack_build(&in, d->stack, image_cap, out);
+        /*@ assert in.stack_top == top; */
+        /*@ assert st == PM_OK ==> 0 < out->used <= image_cap &&
+                                   out->sp == top - out->used; */
+    } else {
+        in.argv.pool = b->arg_pool;
+        in.argv.pool_len = b->args.used;
+        in.argv.items = b->arg_span;
+        in.argv.count = b->args.n;
+        /* pm_stack_build's separation, spelled out over this frame */
+        /*@ assert in_sep: \separated(d->stack + (0 .. image_cap - 1), &in,
+                       in.argv.pool + (0 .. in.argv.pool_len - 1),
+                       in.argv.items + (0 .. in.argv.count - 1),
+                       in.envp.pool + (0 .. in.envp.pool_len - 1),
+                       in.envp.items + (0 .. in.envp.count - 1),
+                       in.auxv + (0 .. in.nauxv - 1),
+                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
+                       in.execfn + (0 .. in.execfn_len - 1),
+                       in.platform + (0 .. in.platform_len - 1)); */
+        /*@ assert out_sep: \separated(out, &in,
+                       in.argv.pool + (0 .. in.argv.pool_len - 1),
+                       in.argv.items + (0 .. in.argv.count - 1),
+                       in.envp.pool + (0 .. in.envp.pool_len - 1),
+                       in.envp.items + (0 .. in.envp.count - 1),
+                       in.auxv + (0 .. in.nauxv - 1),
+                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
+                       in.execfn + (0 .. in.execfn_len - 1),
+                       in.platform + (0 .. in.platform_len - 1)); */
+        st = pm_stack_build(&in, d->stack, image_cap, out);
+        /*@ assert in.stack_top == top; */
+        /*@ assert st == PM_OK ==> 0 < out->used <= image_cap &&
+                                   out->sp == top - out->used; */
+    }
+    return st;
 }
 
-
 /* Read an image's header area into d->hdr: *n bytes of a *size-byte file. */
+/*@ requires \valid(d) && \valid(n) && \valid(size);
+    requires \separated(n, size, d);
+    assigns d->hdr[0 .. PM_ELF_HEADER_AREA - 1], *n, *size, pm_k_world;
+    ensures *n <= PM_ELF_HEADER_AREA;
+    ensures \result == PM_OK ==> *size == pm_k_image_len(image) && *n <= *size; */
 static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
                              uint64_t *size)
 {
@@ -68,6 +145,12 @@ static pm_status read_header(pm_dispatch *d, pm_kcap image, uint64_t *n,
  * and validate again with that window: two reads at most, since a
  * validation with a window never asks again (spec/elf-policy.md,
  * "Header-area contract"). */
+/*@ requires \valid(d);
+    requires plan == &d->plan_exe || plan == &d->plan_interp;
+    requires n <= PM_ELF_HEADER_AREA;
+    assigns d->hdr[0 .. PM_ELF_READ_MAX - 1], *plan, pm_k_world;
+    ensures \result == PM_OK ==>
+        pm_elf_plan_loadable(plan, &d->cfg.policy, size); */
 static pm_status validate_hdr(pm_dispatch *d, pm_kcap image, uint64_t n,
                               uint64_t size, pm_elf_role role,
                               pm_elf_plan *plan)
@@ -97,24 +180,39 @@ pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
     return st;
 }
 
+uint32_t pm_dispatch_find_entry(const pm_dispatch_entry *t, uint32_t n,
+                                const uint8_t *name, uint64_t len)
+{
+    uint32_t found = n;
+    uint32_t i;
+    /*@ loop invariant 0 <= i <= n && found <= n;
+        loop assigns i, found; loop variant n - i; */
+    for (i = 0; i < n && found == n; i++) {
+        if (t[i].name_len == len) {
+            uint32_t j = 0;
+            /*@ loop invariant 0 <= j <= len;
+                loop assigns j; loop variant len - j; */
+            while (j < len && t[i].name[j] == name[j])
+                j++;
+            if (j == len)
+                found = i;
+        }
+    }
+    return found;
+}
+
 /* The allowlist entry whose name equals hdr[off, off + len). */
 pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
                                      uint64_t len, pm_kcap *image)
 {
     pm_status st = PM_E_INTERP_NOT_ALLOWED;
-    uint32_t i;
-    /*@ loop assigns i, st, *image; loop variant d->cfg.ninterp - i; */
-    for (i = 0; i < d->cfg.ninterp && st != PM_OK; i++) {
-        const pm_dispatch_entry *e = &d->cfg.interp[i];
-        if (e->name_len == len && off + len <= PM_ELF_READ_MAX) {
-            uint32_t j = 0;
-            /*@ loop assigns j; loop variant len - j; */
-            while (j < len && e->name[j] == d->hdr[off + j])
-                j++;
-            if (j == len) {
-                *image = e->image;
-                st = PM_OK;
-            }
+    /* off and len come from the plan: compared without a wrapping sum */
+    if (len <= PM_ELF_READ_MAX && off <= PM_ELF_READ_MAX - len) {
+        uint32_t at = pm_dispatch_find_entry(d->cfg.interp, d->cfg.ninterp,
+                                             d->hdr + off, len);
+        if (at < d->cfg.ninterp) {
+            *image = d->cfg.interp[at].image;
+            st = PM_OK;
         }
     }
     return st;
@@ -122,6 +220,9 @@ pm_status pm_dispatch_lookup_interp_(const pm_dispatch *d, uint64_t off,
 
 /* Move a cap into the record's extra list (ownership passes to the record);
  * on RECORD_FULL it stays with the caller. */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY && \valid(cap);
+    assigns d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            d->reg.slot[slot].nextra, *cap; */
 static pm_status keep(pm_dispatch *d, uint32_t slot, pm_kcap *cap)
 {
     pm_status st = PM_OK;
@@ -134,6 +235,9 @@ static pm_status keep(pm_dispatch *d, uint32_t slot, pm_kcap *cap)
 }
 
 /* Mint src (recorded first) into the child's CSpace at slot `at`. */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY && \valid(src);
+    assigns d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            d->reg.slot[slot].nextra, *src, pm_k_world; */
 static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
 {
     pm_kcap cap = *src;
@@ -150,16 +254,22 @@ static pm_status give(pm_dispatch *d, uint32_t slot, pm_kcap *src, uint32_t at)
 /* A namespace directory: recorded, minted in slot `at` and marked as the
  * entry of its path (pm_k_cspace_mount: on Linux a bind mount in the
  * child's own mount namespace, not a descriptor). */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY;
+    requires \valid(b) && i < PM_BUILDER_MAX_NAMES;
+    assigns d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            d->reg.slot[slot].nextra, b->name_dir[i], pm_k_world; */
 static pm_status give_name(pm_dispatch *d, uint32_t slot, pm_builder *b,
                            uint32_t i, uint32_t at)
 {
-    const pm_span *sp = &b->name_span[i];
+    /* the span as it is now: checked once, used after give() */
+    uint32_t off = b->name_span[i].off;
+    uint32_t len = b->name_span[i].len;
     pm_status st = PM_E_BUILDER_LIMIT;   /* not a well-formed builder */
-    if (sp->off <= PM_BUILDER_NAME_BYTES && sp->len <= PM_BUILDER_NAME_BYTES - sp->off) {
+    if (off <= PM_BUILDER_NAME_BYTES && len <= PM_BUILDER_NAME_BYTES - off) {
         st = give(d, slot, &b->name_dir[i], at);
         if (st == PM_OK)
             st = pm_k_cspace_mount(d->k, d->reg.slot[slot].cspace, at,
-                                   b->name_pool + sp->off, sp->len);
+                                   b->name_pool + off, len);
     }
     return st;
 }
@@ -167,12 +277,22 @@ static pm_status give_name(pm_dispatch *d, uint32_t slot, pm_builder *b,
 /* CSpace with the startup handles at their ids, a script's image (already
  * recorded) at d->script_fd, and the namespace directories in the top
  * PM_BUILDER_MAX_NAMES slots. */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY && \valid(b);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    requires pm_launch_apart_b(d, b);
+    assigns d->reg.slot[slot].cspace,
+            d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            d->reg.slot[slot].nextra,
+            b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1],
+            b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], pm_k_world; */
 static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
                               pm_kcap script)
 {
     pm_proc *p = &d->reg.slot[slot];
     pm_kcap_info info;
     uint32_t i;
+    /* the first namespace slot, read before the calls below */
+    uint32_t names_at = d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES;
     pm_status st = pm_k_cspace_create(d->k, d->cfg.cspace_slots, &p->cspace);
     if (st == PM_OK && d->script_active) {
         st = pm_k_cap_info(d->k, script, &info);
@@ -180,19 +300,29 @@ static pm_status build_cspace(pm_dispatch *d, uint32_t slot, pm_builder *b,
             st = pm_k_cspace_mint(d->k, p->cspace, d->script_fd, script,
                                   info.rights, 0);
     }
-    /*@ loop assigns i, st, b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1], d->reg, pm_k_world;
-        loop variant b->nhandles - i; */
+    /*@ loop invariant 0 <= i <= PM_BUILDER_MAX_HANDLES;
+        loop assigns i, st, b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1],
+                     d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+                     d->reg.slot[slot].nextra, pm_k_world;
+        loop variant PM_BUILDER_MAX_HANDLES - i; */
     for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES && st == PM_OK; i++)
         st = give(d, slot, &b->handle[i], b->handle_id[i]);
-    /*@ loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1], d->reg, pm_k_world;
-        loop variant b->names.n - i; */
+    /*@ loop invariant 0 <= i <= PM_BUILDER_MAX_NAMES;
+        loop assigns i, st, b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1],
+                     d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+                     d->reg.slot[slot].nextra, pm_k_world;
+        loop variant PM_BUILDER_MAX_NAMES - i; */
     for (i = 0; i < b->names.n && i < PM_BUILDER_MAX_NAMES && st == PM_OK; i++)
-        st = give_name(d, slot, b, i, d->cfg.cspace_slots - PM_BUILDER_MAX_NAMES + i);
+        st = give_name(d, slot, b, i, names_at + i);
     return st;
 }
 
 /* The working directory (SET_CWD), recorded, in its CSpace slot
  * (PM_DISPATCH_CWD_SLOT) and marked as such; none: the kernel's "/". */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY && \valid(cwd);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    assigns d->reg.slot[slot].extra[0 .. PM_REG_EXTRA_CAPS - 1],
+            d->reg.slot[slot].nextra, *cwd, pm_k_world; */
 static pm_status set_cwd(pm_dispatch *d, uint32_t slot, pm_kcap *cwd)
 {
     uint32_t at = PM_DISPATCH_CWD_SLOT(&d->cfg);
@@ -208,11 +338,14 @@ static pm_status set_cwd(pm_dispatch *d, uint32_t slot, pm_kcap *cwd)
 /* ---- `#!` scripts (spec/scripts.md) ------------------------------------ */
 
 /* 1 when a startup handle of b has id `id`. */
+/*@ requires \valid_read(b);
+    assigns \nothing; */
 static int id_used(const pm_builder *b, uint32_t id)
 {
     int used = 0;
     uint32_t i;
-    /*@ loop assigns i, used; loop variant PM_BUILDER_MAX_HANDLES - i; */
+    /*@ loop invariant 0 <= i <= PM_BUILDER_MAX_HANDLES;
+        loop assigns i, used; loop variant PM_BUILDER_MAX_HANDLES - i; */
     for (i = 0; i < b->nhandles && i < PM_BUILDER_MAX_HANDLES; i++)
         if (b->handle_id[i] == id)
             used = 1;
@@ -224,6 +357,9 @@ static int id_used(const pm_builder *b, uint32_t id)
  * when b already has the maximum, which also keeps the record within
  * PM_REG_EXTRA_CAPS) and must lie below the working-directory and
  * namespace slots. */
+/*@ requires \valid_read(d) && \valid_read(b) && \valid(fd);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    assigns *fd; */
 static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
                            uint32_t *fd)
 {
@@ -232,7 +368,10 @@ static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
     if (b->nhandles >= PM_BUILDER_MAX_HANDLES)
         st = PM_E_BUILDER_LIMIT;
     /* nhandles ids can be in use: one of the first nhandles + 1 is free. */
-    /*@ loop assigns id; loop variant PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES - id; */
+    /*@ loop invariant PM_DISPATCH_SCRIPT_FD_MIN <= id <=
+            PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES;
+        loop assigns id;
+        loop variant PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES - id; */
     while (st == PM_OK && id < PM_DISPATCH_SCRIPT_FD_MIN + PM_BUILDER_MAX_HANDLES &&
            id_used(b, id))
         id++;
@@ -244,6 +383,12 @@ static pm_status script_fd(const pm_dispatch *d, const pm_builder *b,
 
 /* Append src[0, len) to the script argv; BUILDER_LIMIT past the builder's
  * own bounds, so the stack image still fits PM_DISPATCH_STACK_IMAGE. */
+/*@ requires \valid(d) && \valid_read(src + (0 .. len - 1));
+    requires pm_dispatch_script_ok(d);
+    assigns d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+            d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+            d->script_nargs, d->script_used;
+    ensures pm_dispatch_script_ok(d); */
 static pm_status script_arg(pm_dispatch *d, const uint8_t *src, uint32_t len)
 {
     pm_status st = PM_OK;
@@ -253,7 +398,8 @@ static pm_status script_arg(pm_dispatch *d, const uint8_t *src, uint32_t len)
         len > PM_BUILDER_ARG_BYTES - d->script_used) {
         st = PM_E_BUILDER_LIMIT;
     } else {
-        /*@ loop assigns k, d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
+        /*@ loop invariant 0 <= k <= len;
+            loop assigns k, d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
             loop variant len - k; */
         for (k = 0; k < len; k++)
             d->script_pool[d->script_used + k] = src[k];
@@ -266,21 +412,27 @@ static pm_status script_arg(pm_dispatch *d, const uint8_t *src, uint32_t len)
 }
 
 /* "/dev/fd/ID" into p (at least 18 bytes); its length. */
+/*@ requires \valid(p + (0 .. 17));
+    assigns p[0 .. 17];
+    ensures \result <= 18; */
 static uint32_t fd_path(uint8_t *p, uint32_t id)
 {
-    static const uint8_t prefix[8] = { '/', 'd', 'e', 'v', '/', 'f', 'd', '/' };
+    const uint8_t prefix[8] = { '/', 'd', 'e', 'v', '/', 'f', 'd', '/' };
     uint8_t digits[10];
     uint32_t n = 0, len = 0, i;
-    /*@ loop assigns i, p[0 .. 7]; loop variant 8 - i; */
+    /*@ loop invariant 0 <= i <= 8;
+        loop assigns i, p[0 .. 7]; loop variant 8 - i; */
     for (i = 0; i < 8u; i++)
         p[i] = prefix[i];
-    /*@ loop assigns n, id, digits[0 .. 9]; loop variant 10 - n; */
+    /*@ loop invariant 0 <= n <= 9;
+        loop assigns n, id, digits[0 .. 9]; loop variant 10 - n; */
     do {
         digits[n++] = (uint8_t)('0' + id % 10u);
         id /= 10u;
     } while (id != 0 && n < 10u);
     len = 8;
-    /*@ loop assigns n, len, p[8 .. 17]; loop variant n; */
+    /*@ loop invariant 0 <= n <= 10 && 8 <= len && len + n <= 18;
+        loop assigns n, len, p[8 .. 17]; loop variant n; */
     while (n > 0)
         p[len++] = digits[--n];
     return len;
@@ -289,6 +441,14 @@ static uint32_t fd_path(uint8_t *p, uint32_t id)
 /* argv of a script launch, as Linux builds it: the interpreter as written,
  * the optional argument, the script's path ("/dev/fd/ID": the script is a
  * capability, not a path), then the builder's argv[1..]. */
+/*@ requires \valid(d) && \valid_read(b) && \valid_read(sc);
+    requires \separated(sc, d);
+    requires sc->interp_off + sc->interp_len <= PM_ELF_HEADER_AREA;
+    requires sc->arg_len > 0 ==> sc->arg_off + sc->arg_len <= PM_ELF_HEADER_AREA;
+    assigns d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+            d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+            d->script_nargs, d->script_used;
+    ensures pm_dispatch_script_ok(d); */
 static pm_status script_argv(pm_dispatch *d, const pm_builder *b,
                              const pm_script *sc)
 {
@@ -303,10 +463,12 @@ static pm_status script_argv(pm_dispatch *d, const pm_builder *b,
         st = script_arg(d, d->hdr + sc->arg_off, sc->arg_len);
     if (st == PM_OK)
         st = script_arg(d, path, path_len);
-    /*@ loop assigns i, st, d->script_nargs, d->script_used,
+    /*@ loop invariant 1 <= i <= PM_BUILDER_MAX_ARGS;
+        loop invariant pm_dispatch_script_ok(d);
+        loop assigns i, st, d->script_nargs, d->script_used,
                      d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
                      d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1];
-        loop variant b->args.n - i; */
+        loop variant PM_BUILDER_MAX_ARGS - i; */
     for (i = 1; i < b->args.n && i < PM_BUILDER_MAX_ARGS && st == PM_OK; i++) {
         const pm_span *a = &b->arg_span[i];
         if (a->off <= PM_BUILDER_ARG_BYTES && a->len <= PM_BUILDER_ARG_BYTES - a->off)
@@ -349,7 +511,10 @@ static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
 }
 
 /* Validation of the executable (or of a script's interpreter, *program)
- * and of its PT_INTERP interpreter; nothing is created. */
+ * and of its PT_INTERP interpreter; nothing is created.  NOT PROVEN (see
+ * the file's head): on PM_OK both plans are meant to be placed, for the
+ * images *program and *interp, which is what construct hands the
+ * loader. */
 static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
                               pm_kcap given_interp, pm_kcap *interp,
                               pm_kcap *program, const uint8_t *random)
@@ -501,7 +666,9 @@ void pm_dispatch_teardown_(pm_dispatch *d, uint32_t slot)
     pm_proc *p = &d->reg.slot[slot];
     uint32_t n = p->nextra <= PM_REG_EXTRA_CAPS ? p->nextra : PM_REG_EXTRA_CAPS;
     (void)pm_k_drop(d->k, p->thread);
-    /*@ loop assigns n, p->extra[0 .. PM_REG_EXTRA_CAPS - 1], pm_k_world;
+    /*@ loop invariant 0 <= n <= PM_REG_EXTRA_CAPS;
+        loop assigns n, p->extra[0 .. PM_REG_EXTRA_CAPS - 1],
+                     pm_k_world, pm_k_vm, pm_k_tb;
         loop variant n; */
     while (n > 0) {
         n--;

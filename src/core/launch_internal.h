@@ -1,8 +1,12 @@
 /*
- * The loader's two entry points, shared by launch.c (the loader, proven
- * with WP: make proof-launch) and launch_caps.c (the CSpace, handle and
- * script plumbing around it, outside the proof).  Contracts: the ACSL
- * below, over the predicates of spec/acsl/launch.h and elf_placed.h.
+ * The loader's entry points, shared by launch.c (the loader, proven with
+ * WP: make proof-launch) and launch_caps.c (the CSpace, handle and script
+ * plumbing around it, partly proven: its head says which functions).
+ * Contracts: the ACSL below, over the predicates of spec/acsl/launch.h
+ * and elf_placed.h; proven by proof-launch (the loader's) and
+ * proof-launch-caps (pm_dispatch_read_validate_'s), except
+ * pm_dispatch_make_image_'s, an assumption of proof-launch (its proof
+ * is proof-launch-open's, not at 100%).
  */
 #ifndef PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
 #define PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
@@ -49,6 +53,7 @@ pm_status pm_dispatch_place_(pm_dispatch *d, pm_elf_plan *plan, uint64_t base,
                            pm_k_image_len(interp));
     requires d->cfg.stack_top - d->cfg.stack_window <= top <= d->cfg.stack_top;
     requires top % pm_k_page == 0;
+    requires pm_dispatch_script_apart(d, b, random);
     assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *sp, *vdso_base,
             pm_k_world, pm_k_vm;
     ensures pm_k_vm_grows(\old(pm_k_vm), pm_k_vm);
@@ -87,24 +92,9 @@ uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random);
 uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
                                 int has_interp, pm_auxv *auxv);
 
-/* argv of the stack image: a script's rewritten list, or the builder's. */
-/*@ requires \valid_read(d) && \valid_read(b) && pm_builder_wf(b) && \valid(v);
-    requires \separated(v, d);
-    requires \separated(v, b);
-    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
-             d->script_nargs <= PM_BUILDER_MAX_ARGS;
-    assigns *v;
-    ensures pm_strvec_valid(v); */
-void pm_dispatch_argv_of_(const pm_dispatch *d, const pm_builder *b,
-                          pm_strvec *v);
-
-/* OUTSIDE the WP proof (launch_caps.c): WP cannot yet carry the builder's
- * and the stack input's facts across the calls that fill the pm_stack_in
- * (the frames of pm_builder_argv/envp over a local struct), so this
- * contract is an assumption of proof-launch, reviewed by hand: it only
- * fills a pm_stack_in with proven pieces (pm_dispatch_argv_of_,
- * pm_builder_envp, pm_dispatch_fill_auxv_) and returns pm_stack_build's
- * result, whose pm_stack_out_wf gives the ensures. */
+/* ASSUMED by proof-launch: this contract's proof (proof-launch-open, run
+ * launch-image, outside make proofs) is not at 100% (issue 14,
+ * spec/proof-perimeter.md). */
 /* Build the stack image for `top` in d->stack[0, image_cap): argv, envp,
  * the auxiliary vector (the kernel's entries first), AT_RANDOM, execfn
  * (the process name), platform. */
@@ -116,6 +106,7 @@ void pm_dispatch_argv_of_(const pm_dispatch *d, const pm_builder *b,
     requires \separated(d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1), b, kinfo,
                         random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
     requires 0 < image_cap <= PM_DISPATCH_STACK_IMAGE;
+    requires pm_dispatch_script_apart(d, b, random);
     requires d->script_used <= PM_BUILDER_ARG_BYTES &&
              d->script_nargs <= PM_BUILDER_MAX_ARGS;
     assigns d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], *out;
@@ -125,5 +116,20 @@ pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
                                   const pm_k_as_info *kinfo, int has_interp,
                                   const uint8_t *random, uint64_t top,
                                   uint64_t image_cap, pm_stack_out *out);
+
+/* ---- the launch around the loader (launch_caps.c, proof-launch-caps) */
+
+/* The contract of a dispatch.h entry point over the loader's predicates
+ * (so stated here, where they are in scope). */
+
+/* On PM_OK the plan is one the bias can place (pm_elf_validate's
+ * pm_elf_plan_wf, read from an image of pm_k_image_len(image) bytes). */
+/*@ requires \valid(d);
+    requires plan == &d->plan_exe || plan == &d->plan_interp;
+    assigns d->hdr[0 .. PM_ELF_READ_MAX - 1], *plan, pm_k_world;
+    ensures \result == PM_OK ==>
+        pm_elf_plan_loadable(plan, &d->cfg.policy, pm_k_image_len(image)); */
+pm_status pm_dispatch_read_validate_(pm_dispatch *d, pm_kcap image,
+                                     pm_elf_role role, pm_elf_plan *plan);
 
 #endif /* PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H */

@@ -72,6 +72,7 @@ typedef struct pmd_waiter {
 
 typedef struct pmd {
     int   epfd, lfd, sigfd, kfd;
+    int   spare;         /* a reserve descriptor (/dev/null) for EMFILE on accept */
     int   stop;
     int   child_ended;   /* SIGCHLD seen: look for orphans to reap */
     int   verbose;
@@ -88,6 +89,7 @@ typedef struct pmd {
     uint32_t    ninterp, nresolve;
     uint64_t    disconnected_slow;   /* clients dropped on a full socket */
     uint64_t    events_lost;         /* EVENTs not delivered             */
+    uint64_t    refused_fds;         /* clients refused: no descriptor   */
 } pmd;
 
 /* epoll tag helpers */

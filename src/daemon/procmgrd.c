@@ -51,7 +51,7 @@ static void usage(FILE *f)
 {
     fputs("usage: procmgrd [--socket PATH] [--foreground] [--verbose]\n"
           "                [--interp PATH]... [--resolve NAME=PATH]...\n"
-          "                [--script-interp PATH]...\n"
+          "                [--script-interp PATH]... [--stub-timeout MS]\n"
           "  --socket PATH     listen on PATH (default: $PROCMGR_SOCKET, else\n"
           "                    /run/procmgr/procmgr.sock as root, else\n"
           "                    $XDG_RUNTIME_DIR/procmgr.sock)\n"
@@ -65,6 +65,9 @@ static void usage(FILE *f)
           "                    (an ELF program; default: those of /bin/sh,\n"
           "                    /usr/bin/sh, /bin/bash, /usr/bin/bash, /usr/bin/env,\n"
           "                    /usr/bin/python3 that exist and are ELF)\n"
+          "  --stub-timeout MS  deadline of every wait on a process being built\n"
+          "                    (default 10000, or $PROCMGR_STUB_TIMEOUT_MS): one that\n"
+          "                    does not answer is killed, its launch fails K_TIMED_OUT\n"
           "  --verbose         also log every connection, request and close\n"
           "                    (stderr in the foreground, else syslog)\n"
           "  --help, --version\n"
@@ -109,6 +112,7 @@ typedef struct pmd_opts {
     uint32_t nresolve;
     const char *script[PMD_MAX_TABLE];
     uint32_t nscript;
+    const char *stub_timeout;         /* milliseconds, checked */
 } pmd_opts;
 
 /* A usage error: one line naming it, a pointer to --help (exit 2). */
@@ -128,6 +132,7 @@ static int parse_opts(int argc, char **argv, pmd_opts *o)
         { "interp", required_argument, NULL, 'i' },
         { "script-interp", required_argument, NULL, 'S' },
         { "resolve", required_argument, NULL, 'r' },
+        { "stub-timeout", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -165,6 +170,17 @@ static int parse_opts(int argc, char **argv, pmd_opts *o)
                 return usage_error("too many --resolve, at", optarg);
             o->resolve[o->nresolve++] = optarg;
             break;
+        case 'T': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long ms = strtoul(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 ||
+                ms == 0 || ms > 3600000ul)
+                return usage_error("--stub-timeout expects milliseconds in 1..3600000, not",
+                                   optarg);
+            o->stub_timeout = optarg;
+            break;
+        }
         case 'h':
             usage(stdout);
             exit(0);
@@ -296,13 +312,24 @@ static int make_listener(pmd *s)
     return 0;
 }
 
+/* Every signal whose default would terminate or stop procmgrd and that
+ * another process can send (not the faults a bug raises: SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT stay fatal).  TERM and INT stop
+ * it, CHLD reaps, the rest are read from the signalfd and logged. */
+static const int g_handled[] = {
+    SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+    SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGXCPU, SIGXFSZ, SIGSTKFLT,
+    SIGTSTP, SIGTTIN, SIGTTOU,
+};
+
 static int make_signals(pmd *s)
 {
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGCHLD);
+    for (size_t i = 0; i < sizeof g_handled / sizeof g_handled[0]; i++)
+        sigaddset(&set, g_handled[i]);
+    for (int r = SIGRTMIN; r <= SIGRTMAX; r++)
+        sigaddset(&set, r);
     if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
         return die("sigprocmask");
     s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -320,6 +347,9 @@ static void on_signal(pmd *s)
             s->stop = 1;
         else if (si.ssi_signo == SIGCHLD)
             s->child_ended = 1;     /* reaped after this round's replies */
+        else
+            pmd_log(LOG_NOTICE, "signal %d (%s) from pid %u ignored",
+                    (int)si.ssi_signo, strsignal((int)si.ssi_signo), si.ssi_pid);
     }
 }
 
@@ -496,6 +526,8 @@ static void shut_down(pmd *s)
     pmd_reap_orphans(s);
     close(s->epfd);
     close(s->sigfd);
+    if (s->spare >= 0)
+        close(s->spare);
     pmd_log(LOG_INFO, "stopped (%llu slow clients dropped, %llu events lost)",
             (unsigned long long)s->disconnected_slow, (unsigned long long)s->events_lost);
 }
@@ -513,6 +545,7 @@ int main(int argc, char **argv)
     s.verbose = o.verbose;
     s.kfd = -1;
     s.lfd = -1;
+    s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     s.d = &g_dispatch;
     int rc = socket_path(&s, &o);
     if (rc != 0)
@@ -523,6 +556,9 @@ int main(int argc, char **argv)
         return die("PR_SET_CHILD_SUBREAPER");
     if (make_signals(&s) != 0)
         return 1;
+    /* read by the Linux backend (src/kernel/linux/lx_common.c) */
+    if (o.stub_timeout != NULL && setenv("PROCMGR_STUB_TIMEOUT_MS", o.stub_timeout, 1) != 0)
+        return die("setenv");
     pm_status st = pm_kh_open(&s.k);
     if (st != PM_OK) {
         fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);

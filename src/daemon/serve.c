@@ -286,6 +286,24 @@ void pmd_accept(pmd *s)
         struct ucred cr;
         socklen_t cl = sizeof cr;
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0) {
+            /* Out of descriptors: the socket stays readable, so returning
+             * would spin.  Give the reserve up, take the client and close
+             * it (it sees the end of the connection), take the reserve
+             * back (issue 18; spec/daemon.md section 13). */
+            close(s->spare);
+            fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                close(fd);
+            s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            s->refused_fds++;
+            pmd_log(LOG_WARNING, "out of file descriptors: a client was refused (%llu so far); "
+                    "raise procmgrd's limit (ulimit -Hn, LimitNOFILE=)",
+                    (unsigned long long)s->refused_fds);
+            if (fd < 0)
+                return;
+            continue;
+        }
         if (fd < 0)
             return;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) != 0 ||
@@ -873,9 +891,21 @@ static int backend_pid(pmd *s, pid_t pid)
     return 0;
 }
 
+/* Reap pid if it is an orphan (never a process of the backend) that ended. */
+static void reap_orphan(pmd *s, pid_t pid)
+{
+    siginfo_t si;
+    if (pid <= 0 || backend_pid(s, pid))
+        return;
+    memset(&si, 0, sizeof si);
+    (void)waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+}
+
 /* As a child subreaper, procmgrd inherits the orphaned descendants of the
  * processes it launched.  Reap those that exited, never a process of the
- * backend (it waits for its own through pidfds). */
+ * backend (it waits for its own through pidfds).  The children file is read
+ * whole, chunk by chunk: with a single read of 4 KiB, the children past
+ * about the 500th waited for another SIGCHLD, which may never come. */
 void pmd_reap_orphans(pmd *s)
 {
     char path[64], buf[4096];
@@ -889,20 +919,28 @@ void pmd_reap_orphans(pmd *s)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return;
-    buf[n] = '\0';
-    char *save = NULL;
-    for (char *t = strtok_r(buf, " \n", &save); t != NULL; t = strtok_r(NULL, " \n", &save)) {
-        pid_t pid = (pid_t)atoi(t);
-        siginfo_t si;
-        if (pid <= 0 || backend_pid(s, pid))
-            continue;
-        memset(&si, 0, sizeof si);
-        (void)waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG);
+    /* the pids as decimal numbers separated by spaces; a number may span
+     * two reads, so it is accumulated digit by digit */
+    long pid = 0;
+    int digits = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                if (digits < 10)
+                    pid = pid * 10 + (buf[i] - '0');
+                digits++;
+                continue;
+            }
+            if (digits > 0 && digits < 10)
+                reap_orphan(s, (pid_t)pid);
+            pid = 0;
+            digits = 0;
+        }
     }
+    if (digits > 0 && digits < 10)
+        reap_orphan(s, (pid_t)pid);
+    close(fd);
 }
 
 /* ---- shutdown ---------------------------------------------------------------------- */

@@ -49,6 +49,16 @@ fds_back_to() {
     while [ "$(fdcount)" -ne "$1" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
     fdcount
 }
+# fds_settled: the daemon's descriptor count once it has not changed for
+# 20 checks in a row (at most 400 checks).  Prints the count.
+fds_settled() {
+    i=0; same_n=0; last=$(fdcount)
+    while [ $same_n -lt 20 ] && [ $i -lt 400 ]; do
+        i=$((i + 1)); sleep 0.05; now=$(fdcount)
+        if [ "$now" -eq "$last" ]; then same_n=$((same_n + 1)); else same_n=0; last=$now; fi
+    done
+    echo "$last"
+}
 pc() { "$BIN/procctl" --socket "$SOCK" "$@"; }
 # same DESC CMD...: stdout, stderr and exit status of CMD run directly and
 # through `procctl run -- CMD`, both with stdin from SAME_IN ($T/input

@@ -1931,6 +1931,7 @@ static const int NOT_REACHABLE[] = {
     PM_E_K_PROT,                 /* the IPC buffer page is mapped writable */
     PM_E_K_SLOT_EMPTY,           /* the dispatcher never deletes a slot */
     PM_E_K_INVARIANT,            /* only pm_sim_check* return it */
+    PM_E_K_TIMED_OUT,            /* Linux backend only: a stub that does not answer */
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
 };
 

@@ -37,6 +37,7 @@ pm_status pm_kh_open(struct pm_kernel **out)
     pm_status st = k == NULL ? PM_E_K_NO_MEMORY : PM_OK;
 
     *out = NULL;
+    pm_lx_nofile_raise();
     if (st == PM_OK) {
         /* The object and handle tables are initialised as they are first
          * used (klinux.c): a calloc'd page stays untouched until then. */

@@ -346,6 +346,14 @@ pm_status kl_as_hello(struct pm_kernel *k, struct kl_as *a)
     if (a->child != KL_CHILD_STUB || a->ctl < 0)
         return PM_E_K_STATE;
     st = pm_lx_recv_hello(a->ctl, &a->hello, &err);
+    if (st == PM_E_K_TIMED_OUT) {
+        /* stopped, traced or hung before its hello: it costs this launch
+         * only; killed and reaped, nothing of it is left */
+        kl_diag(k, st, err, 0, 0);
+        kl_as_kill(a);
+        (void)kl_as_reap(k, a, 1);
+        return st;
+    }
     if (st != PM_OK) {
         kl_diag(k, st, err, 0, 0);
         return PM_E_K_STATE;
@@ -852,7 +860,14 @@ static pm_status build_send(struct pm_kernel *k, int ctl, const pm_stub_build *b
 pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
 {
     ssize_t n;
+    int err = 0;
+    pm_status st = pm_lx_wait_stub(a->ctl, &err);
 
+    if (st != PM_OK) {
+        /* no answer within the deadline (the caller kills the stub) */
+        kl_diag(k, st, err, 0, 0);
+        return st == PM_E_K_TIMED_OUT ? st : PM_E_K_STATE;
+    }
     do {
         n = recv(a->ctl, r, sizeof *r, 0);
     } while (n < 0 && errno == EINTR);

@@ -44,9 +44,14 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "klinux_internal.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 #define KL_FREEZE_WAIT_MS   5000   /* cgroup.freeze until "frozen 1"       */
 #define KL_CLOSE_WAIT_MS    2000   /* cgroup.kill until "populated 0"      */
@@ -729,8 +734,18 @@ static void signal_members(struct pm_kernel *k, uint32_t j, int sig)
         if (!is_member(k, t, j) || k->obj[t].th->state != PM_KTHREAD_RUNNING)
             continue;
         a = k->obj[k->obj[t].th->as].as;
-        if (!a->reaped && a->pidfd >= 0)
-            (void)syscall(SYS_pidfd_send_signal, a->pidfd, sig, NULL, 0);
+        if (!a->reaped && a->pidfd >= 0 &&
+            syscall(SYS_pidfd_send_signal, a->pidfd, sig, NULL, 0) == 0 && sig == SIGSTOP) {
+            /* as pm_k_thread_signal: return once it has stopped (or
+             * ended), consuming neither status (WNOWAIT) */
+            siginfo_t si;
+            int r;
+            memset(&si, 0, sizeof si);
+            do {
+                r = waitid((idtype_t)P_PIDFD, (id_t)a->pidfd, &si,
+                           WSTOPPED | WEXITED | WNOWAIT);
+            } while (r != 0 && errno == EINTR);
+        }
     }
 }
 

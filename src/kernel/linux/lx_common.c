@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lx_common.h"
@@ -141,6 +144,26 @@ pm_status pm_lx_exec_check(int fd, const pm_kh_cred *cr, int *sys_errno)
                            (uint32_t)sb.st_gid, cr);
 }
 
+/* ---- the descriptor limit -------------------------------------------------- */
+
+static struct rlimit g_nofile;      /* the soft and hard limits found at start */
+static int g_nofile_raised;
+
+void pm_lx_nofile_raise(void)
+{
+    struct rlimit r;
+
+    if (g_nofile_raised || getrlimit(RLIMIT_NOFILE, &g_nofile) != 0)
+        return;
+    r = g_nofile;
+    if (r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+            return;
+    }
+    g_nofile_raised = 1;
+}
+
 typedef struct child_ctx {
     int ctl;
     int stub;
@@ -174,6 +197,14 @@ static int child_main(void *arg)
     }
     (void)syscall(SYS_close_range, 0u, 2u, 0u);
     close_from(PM_STUB_CTL_FD + 2);
+    /* a session (and process group) of its own, as posix_spawn with
+     * POSIX_SPAWN_SETSID gives: a signal to its group never reaches
+     * procmgrd (issue 18, spec/daemon.md section 13) */
+    (void)setsid();
+    /* the soft descriptor limit the daemon was started with, not the one
+     * it raised for itself (pm_lx_nofile_raise) */
+    if (g_nofile_raised)
+        (void)setrlimit(RLIMIT_NOFILE, &g_nofile);
     (void)syscall(SYS_execveat, PM_STUB_CTL_FD + 1, "", c->argv, c->envp, AT_EMPTY_PATH);
     c->exec_errno = errno;
     _exit(127);
@@ -227,10 +258,67 @@ void pm_lx_kill_reap(int pidfd)
         ;
 }
 
+/* ---- the deadline of every wait on a stub ------------------------------------- */
+
+static pthread_once_t g_timeout_once = PTHREAD_ONCE_INIT;
+static int g_timeout_ms = PM_LX_STUB_TIMEOUT_DEFAULT_MS;
+
+static void timeout_read(void)
+{
+    const char *v = getenv("PROCMGR_STUB_TIMEOUT_MS");
+    char *end = NULL;
+    unsigned long n;
+
+    if (v == NULL || *v == '\0' || v[0] == '-')
+        return;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n == 0)
+        return;
+    g_timeout_ms = n > PM_LX_STUB_TIMEOUT_MAX_MS ? PM_LX_STUB_TIMEOUT_MAX_MS : (int)n;
+}
+
+int pm_lx_stub_timeout_ms(void)
+{
+    (void)pthread_once(&g_timeout_once, timeout_read);
+    return g_timeout_ms;
+}
+
+pm_status pm_lx_wait_stub(int ctl, int *sys_errno)
+{
+    struct timespec t0, t;
+    int left = pm_lx_stub_timeout_ms(), r;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = { ctl, POLLIN, 0 };
+        r = poll(&p, 1, left);
+        if (r > 0)
+            return PM_OK;          /* a message, an end of file or an error */
+        if (r == 0 || errno != EINTR)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long long spent = (long long)(t.tv_sec - t0.tv_sec) * 1000 +
+                          (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (spent >= pm_lx_stub_timeout_ms())
+            break;
+        left = pm_lx_stub_timeout_ms() - (int)spent;
+    }
+    if (r < 0 && errno != EINTR) {
+        *sys_errno = errno;
+        return PM_E_LINUX_STUB_PROTOCOL;
+    }
+    *sys_errno = ETIMEDOUT;
+    return PM_E_K_TIMED_OUT;
+}
+
 pm_status pm_lx_recv_hello(int ctl, pm_stub_hello *h, int *sys_errno)
 {
     ssize_t n;
+    pm_status st = pm_lx_wait_stub(ctl, sys_errno);
 
+    if (st != PM_OK)
+        return st;
     do {
         n = recv(ctl, h, sizeof *h, 0);
     } while (n < 0 && errno == EINTR);

@@ -15,6 +15,12 @@
 
 #define PM_LX_SEALS_NEEDED 0x1c   /* F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE */
 
+/* Raise the soft RLIMIT_NOFILE to the hard limit (once; pm_kh_open): the
+ * daemon holds descriptors for every process.  Each stub's child sets the
+ * limits found here back before it executes the stub, so a launched
+ * program gets the limit it would have had. */
+void pm_lx_nofile_raise(void);
+
 /* The sealed memfd holding the embedded stub, made once per process; -1
  * with errno set when it cannot be made. */
 int pm_lx_stub_memfd(void);
@@ -50,8 +56,23 @@ pm_status pm_lx_clone_stub(int ctl_child, char *const *argv, char *const *envp,
 /* SIGKILL through the pidfd and wait for the child (no zombie). */
 void pm_lx_kill_reap(int pidfd);
 
-/* Receive the stub's first message (pm_stub_hello): PM_OK, or
- * LINUX_STUB_PROTOCOL (EOF, short, bad magic; *sys_errno). */
+/* Every wait on a stub's answer has a deadline (issue 18): a stopped,
+ * traced or hung stub costs its own launch, never the daemon.  The
+ * deadline is PROCMGR_STUB_TIMEOUT_MS (milliseconds, 1..3600000; read
+ * once; default 10 s). */
+#define PM_LX_STUB_TIMEOUT_DEFAULT_MS 10000
+#define PM_LX_STUB_TIMEOUT_MAX_MS     3600000
+int pm_lx_stub_timeout_ms(void);
+
+/* Wait until ctl is readable (a message, end of file or an error) within
+ * the deadline: PM_OK, K_TIMED_OUT (*sys_errno ETIMEDOUT), or
+ * LINUX_STUB_PROTOCOL (poll failed: *sys_errno).  The caller kills the
+ * stub on a failure. */
+pm_status pm_lx_wait_stub(int ctl, int *sys_errno);
+
+/* Receive the stub's first message (pm_stub_hello) within the deadline:
+ * PM_OK, K_TIMED_OUT, or LINUX_STUB_PROTOCOL (EOF, short, bad magic;
+ * *sys_errno). */
 pm_status pm_lx_recv_hello(int ctl, pm_stub_hello *h, int *sys_errno);
 
 /* Send one datagram buf[0, len) with nfds fds (SCM_RIGHTS; at most

@@ -239,6 +239,8 @@ static pm_status reply_recv(int ctl, pm_linux_child *child, pm_linux_error *e)
     ssize_t n;
     pm_status st = pm_lx_recv_hello(ctl, &h, &e->sys_errno);
 
+    if (st == PM_OK)
+        st = pm_lx_wait_stub(ctl, &e->sys_errno);   /* the caller reaps on a failure */
     if (st != PM_OK)
         return st;
     do {

@@ -183,6 +183,11 @@ pm_status sim_cap(struct pm_kernel *k, pm_kcap c, uint32_t type,
     /*@ assert sim_handle_ok(k, hidx); */
     if (h->state == PM_SIM_H_TOMB)
         return PM_E_K_REVOKED;
+    /* Neither FREE (sim_handle), TOMB nor LIVE: a corrupt entry, whose obj
+     * sim_ok does not bound; never index the object table with it. */
+    if (h->state != PM_SIM_H_LIVE)
+        return PM_E_K_BAD_CAP;
+    /*@ assert h->obj < PM_SIM_MAX_OBJECTS; */
     if (type != PM_KOBJ_NONE && k->obj[h->obj].type != type)
         return PM_E_K_TYPE;
     if ((h->rights & rights) != rights)

@@ -234,6 +234,25 @@ static void take_frames(struct pm_kernel *k, const uint32_t *idx, uint64_t n,
     }
 }
 
+/* The bytes of a new mapping: page i (frame idx[i]) gets src[i*PAGE ...]
+ * up to src_len, zero after.  Only page data is written: the frame,
+ * handle and object tables (sim_ok, the glue) are not in its assigns. */
+/*@ requires \valid(k) && n <= PM_SIM_MAX_FRAMES;
+    requires \valid_read(idx + (0 .. n - 1)) && \separated(idx + (0 .. n - 1), k);
+    requires \forall integer i; 0 <= i < n ==> idx[i] < PM_SIM_MAX_FRAMES;
+    requires src_len == 0 || (\valid_read(src + (0 .. src_len - 1)) &&
+                              \separated(src + (0 .. src_len - 1), k));
+    assigns k->data[0 .. PM_SIM_MAX_FRAMES - 1][0 .. PM_SIM_PAGE_SIZE - 1]; */
+static void fill_pages(struct pm_kernel *k, const uint32_t *idx, uint64_t n,
+                       const uint8_t *src, uint64_t src_len)
+{
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, k->data[0 .. PM_SIM_MAX_FRAMES - 1][0 .. PM_SIM_PAGE_SIZE - 1];
+        loop variant n - i; */
+    for (uint64_t i = 0; i < n; i++)
+        fill_page(k, idx[i], src, src_len, i * PM_SIM_PAGE_SIZE);
+}
+
 /* The construction checks common to both map calls, then the mapping:
  * STATE (sealed), OVERLAP, NO_MEMORY.  Page i gets the bytes
  * src[i*PAGE ...] up to src_len, zero after.  Frames are found first, so
@@ -277,13 +296,7 @@ static pm_status map_pages(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
     /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_OBJECTS ==> sim_obj_ok(k, h); */
     /*@ assert sim_inject_ok(k); */
     /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
-    /*@ loop invariant 0 <= i <= npages;
-        loop assigns i, k->data[0 .. PM_SIM_MAX_FRAMES - 1][0 .. PM_SIM_PAGE_SIZE - 1];
-        loop variant npages - i; */
-    for (uint64_t i = 0; i < npages; i++) {
-        /*@ assert idx[i] < PM_SIM_MAX_FRAMES; */
-        fill_page(k, idx[i], src, src_len, i * PM_SIM_PAGE_SIZE);
-    }
+    fill_pages(k, idx, npages, src, src_len);
     return PM_OK;
 }
 
@@ -454,8 +467,10 @@ pm_status pm_k_as_protect(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
 static pm_status pages_present(const struct pm_kernel *k, uint32_t o,
                                uint64_t vaddr, uint64_t len)
 {
+    /* The last byte, as vaddr + (len - 1): vaddr + len may be 2^64. */
+    uint64_t end = vaddr + (len - 1u);
     uint64_t page = vaddr - vaddr % PM_SIM_PAGE_SIZE;
-    uint64_t last = (vaddr + len - 1u) - (vaddr + len - 1u) % PM_SIM_PAGE_SIZE;
+    uint64_t last = end - end % PM_SIM_PAGE_SIZE;
     /*@ loop invariant page % PM_SIM_PAGE_SIZE == 0;
         loop invariant vaddr - vaddr % PM_SIM_PAGE_SIZE <= page <= last;
         loop invariant \forall integer x; vaddr <= x < vaddr + len ==>
@@ -469,25 +484,27 @@ static pm_status pages_present(const struct pm_kernel *k, uint32_t o,
             return PM_E_K_NOT_MAPPED;
         if (page == last)
             break;
+        /*@ assert page < last && last % PM_SIM_PAGE_SIZE == 0; */
+        /*@ assert page + PM_SIM_PAGE_SIZE <= last; */
         page += PM_SIM_PAGE_SIZE;
     }
     return PM_OK;
 }
 
-/* Copy between a caller buffer and the AS (src != NULL: into the AS);
- * every page is present. */
+/* Copy between a caller buffer and the AS (src != NULL: into the AS).
+ * NOT_MAPPED if a page has no frame (pages_present has checked that it
+ * has; the check here keeps copy_as safe on its own, without carrying a
+ * quantified precondition across the call). */
 /*@ requires \valid(k) && 0 < len && vaddr + len <= UINT64_MAX + 1;
     requires src != \null ==> \valid_read(src + (0 .. len - 1)) &&
                               \separated(src + (0 .. len - 1), k);
     requires src == \null ==> \valid(buf + (0 .. len - 1)) &&
                               \separated(buf + (0 .. len - 1), k);
-    requires \forall integer x; vaddr <= x < vaddr + len ==>
-      \exists integer f; 0 <= f < PM_SIM_MAX_FRAMES && k->frame[f].owner == o &&
-        k->frame[f].vaddr == x - x % PM_SIM_PAGE_SIZE;
     assigns k->data[0 .. PM_SIM_MAX_FRAMES - 1][0 .. PM_SIM_PAGE_SIZE - 1],
-            buf[0 .. len - 1]; */
-static void copy_as(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
-                    uint8_t *buf, const uint8_t *src, uint64_t len)
+            buf[0 .. len - 1];
+    ensures \result == PM_OK || \result == PM_E_K_NOT_MAPPED; */
+static pm_status copy_as(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
+                         uint8_t *buf, const uint8_t *src, uint64_t len)
 {
     uint64_t done = 0;
     /*@ loop invariant 0 <= done <= len;
@@ -501,13 +518,15 @@ static void copy_as(struct pm_kernel *k, uint32_t o, uint64_t vaddr,
         if (n > len - done)
             n = len - done;
         uint32_t f = sim_frame_find(k, o, va - in);
-        /*@ assert f != PM_SIM_NONE; */
+        if (f == PM_SIM_NONE)
+            return PM_E_K_NOT_MAPPED;
         if (src != NULL)
             sim_copy(k->data[f] + in, src + done, n);
         else
             sim_copy(buf + done, k->data[f] + in, n);
         done += n;
     }
+    return PM_OK;
 }
 
 /*@ requires sim_ok(k) && sim_glue(k, pm_k_vm);
@@ -529,7 +548,7 @@ pm_status pm_k_as_write(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK && len > 0u)
         st = pages_present(k, o, vaddr, len);
     if (st == PM_OK && len > 0u)
-        copy_as(k, o, vaddr, NULL, bytes, len);
+        st = copy_as(k, o, vaddr, NULL, bytes, len);
     /*@ assert sim_keeps_maps{Pre, Here}(k); */
     return st;
 }
@@ -561,7 +580,7 @@ pm_status pm_sim_as_read(struct pm_kernel *k, pm_kcap as, uint64_t vaddr,
     if (st == PM_OK && len > 0u)
         st = pages_present(k, o, vaddr, len);
     if (st == PM_OK && len > 0u)
-        copy_as(k, o, vaddr, buf, NULL, len);
+        st = copy_as(k, o, vaddr, buf, NULL, len);
     return st;
 }
 

@@ -22,7 +22,7 @@
 #include "procmgr/status.h"
 #include "stub_internal.h"
 
-#define STUB_AUX_MAX      28u
+#define STUB_AUX_MAX      28
 #define STUB_TRAMP_MAP_OFF 2048u   /* prctl_mm_map's place in the trampoline page */
 
 /* start.S reads the struct's size (104) and exe_fd (offset 100). */
@@ -86,19 +86,24 @@ long stub_send(long fd, const void *buf, size_t len)
     return stub_sys_sendmsg(fd, &msg, 0);
 }
 
-long stub_recv_plain(long fd, void *buf, size_t len)
+long stub_recv_go(long fd, pm_stub_go *g)
 {
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
     long n;
 
-    iov.base = buf;
-    iov.len = len;
-    memset(&msg, 0, sizeof msg);
-    msg.iov = &iov;
-    msg.iovlen = 1;
+    /*@ loop assigns n, *g; */
     do {
-        n = stub_sys3(SYS_recvmsg, fd, (long)&msg, 0);
+        n = stub_recvmsg_go(fd, g);
+    } while (n == -STUB_EINTR);
+    return n;
+}
+
+long stub_recv_byte(long fd, uint8_t *b)
+{
+    long n;
+
+    /*@ loop assigns n, *b; */
+    do {
+        n = stub_recvmsg_byte(fd, b);
     } while (n == -STUB_EINTR);
     return n;
 }
@@ -162,19 +167,24 @@ _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage)
     stub_exit(127);
 }
 
+/* Walk the kernel-made stack from the initial %rsp (trusted: the kernel's
+ * exec laid it out; stub_kstack_check then checks the shape the proven
+ * code relies on). */
 void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
 {
-    uint64_t *p;
+    const uint64_t *envp, *p;
 
     memset(k, 0, sizeof *k);
-    k->base = ksp;
+    k->base = (uint64_t)(uintptr_t)ksp;
     k->argc = ksp[0];
-    k->argv = (char **)(ksp + 1);
-    k->envp = k->argv + k->argc + 1;
-    while (k->envp[k->envc] != NULL)
+    k->argv = k->base + 8u;
+    envp = ksp + 1 + k->argc + 1;
+    while (envp[k->envc] != 0)
         k->envc++;
-    k->auxv = (uint64_t *)(k->envp + k->envc + 1);
-    for (p = k->auxv; p[0] != AT_NULL; p += 2) {
+    k->envp = (uint64_t)(uintptr_t)envp;
+    p = envp + k->envc + 1;
+    k->auxv = (uint64_t)(uintptr_t)p;
+    for (; p[0] != AT_NULL; p += 2) {
         uint64_t v = p[1];
         switch (p[0]) {
         case AT_SYSINFO_EHDR: k->aux.sysinfo_ehdr = v; break;
@@ -195,6 +205,28 @@ void stub_read_kstack(uint64_t *ksp, stub_kstack *k)
         default: break;
         }
     }
+    k->end = (uint64_t)(uintptr_t)(p + 2);
+}
+
+/* The walk's shape, checked before plan mode reads the kernel's stack
+ * through it (stub_kstack_ok): no count or address runs past its end. */
+/*@ requires \valid_read(k);
+    assigns \nothing;
+    ensures \result != 0 ==> stub_kstack_ok(k);
+ */
+static int stub_kstack_check(const stub_kstack *k)
+{
+    uint64_t hi = k->end;
+
+    if (k->base % 8u != 0 || k->base < STUB_KSTACK_BELOW || k->base >= hi ||
+        hi - k->base < 8u || k->argv != k->base + 8u ||
+        k->argc >= (hi - k->argv) / 8u)
+        return 0;
+    if (k->envp != k->argv + 8u * (k->argc + 1u) || k->envc >= (hi - k->envp) / 8u)
+        return 0;
+    if (k->auxv != k->envp + 8u * (k->envc + 1u) || hi - k->auxv < 16u)
+        return 0;
+    return 1;
 }
 
 /* Default dispositions and an empty mask: the parent blocked every signal
@@ -214,46 +246,81 @@ void stub_reset_signals(void)
     (void)stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&empty, 0, 8, 0, 0);
 }
 
+/* The control words of the request's recvmsg. */
+static uint64_t g_cbuf[STUB_CBUF_WORDS];
+
+/* The k-th fd of the SCM_RIGHTS message in g_cbuf (32-bit ints from byte
+ * 16 on, little-endian halves of the words), or -1 if it is no int. */
+/*@ requires k < STUB_MAX_RECV_FDS;
+    assigns \nothing;
+    ensures -1 <= \result;
+ */
+static int32_t cmsg_fd(uint32_t k)
+{
+    uint64_t w = g_cbuf[2u + k / 2u];
+    uint64_t v = k % 2u != 0 ? w >> 32 : w & 0xffffffffu;
+
+    return v <= 2147483647u ? (int32_t)v : -1;
+}
+
 /* Receive the request (plan or build) and its fds; *len gets its length.
- * Returns the error stage or 0. */
+ * Returns the error stage or 0.  The control message is read only inside
+ * the control bytes the kernel wrote (cmsghdr: len, level, type, then the
+ * fds), at most STUB_MAX_RECV_FDS fds, each a non-negative int. */
+/*@ requires \valid(err) && \valid(len) && \separated(err, len);
+    requires \separated(err, len, &g_msg, &g_nrecv, g_cbuf + (0 .. STUB_CBUF_WORDS - 1),
+                        g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
+    assigns *err, *len, g_msg, g_nrecv, g_cbuf[0 .. STUB_CBUF_WORDS - 1],
+            g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+    ensures g_nrecv <= STUB_MAX_RECV_FDS;
+    ensures \forall integer k; 0 <= k < g_nrecv ==> 0 <= g_recv_fd[k];
+    ensures \result == 0 ==> 0 <= *len <= sizeof(stub_msg);
+    ensures -4095 <= *err <= 0;
+ */
 static uint32_t stub_recv(long *err, long *len)
 {
-    static uint64_t cbuf[(sizeof(struct stub_cmsghdr) + STUB_MAX_RECV_FDS * sizeof(int)) / 8 + 2];
-    struct stub_iovec iov;
-    struct stub_msghdr msg;
-    struct stub_cmsghdr *c;
+    uint64_t clen = 0, cmsg_len, lt;
+    int32_t mflags = 0;
+    uint32_t i, k = 0;
+    uint32_t stage = 0;
     long n;
 
-    iov.base = &g_msg;
-    iov.len = sizeof g_msg;
-    memset(&msg, 0, sizeof msg);
-    msg.iov = &iov;
-    msg.iovlen = 1;
-    msg.control = cbuf;
-    msg.controllen = sizeof cbuf;
+    /*@ loop assigns n, g_msg, g_cbuf[0 .. STUB_CBUF_WORDS - 1], clen, mflags; */
     do {
-        n = stub_sys3(SYS_recvmsg, PM_STUB_CTL_FD, (long)&msg, STUB_MSG_CMSG_CLOEXEC);
+        n = stub_recvmsg_msg(PM_STUB_CTL_FD, &g_msg, g_cbuf, &clen, &mflags);
     } while (n == -STUB_EINTR);
     *err = n < 0 ? n : 0;
     *len = n;
+    g_nrecv = 0;
     if (n < 0)
         return PM_STUB_STAGE_RECV;
-    g_nrecv = 0;
-    c = (struct stub_cmsghdr *)cbuf;
-    if (msg.controllen >= sizeof *c && c->level == STUB_SOL_SOCKET &&
-        c->type == STUB_SCM_RIGHTS && c->len >= sizeof *c &&
-        c->len <= msg.controllen) {
-        uint32_t k = (uint32_t)((c->len - sizeof *c) / sizeof(int));
-        if (k > STUB_MAX_RECV_FDS)
-            k = STUB_MAX_RECV_FDS;
-        memcpy(g_recv_fd, (const char *)c + sizeof *c, k * sizeof(int));
-        g_nrecv = k;
+    cmsg_len = g_cbuf[0];
+    lt = g_cbuf[1];
+    if (clen >= 16u && clen <= STUB_CBUF_WORDS * 8u &&
+        (lt & 0xffffffffu) == STUB_SOL_SOCKET && (lt >> 32) == STUB_SCM_RIGHTS &&
+        cmsg_len >= 16u && cmsg_len <= clen) {
+        uint64_t nfd = (cmsg_len - 16u) / 4u;
+        k = nfd > STUB_MAX_RECV_FDS ? STUB_MAX_RECV_FDS : (uint32_t)nfd;
     }
-    if (n == 0)
-        return 0;           /* EOF */
-    if (n < 4 || (msg.flags & 0x8 /* MSG_CTRUNC */) != 0)
-        return PM_STUB_STAGE_RECV;
-    return 0;
+    /*@ loop invariant 0 <= i <= k <= STUB_MAX_RECV_FDS;
+        loop invariant stage == 0 ==> \forall integer m; 0 <= m < i ==> 0 <= g_recv_fd[m];
+        loop assigns i, stage, g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1];
+        loop variant k - i;
+     */
+    for (i = 0; i < k; i++) {
+        int32_t fd = cmsg_fd(i);
+        if (fd < 0)
+            stage = PM_STUB_STAGE_RECV;
+        g_recv_fd[i] = fd < 0 ? 0 : fd;
+    }
+    g_nrecv = k;
+    if (stage != 0)
+        g_nrecv = 0;
+    else if (n == 0)
+        stage = 0;          /* EOF */
+    else if (n < 4 || (mflags & 0x8 /* MSG_CTRUNC */) != 0)
+        stage = PM_STUB_STAGE_RECV;
+    return stage;
 }
 
 /*@ predicate stub_seg_ok(pm_elf_segment *s) =
@@ -304,6 +371,7 @@ static int stub_plan_ok(const pm_elf_plan *p)
 /*@ assigns \nothing;
     ensures \result != 0 ==>
       g_msg.req.nhandles <= PM_STUB_MAX_HANDLES && g_msg.req.has_interp <= 1 &&
+      1 <= g_msg.req.execfn_len <= PM_STUB_EXECFN_MAX &&
       g_nrecv == 1 + g_msg.req.has_interp + g_msg.req.nhandles &&
       stub_plan_shape(&g_msg.req.prog) &&
       (g_msg.req.has_interp != 0 ==> stub_plan_shape(&g_msg.req.interp)) &&
@@ -517,92 +585,171 @@ void stub_close_gaps(const uint8_t *keep)
  * (what /proc/PID/cmdline and environ show) are already the program's. */
 typedef struct stub_image {
     uint64_t sp;
-    uint64_t *auxv;
+    uint64_t auxv;           /* address of the first auxv pair */
     uint32_t auxv_bytes;
     uint64_t execfn;
 } stub_image;
 
-static void stub_aux(uint64_t *a, uint32_t *n, uint64_t tag, uint64_t val)
+/* Pair n of the vector a: (tag, val).  The next n. */
+/*@ requires n < STUB_AUX_MAX && \valid(a + (0 .. 2 * STUB_AUX_MAX - 1));
+    assigns a[2 * n], a[2 * n + 1];
+    ensures \result == n + 1;
+ */
+static uint32_t stub_aux(uint64_t *a, uint32_t n, uint64_t tag, uint64_t val)
 {
-    a[2 * *n] = tag;
-    a[2 * *n + 1] = val;
-    (*n)++;
+    a[2u * n] = tag;
+    a[2u * n + 1u] = val;
+    return n + 1u;
 }
 
-static void stub_build_auxv(uint64_t *a, uint32_t *n, const stub_kstack *k,
-                            uint64_t execfn)
+/* The program's auxiliary vector into a[]: its number of pairs, AT_NULL
+ * included. */
+/*@ requires \valid(a + (0 .. 2 * STUB_AUX_MAX - 1)) && \valid_read(k);
+    requires \separated(a + (0 .. 2 * STUB_AUX_MAX - 1), k, &g_msg);
+    assigns a[0 .. 2 * STUB_AUX_MAX - 1];
+    ensures 1 <= \result <= STUB_AUX_MAX;
+ */
+static uint32_t stub_build_auxv(uint64_t *a, const stub_kstack *k, uint64_t execfn)
 {
     const pm_stub_request *q = &g_req;
     uint64_t base = q->has_interp ? q->interp.bias : 0;
+    uint32_t n = 0;
 
-    *n = 0;
     if (k->aux.sysinfo_ehdr)
-        stub_aux(a, n, AT_SYSINFO_EHDR, k->aux.sysinfo_ehdr);
+        n = stub_aux(a, n, AT_SYSINFO_EHDR, k->aux.sysinfo_ehdr);
     if (k->aux.minsigstksz)
-        stub_aux(a, n, AT_MINSIGSTKSZ, k->aux.minsigstksz);
+        n = stub_aux(a, n, AT_MINSIGSTKSZ, k->aux.minsigstksz);
     if (k->aux.rseq_feature_size) {
-        stub_aux(a, n, AT_RSEQ_FEATURE_SIZE, k->aux.rseq_feature_size);
-        stub_aux(a, n, AT_RSEQ_ALIGN, k->aux.rseq_align);
+        n = stub_aux(a, n, AT_RSEQ_FEATURE_SIZE, k->aux.rseq_feature_size);
+        n = stub_aux(a, n, AT_RSEQ_ALIGN, k->aux.rseq_align);
     }
-    stub_aux(a, n, AT_HWCAP, k->aux.hwcap);
-    stub_aux(a, n, AT_PAGESZ, STUB_PAGE);
-    stub_aux(a, n, AT_CLKTCK, k->aux.clktck);
-    stub_aux(a, n, AT_PHDR, q->prog.phdr_addr);
-    stub_aux(a, n, AT_PHENT, q->prog.phentsize);
-    stub_aux(a, n, AT_PHNUM, q->prog.phnum);
-    stub_aux(a, n, AT_BASE, base);
-    stub_aux(a, n, AT_FLAGS, 0);
-    stub_aux(a, n, AT_ENTRY, q->prog.entry);
-    stub_aux(a, n, AT_UID, k->aux.uid);
-    stub_aux(a, n, AT_EUID, k->aux.euid);
-    stub_aux(a, n, AT_GID, k->aux.gid);
-    stub_aux(a, n, AT_EGID, k->aux.egid);
-    stub_aux(a, n, AT_SECURE, k->aux.secure);
-    stub_aux(a, n, AT_RANDOM, k->aux.random);
-    stub_aux(a, n, AT_HWCAP2, k->aux.hwcap2);
-    stub_aux(a, n, AT_EXECFN, execfn);
+    n = stub_aux(a, n, AT_HWCAP, k->aux.hwcap);
+    n = stub_aux(a, n, AT_PAGESZ, STUB_PAGE);
+    n = stub_aux(a, n, AT_CLKTCK, k->aux.clktck);
+    n = stub_aux(a, n, AT_PHDR, q->prog.phdr_addr);
+    n = stub_aux(a, n, AT_PHENT, q->prog.phentsize);
+    n = stub_aux(a, n, AT_PHNUM, q->prog.phnum);
+    n = stub_aux(a, n, AT_BASE, base);
+    n = stub_aux(a, n, AT_FLAGS, 0);
+    n = stub_aux(a, n, AT_ENTRY, q->prog.entry);
+    n = stub_aux(a, n, AT_UID, k->aux.uid);
+    n = stub_aux(a, n, AT_EUID, k->aux.euid);
+    n = stub_aux(a, n, AT_GID, k->aux.gid);
+    n = stub_aux(a, n, AT_EGID, k->aux.egid);
+    n = stub_aux(a, n, AT_SECURE, k->aux.secure);
+    n = stub_aux(a, n, AT_RANDOM, k->aux.random);
+    n = stub_aux(a, n, AT_HWCAP2, k->aux.hwcap2);
+    n = stub_aux(a, n, AT_EXECFN, execfn);
     if (k->aux.platform)
-        stub_aux(a, n, AT_PLATFORM, k->aux.platform);
-    stub_aux(a, n, AT_NULL, 0);
+        n = stub_aux(a, n, AT_PLATFORM, k->aux.platform);
+    n = stub_aux(a, n, AT_NULL, 0);
+    return n;
 }
 
+/* No segment of plan p meets [lo, hi). */
+/*@ requires \valid_read(p) && stub_plan_shape(p);
+    assigns \nothing;
+ */
+static int stub_plan_clear_of(const pm_elf_plan *p, uint64_t lo, uint64_t hi)
+{
+    uint32_t i;
+
+    /*@ loop invariant 0 <= i <= p->nseg;
+        loop assigns i;
+        loop variant p->nseg - i;
+     */
+    for (i = 0; i < p->nseg; i++) {
+        const pm_elf_segment *s = &p->seg[i];
+        if (s->map_start < hi && lo < s->map_start + s->map_len)
+            return 0;
+    }
+    return 1;
+}
+
+/* The program's stack, below the kernel's %rsp, inside the room of
+ * STUB_KSTACK_BELOW bytes under it: 0, -E2BIG when it does not fit there,
+ * -EEXIST when a segment of the plans lies where it would go, or the
+ * errno of getrandom.  Every read of the kernel's stack lies inside the
+ * walk stub_kstack_check accepted, every write inside the room. */
+/*@ requires \valid_read(k) && stub_kstack_ok(k) && \valid(img);
+    requires \separated(img, k, &g_msg);
+    requires 1 <= g_msg.req.execfn_len <= PM_STUB_EXECFN_MAX;
+    requires g_msg.req.has_interp <= 1 && stub_plan_shape(&g_msg.req.prog) &&
+             (g_msg.req.has_interp != 0 ==> stub_plan_shape(&g_msg.req.interp));
+    assigns *img;
+    ensures -4095 <= \result <= 0;
+    ensures \result == 0 ==> k->base - 1048576 <= img->sp < k->base &&
+              img->sp % 16 == 0 && 1 <= img->auxv_bytes / 16 <= STUB_AUX_MAX;
+ */
 static long stub_build_stack(const stub_kstack *k, stub_image *img)
 {
     uint64_t aux[2 * STUB_AUX_MAX];
-    uint32_t naux = 0;
-    uint64_t top = (uint64_t)(uintptr_t)k->base;
-    uint64_t words, sp, *w, i;
+    uint32_t naux, j;
+    uint64_t hi = k->base, lo = k->base - STUB_KSTACK_BELOW;
+    uint64_t top, words, sp, w, i;
     long r;
 
     /* Fresh AT_RANDOM bytes, in place of the kernel's. */
     if (k->aux.random == 0)
         return -22;
-    r = stub_sys3(SYS_getrandom, (long)k->aux.random, 16, 0);
+    r = stub_getrandom_at(k->aux.random, 16);
     if (r != 16)
         return r < 0 ? r : -5;
-    top -= g_req.execfn_len;
-    memcpy((void *)(uintptr_t)top, g_req.execfn, g_req.execfn_len);
+    top = hi - g_req.execfn_len;
+    stub_kput(top, g_req.execfn, g_req.execfn_len, lo, hi);
     img->execfn = top;
-    top &= ~15ull;
-    stub_build_auxv(aux, &naux, k, img->execfn);
-    words = 1 + (k->argc + 1) + (k->envc + 1) + 2ull * naux;
-    sp = (top - words * 8) & ~15ull;
-    w = (uint64_t *)(uintptr_t)sp;
-    *w++ = k->argc;
-    for (i = 0; i <= k->argc; i++)
-        *w++ = (uint64_t)(uintptr_t)k->argv[i];
-    for (i = 0; i <= k->envc; i++)
-        *w++ = (uint64_t)(uintptr_t)k->envp[i];
+    top -= top % 16u;
+    naux = stub_build_auxv(aux, k, img->execfn);
+    /* argc, argv[] and NULL, envp[] and NULL, the pairs: below top, with
+     * 15 bytes to spare for the alignment of sp */
+    if (k->argc > STUB_KSTACK_BELOW || k->envc > STUB_KSTACK_BELOW)
+        return -7;      /* E2BIG */
+    words = 1u + (k->argc + 1u) + (k->envc + 1u) + 2u * naux;
+    if (8u * words + 16u > top - lo)
+        return -7;      /* E2BIG */
+    sp = top - 8u * words;
+    sp -= sp % 16u;
+    if (!stub_plan_clear_of(&g_req.prog, sp, hi) ||
+        (g_req.has_interp && !stub_plan_clear_of(&g_req.interp, sp, hi)))
+        return -17;     /* EEXIST */
+    w = sp;
+    stub_kpoke64(w, k->argc, lo, hi);
+    w += 8u;
+    /*@ loop invariant 0 <= i <= k->argc + 1 && w == sp + 8 + 8 * i;
+        loop assigns i, w;
+        loop variant k->argc + 1 - i;
+     */
+    for (i = 0; i <= k->argc; i++) {
+        stub_kpoke64(w, stub_kpeek64(k->argv + 8u * i, k->base, k->end), lo, hi);
+        w += 8u;
+    }
+    /*@ loop invariant 0 <= i <= k->envc + 1;
+        loop invariant w == sp + 8 + 8 * (k->argc + 1) + 8 * i;
+        loop assigns i, w;
+        loop variant k->envc + 1 - i;
+     */
+    for (i = 0; i <= k->envc; i++) {
+        stub_kpoke64(w, stub_kpeek64(k->envp + 8u * i, k->base, k->end), lo, hi);
+        w += 8u;
+    }
     img->auxv = w;
     img->auxv_bytes = naux * 16u;
-    memcpy(w, aux, naux * 16u);
+    /*@ loop invariant 0 <= j <= 2 * naux;
+        loop invariant w == sp + 8 + 8 * (k->argc + 1) + 8 * (k->envc + 1) + 8 * j;
+        loop assigns j, w;
+        loop variant 2 * naux - j;
+     */
+    for (j = 0; j < 2u * naux; j++) {
+        stub_kpoke64(w, aux[j], lo, hi);
+        w += 8u;
+    }
     img->sp = sp;
     return 0;
 }
 
-static uint64_t stub_str_end(const char *s)
+static uint64_t stub_str_end(uint64_t s)
 {
-    return (uint64_t)(uintptr_t)s + stub_strlen(s) + 1;
+    return s + stub_strlen((const char *)(uintptr_t)s) + 1;
 }
 
 /* The prctl_mm_map that makes /proc/PID/auxv and stat's code, data and
@@ -641,11 +788,13 @@ static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
     m.start_brk = cur_brk;
     m.brk = cur_brk;
     m.start_stack = img->sp;
-    m.arg_start = (uint64_t)(uintptr_t)k->argv[0];
-    m.arg_end = stub_str_end(k->argv[k->argc - 1]);
-    m.env_start = k->envc ? (uint64_t)(uintptr_t)k->envp[0] : m.arg_end;
-    m.env_end = k->envc ? stub_str_end(k->envp[k->envc - 1]) : m.arg_end;
-    m.auxv = (uint64_t)(uintptr_t)img->auxv;
+    m.arg_start = stub_kpeek64(k->argv, k->base, k->end);
+    m.arg_end = stub_str_end(stub_kpeek64(k->argv + 8u * (k->argc - 1u), k->base, k->end));
+    m.env_start = k->envc ? stub_kpeek64(k->envp, k->base, k->end) : m.arg_end;
+    m.env_end = k->envc ? stub_str_end(stub_kpeek64(k->envp + 8u * (k->envc - 1u),
+                                                    k->base, k->end))
+                        : m.arg_end;
+    m.auxv = img->auxv;
     m.auxv_size = img->auxv_bytes;
     m.exe_fd = 0xffffffffu;
     *mp = m;
@@ -791,9 +940,9 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
     long err = 0, ctl, mm, page;
     uint64_t entry;
     uint32_t flags = 0;
-    unsigned char go = 0;
+    uint8_t go = 0;
 
-    if (!stub_request_ok() || k.argc < 1)
+    if (!stub_request_ok() || !stub_kstack_check(&k) || k.argc < 1)
         stub_fail(PM_STUB_CTL_FD, PM_E_LINUX_STUB_PROTOCOL, 0, PM_STUB_STAGE_CHECK);
     ctl = stub_lift_fds();
     if (ctl < 0)
@@ -830,7 +979,7 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
                (int32_t)(mm < 0 ? -mm : 0), entry, img.sp);
 
     if ((g_req.flags & PM_STUB_WAIT_START) &&
-        (stub_recv_plain(ctl, &go, 1) != 1 || go != PM_STUB_GO))
+        (stub_recv_byte(ctl, &go) != 1 || go != PM_STUB_GO))
         stub_exit(127);
     stub_leave(ctl, img.sp, entry, k.aux.sysinfo_ehdr, page, exe_map, g_recv_fd[0]);
 }

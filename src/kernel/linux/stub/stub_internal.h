@@ -48,16 +48,21 @@ typedef struct stub_kaux {
     uint64_t uid, euid, gid, egid, secure, platform, random, execfn;
 } stub_kaux;
 
-/* The kernel-made stack: counts and pointers into it. */
+/* The kernel-made stack: counts and addresses in it. */
 typedef struct stub_kstack {
-    uint64_t *base;          /* initial %rsp: &argc */
+    uint64_t base;           /* initial %rsp: &argc */
     uint64_t argc;
-    char **argv;
+    uint64_t argv;           /* argv[0] */
     uint64_t envc;
-    char **envp;
-    uint64_t *auxv;
+    uint64_t envp;           /* envp[0] */
+    uint64_t auxv;           /* the first auxv pair */
+    uint64_t end;            /* one past the AT_NULL pair */
     stub_kaux aux;
 } stub_kstack;
+
+/* Room for the program's stack below the kernel's %rsp (plan mode), and
+ * the part of the kernel's stack VMA ops mode drops below it. */
+#define STUB_KSTACK_BELOW (1ull << 20)
 
 /* The one message the stub reads after its hello: a plan request or a
  * build (the magic says which). */
@@ -173,7 +178,79 @@ _Noreturn void stub_exit(int code);
     ensures -4095 <= \result;
  */
 long stub_send(long fd, const void *buf, size_t len);
-long stub_recv_plain(long fd, void *buf, size_t len);
+
+/*
+ * Receiving, typed: one recvmsg wrapper per buffer the stub receives into
+ * (the kernel writes bytes; WP's typed memory model follows a write only
+ * through a pointer of the object's type).  Trusted system calls
+ * (spec/linux-loader.md section 12): each writes only the buffer it is
+ * given (and the control words and lengths named) and returns the
+ * kernel's value, at most the buffer's size (a datagram longer than the
+ * buffer is cut, never written past it).
+ */
+/* Control words: one cmsghdr (16 bytes) and up to STUB_MAX_RECV_FDS fds,
+ * with room to spare, as 8-byte words (cmsghdr's alignment). */
+#define STUB_CBUF_WORDS ((16u + STUB_MAX_RECV_FDS * 4u) / 8u + 2u)
+/* The request or build, into *m; the control bytes into ctl[]. */
+/*@ requires \valid(m) && \valid(ctl + (0 .. STUB_CBUF_WORDS - 1));
+    requires \valid(ctl_len) && \valid(mflags);
+    requires \separated(m, ctl + (0 .. STUB_CBUF_WORDS - 1), ctl_len, mflags);
+    assigns *m, ctl[0 .. STUB_CBUF_WORDS - 1], *ctl_len, *mflags;
+    ensures -4095 <= \result <= sizeof(stub_msg);
+    ensures \result >= 0 ==> *ctl_len <= STUB_CBUF_WORDS * 8;
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_msg(long fd, stub_msg *m, uint64_t *ctl, uint64_t *ctl_len,
+                                    int32_t *mflags)
+{
+    return stub_sys_recvmsg(fd, m, sizeof *m, ctl, STUB_CBUF_WORDS * 8u,
+                            STUB_MSG_CMSG_CLOEXEC, ctl_len, mflags);
+}
+#else
+long stub_recvmsg_msg(long fd, stub_msg *m, uint64_t *ctl, uint64_t *ctl_len,
+                      int32_t *mflags);
+#endif
+/* "go" of ops mode, into *g. */
+/*@ requires \valid(g);
+    assigns *g;
+    ensures -4095 <= \result <= sizeof(pm_stub_go);
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_go(long fd, pm_stub_go *g)
+{
+    uint64_t cl;
+    int32_t fl;
+    return stub_sys_recvmsg(fd, g, sizeof *g, NULL, 0, 0, &cl, &fl);
+}
+#else
+long stub_recvmsg_go(long fd, pm_stub_go *g);
+#endif
+/* "go" of plan mode: one byte, into *b. */
+/*@ requires \valid(b);
+    assigns *b;
+    ensures -4095 <= \result <= 1;
+ */
+#ifndef __FRAMAC__
+static inline long stub_recvmsg_byte(long fd, uint8_t *b)
+{
+    uint64_t cl;
+    int32_t fl;
+    return stub_sys_recvmsg(fd, b, 1, NULL, 0, 0, &cl, &fl);
+}
+#else
+long stub_recvmsg_byte(long fd, uint8_t *b);
+#endif
+/* The same, again while interrupted (EINTR). */
+/*@ requires \valid(g);
+    assigns *g;
+    ensures -4095 <= \result <= sizeof(pm_stub_go);
+ */
+long stub_recv_go(long fd, pm_stub_go *g);
+/*@ requires \valid(b);
+    assigns *b;
+    ensures -4095 <= \result <= 1;
+ */
+long stub_recv_byte(long fd, uint8_t *b);
 /* Handle targets distinct and in [0, PM_STUB_FD_LIMIT). */
 /*@ requires n <= PM_STUB_MAX_SLOTS;
     requires \valid_read(target + (0 .. n - 1));
@@ -202,6 +279,91 @@ void stub_reply_op(int fd, int32_t status, long err, uint32_t stage, uint32_t fl
 _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage);
 
 void stub_read_kstack(uint64_t *ksp, stub_kstack *k);
+
+/*@ // The kernel-made stack as stub_read_kstack walked it: argc, argv[]
+    // and its NULL, envp[] and its NULL, at least one auxv pair, in order,
+    // word-aligned, inside [base, end); the room below base in the
+    // address space.
+    predicate stub_kstack_ok(stub_kstack *k) =
+      k->base % 8 == 0 && 1048576 <= k->base && k->base < k->end &&
+      k->argv == k->base + 8 && k->argv + 8 * (k->argc + 1) <= k->end &&
+      k->envp == k->argv + 8 * (k->argc + 1) && k->envp + 8 * (k->envc + 1) <= k->end &&
+      k->auxv == k->envp + 8 * (k->envc + 1) && k->auxv + 16 <= k->end &&
+      k->end <= UINT64_MAX;
+ */
+
+/*
+ * The kernel-made stack of the stub's own exec (plan mode), at raw
+ * addresses that are no C object of the stub's (it runs on its own stack,
+ * start.S).  stub_kpeek64 reads a word of the part stub_read_kstack walked
+ * ([base, end), as stub_kstack_check accepted it); stub_kpoke64 and
+ * stub_kput write the program's stack below base, inside [base -
+ * STUB_KSTACK_BELOW, base): the stack VMA the kernel's exec expanded, or
+ * its growth below it (a page that cannot grow faults the stub before the
+ * program runs).  The bounds are the contracts' only (the bodies ignore
+ * them): proof-stub shows every access inside them; that the ranges are
+ * the kernel's stack is trusted (spec/linux-loader.md section 12), and
+ * stub_build_stack checks that no segment of the plans lies in the part
+ * it writes.
+ */
+/*@ requires lo <= a && a + 8 <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline uint64_t stub_kpeek64(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    return *(const uint64_t *)(uintptr_t)a;
+}
+#else
+uint64_t stub_kpeek64(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/*@ requires lo <= a && a + 8 <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_kpoke64(uint64_t a, uint64_t v, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    *(uint64_t *)(uintptr_t)a = v;
+}
+#else
+void stub_kpoke64(uint64_t a, uint64_t v, uint64_t lo, uint64_t hi);
+#endif
+
+/*@ requires 0 < n && lo <= a && a + n <= hi;
+    requires \valid_read(src + (0 .. n - 1));
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_kput(uint64_t a, const char *src, uint64_t n, uint64_t lo,
+                             uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    memcpy((void *)(uintptr_t)a, src, n);
+}
+#else
+void stub_kput(uint64_t a, const char *src, uint64_t n, uint64_t lo, uint64_t hi);
+#endif
+
+/* getrandom(a, n, 0) at a raw address: the kernel's AT_RANDOM bytes, in
+ * its initial stack above the auxiliary vector (trusted: the kernel's own
+ * pointer).  The bytes written or -errno. */
+/*@ assigns \nothing;
+    ensures -4095 <= \result <= n;
+ */
+#ifndef __FRAMAC__
+static inline long stub_getrandom_at(uint64_t a, uint64_t n)
+{
+    return stub_sys3(SYS_getrandom, (long)a, (long)n, 0);
+}
+#else
+long stub_getrandom_at(uint64_t a, uint64_t n);
+#endif
 void stub_reset_signals(void);
 /* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
  * above; the control socket's new number or a negative errno. */

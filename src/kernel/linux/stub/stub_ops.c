@@ -23,7 +23,6 @@
 #include "stub_internal.h"
 
 #define g_build g_msg.build
-#define STUB_KSTACK_BELOW (1ull << 20)   /* kernel stack VMA below its sp */
 
 #define STUB_PAGE_MASK (STUB_PAGE - 1u)
 
@@ -827,7 +826,7 @@ static void drop_kernel_stack(const stub_kstack *k)
         return;
     top = k->aux.execfn + stub_strlen((const char *)(uintptr_t)k->aux.execfn) + 1 + 8;
     hi = (top + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
-    lo = ((uint64_t)(uintptr_t)k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
+    lo = (k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
     if (ops_clear_of(lo, hi))
         (void)stub_sys3(SYS_munmap, (long)lo, (long)(hi - lo), 0);
 }
@@ -896,7 +895,7 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     page = stub_tramp_prepare(k->aux.sysinfo_ehdr, &flags);
 
     /* Built: stopped before the program's first instruction until "go". */
-    if (stub_recv_plain(ctl, &go, sizeof go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
+    if (stub_recv_go(ctl, &go) != (long)sizeof go || go.magic != PM_STUB_GO_MAGIC)
         stub_exit(127);
     if (page < 0 && page > -4096)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);

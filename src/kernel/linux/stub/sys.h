@@ -311,4 +311,33 @@ struct stub_sigaction {
     uint64_t mask;
 };
 
+/*
+ * recvmsg(fd, one iovec {buf, len}, control ctl[0 .. ctl_bytes), flags):
+ * the kernel's result; *ctl_len gets the control bytes written and
+ * *msg_flags the message flags.  Trusted, not proven: the proof sees the
+ * typed wrappers of stub_internal.h (one per buffer type), whose
+ * contracts say which C objects the kernel writes.
+ */
+#ifndef __FRAMAC__
+static inline long stub_sys_recvmsg(long fd, void *buf, size_t len, uint64_t *ctl,
+                                    size_t ctl_bytes, long flags, uint64_t *ctl_len,
+                                    int32_t *msg_flags)
+{
+    struct stub_iovec iov;
+    struct stub_msghdr msg = { 0 };
+    long r;
+
+    iov.base = buf;
+    iov.len = len;
+    msg.iov = &iov;
+    msg.iovlen = 1;
+    msg.control = ctl;
+    msg.controllen = ctl_bytes;
+    r = stub_sys3(SYS_recvmsg, fd, (long)&msg, flags);
+    *ctl_len = msg.controllen;
+    *msg_flags = msg.flags;
+    return r;
+}
+#endif
+
 #endif /* PROCMGR_STUB_SYS_H */

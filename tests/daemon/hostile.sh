@@ -1,0 +1,167 @@
+#!/bin/sh
+# Hostile clients, faults and hard limits (issue 18, spec/daemon.md
+# section "Limits and deadlines"): each scenario is one that stalled,
+# crippled or killed procmgrd before its fix.  In each, another client's
+# `procctl run` still completes, and nothing is left behind.
+#
+#   tests/daemon/hostile.sh BINDIR
+#
+# No timing assertion: a deadline is checked by its reason code (with a
+# short --stub-timeout), waits are on a ready line, a file or a process
+# state, and polling loops are bounded by a count.  `timeout` only bounds
+# a command that hung before the fix, so that the test fails instead.
+set -u
+BIN=$(cd "$1" && pwd)
+. "$(dirname "$0")/lib.sh"
+tap_begin pmd-hostile
+
+STOPPED=
+tap_cleanup_more() {
+    # never leave a stopped process behind
+    [ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null
+    [ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
+}
+# bounded CMD...: CMD, killed after BOUND seconds (exit 137): only so
+# that what hung before a fix fails instead of hanging the suite
+BOUND=${HOSTILE_BOUND:-120}
+bounded() { timeout -s KILL "$BOUND" "$@"; }
+# children PID: the children of PID (every thread's)
+children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+# wait_children N: until the daemon has at least N children (400 checks)
+wait_children() {
+    i=0
+    while [ "$(children "$DPID" | wc -w)" -lt "$1" ] && [ $i -lt 400 ]; do
+        i=$((i + 1)); sleep 0.05
+    done
+}
+
+# The daemon runs in a session of its own (setsid), as under a service
+# manager: a signal to a launched program's process group reaches the
+# daemon only if the program shares its group.  One idle stub in the pool,
+# a short deadline for a stub's answers.
+PROCMGR_STUB_POOL=1
+export PROCMGR_STUB_POOL
+start_daemon setsid "$BIN/procmgrd" --stub-timeout 1500
+if [ "$(cat /proc/$DPID/comm)" = procmgrd ]; then ok "the daemon is the started process"; else
+    bad "the daemon is not $DPID"; exit 1; fi
+
+# --- item 1: a stopped stub costs only its own launch ---------------------------------
+# The pool's idle stub has said hello and waits for its build; stopped,
+# it never answers.  The next launch takes it: it must fail with
+# K_TIMED_OUT, the stub be killed and reaped, and other clients served.
+wait_children 1
+FD0=$(fdcount)
+STOPPED=$(echo $(children "$DPID"))
+if [ -n "$STOPPED" ]; then ok "the pool holds an idle stub ($STOPPED)"; else bad "no pooled stub"; fi
+kill -STOP $STOPPED
+bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >"$T/h1.out" 2>"$T/h1.err" &
+H1=$!
+# it has taken the stopped stub when the pool, taken empty, has a new one
+wait_children 2
+expect "another client's run while a launch waits on a stopped stub" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- echo served
+wait "$H1"; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "the launch on the stopped stub failed (exit $rc)"
+else bad "the launch on the stopped stub: exit $rc"; fi
+has "its reason is K_TIMED_OUT" "$T/h1.err" "K_TIMED_OUT 420"
+gone=1
+for p in $STOPPED; do [ -e "/proc/$p" ] && gone=0; done
+if [ $gone -eq 1 ]; then ok "the stopped stub was killed and reaped"; else
+    bad "the stopped stub is still there"; fi
+STOPPED=
+expect "a launch after the timeout" 0 pc run -- /bin/true
+wait_children 1
+n=$(fds_back_to "$FD0")
+if [ "$n" -eq "$FD0" ]; then ok "daemon descriptors back to $FD0"; else bad "daemon has $n descriptors, had $FD0"; fi
+
+# --- item 6: a launched program's process group is not the daemon's ------------------
+# kill -USR1 -- -PGID aimed at the program killed the daemon when the
+# program shared its group.  Now the program has a session of its own, and
+# the daemon reads every signal a group could deliver from its signalfd.
+bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c "echo \$\$ >$T/prog.pid; exec sleep 1000" \
+    >"$T/g.out" 2>"$T/g.err" </dev/null &
+G=$!
+if wait_for "$T/prog.pid" '^[0-9]'; then
+    PP=$(cat "$T/prog.pid")
+    PGID=$(sed 's/.*) //' "/proc/$PP/stat" | cut -d' ' -f3)
+    SID=$(sed 's/.*) //' "/proc/$PP/stat" | cut -d' ' -f4)
+    DPG=$(sed 's/.*) //' "/proc/$DPID/stat" | cut -d' ' -f3)
+    if [ "$PGID" = "$PP" ] && [ "$SID" = "$PP" ]; then ok "the program leads its own session and group ($PP)"
+    else bad "the program's group $PGID, session $SID (its pid $PP, the daemon's group $DPG)"; fi
+    kill -USR1 "-$PGID"
+    wait "$G"; rc=$?
+    if [ $rc -eq 138 ]; then ok "kill -USR1 of the program's group ended the program (run exits 138)"
+    else bad "the program after kill -USR1 of its group: run exits $rc"; fi
+else
+    bad "the program did not start"; kill -9 "$G"
+fi
+for sig in HUP USR1 USR2 QUIT ALRM TSTP; do kill -"$sig" "$DPID"; done
+expect "a run after SIGHUP, USR1, USR2, QUIT, ALRM and TSTP to the daemon" 0 \
+    bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+if kill -0 "$DPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$DPID/stat" | cut -c1)" != T ]; then
+    ok "the daemon survived the signals and is not stopped"
+else bad "the daemon died or stopped"; fi
+has "the daemon logged an ignored signal" "$T/daemon.err" "signal 10 (User defined signal 1) from pid"
+
+kill -TERM "$DPID"; wait "$DPID"; rc=$?
+if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
+DPID=
+
+# --- item 3: the descriptor limit ------------------------------------------------------
+# Started with a soft limit below the hard one, the daemon raises its own
+# to the hard limit, and a launched program gets the soft limit the
+# daemon was started with, as it would without procmgr.
+HARD=$(ulimit -Hn)
+if [ "$HARD" != unlimited ] && [ "$HARD" -gt 600 ]; then
+    rm -f "$T/ready" "$SOCK"; exec 3<&-
+    SOFT=512
+    (ulimit -Sn $SOFT; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+    DPID=$!
+    i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+    dsoft=$(awk '/^Max open files/ {print $4}' "/proc/$DPID/limits")
+    if [ "$dsoft" = "$HARD" ]; then ok "the daemon raised its soft descriptor limit $SOFT to the hard $HARD"
+    else bad "the daemon's soft descriptor limit is $dsoft (hard $HARD)"; fi
+    got=$(bounded "$BIN/procctl" --socket "$SOCK" run -- sh -c 'ulimit -n' </dev/null 2>"$T/err")
+    if [ "$got" = "$SOFT" ]; then ok "a launched program's descriptor limit is $SOFT, the daemon's at start"
+    else bad "a launched program's descriptor limit is '$got', want $SOFT"; sed 's/^/#   /' "$T/err"; fi
+    kill -TERM "$DPID"; wait "$DPID"; DPID=
+else
+    echo "# skip: hard descriptor limit $HARD (need 601..)"
+fi
+
+# --- item 2: out of descriptors, accept does not spin --------------------------------
+# Under `ulimit -n 300` (a launch needs more than 256), 300 idle connections exhaust the daemon's
+# descriptors.  Before the fix accept4 failed with EMFILE while the socket
+# stayed readable: the daemon spun and a new client hung.  Now the client
+# is taken and closed with the reserve descriptor: it fails at once.
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+mkfifo "$T/hold"
+python3 -c '
+import socket, sys
+c = []
+for i in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); c.append(s)
+print("held", flush=True)
+sys.stdin.read()
+' "$SOCK" <"$T/hold" >"$T/held" 2>&1 &
+HP=$!
+exec 4>"$T/hold"
+wait_for "$T/held" "^held"
+bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >"$T/x.out" 2>"$T/x.err" </dev/null; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "out of descriptors: a new client is refused at once (exit $rc)"
+else bad "out of descriptors: a new client: exit $rc"; fi
+has "the daemon logged the refusal" "$T/daemon.err" "out of file descriptors: a client was refused"
+exec 4>&-
+wait "$HP"
+i=0; rc=1
+while [ $rc -ne 0 ] && [ $i -lt 100 ]; do
+    bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >/dev/null 2>&1 </dev/null; rc=$?
+    i=$((i + 1)); [ $rc -ne 0 ] && sleep 0.05
+done
+if [ $rc -eq 0 ]; then ok "descriptors freed: a run completes"; else bad "descriptors freed: run exits $rc"; fi
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+tap_end pmd-hostile
