@@ -59,51 +59,76 @@
     pm_elf_seg_shifted(a2, b2, bias) ==> pm_elf_seg_before(b1, b2);
 */
 
-#ifdef PM_ELF_BIAS_PLACED
 /*@
-  // pm_elf_plan_span_ok in the two parts the placed proof carries (proven
-  // in proof-elf-placed's run, which names it in -wp-prop).
-  lemma pm_elf_span_of: \forall pm_elf_plan *p;
-    p->span_start < p->span_end ==>
-    pm_elf_segs_in(p, p->span_start, p->span_end) ==> pm_elf_plan_span_ok(p);
+  // Plan b is plan a moved by bias: every field pm_elf_plan_layout reads,
+  // kept or moved, and each of a's segments shifted.  One state, two
+  // plans: the placed proof compares values, never two memories.
+  predicate pm_elf_plan_moved(pm_elf_plan *a, pm_elf_plan *b, integer bias) =
+    b->valid == a->valid && b->type == a->type && b->nseg == a->nseg &&
+    b->align == a->align && b->stack_prot == a->stack_prot &&
+    b->has_tls == a->has_tls && b->has_dynamic == a->has_dynamic &&
+    b->has_relro == a->has_relro &&
+    b->entry == a->entry + bias &&
+    b->span_start == a->span_start + bias &&
+    b->span_end == a->span_end + bias &&
+    (a->phdr_addr == 0 ==> b->phdr_addr == 0) &&
+    (a->phdr_addr != 0 ==> b->phdr_addr == a->phdr_addr + bias) &&
+    (a->has_tls != 0 ==> b->tls_addr == a->tls_addr + bias) &&
+    (a->has_dynamic != 0 ==> b->dynamic_addr == a->dynamic_addr + bias) &&
+    (a->has_relro != 0 ==> b->relro_addr == a->relro_addr + bias) &&
+    (\forall integer j; 0 <= j < a->nseg ==>
+        pm_elf_seg_shifted(a->seg[j], b->seg[j], bias));
 
-  // The placed plan from its parts, each carried from L1 (before the
-  // bias) to L2 (after it): the header fields kept, the addresses moved by
-  // bias, and each segment predicate of pm_elf_plan_loadable turned into
-  // the same one of pm_elf_plan_placed.  Proven in a context holding only
-  // these (so apply_bias's ensures `placed` is one instance of it).
-  lemma pm_elf_placed_step{L1, L2}: \forall pm_elf_plan *p, pm_elf_policy *pol,
+  // What the bias checks give each segment (pm_elf_bias_ok's part).
+  predicate pm_elf_segs_bias_ok(pm_elf_plan *a, pm_elf_policy *pol, integer bias) =
+    0 <= bias && pol->page_size != 0 && bias % pol->page_size == 0 &&
+    (\forall integer j; 0 <= j < a->nseg ==>
+        pm_elf_seg_bias_ok(a->seg[j], bias, pol->min_vaddr, pol->user_limit));
+
+  // The parts of the placed plan, each from the same part before.
+  lemma pm_elf_moved_seg_ok: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
+      integer bias, lo;
+    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
+    (\forall integer i; 0 <= i < a->nseg ==>
+        pm_elf_seg_ok(a->seg[i], pol->page_size, pol->user_limit, pol->flags, lo)) ==>
+    (\forall integer i; 0 <= i < b->nseg ==>
+        pm_elf_seg_ok(b->seg[i], pol->page_size, pol->user_limit, pol->flags,
+                      pol->min_vaddr));
+  lemma pm_elf_moved_seg_before: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved(a, b, bias) ==>
+    (\forall integer i; 0 <= i < a->nseg - 1 ==>
+        pm_elf_seg_before(a->seg[i], a->seg[i+1])) ==>
+    (\forall integer i; 0 <= i < b->nseg - 1 ==>
+        pm_elf_seg_before(b->seg[i], b->seg[i+1]));
+  lemma pm_elf_moved_segs: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
+      integer bias, lo;
+    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
+    pm_elf_segs_ok(a, pol, lo, a->nseg) ==>
+    pm_elf_segs_ok(b, pol, pol->min_vaddr, b->nseg);
+  lemma pm_elf_moved_files: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
       integer bias, fs;
-    pm_elf_pol_kept{L1, L2}(pol) ==>
-    \at(p->valid, L2) == \at(p->valid, L1) ==>
-    \at(p->type, L2) == \at(p->type, L1) ==>
-    \at(p->nseg, L2) == \at(p->nseg, L1) ==>
-    \at(p->align, L2) == \at(p->align, L1) ==>
-    \at(p->stack_prot, L2) == \at(p->stack_prot, L1) ==>
-    \at(p->has_tls, L2) == \at(p->has_tls, L1) ==>
-    \at(p->has_dynamic, L2) == \at(p->has_dynamic, L1) ==>
-    \at(p->has_relro, L2) == \at(p->has_relro, L1) ==>
-    \at(p->span_start, L2) == \at(p->span_start, L1) + bias ==>
-    \at(p->span_end, L2) == \at(p->span_end, L1) + bias ==>
-    (\at(p->phdr_addr, L1) == 0 ==> \at(p->phdr_addr, L2) == 0) ==>
-    (\at(p->phdr_addr, L1) != 0 ==>
-        \at(p->phdr_addr, L2) == \at(p->phdr_addr, L1) + bias) ==>
-    (\at(p->has_tls, L2) != 0 ==>
-        \at(p->tls_addr, L2) == \at(p->tls_addr, L1) + bias) ==>
-    (\at(p->has_dynamic, L2) != 0 ==>
-        \at(p->dynamic_addr, L2) == \at(p->dynamic_addr, L1) + bias) ==>
-    (\at(p->has_relro, L2) != 0 ==>
-        \at(p->relro_addr, L2) == \at(p->relro_addr, L1) + bias) ==>
-    (\at(pm_elf_segs_ok(p, pol, pm_elf_lo(p, pol), p->nseg), L1) ==>
-        \at(pm_elf_segs_ok(p, pol, pol->min_vaddr, p->nseg), L2)) ==>
-    (\at(pm_elf_segs_file_ok(p, pol, fs, p->nseg), L1) ==>
-        \at(pm_elf_segs_file_ok(p, pol, fs, p->nseg), L2)) ==>
-    (\at(pm_elf_plan_entry_ok(p, p->entry), L1) ==>
-        \at(pm_elf_plan_entry_ok(p, p->entry), L2)) ==>
-    (\at(pm_elf_plan_span_ok(p), L1) ==> \at(pm_elf_plan_span_ok(p), L2)) ==>
-    \at(pm_elf_plan_loadable(p, pol, fs), L1) ==>
-    \at(pm_elf_plan_placed(p, pol, fs), L2);
+    pm_elf_plan_moved(a, b, bias) ==>
+    pm_elf_segs_file_ok(a, pol, fs, a->nseg) ==>
+    pm_elf_segs_file_ok(b, pol, fs, b->nseg);
+  lemma pm_elf_moved_entry: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved(a, b, bias) ==>
+    pm_elf_plan_entry_ok(a, a->entry) ==> pm_elf_plan_entry_ok(b, b->entry);
+  lemma pm_elf_moved_span: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved(a, b, bias) ==>
+    pm_elf_plan_span_ok(a) ==> pm_elf_plan_span_ok(b);
+
+  // ... and the placed plan from them.
+  lemma pm_elf_moved_placed: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
+      integer bias, fs;
+    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
+    pm_elf_plan_loadable(a, pol, fs) ==> pm_elf_plan_placed(b, pol, fs);
+
+  // A plan equal to a placed plan in every field the predicate reads is
+  // placed (the store of the biased plan into the caller's).
+  lemma pm_elf_same_placed: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
+      integer fs;
+    pm_elf_plan_moved(a, b, 0) ==>
+    pm_elf_plan_placed(a, pol, fs) ==> pm_elf_plan_placed(b, pol, fs);
 */
-#endif
 
 #endif /* PROCMGR_ACSL_ELF_BIAS_H */
