@@ -118,7 +118,7 @@ check-daemon-jobs: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
 .PHONY: check-daemon-hostile
 CHECKS     += check-daemon-hostile
 SAN_CHECKS += check-daemon-hostile
-check-daemon-hostile: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl)
+check-daemon-hostile: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd $(O)/bin/procctl $(O)/bin/pmclient-test)
 	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/hostile.sh $(O)/bin; \
 	 else echo "check-daemon-hostile: skipped, no Linux backend (KLINUX_LIB)"; fi
 

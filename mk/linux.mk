@@ -126,7 +126,9 @@ $(O)/tests/test_stub_refuse: $(O)/obj/tests/unit/test_stub_refuse.o $(LINUX_LIB)
 # proof-stub (issue 14): WP, through proofs/frama-wp.sh, on the stub's C:
 # the build message's checks, the replay of its ops, the stack read after
 # "go", the namespace and fd steps, plan mode's checks and maps, the
-# messages; the system calls and the raw-memory primitives are seen through
+# messages, the kernel's strings and the vDSO scan through bounded peeks,
+# the trampoline page, both modes' main functions and the entry; the
+# system calls and the raw-memory primitives are seen through
 # the ACSL contracts of sys.h and stub_internal.h (spec/linux-loader.md
 # section 12 lists what is trusted and what is not proven yet).
 PROOFS += proof-stub
@@ -139,7 +141,11 @@ STUB_WP_FCT_LIST := page_up op_ok meets unmapped_between touched_between map_fre
   stub_fail stub_hello stub_plan_ok stub_request_ok stub_lift_fds stub_map_segment \
   stub_map_plan stub_close_above stub_place_fds stub_place_handles stub_close_gaps \
   cmsg_fd stub_recv stub_recv_go stub_recv_byte \
-  stub_kstack_check stub_aux stub_build_auxv stub_plan_clear_of stub_build_stack
+  stub_kstack_check stub_aux stub_build_auxv stub_plan_clear_of stub_build_stack \
+  drop_kernel_stack comm_in finalize stub_ops_main \
+  stub_kstrlen stub_str_end stub_set_comm stub_mm_map_fill \
+  gadget_clears gadget_in stub_find_gadget gadget_of stub_tramp_prepare \
+  stub_tramp_exe_map stub_leave stub_reset_signals stub_plan_main pm_stub_main
 stub_empty :=
 stub_space := $(stub_empty) $(stub_empty)
 stub_comma := ,

@@ -25,6 +25,20 @@ pm_status pm_kh_open(struct pm_kernel **out);
  * every process still alive is killed and reaped first).  NULL is ignored. */
 void pm_kh_close(struct pm_kernel *k);
 
+/* Why the last pm_kh_open failed, when the backend can say more than its
+ * status: a sentence naming the limit or resource and what to do (e.g. the
+ * Linux backend's descriptor limit, issue 18 item 4), or NULL. */
+const char *pm_kh_open_error(void);
+
+/* After a request the core answered with st: a more precise code from
+ * what the backend saw during it, or st; it forgets what it saw (call it
+ * after every request).  The kernel.h operations keep their contract's
+ * codes (pm_k_status: 400-499); this is the shell's refinement of them.
+ * Linux: K_TYPE from an image operation on a descriptor that looks like a
+ * program but is none becomes LINUX_MEMFD_UNSEALED (an unsealed memfd) or
+ * LINUX_IMAGE_O_PATH (a file opened O_PATH).  The sim returns st. */
+pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st);
+
 /*
  * A descriptor received from a client becomes a capability; fd is consumed
  * in every case (kept by the backend or closed).

@@ -169,7 +169,8 @@
     X(PM_E_K_INJECTED_FAILURE,417, "K_INJECTED_FAILURE","failure injected by the simulator") \
     X(PM_E_K_INVARIANT,       418, "K_INVARIANT",       "simulator invariant violated") \
     X(PM_E_K_NOT_DIRECTORY,   419, "K_NOT_DIRECTORY",   "capability does not name a directory (working directory, namespace entry)") \
-    X(PM_E_K_TIMED_OUT,       420, "K_TIMED_OUT",       "the process being built did not answer in time (PROCMGR_STUB_TIMEOUT_MS, procmgrd --stub-timeout): it was killed, the launch undone")
+    X(PM_E_K_TIMED_OUT,       420, "K_TIMED_OUT",       "the process being built did not answer in time (PROCMGR_STUB_TIMEOUT_MS, procmgrd --stub-timeout): it was killed, the launch undone") \
+    X(PM_E_K_NO_DESCRIPTORS,  421, "K_NO_DESCRIPTORS",  "out of file descriptors: procmgrd's RLIMIT_NOFILE, or the one a new process starts with (which must exceed 256), is reached: raise it (ulimit -n, LimitNOFILE=) or close handles")
 
 /* Linux backend, daemon, client library (spec/linux-loader.md). */
 #define PM_STATUS_LINUX(X) \
@@ -198,6 +199,7 @@
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)") \
     X(PM_E_LINUX_EXEC_DENIED,     530, "LINUX_EXEC_DENIED",     "no execute permission for the client on the program, its #! interpreter or its ELF interpreter (execve: EACCES)") \
     X(PM_E_LINUX_NOEXEC,          531, "LINUX_NOEXEC",          "the program, its #! interpreter or its ELF interpreter is on a file system mounted noexec (execve: EACCES)") \
+    X(PM_E_LINUX_IMAGE_O_PATH,    532, "LINUX_IMAGE_O_PATH",    "the program's descriptor was opened with O_PATH and cannot be read: open it read-only (O_RDONLY)") \
     X(PM_E_LINUX_STUB_WX,         540, "LINUX_STUB_WX",         "stub refused an op both writable and executable") \
     X(PM_E_LINUX_STUB_ALIGN,      541, "LINUX_STUB_ALIGN",      "stub refused an op not page-aligned") \
     X(PM_E_LINUX_STUB_OVERLAP,    542, "LINUX_STUB_OVERLAP",    "stub refused a mapping over pages an earlier op mapped") \

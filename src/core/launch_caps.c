@@ -7,16 +7,18 @@
  *   -> CSpace + startup caps -> thread -> bind -> start (LAUNCH,
  *   CREATE_PROCESS) or not
  *
- * Partly proven with WP (make proof-launch-caps): the header reads and
- * the validation calls (read_header, validate_hdr, pm_dispatch_read_validate_),
- * the allowlist lookups, the CSpace and handle helpers (keep, give,
- * give_name, build_cspace, set_cwd), the script helpers (id_used,
- * script_fd, script_arg, fd_path, script_argv) and the teardown: runtime
- * errors, their contracts, kernel.h's preconditions at their calls.
+ * Partly proven with WP (make proof-launch-caps): the stack image
+ * (pm_dispatch_make_image_ and its wrapper stack_image, against the
+ * contract in launch_internal.h that proof-launch uses), the header
+ * reads and the validation calls (read_header, validate_hdr,
+ * pm_dispatch_read_validate_), the allowlist lookups, the CSpace and
+ * handle helpers (keep, give, give_name, build_cspace, set_cwd), the
+ * script helpers (id_used, script_fd, script_arg, fd_path, script_argv,
+ * script_prepare) and the teardown: runtime errors, their contracts,
+ * kernel.h's preconditions at their calls.
  * NOT PROVEN yet (issue 14; spec/proof-perimeter.md; make
- * proof-launch-open, outside make proofs): pm_dispatch_make_image_ (its
- * contract is an assumption of proof-launch), script_prepare,
- * validate_all, construct and pm_dispatch_launch_, the order of the
+ * proof-launch-open, outside make proofs): validate_all, construct and
+ * pm_dispatch_launch_ against their contracts below, the order of the
  * calls that hands the loader (pm_dispatch_place_, pm_dispatch_load_,
  * proven in launch.c) its preconditions and pm_k_thread_start its own.
  *
@@ -32,8 +34,47 @@
 
 #define IMAGE_RIGHTS   (PM_KR_READ | PM_KR_EXEC | PM_KR_GRANT)
 
-/* The stack image (contract in launch_internal.h; NOT PROVEN: run
- * launch-image of proof-launch-open).  `in` is filled by plain stores,
+/*@ // A cap the launch moves out of its caller (a connection's SET_INTERP
+    // or SET_CWD cap, in d->conn, or a local) lies apart from the state of
+    // *d the launch reads and writes, as pm_launch_apart_b says of the
+    // builder.
+    predicate pm_launch_apart_cap(pm_dispatch *d, pm_kcap *c) =
+      \separated(c, &d->k) && \separated(c, &d->cfg) &&
+      \separated(c, &d->limits) && \separated(c, &d->reg) &&
+      \separated(c, d->proc + (0 .. PM_REG_CAPACITY - 1)) &&
+      \separated(c, d->job + (0 .. PM_DISPATCH_MAX_JOBS - 1)) &&
+      \separated(c, &d->plan_exe) && \separated(c, &d->plan_interp) &&
+      \separated(c, d->hdr + (0 .. PM_ELF_READ_MAX - 1)) &&
+      \separated(c, d->stack + (0 .. PM_DISPATCH_STACK_IMAGE - 1)) &&
+      \separated(c, &d->script_active) && \separated(c, &d->script_fd) &&
+      \separated(c, &d->script_nargs) && \separated(c, &d->script_used) &&
+      \separated(c, d->script_span + (0 .. PM_BUILDER_MAX_ARGS - 1)) &&
+      \separated(c, d->script_pool + (0 .. PM_BUILDER_ARG_BYTES - 1));
+*/
+
+/* pm_stack_build, with the two facts of its pm_stack_out_wf the image's
+ * callers use stated on their own: proven here over pm_stack_build's
+ * contract alone, they reach pm_dispatch_make_image_ as plain terms
+ * (through the predicate and the havoc of *out, its large context left
+ * the prover at its timeout). */
+/*@ requires pm_stack_in_valid(in);
+    requires \valid(buf + (0 .. cap - 1));
+    requires \valid(out);
+    requires pm_stack_in_separated(in, buf, cap);
+    requires \separated(out, buf + (0 .. cap - 1));
+    requires pm_stack_in_separated_out(in, out);
+    assigns buf[0 .. cap - 1], *out;
+    ensures \result == PM_OK ==> 0 < out->used <= cap;
+    ensures \result == PM_OK ==> out->sp == \old(in->stack_top) - out->used; */
+static pm_status stack_image(const pm_stack_in *in, uint8_t *buf, uint64_t cap,
+                             pm_stack_out *out)
+{
+    pm_status st = pm_stack_build(in, buf, cap, out);
+    return st;
+}
+
+/* The stack image (contract in launch_internal.h; proof-launch-caps,
+ * runs launch-image-sep and launch-image).  `in` is filled by plain stores,
  * no call writes into it: every piece points into b, d's
  * script argv, the caller's kinfo and random, or this frame, which is
  * what the stack builder's separation from d->stack needs. */
@@ -76,16 +117,17 @@ pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
                        in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
                        in.execfn + (0 .. in.execfn_len - 1),
                        in.platform + (0 .. in.platform_len - 1)); */
-        /*@ assert out_sep: \separated(out, &in,
-                       in.argv.pool + (0 .. in.argv.pool_len - 1),
-                       in.argv.items + (0 .. in.argv.count - 1),
-                       in.envp.pool + (0 .. in.envp.pool_len - 1),
-                       in.envp.items + (0 .. in.envp.count - 1),
-                       in.auxv + (0 .. in.nauxv - 1),
-                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
-                       in.execfn + (0 .. in.execfn_len - 1),
-                       in.platform + (0 .. in.platform_len - 1)); */
-        st = pm_stack_build(&in, d->stack, image_cap, out);
+        /* (out apart from each input: their pairs are in_sep's) */
+        /*@ assert out_sep: \separated(out, &in) &&
+                \separated(out, in.argv.pool + (0 .. in.argv.pool_len - 1)) &&
+                \separated(out, in.argv.items + (0 .. in.argv.count - 1)) &&
+                \separated(out, in.envp.pool + (0 .. in.envp.pool_len - 1)) &&
+                \separated(out, in.envp.items + (0 .. in.envp.count - 1)) &&
+                \separated(out, in.auxv + (0 .. in.nauxv - 1)) &&
+                \separated(out, in.random + (0 .. PM_STACK_RANDOM_BYTES - 1)) &&
+                \separated(out, in.execfn + (0 .. in.execfn_len - 1)) &&
+                \separated(out, in.platform + (0 .. in.platform_len - 1)); */
+        st = stack_image(&in, d->stack, image_cap, out);
         /*@ assert in.stack_top == top; */
         /*@ assert st == PM_OK ==> 0 < out->used <= image_cap &&
                                    out->sp == top - out->used; */
@@ -104,18 +146,19 @@ pm_status pm_dispatch_make_image_(pm_dispatch *d, const pm_builder *b,
                        in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
                        in.execfn + (0 .. in.execfn_len - 1),
                        in.platform + (0 .. in.platform_len - 1)); */
-        /*@ assert out_sep: \separated(out, &in,
-                       in.argv.pool + (0 .. in.argv.pool_len - 1),
-                       in.argv.items + (0 .. in.argv.count - 1),
-                       in.envp.pool + (0 .. in.envp.pool_len - 1),
-                       in.envp.items + (0 .. in.envp.count - 1),
-                       in.auxv + (0 .. in.nauxv - 1),
-                       in.random + (0 .. PM_STACK_RANDOM_BYTES - 1),
-                       in.execfn + (0 .. in.execfn_len - 1),
-                       in.platform + (0 .. in.platform_len - 1)); */
-        st = pm_stack_build(&in, d->stack, image_cap, out);
-        /*@ assert in.stack_top == top; */
-        /*@ assert st == PM_OK ==> 0 < out->used <= image_cap &&
+        /* (out apart from each input: their pairs are in_sep's) */
+        /*@ assert out_sep: \separated(out, &in) &&
+                \separated(out, in.argv.pool + (0 .. in.argv.pool_len - 1)) &&
+                \separated(out, in.argv.items + (0 .. in.argv.count - 1)) &&
+                \separated(out, in.envp.pool + (0 .. in.envp.pool_len - 1)) &&
+                \separated(out, in.envp.items + (0 .. in.envp.count - 1)) &&
+                \separated(out, in.auxv + (0 .. in.nauxv - 1)) &&
+                \separated(out, in.random + (0 .. PM_STACK_RANDOM_BYTES - 1)) &&
+                \separated(out, in.execfn + (0 .. in.execfn_len - 1)) &&
+                \separated(out, in.platform + (0 .. in.platform_len - 1)); */
+        st = stack_image(&in, d->stack, image_cap, out);
+        /*@ assert top_b: in.stack_top == top; */
+        /*@ assert img_b: st == PM_OK ==> 0 < out->used <= image_cap &&
                                    out->sp == top - out->used; */
     }
     return st;
@@ -483,6 +526,25 @@ static pm_status script_argv(pm_dispatch *d, const pm_builder *b,
  * startup id and argv (BUILDER_LIMIT), then the interpreter's header area
  * in d->hdr (SCRIPT_NESTED when it is a script too).  *program gets the
  * interpreter's allowlist image, *n and *size its header area. */
+/*@ requires \valid(d) && \valid_read(b) && \valid_read(sc);
+    requires \valid(program) && \valid(n) && \valid(size);
+    requires \separated(sc, d) && \separated(program, n, size, sc, d);
+    requires pm_dispatch_table_ok(d->cfg.script, d->cfg.nscript);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    requires sc->interp_off + sc->interp_len <= PM_ELF_HEADER_AREA;
+    requires sc->arg_len > 0 ==>
+        sc->arg_off + sc->arg_len <= PM_ELF_HEADER_AREA;
+    requires pm_dispatch_script_ok(d);
+    assigns d->script_fd, d->script_active,
+            d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+            d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+            d->script_nargs, d->script_used,
+            d->hdr[0 .. PM_ELF_HEADER_AREA - 1], *program, *n, *size,
+            pm_k_world;
+    ensures sp_ok: d->script_used <= PM_BUILDER_ARG_BYTES &&
+                   d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    ensures \result == PM_OK ==> d->script_active == 1 &&
+        *n <= PM_ELF_HEADER_AREA && *size == pm_k_image_len(*program); */
 static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
                                 const pm_script *sc, pm_kcap *program,
                                 uint64_t *n, uint64_t *size)
@@ -495,6 +557,8 @@ static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
         st = script_fd(d, b, &d->script_fd);
     if (st == PM_OK)
         st = script_argv(d, b, sc);
+    /*@ assert sp_argv: d->script_used <= PM_BUILDER_ARG_BYTES &&
+                        d->script_nargs <= PM_BUILDER_MAX_ARGS; */
     if (st == PM_OK) {
         *program = d->cfg.script[at].image;
         st = read_header(d, *program, n, size);
@@ -511,10 +575,32 @@ static pm_status script_prepare(pm_dispatch *d, const pm_builder *b,
 }
 
 /* Validation of the executable (or of a script's interpreter, *program)
- * and of its PT_INTERP interpreter; nothing is created.  NOT PROVEN (see
- * the file's head): on PM_OK both plans are meant to be placed, for the
- * images *program and *interp, which is what construct hands the
- * loader. */
+ * and of its PT_INTERP interpreter; nothing is created.  On PM_OK both
+ * plans are placed, for the images *program and *interp, which is what
+ * construct hands the loader.  The script argv is emptied first, so its
+ * bounds hold whether or not this launch is a script's. */
+/*@ requires \valid(d) && \valid_read(b);
+    requires \valid(interp) && \valid(program);
+    requires \separated(interp, program, d) && \separated(interp, program, b);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1), d);
+    requires pm_launch_apart_b(d, b);
+    requires pm_dispatch_table_ok(d->cfg.script, d->cfg.nscript);
+    requires pm_dispatch_table_ok(d->cfg.interp, d->cfg.ninterp);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    assigns d->hdr[0 .. PM_ELF_READ_MAX - 1], d->plan_exe, d->plan_interp,
+            d->script_fd, d->script_active,
+            d->script_pool[0 .. PM_BUILDER_ARG_BYTES - 1],
+            d->script_span[0 .. PM_BUILDER_MAX_ARGS - 1],
+            d->script_nargs, d->script_used, *interp, *program, pm_k_world;
+    ensures va_sok: d->script_used <= PM_BUILDER_ARG_BYTES &&
+                    d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    ensures va_exe: \result == PM_OK ==>
+        pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy,
+                           pm_k_image_len(*program));
+    ensures va_interp: \result == PM_OK && d->plan_exe.has_interp != 0 ==>
+        pm_elf_plan_placed(&d->plan_interp, &d->cfg.policy,
+                           pm_k_image_len(*interp)); */
 static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
                               pm_kcap given_interp, pm_kcap *interp,
                               pm_kcap *program, const uint8_t *random)
@@ -525,6 +611,8 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
     *program = b->executable;
     *interp = PM_KCAP_NULL;
     d->script_active = 0;
+    d->script_nargs = 0;
+    d->script_used = 0;
     if (st == PM_OK)
         st = pm_script_parse(d->hdr, n, &sc);
     if (st == PM_OK && sc.is_script)
@@ -556,7 +644,32 @@ static pm_status validate_all(pm_dispatch *d, const pm_builder *b,
 
 /* Every kernel object of the process, recorded as it is made.  `program`
  * is the image mapped: the executable, or a script's interpreter (its
- * allowlist cap; the record keeps a derived one, as for PT_INTERP). */
+ * allowlist cap; the record keeps a derived one, as for PT_INTERP).  The
+ * plans are validate_all's, placed for those images: what the loader
+ * needs, and its success what pm_k_thread_start needs. */
+/*@ requires \valid(d) && slot < PM_REG_CAPACITY;
+    requires \valid(b) && pm_builder_wf(b);
+    requires \valid(given_interp) && \valid(given_cwd);
+    requires \separated(given_interp, given_cwd, b);
+    requires pm_launch_apart_b(d, b);
+    requires pm_launch_apart_cap(d, given_interp) &&
+             pm_launch_apart_cap(d, given_cwd);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1), d, b);
+    requires pm_dispatch_cfg_ok(d);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    requires d->script_used <= PM_BUILDER_ARG_BYTES &&
+             d->script_nargs <= PM_BUILDER_MAX_ARGS;
+    requires pm_elf_plan_placed(&d->plan_exe, &d->cfg.policy,
+                                pm_k_image_len(program));
+    requires d->plan_exe.has_interp != 0 ==>
+        pm_elf_plan_placed(&d->plan_interp, &d->cfg.policy,
+                           pm_k_image_len(interp));
+    assigns d->reg.slot[slot], d->proc[slot],
+            d->stack[0 .. PM_DISPATCH_STACK_IMAGE - 1], b->executable,
+            b->handle[0 .. PM_BUILDER_MAX_HANDLES - 1],
+            b->name_dir[0 .. PM_BUILDER_MAX_NAMES - 1],
+            *given_interp, *given_cwd, pm_k_world, pm_k_vm, pm_k_tb; */
 static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
                            pm_kcap *given_interp, pm_kcap *given_cwd,
                            pm_kcap interp, pm_kcap program, pm_kcap job,
@@ -625,6 +738,26 @@ static pm_status construct(pm_dispatch *d, uint32_t slot, pm_builder *b,
     return st;
 }
 
+/* Contract here, over launch_caps.c's predicates (dispatch.h declares
+ * it): what its callers in dispatch.c must give (their proof is not
+ * done: these are its assumptions about them) and *slot on PM_OK. */
+/*@ requires \valid(d) && \valid(b) && pm_builder_wf(b);
+    requires \valid(given_interp) && \valid(given_cwd);
+    requires \valid(handle) && \valid(slot);
+    requires \separated(given_interp, given_cwd, b);
+    requires \separated(handle, slot, d, b, given_interp, given_cwd);
+    requires pm_launch_apart_b(d, b);
+    requires pm_launch_apart_cap(d, given_interp) &&
+             pm_launch_apart_cap(d, given_cwd);
+    requires \valid_read(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1));
+    requires \separated(random + (0 .. PM_DISPATCH_RANDOM_BYTES - 1), d, b);
+    requires pm_dispatch_cfg_ok(d);
+    requires PM_BUILDER_MAX_NAMES < d->cfg.cspace_slots;
+    requires pm_dispatch_table_ok(d->cfg.script, d->cfg.nscript);
+    requires pm_dispatch_table_ok(d->cfg.interp, d->cfg.ninterp);
+    assigns *d, *b, *given_interp, *given_cwd, *handle, *slot,
+            pm_k_world, pm_k_vm, pm_k_tb;
+    ensures \result == PM_OK ==> *slot < PM_REG_CAPACITY; */
 pm_status pm_dispatch_launch_(pm_dispatch *d, pm_builder *b,
                               pm_kcap *given_interp, pm_kcap *given_cwd,
                               uint64_t parent,

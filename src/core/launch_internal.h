@@ -4,9 +4,9 @@
  * plumbing around it, partly proven: its head says which functions).
  * Contracts: the ACSL below, over the predicates of spec/acsl/launch.h
  * and elf_placed.h; proven by proof-launch (the loader's) and
- * proof-launch-caps (pm_dispatch_read_validate_'s), except
- * pm_dispatch_make_image_'s, an assumption of proof-launch (its proof
- * is proof-launch-open's, not at 100%).
+ * proof-launch-caps (pm_dispatch_read_validate_'s and
+ * pm_dispatch_make_image_'s, which proof-launch uses at its call;
+ * -wp-fct: each target proves its own functions).
  */
 #ifndef PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
 #define PROCMGR_SRC_CORE_LAUNCH_INTERNAL_H
@@ -92,8 +92,8 @@ uint64_t pm_dispatch_stack_top_(const pm_dispatch *d, const uint8_t *random);
 uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
                                 int has_interp, pm_auxv *auxv);
 
-/* ASSUMED by proof-launch: this contract's proof (proof-launch-open, run
- * launch-image, outside make proofs) is not at 100% (issue 14,
+/* Used by proof-launch at the loader's call; proven by proof-launch-caps
+ * (runs launch-image-sep and launch-image, launch_caps.c; issue 14,
  * spec/proof-perimeter.md). */
 /* Build the stack image for `top` in d->stack[0, image_cap): argv, envp,
  * the auxiliary vector (the kernel's entries first), AT_RANDOM, execfn

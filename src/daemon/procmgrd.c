@@ -561,7 +561,11 @@ int main(int argc, char **argv)
         return die("setenv");
     pm_status st = pm_kh_open(&s.k);
     if (st != PM_OK) {
-        fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);
+        const char *why = pm_kh_open_error();
+        if (why != NULL)
+            fprintf(stderr, "procmgrd: %s (%s %d)\n", why, pm_status_name(st), (int)st);
+        else
+            fprintf(stderr, "procmgrd: kernel backend: %s (%d)\n", pm_status_name(st), (int)st);
         return 1;
     }
     if (configure(&s, &o, &cfg) != 0)

@@ -408,18 +408,23 @@ static void kill_undelivered(pmd *s, const pm_dhandle *proc)
  * be issued (out of descriptors) or the reply cannot be sent, every handle
  * of the reply is released again and, for a launch, the new process is
  * killed: a client that went away mid-launch leaves nothing behind.  In
- * the first case the client gets K_NO_OBJECTS instead.  -1: drop the
- * client. */
+ * the first case the client gets K_NO_OBJECTS instead (K_NO_DESCRIPTORS
+ * when procmgrd is out of descriptors for the handle's socketpair).  -1:
+ * drop the client. */
 static int deliver(pmd *s, pmd_client *c, const pm_dispatch_result *res,
                    uint16_t op, const pm_proto_reply_to *to)
 {
     int cfd[PM_DISPATCH_MAX_OUT];
     uint32_t idx[PM_DISPATCH_MAX_OUT];
     uint32_t n = 0;
-    int rc;
-    for (; n < res->nhandles; n++)
-        if (handle_issue(s, &res->handles[n], &cfd[n], &idx[n]) != 0)
+    int rc, err = 0;
+    for (; n < res->nhandles; n++) {
+        errno = 0;
+        if (handle_issue(s, &res->handles[n], &cfd[n], &idx[n]) != 0) {
+            err = errno;
             break;
+        }
+    }
     int issued_all = (n == res->nhandles);
     rc = issued_all ? send_msg(c->fd, g_reply, res->reply_len, cfd, n) : -1;
     for (uint32_t i = 0; i < n; i++)
@@ -439,7 +444,8 @@ static int deliver(pmd *s, pmd_client *c, const pm_dispatch_result *res,
             pm_dispatch_handle_release(s->d, &res->handles[i]);
     }
     if (!issued_all)
-        return send_error(s, c, to, PM_E_K_NO_OBJECTS);
+        return send_error(s, c, to, err == EMFILE || err == ENFILE
+                                        ? PM_E_K_NO_DESCRIPTORS : PM_E_K_NO_OBJECTS);
     return -1;
 }
 
@@ -484,11 +490,22 @@ static void drop_translated(pmd *s, pm_dhandle *in, uint32_t n)
 
 /* ---- one message ------------------------------------------------------------------- */
 
+/* The requests that fill or consume the builder: ADD_ARGS ..
+ * CREATE_WITHOUT_STARTING (0x0101-0x0107) and SET_CWD (0x0109; not START,
+ * 0x0108, which names a created process).  SET_CWD on the shared
+ * connection was answered OK and then lost, its directory kept there
+ * (issue 18 item 11). */
+static int builder_op(uint16_t op)
+{
+    return (op >= PM_OP_ADD_ARGS && op <= PM_OP_CREATE_WITHOUT_STARTING) ||
+           op == PM_OP_SET_CWD;
+}
+
 static int needs_lease(const pm_proto_request *r)
 {
     if (!r->valid)
         return 0;
-    if (r->opcode >= PM_OP_ADD_ARGS && r->opcode <= PM_OP_CREATE_WITHOUT_STARTING)
+    if (builder_op(r->opcode))
         return 1;
     return (r->opcode == PM_OP_WAIT || r->opcode == PM_OP_WAIT_ANY) &&
            r->value != PM_WAIT_POLL;
@@ -607,7 +624,8 @@ static void after_reply(pmd *s, pmd_client *c, uint16_t op, pm_status st,
         closed->used = 0;
         closed->fd = -1;
     }
-    if (op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO && st == PM_OK)
+    if (((op >= PM_OP_ADD_ARGS && op <= PM_OP_SET_INFO) || op == PM_OP_SET_CWD) &&
+        st == PM_OK)
         c->building = 1;
     if (op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING)
         c->building = 0;
@@ -697,6 +715,22 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     st = pm_dispatch_message(s->d, conn, msg, len, in, nfds, rnd, g_reply,
                              sizeof g_reply, &res);
     pm_kh_set_requester(s->k, NULL);
+    pm_status fine = pm_kh_refine_status(s->k, st);
+    if (fine != st && res.action == PM_DISPATCH_REPLY && res.nhandles == 0) {
+        /* the backend can say why (e.g. an unsealed memfd as the program:
+         * LINUX_MEMFD_UNSEALED, not K_TYPE; issue 18 item 10) */
+        pm_proto_reply r;
+        size_t rlen = 0;
+        memset(&r, 0, sizeof r);
+        r.opcode = g_req.reply_to.opcode;
+        r.request_id = g_req.reply_to.request_id;
+        r.status = (uint32_t)fine;
+        if (pm_proto_encode_reply(&r, g_reply, sizeof g_reply, &rlen) == PM_OK) {
+            res.reply_len = rlen;
+            res.status = (uint32_t)fine;
+            st = fine;
+        }
+    }
     char opbuf[PMD_OP_LABEL];
     logf_(s, "client pid %d uid %d: %s on conn %u: %s (%d)", (int)c->pid, (int)c->uid,
           pmd_op_label(g_req.reply_to.opcode, opbuf), conn, pm_status_name((int)st), (int)st);
@@ -744,6 +778,25 @@ void pmd_client_ready(pmd *s, uint32_t idx, uint32_t gen, uint32_t events)
                 close(fds[i]);
             client_close(s, c, n == 0 ? "end of connection" : "receive error");
             return;
+        }
+        if (nfds > PM_PROTO_MAX_HANDLES && kept < PM_PROTO_MAX_HANDLES) {
+            /* the kernel dropped descriptors although there was room for
+             * 65: procmgrd is out of descriptors (EMFILE, ENFILE), not
+             * the client wrong (it was PROTO_HANDLE_COUNT_MISMATCH,
+             * issue 18 item 10) */
+            for (uint32_t i = 0; i < kept; i++)
+                close(fds[i]);
+            (void)pm_proto_decode_request(g_rbuf, truncated ? sizeof g_rbuf : (size_t)n, 0,
+                                          &g_req);
+            pmd_log(LOG_WARNING, "client pid %d uid %d: out of file descriptors: the "
+                    "descriptors of a request were dropped (K_NO_DESCRIPTORS 421); raise "
+                    "procmgrd's limit (ulimit -Hn, LimitNOFILE=)", (int)c->pid, (int)c->uid);
+            if (!g_req.reply_to.can_reply ||
+                send_error(s, c, &g_req.reply_to, PM_E_K_NO_DESCRIPTORS) != 0) {
+                client_close(s, c, "reply not delivered");
+                return;
+            }
+            continue;
         }
         if (nfds > PM_PROTO_MAX_HANDLES)   /* beyond 64: never reaches the core */
             nfds = PMD_MAX_FDS_IN;

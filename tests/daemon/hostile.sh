@@ -102,6 +102,32 @@ if kill -0 "$DPID" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$DPID/stat" | cut -
 else bad "the daemon died or stopped"; fi
 has "the daemon logged an ignored signal" "$T/daemon.err" "signal 10 (User defined signal 1) from pid"
 
+# --- item 11: SET_CWD as a connection's first builder request --------------------------
+# It was answered OK on the shared connection and then lost: the program
+# ran in /, and the directory stayed in procmgrd after the client left.
+# Now SET_CWD takes a lease like every builder request.
+mkdir -p "$T/cwd1"
+FD0=$(fds_settled)
+bounded "$BIN/pmclient-test" "$SOCK" /bin/sh sh --cwd-first "$T/cwd1" "$T/cwd1.out" \
+    >"$T/cf.out" 2>&1 </dev/null; rc=$?
+if [ $rc -eq 0 ]; then ok "SET_CWD first: every request answered OK"; else
+    bad "SET_CWD first: exit $rc"; sed 's/^/#   /' "$T/cf.out"; fi
+if [ "$(cat "$T/cwd1.out" 2>/dev/null)" = "$T/cwd1" ]; then ok "SET_CWD first: the program started in its directory"
+else bad "SET_CWD first: the program started in '$(cat "$T/cwd1.out" 2>/dev/null)', want $T/cwd1"; fi
+n=$(fds_back_to "$FD0")
+if [ "$n" -eq "$FD0" ]; then ok "SET_CWD first: no directory left in the daemon ($FD0 descriptors)"
+else bad "SET_CWD first: the daemon has $n descriptors, had $FD0"; ls -l "/proc/$DPID/fd" | sed 's/^/#   /'; fi
+
+# --- item 10: a program descriptor that cannot be one says why ------------------------
+# An O_PATH descriptor of a program gave K_RANGE, an unsealed memfd
+# holding an ELF K_TYPE; the spec's codes are LINUX_IMAGE_O_PATH and
+# LINUX_MEMFD_UNSEALED.
+for kind in opath:LINUX_IMAGE_O_PATH memfd:LINUX_MEMFD_UNSEALED; do
+    bounded "$BIN/pmclient-test" "$SOCK" /bin/true true --launch-fd "${kind%%:*}" /bin/true \
+        >"$T/lf.out" 2>&1 </dev/null
+    has "an executable descriptor of kind ${kind%%:*}: ${kind#*:}" "$T/lf.out" "^status ${kind#*:} "
+done
+
 kill -TERM "$DPID"; wait "$DPID"; rc=$?
 if [ $rc -eq 0 ]; then ok "SIGTERM: the daemon stopped (exit 0)"; else bad "SIGTERM: exit $rc"; fi
 DPID=
@@ -164,4 +190,83 @@ done
 if [ $rc -eq 0 ]; then ok "descriptors freed: a run completes"; else bad "descriptors freed: run exits $rc"; fi
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+# --- item 10: out of descriptors, the codes say so -----------------------------------
+# Under `ulimit -n 300` the daemon is filled with sleeping programs until
+# a launch fails: that launch's code is K_NO_DESCRIPTORS (it was K_NO_OBJECTS
+# or LINUX_JOB_CGROUP).  Then, with the daemon at its limit (idle
+# connections), a request whose descriptors the kernel had to drop is
+# answered K_NO_DESCRIPTORS (it was PROTO_HANDLE_COUNT_MISMATCH).
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+i=0; rc=0
+while [ $rc -eq 0 ] && [ $i -lt 200 ]; do
+    i=$((i + 1))
+    bounded "$BIN/procctl" --socket "$SOCK" spawn -- sleep 1000 >/dev/null 2>"$T/fill.err" </dev/null; rc=$?
+done
+if [ $rc -ne 0 ] && [ $i -gt 1 ]; then ok "out of descriptors after $((i - 1)) programs: the launch fails (exit $rc)"
+else bad "filling the daemon: $i launches, exit $rc"; fi
+has "its code is K_NO_DESCRIPTORS" "$T/fill.err" "(K_NO_DESCRIPTORS 421)\$"
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+rm -f "$T/ready" "$SOCK" "$T/held"
+(ulimit -n 300; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+bounded python3 -c '
+import os, socket, struct, sys, time
+a = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+a.connect(sys.argv[1])
+c = []
+for i in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); c.append(s)
+for i in range(400):       # until the daemon has refused one: at its limit
+    if "a client was refused" in open(sys.argv[2]).read():
+        break
+    time.sleep(0.05)
+fds = [os.open("/dev/null", os.O_RDONLY) for i in range(3)]
+hdr = struct.pack("<IHHIIQII", 0x52474D50, 1, 0x0104, 0, 3, 0x42, 0, 0)
+a.sendmsg([hdr], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", *fds))])
+r = a.recv(65536)
+print("status", struct.unpack_from("<I", r, 32)[0] if len(r) >= 36 else "none", flush=True)
+' "$SOCK" "$T/daemon.err" >"$T/held" 2>&1
+has "a request whose descriptors were dropped: K_NO_DESCRIPTORS" "$T/held" "^status 421\$"
+has "the daemon logged it" "$T/daemon.err" "out of file descriptors: the descriptors of a request were dropped"
+expect "descriptors freed: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+
+# --- item 4: a descriptor limit too low for any launch --------------------------------
+# The stub moves its descriptors to 256 and above, and starts with the
+# limit procmgrd was started with: under `ulimit -n 200` the daemon said
+# it was ready, and every launch failed with K_STATE.  Now it refuses to
+# start, and says which limit and what to do.
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 200; exec timeout -s KILL 5 "$BIN/procmgrd" --foreground --socket "$SOCK") \
+    >"$T/ready" 2>"$T/daemon.err"; rc=$?
+if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "ulimit -n 200: the daemon refuses to start (exit $rc)"
+else bad "ulimit -n 200: the daemon exits $rc"; fi
+if ! grep -q "ready on" "$T/ready"; then ok "ulimit -n 200: no ready line"; else bad "ulimit -n 200: it said ready"; fi
+has "ulimit -n 200: the message names the limit and what to do" "$T/daemon.err" \
+    "descriptor limit (RLIMIT_NOFILE) is 200.*ulimit -n 288.*K_NO_DESCRIPTORS 421"
+[ -e "$SOCK" ] && bad "ulimit -n 200: a socket was left" || ok "ulimit -n 200: no socket left"
+
+# At the least limit procmgrd starts with (288), a launch works; one that
+# passes more descriptors than its stub can lift above 256 under that
+# limit is refused with K_NO_DESCRIPTORS (the stub lost its reply with its
+# control socket's old number: K_STATE before).
+rm -f "$T/ready" "$SOCK"
+(ulimit -n 288; exec "$BIN/procmgrd" --foreground --socket "$SOCK") >"$T/ready" 2>"$T/daemon.err" &
+DPID=$!
+i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
+expect "ulimit -n 288: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+set --
+for n in $(seq 3 30); do set -- "$@" --fd "$n=/dev/null"; done
+expect "ulimit -n 288: a run passing 32 descriptors and a directory is refused" 1 \
+    bounded "$BIN/procctl" --socket "$SOCK" run --cwd / "$@" -- /bin/true
+has "its code is K_NO_DESCRIPTORS" "$T/err" "(K_NO_DESCRIPTORS 421)\$"
+set --
+expect "ulimit -n 288: a run after it completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+
 tap_end pmd-hostile

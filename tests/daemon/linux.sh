@@ -353,11 +353,13 @@ reaped() {  # reaped DESC N FILE: kill the pids of FILE, all gone
     n=$(wc -l < "$3" 2>/dev/null || echo 0)
     # shellcheck disable=SC2046
     kill -KILL $(cat "$3") 2>/dev/null
-    left=$n; i=0
-    while [ "$left" -gt 0 ] && [ $i -lt 400 ]; do
+    # a deadline, not a count of checks: under load (load average 10 on 2
+    # CPUs) 400 checks of 1000 pids ran out before the reaper was done
+    left=$n; until=$(($(date +%s) + 180))
+    while [ "$left" -gt 0 ] && [ "$(date +%s)" -lt $until ]; do
         left=0
         for p in $(cat "$3"); do [ -e "/proc/$p" ] && left=$((left + 1)); done
-        [ "$left" -gt 0 ] && { i=$((i + 1)); sleep 0.05; }
+        [ "$left" -gt 0 ] && sleep 0.1
     done
     [ "$n" -eq "$2" ] && [ "$left" -eq 0 ] && ok "$1: $2 of $2 reaped" ||
         bad "$1: $n of $2 started, $left not reaped"

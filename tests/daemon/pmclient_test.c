@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -438,6 +439,32 @@ static void test_resolve_spawn(void)
     pm_client_close(c);
 }
 
+/* A handle closed with HANDLE_CLOSE is no handle any more: a copy of its
+ * descriptor is an ordinary descriptor, so in a process field it is
+ * HANDLE_KIND (spec/protocol.md section 9, issue 18 item 12), as is a
+ * descriptor that never was a handle. */
+static void test_closed_handle(void)
+{
+    pm_client *c = conn();
+    pm_client_process p = { -1, -1, 0 };
+    pm_proto_info info;
+    char name[PM_PROTO_MAX_PROCESS_NAME + 1];
+    ST(launch(c, "closed", &p), PM_OK);
+    ST(pm_client_kill(c, p.process), PM_OK);
+    int copy = dup(p.process);
+    ST(pm_client_handle_close(c, p.process), PM_OK);
+    p.process = -1;
+    ST(pm_client_query(c, copy, &info, name), PM_E_HANDLE_KIND);
+    int pfd[2];
+    CHECK(pipe2(pfd, O_CLOEXEC) == 0, "pipe");
+    ST(pm_client_query(c, pfd[0], &info, name), PM_E_HANDLE_KIND);
+    close(pfd[0]);
+    close(pfd[1]);
+    close(copy);
+    close_process(&p);
+    pm_client_close(c);
+}
+
 /* ---- raw messages ----------------------------------------------------------------- */
 
 static int raw_connect(void)
@@ -771,6 +798,87 @@ static void test_concurrent(void)
     close(tok[0]); close(tok[1]);
 }
 
+/* --cwd-first DIR OUT (issue 18 item 11): SET_CWD as the connection's
+ * first builder request, then the rest of a launch of EXECUTABLE (a
+ * shell) with `pwd >OUT`: the program must start in DIR.  Then a second
+ * connection sends SET_CWD alone and leaves: the daemon must drop the
+ * directory with the connection (the script checks its descriptors). */
+static int cwd_first(const char *dir, const char *out)
+{
+    char cmd[4096];
+    const char *args[] = { "sh", "-c", cmd };
+    pm_client_process p = { -1, -1, 0 };
+    pm_proto_info info;
+    snprintf(cmd, sizeof cmd, "pwd >'%s'", out);
+    pm_client *c = conn();
+    int d = open(dir, O_PATH | O_CLOEXEC), exe = exe_fd();
+    CHECK(d >= 0, "open %s", dir);
+    ST(pm_client_set_cwd(c, d), PM_OK);
+    ST(pm_client_add_args(c, args, 3), PM_OK);
+    ST(pm_client_set_info(c, exe, -1, -1, "cwd-first"), PM_OK);
+    ST(pm_client_launch(c, &p), PM_OK);
+    if (p.process >= 0) {
+        ST(pm_client_wait(c, p.process, PM_WAIT_FOREVER, &info), PM_OK);
+        CHECK(info.state == PM_STATE_EXITED && info.exit_code == 0,
+              "the program ended with exit 0 (state %u code %u)", (unsigned)info.state,
+              (unsigned)info.exit_code);
+    }
+    close_process(&p);
+    pm_client_close(c);
+    c = conn();
+    ST(pm_client_set_cwd(c, d), PM_OK);
+    pm_client_close(c);
+    close(d);
+    close(exe);
+    printf("1..%d\n# %d passed, %d failed\n", g_count, g_count - g_fail, g_fail);
+    return g_fail ? 1 : 0;
+}
+
+/* --launch-fd KIND PATH (issue 18 item 10): launch PATH through an
+ * executable descriptor of KIND: "opath" (open with O_PATH) or "memfd"
+ * (its bytes copied into a memfd that is not sealed).  Prints the
+ * launch's status name and exits 0 when the launch was refused, 1 when it
+ * ran. */
+static int launch_fd(const char *kind, const char *path)
+{
+    const char *args[] = { "prog", NULL };
+    pm_client_process p = { -1, -1, 0 };
+    pm_status st;
+    int exe = -1;
+    args[0] = path;
+    if (strcmp(kind, "opath") == 0) {
+        exe = open(path, O_PATH | O_CLOEXEC);
+    } else if (strcmp(kind, "memfd") == 0) {
+        int src = open(path, O_RDONLY | O_CLOEXEC);
+        char buf[65536];
+        ssize_t n;
+        exe = memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        while (src >= 0 && exe >= 0 && (n = read(src, buf, sizeof buf)) > 0)
+            if (write(exe, buf, (size_t)n) != n)
+                break;
+        if (src >= 0)
+            close(src);
+    }
+    if (exe < 0) {
+        printf("Bail out! %s %s: %s\n", kind, path, strerror(errno));
+        return 2;
+    }
+    pm_client *c = conn();
+    st = pm_client_add_args(c, args, 1);
+    if (st == PM_OK)
+        st = pm_client_set_info(c, exe, -1, -1, NULL);
+    if (st == PM_OK)
+        st = pm_client_launch(c, &p);
+    printf("status %s %d\n", pm_status_name(st), (int)st);
+    if (p.process >= 0) {
+        (void)pm_client_kill(c, p.process);
+        close_process(&p);
+    }
+    pm_client_close(c);
+    close(exe);
+    return st == PM_OK ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -781,6 +889,10 @@ int main(int argc, char **argv)
     g_exe = argv[2];
     g_rname = argv[3];
     g_linux = argc > 4 && strcmp(argv[4], "--linux") == 0;
+    if (argc == 7 && strcmp(argv[4], "--cwd-first") == 0)
+        return cwd_first(argv[5], argv[6]);
+    if (argc == 7 && strcmp(argv[4], "--launch-fd") == 0)
+        return launch_fd(argv[5], argv[6]);
     {
         pm_client *c = NULL;
         ST(pm_client_connect("/nonexistent/dir/sock", &c), PM_E_NOT_CONNECTED);
@@ -796,6 +908,7 @@ int main(int argc, char **argv)
     test_open_process();
     test_control();
     test_resolve_spawn();
+    test_closed_handle();
     test_malformed();
     test_slow_client();
     test_random_messages();

@@ -407,8 +407,16 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_OK);
     H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_E_DUPLICATE_ID);
-    /* a name over the builder's 32 bytes */
+    /* a name over the builder's 32 bytes (the wire admits 64:
+     * spec/protocol.md section 4, issue 18 item 12): 33 and 64 are
+     * BUILDER_LIMIT, 65 the codec's STRING_TOO_LONG, 32 accepted */
     ST(set_info(CAP_EXEC, "0123456789012345678901234567890123456789"), PM_E_BUILDER_LIMIT);
+    ST(set_info(CAP_EXEC, "012345678901234567890123456789012"), PM_E_BUILDER_LIMIT);
+    ST(set_info(CAP_EXEC, "0123456789012345678901234567890123456789012345678901234567890123"),
+       PM_E_BUILDER_LIMIT);
+    ST(set_info(CAP_EXEC, "01234567890123456789012345678901234567890123456789012345678901234"),
+       PM_E_PROTO_STRING_TOO_LONG);
+    ST(set_info(CAP_EXEC, "01234567890123456789012345678901"), PM_OK);
     /* a job handle of no job, a job handle, and a wrong-kind job */
     H[0] = kcap(give(CAP_EXEC, IMG_RIGHTS)); H[1] = proc_h(9, PM_DH_JOB);
     begin(PM_OP_SET_INFO, 2); u32(0); u32(1); u32(PM_PROTO_NO_HANDLE); u32(0); str("j");
@@ -451,6 +459,20 @@ static void test_builder_ops(void **state)
     begin(PM_OP_ADD_ARGS, 0); u32(1); str(big); ST(SEND(0), PM_E_BUILDER_LIMIT);
     ST(set_info(CAP_EXEC, ""), PM_OK);
     begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_STACK_TOO_SMALL);
+    /* startup ids are CSpace slots (on Linux: descriptor numbers) of a
+     * 64-slot CSpace: 31 is the working directory's when SET_CWD is
+     * given, and 64 is out of range (spec/protocol.md section 5, Linux
+     * launch conventions; issue 18 item 12) */
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(64); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_RANGE);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(31); ST(SEND(1), PM_OK);
+    H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
+    begin(PM_OP_SET_CWD, 1); u32(0); ST(SEND(1), PM_OK);
+    ST(set_info(CAP_EXEC, ""), PM_OK);
+    begin(PM_OP_LAUNCH, 0); ST(SEND(0), PM_E_K_SLOT_OCCUPIED);
     /* a disconnect mid-build leaves nothing behind */
     H[0] = kcap(give(dir, PM_KR_READ | PM_KR_GRANT));
     begin(PM_OP_ADD_HANDLES, 1); u32(1); u32(0); u32(3); ST(SEND(1), PM_OK);
@@ -521,6 +543,21 @@ static void test_list_dup_watch(void **state)
     begin(PM_OP_LIST_PROCESSES, 0); u32(2); u32(2); u64(555); u64(0); ST(SEND(0), PM_E_NO_SUCH_PROCESS);
     begin(PM_OP_LIST_PROCESSES, 0); u32(1); u32(10); u64(JOB); u64(0); ST(SEND(0), PM_OK);
     assert_int_equal(REP.list_count, 3);
+    /* spec/protocol.md section 5, LIST_PROCESSES (issue 18 item 12): an
+     * unknown job is an empty listing, an unknown parent NO_SUCH_PROCESS,
+     * checked before the cursor */
+    begin(PM_OP_LIST_PROCESSES, 0); u32(1); u32(10); u64(777); u64(0); ST(SEND(0), PM_OK);
+    assert_int_equal(REP.list_count, 0);
+    assert_int_equal(REP.next_cursor, 0);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(2); u32(2); u64(555); u64(999);
+    ST(SEND(0), PM_E_NO_SUCH_PROCESS);
+    /* HANDLE_DUPLICATE with rights 0: a handle with no rights (a subset
+     * of any), good only to be closed */
+    ST(dup_h(proc_h(a, PM_DH_PROCESS), 0), PM_OK);
+    uint64_t none = RES.handles[0].value;
+    ST(query(none), PM_E_RIGHTS);
+    ST(dup_h(proc_h(none, PM_DH_PROCESS), 0), PM_E_RIGHTS);
+    ST(close_h(proc_h(none, PM_DH_PROCESS)), PM_OK);
     /* duplicate with fewer rights; more rights refused; the copy lacks KILL */
     ST(dup_h(proc_h(a, PM_DH_PROCESS), PM_RIGHT_QUERY), PM_OK);
     uint64_t weak = RES.handles[0].value;
@@ -753,6 +790,18 @@ static void test_close_paths(void **state)
     NO_DECODE = 0;
     assert_int_equal(RES.reply_len, 36);
     assert_int_equal(REPLY[6] | REPLY[7] << 8, 0xFF00);
+    /* EVENT's opcode sent to the daemon: the error reply carries the
+     * request's opcode | 0x8000, 0xFF01 itself, and is told from an EVENT
+     * by its non-zero status and 4-byte payload (spec/protocol.md
+     * section 7, issue 18 item 12) */
+    begin(0xFF01, 0);
+    NO_DECODE = 1;
+    ST(SEND(0), PM_E_PROTO_UNKNOWN_OPCODE);
+    NO_DECODE = 0;
+    assert_int_equal(RES.reply_len, 36);
+    assert_int_equal(REPLY[6] | REPLY[7] << 8, 0xFF01);
+    assert_int_equal(REPLY[24] | REPLY[25] << 8, 4);
+    assert_int_equal(REPLY[32] | REPLY[33] << 8, PM_E_PROTO_UNKNOWN_OPCODE);
     /* a datagram over the maximum */
     begin(PM_OP_LAUNCH, 0);
     MLEN = PM_PROTO_MAX_MSG + 1;
@@ -1932,6 +1981,7 @@ static const int NOT_REACHABLE[] = {
     PM_E_K_SLOT_EMPTY,           /* the dispatcher never deletes a slot */
     PM_E_K_INVARIANT,            /* only pm_sim_check* return it */
     PM_E_K_TIMED_OUT,            /* Linux backend only: a stub that does not answer */
+    PM_E_K_NO_DESCRIPTORS,       /* Linux backend only: out of host descriptors */
     PM_E_RECORD_FULL,            /* PM_REG_EXTRA_CAPS covers the largest launch */
 };
 

@@ -1376,12 +1376,21 @@ static void test_refused_images(void **state)
     assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
     close(pfd[1]);
     ST(launch_ex(pfd[0], argv, NULL, NULL, 0, 1, &p), PM_E_K_TYPE);
-    /* a memfd: unsealed it is no image; sealed, its bytes must be ELF */
+    /* a memfd: unsealed it is no image: K_TYPE (the kernel.h contract's
+     * code), which pm_kh_refine_status makes LINUX_MEMFD_UNSEALED (issue
+     * 18 item 10); sealed, its bytes must be ELF */
     memset(text, '#', sizeof text);
     m = memfd_create("not-elf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     assert_true(m >= 0);
     assert_int_equal(write(m, text, sizeof text), (ssize_t)sizeof text);
     ST(launch_ex(dup(m), argv, NULL, NULL, 0, 1, &p), PM_E_K_TYPE);
+    ST(pm_kh_refine_status(K, PM_E_K_TYPE), PM_E_LINUX_MEMFD_UNSEALED);
+    ST(pm_kh_refine_status(K, PM_E_K_TYPE), PM_E_K_TYPE);     /* forgotten */
+    /* a regular file opened O_PATH cannot be read: K_TYPE, refined to
+     * LINUX_IMAGE_O_PATH (it was K_RANGE) */
+    ST(launch_ex(open("/bin/true", O_PATH | O_CLOEXEC), argv, NULL, NULL, 0, 1, &p),
+       PM_E_K_TYPE);
+    ST(pm_kh_refine_status(K, PM_E_K_TYPE), PM_E_LINUX_IMAGE_O_PATH);
     assert_int_equal(fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK), 0);
     ST(launch_ex(m, argv, NULL, NULL, 0, 1, &p), PM_E_ELF_MAGIC);
     assert_int_equal(pm_klinux_children(K), 0);

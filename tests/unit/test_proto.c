@@ -480,6 +480,19 @@ static void test_cwd_rlimit_flags(void **state)
     begin(PM_OP_SET_CWD, 0);
     u32(PM_PROTO_NO_HANDLE);
     assert_int_equal(finish(0), PM_E_PROTO_HANDLE_REQUIRED);
+    /* the order of HANDLE_REQUIRED and HANDLE_INDEX (spec/protocol.md
+     * section 4, issue 18 item 12): 0xFFFFFFFF is never an index (in a
+     * required field: HANDLE_REQUIRED), any other value >= handle_count
+     * is HANDLE_INDEX, and the first field that fails decides */
+    begin(PM_OP_SET_CWD, 0);
+    u32(0);
+    assert_int_equal(finish(0), PM_E_PROTO_HANDLE_INDEX);
+    begin(PM_OP_SET_INFO, 1);
+    u32(PM_PROTO_NO_HANDLE); u32(7); u32(PM_PROTO_NO_HANDLE); u32(0); u32(0);
+    assert_int_equal(finish(1), PM_E_PROTO_HANDLE_REQUIRED);
+    begin(PM_OP_SET_INFO, 1);
+    u32(7); u32(PM_PROTO_NO_HANDLE); u32(PM_PROTO_NO_HANDLE); u32(0); u32(0);
+    assert_int_equal(finish(1), PM_E_PROTO_HANDLE_INDEX);
 
     for (uint32_t res = 0; res <= 6u; res++) {
         begin(PM_OP_SET_RLIMIT, 1);

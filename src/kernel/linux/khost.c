@@ -30,14 +30,36 @@
 #include "klinux_internal.h"
 #include "lx_common.h"
 
+static char g_open_error[512];
+
+const char *pm_kh_open_error(void)
+{
+    return g_open_error[0] != '\0' ? g_open_error : NULL;
+}
+
+pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st)
+{
+    pm_status why = k->image_refusal;
+    k->image_refusal = PM_OK;
+    return st == PM_E_K_TYPE && why != PM_OK ? why : st;
+}
+
 pm_status pm_kh_open(struct pm_kernel **out)
 {
-    struct pm_kernel *k = calloc(1, sizeof *k);
+    struct pm_kernel *k = NULL;
     struct epoll_event ev;
-    pm_status st = k == NULL ? PM_E_K_NO_MEMORY : PM_OK;
+    pm_status st;
 
     *out = NULL;
+    g_open_error[0] = '\0';
     pm_lx_nofile_raise();
+    /* fd headroom: with too low a limit no stub could place its
+     * descriptors; refuse to start rather than say ready (item 4) */
+    st = pm_lx_nofile_check(g_open_error, sizeof g_open_error);
+    if (st != PM_OK)
+        return st;
+    k = calloc(1, sizeof *k);
+    st = k == NULL ? PM_E_K_NO_MEMORY : PM_OK;
     if (st == PM_OK) {
         /* The object and handle tables are initialised as they are first
          * used (klinux.c): a calloc'd page stays untouched until then. */
@@ -79,14 +101,24 @@ void pm_kh_close(struct pm_kernel *k)
     free(k);
 }
 
-/* Readable regular file or sealed memfd: an image. */
-static int is_image(int fd)
+/* Readable regular file or sealed memfd: an image (PM_OK).  Otherwise
+ * why not, when the fd looks like a program (an unsealed memfd:
+ * LINUX_MEMFD_UNSEALED; a regular file opened O_PATH, which cannot be
+ * read: LINUX_IMAGE_O_PATH), else K_TYPE. */
+static pm_status image_kind(int fd)
 {
     uint64_t size = 0;
     int err = 0;
     int mode = fcntl(fd, F_GETFL);
-    return mode >= 0 && (mode & O_ACCMODE) != O_WRONLY &&
-           pm_lx_image_check(fd, &size, &err) == PM_OK;
+    pm_status st;
+    if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY)
+        return PM_E_K_TYPE;
+    st = pm_lx_image_check(fd, &size, &err);
+    if (st == PM_OK && (mode & O_PATH))
+        return PM_E_LINUX_IMAGE_O_PATH;
+    if (st == PM_OK || st == PM_E_LINUX_MEMFD_UNSEALED)
+        return st;
+    return PM_E_K_TYPE;
 }
 
 pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out)
@@ -97,8 +129,10 @@ pm_status pm_kh_import_fd(struct pm_kernel *k, int fd, pm_kcap *out)
     *out = PM_KCAP_NULL;
     if (fd < 0)
         return PM_E_K_ARG;
-    st = kl_create(k, is_image(fd) ? PM_KOBJ_IMAGE : PM_KOBJ_ENDPOINT, out, &o);
+    pm_status kind = image_kind(fd);
+    st = kl_create(k, kind == PM_OK ? PM_KOBJ_IMAGE : PM_KOBJ_ENDPOINT, out, &o);
     if (st == PM_OK) {
+        k->obj[o].not_image = kind == PM_E_K_TYPE ? PM_OK : kind;
         /* Our copy must not leak into the stub children (they get it only
          * through a CSpace slot, by SCM_RIGHTS). */
         (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -117,7 +151,7 @@ pm_status pm_kh_image_open(struct pm_kernel *k, const char *path, pm_kcap *out)
     *out = PM_KCAP_NULL;
     if (fd < 0)
         return PM_E_K_ARG;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || !is_image(fd)) {
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || image_kind(fd) != PM_OK) {
         close(fd);
         return PM_E_K_ARG;
     }

@@ -48,10 +48,20 @@ pm_status kl_errno_status(int err)
         return PM_E_K_NO_MEMORY;
     case EMFILE:
     case ENFILE:
-        return PM_E_K_NO_OBJECTS;
+        return PM_E_K_NO_DESCRIPTORS;   /* procmgrd's, the stub's or the system's */
     default:
         return PM_E_K_STATE;
     }
+}
+
+pm_status kl_fd_status(int err, pm_status other)
+{
+    return err == EMFILE || err == ENFILE ? PM_E_K_NO_DESCRIPTORS : other;
+}
+
+pm_status kl_cgroup_status(int err)
+{
+    return kl_fd_status(err, PM_E_LINUX_JOB_CGROUP);
 }
 
 /* ---- handles --------------------------------------------------------------- */
@@ -384,6 +394,15 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
 {
     struct stat sb;
     pm_status st = kl_cap(k, image, PM_KOBJ_IMAGE, rights, o);
+    uint32_t h = 0;
+    if (st == PM_E_K_TYPE && kl_handle_get(k, image, &h) == PM_OK &&
+        k->obj[k->handle[h].obj].not_image != PM_OK) {
+        /* a descriptor that looks like a program but is none: K_TYPE
+         * (the contract's code), and why for pm_kh_refine_status (issue
+         * 18 item 10) */
+        k->image_refusal = k->obj[k->handle[h].obj].not_image;
+        kl_diag(k, k->image_refusal, 0, 0, 0);
+    }
     if (st == PM_OK && fstat(k->obj[*o].fd, &sb) != 0) {
         kl_diag(k, PM_E_LINUX_IMAGE_IO, errno, 0, 0);
         st = PM_E_K_STATE;
@@ -444,8 +463,9 @@ pm_status pm_k_endpoint_create(struct pm_kernel *k, pm_kcap *out)
     uint32_t o = 0;
     pm_status st = out == NULL ? PM_E_K_ARG : PM_OK;
     if (st == PM_OK && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        kl_diag(k, PM_OK, errno, 0, 0);
-        st = PM_E_K_NO_OBJECTS;
+        const int err = errno;
+        kl_diag(k, PM_OK, err, 0, 0);
+        st = kl_fd_status(err, PM_E_K_NO_OBJECTS);
     }
     if (st == PM_OK) {
         st = kl_create(k, PM_KOBJ_ENDPOINT, out, &o);

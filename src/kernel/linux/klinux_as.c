@@ -329,7 +329,7 @@ pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
         free(a->region);
         free(a->op);
         free(a);
-        return err == ENOMEM ? PM_E_K_NO_MEMORY : PM_E_K_NO_OBJECTS;
+        return err == ENOMEM ? PM_E_K_NO_MEMORY : kl_fd_status(err, PM_E_K_NO_OBJECTS);
     }
     a->child = KL_CHILD_STUB;
     *out = a;
@@ -604,8 +604,9 @@ static uint32_t image_slot(struct pm_kernel *k, struct kl_as *a, uint32_t img,
     }
     fd = fcntl(k->obj[img].fd, F_DUPFD_CLOEXEC, 3);
     if (fd < 0) {
-        kl_diag(k, PM_OK, errno, 0, 0);
-        *st = PM_E_K_NO_OBJECTS;
+        const int err = errno;
+        kl_diag(k, PM_OK, err, 0, 0);
+        *st = kl_fd_status(err, PM_E_K_NO_OBJECTS);
         return KL_NONE;
     }
     a->image_fd[a->nimages] = fd;
@@ -848,7 +849,14 @@ static pm_status build_send(struct pm_kernel *k, int ctl, const pm_stub_build *b
                             size_t len, const int *fds, uint32_t nfds)
 {
     int err = 0;
-    pm_status st = pm_lx_send_fds(ctl, b, len, fds, nfds, &err);
+    pm_status st;
+    if (!pm_lx_nofile_fits(nfds)) {
+        /* the stub could not lift them above 256 under its limit (issue
+         * 18 items 4 and 10): refused here, with its own code */
+        kl_diag(k, PM_E_LINUX_STUB_FDS, EMFILE, PM_STUB_STAGE_FDS, 0);
+        return PM_E_K_NO_DESCRIPTORS;
+    }
+    st = pm_lx_send_fds(ctl, b, len, fds, nfds, &err);
     if (st != PM_OK) {
         kl_diag(k, st, err, 0, 0);
         st = PM_E_K_STATE;
@@ -881,6 +889,11 @@ pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
         if (r->status == PM_E_LINUX_NAMESPACE_DENIED ||
             r->status == PM_E_LINUX_NAME_MOUNTPOINT)
             return (pm_status)r->status;
+        /* the stub could not move a descriptor to 256 and above: its
+         * limit (the one procmgrd was started with) is too low for the
+         * descriptors this launch passes (F_DUPFD: EINVAL) */
+        if (r->status == PM_E_LINUX_STUB_FDS && r->sys_errno == EINVAL)
+            return PM_E_K_NO_DESCRIPTORS;
         return kl_errno_status(r->sys_errno);
     }
     a->stub_flags = r->flags;

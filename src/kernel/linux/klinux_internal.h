@@ -121,6 +121,10 @@ struct kl_obj {
     uint32_t handle;         /* its original handle */
     int fd;                  /* IMAGE, ENDPOINT: the fd a child gets */
     int peer;                /* ENDPOINT made by endpoint_create: our end */
+    pm_status not_image;     /* ENDPOINT: why the fd is no IMAGE when it
+                              * looks like a program (an unsealed memfd,
+                              * an O_PATH file), else PM_OK: the code an
+                              * image operation on it returns, not K_TYPE */
     struct kl_as *as;
     struct kl_cspace *cs;
     struct kl_thread *th;
@@ -200,6 +204,9 @@ struct pm_kernel {
     int evfd;                /* readable while ev_count > 0 */
     uint32_t ev_armed;
     pm_klinux_diag diag;     /* the last backend failure */
+    pm_status image_refusal; /* why the last image operation's descriptor
+                              * is no image (kl_obj.not_image), for
+                              * pm_kh_refine_status; PM_OK when none */
     /* Jobs: PM_K_JOB_MODE_*; in CGROUP mode the daemon's cgroup directory
      * (cg_path, an fd on it) and the job directories destroyed while
      * still populated (removed once empty, killed at close). */
@@ -235,6 +242,12 @@ void kl_diag(struct pm_kernel *k, pm_status linux_status, int sys_errno,
              uint32_t stage, uint32_t op);
 /* A status of the KERNEL block for an errno. */
 pm_status kl_errno_status(int err);
+/* A call that failed with errno err: K_NO_DESCRIPTORS when procmgrd, the
+ * stub or the system is out of descriptors (EMFILE, ENFILE), else other. */
+pm_status kl_fd_status(int err, pm_status other);
+/* A job cgroup operation that failed with errno err: K_NO_DESCRIPTORS when
+ * procmgrd is out of descriptors (EMFILE, ENFILE), else LINUX_JOB_CGROUP. */
+pm_status kl_cgroup_status(int err);
 /* An image cap with `rights`: its object and current size (fstat). */
 pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
                         uint64_t *size, uint32_t *o);

@@ -618,7 +618,7 @@ pm_status pm_k_job_create(struct pm_kernel *k, uint64_t id, pm_kcap *out)
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, e, 0, 0);
             free(j);
             daemon_dir_idle(k);
-            return PM_E_LINUX_JOB_CGROUP;
+            return kl_cgroup_status(e);
         }
     }
     st = kl_create(k, PM_KOBJ_JOB, out, &o);
@@ -674,7 +674,7 @@ pm_status pm_k_job_add(struct pm_kernel *k, pm_kcap job, pm_kcap thread)
                 err = write_at(k->obj[j].job->v1fd[r], "cgroup.procs", pid);
         if (err != 0) {
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
-            return PM_E_LINUX_JOB_CGROUP;
+            return kl_cgroup_status(err);
         }
     }
     th->job = j;
@@ -700,7 +700,7 @@ pm_status pm_k_job_kill(struct pm_kernel *k, pm_kcap job)
         int err = write_at(k->obj[j].job->dirfd, "cgroup.kill", "1");
         if (err != 0) {
             kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
-            return PM_E_LINUX_JOB_CGROUP;
+            return kl_cgroup_status(err);
         }
     }
     for (uint32_t t = 0; t < k->obj_hwm; t++)
@@ -716,7 +716,7 @@ static pm_status cgroup_freeze(struct pm_kernel *k, struct kl_job *jb, uint32_t 
     int err = write_at(jb->dirfd, "cgroup.freeze", frozen ? "1" : "0");
     if (err != 0) {
         kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
-        return PM_E_LINUX_JOB_CGROUP;
+        return kl_cgroup_status(err);
     }
     if (frozen && !events_wait(jb->dirfd, "frozen 1", KL_FREEZE_WAIT_MS)) {
         (void)write_at(jb->dirfd, "cgroup.freeze", "0");
@@ -788,7 +788,7 @@ static pm_status job_join_v1(struct pm_kernel *k, struct kl_job *jb, uint32_t r)
         (jb->v1fd[r] = openat(k->res[r].fd, jb->name,
                               O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
         kl_diag(k, PM_E_LINUX_JOB_CGROUP, errno, 0, 0);
-        return PM_E_LINUX_JOB_CGROUP;
+        return kl_cgroup_status(errno);
     }
     if (!jb->frozen)
         st = cgroup_freeze(k, jb, 1u);
@@ -813,7 +813,7 @@ static pm_status job_join_v1(struct pm_kernel *k, struct kl_job *jb, uint32_t r)
         (void)cgroup_freeze(k, jb, 0u);
     if (err != 0) {
         kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
-        st = PM_E_LINUX_JOB_CGROUP;
+        st = kl_cgroup_status(err);
     }
     return st;
 }
@@ -852,7 +852,7 @@ pm_status pm_k_job_set_limit(struct pm_kernel *k, pm_kcap job, uint32_t resource
     }
     if (err != 0) {
         kl_diag(k, PM_E_LINUX_JOB_CGROUP, err, 0, 0);
-        return PM_E_LINUX_JOB_CGROUP;
+        return kl_cgroup_status(err);
     }
     jb->limit[resource] = limit == PM_K_JOB_LIMIT_NONE ? 0u : limit;
     return PM_OK;

@@ -164,6 +164,37 @@ void pm_lx_nofile_raise(void)
     g_nofile_raised = 1;
 }
 
+pm_status pm_lx_nofile_check(char *msg, size_t cap)
+{
+    if (!g_nofile_raised || g_nofile.rlim_cur == RLIM_INFINITY ||
+        g_nofile.rlim_cur >= PM_LX_NOFILE_MIN)
+        return PM_OK;
+    if (g_nofile.rlim_max != RLIM_INFINITY && g_nofile.rlim_max < PM_LX_NOFILE_MIN)
+        snprintf(msg, cap, "the descriptor limit (RLIMIT_NOFILE) is %llu, hard limit %llu: "
+                 "every launched program starts with it and procmgr's loader needs "
+                 "descriptors %u and above, so no launch could work; start procmgrd "
+                 "with a limit of at least %u (ulimit -n %u as root, LimitNOFILE=%u "
+                 "under systemd)",
+                 (unsigned long long)g_nofile.rlim_cur, (unsigned long long)g_nofile.rlim_max,
+                 (unsigned)PM_STUB_FD_LIMIT, (unsigned)PM_LX_NOFILE_MIN,
+                 (unsigned)PM_LX_NOFILE_MIN, (unsigned)PM_LX_NOFILE_MIN);
+    else
+        snprintf(msg, cap, "the soft descriptor limit (RLIMIT_NOFILE) is %llu: every "
+                 "launched program starts with it and procmgr's loader needs descriptors "
+                 "%u and above, so no launch could work; start procmgrd with a soft limit "
+                 "of at least %u (ulimit -Sn %u, LimitNOFILE=%u under systemd)",
+                 (unsigned long long)g_nofile.rlim_cur, (unsigned)PM_STUB_FD_LIMIT,
+                 (unsigned)PM_LX_NOFILE_MIN, (unsigned)PM_LX_NOFILE_MIN,
+                 (unsigned)PM_LX_NOFILE_MIN);
+    return PM_E_K_NO_DESCRIPTORS;
+}
+
+int pm_lx_nofile_fits(uint32_t nfds)
+{
+    return !g_nofile_raised || g_nofile.rlim_cur == RLIM_INFINITY ||
+           (uint64_t)PM_STUB_FD_LIMIT + 1u + nfds <= (uint64_t)g_nofile.rlim_cur;
+}
+
 typedef struct child_ctx {
     int ctl;
     int stub;

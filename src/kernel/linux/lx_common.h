@@ -21,6 +21,26 @@
  * program gets the limit it would have had. */
 void pm_lx_nofile_raise(void);
 
+/* The least soft RLIMIT_NOFILE procmgrd must be started with: each stub
+ * (and so each launched program, until it runs) starts with that limit,
+ * and the stub moves its control socket and every descriptor it receives
+ * to PM_STUB_FD_LIMIT (256) and above.  This leaves room for 31 of them
+ * (the executable, its interpreter, the working directory, the startup
+ * handles); a launch that passes more under a low limit fails with
+ * K_NO_DESCRIPTORS. */
+#define PM_LX_NOFILE_MIN (PM_STUB_FD_LIMIT + 32u)
+
+/* Can launches work under the limits found at start (pm_lx_nofile_raise)?
+ * PM_OK, or K_NO_DESCRIPTORS with a sentence in msg naming the limit and
+ * what to do (issue 18 item 4). */
+pm_status pm_lx_nofile_check(char *msg, size_t cap);
+
+/* Can a stub that receives nfds descriptors lift them and its control
+ * socket to PM_STUB_FD_LIMIT and above under the limit it starts with?
+ * 1 or 0.  (A stub that cannot would lose its reply with its control
+ * socket's old number: the launch is refused before, K_NO_DESCRIPTORS.) */
+int pm_lx_nofile_fits(uint32_t nfds);
+
 /* The sealed memfd holding the embedded stub, made once per process; -1
  * with errno set when it cannot be made. */
 int pm_lx_stub_memfd(void);

@@ -34,15 +34,6 @@ int g_recv_fd[STUB_MAX_RECV_FDS];
 uint32_t g_nrecv;
 #define g_req g_msg.req
 
-/* Linker and start.S symbols; hidden so position-independent code reaches
- * them directly, without a GOT the static stub does not have. */
-#pragma GCC visibility push(hidden)
-extern char __executable_start[];
-extern char _end[];
-extern char pm_stub_tramp[];
-extern char pm_stub_tramp_end[];
-#pragma GCC visibility pop
-
 _Noreturn void pm_stub_main(uint64_t *ksp);
 
 /* The compiler may emit calls to these; rep movsb/stosb cannot be turned
@@ -61,10 +52,15 @@ void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-size_t stub_strlen(const char *s)
+uint64_t stub_kstrlen(uint64_t s)
 {
-    size_t n = 0;
-    while (s[n] != '\0')
+    uint64_t n = 0;
+
+    /*@ loop invariant 0 <= n <= STUB_KSTR_MAX;
+        loop assigns n;
+        loop variant STUB_KSTR_MAX - n;
+     */
+    while (n < STUB_KSTR_MAX && stub_kpeek8(s + n, s, s + STUB_KSTR_MAX) != '\0')
         n++;
     return n;
 }
@@ -233,17 +229,20 @@ static int stub_kstack_check(const stub_kstack *k)
  * around the clone, and ignored signals survive an exec. */
 void stub_reset_signals(void)
 {
-    struct stub_sigaction sa;
-    uint64_t empty = 0;
+    const struct stub_sigaction sa = { 0 };     /* SIG_DFL, no flags, no mask */
+    const uint64_t empty = 0;
     long sig;
 
-    memset(&sa, 0, sizeof sa);
+    /*@ loop invariant 1 <= sig <= 65;
+        loop assigns sig;
+        loop variant 65 - sig;
+     */
     for (sig = 1; sig <= 64; sig++) {
-        if (sig == 9 || sig == 19)
+        if (sig == 9 || sig == 19)      /* SIGKILL, SIGSTOP: not to be changed */
             continue;
-        (void)stub_sys6(SYS_rt_sigaction, sig, (long)&sa, 0, 8, 0, 0);
+        (void)stub_sys_sigaction(sig, &sa);
     }
-    (void)stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&empty, 0, 8, 0, 0);
+    (void)stub_sys_setmask(&empty);
 }
 
 /* The control words of the request's recvmsg. */
@@ -747,23 +746,43 @@ static long stub_build_stack(const stub_kstack *k, stub_image *img)
     return 0;
 }
 
+/* One past the NUL of the kernel's string at s, or 0 when it has none
+ * within STUB_KSTR_MAX bytes (never, for a string of the kernel's exec):
+ * prctl then refuses the map (arg_end or env_end 0), which degrades. */
+/*@ assigns \nothing;
+    ensures \result == 0 || s < \result <= s + STUB_KSTR_MAX;
+ */
 static uint64_t stub_str_end(uint64_t s)
 {
-    return s + stub_strlen((const char *)(uintptr_t)s) + 1;
+    uint64_t n;
+
+    if (s > UINT64_MAX - STUB_KSTR_MAX)
+        return 0;
+    n = stub_kstrlen(s);
+    return n < STUB_KSTR_MAX ? s + n + 1 : 0;
 }
 
 /* The prctl_mm_map that makes /proc/PID/auxv and stat's code, data and
  * stack bounds follow the program (exe_fd -1: unchanged).  PR_SET_MM_MAP
  * with it returns 0 or -errno (-EPERM without the capability older kernels
  * want, -EINVAL without CONFIG_CHECKPOINT_RESTORE): the caller degrades. */
+/*@ requires \valid_read(k) && stub_kstack_ok(k) && 1 <= k->argc;
+    requires \valid_read(img) && \valid(mp) && \separated(mp, k, img, &g_msg);
+    requires stub_plan_shape(&g_msg.req.prog);
+    assigns *mp;
+ */
 static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
                              struct stub_prctl_mm_map *mp)
 {
     const pm_elf_plan *p = &g_req.prog;
-    struct stub_prctl_mm_map m;
+    struct stub_prctl_mm_map m = { 0 };
     uint64_t code_lo = 0, code_hi = 0, data_lo = 0, data_hi = 0, cur_brk;
     uint32_t i;
 
+    /*@ loop invariant 0 <= i <= p->nseg;
+        loop assigns i, code_lo, code_hi, data_lo, data_hi;
+        loop variant p->nseg - i;
+     */
     for (i = 0; i < p->nseg; i++) {
         const pm_elf_segment *s = &p->seg[i];
         if ((s->prot & PM_PROT_X) && code_hi == 0) {
@@ -779,8 +798,7 @@ static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
         data_lo = p->span_end;
         data_hi = p->span_end;
     }
-    cur_brk = (uint64_t)stub_sys1(SYS_brk, 0);
-    memset(&m, 0, sizeof m);
+    cur_brk = stub_sys_brk_now();
     m.start_code = code_lo;
     m.end_code = code_hi;
     m.start_data = data_lo;
@@ -800,77 +818,133 @@ static void stub_mm_map_fill(const stub_kstack *k, const stub_image *img,
     *mp = m;
 }
 
-/* comm = basename of execfn, as an exec of the program would set it. */
-void stub_set_comm(const char *execfn)
+void stub_set_comm(const char *execfn, uint64_t max)
 {
-    const char *s = execfn, *b = s;
-    char name[16];
-    size_t n;
+    char name[16] = { 0 };
+    uint64_t e, b = 0, n;
 
-    for (; *s; s++)
-        if (*s == '/')
-            b = s + 1;
-    n = stub_strlen(b);
-    if (n > 15)
-        n = 15;
-    memcpy(name, b, n);
-    name[n] = '\0';
-    (void)stub_sys3(SYS_prctl, STUB_PR_SET_NAME, (long)name, 0);
+    /* e: the NUL (or max), b: after the last '/' before it */
+    /*@ loop invariant 0 <= b <= e <= max;
+        loop assigns e, b;
+        loop variant max - e;
+     */
+    for (e = 0; e < max && execfn[e] != '\0'; e++)
+        if (execfn[e] == '/')
+            b = e + 1;
+    /* at most 15 bytes and the NUL name[] starts with */
+    /*@ loop invariant 0 <= n <= 15 && b + n <= e;
+        loop assigns n, name[0 .. 14];
+        loop variant 15 - n;
+     */
+    for (n = 0; n < 15 && b + n < e; n++)
+        name[n] = execfn[b + n];
+    (void)stub_sys_set_name(name);
 }
 
-/* A "syscall; (xor r32,r32)*; ret" sequence in the vDSO's executable
- * segment: after the syscall nothing but clearing of a register other than
- * %esp (opcode 31 or 45 31, register-direct, same register twice), then
- * ret.  The vDSO is the kernel's, mapped by the exec of the stub. */
-uint64_t stub_find_gadget(uint64_t vdso)
+/* After a syscall at q - 2: the end of the run of "xor r32, r32" (opcode
+ * 31 or 45 31, register-direct, the same register twice) clearing a
+ * register other than %esp, read inside [q, e). */
+/*@ requires lo <= q <= e <= hi;
+    assigns \nothing;
+    ensures q <= \result <= e;
+ */
+static uint64_t gadget_clears(uint64_t q, uint64_t e, uint64_t lo, uint64_t hi)
 {
-    const uint8_t *e = (const uint8_t *)(uintptr_t)vdso;
-    uint64_t phoff, i, j;
-    uint16_t phnum;
+    uint8_t m;
 
-    if (vdso == 0 || e[0] != 0x7f || e[1] != 'E' || e[2] != 'L' || e[3] != 'F')
-        return 0;
-    memcpy(&phoff, e + 32, 8);
-    memcpy(&phnum, e + 56, 2);
-    for (i = 0; i < phnum && i < 16; i++) {
-        const uint8_t *ph = e + phoff + i * 56;
-        uint32_t type, flags;
-        uint64_t off, filesz;
-        memcpy(&type, ph, 4);
-        memcpy(&flags, ph + 4, 4);
-        memcpy(&off, ph + 8, 8);
-        memcpy(&filesz, ph + 32, 8);
-        if (type != 1 || (flags & 1) == 0 || filesz > 65536)
-            continue;
-        for (j = off; j + 3 <= off + filesz; j++) {
-            uint64_t q = j + 2;
-            if (e[j] != 0x0f || e[j + 1] != 0x05)
+    /*@ loop invariant \at(q, Pre) <= q <= e;
+        loop assigns q, m;
+        loop variant e - q;
+     */
+    for (;;) {
+        if (e - q > 1 && stub_vdso8(q, lo, hi) == 0x31) {
+            m = stub_vdso8(q + 1, lo, hi);
+            if ((m & 0xc0) == 0xc0 && ((m >> 3) & 7) == (m & 7) && (m & 7) != 4 /* esp */) {
+                q += 2;
                 continue;
-            for (;;) {
-                if (q + 1 < off + filesz && e[q] == 0x31 && (e[q + 1] & 0xc0) == 0xc0 &&
-                    ((e[q + 1] >> 3) & 7) == (e[q + 1] & 7) && (e[q + 1] & 7) != 4 /* esp */)
-                    q += 2;
-                else if (q + 2 < off + filesz && e[q] == 0x45 && e[q + 1] == 0x31 &&
-                         (e[q + 2] & 0xc0) == 0xc0 && ((e[q + 2] >> 3) & 7) == (e[q + 2] & 7))
-                    q += 3;
-                else
-                    break;
             }
-            if (q < off + filesz && e[q] == 0xc3)
-                return vdso + j;
         }
+        if (e - q > 2 && stub_vdso8(q, lo, hi) == 0x45 && stub_vdso8(q + 1, lo, hi) == 0x31) {
+            m = stub_vdso8(q + 2, lo, hi);
+            if ((m & 0xc0) == 0xc0 && ((m >> 3) & 7) == (m & 7)) {
+                q += 3;
+                continue;
+            }
+        }
+        break;
+    }
+    return q;
+}
+
+/* The first "syscall; (xor r32,r32)*; ret" in [s, e) (of the vDSO's
+ * executable segment), or 0. */
+/*@ requires lo <= s <= e <= hi;
+    assigns \nothing;
+    ensures \result == 0 || s <= \result < e;
+ */
+static uint64_t gadget_in(uint64_t s, uint64_t e, uint64_t lo, uint64_t hi)
+{
+    uint64_t j, q;
+
+    /*@ loop invariant s <= j <= e;
+        loop assigns j, q;
+        loop variant e - j;
+     */
+    for (j = s; e - j >= 3; j++) {
+        if (stub_vdso8(j, lo, hi) != 0x0f || stub_vdso8(j + 1, lo, hi) != 0x05)
+            continue;
+        q = gadget_clears(j + 2, e, lo, hi);
+        if (q < e && stub_vdso8(q, lo, hi) == 0xc3)
+            return j;
     }
     return 0;
 }
 
-typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
-                              uint64_t);
+/* A "syscall; (xor r32,r32)*; ret" sequence in the vDSO's executable
+ * segment: after the syscall nothing but clearing of registers other than
+ * %esp, then ret.  The vDSO is the kernel's, mapped by the exec of the
+ * stub; it is read only inside its first STUB_VDSO_MAX bytes, where its
+ * header, its program header table (the first 16 entries) and the
+ * segment must lie. */
+uint64_t stub_find_gadget(uint64_t vdso)
+{
+    uint64_t lo = vdso, hi, phoff, phnum, i, w, off, filesz, g;
+
+    if (vdso == 0 || vdso > UINT64_MAX - STUB_VDSO_MAX)
+        return 0;
+    hi = vdso + STUB_VDSO_MAX;
+    if (stub_vdso8(vdso, lo, hi) != 0x7f || stub_vdso8(vdso + 1, lo, hi) != 'E' ||
+        stub_vdso8(vdso + 2, lo, hi) != 'L' || stub_vdso8(vdso + 3, lo, hi) != 'F')
+        return 0;
+    phoff = stub_vdso64(vdso + 32, lo, hi);             /* e_phoff */
+    phnum = stub_vdso64(vdso + 56, lo, hi) % 65536u;    /* e_phnum */
+    if (phoff > STUB_VDSO_MAX - 16u * 56u)
+        return 0;
+    /*@ loop invariant 0 <= i <= 16;
+        loop assigns i, w, off, filesz, g;
+        loop variant 16 - i;
+     */
+    for (i = 0; i < phnum && i < 16; i++) {
+        uint64_t ph = vdso + phoff + i * 56u;
+        w = stub_vdso64(ph, lo, hi);                    /* p_type, p_flags */
+        off = stub_vdso64(ph + 8, lo, hi);              /* p_offset */
+        filesz = stub_vdso64(ph + 32, lo, hi);          /* p_filesz */
+        if (w % 4294967296u != 1 || ((w / 4294967296u) & 1) == 0 || filesz > 65536 ||
+            off > STUB_VDSO_MAX - filesz)
+            continue;
+        g = gadget_in(vdso + off, vdso + off + filesz, lo, hi);
+        if (g != 0)
+            return g;
+    }
+    return 0;
+}
 
 /* The vDSO gadget, found once (stub_tramp_prepare) and used again when
  * leaving: the scan is not repeated on the way to the entry. */
-static uint64_t g_gadget;
-static uint32_t g_gadget_found;
+uint64_t g_gadget;
+uint32_t g_gadget_found;
 
+/*@ assigns g_gadget, g_gadget_found; */
 static uint64_t gadget_of(uint64_t vdso)
 {
     if (!g_gadget_found) {
@@ -882,15 +956,16 @@ static uint64_t gadget_of(uint64_t vdso)
 
 long stub_tramp_prepare(uint64_t vdso, uint32_t *flags)
 {
-    uint64_t tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
-    long page = stub_sys6(SYS_mmap, 0, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE,
-                          STUB_MAP_PRIVATE | STUB_MAP_ANONYMOUS, -1, 0);
+    long page = stub_sys_mmap(0, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE,
+                              STUB_MAP_PRIVATE | STUB_MAP_ANONYMOUS, -1, 0);
     long err;
 
-    if (page < 0 && page > -4096)
+    if (page < 0)
         return page;
-    memcpy((void *)page, pm_stub_tramp, tramp_len);
-    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+    if ((uint64_t)page % STUB_PAGE != 0)
+        return -22;     /* EINVAL: not a page mmap returns */
+    stub_tramp_copy((uint64_t)page);
+    err = stub_sys_mprotect((uint64_t)page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
     if (err != 0)
         return err;
     if (gadget_of(vdso) == 0)
@@ -900,18 +975,20 @@ long stub_tramp_prepare(uint64_t vdso, uint32_t *flags)
 
 uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long exe_fd)
 {
-    uint64_t tramp_len = (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
-    uint64_t at = (uint64_t)page + STUB_TRAMP_MAP_OFF;
     struct stub_prctl_mm_map copy = *m;
+    uint64_t at;
     long err;
 
-    if (tramp_len > STUB_TRAMP_MAP_OFF || exe_fd < 0)
+    /* a page stub_tramp_prepare made, an fd (an int), room after the code */
+    if (page < 0 || (uint64_t)page % STUB_PAGE != 0 || exe_fd < 0 || exe_fd > 2147483647 ||
+        stub_tramp_size() > STUB_TRAMP_MAP_OFF)
         return 0;
+    at = (uint64_t)page + STUB_TRAMP_MAP_OFF;
     copy.exe_fd = (uint32_t)exe_fd;
-    err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE);
+    err = stub_sys_mprotect((uint64_t)page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE);
     if (err == 0) {
-        memcpy((void *)(uintptr_t)at, &copy, sizeof copy);
-        err = stub_sys3(SYS_mprotect, page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+        stub_tramp_put_map(at, &copy);
+        err = stub_sys_mprotect((uint64_t)page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
     }
     return err == 0 ? at : 0;
 }
@@ -919,18 +996,26 @@ uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long e
 _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
                           long page, uint64_t exe_map, long exe_fd)
 {
-    uint64_t lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
-    uint64_t hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
-    stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
+    uint64_t lo, hi;
 
+    stub_self_range(&lo, &hi);
     (void)stub_sys1(SYS_close, ctl);
     if (exe_map == 0 && exe_fd >= 0)       /* else the trampoline closes it */
         (void)stub_sys1(SYS_close, exe_fd);
-    fn(lo, hi - lo, sp, entry, gadget_of(vdso), (uint64_t)page, exe_map);
-    stub_exit(126);
+    stub_tramp_call((uint64_t)page, lo, hi - lo, sp, entry, gadget_of(vdso), exe_map);
+    stub_exit(126);     /* the trampoline came back: nothing of the program ran */
 }
 
-/* Plan mode (pm_linux_spawn): the request carries the validated plans. */
+/* Plan mode (pm_linux_spawn): the request carries the validated plans.
+ * The request check and the stack walk's check come first: their
+ * postconditions are what stub_build_stack and the maps require. */
+/*@ requires \valid_read(kp);
+    requires \separated(kp, &g_msg, g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1), &g_nrecv,
+                        &g_gadget, &g_gadget_found);
+    requires g_nrecv <= STUB_MAX_RECV_FDS;
+    assigns g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1], g_gadget, g_gadget_found;
+    ensures \false;
+ */
 static _Noreturn void stub_plan_main(stub_kstack *kp)
 {
     stub_kstack k = *kp;
@@ -964,7 +1049,7 @@ static _Noreturn void stub_plan_main(stub_kstack *kp)
     mm = stub_sys_mm_map(&mm_map, (long)sizeof mm_map);
     if (mm == 0)
         flags |= PM_STUB_R_MM_MAP;
-    stub_set_comm(g_req.execfn);
+    stub_set_comm(g_req.execfn, PM_STUB_EXECFN_MAX);
 
     /* The exit trampoline, in a page of its own.  Its PR_SET_MM_MAP (with
      * exe_fd) reads its struct from the trampoline page: nothing else of
@@ -1008,6 +1093,10 @@ static void stub_hello(const stub_kstack *k)
     (void)stub_send(PM_STUB_CTL_FD, &h, sizeof h);
 }
 
+/*@ assigns g_msg, g_nrecv, g_cbuf[0 .. STUB_CBUF_WORDS - 1],
+            g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1], g_gadget, g_gadget_found;
+    ensures \false;
+ */
 _Noreturn void pm_stub_main(uint64_t *ksp)
 {
     stub_kstack k;

@@ -82,7 +82,6 @@ extern uint32_t g_nrecv;
 
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
-size_t stub_strlen(const char *s);
 
 /*@ predicate stub_is_map(integer kind) =
       kind == PM_STUB_OP_MAP_IMAGE || kind == PM_STUB_OP_MAP_ZERO;
@@ -278,6 +277,13 @@ void stub_reply_op(int fd, int32_t status, long err, uint32_t stage, uint32_t fl
  */
 _Noreturn void stub_fail(int fd, pm_status status, long err, uint32_t stage);
 
+/* Trusted (section 12): the walk of the kernel's exec layout from ksp,
+ * plain C reading it as the kernel wrote it; what plan mode relies on is
+ * checked after (stub_kstack_check), ops mode only reads its aux values
+ * and the kernel's AT_EXECFN string (drop_kernel_stack). */
+/*@ requires \valid(k);
+    assigns *k;
+ */
 void stub_read_kstack(uint64_t *ksp, stub_kstack *k);
 
 /*@ // The kernel-made stack as stub_read_kstack walked it: argc, argv[]
@@ -350,6 +356,40 @@ static inline void stub_kput(uint64_t a, const char *src, uint64_t n, uint64_t l
 void stub_kput(uint64_t a, const char *src, uint64_t n, uint64_t lo, uint64_t hi);
 #endif
 
+/*
+ * The kernel's strings (plan mode's argv and envp strings, the AT_EXECFN
+ * string of both modes): read byte by byte through stub_kpeek8, whose
+ * contract bounds each read to [lo, hi).  stub_kstrlen reads a string
+ * only inside [s, s + STUB_KSTR_MAX), STUB_KSTR_MAX being the kernel's
+ * MAX_ARG_STRLEN (32 pages, the NUL included): its exec copies no longer
+ * string, so a string the kernel's pointer names has its NUL there and no
+ * byte after the NUL is read.  That the pointer names such a string in
+ * the readable stack is the kernel's exec ABI (trusted, section 12).
+ */
+#define STUB_KSTR_MAX (32ull * 4096ull)
+
+/*@ requires lo <= a < hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline char stub_kpeek8(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    return *(const char *)(uintptr_t)a;
+}
+#else
+char stub_kpeek8(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/* Bytes before the NUL of the kernel's string at s, or STUB_KSTR_MAX when
+ * none of its first STUB_KSTR_MAX bytes is one. */
+/*@ requires s <= UINT64_MAX - STUB_KSTR_MAX;
+    assigns \nothing;
+    ensures \result <= STUB_KSTR_MAX;
+ */
+uint64_t stub_kstrlen(uint64_t s);
+
 /* getrandom(a, n, 0) at a raw address: the kernel's AT_RANDOM bytes, in
  * its initial stack above the auxiliary vector (trusted: the kernel's own
  * pointer).  The bytes written or -errno. */
@@ -364,6 +404,7 @@ static inline long stub_getrandom_at(uint64_t a, uint64_t n)
 #else
 long stub_getrandom_at(uint64_t a, uint64_t n);
 #endif
+/*@ assigns \nothing; */
 void stub_reset_signals(void);
 /* Move the control socket and every received fd to PM_STUB_FD_LIMIT and
  * above; the control socket's new number or a negative errno. */
@@ -457,20 +498,188 @@ long stub_place_fds(uint32_t first, const int32_t *target, uint32_t n,
     assigns \nothing;
  */
 void stub_close_gaps(const uint8_t *keep);
-void stub_set_comm(const char *execfn);
+/* comm = the basename of execfn (a C string, read only inside
+ * execfn[0 .. max)), as an exec of the program would set it. */
+/*@ requires 0 < max && \valid_read(execfn + (0 .. max - 1));
+    assigns \nothing;
+ */
+void stub_set_comm(const char *execfn, uint64_t max);
+
+/* The vDSO's "syscall; ret" gadget (stub.c), found once: gadget_of keeps
+ * it here for the jump (the scan is not repeated on the way out). */
+extern uint64_t g_gadget;
+extern uint32_t g_gadget_found;
+
+/*
+ * The vDSO the kernel mapped for the stub's exec (AT_SYSINFO_EHDR), read
+ * by the gadget scan through stub_vdso8/stub_vdso64 only inside [lo, hi):
+ * its first STUB_VDSO_MAX bytes, and of them only the ELF header, the
+ * program header table and an executable PT_LOAD its own header names
+ * (stub_find_gadget checks each lies inside).  The x86-64 vDSO is two
+ * pages, its PT_LOAD at offset 0 (the scan took no segment over 64 KiB
+ * before).  That the vDSO's header is the kernel's is trusted (section
+ * 12): the bytes it names are its image, mapped readable.
+ */
+#define STUB_VDSO_MAX 65536ull
+
+/*@ requires lo <= a < hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline uint8_t stub_vdso8(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    (void)lo;
+    (void)hi;
+    return *(const uint8_t *)(uintptr_t)a;
+}
+#else
+uint8_t stub_vdso8(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/* Eight bytes, little-endian, at any alignment. */
+/*@ requires lo <= a && a + 8 <= hi;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline uint64_t stub_vdso64(uint64_t a, uint64_t lo, uint64_t hi)
+{
+    uint64_t v;
+
+    (void)lo;
+    (void)hi;
+    memcpy(&v, (const void *)(uintptr_t)a, sizeof v);
+    return v;
+}
+#else
+uint64_t stub_vdso64(uint64_t a, uint64_t lo, uint64_t hi);
+#endif
+
+/* The vDSO gadget's address (inside its executable PT_LOAD), or 0 when
+ * there is none. */
+/*@ assigns \nothing;
+    ensures \result == 0 || vdso <= \result < vdso + STUB_VDSO_MAX;
+ */
 uint64_t stub_find_gadget(uint64_t vdso);
+
+/*
+ * The exit trampoline (start.S's pm_stub_tramp .. pm_stub_tramp_end) in a
+ * page of its own.  stub_tramp_size is its length; stub_tramp_copy writes
+ * it at the start of page, stub_tramp_put_map a prctl_mm_map at `at`:
+ * raw writes into the anonymous page stub_tramp_prepare has mapped (the
+ * kernel chose it, off every page of the stub's), no C object of the
+ * stub's.  Trusted (spec/linux-loader.md section 12): the page is the one
+ * mapped, the trampoline fits in it (about 100 bytes; stub_tramp_exe_map
+ * checks it ends before the struct's place).
+ */
+/*@ assigns \nothing; */
+#ifndef __FRAMAC__
+extern char pm_stub_tramp[];
+extern char pm_stub_tramp_end[];
+static inline uint64_t stub_tramp_size(void)
+{
+    return (uint64_t)(pm_stub_tramp_end - pm_stub_tramp);
+}
+#else
+uint64_t stub_tramp_size(void);
+#endif
+
+/*@ requires page % 4096 == 0;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tramp_copy(uint64_t page)
+{
+    memcpy((void *)(uintptr_t)page, pm_stub_tramp, stub_tramp_size());
+}
+#else
+void stub_tramp_copy(uint64_t page);
+#endif
+
+/*@ requires at % 4096 == 2048;
+    requires \valid_read(m);
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tramp_put_map(uint64_t at, const struct stub_prctl_mm_map *m)
+{
+    memcpy((void *)(uintptr_t)at, m, sizeof *m);
+}
+#else
+void stub_tramp_put_map(uint64_t at, const struct stub_prctl_mm_map *m);
+#endif
+
 /* Map the exit trampoline r-x in a page of its own: the page or -errno;
  * sets PM_STUB_R_TRAMP_LEFT in *flags when the vDSO has no gadget. */
+/*@ requires \valid(flags) && \separated(flags, &g_gadget, &g_gadget_found);
+    assigns *flags, g_gadget, g_gadget_found;
+    ensures -4095 <= \result;
+    ensures \result >= 0 ==> \result % 4096 == 0;
+ */
 long stub_tramp_prepare(uint64_t vdso, uint32_t *flags);
 /* Put a copy of *m with exe_fd into the trampoline page for the
  * trampoline's own PR_SET_MM_MAP; its address, or 0 (then none is made). */
+/*@ requires \valid_read(m);
+    assigns \nothing;
+ */
 uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long exe_fd);
+/* The stub's own pages, [lo, hi): from the page of its first byte to the
+ * end of its .bss rounded up (linker symbols), what the trampoline unmaps. */
+/*@ requires \valid(lo) && \valid(hi) && \separated(lo, hi);
+    assigns *lo, *hi;
+    ensures *lo <= *hi;
+ */
+#ifndef __FRAMAC__
+extern char __executable_start[];
+extern char _end[];
+static inline void stub_self_range(uint64_t *lo, uint64_t *hi)
+{
+    *lo = (uint64_t)(uintptr_t)__executable_start & ~(STUB_PAGE - 1);
+    *hi = ((uint64_t)(uintptr_t)_end + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
+}
+#else
+void stub_self_range(uint64_t *lo, uint64_t *hi);
+#endif
+
+/* Call the trampoline copied at page (start.S, section 5): unmap [lo, lo +
+ * len), (exe_map) PR_SET_MM_MAP with exe_fd from the struct at exe_map and
+ * close it, clear the registers, jump to entry with %rsp = sp through the
+ * gadget (0: from the page, left mapped).  Trusted: assembly; it does not
+ * come back once the stub is unmapped. */
+/*@ requires page % 4096 == 0;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+typedef void (*stub_tramp_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                              uint64_t);
+static inline void stub_tramp_call(uint64_t page, uint64_t lo, uint64_t len, uint64_t sp,
+                                   uint64_t entry, uint64_t gadget, uint64_t exe_map)
+{
+    stub_tramp_fn fn = (stub_tramp_fn)(uintptr_t)page;
+    fn(lo, len, sp, entry, gadget, page, exe_map);
+}
+#else
+void stub_tramp_call(uint64_t page, uint64_t lo, uint64_t len, uint64_t sp, uint64_t entry,
+                     uint64_t gadget, uint64_t exe_map);
+#endif
+
 /* Close the control socket and leave through the trampoline: unmap the
  * stub, (exe_map) set /proc/PID/exe and close exe_fd, jump to entry. */
+/*@ requires 0 <= page && page % 4096 == 0;
+    assigns g_gadget, g_gadget_found;
+    ensures \false;
+ */
 _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
                           long page, uint64_t exe_map, long exe_fd);
 
-/* Ops mode (stub_ops.c). */
+/* Ops mode (stub_ops.c): the build received (len bytes in g_msg), its
+ * g_nrecv fds (as stub_recv returns them), the kernel-made stack k. */
+/*@ requires \valid_read(k);
+    requires \separated(k, &g_msg, g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1), &g_nrecv,
+                        &g_gadget, &g_gadget_found);
+    requires g_nrecv <= STUB_MAX_RECV_FDS;
+    assigns g_recv_fd[0 .. STUB_MAX_RECV_FDS - 1], g_gadget, g_gadget_found;
+    ensures \false;
+ */
 _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len);
 
 #pragma GCC visibility pop

@@ -303,6 +303,7 @@ static int mount_ok(const pm_stub_build *b, uint32_t i)
 /*@ requires \valid(bad) && \valid(err) && \separated(bad, err);
     requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
     assigns *bad, *err;
+    ensures -4095 <= *err <= 0;
     ensures \result == PM_OK ==>
               build_ready(&g_msg.build) && build_head_ok(&g_msg.build, len);
  */
@@ -335,6 +336,7 @@ static pm_status build_ok(uint64_t len, uint32_t *bad, long *err)
     /* the images' sizes, for the file ranges of MAP_IMAGE */
     /*@ loop invariant st == PM_OK ==> build_head_ok(b, len) && build_fds_ok(b) &&
                           build_mounts_ok(b, b->nmounts) && i <= b->nimages;
+        loop invariant -4095 <= *err <= 0;
         loop assigns i, st, isize[0 .. PM_STUB_MAX_IMAGES - 1], *err;
         loop variant PM_STUB_MAX_IMAGES - i;
      */
@@ -388,6 +390,13 @@ static long op_poke(uint32_t i, long data_fd)
     //@ assert stub_in_map(&g_msg.build, i, o->vaddr, o->vaddr + o->len);
     //@ assert stub_built(o->vaddr, o->vaddr + o->len);
     //@ assert lo % 4096 == 0 && lo <= o->vaddr && lo <= hi;
+    /* the pages both mprotects change: inside that map (page-aligned) */
+    /*@ assert \exists integer j; 0 <= j < i && stub_is_map(g_msg.build.op[j].kind) &&
+          g_msg.build.op[j].vaddr <= o->vaddr &&
+          o->vaddr + o->len <= g_msg.build.op[j].vaddr + g_msg.build.op[j].len &&
+          stub_op_shape(&g_msg.build, &g_msg.build.op[j]);
+     */
+    //@ assert stub_built(lo, hi);
     if (flip)
         r = stub_sys_mprotect(lo, hi - lo, STUB_PROT_READ | STUB_PROT_WRITE);
     if (r == 0 && o->kind == PM_STUB_OP_ZERO)
@@ -497,13 +506,13 @@ static uint32_t cwd_index(void)
 /*@ requires build_ready(&g_msg.build);
     requires \valid_read(g_recv_fd + (0 .. STUB_MAX_RECV_FDS - 1));
     assigns \nothing;
-    ensures -4095 <= \result;
+    ensures -4095 <= \result <= 0;
  */
 static long enter_cwd(void)
 {
     static const char root[] = "/";
     if (g_build.has_cwd)
-        return stub_sys1(SYS_fchdir, g_recv_fd[cwd_index()]);
+        return stub_sys_fchdir(g_recv_fd[cwd_index()]);
     return stub_sys_chdir(root);
 }
 
@@ -817,24 +826,74 @@ static int ops_clear_of(uint64_t lo, uint64_t hi)
     return 1;
 }
 
-/* The kernel-made stack of the stub's own exec, once nothing names it. */
+/* The kernel-made stack of the stub's own exec, once nothing names it:
+ * from STUB_KSTACK_BELOW under its %rsp page to the page holding the end
+ * of its AT_EXECFN string and the word after it (the stack's top), when
+ * no op of the build mapped anything there.  Kept when the string has no
+ * NUL within STUB_KSTR_MAX bytes or the bounds make no range. */
+/*@ requires build_ready(&g_msg.build) && \valid_read(k);
+    requires \separated(k, &g_msg, &g_nrecv);
+    assigns \nothing;
+ */
 static void drop_kernel_stack(const stub_kstack *k)
 {
-    uint64_t top, lo, hi;
+    uint64_t n, top, lo, hi;
 
-    if (k->aux.execfn == 0)
+    if (k->aux.execfn == 0 || k->aux.execfn > UINT64_MAX - STUB_KSTR_MAX - 2 * STUB_PAGE ||
+        k->base < STUB_KSTACK_BELOW)
         return;
-    top = k->aux.execfn + stub_strlen((const char *)(uintptr_t)k->aux.execfn) + 1 + 8;
-    hi = (top + STUB_PAGE - 1) & ~(STUB_PAGE - 1);
-    lo = (k->base & ~(STUB_PAGE - 1)) - STUB_KSTACK_BELOW;
-    if (ops_clear_of(lo, hi))
-        (void)stub_sys3(SYS_munmap, (long)lo, (long)(hi - lo), 0);
+    n = stub_kstrlen(k->aux.execfn);
+    if (n == STUB_KSTR_MAX)
+        return;
+    top = k->aux.execfn + n + 1 + 8;
+    hi = top + (STUB_PAGE - top % STUB_PAGE) % STUB_PAGE;
+    lo = k->base - k->base % STUB_PAGE - STUB_KSTACK_BELOW;
+    if (lo < hi && ops_clear_of(lo, hi))
+        (void)stub_sys_munmap(lo, hi - lo);
+}
+
+/* comm = the basename of the AT_EXECFN string at s of the built stack,
+ * read through stub_peek8 inside [lo, hi) (stack_parse found its NUL
+ * there): what stub_set_comm makes of a C string. */
+/*@ assigns \nothing; */
+static void comm_in(uint64_t s, uint64_t lo, uint64_t hi)
+{
+    char name[16] = { 0 };
+    uint64_t e, b = s, n;
+    char c;
+
+    if (s < lo || s >= hi)
+        return;
+    /*@ loop invariant s <= b <= e <= hi;
+        loop assigns e, b, c;
+        loop variant hi - e;
+     */
+    for (e = s; e < hi && (c = stub_peek8(e, lo, hi)) != '\0'; e++)
+        if (c == '/')
+            b = e + 1;
+    /*@ loop invariant 0 <= n <= 15 && b + n <= e;
+        loop assigns n, name[0 .. 14];
+        loop variant 15 - n;
+     */
+    for (n = 0; n < 15 && b + n < e; n++)
+        name[n] = stub_peek8(b + n, lo, hi);
+    (void)stub_sys_set_name(name);
 }
 
 /* After "go": /proc/PID views and comm follow the built stack.  Returns
- * the program image's fd index (or -1) and fills *m, *flags, *mm_err. */
-static int32_t finalize(const stub_kstack *k, const pm_stub_go *g,
-                        struct stub_prctl_mm_map *m, uint32_t *flags, int32_t *mm_err)
+ * the program image's fd index (or -1) and fills *m, *flags, *mm_err
+ * (0 exactly when PR_SET_MM_MAP took the map: the caller then drops the
+ * kernel-made stack). */
+/*@ requires build_ready(&g_msg.build);
+    requires \valid_read(g);
+    requires \valid(m) && \valid(flags) && \valid(mm_err);
+    requires \separated(m, flags, mm_err, &g_msg, &g_nrecv, g);
+    assigns *m, *flags, *mm_err;
+    ensures -1 <= \result < (integer)g_msg.build.nimages;
+    ensures 0 <= *mm_err <= 4095;
+ */
+static int32_t finalize(const pm_stub_go *g, struct stub_prctl_mm_map *m, uint32_t *flags,
+                        int32_t *mm_err)
 {
     built_stack s;
     int32_t img = -1;
@@ -847,12 +906,10 @@ static int32_t finalize(const stub_kstack *k, const pm_stub_go *g,
     mm_map_fill(&s, img, g->sp, m);
     mm = stub_sys_mm_map(m, (long)sizeof *m);
     *mm_err = (int32_t)(mm < 0 ? -mm : 0);
-    if (mm == 0) {
+    if (mm == 0)
         *flags |= PM_STUB_R_MM_MAP;
-        drop_kernel_stack(k);
-    }
     if (s.at_execfn != 0)
-        stub_set_comm((const char *)(uintptr_t)s.at_execfn);
+        comm_in(s.at_execfn, g->stack_lo, g->stack_hi);
     return img;
 }
 
@@ -899,7 +956,14 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
         stub_exit(127);
     if (page < 0 && page > -4096)
         stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, page, PM_STUB_STAGE_FINAL);
-    img = finalize(k, &go, &mm_map, &flags, &mm_err);
+    img = finalize(&go, &mm_map, &flags, &mm_err);
+    if (mm_err == 0)
+        drop_kernel_stack(k);
+    /*@ loop invariant 0 <= i <= b->nimages;
+        loop invariant exe_fd == -1 || 0 <= exe_fd <= 2147483647;
+        loop assigns i, exe_fd;
+        loop variant b->nimages - i;
+     */
     for (i = 0; i < b->nimages; i++) {
         if ((int32_t)i == img && (flags & PM_STUB_R_MM_MAP))
             exe_fd = g_recv_fd[i];

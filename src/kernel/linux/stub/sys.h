@@ -192,6 +192,9 @@ static inline uint64_t stub_sys_brk_now(void)
 uint64_t stub_sys_brk_now(void);
 #endif
 
+struct stub_prctl_mm_map;
+struct stub_sigaction;
+
 /* Calls that take pointers the kernel only reads (paths, a message
  * header, a struct): the wrappers turn them into register values, so the
  * proven callers hold no pointer-to-integer conversion.  They write no
@@ -200,6 +203,15 @@ uint64_t stub_sys_brk_now(void);
 static inline long stub_sys_chdir(const char *path)
 {
     return stub_sys1(SYS_chdir, (long)path);
+}
+static inline long stub_sys_fchdir(long fd)
+{
+    return stub_sys1(SYS_fchdir, fd);
+}
+/* prctl(PR_SET_NAME, name): the kernel reads at most 16 bytes */
+static inline long stub_sys_set_name(const char *name)
+{
+    return stub_sys3(SYS_prctl, STUB_PR_SET_NAME, (long)name, 0);
 }
 static inline long stub_sys_open_tree(long dfd, const char *path, long flags)
 {
@@ -223,14 +235,32 @@ static inline long stub_sys_sendmsg(long fd, const void *msg, long flags)
 {
     return stub_sys3(SYS_sendmsg, fd, (long)msg, flags);
 }
+/* rt_sigaction(sig, sa, NULL, 8): no old action is written */
+static inline long stub_sys_sigaction(long sig, const struct stub_sigaction *sa)
+{
+    return stub_sys6(SYS_rt_sigaction, sig, (long)sa, 0, 8, 0, 0);
+}
+/* rt_sigprocmask(SIG_SETMASK, mask, NULL, 8): no old mask is written */
+static inline long stub_sys_setmask(const uint64_t *mask)
+{
+    return stub_sys6(SYS_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)mask, 0, 8, 0, 0);
+}
 /* prctl(PR_SET_MM, PR_SET_MM_MAP, m, size) */
-static inline long stub_sys_mm_map(const void *m, long size)
+static inline long stub_sys_mm_map(const struct stub_prctl_mm_map *m, long size)
 {
     return stub_sys6(SYS_prctl, STUB_PR_SET_MM, STUB_PR_SET_MM_MAP, (long)m, size, 0, 0);
 }
 #else
-/*@ assigns \nothing; ensures -4095 <= \result; */
+/* chdir and fchdir return 0 or -errno. */
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
 long stub_sys_chdir(const char *path);
+/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
+long stub_sys_fchdir(long fd);
+/*@ requires \valid_read(name + (0 .. 15));
+    assigns \nothing;
+    ensures -4095 <= \result;
+ */
+long stub_sys_set_name(const char *name);
 /*@ assigns \nothing; ensures -4095 <= \result; */
 long stub_sys_open_tree(long dfd, const char *path, long flags);
 /*@ assigns \nothing; ensures -4095 <= \result <= 0; */
@@ -242,8 +272,21 @@ long stub_sys_move_mount(long from_dfd, const char *from, long to_dfd, const cha
                          long flags);
 /*@ assigns \nothing; ensures -4095 <= \result; */
 long stub_sys_sendmsg(long fd, const void *msg, long flags);
-/*@ assigns \nothing; ensures -4095 <= \result <= 0; */
-long stub_sys_mm_map(const void *m, long size);
+/*@ requires \valid_read(sa);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+long stub_sys_sigaction(long sig, const struct stub_sigaction *sa);
+/*@ requires \valid_read(mask);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+long stub_sys_setmask(const uint64_t *mask);
+/*@ requires \valid_read(m);
+    assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+long stub_sys_mm_map(const struct stub_prctl_mm_map *m, long size);
 #endif
 
 /* The size of the open file fd (fstat's st_size, offset 48 of the
