@@ -8,16 +8,12 @@ UNIT_TESTS += $(O)/tests/test_elf_bias
 # Status and measured times: the "Proof status" section of spec/elf-policy.md.
 # PM_ELF_CONTRACTS: the public entry points' contracts are the ones of
 # include/procmgr/elf.h, written once and read by the callers' proofs too.
-# Three WP runs, each with only its own hypotheses in its goals' contexts:
+# Two WP runs, each with only its own hypotheses in its goals' contexts:
 #  - "elf": the validator's files (everything but elf_bias.c);
-#  - "elf-bias": elf_bias.c, every goal but those named `placed`, with the
+#  - "elf-bias": elf_bias.c, every goal (the placed plan included) and the
 #    lemmas of spec/acsl/elf_bias.h (a lemma is a hypothesis of every goal
 #    of the run that parses it: in the validator's run they made seg_make's
-#    ensures fail);
-#  - "elf-bias-placed": the clause `placed` of pm_elf_plan_apply_bias (the
-#    biased plan is pm_elf_plan_placed) and the clauses named `placed` that
-#    PM_ELF_BIAS_PLACED adds to its helpers; their other clauses are the
-#    ones proven in "elf-bias".
+#    ensures fail).
 # pm_elf_add, which elf_bias.c calls, is proven in the first run; the
 # others use its contract.  elf_plan.h's lemmas are proven in the first two.
 ELF_FRAMA_CPP := -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS"
@@ -27,14 +23,7 @@ PROOFS += proof-elf
 proof-elf: proof-elf-wp proof-elf-eva
 proof-elf-wp:
 	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf $(O)/proofs -- $(ELF_FRAMA_CPP) $(filter-out $(ELF_BIAS_SRC),$(ELF_SRCS))
-	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf-bias $(O)/proofs -- $(ELF_FRAMA_CPP) -wp-prop=-placed $(ELF_BIAS_SRC)
-# The clause `placed` (and pm_elf_span_of, pm_elf_placed_step, the lemmas
-# PM_ELF_BIAS_PLACED adds to spec/acsl/elf_bias.h).
-.PHONY: proof-elf-placed
-proof-elf-placed:
-	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf-bias-placed $(O)/proofs -- \
-	  -cpp-extra-args="-Iinclude -Ispec -DPM_ELF_CONTRACTS -DPM_ELF_BIAS_PLACED" \
-	  -wp-prop=placed,pm_elf_span_of,pm_elf_placed_step $(ELF_BIAS_SRC)
+	WP_TIMEOUT=$${WP_TIMEOUT:-20} proofs/frama-wp.sh elf-bias $(O)/proofs -- $(ELF_FRAMA_CPP) $(ELF_BIAS_SRC)
 # Eva: the validator and the bias on fully unknown inputs
 # (proofs/elf/eva_main.c).  As for proof-proto-eva, the ACSL contracts are
 # WP's: Eva cannot decide their quantified predicates, and with annotations

@@ -217,10 +217,9 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
  * layout above pm_elf_lo, its file ranges inside an image of any size fs)
  * is placed (pm_elf_plan_placed, spec/acsl/elf_placed.h: the same layout
  * above pol->min_vaddr, the same file ranges).  Always: the interpreter
- * fields, role and type are unchanged.  proof-elf proves every clause but
- * `placed`; `placed` is proven only in part, in a run outside `make
- * proofs` (proof-elf-placed, mk/elf.mk; issue 14), so proof-launch
- * ASSUMES it.  The fuzz harness re-checks it at run time
+ * fields, role and type are unchanged.  proof-elf proves every clause,
+ * `placed` included (the lemmas of spec/acsl/elf_bias.h), so proof-launch
+ * uses a proven contract.  The fuzz harness re-checks `placed` at run time
  * (pm_fuzz_check_elf_placed, fuzz/check.c). */
 /*@ requires \valid(plan) && \valid_read(pol);
     requires \separated(plan, pol);

@@ -60,24 +60,49 @@
 */
 
 /*@
-  // Plan b is plan a moved by bias: every field pm_elf_plan_layout reads,
-  // kept or moved, and each of a's segments shifted.  One state, two
-  // plans: the placed proof compares values, never two memories.
-  predicate pm_elf_plan_moved(pm_elf_plan *a, pm_elf_plan *b, integer bias) =
-    b->valid == a->valid && b->type == a->type && b->nseg == a->nseg &&
-    b->align == a->align && b->stack_prot == a->stack_prot &&
-    b->has_tls == a->has_tls && b->has_dynamic == a->has_dynamic &&
-    b->has_relro == a->has_relro &&
-    b->entry == a->entry + bias &&
-    b->span_start == a->span_start + bias &&
-    b->span_end == a->span_end + bias &&
-    (a->phdr_addr == 0 ==> b->phdr_addr == 0) &&
-    (a->phdr_addr != 0 ==> b->phdr_addr == a->phdr_addr + bias) &&
-    (a->has_tls != 0 ==> b->tls_addr == a->tls_addr + bias) &&
-    (a->has_dynamic != 0 ==> b->dynamic_addr == a->dynamic_addr + bias) &&
-    (a->has_relro != 0 ==> b->relro_addr == a->relro_addr + bias) &&
-    (\forall integer j; 0 <= j < a->nseg ==>
-        pm_elf_seg_shifted(a->seg[j], b->seg[j], bias));
+  // The plan's addresses other than the segments may move by bias: each
+  // stays at or below limit (the part of pm_elf_bias_ok that shift_fields
+  // needs, with the limit as a value).
+  predicate pm_elf_addrs_bias_ok(pm_elf_plan *p, integer bias, integer limit) =
+    p->entry + bias <= limit &&
+    p->span_start + bias <= limit &&
+    p->span_end + bias <= limit &&
+    (p->phdr_addr == 0 || p->phdr_addr + bias <= limit) &&
+    (p->has_tls == 0 || p->tls_addr + bias <= limit) &&
+    (p->has_dynamic == 0 || p->dynamic_addr + bias <= limit) &&
+    (p->has_relro == 0 || p->relro_addr + bias <= limit);
+*/
+
+/*@
+  // Plan b at L2 is plan a at L1 moved by bias: every field
+  // pm_elf_plan_layout reads, kept or moved, and each of a's segments
+  // shifted.  Stated over values read at two labels (a == b in
+  // pm_elf_plan_apply_bias, which moves the plan in place), so that the
+  // lemmas below see values only, never a memory between the labels.
+  predicate pm_elf_plan_moved{L1, L2}(pm_elf_plan *a, pm_elf_plan *b,
+                                      integer bias) =
+    \at(b->valid, L2) == \at(a->valid, L1) &&
+    \at(b->type, L2) == \at(a->type, L1) &&
+    \at(b->nseg, L2) == \at(a->nseg, L1) &&
+    \at(b->align, L2) == \at(a->align, L1) &&
+    \at(b->stack_prot, L2) == \at(a->stack_prot, L1) &&
+    \at(b->has_tls, L2) == \at(a->has_tls, L1) &&
+    \at(b->has_dynamic, L2) == \at(a->has_dynamic, L1) &&
+    \at(b->has_relro, L2) == \at(a->has_relro, L1) &&
+    \at(b->entry, L2) == \at(a->entry, L1) + bias &&
+    \at(b->span_start, L2) == \at(a->span_start, L1) + bias &&
+    \at(b->span_end, L2) == \at(a->span_end, L1) + bias &&
+    (\at(a->phdr_addr, L1) == 0 ==> \at(b->phdr_addr, L2) == 0) &&
+    (\at(a->phdr_addr, L1) != 0 ==>
+        \at(b->phdr_addr, L2) == \at(a->phdr_addr, L1) + bias) &&
+    (\at(a->has_tls, L1) != 0 ==>
+        \at(b->tls_addr, L2) == \at(a->tls_addr, L1) + bias) &&
+    (\at(a->has_dynamic, L1) != 0 ==>
+        \at(b->dynamic_addr, L2) == \at(a->dynamic_addr, L1) + bias) &&
+    (\at(a->has_relro, L1) != 0 ==>
+        \at(b->relro_addr, L2) == \at(a->relro_addr, L1) + bias) &&
+    (\forall integer j; 0 <= j < \at(a->nseg, L1) ==>
+        pm_elf_seg_shifted(\at(a->seg[j], L1), \at(b->seg[j], L2), bias));
 
   // What the bias checks give each segment (pm_elf_bias_ok's part).
   predicate pm_elf_segs_bias_ok(pm_elf_plan *a, pm_elf_policy *pol, integer bias) =
@@ -86,49 +111,56 @@
         pm_elf_seg_bias_ok(a->seg[j], bias, pol->min_vaddr, pol->user_limit));
 
   // The parts of the placed plan, each from the same part before.
-  lemma pm_elf_moved_seg_ok: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
-      integer bias, lo;
-    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
-    (\forall integer i; 0 <= i < a->nseg ==>
-        pm_elf_seg_ok(a->seg[i], pol->page_size, pol->user_limit, pol->flags, lo)) ==>
-    (\forall integer i; 0 <= i < b->nseg ==>
+  // (pm_elf_moved_seg_ok is stated from pm_elf_plan_loadable, not from a
+  // segment predicate with a free lower bound: every variable of a lemma
+  // then occurs in a premise at its top level, which the provers need to
+  // instantiate it in a caller's goal.)
+  lemma pm_elf_moved_seg_ok{L1, L2}: \forall pm_elf_plan *a, *b,
+      pm_elf_policy *pol, integer bias, fs;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==> pm_elf_pol_kept{L1, L2}(pol) ==>
+    \at(pm_elf_segs_bias_ok(a, pol, bias), L1) ==>
+    \at(pm_elf_plan_loadable(a, pol, fs), L1) ==>
+    \at(\forall integer i; 0 <= i < b->nseg ==>
         pm_elf_seg_ok(b->seg[i], pol->page_size, pol->user_limit, pol->flags,
-                      pol->min_vaddr));
-  lemma pm_elf_moved_seg_before: \forall pm_elf_plan *a, *b, integer bias;
-    pm_elf_plan_moved(a, b, bias) ==>
-    (\forall integer i; 0 <= i < a->nseg - 1 ==>
-        pm_elf_seg_before(a->seg[i], a->seg[i+1])) ==>
-    (\forall integer i; 0 <= i < b->nseg - 1 ==>
-        pm_elf_seg_before(b->seg[i], b->seg[i+1]));
-  lemma pm_elf_moved_segs: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
-      integer bias, lo;
-    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
-    pm_elf_segs_ok(a, pol, lo, a->nseg) ==>
-    pm_elf_segs_ok(b, pol, pol->min_vaddr, b->nseg);
-  lemma pm_elf_moved_files: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
-      integer bias, fs;
-    pm_elf_plan_moved(a, b, bias) ==>
-    pm_elf_segs_file_ok(a, pol, fs, a->nseg) ==>
-    pm_elf_segs_file_ok(b, pol, fs, b->nseg);
-  lemma pm_elf_moved_entry: \forall pm_elf_plan *a, *b, integer bias;
-    pm_elf_plan_moved(a, b, bias) ==>
-    pm_elf_plan_entry_ok(a, a->entry) ==> pm_elf_plan_entry_ok(b, b->entry);
-  lemma pm_elf_moved_span: \forall pm_elf_plan *a, *b, integer bias;
-    pm_elf_plan_moved(a, b, bias) ==>
-    pm_elf_plan_span_ok(a) ==> pm_elf_plan_span_ok(b);
+                      pol->min_vaddr), L2);
+  lemma pm_elf_moved_seg_before{L1, L2}: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==>
+    \at(\forall integer i; 0 <= i < a->nseg - 1 ==>
+        pm_elf_seg_before(a->seg[i], a->seg[i+1]), L1) ==>
+    \at(\forall integer i; 0 <= i < b->nseg - 1 ==>
+        pm_elf_seg_before(b->seg[i], b->seg[i+1]), L2);
+  // ... the same from the plan's whole layout (a step of
+  // pm_elf_moved_placed's proof: 10 s without it under load, 0.1 s with).
+  lemma pm_elf_moved_seg_order{L1, L2}: \forall pm_elf_plan *a, *b,
+      pm_elf_policy *pol, integer bias, fs;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==>
+    \at(pm_elf_plan_loadable(a, pol, fs), L1) ==>
+    \at(\forall integer i; 0 <= i < b->nseg - 1 ==>
+        pm_elf_seg_before(b->seg[i], b->seg[i+1]), L2);
+  lemma pm_elf_moved_files{L1, L2}: \forall pm_elf_plan *a, *b,
+      pm_elf_policy *pol, integer bias, fs;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==> pm_elf_pol_kept{L1, L2}(pol) ==>
+    \at(pm_elf_segs_file_ok(a, pol, fs, a->nseg), L1) ==>
+    \at(pm_elf_segs_file_ok(b, pol, fs, b->nseg), L2);
+  lemma pm_elf_moved_entry{L1, L2}: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==>
+    \at(pm_elf_plan_entry_ok(a, a->entry), L1) ==>
+    \at(pm_elf_plan_entry_ok(b, b->entry), L2);
+  lemma pm_elf_moved_span{L1, L2}: \forall pm_elf_plan *a, *b, integer bias;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==>
+    \at(pm_elf_plan_span_ok(a), L1) ==> \at(pm_elf_plan_span_ok(b), L2);
 
-  // ... and the placed plan from them.
-  lemma pm_elf_moved_placed: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
-      integer bias, fs;
-    pm_elf_plan_moved(a, b, bias) ==> pm_elf_segs_bias_ok(a, pol, bias) ==>
-    pm_elf_plan_loadable(a, pol, fs) ==> pm_elf_plan_placed(b, pol, fs);
-
-  // A plan equal to a placed plan in every field the predicate reads is
-  // placed (the store of the biased plan into the caller's).
-  lemma pm_elf_same_placed: \forall pm_elf_plan *a, *b, pm_elf_policy *pol,
-      integer fs;
-    pm_elf_plan_moved(a, b, 0) ==>
-    pm_elf_plan_placed(a, pol, fs) ==> pm_elf_plan_placed(b, pol, fs);
+  // ... and the placed plan from them: the conclusion of
+  // pm_elf_moved_seg_ok is a premise here (the caller states it, one
+  // instance of that lemma), the rest is field by field.
+  lemma pm_elf_moved_placed{L1, L2}: \forall pm_elf_plan *a, *b,
+      pm_elf_policy *pol, integer bias, fs;
+    pm_elf_plan_moved{L1, L2}(a, b, bias) ==> pm_elf_pol_kept{L1, L2}(pol) ==>
+    \at(\forall integer i; 0 <= i < b->nseg ==>
+        pm_elf_seg_ok(b->seg[i], pol->page_size, pol->user_limit, pol->flags,
+                      pol->min_vaddr), L2) ==>
+    \at(pm_elf_plan_loadable(a, pol, fs), L1) ==>
+    \at(pm_elf_plan_placed(b, pol, fs), L2);
 */
 
 #endif /* PROCMGR_ACSL_ELF_BIAS_H */

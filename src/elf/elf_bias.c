@@ -100,120 +100,177 @@ static int bias_ok(const pm_elf_plan *plan, const pm_elf_policy *pol,
     return ok;
 }
 
-/* The biased plan: src moved into dst.  The segments first (a loop, whose
- * havoc the field stores after it do not meet), then every other field:
- * the addresses the bias moves moved by it, the rest as they were. */
-/*@ requires \valid_read(src) && \valid(dst) && \separated(src, dst);
-    requires 1 <= src->nseg <= PM_ELF_MAX_SEGMENTS;
-    requires \forall integer j; 0 <= j < src->nseg ==>
-        pm_elf_seg_bias_ok(src->seg[j], bias, lo, limit);
-    requires src->entry + bias <= limit;
-    requires src->span_start + bias <= limit;
-    requires src->span_end + bias <= limit;
-    requires src->phdr_addr == 0 || src->phdr_addr + bias <= limit;
-    requires src->has_tls == 0 || src->tls_addr + bias <= limit;
-    requires src->has_dynamic == 0 || src->dynamic_addr + bias <= limit;
-    requires src->has_relro == 0 || src->relro_addr + bias <= limit;
-    assigns *dst;
-    ensures moved: pm_elf_plan_moved(src, dst, bias);
-    ensures kept: dst->role == src->role && dst->has_interp == src->has_interp &&
-        dst->interp_off == src->interp_off && dst->interp_len == src->interp_len;
-    ensures biased: dst->bias == bias;
-    ensures inside: \forall integer j; 0 <= j < dst->nseg ==>
-        lo <= dst->seg[j].map_start &&
-        dst->seg[j].map_start + dst->seg[j].map_len <= limit &&
-        dst->seg[j].zero_start <= dst->seg[j].map_start + dst->seg[j].map_len; */
-static void move_plan(const pm_elf_plan *src, pm_elf_plan *dst,
-                      uint64_t bias, uint64_t lo, uint64_t limit)
+/* Move segment i by bias, in a function of its own so that "every other
+ * segment is unchanged" is proven in a context holding nothing else.  The
+ * postcondition is the exact shift (pm_elf_seg_shifted), from which the
+ * placed plan's segment facts follow by the value lemmas of
+ * spec/acsl/elf_bias.h. */
+/*@ requires \valid(plan) && i < PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_seg_bias_ok(plan->seg[i], bias, lo, limit);
+    assigns plan->seg[i];
+    ensures pm_elf_seg_shifted(\old(plan->seg[i]), plan->seg[i], bias);
+    ensures lo <= plan->seg[i].map_start &&
+        plan->seg[i].map_start + plan->seg[i].map_len <= limit &&
+        plan->seg[i].zero_start <= plan->seg[i].map_start + plan->seg[i].map_len;
+    ensures \forall integer j; 0 <= j < PM_ELF_MAX_SEGMENTS && j != i ==>
+        plan->seg[j] == \old(plan->seg[j]); */
+static void shift_one(pm_elf_plan *plan, uint32_t i, uint64_t bias,
+                      uint64_t lo, uint64_t limit)
 {
-    const uint32_t n = src->nseg;
-    uint32_t i = 0u;
+    pm_elf_segment s = plan->seg[i];
     (void)lo;
-    /*@ loop invariant 0 <= i <= PM_ELF_MAX_SEGMENTS;
-        loop invariant \forall integer j; 0 <= j < i && j < n ==>
-            pm_elf_seg_shifted(src->seg[j], dst->seg[j], bias);
-        loop invariant \forall integer j; 0 <= j < i && j < n ==>
-            lo <= dst->seg[j].map_start &&
-            dst->seg[j].map_start + dst->seg[j].map_len <= limit &&
-            dst->seg[j].zero_start <= dst->seg[j].map_start + dst->seg[j].map_len;
-        loop assigns i, dst->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
-        loop variant PM_ELF_MAX_SEGMENTS - i; */
-    while (i < PM_ELF_MAX_SEGMENTS) {
-        pm_elf_segment s = src->seg[i];
-        if (i < n) {
-            s.map_start = pm_elf_add(s.map_start, bias, limit);
-            s.zero_start = pm_elf_add(s.zero_start, bias, limit);
-        }
-        dst->seg[i] = s;
-        i++;
-    }
-    dst->valid = src->valid;
-    dst->type = src->type;
-    dst->machine = src->machine;
-    dst->role = src->role;
-    dst->nseg = n;
-    dst->entry = pm_elf_add(src->entry, bias, limit);
-    dst->phdr_addr = src->phdr_addr != 0u ?
-        pm_elf_add(src->phdr_addr, bias, limit) : 0u;
-    dst->phnum = src->phnum;
-    dst->phentsize = src->phentsize;
-    dst->has_interp = src->has_interp;
-    dst->interp_off = src->interp_off;
-    dst->interp_len = src->interp_len;
-    dst->stack_prot = src->stack_prot;
-    dst->has_tls = src->has_tls;
-    dst->tls_addr = src->has_tls != 0u ?
-        pm_elf_add(src->tls_addr, bias, limit) : src->tls_addr;
-    dst->tls_filesz = src->tls_filesz;
-    dst->tls_memsz = src->tls_memsz;
-    dst->tls_align = src->tls_align;
-    dst->has_dynamic = src->has_dynamic;
-    dst->dynamic_addr = src->has_dynamic != 0u ?
-        pm_elf_add(src->dynamic_addr, bias, limit) : src->dynamic_addr;
-    dst->dynamic_size = src->dynamic_size;
-    dst->has_relro = src->has_relro;
-    dst->relro_addr = src->has_relro != 0u ?
-        pm_elf_add(src->relro_addr, bias, limit) : src->relro_addr;
-    dst->relro_size = src->relro_size;
-    dst->span_start = pm_elf_add(src->span_start, bias, limit);
-    dst->span_end = pm_elf_add(src->span_end, bias, limit);
-    dst->align = src->align;
-    dst->bias = bias;
-    dst->need_off = src->need_off;
-    dst->need_len = src->need_len;
+    s.map_start = pm_elf_add(s.map_start, bias, limit);
+    s.zero_start = pm_elf_add(s.zero_start, bias, limit);
+    plan->seg[i] = s;
 }
 
-/* The whole plan src into dst, as it is (the last step of apply_bias: the
- * biased plan, made apart from the caller's, stored into it).  Each fact
- * the caller needs is stated of src as it was before the call, so that
- * the caller never carries a fact about src across the store. */
-/*@ requires \valid_read(src) && \valid(dst) && \valid_read(pol);
-    requires \separated(src, dst) && \separated(dst, pol);
-    requires 1 <= src->nseg <= PM_ELF_MAX_SEGMENTS;
-    requires \forall integer j; 0 <= j < src->nseg ==>
-        pm_elf_seg_bias_ok(src->seg[j], 0, 0, UINT64_MAX);
-    assigns *dst;
-    ensures placed: \forall integer fs;
-        \old(pm_elf_plan_placed(src, pol, fs)) ==> pm_elf_plan_placed(dst, pol, fs);
-    ensures inside: \forall integer lo, lim;
-        \old(\forall integer j; 0 <= j < src->nseg ==>
-            lo <= src->seg[j].map_start &&
-            src->seg[j].map_start + src->seg[j].map_len <= lim &&
-            src->seg[j].zero_start <= src->seg[j].map_start + src->seg[j].map_len) ==>
-        (\forall integer j; 0 <= j < dst->nseg ==>
-            lo <= dst->seg[j].map_start &&
-            dst->seg[j].map_start + dst->seg[j].map_len <= lim &&
-            dst->seg[j].zero_start <= dst->seg[j].map_start + dst->seg[j].map_len);
-    ensures same: dst->nseg == \old(src->nseg) && dst->bias == \old(src->bias) &&
-        dst->role == \old(src->role) && dst->type == \old(src->type) &&
-        dst->has_interp == \old(src->has_interp) &&
-        dst->interp_off == \old(src->interp_off) &&
-        dst->interp_len == \old(src->interp_len); */
-static void store_plan(const pm_elf_plan *src, pm_elf_plan *dst,
-                       const pm_elf_policy *pol)
+/* Move the plan's addresses other than the segments by bias and record it,
+ * each exactly; the segments are written after it (shift_segs). */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires pm_elf_addrs_bias_ok(plan, bias, limit);
+    assigns plan->entry, plan->phdr_addr, plan->tls_addr, plan->dynamic_addr,
+        plan->relro_addr, plan->span_start, plan->span_end, plan->bias;
+    ensures bias: plan->bias == bias;
+    ensures shift: plan->entry == \old(plan->entry) + bias &&
+        plan->span_start == \old(plan->span_start) + bias &&
+        plan->span_end == \old(plan->span_end) + bias;
+    ensures phdr: \old(plan->phdr_addr) == 0 ==> plan->phdr_addr == 0;
+    ensures phdr: \old(plan->phdr_addr) != 0 ==>
+        plan->phdr_addr == \old(plan->phdr_addr) + bias;
+    ensures tls: plan->has_tls != 0 ==> plan->tls_addr == \old(plan->tls_addr) + bias;
+    ensures dynamic: plan->has_dynamic != 0 ==>
+        plan->dynamic_addr == \old(plan->dynamic_addr) + bias;
+    ensures relro: plan->has_relro != 0 ==>
+        plan->relro_addr == \old(plan->relro_addr) + bias;
+    ensures kept: plan->align == \old(plan->align); */
+static void shift_fields(pm_elf_plan *plan, const pm_elf_policy *pol,
+                         uint64_t bias, uint64_t limit)
 {
+    /* The new values first, then one store each (a straight line of
+     * stores, in which every segment is visibly left as it was). */
+    const uint64_t phdr_addr = plan->phdr_addr;
+    const uint64_t entry = pm_elf_add(plan->entry, bias, limit);
+    const uint64_t phdr_new =
+        phdr_addr != 0u ? pm_elf_add(phdr_addr, bias, limit) : phdr_addr;
+    const uint64_t tls_new = plan->has_tls != 0u ?
+        pm_elf_add(plan->tls_addr, bias, limit) : plan->tls_addr;
+    const uint64_t dynamic_new = plan->has_dynamic != 0u ?
+        pm_elf_add(plan->dynamic_addr, bias, limit) : plan->dynamic_addr;
+    const uint64_t relro_new = plan->has_relro != 0u ?
+        pm_elf_add(plan->relro_addr, bias, limit) : plan->relro_addr;
+    const uint64_t span_start = pm_elf_add(plan->span_start, bias, limit);
+    const uint64_t span_end = pm_elf_add(plan->span_end, bias, limit);
     (void)pol;
-    move_plan(src, dst, 0u, 0u, UINT64_MAX);
+    plan->entry = entry;
+    plan->phdr_addr = phdr_new;
+    plan->tls_addr = tls_new;
+    plan->dynamic_addr = dynamic_new;
+    plan->relro_addr = relro_new;
+    plan->span_start = span_start;
+    plan->span_end = span_end;
+    plan->bias = bias;
+}
+
+/* Move every segment by bias (the last write: nothing is written after it,
+ * so its postcondition is the plan's). */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires \forall integer j; 0 <= j < plan->nseg ==>
+        pm_elf_seg_bias_ok(plan->seg[j], bias, pol->min_vaddr, pol->user_limit);
+    assigns plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
+    ensures shifted: \forall integer j; 0 <= j < plan->nseg ==>
+        pm_elf_seg_shifted(\old(plan->seg[j]), plan->seg[j], bias);
+    ensures \forall integer j; 0 <= j < plan->nseg ==>
+        pol->min_vaddr <= plan->seg[j].map_start &&
+        plan->seg[j].map_start + plan->seg[j].map_len <= pol->user_limit &&
+        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
+    ensures kept: plan->nseg == \old(plan->nseg); */
+static void shift_segs(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       uint64_t bias)
+{
+    const uint64_t lo = pol->min_vaddr;
+    const uint64_t limit = pol->user_limit;
+    const uint32_t n = plan->nseg;
+    uint32_t i = 0u;
+    /*@ loop invariant 0 <= i <= n && n == plan->nseg;
+        loop invariant \forall integer j; 0 <= j < i ==>
+            pm_elf_seg_shifted(\at(plan->seg[j], Pre), plan->seg[j], bias);
+        loop invariant \forall integer j; 0 <= j < i ==>
+            lo <= plan->seg[j].map_start &&
+            plan->seg[j].map_start + plan->seg[j].map_len <= limit &&
+            plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
+        loop invariant \forall integer j; i <= j < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[j] == \at(plan->seg[j], Pre);
+        loop assigns i, plan->seg[0 .. PM_ELF_MAX_SEGMENTS - 1];
+        loop variant n - i; */
+    while (i < n) {
+        shift_one(plan, i, bias, lo, limit);
+        i++;
+    }
+}
+
+/* The whole move, in place: the fields, then the segments.  Its
+ * postcondition `moved` compares the plan after with the plan before
+ * (pm_elf_plan_moved{Pre, Post}, spec/acsl/elf_bias.h) in a context that
+ * holds the two calls only; apply_bias derives the placed plan from it by
+ * the lemmas of spec/acsl/elf_bias.h. */
+/*@ requires \valid(plan) && \valid_read(pol) && \separated(plan, pol);
+    requires 1 <= plan->nseg <= PM_ELF_MAX_SEGMENTS;
+    requires limit == pol->user_limit;
+    requires pm_elf_addrs_bias_ok(plan, bias, limit);
+    requires \forall integer j; 0 <= j < plan->nseg ==>
+        pm_elf_seg_bias_ok(plan->seg[j], bias, pol->min_vaddr, pol->user_limit);
+    assigns *plan;
+    ensures moved: pm_elf_plan_moved{Pre, Post}(plan, plan, bias);
+    ensures pol: pm_elf_pol_kept{Pre, Post}(pol);
+    ensures inside: \forall integer j; 0 <= j < plan->nseg ==>
+        pol->min_vaddr <= plan->seg[j].map_start &&
+        plan->seg[j].map_start + plan->seg[j].map_len <= pol->user_limit &&
+        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
+    ensures biased: plan->bias == bias;
+    ensures kept: pm_elf_plan_interp_kept{Pre, Post}(plan) &&
+        plan->role == \old(plan->role) && plan->type == \old(plan->type); */
+static void shift_plan(pm_elf_plan *plan, const pm_elf_policy *pol,
+                       uint64_t bias, uint64_t limit)
+{
+    shift_fields(plan, pol, bias, limit);
+    /*@ assert segs: \forall integer j; 0 <= j < plan->nseg ==>
+            pm_elf_seg_bias_ok(plan->seg[j], bias, pol->min_vaddr, limit); */
+    /*@ assert fields: plan->valid == \at(plan->valid, Pre) &&
+            plan->type == \at(plan->type, Pre) &&
+            plan->nseg == \at(plan->nseg, Pre) &&
+            plan->stack_prot == \at(plan->stack_prot, Pre) &&
+            plan->has_tls == \at(plan->has_tls, Pre) &&
+            plan->has_dynamic == \at(plan->has_dynamic, Pre) &&
+            plan->has_relro == \at(plan->has_relro, Pre); */
+    /*@ assert same_segs: \forall integer j; 0 <= j < PM_ELF_MAX_SEGMENTS ==>
+            plan->seg[j] == \at(plan->seg[j], Pre); */
+    shift_segs(plan, pol, bias);
+    /* pm_elf_plan_moved{Pre, Here} in three parts: the fields kept, the
+     * addresses moved, the segments shifted. */
+    /*@ assert moved: plan->valid == \at(plan->valid, Pre) &&
+            plan->type == \at(plan->type, Pre) &&
+            plan->nseg == \at(plan->nseg, Pre) &&
+            plan->align == \at(plan->align, Pre) &&
+            plan->stack_prot == \at(plan->stack_prot, Pre) &&
+            plan->has_tls == \at(plan->has_tls, Pre) &&
+            plan->has_dynamic == \at(plan->has_dynamic, Pre) &&
+            plan->has_relro == \at(plan->has_relro, Pre); */
+    /*@ assert moved: plan->entry == \at(plan->entry, Pre) + bias &&
+            plan->span_start == \at(plan->span_start, Pre) + bias &&
+            plan->span_end == \at(plan->span_end, Pre) + bias &&
+            (\at(plan->phdr_addr, Pre) == 0 ==> plan->phdr_addr == 0) &&
+            (\at(plan->phdr_addr, Pre) != 0 ==>
+                plan->phdr_addr == \at(plan->phdr_addr, Pre) + bias) &&
+            (\at(plan->has_tls, Pre) != 0 ==>
+                plan->tls_addr == \at(plan->tls_addr, Pre) + bias) &&
+            (\at(plan->has_dynamic, Pre) != 0 ==>
+                plan->dynamic_addr == \at(plan->dynamic_addr, Pre) + bias) &&
+            (\at(plan->has_relro, Pre) != 0 ==>
+                plan->relro_addr == \at(plan->relro_addr, Pre) + bias); */
+    /*@ assert moved: \forall integer j; 0 <= j < \at(plan->nseg, Pre) ==>
+            pm_elf_seg_shifted(\at(plan->seg[j], Pre), plan->seg[j], bias); */
 }
 
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
@@ -223,14 +280,16 @@ pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
     pm_status st = PM_E_ELF_BIAS;
     /* bias <= limit first: a bound Eva carries into the additions. */
     if (bias <= limit && bias_ok(plan, pol, bias) != 0) {
-        /* The biased plan is made apart from the caller's, so that every
-         * fact of the placed proof compares two plans in one state
-         * (pm_elf_plan_moved, spec/acsl/elf_bias.h), then stored. */
-        pm_elf_plan out;
-        move_plan(plan, &out, bias, pol->min_vaddr, limit);
-        /*@ assert placed: \forall integer fs; pm_elf_plan_loadable(plan, pol, fs) ==>
-                pm_elf_plan_placed(&out, pol, fs); */
-        store_plan(&out, plan, pol);
+        /*@ assert segs_bias_ok: pm_elf_segs_bias_ok(plan, pol, bias); */
+        shift_plan(plan, pol, bias, limit);
+        /* The segments of the placed plan well formed above min_vaddr, one
+         * instance of pm_elf_moved_seg_ok; the ensures `placed` is then one
+         * instance of pm_elf_moved_placed. */
+        /*@ assert seg_ok: \forall integer fs;
+                \at(pm_elf_plan_loadable(plan, pol, fs), Pre) ==>
+                \forall integer i; 0 <= i < plan->nseg ==>
+                    pm_elf_seg_ok(plan->seg[i], pol->page_size, pol->user_limit,
+                                  pol->flags, pol->min_vaddr); */
         st = PM_OK;
     }
     return st;
