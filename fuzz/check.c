@@ -85,6 +85,34 @@ void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,
     }
 }
 
+/* pm_elf_plan_placed (spec/acsl/elf_placed.h), in C: the layout of a
+ * well-formed plan with lo = min_vaddr for either type and its file
+ * ranges; beyond it, the recorded bias a multiple of the page size and of
+ * align (ET_EXEC: 0). */
+void pm_fuzz_check_elf_placed(const pm_elf_plan *plan, const uint8_t *buf,
+                              uint64_t buf_len, uint64_t file_size,
+                              const pm_elf_policy *pol)
+{
+    pm_fuzz_check_elf_plan(plan, buf, buf_len, file_size, pol);
+    for (uint32_t i = 0; i < plan->nseg; i++)
+        PM_FUZZ_REQUIRE(plan->seg[i].map_start >= pol->min_vaddr);
+    PM_FUZZ_REQUIRE(plan->bias == 0 ||
+                    (plan->type == 3 && plan->bias % pol->page_size == 0 &&
+                     plan->bias % plan->align == 0));
+    if (plan->phdr_addr != 0)
+        PM_FUZZ_REQUIRE(plan->phdr_addr >= plan->span_start &&
+                        plan->phdr_addr < plan->span_end);
+    if (plan->has_tls)
+        PM_FUZZ_REQUIRE(plan->tls_addr >= plan->span_start &&
+                        plan->tls_addr <= plan->span_end);
+    if (plan->has_dynamic)
+        PM_FUZZ_REQUIRE(plan->dynamic_addr >= plan->span_start &&
+                        plan->dynamic_addr <= plan->span_end);
+    if (plan->has_relro)
+        PM_FUZZ_REQUIRE(plan->relro_addr >= plan->span_start &&
+                        plan->relro_addr <= plan->span_end);
+}
+
 /* ---- initial stack image ------------------------------------------------ */
 
 static uint64_t image_u64(const uint8_t *buf, uint64_t base, uint64_t cap,

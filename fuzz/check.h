@@ -37,6 +37,13 @@ void pm_fuzz_check_elf_plan(const pm_elf_plan *plan, const uint8_t *buf,
                             uint64_t buf_len, uint64_t file_size,
                             const pm_elf_policy *pol);
 
+/* pm_elf_plan_placed of spec/acsl/elf_placed.h, in C, and the recorded
+ * bias: what a biased plan satisfies (pm_elf_plan_apply_bias on a
+ * pm_elf_plan_wf plan). */
+void pm_fuzz_check_elf_placed(const pm_elf_plan *plan, const uint8_t *buf,
+                              uint64_t buf_len, uint64_t file_size,
+                              const pm_elf_policy *pol);
+
 /* pm_stack_out_wf (spec/acsl/core_stack.h) plus the full image layout of
  * spec/core.md, read back from buf: sp 16-byte aligned, every address
  * inside [stack_top - cap, stack_top), argc, argv[] and envp[] pointing at

@@ -57,7 +57,7 @@ static void check_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
     }
     PM_FUZZ_REQUIRE(plan->bias == bias);
     PM_FUZZ_REQUIRE(plan->span_start >= pol->min_vaddr);
-    pm_fuzz_check_elf_plan(plan, buf, buf_len, file_size, pol);
+    pm_fuzz_check_elf_placed(plan, buf, buf_len, file_size, pol);
 }
 
 #define POLICY_MODE_TAG 0x50u   /* 'P' in the claimed size's top byte */
@@ -213,7 +213,7 @@ static void policy_mode(const uint8_t *data, size_t size)
             continue;
         }
         if (try_bias(&plan, pv, bias))
-            pm_fuzz_check_elf_plan(&plan, buf, buf_len, file_size, pv);
+            pm_fuzz_check_elf_placed(&plan, buf, buf_len, file_size, pv);
         if ((opts & 16u) && plan.bias != 0)
             PM_FUZZ_REQUIRE(try_bias(&plan, pv, bias) == 0);   /* biased once */
     }

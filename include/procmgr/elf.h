@@ -151,10 +151,10 @@ void pm_elf_policy_default(pm_elf_policy *pol);
  * the order of spec/elf-policy.md).
  */
 #ifdef PM_ELF_CONTRACTS
-/* The client's view of the validator's contract (a proof of a caller
- * defines PM_ELF_CONTRACTS; src/elf's own proof reads the contracts in
- * src/elf/elf_internal.h, of which this one is a verbatim copy, proven
- * there). */
+/* The validator's contracts (pm_elf_validate, pm_elf_validate_ext), written
+ * once: proof-elf proves them (mk/elf.mk defines PM_ELF_CONTRACTS) and a
+ * proof of a caller that defines PM_ELF_CONTRACTS (proof-launch) uses
+ * them. */
 #include "acsl/elf_plan.h"
 #include "acsl/elf_placed.h"
 /*@ requires \valid_read(pol);
@@ -165,7 +165,8 @@ void pm_elf_policy_default(pm_elf_policy *pol);
     ensures \result != PM_OK ==> plan->valid == 0;
     ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
     ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need: pm_elf_need_ok(plan, \result, buf_len, buf_len, file_size); */
 #endif
 pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
                           uint64_t file_size, const pm_elf_policy *pol,
@@ -183,6 +184,19 @@ pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
  * (buf_len > head_len) never reports a need (proven), so a caller reads at
  * most twice: the header area, then the window.
  */
+#ifdef PM_ELF_CONTRACTS
+/*@ requires \valid_read(pol);
+    requires \valid_read(buf + (0 .. buf_len - 1));
+    requires \valid(plan);
+    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
+    assigns *plan;
+    ensures \result != PM_OK ==> plan->valid == 0;
+    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
+    ensures wf: \result == PM_OK ==>
+        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
+    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size);
+    ensures once: buf_len > head_len ==> plan->need_len == 0; */
+#endif
 pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
                               uint64_t buf_len, uint64_t win_off,
                               uint64_t file_size, const pm_elf_policy *pol,
@@ -195,43 +209,35 @@ pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
  * leaves the plan unchanged.
  */
 #ifdef PM_ELF_CONTRACTS
-/* ASSUMED by the loader's proof (proof-launch) until the bias proof
- * (branch h14-bias) establishes it in src/elf/elf_internal.h: a plan the
- * validator accepted (pm_elf_plan_loadable: its layout above
- * pm_elf_lo, its file ranges inside an image of any size fs) is, once
- * biased, laid out above pol->min_vaddr with the same file ranges
- * (pm_elf_plan_placed, spec/acsl/elf_placed.h), and the bias keeps the
- * interpreter fields. */
+/* The bias's contract, written once: proof-elf proves it
+ * (src/elf/elf_bias.c) and proof-launch uses it.  On PM_OK: the checks of
+ * spec/elf-policy.md "Bias" held on the plan as it was, every segment lies
+ * in [min_vaddr, user_limit] with its cleared bytes inside it, the bias is
+ * recorded, and a plan the validator accepted (pm_elf_plan_loadable: its
+ * layout above pm_elf_lo, its file ranges inside an image of any size fs)
+ * is placed (pm_elf_plan_placed, spec/acsl/elf_placed.h: the same layout
+ * above pol->min_vaddr, the same file ranges).  Always: the interpreter
+ * fields, role and type are unchanged.  proof-elf proves every clause,
+ * `placed` included (the lemmas of spec/acsl/elf_bias.h), so proof-launch
+ * uses a proven contract.  The fuzz harness re-checks `placed` at run time
+ * (pm_fuzz_check_elf_placed, fuzz/check.c). */
 /*@ requires \valid(plan) && \valid_read(pol);
     requires \separated(plan, pol);
     assigns *plan;
     ensures \result == PM_OK || \result == PM_E_ELF_BIAS;
-    ensures kept: pm_elf_plan_interp_kept{Pre, Post}(plan);
+    ensures checked: \result == PM_OK ==> \old(pm_elf_bias_ok(plan, pol, bias));
+    ensures inside: \result == PM_OK ==> \forall integer j; 0 <= j < plan->nseg ==>
+        \old(pol->min_vaddr) <= plan->seg[j].map_start &&
+        plan->seg[j].map_start + plan->seg[j].map_len <= \old(pol->user_limit) &&
+        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len;
+    ensures biased: \result == PM_OK ==> plan->bias == bias;
+    ensures kept: pm_elf_plan_interp_kept{Pre, Post}(plan) &&
+        plan->role == \old(plan->role) && plan->type == \old(plan->type);
     ensures placed: \result == PM_OK ==> \forall integer fs;
         \old(pm_elf_plan_loadable(plan, pol, fs)) ==>
         pm_elf_plan_placed(plan, pol, fs); */
 #endif
 pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
                                  uint64_t bias);
-
-#ifdef PM_ELF_CONTRACTS
-/* The client's view of pm_elf_validate_ext's contract (a proof of a caller
- * defines PM_ELF_CONTRACTS): a subset of the clauses of its contract in
- * src/elf/elf_internal.h, proven there by proof-elf.  Used by the header
- * reads of src/core/launch_caps.c (proof-launch-caps). */
-/*@ requires \valid_read(pol);
-    requires \valid_read(buf + (0 .. buf_len - 1));
-    requires \valid(plan);
-    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
-    assigns *plan;
-    ensures \result != PM_OK ==> plan->valid == 0;
-    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
-    ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol); */
-pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
-                              uint64_t buf_len, uint64_t win_off,
-                              uint64_t file_size, const pm_elf_policy *pol,
-                              pm_elf_role role, pm_elf_plan *plan);
-#endif
 
 #endif /* PROCMGR_ELF_H */

@@ -197,6 +197,17 @@
     (p->has_dynamic != 0 ==> p->span_start <= p->dynamic_addr <= p->span_end) &&
     (p->has_relro != 0 ==> p->span_start <= p->relro_addr <= p->span_end);
 
+  // The further read a refusal may ask for (plan->need_off/need_len): only
+  // ELF_HEADER_AREA from a validation without a window (buf_len ==
+  // head_len), at most PM_ELF_INTERP_MAX bytes inside the file.  So a
+  // validation with a window never asks again: two reads at most.
+  predicate pm_elf_need_ok(pm_elf_plan *p, integer st, integer head_len,
+                           integer buf_len, integer file_size) =
+    p->need_len == 0 ||
+    (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
+     PM_ELF_INTERP_MIN <= p->need_len <= PM_ELF_INTERP_MAX &&
+     p->need_off + p->need_len <= file_size);
+
   // The header fields of a plan are the same at labels L1 and L2.
   predicate pm_elf_plan_head{L1, L2}(pm_elf_plan *p) =
     \at(p->valid, L1) == \at(p->valid, L2) &&

@@ -87,17 +87,6 @@ typedef struct pm_elf_walk {
       p->seg[k].map_start <= w->load_vaddr[k] &&
       w->load_vaddr[k] + w->load_memsz[k] <= p->seg[k].map_start + p->seg[k].map_len &&
       w->load_offset[k] + w->load_filesz[k] <= file_size;
-
-  // The further read a refusal may ask for (plan->need_off/need_len): only
-  // ELF_HEADER_AREA from a validation without a window (buf_len ==
-  // head_len), at most PM_ELF_INTERP_MAX bytes inside the file.  So a
-  // validation with a window never asks again: two reads at most.
-  predicate pm_elf_need_ok(pm_elf_plan *p, integer st, integer head_len,
-                           integer buf_len, integer file_size) =
-    p->need_len == 0 ||
-    (st == PM_E_ELF_HEADER_AREA && head_len == buf_len &&
-     PM_ELF_INTERP_MIN <= p->need_len <= PM_ELF_INTERP_MAX &&
-     p->need_off + p->need_len <= file_size);
 */
 
 /* ---- little-endian reads (elf_read.c) ----------------------------------- */
@@ -291,48 +280,14 @@ pm_status pm_elf_on_region(const pm_elf_phdr *ph, pm_elf_walk *w,
 uint32_t pm_elf_find_load(const pm_elf_walk *w, uint32_t n,
                           uint64_t addr, uint64_t len);
 
-/* ---- public entry points: their contracts ------------------------------ */
+/* ---- public entry points ----------------------------------------------- */
 
-/*@ requires \valid_read(pol);
-    requires \valid_read(buf + (0 .. buf_len - 1));
-    requires \valid(plan);
-    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
-    assigns *plan;
-    ensures \result != PM_OK ==> plan->valid == 0;
-    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
-    ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
-    ensures need: pm_elf_need_ok(plan, \result, buf_len, buf_len, file_size); */
-pm_status pm_elf_validate(const uint8_t *buf, uint64_t buf_len,
-                          uint64_t file_size, const pm_elf_policy *pol,
-                          pm_elf_role role, pm_elf_plan *plan);
-
-/*@ requires \valid_read(pol);
-    requires \valid_read(buf + (0 .. buf_len - 1));
-    requires \valid(plan);
-    requires \separated(plan, pol, buf + (0 .. buf_len - 1));
-    assigns *plan;
-    ensures \result != PM_OK ==> plan->valid == 0;
-    ensures \result == PM_OK ==> plan->valid == PM_ELF_PLAN_VALID;
-    ensures wf: \result == PM_OK ==>
-        pm_elf_plan_wf(plan, (uint8_t *)buf, buf_len, file_size, pol);
-    ensures need: pm_elf_need_ok(plan, \result, head_len, buf_len, file_size);
-    ensures once: buf_len > head_len ==> plan->need_len == 0; */
-pm_status pm_elf_validate_ext(const uint8_t *buf, uint64_t head_len,
-                              uint64_t buf_len, uint64_t win_off,
-                              uint64_t file_size, const pm_elf_policy *pol,
-                              pm_elf_role role, pm_elf_plan *plan);
-
-/*@ requires \valid(plan) && \valid_read(pol);
-    requires \separated(plan, pol);
-    assigns *plan;
-    ensures \result == PM_OK || \result == PM_E_ELF_BIAS;
-    ensures \result == PM_OK ==> \old(pm_elf_bias_ok(plan, pol, bias));
-    ensures placed: \result == PM_OK ==> \forall integer j; 0 <= j < plan->nseg ==>
-        \old(pol->min_vaddr) <= plan->seg[j].map_start &&
-        plan->seg[j].map_start + plan->seg[j].map_len <= \old(pol->user_limit) &&
-        plan->seg[j].zero_start <= plan->seg[j].map_start + plan->seg[j].map_len; */
-pm_status pm_elf_plan_apply_bias(pm_elf_plan *plan, const pm_elf_policy *pol,
-                                 uint64_t bias);
+/* The contracts of pm_elf_validate, pm_elf_validate_ext and
+ * pm_elf_plan_apply_bias are written once, in include/procmgr/elf.h under
+ * PM_ELF_CONTRACTS, which proof-elf defines (mk/elf.mk): the contracts
+ * proven here are the ones its callers' proofs read. */
+#if defined(__FRAMAC__) && !defined(PM_ELF_CONTRACTS)
+#error "proof-elf proves the contracts of procmgr/elf.h: define PM_ELF_CONTRACTS"
+#endif
 
 #endif /* PROCMGR_SRC_ELF_INTERNAL_H */
