@@ -33,6 +33,40 @@ start_limited() {
     DPID=$!
     i=0; while ! grep -q "ready on" "$T/ready" 2>/dev/null && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
 }
+# hold_connections N: a background holder (HP) of N idle connections to
+# $SOCK, which prints "held" once it has them and lets them go at EOF on
+# the FIFO $T/hold (made here).
+hold_connections() {
+    rm -f "$T/hold" "$T/held"; mkfifo "$T/hold"
+    python3 -c '
+import resource, socket, sys
+n = int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < n + 64:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(n + 64, hard), hard))
+c = []
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1]); c.append(s)
+print("held", flush=True)
+sys.stdin.read()
+' "$SOCK" "$1" <"$T/hold" >"$T/held" 2>&1 &
+    HP=$!
+}
+# while_held DESC PATTERN: once the background holder HP (stdin the FIFO
+# $T/hold, output $T/held) prints PATTERN, another client's run must
+# complete; then the holder is let go (EOF on the FIFO) and waited for.
+while_held() {
+    exec 4>"$T/hold"
+    if wait_for "$T/held" "$2"; then
+        expect "$1: another client's run completes" 0 \
+            bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+    else
+        bad "$1: the holder did not get ready"; sed 's/^/#   /' "$T/held"
+    fi
+    exec 4>&-
+    wait "$HP"
+}
 # children PID: the children of PID (every thread's)
 children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 # wait_children N: until the daemon has at least N children (400 checks)
@@ -170,17 +204,7 @@ fi
 # stayed readable: the daemon spun and a new client hung.  Now the client
 # is taken and closed with the reserve descriptor: it fails at once.
 start_limited -n 300
-mkfifo "$T/hold"
-python3 -c '
-import socket, sys
-c = []
-for i in range(300):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.connect(sys.argv[1]); c.append(s)
-print("held", flush=True)
-sys.stdin.read()
-' "$SOCK" <"$T/hold" >"$T/held" 2>&1 &
-HP=$!
+hold_connections 300
 exec 4>"$T/hold"
 wait_for "$T/held" "^held"
 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true >"$T/x.out" 2>"$T/x.err" </dev/null; rc=$?
@@ -272,15 +296,7 @@ print("launch", call(h, 0x0106, 101))
 print("add_args again", call(h, 0x0101, 102, ARGS))
 ' "$SOCK" <"$T/hold" >"$T/held" 2>&1 &
 HP=$!
-exec 4>"$T/hold"
-if wait_for "$T/held" "^held 63"; then
-    expect "63 idle builder leases: another client's run completes" 0 \
-        bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
-else
-    bad "the 63 hogs did not get their leases"; sed 's/^/#   /' "$T/held"
-fi
-exec 4>&-
-wait "$HP"
+while_held "63 idle builder leases" "^held 63"
 has "an expired hog's ADD_ENVIRONS: LEASE_EXPIRED" "$T/held" "^add_environs 348\$"
 has "its LAUNCH: LEASE_EXPIRED" "$T/held" "^launch 348\$"
 has "then a new launch's ADD_ARGS: OK" "$T/held" "^add_args again 0\$"
@@ -342,6 +358,50 @@ if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 1024 ]; then
     if [ $rc -eq 0 ]; then ok "SIGTERM with 400 processes: exit 0"; else bad "SIGTERM: exit $rc"; fi
 else
     echo "# skip: hard descriptor limit $(ulimit -Hn) (need 1024..)"
+fi
+
+# --- fault suite: 1000 idle connections, a client that never reads ---------------------
+# Neither costs another client its run, and the daemon's descriptors come
+# back once they are gone.
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 4096 ]; then
+    start_limited -n 4096
+    FD0=$(fds_settled)
+    hold_connections 1000
+    while_held "1000 idle connections" "^held"
+    n=$(fds_back_to "$FD0")
+    [ "$n" -eq "$FD0" ] && ok "1000 idle connections gone: descriptors back to $FD0" ||
+        bad "after 1000 idle connections: $n descriptors, had $FD0"
+    # A client that sends LIST_PROCESSES without end and never reads a
+    # reply: its socket fills, the daemon drops it (a slow client), and
+    # serves the others meanwhile.
+    bounded python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.settimeout(10)
+body = struct.pack("<IIQQ", 0, 256, 0, 0)
+try:
+    for i in range(200000):
+        s.send(struct.pack("<IHHIIQII", 0x52474D50, 1, 0x0004, 0, 0, i + 1, len(body), 0) + body)
+    print("never closed")
+except (BrokenPipeError, ConnectionResetError):
+    print("dropped after", i, "requests")
+except socket.timeout:
+    print("blocked after", i, "requests")
+' "$SOCK" >"$T/noread.out" 2>&1 &
+    NP=$!
+    expect "a client that never reads: another client's run completes" 0 \
+        bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+    wait "$NP"
+    has "the client that never reads is dropped" "$T/noread.out" "^dropped after"
+    n=$(fds_back_to "$FD0")
+    [ "$n" -eq "$FD0" ] && ok "the dropped client's descriptors are gone ($FD0)" ||
+        bad "after the dropped client: $n descriptors, had $FD0"
+    kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+    if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+    has "the daemon counted the slow client" "$T/daemon.err" "stopped ([1-9][0-9]* slow clients dropped"
+else
+    echo "# skip: hard descriptor limit $(ulimit -Hn) (need 4096..)"
 fi
 
 # --- item 4: a descriptor limit too low for any launch --------------------------------
