@@ -37,8 +37,9 @@ const char *pm_kh_open_error(void);
  * Linux: K_TYPE from an image operation on a descriptor that looks like a
  * program but is none becomes LINUX_MEMFD_UNSEALED (an unsealed memfd) or
  * LINUX_IMAGE_O_PATH (a file opened O_PATH); K_BAD_RIGHTS from an image
- * the client could not execve becomes LINUX_EXEC_DENIED or LINUX_NOEXEC.
- * The sim returns st. */
+ * the client could not execve becomes LINUX_EXEC_DENIED or LINUX_NOEXEC;
+ * K_STATE from a process being built that died before it answered (killed
+ * from outside) becomes LINUX_STUB_DIED.  The sim returns st. */
 pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st);
 
 /*

@@ -77,6 +77,21 @@ wait_children() {
     done
 }
 
+# stub_launch_failed DESC PID ERRFILE CODE: the background procctl PID,
+# whose launch took the stub(s) STOPPED, failed (not killed by `bounded`)
+# with CODE in ERRFILE, and STOPPED were reaped
+stub_launch_failed() {
+    wait "$2"; rc=$?
+    if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "$1: the launch failed (exit $rc)"
+    else bad "$1: exit $rc"; fi
+    has "$1: its reason is ${4% *}" "$3" "$4"
+    gone=1
+    for p in $STOPPED; do [ -e "/proc/$p" ] && gone=0; done
+    if [ $gone -eq 1 ]; then ok "$1: the stub was killed and reaped"; else
+        bad "$1: the stub is still there"; fi
+    STOPPED=
+}
+
 # The daemon runs in a session of its own (setsid), as under a service
 # manager: a signal to a launched program's process group reaches the
 # daemon only if the program shares its group.  One idle stub in the pool,
@@ -101,15 +116,7 @@ H1=$!
 # it has taken the stopped stub when the pool, taken empty, has a new one
 wait_children 2
 expect "another client's run while a launch waits on a stopped stub" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- echo served
-wait "$H1"; rc=$?
-if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then ok "the launch on the stopped stub failed (exit $rc)"
-else bad "the launch on the stopped stub: exit $rc"; fi
-has "its reason is K_TIMED_OUT" "$T/h1.err" "K_TIMED_OUT 420"
-gone=1
-for p in $STOPPED; do [ -e "/proc/$p" ] && gone=0; done
-if [ $gone -eq 1 ]; then ok "the stopped stub was killed and reaped"; else
-    bad "the stopped stub is still there"; fi
-STOPPED=
+stub_launch_failed "the launch on the stopped stub" "$H1" "$T/h1.err" "K_TIMED_OUT 420"
 expect "a launch after the timeout" 0 pc run -- /bin/true
 wait_children 1
 n=$(fds_back_to "$FD0")
@@ -433,5 +440,68 @@ has "its code is K_NO_DESCRIPTORS" "$T/err" "(K_NO_DESCRIPTORS 421)\$"
 set --
 expect "ulimit -n 288: a run after it completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
 kill -TERM "$DPID"; wait "$DPID"; DPID=
+
+# --- fault suite: SIGKILL mid-launch -------------------------------------------------
+# The pool's idle stub is stopped; a launch takes it and waits for its
+# answer (a long deadline, so the kill lands first).
+#   - the stub killed: the launch fails at once with its own code, the
+#     stub is reaped, nothing is left half-made;
+#   - the client killed: its launch completes once the stub runs again,
+#     the reply cannot be delivered, so the process is killed and its
+#     record collected.
+# In both, another client's run completes and the descriptors come back.
+rm -f "$T/ready" "$SOCK"
+start_daemon "$BIN/procmgrd" --stub-timeout 600000
+wait_children 1
+FD0=$(fds_settled)
+# stop_pooled CMD...: the daemon's children (the idle stub) stopped
+# (STOPPED), CMD in the background (LP); returns once the launch took the
+# stopped stub: the pool made a new one, a child not in STOPPED
+stop_pooled() {
+    STOPPED=$(echo $(children "$DPID"))
+    kill -STOP $STOPPED
+    "$@" >"$T/mid.out" 2>"$T/mid.err" &
+    LP=$!
+    i=0
+    while [ $i -lt 400 ]; do
+        for p in $(children "$DPID"); do
+            case " $STOPPED " in *" $p "*) ;; *) break 2 ;; esac
+        done
+        i=$((i + 1)); sleep 0.05
+    done
+}
+stop_pooled bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+kill -KILL $STOPPED
+stub_launch_failed "stub killed mid-launch" "$LP" "$T/mid.err" "LINUX_STUB_DIED 520"
+expect "stub killed mid-launch: another client's run completes" 0 pc run -- /bin/true
+wait_children 1
+n=$(fds_back_to "$FD0")
+[ "$n" -eq "$FD0" ] && ok "stub killed mid-launch: descriptors back to $FD0" ||
+    bad "stub killed mid-launch: $n descriptors, had $FD0"
+
+stop_pooled "$BIN/procctl" --socket "$SOCK" run -- sleep 4243
+kill -KILL "$LP"; wait "$LP" 2>/dev/null
+kill -CONT $STOPPED
+# the launch completes, its reply cannot be delivered: the new process is
+# killed (a client gone mid-launch leaves nothing behind)
+i=0
+while [ $i -lt 400 ] && { pgrep -f "^sleep 4243\$" >/dev/null || [ -e "/proc/$STOPPED" ]; }; do
+    i=$((i + 1)); sleep 0.05
+done
+STOPPED=
+pgrep -f "^sleep 4243\$" >/dev/null && bad "client killed mid-launch: its program still runs" ||
+    ok "client killed mid-launch: its program was killed"
+pc ps >"$T/mid.ps" 2>&1
+if grep -q sleep "$T/mid.ps"; then bad "client killed mid-launch: a record is left"; sed 's/^/#   /' "$T/mid.ps"
+else ok "client killed mid-launch: no record left"; fi
+expect "client killed mid-launch: another client's run completes" 0 pc run -- /bin/true
+wait_children 1
+n=$(fds_back_to "$FD0")
+[ "$n" -eq "$FD0" ] && ok "client killed mid-launch: descriptors back to $FD0" ||
+    bad "client killed mid-launch: $n descriptors, had $FD0"
+z=$(for p in $(children "$DPID"); do cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null; done | grep -c Z)
+[ "$z" -eq 0 ] && ok "no zombie child after the kills" || bad "$z zombie children"
+kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
 
 tap_end pmd-hostile

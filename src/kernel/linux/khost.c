@@ -39,10 +39,10 @@ const char *pm_kh_open_error(void)
 
 pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st)
 {
-    pm_status why = k->image_refusal;
-    pm_status as = k->image_refused_as;
-    k->image_refusal = PM_OK;
-    k->image_refused_as = PM_OK;
+    pm_status why = k->refusal;
+    pm_status as = k->refused_as;
+    k->refusal = PM_OK;
+    k->refused_as = PM_OK;
     return why != PM_OK && st == as ? why : st;
 }
 

@@ -416,14 +416,11 @@ void kl_destroy_all(struct pm_kernel *k)
 
 /* ---- images and endpoints -------------------------------------------------- */
 
-/* Remembers why an image operation failed (`why`, the backend's code)
- * and the kernel.h code `as` it returned instead, so that
- * pm_kh_refine_status can tell the client the precise reason. */
-static void kl_image_refused(struct pm_kernel *k, pm_status why, pm_status as)
+void kl_refused(struct pm_kernel *k, pm_status why, pm_status as, int sys_errno)
 {
-    k->image_refusal = why;
-    k->image_refused_as = as;
-    kl_diag(k, why, 0, 0, 0);
+    k->refusal = why;
+    k->refused_as = as;
+    kl_diag(k, why, sys_errno, 0, 0);
 }
 
 pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
@@ -437,7 +434,7 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
         /* a descriptor that looks like a program but is none: K_TYPE
          * (the contract's code), and why for pm_kh_refine_status (issue
          * 18 item 10) */
-        kl_image_refused(k, k->obj[k->handle[h].obj].not_image, st);
+        kl_refused(k, k->obj[k->handle[h].obj].not_image, st, 0);
     }
     if (st == PM_OK && fstat(k->obj[*o].fd, &sb) != 0) {
         kl_diag(k, PM_E_LINUX_IMAGE_IO, errno, 0, 0);
@@ -454,7 +451,7 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
             /* no execute permission or a noexec mount: kernel.h's
              * K_BAD_RIGHTS to the core, the execve answer for the
              * client through pm_kh_refine_status (issue 18) */
-            kl_image_refused(k, st, PM_E_K_BAD_RIGHTS);
+            kl_refused(k, st, PM_E_K_BAD_RIGHTS, 0);
             st = PM_E_K_BAD_RIGHTS;
         }
     }

@@ -879,6 +879,12 @@ pm_status kl_stub_reply(struct pm_kernel *k, struct kl_as *a, pm_stub_reply *r)
     do {
         n = recv(a->ctl, r, sizeof *r, 0);
     } while (n < 0 && errno == EINTR);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+        /* end of file: the stub died before it answered (killed from
+         * outside, or by the OOM killer); the caller reaps it */
+        kl_refused(k, PM_E_LINUX_STUB_DIED, PM_E_K_STATE, n < 0 ? errno : 0);
+        return PM_E_K_STATE;
+    }
     if (n != (ssize_t)sizeof *r || r->magic != PM_STUB_REPLY_MAGIC) {
         kl_diag(k, PM_E_LINUX_STUB_PROTOCOL, n < 0 ? errno : 0, 0, 0);
         return PM_E_K_STATE;

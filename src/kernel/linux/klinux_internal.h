@@ -211,12 +211,13 @@ struct pm_kernel {
     int evfd;                /* readable while ev_count > 0 */
     uint32_t ev_armed;
     pm_klinux_diag diag;     /* the last backend failure */
-    pm_status image_refusal; /* why the last image operation failed, in
+    pm_status refusal;       /* why the last refused operation failed, in
                               * the backend's own code (kl_obj.not_image,
-                              * LINUX_EXEC_DENIED, LINUX_NOEXEC), for
-                              * pm_kh_refine_status; PM_OK when none */
-    pm_status image_refused_as; /* the kernel.h code that operation
-                              * returned in its place */
+                              * LINUX_EXEC_DENIED, LINUX_NOEXEC,
+                              * LINUX_STUB_DIED), for pm_kh_refine_status;
+                              * PM_OK when none */
+    pm_status refused_as;    /* the kernel.h code that operation returned
+                              * in its place */
     /* Jobs: PM_K_JOB_MODE_*; in CGROUP mode the daemon's cgroup directory
      * (cg_path, an fd on it) and the job directories destroyed while
      * still populated (removed once empty, killed at close). */
@@ -250,6 +251,10 @@ pm_kcap kl_original_cap(const struct pm_kernel *k, uint32_t o);
 /* Record why a system call failed (pm_klinux_last_diag). */
 void kl_diag(struct pm_kernel *k, pm_status linux_status, int sys_errno,
              uint32_t stage, uint32_t op);
+/* An operation failed with kernel.h's code `as` for the backend's reason
+ * `why` (and errno): remembered (and diagnosed) so that
+ * pm_kh_refine_status tells the client the precise reason. */
+void kl_refused(struct pm_kernel *k, pm_status why, pm_status as, int sys_errno);
 /* A status of the KERNEL block for an errno. */
 pm_status kl_errno_status(int err);
 /* A call that failed with errno err: K_NO_DESCRIPTORS when procmgrd, the
