@@ -39,7 +39,9 @@ const char *pm_kh_open_error(void);
  * LINUX_IMAGE_O_PATH (a file opened O_PATH); K_BAD_RIGHTS from an image
  * the client could not execve becomes LINUX_EXEC_DENIED or LINUX_NOEXEC;
  * K_STATE from a process being built that died before it answered (killed
- * from outside) becomes LINUX_STUB_DIED.  The sim returns st. */
+ * from outside) becomes LINUX_STUB_DIED; K_NO_OBJECTS from a process that
+ * could not be made under a process limit (clone: EAGAIN) becomes
+ * LINUX_PROCESS_LIMIT.  The sim returns st. */
 pm_status pm_kh_refine_status(struct pm_kernel *k, pm_status st);
 
 /*

@@ -20,6 +20,12 @@ tap_cleanup_more() {
     # never leave a stopped process behind
     [ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null
     [ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
+    # the pids.max scenario's cgroup, once its processes are gone
+    if [ -n "${PCG:-}" ]; then
+        [ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null
+        kill -9 $(cat "$PCG/cgroup.procs" 2>/dev/null) 2>/dev/null
+        i=0; while ! rmdir "$PCG" 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+    fi
 }
 # bounded CMD...: CMD, killed after BOUND seconds (exit 137): only so
 # that what hung before a fix fails instead of hanging the suite
@@ -503,5 +509,49 @@ z=$(for p in $(children "$DPID"); do cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null; 
 [ "$z" -eq 0 ] && ok "no zombie child after the kills" || bad "$z zombie children"
 kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
 if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+
+# --- fault suite: pids.max -------------------------------------------------------------
+# procmgrd in a cgroup (v1 or v2 pids controller) whose pids.max is what
+# it has now: the pool's idle stub takes one launch, the next finds no
+# stub and cannot make one (clone: EAGAIN).  It fails at once with its own
+# code (was K_NO_OBJECTS, "kernel object budget exhausted"), the pool
+# thread backs off instead of spinning, and once the limit is lifted a run
+# completes and the descriptors come back.
+PCG=
+for root in /sys/fs/cgroup/pids /sys/fs/cgroup; do
+    if [ -e "$root/cgroup.procs" ] && { [ "$root" != /sys/fs/cgroup ] ||
+        grep -qw pids "$root/cgroup.subtree_control" 2>/dev/null; }; then
+        mkdir "$root/pmd-hostile-$$" 2>/dev/null && PCG=$root/pmd-hostile-$$ && break
+    fi
+done
+if [ -n "$PCG" ] && [ -e "$PCG/pids.max" ]; then
+    rm -f "$T/ready" "$SOCK"
+    # shellcheck disable=SC2016
+    start_daemon sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$PCG" "$BIN/procmgrd"
+    wait_children 1
+    FD0=$(fds_settled)
+    cat "$PCG/pids.current" >"$PCG/pids.max"
+    # a program that stays: the pool cannot make a stub in its place
+    K=$(bounded "$BIN/procctl" --socket "$SOCK" spawn --fd 0=/dev/null --fd 1=/dev/null \
+        --fd 2=/dev/null -- sleep 4244 2>"$T/err" </dev/null)
+    [ -n "$K" ] && ok "pids.max reached: a launch on the pool's stub completes ($K)" ||
+        { bad "pids.max reached: the launch on the pool's stub failed"; sed 's/^/#   /' "$T/err"; }
+    expect "pids.max reached: the next launch is refused" 1 \
+        bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+    has "pids.max reached: its reason is LINUX_PROCESS_LIMIT" "$T/err" "LINUX_PROCESS_LIMIT 521"
+    echo max >"$PCG/pids.max"
+    [ -n "$K" ] && pc kill "$K" >/dev/null 2>&1
+    expect "pids.max lifted: a run completes" 0 bounded "$BIN/procctl" --socket "$SOCK" run -- /bin/true
+    wait_children 1
+    n=$(fds_back_to "$FD0")
+    [ "$n" -eq "$FD0" ] && ok "pids.max: descriptors back to $FD0" ||
+        bad "pids.max: $n descriptors, had $FD0"
+    kill -TERM "$DPID"; wait "$DPID"; rc=$?; DPID=
+    if [ $rc -eq 0 ]; then ok "SIGTERM: exit 0"; else bad "SIGTERM: exit $rc"; fi
+    rmdir "$PCG" 2>/dev/null && PCG=
+else
+    [ -n "$PCG" ] && rmdir "$PCG" && PCG=
+    echo "# skip: no writable cgroup with the pids controller"
+fi
 
 tap_end pmd-hostile

@@ -329,6 +329,13 @@ pm_status kl_as_new(struct pm_kernel *k, struct kl_as **out)
         free(a->region);
         free(a->op);
         free(a);
+        if (st == PM_E_LINUX_CLONE && err == EAGAIN) {
+            /* a process limit (pids.max of procmgrd's cgroup,
+             * RLIMIT_NPROC, threads-max): kernel.h's K_NO_OBJECTS, and
+             * which limit for the client */
+            kl_refused(k, PM_E_LINUX_PROCESS_LIMIT, PM_E_K_NO_OBJECTS, err);
+            return PM_E_K_NO_OBJECTS;
+        }
         return err == ENOMEM ? PM_E_K_NO_MEMORY : kl_fd_status(err, PM_E_K_NO_OBJECTS);
     }
     a->child = KL_CHILD_STUB;

@@ -214,7 +214,8 @@ struct pm_kernel {
     pm_status refusal;       /* why the last refused operation failed, in
                               * the backend's own code (kl_obj.not_image,
                               * LINUX_EXEC_DENIED, LINUX_NOEXEC,
-                              * LINUX_STUB_DIED), for pm_kh_refine_status;
+                              * LINUX_STUB_DIED, LINUX_PROCESS_LIMIT), for
+                              * pm_kh_refine_status;
                               * PM_OK when none */
     pm_status refused_as;    /* the kernel.h code that operation returned
                               * in its place */
