@@ -197,6 +197,7 @@
     X(PM_E_LINUX_NAMESPACE_DENIED,519, "LINUX_NAMESPACE_DENIED","mount namespaces are not allowed here: a launch with names is refused") \
     X(PM_E_LINUX_STUB_DIED,       520, "LINUX_STUB_DIED",       "the process being built died before it answered (killed from outside, or out of memory): nothing of it is left; launch again") \
     X(PM_E_LINUX_PROCESS_LIMIT,   521, "LINUX_PROCESS_LIMIT",   "no new process could be made: a process limit is reached (pids.max of procmgrd's cgroup, its RLIMIT_NPROC, or kernel.threads-max): raise it or end processes") \
+    X(PM_E_LINUX_SETID_REFUSED,   522, "LINUX_SETID_REFUSED",   "the program is set-user-ID or set-group-ID, or has file capabilities: execve would run it with other credentials, and procmgr never changes them through a file's bits") \
     X(PM_E_LINUX_JOB_CGROUP,      527, "LINUX_JOB_CGROUP",      "the job's cgroup could not be created, joined or written") \
     X(PM_E_LINUX_JOB_FREEZE,      528, "LINUX_JOB_FREEZE",      "the job's cgroup did not report frozen in time") \
     X(PM_E_LINUX_JOB_LIMIT,       529, "LINUX_JOB_LIMIT",       "JOB_SET_LIMIT: no cgroup controller for this resource (MEMBERS mode, or neither cgroup v2 nor v1 offers it)") \

@@ -666,6 +666,26 @@ static int fail_launch(pm_client *c, pm_status st, const char *prog, int exe)
             w = "its ELF interpreter (PT_INTERP) has no execute permission for you";
         break;
     }
+    case PM_E_LINUX_SETID_REFUSED:
+        /* the program's bits, else its interpreter's, else file caps */
+        if (have_stat && !script && (sb.st_mode & (S_ISUID | S_ISGID))) {
+            snprintf(words, sizeof words, "is set-%s-ID (mode %04o, owner %u, group %u): "
+                     "execve would run it with %s credentials, and procmgr never "
+                     "changes credentials through a file's bits: run it directly",
+                     (sb.st_mode & S_ISUID) ? "user" : "group",
+                     (unsigned)(sb.st_mode & 07777), (unsigned)sb.st_uid,
+                     (unsigned)sb.st_gid, (sb.st_mode & S_ISUID) ? "its owner's" : "its group's");
+            w = words;
+        } else if (script && interp[0] != '\0') {
+            snprintf(words, sizeof words, "its #! interpreter %s is set-user-ID or "
+                     "set-group-ID, or has file capabilities: procmgr never changes "
+                     "credentials through a file's bits", interp);
+            w = words;
+        } else
+            w = "has file capabilities (security.capability): execve would raise its "
+                "privileges, and procmgr never changes credentials through a file's "
+                "bits: run it directly";
+        break;
     case PM_E_ELF_MAGIC:
     case PM_E_ELF_TRUNCATED: {
         int text = n > 0;

@@ -223,6 +223,68 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o noexec,size=4m tmpfs "$T/nx" 2>/dev
 else
     ok "# skip noexec mount (not root, or mount refused)"
 fi
+# set-id programs (issue 18 item 9): execve runs them with the file's
+# owner or group; procmgr never changes credentials through a file's bits,
+# so where execve would, the launch is refused with its own code (it ran
+# them with procmgrd's credentials: a set-uid-nobody program as root)
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/bin/id ]; then
+    cp /usr/bin/id "$T/id-su"; chown 65534 "$T/id-su"; chmod 4755 "$T/id-su"
+    expect "execve of a set-uid-nobody id" 0 sh -c "\"$T/id-su\" -u"
+    has "execve runs it as nobody" "$T/out" "^65534\$"
+    expect "run a set-uid-nobody program" 1 pc run -- "$T/id-su" -u
+    has "set-uid: said so, the code" "$T/err" \
+        "^procctl: $T/id-su: is set-user-ID (mode 4755, owner 65534, group 0): execve would run it with its owner's credentials, .*: run it directly (LINUX_SETID_REFUSED 522)\$"
+    cp /usr/bin/id "$T/id-sg"; chgrp 65534 "$T/id-sg"; chmod 2755 "$T/id-sg"
+    expect "run a set-gid program" 1 pc run -- "$T/id-sg" -g
+    has "set-gid: said so, the code" "$T/err" "is set-group-ID (mode 2755, .*(LINUX_SETID_REFUSED 522)\$"
+    # set-uid root run by root changes nothing: it runs, as under execve
+    cp /usr/bin/id "$T/id-sr"; chmod 4755 "$T/id-sr"
+    expect "run a set-uid-root program as root" 0 pc run -- "$T/id-sr" -u
+    has "it runs as root" "$T/out" "^0\$"
+    # on a nosuid mount execve ignores the bits: so does procmgr
+    mkdir "$T/ns"
+    if mount -t tmpfs -o nosuid,size=4m tmpfs "$T/ns" 2>/dev/null; then
+        cp -p "$T/id-su" "$T/ns/id-su"
+        expect "execve of the set-uid program on a nosuid mount" 0 sh -c "\"$T/ns/id-su\" -u"
+        has "execve ignores the bit there" "$T/out" "^0\$"
+        expect "run the set-uid program on a nosuid mount" 0 pc run -- "$T/ns/id-su" -u
+        has "it runs as root there, as under execve" "$T/out" "^0\$"
+        umount "$T/ns"
+    else
+        ok "# skip nosuid mount (mount refused)"
+    fi
+else
+    ok "# skip set-id programs (not root, or no /usr/bin/id)"
+fi
+# a daemon and its client as nobody: a set-uid-root program (execve would
+# make it root) and a program with file capabilities (execve would raise
+# them) are refused; a plain program runs as nobody
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v setcap >/dev/null &&
+    [ -x /usr/bin/id ]; then
+    NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    NB=$T/nb; mkdir "$NB"; chown 65534:65534 "$NB"; chmod 755 "$T"
+    cp /usr/bin/id "$NB/id-sr"; chmod 4755 "$NB/id-sr"
+    cp /bin/true "$NB/true-cap"; setcap cap_net_raw+ep "$NB/true-cap"
+    $NOBODY "$BIN/procmgrd" --foreground --socket "$NB/s" >"$NB/d.out" 2>"$NB/d.err" &
+    D3=$!
+    if wait_for "$NB/d.out" "ready on"; then
+        expect "as nobody: execve of a set-uid-root id" 0 $NOBODY "$NB/id-sr" -u
+        has "execve makes it root" "$T/out" "^0\$"
+        expect "as nobody: run a set-uid-root program" 1 $NOBODY "$BIN/procctl" --socket "$NB/s" run -- "$NB/id-sr" -u
+        has "as nobody: set-uid root refused, the code" "$T/err" "is set-user-ID (mode 4755, owner 0, .*(LINUX_SETID_REFUSED 522)\$"
+        expect "as nobody: run a program with file capabilities" 1 \
+            $NOBODY "$BIN/procctl" --socket "$NB/s" run -- "$NB/true-cap"
+        has "as nobody: file capabilities refused, the code" "$T/err" \
+            "true-cap: has file capabilities (security.capability): .*(LINUX_SETID_REFUSED 522)\$"
+        expect "as nobody: run id" 0 $NOBODY "$BIN/procctl" --socket "$NB/s" run -- /usr/bin/id -u
+        has "it runs as nobody" "$T/out" "^65534\$"
+    else
+        bad "procmgrd as nobody not ready"; sed 's/^/#   /' "$NB/d.err"
+    fi
+    kill "$D3"; wait "$D3" 2>/dev/null
+else
+    ok "# skip set-id as nobody (not root, or no setpriv, setcap or id)"
+fi
 printf '#!/nonexistent/interp\necho hi\n' >"$T/noint.sh"; chmod +x "$T/noint.sh"
 expect "run a script whose interpreter is missing" 1 pc run -- "$T/noint.sh"
 has "missing interpreter: its own message" "$T/err" \

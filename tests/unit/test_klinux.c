@@ -1421,6 +1421,29 @@ static void test_exec_mode(void **state)
     assert_int_equal(pm_lx_exec_mode(0100100, 1000, 100, &r), PM_OK);
 }
 
+/* The ids execve would give: the owner with S_ISUID, the group with
+ * S_ISGID and S_IXGRP only (S_ISGID alone marks mandatory locking). */
+static void test_setid_ids(void **state)
+{
+    uint32_t u = 7, g = 7;
+    (void)state;
+    assert_int_equal(pm_lx_setid_ids(0100755, 65534, 65534, 0, 0, &u, &g), 0);
+    assert_int_equal(u, 0);
+    assert_int_equal(g, 0);
+    assert_int_equal(pm_lx_setid_ids(0104755, 65534, 100, 0, 0, &u, &g), 1);
+    assert_int_equal(u, 65534);
+    assert_int_equal(g, 0);
+    assert_int_equal(pm_lx_setid_ids(0102755, 65534, 100, 0, 0, &u, &g), 1);
+    assert_int_equal(u, 0);
+    assert_int_equal(g, 100);
+    assert_int_equal(pm_lx_setid_ids(0102745, 65534, 100, 0, 0, &u, &g), 0);
+    assert_int_equal(g, 0);
+    /* the caller's own ids: no change */
+    assert_int_equal(pm_lx_setid_ids(0106755, 1000, 100, 1000, 100, &u, &g), 0);
+    assert_int_equal(pm_lx_setid_ids(0104755, 0, 100, 1000, 100, &u, &g), 1);
+    assert_int_equal(u, 0);
+}
+
 /* While a requester is set, the backend reads and maps only images execve
  * would run for it: a file of mode 0644, and a file on a noexec mount
  * (where this process may make one). */
@@ -1481,6 +1504,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_mode),
+        cmocka_unit_test(test_setid_ids),
         cmocka_unit_test_setup_teardown(test_exec_requester, setup, teardown),
         cmocka_unit_test_setup_teardown(test_true_false, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_pipe, setup, teardown),

@@ -455,6 +455,19 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
             st = PM_E_K_BAD_RIGHTS;
         }
     }
+    if (st == PM_OK && (rights & PM_KR_EXEC)) {
+        /* mapped executable: a program execve would take credentials
+         * from (spec/security-model.md, "Set-id programs") */
+        int err = 0;
+        st = pm_lx_setid_check(k->obj[*o].fd, &err);
+        if (st == PM_E_LINUX_IMAGE_IO) {
+            kl_diag(k, PM_E_LINUX_IMAGE_IO, err, 0, 0);
+            st = PM_E_K_STATE;
+        } else if (st != PM_OK) {
+            kl_refused(k, st, PM_E_K_BAD_RIGHTS, 0);
+            st = PM_E_K_BAD_RIGHTS;
+        }
+    }
     if (st == PM_OK)
         *size = (uint64_t)sb.st_size;
     return st;

@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,6 +144,37 @@ pm_status pm_lx_exec_check(int fd, const pm_kh_cred *cr, int *sys_errno)
         return PM_E_LINUX_NOEXEC;
     return pm_lx_exec_mode((uint32_t)sb.st_mode, (uint32_t)sb.st_uid,
                            (uint32_t)sb.st_gid, cr);
+}
+
+int pm_lx_setid_ids(uint32_t mode, uint32_t fuid, uint32_t fgid, uint32_t euid,
+                    uint32_t egid, uint32_t *nuid, uint32_t *ngid)
+{
+    *nuid = (mode & S_ISUID) ? fuid : euid;
+    *ngid = ((mode & S_ISGID) && (mode & S_IXGRP)) ? fgid : egid;
+    return *nuid != euid || *ngid != egid;
+}
+
+pm_status pm_lx_setid_check(int fd, int *sys_errno)
+{
+    struct statvfs vfs;
+    struct stat sb;
+    uint32_t nuid = 0, ngid = 0;
+    if (fstatvfs(fd, &vfs) != 0 || fstat(fd, &sb) != 0) {
+        *sys_errno = errno;
+        return PM_E_LINUX_IMAGE_IO;
+    }
+    /* execve ignores set-id bits and file capabilities on a nosuid
+     * mount and under no_new_privs (which the stub inherits) */
+    if ((vfs.f_flag & ST_NOSUID) || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+        return PM_OK;
+    if (pm_lx_setid_ids((uint32_t)sb.st_mode, (uint32_t)sb.st_uid, (uint32_t)sb.st_gid,
+                        (uint32_t)geteuid(), (uint32_t)getegid(), &nuid, &ngid))
+        return PM_E_LINUX_SETID_REFUSED;
+    /* file capabilities raise a caller other than root (root already has
+     * every capability procmgrd has) */
+    if (geteuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
+        return PM_E_LINUX_SETID_REFUSED;
+    return PM_OK;
 }
 
 /* ---- the descriptor limit -------------------------------------------------- */

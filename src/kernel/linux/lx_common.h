@@ -58,6 +58,22 @@ pm_status pm_lx_image_check(int fd, uint64_t *size, int *sys_errno);
 pm_status pm_lx_exec_mode(uint32_t mode, uint32_t fuid, uint32_t fgid,
                           const pm_kh_cred *cr);
 
+/* The effective ids execve gives a program whose file has mode, fuid and
+ * fgid, for a caller whose effective ids are euid and egid: the file's
+ * owner with S_ISUID, its group with S_ISGID and S_IXGRP (S_ISGID alone
+ * marks mandatory locking), else the caller's (*nuid, *ngid).  1 when
+ * either differs from the caller's, else 0.  Pure. */
+int pm_lx_setid_ids(uint32_t mode, uint32_t fuid, uint32_t fgid, uint32_t euid,
+                    uint32_t egid, uint32_t *nuid, uint32_t *ngid);
+
+/* Would execve run the open program fd with other credentials than
+ * procmgrd's own?  PM_OK when not: no set-id bit that changes an id, no
+ * file capabilities for a caller other than uid 0, or a nosuid mount, or
+ * procmgrd under no_new_privs (execve ignores both there).
+ * LINUX_SETID_REFUSED when it would; LINUX_IMAGE_IO when fstat or
+ * fstatvfs fails (*sys_errno). */
+pm_status pm_lx_setid_check(int fd, int *sys_errno);
+
 /* The open file fd as execve would open it for cr: on a noexec mount
  * (fstatvfs ST_NOEXEC) LINUX_NOEXEC, else pm_lx_exec_mode of its fstat;
  * LINUX_IMAGE_IO when either call fails (*sys_errno). */
