@@ -423,6 +423,24 @@ void kl_refused(struct pm_kernel *k, pm_status why, pm_status as, int sys_errno)
     kl_diag(k, why, sys_errno, 0, 0);
 }
 
+/* The kernel.h code for a check of an image (pm_lx_exec_check,
+ * pm_lx_setid_check) that said why: an I/O failure is K_STATE; a refusal
+ * (no execute permission, a noexec mount, a set-id program) is
+ * K_BAD_RIGHTS to the core and the precise answer for the client through
+ * pm_kh_refine_status (issue 18). */
+static pm_status image_refusal(struct pm_kernel *k, pm_status why, int err)
+{
+    if (why == PM_E_LINUX_IMAGE_IO) {
+        kl_diag(k, PM_E_LINUX_IMAGE_IO, err, 0, 0);
+        return PM_E_K_STATE;
+    }
+    if (why != PM_OK) {
+        kl_refused(k, why, PM_E_K_BAD_RIGHTS, 0);
+        return PM_E_K_BAD_RIGHTS;
+    }
+    return PM_OK;
+}
+
 pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
                         uint64_t *size, uint32_t *o)
 {
@@ -443,30 +461,13 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
     if (st == PM_OK && k->req_set) {
         /* a launch for a client: an image execve would run for it */
         int err = 0;
-        st = pm_lx_exec_check(k->obj[*o].fd, &k->req, &err);
-        if (st == PM_E_LINUX_IMAGE_IO) {
-            kl_diag(k, PM_E_LINUX_IMAGE_IO, err, 0, 0);
-            st = PM_E_K_STATE;
-        } else if (st != PM_OK) {
-            /* no execute permission or a noexec mount: kernel.h's
-             * K_BAD_RIGHTS to the core, the execve answer for the
-             * client through pm_kh_refine_status (issue 18) */
-            kl_refused(k, st, PM_E_K_BAD_RIGHTS, 0);
-            st = PM_E_K_BAD_RIGHTS;
-        }
+        st = image_refusal(k, pm_lx_exec_check(k->obj[*o].fd, &k->req, &err), err);
     }
     if (st == PM_OK && (rights & PM_KR_EXEC)) {
         /* mapped executable: a program execve would take credentials
          * from (spec/security-model.md, "Set-id programs") */
         int err = 0;
-        st = pm_lx_setid_check(k->obj[*o].fd, &err);
-        if (st == PM_E_LINUX_IMAGE_IO) {
-            kl_diag(k, PM_E_LINUX_IMAGE_IO, err, 0, 0);
-            st = PM_E_K_STATE;
-        } else if (st != PM_OK) {
-            kl_refused(k, st, PM_E_K_BAD_RIGHTS, 0);
-            st = PM_E_K_BAD_RIGHTS;
-        }
+        st = image_refusal(k, pm_lx_setid_check(k->obj[*o].fd, &err), err);
     }
     if (st == PM_OK)
         *size = (uint64_t)sb.st_size;
