@@ -293,7 +293,9 @@ typedef struct pm_k_aux {
 typedef struct pm_k_as_info {
     uint64_t vdso_base;        /* base of the vDSO mapped in it, 0: none */
     uint32_t naux;             /* <= PM_K_AS_INFO_MAX_AUX */
-    uint32_t reserved;
+    uint32_t secure;           /* AT_SECURE: 1 when the process will run
+                                * with other credentials than its creator
+                                * (a set-id program, Linux), else 0 */
     pm_k_aux aux[PM_K_AS_INFO_MAX_AUX];
 } pm_k_as_info;
 

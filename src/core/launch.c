@@ -190,7 +190,7 @@ uint32_t pm_dispatch_fill_auxv_(const pm_dispatch *d, const pm_k_as_info *kinfo,
     auxv[n + 4].value = has_interp ? d->plan_interp.span_start : 0u;
     auxv[n + 5].type = PM_AT_FLAGS;  auxv[n + 5].value = 0;
     auxv[n + 6].type = PM_AT_ENTRY;  auxv[n + 6].value = d->plan_exe.entry;
-    auxv[n + 7].type = PM_AT_SECURE; auxv[n + 7].value = 0;
+    auxv[n + 7].type = PM_AT_SECURE; auxv[n + 7].value = kinfo->secure;
     return n + PM_DISPATCH_NAUXV;
 }
 

@@ -224,37 +224,51 @@ else
     ok "# skip noexec mount (not root, or mount refused)"
 fi
 # set-id programs (issue 18 item 9): execve runs them with the file's
-# owner or group; procmgr never changes credentials through a file's bits,
-# so where execve would, the launch is refused with its own code (it ran
-# them with procmgrd's credentials: a set-uid-nobody program as root)
-if [ "$(id -u)" -eq 0 ] && [ -x /usr/bin/id ]; then
+# owner or group as effective (and saved) id, the real ids kept, and
+# AT_SECURE 1.  procmgrd as root gives them the same (it ran them as
+# root); where execve would raise privilege it refuses (below, as nobody).
+if [ "$(id -u)" -eq 0 ] && [ -x /usr/bin/id ] && [ -x /usr/bin/env ] && [ -x /usr/bin/grep ]; then
+    # same_as_execve DESC PROG ARGS...: procctl run prints what execve does
+    same_as_execve() {
+        d=$1; shift
+        "$@" >"$T/sx.exec" 2>&1
+        pc run -- "$@" >"$T/sx.run" 2>&1
+        if cmp -s "$T/sx.exec" "$T/sx.run"; then ok "$d: as under execve ($(head -1 "$T/sx.run"))"
+        else bad "$d: differs from execve"; sed 's/^/#   execve: /' "$T/sx.exec"; sed 's/^/#   run:    /' "$T/sx.run"; fi
+    }
     cp /usr/bin/id "$T/id-su"; chown 65534 "$T/id-su"; chmod 4755 "$T/id-su"
-    expect "execve of a set-uid-nobody id" 0 sh -c "\"$T/id-su\" -u"
-    has "execve runs it as nobody" "$T/out" "^65534\$"
-    expect "run a set-uid-nobody program" 1 pc run -- "$T/id-su" -u
-    has "set-uid: said so, the code" "$T/err" \
-        "^procctl: $T/id-su: is set-user-ID (mode 4755, owner 65534, group 0): execve would run it with its owner's credentials, .*: run it directly (LINUX_SETID_REFUSED 522)\$"
+    same_as_execve "set-uid nobody: id" "$T/id-su"
+    has "set-uid nobody: effective uid 65534, real uid 0" "$T/sx.run" "^uid=0(root) gid=0(root) euid=65534"
     cp /usr/bin/id "$T/id-sg"; chgrp 65534 "$T/id-sg"; chmod 2755 "$T/id-sg"
-    expect "run a set-gid program" 1 pc run -- "$T/id-sg" -g
-    has "set-gid: said so, the code" "$T/err" "is set-group-ID (mode 2755, .*(LINUX_SETID_REFUSED 522)\$"
-    # set-uid root run by root changes nothing: it runs, as under execve
+    same_as_execve "set-gid 65534: id" "$T/id-sg"
+    has "set-gid 65534: effective gid 65534" "$T/sx.run" "egid=65534"
+    # the saved ids and the capabilities (permitted kept, effective none)
+    cp /usr/bin/grep "$T/grep-su"; chown 65534 "$T/grep-su"; chmod 4755 "$T/grep-su"
+    same_as_execve "set-uid nobody: /proc/self/status" "$T/grep-su" -E "^(Uid|Gid|CapPrm|CapEff)" /proc/self/status
+    has "set-uid nobody: real, effective, saved, fs uid" "$T/sx.run" "^Uid:.0.65534.65534.65534\$"
+    # AT_SECURE 1: glibc drops LD_LIBRARY_PATH from a secure program's
+    # environment (it stayed: AT_SECURE was 0)
+    cp /usr/bin/env "$T/env-su"; chown 65534 "$T/env-su"; chmod 4755 "$T/env-su"
+    LD_LIBRARY_PATH=/nonexistent pc run -- "$T/env-su" >"$T/out" 2>&1
+    if grep -q LD_LIBRARY_PATH "$T/out"; then bad "set-uid: AT_SECURE 0 (LD_LIBRARY_PATH kept)"
+    else ok "set-uid: AT_SECURE 1 (glibc dropped LD_LIBRARY_PATH, as under execve)"; fi
+    LD_LIBRARY_PATH=/nonexistent pc run -- /usr/bin/env >"$T/out" 2>&1
+    has "a plain program keeps LD_LIBRARY_PATH (AT_SECURE 0)" "$T/out" "^LD_LIBRARY_PATH=/nonexistent\$"
+    # set-uid root run by root changes nothing
     cp /usr/bin/id "$T/id-sr"; chmod 4755 "$T/id-sr"
-    expect "run a set-uid-root program as root" 0 pc run -- "$T/id-sr" -u
-    has "it runs as root" "$T/out" "^0\$"
+    same_as_execve "set-uid root as root: id" "$T/id-sr"
     # on a nosuid mount execve ignores the bits: so does procmgr
     mkdir "$T/ns"
     if mount -t tmpfs -o nosuid,size=4m tmpfs "$T/ns" 2>/dev/null; then
         cp -p "$T/id-su" "$T/ns/id-su"
-        expect "execve of the set-uid program on a nosuid mount" 0 sh -c "\"$T/ns/id-su\" -u"
-        has "execve ignores the bit there" "$T/out" "^0\$"
-        expect "run the set-uid program on a nosuid mount" 0 pc run -- "$T/ns/id-su" -u
-        has "it runs as root there, as under execve" "$T/out" "^0\$"
+        same_as_execve "set-uid nobody on a nosuid mount: id" "$T/ns/id-su"
+        has "the bit ignored there" "$T/sx.run" "^uid=0(root) gid=0(root) groups="
         umount "$T/ns"
     else
         ok "# skip nosuid mount (mount refused)"
     fi
 else
-    ok "# skip set-id programs (not root, or no /usr/bin/id)"
+    ok "# skip set-id programs (not root, or no id, env, grep)"
 fi
 # a daemon and its client as nobody: a set-uid-root program (execve would
 # make it root) and a program with file capabilities (execve would raise

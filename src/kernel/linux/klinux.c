@@ -463,14 +463,21 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
         int err = 0;
         st = image_refusal(k, pm_lx_exec_check(k->obj[*o].fd, &k->req, &err), err);
     }
-    if (st == PM_OK && (rights & PM_KR_EXEC)) {
-        /* mapped executable: a program execve would take credentials
-         * from (spec/security-model.md, "Set-id programs") */
-        int err = 0;
-        st = image_refusal(k, pm_lx_setid_check(k->obj[*o].fd, &err), err);
-    }
     if (st == PM_OK)
         *size = (uint64_t)sb.st_size;
+    return st;
+}
+
+pm_status kl_image_setid(struct pm_kernel *k, uint32_t img, const struct kl_as *a,
+                         uint32_t *euid, uint32_t *egid)
+{
+    int err = 0;
+    pm_status st = image_refusal(k, pm_lx_setid_check(k->obj[img].fd, euid, egid, &err), err);
+    if (st == PM_OK && a->setid && (*euid != (uint32_t)geteuid() || *egid != (uint32_t)getegid()) &&
+        (*euid != a->set_euid || *egid != a->set_egid))
+        /* two set-id images that disagree (the program and its ELF
+         * interpreter): which ids execve would give is not ours to pick */
+        st = image_refusal(k, PM_E_LINUX_SETID_REFUSED, 0);
     return st;
 }
 

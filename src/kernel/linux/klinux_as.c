@@ -503,9 +503,13 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
         aux_put(info, 26 /* AT_HWCAP2 */, h->hwcap2);
         aux_put(info, 17 /* AT_CLKTCK */, h->clktck);
         aux_put(info, 11 /* AT_UID */, h->uid);
-        aux_put(info, 12 /* AT_EUID */, h->euid);
+        /* a set-id program's effective ids, which the stub sets at "go",
+         * and AT_SECURE, as execve gives them (glibc then ignores
+         * LD_PRELOAD and the like) */
+        aux_put(info, 12 /* AT_EUID */, a->setid ? a->set_euid : h->euid);
         aux_put(info, 13 /* AT_GID */, h->gid);
-        aux_put(info, 14 /* AT_EGID */, h->egid);
+        aux_put(info, 14 /* AT_EGID */, a->setid ? a->set_egid : h->egid);
+        info->secure = a->setid;
     }
     return st;
 }
@@ -632,8 +636,12 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     struct kl_as *a = NULL;
     pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
 
+    uint32_t euid = 0, egid = 0;
     if (st == PM_OK)
         st = kl_image_stat(k, image, need, &size, &img);
+    if (st == PM_OK && (prot & PM_PROT_X))
+        /* mapped executable: a program execve takes credentials from */
+        st = kl_image_setid(k, img, k->obj[o].as, &euid, &egid);
     if (st == PM_OK)
         st = pm_kc_image(KL_PAGE, KL_USER_MIN, KL_USER_LIMIT, size, file_off, len,
                          vaddr, prot);
@@ -656,6 +664,11 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     if (st == PM_OK) {
         (void)regions_apply(a, KL_MAP, vaddr, vaddr + len, prot);
         op_add(a, PM_STUB_OP_MAP_IMAGE, prot, slot, vaddr, len, file_off);
+        if ((prot & PM_PROT_X) && (euid != (uint32_t)geteuid() || egid != (uint32_t)getegid())) {
+            a->setid = 1;
+            a->set_euid = euid;
+            a->set_egid = egid;
+        }
     }
     return st;
 }

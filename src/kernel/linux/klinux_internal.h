@@ -62,6 +62,8 @@ enum {
 struct kl_as {
     int pid, pidfd, ctl;
     uint32_t go_umask;       /* pm_stub_go.umask: the client's, or 0 */
+    uint32_t setid;          /* 1: a set-id program mapped (euid, egid) */
+    uint32_t set_euid, set_egid;
     uint32_t child;          /* KL_CHILD_* */
     uint32_t reaped;         /* waitid done: status below is known */
     int wcode, wstatus;      /* si_code, si_status of the reaped child */
@@ -246,6 +248,13 @@ pm_status kl_cap(struct pm_kernel *k, pm_kcap c, uint32_t type, uint32_t rights,
 /* A new object with its original cap (all rights); nothing changes on
  * failure (NO_OBJECTS). */
 pm_status kl_create(struct pm_kernel *k, uint32_t type, pm_kcap *out, uint32_t *o);
+/* The effective ids a program image mapped executable into a runs with
+ * (spec/security-model.md section 6b): procmgrd's, or a set-id file's
+ * when procmgrd is root.  K_BAD_RIGHTS (refined: LINUX_SETID_REFUSED)
+ * where execve would raise privilege or a's images disagree; K_STATE on
+ * an I/O failure. */
+pm_status kl_image_setid(struct pm_kernel *k, uint32_t img, const struct kl_as *a,
+                         uint32_t *euid, uint32_t *egid);
 /* Undo kl_create of an object that holds nothing yet. */
 void kl_uncreate(struct pm_kernel *k, pm_kcap c);
 pm_kcap kl_original_cap(const struct pm_kernel *k, uint32_t o);

@@ -326,6 +326,11 @@ static int go_send(struct kl_as *a, uint64_t entry, uint64_t sp)
     memset(&g, 0, sizeof g);
     g.magic = PM_STUB_GO_MAGIC;
     g.umask = a->go_umask;
+    if (a->setid) {
+        g.setid = PM_STUB_GO_SETID;
+        g.euid = a->set_euid;
+        g.egid = a->set_egid;
+    }
     g.entry = entry;
     g.sp = sp;
     if (r != NULL && (r->prot & PM_PROT_R)) {

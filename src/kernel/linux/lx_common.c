@@ -154,11 +154,13 @@ int pm_lx_setid_ids(uint32_t mode, uint32_t fuid, uint32_t fgid, uint32_t euid,
     return *nuid != euid || *ngid != egid;
 }
 
-pm_status pm_lx_setid_check(int fd, int *sys_errno)
+pm_status pm_lx_setid_check(int fd, uint32_t *nuid, uint32_t *ngid, int *sys_errno)
 {
     struct statvfs vfs;
     struct stat sb;
-    uint32_t nuid = 0, ngid = 0;
+    const uint32_t euid = (uint32_t)geteuid(), egid = (uint32_t)getegid();
+    *nuid = euid;
+    *ngid = egid;
     if (fstatvfs(fd, &vfs) != 0 || fstat(fd, &sb) != 0) {
         *sys_errno = errno;
         return PM_E_LINUX_IMAGE_IO;
@@ -167,12 +169,13 @@ pm_status pm_lx_setid_check(int fd, int *sys_errno)
      * mount and under no_new_privs (which the stub inherits) */
     if ((vfs.f_flag & ST_NOSUID) || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
         return PM_OK;
+    /* root may take any ids (it lowers privilege); anyone else would
+     * gain the file's.  File capabilities raise a caller other than root
+     * (root already holds every capability procmgrd has). */
     if (pm_lx_setid_ids((uint32_t)sb.st_mode, (uint32_t)sb.st_uid, (uint32_t)sb.st_gid,
-                        (uint32_t)geteuid(), (uint32_t)getegid(), &nuid, &ngid))
+                        euid, egid, nuid, ngid) && euid != 0)
         return PM_E_LINUX_SETID_REFUSED;
-    /* file capabilities raise a caller other than root (root already has
-     * every capability procmgrd has) */
-    if (geteuid() != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
+    if (euid != 0 && fgetxattr(fd, "security.capability", NULL, 0) > 0)
         return PM_E_LINUX_SETID_REFUSED;
     return PM_OK;
 }

@@ -66,13 +66,15 @@ pm_status pm_lx_exec_mode(uint32_t mode, uint32_t fuid, uint32_t fgid,
 int pm_lx_setid_ids(uint32_t mode, uint32_t fuid, uint32_t fgid, uint32_t euid,
                     uint32_t egid, uint32_t *nuid, uint32_t *ngid);
 
-/* Would execve run the open program fd with other credentials than
- * procmgrd's own?  PM_OK when not: no set-id bit that changes an id, no
- * file capabilities for a caller other than uid 0, or a nosuid mount, or
- * procmgrd under no_new_privs (execve ignores both there).
- * LINUX_SETID_REFUSED when it would; LINUX_IMAGE_IO when fstat or
- * fstatvfs fails (*sys_errno). */
-pm_status pm_lx_setid_check(int fd, int *sys_errno);
+/* The effective ids execve would run the open program fd with, when
+ * procmgrd (whose ids the stub has) may give them: *nuid, *ngid
+ * (procmgrd's own when no bit changes them, on a nosuid mount, or under
+ * no_new_privs, where execve ignores the bits) and PM_OK.
+ * LINUX_SETID_REFUSED when execve would raise privilege: ids that differ
+ * from procmgrd's when it is not root, or file capabilities for a
+ * procmgrd other than root.  LINUX_IMAGE_IO when fstat or fstatvfs fails
+ * (*sys_errno). */
+pm_status pm_lx_setid_check(int fd, uint32_t *nuid, uint32_t *ngid, int *sys_errno);
 
 /* The open file fd as execve would open it for cr: on a noexec mount
  * (fstatvfs ST_NOEXEC) LINUX_NOEXEC, else pm_lx_exec_mode of its fstat;

@@ -190,12 +190,19 @@ _Static_assert(sizeof(pm_stub_op) == 40, "pm_stub_op is 40 bytes");
 /* pm_stub_go.umask: PM_STUB_GO_UMASK | mode bits (0777) to set the
  * program's umask to; 0 leaves the stub's (procmgrd's). */
 #define PM_STUB_GO_UMASK     0x80000000u
+/* pm_stub_go.setid: PM_STUB_GO_SETID to run the program with effective
+ * (and saved) ids euid and egid, as execve runs a set-id program; the
+ * real ids stay.  Only procmgrd as root asks it (issue 18 item 9). */
+#define PM_STUB_GO_SETID     1u
 typedef struct pm_stub_go {
     uint32_t magic;              /* PM_STUB_GO_MAGIC */
     uint32_t umask;              /* PM_STUB_GO_UMASK | bits, or 0 */
     uint64_t entry;              /* first instruction */
     uint64_t sp;                 /* initial stack pointer (argc) */
     uint64_t stack_lo, stack_hi; /* readable mapping holding sp; 0, 0 if none */
+    uint32_t setid;              /* PM_STUB_GO_SETID, or 0 */
+    uint32_t euid, egid;         /* with PM_STUB_GO_SETID */
+    uint32_t reserved;           /* 0 */
 } pm_stub_go;
 
 #endif /* PROCMGR_STUB_PROTO_H */
