@@ -373,6 +373,19 @@ static int send_error(pmd *s, pmd_client *c, const pm_proto_reply_to *to,
     return send_msg(c->fd, g_reply, len, NULL, 0);
 }
 
+/* Refuse the current request of c with status before the dispatcher saw
+ * it: the n descriptors it brought (fds) are closed, the error reply sent;
+ * a client it cannot reach is closed.  0 when the reply went out. */
+static int refuse(pmd *s, pmd_client *c, const int *fds, uint32_t n, pm_status status)
+{
+    for (uint32_t i = 0; i < n; i++)
+        close(fds[i]);
+    if (send_error(s, c, &g_req.reply_to, status) == 0)
+        return 0;
+    client_close(s, c, "reply not delivered");
+    return -1;
+}
+
 static void fresh_random(uint8_t *r)
 {
     size_t got = 0;
@@ -662,11 +675,7 @@ static int translate_all(pmd *s, pmd_client *c, uint16_t op, int *fds,
           pmd_op_label(op, opbuf), ntr - 1, pm_status_name((int)st), (int)st);
     /* in[ntr - 1] failed and is empty; the rest were not looked at */
     drop_translated(s, in, ntr);
-    for (uint32_t i = ntr; i < kept; i++)
-        close(fds[i]);
-    if (send_error(s, c, &g_req.reply_to, st) != 0)
-        client_close(s, c, "reply not delivered");
-    else
+    if (refuse(s, c, fds + ntr, kept - ntr, st) == 0)
         lease_maybe_return(s, c);
     return -1;
 }
@@ -700,21 +709,15 @@ static void handle_message(pmd *s, pmd_client *c, const uint8_t *msg,
     uint64_t rid = g_req.reply_to.request_id;
     if (op == PM_OP_WATCH && watches_of(s, c) >= PMD_WATCHES_PER_CLIENT) {
         /* one client does not take the daemon's watches (item 5) */
-        for (uint32_t i = 0; i < kept; i++)
-            close(fds[i]);
-        if (send_error(s, c, &g_req.reply_to, PM_E_WATCHES_FULL) != 0)
-            client_close(s, c, "reply not delivered");
+        (void)refuse(s, c, fds, kept, PM_E_WATCHES_FULL);
         return;
     }
     if (c->lease_expired && g_req.valid && builder_op(op)) {
         /* the rest of a launch whose builder was emptied: refused up to
          * its end, so that no launch runs with part of what was asked */
-        for (uint32_t i = 0; i < kept; i++)
-            close(fds[i]);
         if (op == PM_OP_LAUNCH || op == PM_OP_CREATE_WITHOUT_STARTING)
             c->lease_expired = 0;
-        if (send_error(s, c, &g_req.reply_to, PM_E_LEASE_EXPIRED) != 0)
-            client_close(s, c, "reply not delivered");
+        (void)refuse(s, c, fds, kept, PM_E_LEASE_EXPIRED);
         return;
     }
     if (needs_lease(&g_req)) {
@@ -875,30 +878,38 @@ void pmd_serve_stalled(pmd *s)
 
 /* ---- waiters, events ---------------------------------------------------------------- */
 
-static pmd_client *lease_owner(pmd *s, uint32_t conn)
+/* The index of the client holding lease conn, or -1. */
+static int lease_index(const pmd *s, uint32_t conn)
 {
     if (conn == 0 || conn >= PM_DISPATCH_MAX_CONNS || s->lease[conn] < 0)
-        return NULL;
-    return &s->cl[s->lease[conn]];
+        return -1;
+    return s->lease[conn];
 }
 
-/* The client on lease conn whose builder may expire: holding builder
- * state and parking no WAIT (a parked WAIT is not idle), else NULL. */
-static pmd_client *idle_candidate(pmd *s, uint32_t conn)
+static pmd_client *lease_owner(pmd *s, uint32_t conn)
 {
-    pmd_client *c = lease_owner(s, conn);
-    if (c == NULL || !c->used || !c->building || parked_count(s, (int)conn) != 0)
-        return NULL;
-    return c;
+    int i = lease_index(s, conn);
+    return i < 0 ? NULL : &s->cl[i];
+}
+
+/* The index of the client on lease conn whose builder may expire: holding
+ * builder state and parking no WAIT (a parked WAIT is not idle), or -1. */
+static int idle_index(const pmd *s, uint32_t conn)
+{
+    int i = lease_index(s, conn);
+    if (i < 0 || !s->cl[i].used || !s->cl[i].building || parked_count(s, (int)conn) != 0)
+        return -1;
+    return i;
 }
 
 void pmd_expire_leases(pmd *s)
 {
     uint64_t now = pmd_now_ns();
     for (uint32_t conn = 1; conn < PM_DISPATCH_MAX_CONNS; conn++) {
-        pmd_client *c = idle_candidate(s, conn);
-        if (c == NULL || now - c->lease_used < s->lease_timeout_ns)
+        int i = idle_index(s, conn);
+        if (i < 0 || now - s->cl[i].lease_used < s->lease_timeout_ns)
             continue;
+        pmd_client *c = &s->cl[i];
         pmd_log(LOG_NOTICE, "client pid %d uid %d: no request for its launch builder in "
                 "%llu ms (--lease-timeout): builder emptied, lease taken back; its "
                 "launch is refused (LEASE_EXPIRED)", (int)c->pid, (int)c->uid,
@@ -988,9 +999,9 @@ int pmd_next_timeout_ms(const pmd *s)
         if (s->w[i].used && s->w[i].deadline < next)
             next = s->w[i].deadline;
     for (uint32_t conn = 1; conn < PM_DISPATCH_MAX_CONNS; conn++) {
-        const pmd_client *c = idle_candidate((pmd *)s, conn);
-        if (c != NULL && c->lease_used + s->lease_timeout_ns < next)
-            next = c->lease_used + s->lease_timeout_ns;
+        int i = idle_index(s, conn);
+        if (i >= 0 && s->cl[i].lease_used + s->lease_timeout_ns < next)
+            next = s->cl[i].lease_used + s->lease_timeout_ns;
     }
     if (next == UINT64_MAX)
         return -1;

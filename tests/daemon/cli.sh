@@ -246,6 +246,10 @@ if [ "$(id -u)" -eq 0 ] && [ -x /usr/bin/id ] && [ -x /usr/bin/env ] && [ -x /us
     cp /usr/bin/grep "$T/grep-su"; chown 65534 "$T/grep-su"; chmod 4755 "$T/grep-su"
     same_as_execve "set-uid nobody: /proc/self/status" "$T/grep-su" -E "^(Uid|Gid|CapPrm|CapEff)" /proc/self/status
     has "set-uid nobody: real, effective, saved, fs uid" "$T/sx.run" "^Uid:.0.65534.65534.65534\$"
+    # /proc/self/exe is the program (the trampoline's PR_SET_MM_MAP comes
+    # before the ids change: after it, the capability it needs is gone)
+    cp /usr/bin/readlink "$T/rl-su"; chown 65534 "$T/rl-su"; chmod 4755 "$T/rl-su"
+    same_as_execve "set-uid nobody: /proc/self/exe" "$T/rl-su" /proc/self/exe
     # AT_SECURE 1: glibc drops LD_LIBRARY_PATH from a secure program's
     # environment (it stayed: AT_SECURE was 0)
     cp /usr/bin/env "$T/env-su"; chown 65534 "$T/env-su"; chmod 4755 "$T/env-su"

@@ -16,7 +16,8 @@
  *   [rsp + 8] (7th argument) = a struct prctl_mm_map inside the trampoline
  *             page whose exe_fd is the program image, or 0
  * It unmaps the stub image, tries PR_SET_MM_MAP with that struct (so
- * /proc/PID/exe becomes the program) and closes exe_fd, writes the entry just below the initial stack
+ * /proc/PID/exe becomes the program) and closes exe_fd, sets a set-id
+ * program's ids when the page asks it (offset 3072), writes the entry just below the initial stack
  * pointer, and with a gadget, jumps into the vDSO with munmap(r9, 4096)
  * loaded: the kernel's own code unmaps the trampoline page, and the gadget's
  * "ret" pops the entry, leaving %rsp at the initial stack pointer.  Without
@@ -36,6 +37,19 @@ _start:
     call pm_stub_main
     ud2                             /* pm_stub_main never returns */
     .size _start, . - _start
+
+    /* setres_ids NR, OFF: system call NR (setresgid, setresuid) with
+     * (-1, id, id), id the u32 at OFF in the trampoline page (%r15); a
+     * failure stops at 9 (ud2) */
+    .macro setres_ids nr, off
+    mov $\nr, %eax
+    mov $-1, %edi
+    mov \off(%r15), %esi
+    mov %esi, %edx
+    syscall
+    test %rax, %rax
+    jnz 9f
+    .endm
 
     .globl pm_stub_tramp
     .globl pm_stub_tramp_end
@@ -67,6 +81,17 @@ pm_stub_tramp:
     mov 100(%rbx), %edi
     syscall
 2:
+    /* A set-id program (ids at page + 3072: 1, euid, egid): its effective
+     * and saved ids, the real ones kept, as execve sets them; after the
+     * PR_SET_MM_MAP above, which needs the capability root drops here;
+     * the group first, as only root may set it.  They cannot fail for
+     * root (no real id changes); if they did, the program must not run
+     * with procmgrd's ids: ud2 (SIGILL). */
+    cmpl $1, 3072(%r15)
+    jne 3f
+    setres_ids 119, 3080            /* setresgid(-1, egid, egid) */
+    setres_ids 117, 3076            /* setresuid(-1, euid, euid) */
+3:
     lea -8(%r12), %rsp
     mov %r13, (%rsp)
     mov %r14, %rcx

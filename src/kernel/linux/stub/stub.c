@@ -993,6 +993,20 @@ uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long e
     return err == 0 ? at : 0;
 }
 
+long stub_tramp_set_ids(long page, uint32_t euid, uint32_t egid)
+{
+    long err;
+
+    if (page < 0 || (uint64_t)page % STUB_PAGE != 0 || stub_tramp_size() > STUB_TRAMP_MAP_OFF)
+        return -22;     /* EINVAL: no trampoline page */
+    err = stub_sys_mprotect((uint64_t)page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_WRITE);
+    if (err == 0) {
+        stub_tramp_put_ids((uint64_t)page + STUB_TRAMP_IDS_OFF, euid, egid);
+        err = stub_sys_mprotect((uint64_t)page, STUB_PAGE, STUB_PROT_READ | STUB_PROT_EXEC);
+    }
+    return err;
+}
+
 _Noreturn void stub_leave(long ctl, uint64_t sp, uint64_t entry, uint64_t vdso,
                           long page, uint64_t exe_map, long exe_fd)
 {

@@ -608,6 +608,22 @@ static inline void stub_tramp_put_map(uint64_t at, const struct stub_prctl_mm_ma
 void stub_tramp_put_map(uint64_t at, const struct stub_prctl_mm_map *m);
 #endif
 
+/* The set-id request's place in the trampoline page: u32 1 (set them),
+ * euid, egid (start.S reads them at these offsets). */
+#define STUB_TRAMP_IDS_OFF 3072u
+/*@ requires at % 4096 == 3072;
+    assigns \nothing;
+ */
+#ifndef __FRAMAC__
+static inline void stub_tramp_put_ids(uint64_t at, uint32_t euid, uint32_t egid)
+{
+    const uint32_t ids[3] = { 1u, euid, egid };
+    memcpy((void *)(uintptr_t)at, ids, sizeof ids);
+}
+#else
+void stub_tramp_put_ids(uint64_t at, uint32_t euid, uint32_t egid);
+#endif
+
 /* Map the exit trampoline r-x in a page of its own: the page or -errno;
  * sets PM_STUB_R_TRAMP_LEFT in *flags when the vDSO has no gadget. */
 /*@ requires \valid(flags) && \separated(flags, &g_gadget, &g_gadget_found);
@@ -622,6 +638,13 @@ long stub_tramp_prepare(uint64_t vdso, uint32_t *flags);
     assigns \nothing;
  */
 uint64_t stub_tramp_exe_map(long page, const struct stub_prctl_mm_map *m, long exe_fd);
+/* Ask the trampoline in page to set the effective and saved uid and gid to
+ * euid and egid (setresgid, then setresuid, the real ids kept) after its
+ * PR_SET_MM_MAP: 0, or -errno (no page, or it could not be written). */
+/*@ assigns \nothing;
+    ensures -4095 <= \result <= 0;
+ */
+long stub_tramp_set_ids(long page, uint32_t euid, uint32_t egid);
 /* The stub's own pages, [lo, hi): from the page of its first byte to the
  * end of its .bss rounded up (linker symbols), what the trampoline unmaps. */
 /*@ requires \valid(lo) && \valid(hi) && \separated(lo, hi);

@@ -960,6 +960,13 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
      * cannot fail) */
     if (go.umask & PM_STUB_GO_UMASK)
         (void)stub_sys1(SYS_umask, (long)(go.umask & 0777u));
+    /* a set-id program's ids: set by the trampoline, after its
+     * PR_SET_MM_MAP (which needs the capability root drops with them) */
+    if (go.setid == PM_STUB_GO_SETID) {
+        err = stub_tramp_set_ids(page, go.euid, go.egid);
+        if (err != 0)
+            stub_fail((int)ctl, PM_E_LINUX_STUB_FINAL, err, PM_STUB_STAGE_FINAL);
+    }
     img = finalize(&go, &mm_map, &flags, &mm_err);
     if (mm_err == 0)
         drop_kernel_stack(k);
@@ -978,14 +985,5 @@ _Noreturn void stub_ops_main(stub_kstack *k, uint64_t len)
     /* After the answer: only the jump needs it (section 4's exe_fd). */
     if (exe_fd >= 0)
         exe_map = stub_tramp_exe_map(page, &mm_map, exe_fd);
-    /* A set-id program: its effective and saved ids, the real ones kept,
-     * as execve sets them.  Last, as PR_SET_MM above needs the
-     * capability root drops here; the group first, as only root may set
-     * it.  It cannot fail for root (no real id changes: no RLIMIT_NPROC
-     * check); if it did, the program must not run with procmgrd's ids. */
-    if (go.setid == PM_STUB_GO_SETID &&
-        (stub_sys3(SYS_setresgid, -1, (long)go.egid, (long)go.egid) != 0 ||
-         stub_sys3(SYS_setresuid, -1, (long)go.euid, (long)go.euid) != 0))
-        stub_exit(127);
     stub_leave(ctl, go.sp, go.entry, k->aux.sysinfo_ehdr, page, exe_map, exe_fd);
 }

@@ -25,8 +25,6 @@
 #define SYS_chdir           80
 #define SYS_fchdir          81
 #define SYS_umask           95
-#define SYS_setresuid       117
-#define SYS_setresgid       119
 #define SYS_mount           165
 #define SYS_unshare         272
 #define SYS_open_tree       428
