@@ -1110,6 +1110,7 @@ static void test_kernel_calls(void **state)
     assert_true(ai.vdso_base != 0 && ai.naux >= 7 && ai.naux <= PM_K_AS_INFO_MAX_AUX);
     assert_int_equal(ai.aux[0].type, 33 /* AT_SYSINFO_EHDR */);
     assert_int_equal(ai.aux[0].value, ai.vdso_base);
+    assert_int_equal(ai.secure, 0);
     ST(pm_k_as_get_info(K, img, &ai), PM_E_K_TYPE);
 
     /* construction: the sim's codes, in the sim's order */
@@ -1444,6 +1445,70 @@ static void test_setid_ids(void **state)
     assert_int_equal(u, 0);
 }
 
+/* The value of aux entry type in info, or ~0 when absent. */
+static uint64_t aux_of(const pm_k_as_info *info, uint64_t type)
+{
+    for (uint32_t i = 0; i < info->naux; i++)
+        if (info->aux[i].type == type)
+            return info->aux[i].value;
+    return ~0ull;
+}
+
+/* A set-uid-nobody image mapped executable (procmgrd as root): the AS's
+ * info says AT_EUID 65534 and AT_SECURE 1; mapped only readable, nothing
+ * changes.  As another user, the same image is refused (522). */
+static void test_setid_info(void **state)
+{
+    char dir[] = "/tmp/pmsetid.XXXXXX", path[64];
+    pm_kcap img, as, as2;
+    pm_k_as_info ai;
+    const uint64_t V = 0x100000000ull;
+    (void)state;
+    if (geteuid() != 0) {
+        skip();
+        return;
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/true-su", dir);
+    int in = open("/bin/true", O_RDONLY | O_CLOEXEC);
+    int out = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+    assert_true(in >= 0 && out >= 0);
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    close(in);
+    close(out);
+    assert_int_equal(chown(path, 65534, 0), 0);
+    assert_int_equal(chmod(path, 04755), 0);
+    ST(pm_kh_image_open(K, path, &img), PM_OK);
+    ST(pm_k_as_create(K, &as), PM_OK);
+    ST(pm_k_as_map_image(K, as, img, 0, 4096, V, PM_PROT_R), PM_OK);
+    ST(pm_k_as_get_info(K, as, &ai), PM_OK);
+    assert_int_equal(ai.secure, 0);
+    assert_int_equal(aux_of(&ai, 12 /* AT_EUID */), 0);
+    ST(pm_k_as_map_image(K, as, img, 0, 4096, V + 4096, PM_PROT_R | PM_PROT_X), PM_OK);
+    ST(pm_k_as_get_info(K, as, &ai), PM_OK);
+    assert_int_equal(ai.secure, 1);
+    assert_int_equal(aux_of(&ai, 11 /* AT_UID */), 0);
+    assert_int_equal(aux_of(&ai, 12 /* AT_EUID */), 65534);
+    assert_int_equal(aux_of(&ai, 14 /* AT_EGID */), 0);
+    /* procmgrd not root: execve would raise the caller to the owner */
+    ST(pm_k_as_create(K, &as2), PM_OK);
+    assert_int_equal(chown(path, 0, 0), 0);
+    assert_int_equal(chmod(path, 04755), 0);
+    assert_int_equal(setresuid((uid_t)-1, 65534, (uid_t)-1), 0);
+    pm_status st = pm_k_as_map_image(K, as2, img, 0, 4096, V, PM_PROT_R | PM_PROT_X);
+    assert_int_equal(setresuid((uid_t)-1, 0, (uid_t)-1), 0);
+    ST(st, PM_E_K_BAD_RIGHTS);
+    ST(pm_kh_refine_status(K, st), PM_E_LINUX_SETID_REFUSED);
+    ST(pm_k_destroy(K, as2), PM_OK);
+    ST(pm_k_destroy(K, as), PM_OK);
+    ST(pm_k_drop(K, img), PM_OK);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* While a requester is set, the backend reads and maps only images execve
  * would run for it: a file of mode 0644, and a file on a noexec mount
  * (where this process may make one). */
@@ -1505,6 +1570,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_mode),
         cmocka_unit_test(test_setid_ids),
+        cmocka_unit_test_setup_teardown(test_setid_info, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_requester, setup, teardown),
         cmocka_unit_test_setup_teardown(test_true_false, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_pipe, setup, teardown),
