@@ -25,6 +25,30 @@
   predicate pm_slice_in{L}(pm_slice *s, integer len) =
       pm_span_in(s->off, s->len, len);
 
+  // The string rules of spec/protocol.md section 3 over the bytes
+  // m[s .. e - 1] of a message (check_string, src/proto/decode.c).
+  // No NUL inside:
+  predicate pm_str_no_nul{L}(uint8_t *m, integer s, integer e) =
+      \forall integer i; s <= i < e ==> m[i] != 0;
+  // NAME=VALUE: an '=' after at least one byte.
+  predicate pm_str_env{L}(uint8_t *m, integer s, integer e) =
+      \exists integer i; s < i < e && m[i] == '=';
+  // A path component begins at i: the first byte of a relative path, or
+  // a byte after a '/'.
+  predicate pm_comp_start{L}(uint8_t *m, integer s, integer i) =
+      (i == s && m[s] != '/') || (s < i && m[i - 1] == '/');
+  // The component that begins at i is "." or "..", ended by '/' or e.
+  predicate pm_dot_comp{L}(uint8_t *m, integer e, integer i) =
+      (m[i] == '.' && (i + 1 == e || m[i + 1] == '/')) ||
+      (m[i] == '.' && i + 1 < e && m[i + 1] == '.' && (i + 2 == e || m[i + 2] == '/'));
+  // Normalized: no empty component ("//", a trailing '/' unless the path
+  // is "/"), no "." or ".." component.
+  predicate pm_path_normal{L}(uint8_t *m, integer s, integer e) =
+      s < e &&
+      (\forall integer i; s <= i < e - 1 ==> !(m[i] == '/' && m[i + 1] == '/')) &&
+      (e - s > 1 ==> m[e - 1] != '/') &&
+      (\forall integer i; s <= i < e ==> pm_comp_start(m, s, i) ==> !pm_dot_comp(m, e, i));
+
   // A handle field: absent, or the index of a handle that arrived.
   predicate pm_handle_ok(uint32_t h, integer nh) =
       h == PM_PROTO_NO_HANDLE || h < nh;

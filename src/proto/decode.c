@@ -122,12 +122,14 @@ static pm_status rd_handle(pm_rd *rd, int required, uint32_t *h)
 /*@ requires start <= end <= PM_PROTO_MAX_MSG;
     requires \valid_read(m + (start .. end - 1));
     assigns \nothing;
+    ensures \result == PM_OK ==> pm_str_no_nul(m, start, end);
 */
 static pm_status check_no_nul(const uint8_t *m, uint32_t start, uint32_t end)
 {
     pm_status st = PM_OK;
     uint32_t p = start;
     /*@ loop invariant start <= p <= end;
+        loop invariant st == PM_OK ==> pm_str_no_nul(m, start, p);
         loop assigns p, st;
         loop variant end - p;
     */
@@ -143,6 +145,7 @@ static pm_status check_no_nul(const uint8_t *m, uint32_t start, uint32_t end)
 /*@ requires start <= end <= PM_PROTO_MAX_MSG;
     requires \valid_read(m + (start .. end - 1));
     assigns \nothing;
+    ensures \result == PM_OK ==> pm_str_env(m, start, end);
 */
 static pm_status check_env(const uint8_t *m, uint32_t start, uint32_t end)
 {
@@ -151,6 +154,8 @@ static pm_status check_env(const uint8_t *m, uint32_t start, uint32_t end)
     if (p < end)
         p++;                       /* NAME is not empty */
     /*@ loop invariant start <= p <= end;
+        loop invariant start < end ==> start < p;
+        loop invariant st == PM_OK ==> \exists integer i; start < i < p && m[i] == '=';
         loop assigns p, st;
         loop variant end - p;
     */
@@ -169,6 +174,9 @@ static pm_status check_env(const uint8_t *m, uint32_t start, uint32_t end)
 /*@ requires start < end <= PM_PROTO_MAX_MSG;
     requires \valid_read(m + (start .. end - 1));
     assigns \nothing;
+    ensures \result == PM_OK && absolute ==> m[start] == '/';
+    ensures \result == PM_OK && !absolute ==> m[start] != '/';
+    ensures \result == PM_OK ==> pm_path_normal(m, start, end);
 */
 static pm_status check_path(const uint8_t *m, uint32_t start, uint32_t end,
                             int absolute)
@@ -186,6 +194,26 @@ static pm_status check_path(const uint8_t *m, uint32_t start, uint32_t end,
     }
     /*@ loop invariant start <= p <= end;
         loop invariant comp <= 3 && dots <= 1;
+        loop invariant st == PM_OK && absolute ==> m[start] == '/' && start < p;
+        loop invariant st == PM_OK && !absolute ==> m[start] != '/';
+        loop invariant st == PM_OK ==> comp == 0 ==> dots == 1;
+        loop invariant st == PM_OK ==> comp == 0 ==> p == start || m[p - 1] == '/';
+        loop invariant st == PM_OK ==> 1 <= comp <= 2 ==>
+            start <= p - comp && pm_comp_start(m, start, p - comp) &&
+            (\forall integer k; p - comp <= k < p ==> m[k] != '/');
+        loop invariant st == PM_OK ==> comp == 3 ==>
+            start <= p - 3 && (\forall integer k; p - 3 <= k < p ==> m[k] != '/');
+        loop invariant st == PM_OK ==> dots == 1 ==> 1 <= comp <= 2 ==>
+            (\forall integer k; p - comp <= k < p ==> m[k] == '.');
+        loop invariant st == PM_OK ==> dots == 0 ==> 1 <= comp <= 2 ==>
+            (\exists integer k; p - comp <= k < p && m[k] != '.');
+        loop invariant st == PM_OK ==> dots == 0 ==> 1 <= comp;
+        loop invariant st == PM_OK ==>
+            \forall integer i; start <= i < p - 1 ==> !(m[i] == '/' && m[i + 1] == '/');
+        loop invariant st == PM_OK ==>
+            \forall integer i; start <= i < p ==> pm_comp_start(m, start, i) ==>
+              !(m[i] == '.' && i + 1 < p && m[i + 1] == '/') &&
+              !(m[i] == '.' && i + 2 < p && m[i + 1] == '.' && m[i + 2] == '/');
         loop assigns p, st, comp, dots;
         loop variant end - p;
     */
@@ -213,6 +241,13 @@ static pm_status check_path(const uint8_t *m, uint32_t start, uint32_t end,
 /*@ requires start <= end <= PM_PROTO_MAX_MSG;
     requires \valid_read(m + (start .. end - 1));
     assigns \nothing;
+    ensures \result == PM_OK ==> pm_str_no_nul(m, start, end);
+    ensures \result == PM_OK && kind == STR_ENV ==> pm_str_env(m, start, end);
+    ensures \result == PM_OK && kind == STR_EXECFN ==> start < end;
+    ensures \result == PM_OK && kind == STR_PATH ==>
+        m[start] == '/' && pm_path_normal(m, start, end);
+    ensures \result == PM_OK && kind == STR_RESOLVE ==>
+        m[start] != '/' && pm_path_normal(m, start, end);
 */
 static pm_status check_string(const uint8_t *m, uint32_t start, uint32_t end,
                               enum str_kind kind)
@@ -234,12 +269,21 @@ static pm_status check_string(const uint8_t *m, uint32_t start, uint32_t end,
     return st;
 }
 
-/* A string field: u32 length, then the bytes. */
+/* A string field: u32 length, then the bytes, which keep the rules of
+ * their kind (check_string). */
 /*@ requires rd_ok(rd) && \valid(s) && \separated(s, rd);
     requires max <= PM_PROTO_MAX_MSG;
     assigns rd->off, *s;
     ensures rd_ok(rd);
     ensures \result == PM_OK ==> pm_slice_in(s, rd->len);
+    ensures \result == PM_OK ==> s->len <= max;
+    ensures \result == PM_OK ==> pm_str_no_nul(rd->msg, s->off, s->off + s->len);
+    ensures \result == PM_OK && kind == STR_ENV ==> pm_str_env(rd->msg, s->off, s->off + s->len);
+    ensures \result == PM_OK && kind == STR_EXECFN ==> 0 < s->len;
+    ensures \result == PM_OK && kind == STR_PATH ==>
+        rd->msg[s->off] == '/' && pm_path_normal(rd->msg, s->off, s->off + s->len);
+    ensures \result == PM_OK && kind == STR_RESOLVE ==>
+        rd->msg[s->off] != '/' && pm_path_normal(rd->msg, s->off, s->off + s->len);
 */
 static pm_status rd_string(pm_rd *rd, enum str_kind kind, uint32_t max,
                            pm_slice *s)
