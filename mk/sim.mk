@@ -29,7 +29,7 @@ proof-kernel-contract:
 
 # proof-sim (issue 14): the sim backend against kernel.h's construction
 # contracts.  WP on the sim's construction calls (map_image, map_zero,
-# unmap, protect, write; thread start is next) and what they call, with kernel.h
+# unmap, protect, write, thread start) and what they call, with kernel.h
 # compiled as a backend proof (-DPM_K_BACKEND_PROOF: PM_K_PRE is \true,
 # the state assigned is pm_k_world plus *k): runtime errors, the result
 # sets, the assigns, and the ghost ensures through the gluing relation
@@ -44,7 +44,8 @@ SIM_WP_FCT_LIST := sim_inject rng_next injected_status sim_handle sim_cap \
   sim_frame_find sim_copy sim_zero count_mapped frames_held free_frames \
   frame_take set_counts take_frames fill_page fill_pages map_pages pm_k_as_map_image \
   pm_k_as_map_zero mapped_range pm_k_as_unmap pm_k_as_protect pages_present \
-  copy_as pm_k_as_write frame_clear frame_protect
+  copy_as pm_k_as_write frame_clear frame_protect sim_original_cap \
+  sim_usage_of sim_event_push thread_first_steps thread_run pm_k_thread_start
 sim_empty :=
 sim_space := $(sim_empty) $(sim_empty)
 sim_comma := ,

@@ -52,6 +52,11 @@ pm_status sim_create(struct pm_kernel *k, uint32_t type, pm_kcap *out,
                      uint32_t *oidx);
 
 /* The cap value of an object's original handle. */
+/*@ requires \valid_read(k) && oidx < PM_SIM_MAX_OBJECTS;
+    requires k->obj[oidx].handle < PM_SIM_MAX_HANDLES;
+    assigns \nothing;
+    ensures \result.idx == k->obj[oidx].handle;
+    ensures \result.gen == k->handle[k->obj[oidx].handle].gen; */
 pm_kcap sim_original_cap(const struct pm_kernel *k, uint32_t oidx);
 
 /* Delete every cap derived from handle hidx (tombstones in the handle
@@ -85,7 +90,15 @@ void sim_job_release(struct pm_kernel *k, uint32_t oidx);
         !(k->frame[f].owner == oidx && k->frame[f].vaddr == vaddr); */
 uint32_t sim_frame_find(const struct pm_kernel *k, uint32_t oidx, uint64_t vaddr);
 
-/* Queue the terminal event of thread oidx. */
+/* Queue the terminal event of thread oidx (dropped when the queue is
+ * full: it holds one per object, and a thread ends once).  Changes only
+ * the queue and the thread's event_queued: no mapping, handle or type. */
+/*@ requires sim_ok(k) && oidx < PM_SIM_MAX_OBJECTS;
+    requires k->obj[oidx].type != PM_KOBJ_NONE;
+    assigns k->event[0 .. PM_SIM_MAX_OBJECTS - 1], k->nevents,
+            k->obj[oidx].event_queued;
+    ensures sim_ok(k);
+    ensures sim_keeps_maps{Pre, Post}(k); */
 void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
                     pm_kfault fault, int64_t code, uint64_t addr);
 

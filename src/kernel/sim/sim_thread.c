@@ -227,15 +227,19 @@ pm_status pm_sim_cspace_slot(struct pm_kernel *k, pm_kcap cspace, uint32_t slot,
 
 /* The model's usage of thread o: resident = the pages mapped in its
  * address space (while bound); no CPU clock, no limits. */
-static void sim_usage_of(const struct pm_kernel *k, uint32_t o, pm_k_usage *u)
+/*@ requires \valid_read(k) && o < PM_SIM_MAX_OBJECTS;
+    assigns \nothing; */
+static pm_k_usage sim_usage_of(const struct pm_kernel *k, uint32_t o)
 {
+    static const pm_k_usage none;   /* all zero: what is not known */
+    pm_k_usage u = none;
     uint32_t as = k->obj[o].as;
-    memset(u, 0, sizeof *u);
     if (as < PM_SIM_MAX_OBJECTS && k->obj[as].type == PM_KOBJ_AS &&
         k->obj[as].gen == k->obj[o].as_gen) {
-        u->valid = PM_K_USAGE_RSS;
-        u->rss_bytes = (uint64_t)k->obj[as].npages * PM_SIM_PAGE_SIZE;
+        u.valid = PM_K_USAGE_RSS;
+        u.rss_bytes = (uint64_t)k->obj[as].npages * PM_SIM_PAGE_SIZE;
     }
+    return u;
 }
 
 pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
@@ -249,7 +253,7 @@ pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
         k->obj[t].state != PM_KTHREAD_RUNNING)
         st = PM_E_K_STATE;
     if (st == PM_OK)
-        sim_usage_of(k, t, out);
+        *out = sim_usage_of(k, t);
     return st;
 }
 
@@ -261,17 +265,32 @@ void sim_event_push(struct pm_kernel *k, uint32_t oidx, pm_kevent_kind kind,
     /* At most one event per live thread, and the queue holds one per object. */
     if (k->nevents >= PM_SIM_MAX_OBJECTS)
         return;
-    pm_kevent *ev = &k->event[k->nevents];
-    memset(ev, 0, sizeof *ev);
-    ev->kind = kind;
-    ev->fault = fault;
-    ev->thread = sim_original_cap(k, oidx);
-    ev->cookie = k->obj[oidx].cookie;
-    ev->code = code;
-    ev->addr = addr;
-    sim_usage_of(k, oidx, &ev->usage);   /* the model's final usage */
-    k->nevents++;
+    static const pm_kevent none;    /* the fields a kind leaves unset: 0 */
+    pm_kevent ev = none;
+    ev.kind = kind;
+    ev.fault = fault;
+    ev.thread = sim_original_cap(k, oidx);
+    ev.cookie = k->obj[oidx].cookie;
+    ev.code = code;
+    ev.addr = addr;
+    ev.usage = sim_usage_of(k, oidx);   /* the model's final usage */
+    uint32_t n = k->nevents;
+    k->nevents = n + 1u;
     k->obj[oidx].event_queued = 1u;
+    /* sim_ok's parts one at a time (as in sim_as.c's set_counts), before
+     * and after the event is stored. */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==>
+                 sim_handle_ok(k, h); */
+    /*@ assert \forall integer o; 0 <= o < PM_SIM_MAX_OBJECTS ==>
+                 sim_obj_ok(k, o); */
+    /*@ assert sim_inject_ok(k); */
+    k->event[n] = ev;
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==>
+                 sim_handle_ok(k, h); */
+    /*@ assert \forall integer o; 0 <= o < PM_SIM_MAX_OBJECTS ==>
+                 sim_obj_ok(k, o); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
 }
 
 static void event_remove(struct pm_kernel *k, uint32_t i)
@@ -379,7 +398,15 @@ pm_status pm_k_thread_bind(struct pm_kernel *k, pm_kcap thread, pm_kcap as,
     return PM_OK;
 }
 
-/* What the first instructions would do: fetch at entry, read argc at sp. */
+/* What the first instructions would do: fetch at entry, read argc at sp.
+ * A just-started thread faults at once on an entry not mapped executable
+ * or a stack pointer not mapped readable and writable. */
+/*@ requires sim_ok(k) && t < PM_SIM_MAX_OBJECTS;
+    requires k->obj[t].type == PM_KOBJ_THREAD && k->obj[t].as < PM_SIM_MAX_OBJECTS;
+    assigns k->obj[t].state, k->event[0 .. PM_SIM_MAX_OBJECTS - 1], k->nevents,
+            k->obj[t].event_queued;
+    ensures sim_ok(k);
+    ensures sim_keeps_maps{Pre, Post}(k); */
 static void thread_first_steps(struct pm_kernel *k, uint32_t t)
 {
     struct pm_sim_obj *th = &k->obj[t];
@@ -399,10 +426,48 @@ static void thread_first_steps(struct pm_kernel *k, uint32_t t)
     }
     if (fault != PM_K_FAULT_NONE) {
         th->state = PM_KTHREAD_FAULTED;
+        /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==>
+                     sim_handle_ok(k, h); */
+        /*@ assert \forall integer o; 0 <= o < PM_SIM_MAX_OBJECTS ==>
+                     o != t ==> sim_obj_ok(k, o); */
+        /*@ assert sim_obj_ok(k, t); */
+        /*@ assert sim_ok(k); */
+        /*@ assert sim_keeps_maps{Pre, Here}(k); */
         sim_event_push(k, t, PM_K_EV_FAULT, fault, 0, addr);
     }
 }
 
+/* Bound thread t runs from entry with stack sp; its address space is
+ * sealed (no more construction).  No mapping, handle or type changes. */
+/*@ requires sim_ok(k) && t < PM_SIM_MAX_OBJECTS;
+    requires k->obj[t].type == PM_KOBJ_THREAD &&
+             k->obj[t].state == PM_KTHREAD_BOUND;
+    assigns k->obj[t].entry, k->obj[t].sp, k->obj[t].state,
+            k->obj[k->obj[t].as].sealed;
+    ensures k->obj[t].as == \old(k->obj[t].as) &&
+            k->obj[t].as < PM_SIM_MAX_OBJECTS;
+    ensures sim_ok(k);
+    ensures sim_keeps_maps{Pre, Post}(k); */
+static void thread_run(struct pm_kernel *k, uint32_t t, uint64_t entry,
+                       uint64_t sp)
+{
+    /*@ assert sim_obj_ok(k, t); */
+    struct pm_sim_obj *th = &k->obj[t];
+    th->entry = entry;
+    th->sp = sp;
+    th->state = PM_KTHREAD_RUNNING;
+    k->obj[th->as].sealed = 1u;
+    /* sim_ok's parts one at a time (as in sim_as.c's set_counts). */
+    /*@ assert \forall integer h; 0 <= h < PM_SIM_MAX_HANDLES ==>
+                 sim_handle_ok(k, h); */
+    /*@ assert \forall integer o; 0 <= o < PM_SIM_MAX_OBJECTS ==>
+                 sim_obj_ok(k, o); */
+    /*@ assert sim_inject_ok(k); */
+    /*@ assert k->nevents <= PM_SIM_MAX_OBJECTS; */
+}
+
+/*@ requires sim_ok(k) && sim_glue(k, pm_k_vm);
+    ensures sim_ok(k) && sim_glue(k, pm_k_vm); */
 pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
                             uint64_t entry, uint64_t sp)
 {
@@ -412,16 +477,17 @@ pm_status pm_k_thread_start(struct pm_kernel *k, pm_kcap thread,
         st = sim_cap(k, thread, PM_KOBJ_THREAD, PM_KR_MANAGE, &t);
     if (st == PM_OK && k->obj[t].state != PM_KTHREAD_BOUND)
         st = PM_E_K_STATE;
-    if (st == PM_OK && k->obj[t].job != PM_SIM_NONE && k->obj[k->obj[t].job].frozen != 0u)
-        st = PM_E_K_STATE;   /* its job is frozen: it could not take a step */
     if (st != PM_OK)
         return st;
-    struct pm_sim_obj *th = &k->obj[t];
-    th->entry = entry;
-    th->sp = sp;
-    th->state = PM_KTHREAD_RUNNING;
-    k->obj[th->as].sealed = 1u;
+    /*@ assert sim_obj_ok(k, t); */
+    /*@ assert sim_keeps_maps{Pre, Here}(k); */
+    uint32_t job = k->obj[t].job;
+    if (job != PM_SIM_NONE && k->obj[job].frozen != 0u)
+        return PM_E_K_STATE;   /* its job is frozen: it could not take a step */
+    thread_run(k, t, entry, sp);
+    /*@ assert sim_keeps_maps{Pre, Here}(k); */
     thread_first_steps(k, t);
+    /*@ assert sim_keeps_maps{Pre, Here}(k); */
     return PM_OK;
 }
 
