@@ -503,8 +503,8 @@ pm_status pm_k_as_get_info(struct pm_kernel *k, pm_kcap as, pm_k_as_info *info)
         aux_put(info, 26 /* AT_HWCAP2 */, h->hwcap2);
         aux_put(info, 17 /* AT_CLKTCK */, h->clktck);
         aux_put(info, 11 /* AT_UID */, h->uid);
-        /* a set-id program's effective ids, which the stub sets at "go",
-         * and AT_SECURE, as execve gives them (glibc then ignores
+        /* a set-id program's effective ids, which the exit trampoline
+         * sets, and AT_SECURE, as execve gives them (glibc then ignores
          * LD_PRELOAD and the like) */
         aux_put(info, 12 /* AT_EUID */, a->setid ? a->set_euid : h->euid);
         aux_put(info, 13 /* AT_GID */, h->gid);
