@@ -127,32 +127,44 @@ int pm_kc_covered(const pm_kc_region *r, uint32_t n, uint64_t lo, uint64_t hi);
 /* The list after mapping (PM_KC_MAP), protecting or unmapping [lo, hi),
  * sorted and with neighbours of one protection merged, written to out
  * (cap entries): its length, or cap + 1 if it does not fit.  A map needs
- * [lo, hi) free (checked by pm_kc_overlaps before): the list stays
- * sorted and disjoint then.  Proven: memory safety and the bound; that
- * it keeps pm_kc_wf is not proven yet (issue 14). */
-/*@ requires cap < 4294967295;
+ * [lo, hi) free (checked by pm_kc_overlaps before).  The ghost limits are
+ * those of the well-formedness kept. */
+/*@ requires page > 0 && cap < 4294967295;
     requires \valid_read(r + (0 .. n - 1)) && \valid(out + (0 .. cap - 1));
     requires \separated(r + (0 .. n - 1), out + (0 .. cap - 1));
+    requires pm_kc_wf(r, n, page, umin, ulimit);
+    requires umin <= lo < hi <= ulimit && lo % page == 0 && hi % page == 0;
+    requires mode == PM_KC_MAP || mode == PM_KC_PROTECT || mode == PM_KC_UNMAP;
+    requires mode != PM_KC_UNMAP ==> pm_k_prot_ok(prot);
+    requires mode == PM_KC_MAP ==> pm_kc_free(r, n, lo, hi);
     assigns out[0 .. cap - 1];
-    ensures \result <= cap + 1; */
+    ensures \result <= cap + 1;
+    ensures \result <= cap ==> pm_kc_wf(out, \result, page, umin, ulimit); */
 uint32_t pm_kc_rebuild(const pm_kc_region *r, uint32_t n, int mode,
                        uint64_t lo, uint64_t hi, uint32_t prot,
-                       pm_kc_region *out, uint32_t cap);
+                       pm_kc_region *out, uint32_t cap)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */;
 
 /* Apply a map, protect or unmap of [lo, hi) to the list r[0 .. *n - 1]
  * (room for cap entries), through tmp (cap entries): PM_OK, or
  * PM_E_K_NO_MEMORY with nothing changed when the result does not fit.
- * Same needs as pm_kc_rebuild. */
-/*@ requires cap < 4294967295;
+ * Same needs as pm_kc_rebuild; the list stays well-formed. */
+/*@ requires page > 0 && cap < 4294967295;
     requires \valid(n) && *n <= cap;
     requires \valid(r + (0 .. cap - 1)) && \valid(tmp + (0 .. cap - 1));
     requires \separated(r + (0 .. cap - 1), tmp + (0 .. cap - 1), n);
+    requires pm_kc_wf(r, *n, page, umin, ulimit);
+    requires umin <= lo < hi <= ulimit && lo % page == 0 && hi % page == 0;
+    requires mode == PM_KC_MAP || mode == PM_KC_PROTECT || mode == PM_KC_UNMAP;
+    requires mode != PM_KC_UNMAP ==> pm_k_prot_ok(prot);
+    requires mode == PM_KC_MAP ==> pm_kc_free(r, *n, lo, hi);
     assigns *n, r[0 .. cap - 1], tmp[0 .. cap - 1];
     ensures \result == PM_OK || \result == PM_E_K_NO_MEMORY;
     ensures \result == PM_E_K_NO_MEMORY ==> *n == \old(*n);
-    ensures *n <= cap; */
+    ensures *n <= cap && pm_kc_wf(r, *n, page, umin, ulimit); */
 pm_status pm_kc_apply(pm_kc_region *r, uint32_t *n, uint32_t cap,
                       pm_kc_region *tmp, int mode, uint64_t lo, uint64_t hi,
-                      uint32_t prot);
+                      uint32_t prot)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */;
 
 #endif /* PROCMGR_KCHECK_H */

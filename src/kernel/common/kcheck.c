@@ -115,82 +115,181 @@ int pm_kc_covered(const pm_kc_region *r, uint32_t n, uint64_t lo, uint64_t hi)
     return at >= hi;
 }
 
-/* Append [lo, hi) with prot to out[0 .. *n - 1] (room for cap), merged
- * into the last entry when it continues it with the same protection.
- * Empty ranges add nothing.  *n > cap marks a list that did not fit: it
- * stays so. */
-/*@ requires cap < 4294967295;
-    requires \valid(n) && \valid(out + (0 .. cap - 1));
-    requires \separated(n, out + (0 .. cap - 1));
-    requires *n <= cap + 1;
-    assigns *n, out[0 .. cap - 1];
-    ensures \old(*n) <= *n <= cap + 1;
-    ensures \old(*n) > cap ==> *n == \old(*n); */
-static void emit(pm_kc_region *out, uint32_t *n, uint32_t cap, uint64_t lo,
-                 uint64_t hi, uint32_t prot)
+/* Append [lo, hi) with prot to out[0 .. n - 1] (room for cap), merged
+ * into the last entry when it continues it with the same protection: the
+ * new length.  Empty ranges add nothing.  A length past cap marks a list
+ * that did not fit: it stays so.  The length is passed and returned rather
+ * than updated through a pointer: a uint32_t in memory would share WP's
+ * memory of uint32_t with the entries' prot, and every write to an entry
+ * would then have to be shown not to change it. */
+/*@ requires page > 0 && cap < 4294967295;
+    requires \valid(out + (0 .. cap - 1));
+    requires n <= cap + 1;
+    requires n <= cap ==> pm_kc_wf(out, n, page, umin, ulimit);
+    requires lo < hi ==> umin <= lo && hi <= ulimit && lo % page == 0 &&
+                         hi % page == 0 && pm_k_prot_ok(prot);
+    requires lo < hi && 0 < n <= cap ==> out[n - 1].hi <= lo;
+    assigns out[0 .. cap - 1];
+    ensures n <= \result <= cap + 1;
+    ensures n > cap ==> \result == n;
+    ensures \result <= cap ==> pm_kc_wf(out, \result, page, umin, ulimit);
+    ensures lo < hi && \result <= cap ==>
+              \result > 0 && out[\result - 1].hi == hi;
+    ensures lo >= hi ==> \result == n;
+    ensures lo >= hi && 0 < n <= cap ==>
+              out[n - 1].hi == \old(out[n - 1].hi); */
+static uint32_t emit(pm_kc_region *out, uint32_t n, uint32_t cap, uint64_t lo,
+                     uint64_t hi, uint32_t prot)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
-    if (lo >= hi || *n > cap)
-        return;
-    if (*n > 0u && out[*n - 1u].hi == lo && out[*n - 1u].prot == prot) {
-        out[*n - 1u].hi = hi;
-        return;
+    if (lo >= hi || n > cap)
+        return n;
+    if (n > 0u && out[n - 1u].hi == lo && out[n - 1u].prot == prot) {
+        /* wf's two halves one at a time: only the last entry grows */
+        /*@ assert pm_kc_region_ok(out, n - 1, page, umin, ulimit); */
+        out[n - 1u].hi = hi;
+        /*@ assert pm_kc_region_ok(out, n - 1, page, umin, ulimit); */
+        /*@ assert \forall integer i; 0 <= i < n ==>
+                     pm_kc_region_ok(out, i, page, umin, ulimit); */
+        /*@ assert \forall integer i; 0 <= i < n - 1 ==>
+                     out[i].hi <= out[i + 1].lo; */
+        /*@ assert out[n - 1].hi == hi; */
+        return n;
     }
-    if (*n == cap) {
-        *n = cap + 1u;
-        return;
-    }
-    out[*n].lo = lo;
-    out[*n].hi = hi;
-    out[*n].prot = prot;
-    (*n)++;
+    if (n == cap)
+        return cap + 1u;
+    out[n].lo = lo;
+    out[n].hi = hi;
+    out[n].prot = prot;
+    /* likewise: the new entry follows the old last one */
+    /*@ assert pm_kc_region_ok(out, n, page, umin, ulimit); */
+    /*@ assert \forall integer i; 0 <= i <= n ==>
+                 pm_kc_region_ok(out, i, page, umin, ulimit); */
+    /*@ assert \forall integer i; 0 <= i < n ==>
+                 out[i].hi <= out[i + 1].lo; */
+    /*@ assert out[n].hi == hi; */
+    return n + 1u;
+}
+
+/* Append the region x as changing [lo, hi) leaves it: whole when they do
+ * not meet, else its parts below and above [lo, hi), the part inside
+ * between them with prot (PM_KC_PROTECT) or dropped (PM_KC_UNMAP).  A map
+ * never meets x: its range is free.  Each part starts where the one before
+ * ends, so the list stays sorted. */
+/*@ requires page > 0 && cap < 4294967295;
+    requires \valid(out + (0 .. cap - 1));
+    requires m <= cap + 1;
+    requires m <= cap ==> pm_kc_wf(out, m, page, umin, ulimit);
+    requires umin <= x.lo < x.hi <= ulimit && x.lo % page == 0 &&
+             x.hi % page == 0 && pm_k_prot_ok(x.prot);
+    requires 0 < m <= cap ==> out[m - 1].hi <= x.lo;
+    requires umin <= lo < hi <= ulimit && lo % page == 0 && hi % page == 0;
+    requires mode == PM_KC_PROTECT ==> pm_k_prot_ok(prot);
+    requires mode == PM_KC_MAP ==> x.hi <= lo || hi <= x.lo;
+    assigns out[0 .. cap - 1];
+    ensures m <= \result <= cap + 1;
+    ensures \result <= cap ==> pm_kc_wf(out, \result, page, umin, ulimit);
+    ensures 0 < \result <= cap ==> out[\result - 1].hi <= x.hi; */
+static uint32_t emit_cut(pm_kc_region *out, uint32_t m, uint32_t cap,
+                         pm_kc_region x, int mode, uint64_t lo, uint64_t hi,
+                         uint32_t prot)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
+{
+    uint64_t mlo = x.lo > lo ? x.lo : lo, mhi = x.hi < hi ? x.hi : hi;
+
+    if (mlo >= mhi)
+        return emit(out, m, cap, x.lo, x.hi, x.prot) /*@ ghost (page, umin, ulimit) */;
+    /* after each part, the last entry ends at or before the next one's
+     * start */
+    m = emit(out, m, cap, x.lo, mlo, x.prot) /*@ ghost (page, umin, ulimit) */;
+    /*@ assert 0 < m <= cap ==> out[m - 1].hi <= mlo; */
+    if (mode == PM_KC_PROTECT)
+        m = emit(out, m, cap, mlo, mhi, prot) /*@ ghost (page, umin, ulimit) */;
+    /*@ assert 0 < m <= cap ==> out[m - 1].hi <= mhi; */
+    return emit(out, m, cap, mhi, x.hi, x.prot) /*@ ghost (page, umin, ulimit) */;
 }
 
 uint32_t pm_kc_rebuild(const pm_kc_region *r, uint32_t n, int mode,
                        uint64_t lo, uint64_t hi, uint32_t prot,
                        pm_kc_region *out, uint32_t cap)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
     uint32_t m = 0;
     int done = mode != PM_KC_MAP;
 
     /*@ loop invariant 0 <= i <= n;
         loop invariant m <= cap + 1;
+        loop invariant m <= cap ==> pm_kc_wf(out, m, page, umin, ulimit);
+        loop invariant mode != PM_KC_MAP ==> done != 0;
+        loop invariant 0 < m <= cap && i < n ==> out[m - 1].hi <= r[i].lo;
+        loop invariant 0 < m <= cap && done == 0 ==> out[m - 1].hi <= lo;
         loop assigns i, m, done, out[0 .. cap - 1];
         loop variant n - i; */
     for (uint32_t i = 0; i < n; i++) {
-        const pm_kc_region *x = &r[i];
-        uint64_t mlo = x->lo > lo ? x->lo : lo, mhi = x->hi < hi ? x->hi : hi;
-        if (!done && hi <= x->lo) {
-            emit(out, &m, cap, lo, hi, prot);
+        /* a copy: emit's writes to out leave it as read here */
+        const pm_kc_region x = r[i];
+        /*@ assert umin <= x.lo < x.hi <= ulimit && x.lo % page == 0 &&
+                   x.hi % page == 0 && pm_k_prot_ok(x.prot); */
+        /*@ assert i + 1 < n ==> x.hi <= r[i + 1].lo; */
+        /*@ assert mode == PM_KC_MAP ==> x.hi <= lo || hi <= x.lo; */
+        /* a map's range goes before the first region after it */
+        if (!done && hi <= x.lo) {
+            m = emit(out, m, cap, lo, hi, prot) /*@ ghost (page, umin, ulimit) */;
             done = 1;
         }
-        if (mlo >= mhi) {
-            emit(out, &m, cap, x->lo, x->hi, x->prot);
-            continue;
-        }
-        emit(out, &m, cap, x->lo, mlo, x->prot);
-        if (mode == PM_KC_PROTECT)
-            emit(out, &m, cap, mlo, mhi, prot);
-        emit(out, &m, cap, mhi, x->hi, x->prot);
+        /*@ assert 0 < m <= cap ==> out[m - 1].hi <= x.lo; */
+        m = emit_cut(out, m, cap, x, mode, lo, hi, prot) /*@ ghost (page, umin, ulimit) */;
+        /*@ assert 0 < m <= cap ==> out[m - 1].hi <= x.hi; */
     }
     if (!done)
-        emit(out, &m, cap, lo, hi, prot);
+        m = emit(out, m, cap, lo, hi, prot) /*@ ghost (page, umin, ulimit) */;
     return m;
 }
 
 pm_status pm_kc_apply(pm_kc_region *r, uint32_t *n, uint32_t cap,
                       pm_kc_region *tmp, int mode, uint64_t lo, uint64_t hi,
                       uint32_t prot)
+    /*@ ghost (uint64_t page, uint64_t umin, uint64_t ulimit) */
 {
     uint32_t m = pm_kc_rebuild(r, *n, mode, lo, hi, prot, tmp, cap)
-       ;
+        /*@ ghost (page, umin, ulimit) */;
 
-    if (m > cap)
+    /* a label for the proof's \at(.., Built), tmp as rebuilt: no goto
+     * uses it, hence the attribute */
+Built: __attribute__((unused));
+    if (m > cap) {
+        /* r as it was: rebuild wrote tmp only */
+        /*@ assert \forall integer j; 0 <= j < *n ==>
+                     r[j].lo == \at(r[j].lo, Pre) && r[j].hi == \at(r[j].hi, Pre) &&
+                     r[j].prot == \at(r[j].prot, Pre); */
+        /*@ assert \forall integer j; 0 <= j < *n ==>
+                     pm_kc_region_ok(r, j, page, umin, ulimit); */
+        /*@ assert \forall integer j; 0 <= j < *n - 1 ==> r[j].hi <= r[j + 1].lo; */
         return PM_E_K_NO_MEMORY;
-    /*@ loop invariant 0 <= i <= m;
+    }
+    /* The length first: each write to r below then keeps it (n and the
+     * entries' prot share WP's memory of uint32_t).  The copy is compared
+     * with tmp as rebuilt (Built), which no write here reaches: its
+     * well-formedness carries over without a frame argument. */
+    *n = m;
+    /*@ loop invariant 0 <= i <= m && *n == m;
+        loop invariant \forall integer j; 0 <= j < i ==>
+          r[j].lo == \at(tmp[j].lo, Built) && r[j].hi == \at(tmp[j].hi, Built) &&
+          r[j].prot == \at(tmp[j].prot, Built);
         loop assigns i, r[0 .. cap - 1];
         loop variant m - i; */
-    for (uint32_t i = 0; i < m; i++)
-        r[i] = tmp[i];
-    *n = m;
+    for (uint32_t i = 0; i < m; i++) {
+        /*@ assert \let k = i; tmp[k].lo == \at(tmp[k].lo, Built) &&
+                   tmp[k].hi == \at(tmp[k].hi, Built) &&
+                   tmp[k].prot == \at(tmp[k].prot, Built); */
+        /* field by field: WP makes a struct copy one havoc of the whole
+         * entry, and then the entries before it are harder to keep */
+        r[i].lo = tmp[i].lo;
+        r[i].hi = tmp[i].hi;
+        r[i].prot = tmp[i].prot;
+    }
+    /*@ assert \forall integer j; 0 <= j < m ==>
+                 pm_kc_region_ok(r, j, page, umin, ulimit); */
+    /*@ assert \forall integer j; 0 <= j < m - 1 ==> r[j].hi <= r[j + 1].lo; */
     return PM_OK;
 }

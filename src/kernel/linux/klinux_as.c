@@ -528,7 +528,10 @@ static pm_status regions_apply(struct kl_as *a, int mode, uint64_t lo, uint64_t 
                                uint32_t prot)
 {
     pm_kc_region tmp[KL_MAX_REGIONS];
-    return pm_kc_apply(a->region, &a->nregions, KL_MAX_REGIONS, tmp, mode, lo, hi, prot);
+    /* the ghost limits: those every region was checked against
+     * (pm_kc_range, pm_kc_image), which pm_kc_apply keeps */
+    return pm_kc_apply(a->region, &a->nregions, KL_MAX_REGIONS, tmp, mode, lo, hi, prot)
+        /*@ ghost (KL_PAGE, KL_USER_MIN, KL_USER_LIMIT) */;
 }
 
 /* Construction is over once the stub has the build (bind). */
@@ -656,7 +659,8 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     if (st == PM_OK) {
         pm_kc_region tmp[KL_MAX_REGIONS];
         if (pm_kc_rebuild(a->region, a->nregions, KL_MAP, vaddr, vaddr + len, prot,
-                          tmp, KL_MAX_REGIONS) > KL_MAX_REGIONS)
+                          tmp, KL_MAX_REGIONS) /*@ ghost (KL_PAGE, KL_USER_MIN, KL_USER_LIMIT) */
+            > KL_MAX_REGIONS)
             st = PM_E_K_NO_MEMORY;
     }
     if (st == PM_OK)
