@@ -373,14 +373,16 @@ static int send_error(pmd *s, pmd_client *c, const pm_proto_reply_to *to,
     return send_msg(c->fd, g_reply, len, NULL, 0);
 }
 
-/* Refuse the current request of c with status before the dispatcher saw
- * it: the n descriptors it brought (fds) are closed, the error reply sent;
- * a client it cannot reach is closed.  0 when the reply went out. */
+/* Refuse the current request of c (g_req) with status before the
+ * dispatcher saw it: the n descriptors it brought (fds) are closed, the
+ * error reply sent; a client it cannot reach (the send failed, or the
+ * request too short to address a reply to) is closed.  0 when the reply
+ * went out. */
 static int refuse(pmd *s, pmd_client *c, const int *fds, uint32_t n, pm_status status)
 {
     for (uint32_t i = 0; i < n; i++)
         close(fds[i]);
-    if (send_error(s, c, &g_req.reply_to, status) == 0)
+    if (g_req.reply_to.can_reply && send_error(s, c, &g_req.reply_to, status) == 0)
         return 0;
     client_close(s, c, "reply not delivered");
     return -1;
@@ -827,18 +829,13 @@ void pmd_client_ready(pmd *s, uint32_t idx, uint32_t gen, uint32_t events)
              * 65: procmgrd is out of descriptors (EMFILE, ENFILE), not
              * the client wrong (it was PROTO_HANDLE_COUNT_MISMATCH,
              * issue 18 item 10) */
-            for (uint32_t i = 0; i < kept; i++)
-                close(fds[i]);
             (void)pm_proto_decode_request(g_rbuf, truncated ? sizeof g_rbuf : (size_t)n, 0,
                                           &g_req);
             pmd_log(LOG_WARNING, "client pid %d uid %d: out of file descriptors: the "
                     "descriptors of a request were dropped (K_NO_DESCRIPTORS 421); raise "
                     "procmgrd's limit (ulimit -Hn, LimitNOFILE=)", (int)c->pid, (int)c->uid);
-            if (!g_req.reply_to.can_reply ||
-                send_error(s, c, &g_req.reply_to, PM_E_K_NO_DESCRIPTORS) != 0) {
-                client_close(s, c, "reply not delivered");
+            if (refuse(s, c, fds, kept, PM_E_K_NO_DESCRIPTORS) != 0)
                 return;
-            }
             continue;
         }
         if (nfds > PM_PROTO_MAX_HANDLES)   /* beyond 64: never reaches the core */

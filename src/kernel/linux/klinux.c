@@ -469,12 +469,13 @@ pm_status kl_image_stat(struct pm_kernel *k, pm_kcap image, uint32_t rights,
 }
 
 pm_status kl_image_setid(struct pm_kernel *k, uint32_t img, const struct kl_as *a,
-                         uint32_t *euid, uint32_t *egid)
+                         uint32_t *euid, uint32_t *egid, int *changes)
 {
     int err = 0;
     pm_status st = image_refusal(k, pm_lx_setid_check(k->obj[img].fd, euid, egid, &err), err);
-    if (st == PM_OK && a->setid && (*euid != (uint32_t)geteuid() || *egid != (uint32_t)getegid()) &&
-        (*euid != a->set_euid || *egid != a->set_egid))
+    *changes = st == PM_OK &&
+               (*euid != (uint32_t)geteuid() || *egid != (uint32_t)getegid());
+    if (*changes && a->setid && (*euid != a->set_euid || *egid != a->set_egid))
         /* two set-id images that disagree (the program and its ELF
          * interpreter): which ids execve would give is not ours to pick */
         st = image_refusal(k, PM_E_LINUX_SETID_REFUSED, 0);

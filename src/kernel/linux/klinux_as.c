@@ -640,11 +640,12 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     pm_status st = kl_cap(k, as, PM_KOBJ_AS, PM_KR_MANAGE, &o);
 
     uint32_t euid = 0, egid = 0;
+    int setid = 0;
     if (st == PM_OK)
         st = kl_image_stat(k, image, need, &size, &img);
     if (st == PM_OK && (prot & PM_PROT_X))
         /* mapped executable: a program execve takes credentials from */
-        st = kl_image_setid(k, img, k->obj[o].as, &euid, &egid);
+        st = kl_image_setid(k, img, k->obj[o].as, &euid, &egid, &setid);
     if (st == PM_OK)
         st = pm_kc_image(KL_PAGE, KL_USER_MIN, KL_USER_LIMIT, size, file_off, len,
                          vaddr, prot);
@@ -668,7 +669,7 @@ pm_status pm_k_as_map_image(struct pm_kernel *k, pm_kcap as, pm_kcap image,
     if (st == PM_OK) {
         (void)regions_apply(a, KL_MAP, vaddr, vaddr + len, prot);
         op_add(a, PM_STUB_OP_MAP_IMAGE, prot, slot, vaddr, len, file_off);
-        if ((prot & PM_PROT_X) && (euid != (uint32_t)geteuid() || egid != (uint32_t)getegid())) {
+        if (setid) {
             a->setid = 1;
             a->set_euid = euid;
             a->set_egid = egid;

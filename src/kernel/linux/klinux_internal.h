@@ -252,9 +252,10 @@ pm_status kl_create(struct pm_kernel *k, uint32_t type, pm_kcap *out, uint32_t *
  * (spec/security-model.md section 6b): procmgrd's, or a set-id file's
  * when procmgrd is root.  K_BAD_RIGHTS (refined: LINUX_SETID_REFUSED)
  * where execve would raise privilege or a's images disagree; K_STATE on
- * an I/O failure. */
+ * an I/O failure.  *changes: 1 when they differ from procmgrd's own (the
+ * program then runs set-id). */
 pm_status kl_image_setid(struct pm_kernel *k, uint32_t img, const struct kl_as *a,
-                         uint32_t *euid, uint32_t *egid);
+                         uint32_t *euid, uint32_t *egid, int *changes);
 /* Undo kl_create of an object that holds nothing yet. */
 void kl_uncreate(struct pm_kernel *k, pm_kcap c);
 pm_kcap kl_original_cap(const struct pm_kernel *k, uint32_t o);
