@@ -1,0 +1,517 @@
+/*
+ * svcmgr's service-file parser (svcfile.h, spec/svcmgr.md section 2).
+ * No I/O and no allocation: the caller reads the file (at most
+ * SVC_FILE_MAX bytes) and gives the bytes.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "svcfile.h"
+
+void svc_def_init(svc_def *d)
+{
+    memset(d, 0, sizeof *d);
+    d->restart = SVC_RESTART_ON_FAILURE;
+    d->restart_delay_ms = 1000;
+    d->restart_max_delay_ms = 60000;
+    d->restart_backoff_milli = 2000;
+    d->restart_reset_ms = 60000;
+    d->stop_signal = 15;
+    d->stop_grace_ms = 10000;
+    d->log = 1;
+}
+
+static int name_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '@' || c == '-';
+}
+
+int svc_name_of(const char *filename, char *name)
+{
+    static const char suffix[] = ".service";
+    size_t n = strlen(filename), s = sizeof suffix - 1;
+    if (n <= s || strcmp(filename + n - s, suffix) != 0)
+        return -1;
+    n -= s;
+    if (n > SVC_NAME_MAX || filename[0] == '.')
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!name_char((unsigned char)filename[i]))
+            return -1;
+    memcpy(name, filename, n);
+    name[n] = '\0';
+    return 0;
+}
+
+/* ---- signals ----------------------------------------------------------------- */
+
+static const struct { const char *name; uint32_t num; } signals[] = {
+    { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 }, { "TRAP", 5 },
+    { "ABRT", 6 }, { "BUS", 7 }, { "FPE", 8 }, { "KILL", 9 }, { "USR1", 10 },
+    { "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 }, { "ALRM", 14 }, { "TERM", 15 },
+    { "STKFLT", 16 }, { "CHLD", 17 }, { "CONT", 18 }, { "STOP", 19 }, { "TSTP", 20 },
+    { "TTIN", 21 }, { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
+    { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 }, { "PWR", 30 },
+    { "SYS", 31 },
+};
+
+const char *svc_signal_name(uint32_t sig)
+{
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        if (signals[i].num == sig)
+            return signals[i].name;
+    return NULL;
+}
+
+int svc_signal_parse(const char *s, uint32_t *sig)
+{
+    if (s[0] >= '0' && s[0] <= '9') {
+        uint32_t v = 0;
+        for (const char *p = s; *p != '\0'; p++) {
+            if (*p < '0' || *p > '9' || v > 64)
+                return -1;
+            v = v * 10 + (uint32_t)(*p - '0');
+        }
+        if (v < 1 || v > 64)
+            return -1;
+        *sig = v;
+        return 0;
+    }
+    if (strncasecmp(s, "SIG", 3) == 0)
+        s += 3;
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        if (strcasecmp(s, signals[i].name) == 0) {
+            *sig = signals[i].num;
+            return 0;
+        }
+    return -1;
+}
+
+/* ---- words ----------------------------------------------------------------- */
+
+int svc_split_words(const char *v, size_t n, char *buf, size_t bufcap,
+                    const char **words, size_t maxwords, const char **why)
+{
+    size_t i = 0, o = 0, nw = 0;
+    for (;;) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t'))
+            i++;
+        if (i == n)
+            break;
+        if (nw == maxwords) {
+            *why = "too many words (at most 256)";
+            return -1;
+        }
+        words[nw] = buf + o;
+        while (i < n && v[i] != ' ' && v[i] != '\t') {
+            char c = v[i];
+            if (c == '\'') {
+                size_t j = i + 1;
+                while (j < n && v[j] != '\'')
+                    j++;
+                if (j == n) {
+                    *why = "a single quote (') is not closed; close it, or write \\' "
+                           "for a quote character";
+                    return -1;
+                }
+                if (o + (j - i - 1) >= bufcap) {
+                    *why = "value too long";
+                    return -1;
+                }
+                memcpy(buf + o, v + i + 1, j - i - 1);
+                o += j - i - 1;
+                i = j + 1;
+            } else if (c == '"') {
+                i++;
+                for (;;) {
+                    if (i == n) {
+                        *why = "a double quote (\") is not closed; close it, or write \\\" "
+                               "for a quote character";
+                        return -1;
+                    }
+                    if (v[i] == '"') {
+                        i++;
+                        break;
+                    }
+                    char ch = v[i];
+                    if (ch == '\\') {
+                        if (i + 1 == n || (v[i + 1] != '"' && v[i + 1] != '\\')) {
+                            *why = "inside double quotes a backslash may only escape \" or \\ "
+                                   "(write \\\\ for a backslash)";
+                            return -1;
+                        }
+                        ch = v[i + 1];
+                        i++;
+                    }
+                    if (o + 1 >= bufcap) {
+                        *why = "value too long";
+                        return -1;
+                    }
+                    buf[o++] = ch;
+                    i++;
+                }
+            } else {
+                if (c == '\\') {
+                    if (i + 1 == n || strchr(" \t'\"\\", v[i + 1]) == NULL) {
+                        *why = "outside quotes a backslash may only escape a space, a tab, "
+                               "', \" or \\ (quote the word instead)";
+                        return -1;
+                    }
+                    c = v[i + 1];
+                    i++;
+                }
+                if (o + 1 >= bufcap) {
+                    *why = "value too long";
+                    return -1;
+                }
+                buf[o++] = c;
+                i++;
+            }
+        }
+        if (o + 1 > bufcap) {
+            *why = "value too long";
+            return -1;
+        }
+        buf[o++] = '\0';
+        nw++;
+    }
+    words[nw] = NULL;
+    return (int)nw;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+/* DURATION: digits then ms, s, min or h; at most SVC_DURATION_MAX_MS. */
+static int parse_duration(const char *s, uint64_t *ms)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    while (s[i] >= '0' && s[i] <= '9') {
+        if (v > SVC_DURATION_MAX_MS)
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    uint64_t mul;
+    if (strcmp(s + i, "ms") == 0)
+        mul = 1;
+    else if (strcmp(s + i, "s") == 0)
+        mul = 1000;
+    else if (strcmp(s + i, "min") == 0)
+        mul = 60000;
+    else if (strcmp(s + i, "h") == 0)
+        mul = 3600000;
+    else
+        return -1;
+    if (v > SVC_DURATION_MAX_MS / mul)
+        return -1;
+    *ms = v * mul;
+    return 0;
+}
+
+/* FACTOR: 1 to 16, at most 3 decimals ("1.5"); in thousandths. */
+static int parse_factor(const char *s, uint32_t *milli)
+{
+    uint32_t ip = 0, fp = 0, scale = 1000;
+    size_t i = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    while (s[i] >= '0' && s[i] <= '9') {
+        if (ip > 100)
+            return -1;
+        ip = ip * 10 + (uint32_t)(s[i] - '0');
+        i++;
+    }
+    if (s[i] == '.') {
+        i++;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        while (s[i] >= '0' && s[i] <= '9') {
+            if (scale == 1)
+                return -1;
+            scale /= 10;
+            fp += scale * (uint32_t)(s[i] - '0');
+            i++;
+        }
+    }
+    if (s[i] != '\0' || ip > 16)
+        return -1;
+    uint32_t m = ip * 1000 + fp;
+    if (m < 1000 || m > 16000)
+        return -1;
+    *milli = m;
+    return 0;
+}
+
+static int env_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+/* ---- the file ----------------------------------------------------------------- */
+
+enum key_id {
+    K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
+    K_RESTART_BACKOFF, K_RESTART_RESET, K_STOP_SIGNAL, K_STOP_GRACE, K_PRIORITY, K_LOG,
+    K_COUNT
+};
+static const char *const key_names[K_COUNT] = {
+    "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
+    "restart-backoff", "restart-reset-after", "stop-signal", "stop-grace", "priority", "log",
+};
+
+static const char *const priority_names[] = {
+    "background", "low", "normal", "high", "codec", "realtime"
+};
+
+typedef struct perr {
+    char *buf;
+    size_t cap;
+    const char *path;
+} perr;
+
+static int fail(perr *e, size_t line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(perr *e, size_t line, const char *key, const char *fmt, ...)
+{
+    int n;
+    if (line != 0 && key != NULL)
+        n = snprintf(e->buf, e->cap, "%s:%zu: %s: ", e->path, line, key);
+    else if (line != 0)
+        n = snprintf(e->buf, e->cap, "%s:%zu: ", e->path, line);
+    else
+        n = snprintf(e->buf, e->cap, "%s: ", e->path);
+    if (n >= 0 && (size_t)n < e->cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->buf + n, e->cap - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* A single word (cwd, and every scalar value once unquoted): the value
+ * split, exactly one word.  Returns 0, or -1 with why. */
+static int one_word(const char *v, size_t n, char *out, size_t cap, const char **why)
+{
+    const char *w[2];
+    int nw = svc_split_words(v, n, out, cap, w, 1, why);
+    if (nw < 0) {
+        if (strncmp(*why, "too many", 8) == 0)
+            *why = "one value expected (quote it if it holds spaces)";
+        return -1;
+    }
+    if (nw == 0) {
+        *why = "empty value";
+        return -1;
+    }
+    return 0;
+}
+
+static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n, svc_def *d)
+{
+    const char *why = NULL;
+    const char *key = key_names[k];
+    char w[SVC_LINE_MAX + 1];
+
+    if (k == K_EXEC) {
+        int nw = svc_split_words(v, n, d->argbuf, sizeof d->argbuf, d->argv, SVC_WORDS_MAX, &why);
+        if (nw < 0)
+            return fail(e, line, key, "%s", why);
+        if (nw == 0)
+            return fail(e, line, key, "empty value; write the program's absolute path and "
+                        "its arguments");
+        if (d->argv[0][0] != '/')
+            return fail(e, line, key, "'%s' is not an absolute path; write the program's "
+                        "full path (no PATH search)", d->argv[0]);
+        d->argc = (size_t)nw;
+        return 0;
+    }
+    if (k == K_ENV) {
+        int nw = svc_split_words(v, n, d->envbuf, sizeof d->envbuf, d->env, SVC_WORDS_MAX, &why);
+        if (nw < 0)
+            return fail(e, line, key, "%s", why);
+        if (nw == 0)
+            return fail(e, line, key, "empty value; write NAME=VALUE words");
+        for (int i = 0; i < nw; i++) {
+            const char *eq = strchr(d->env[i], '=');
+            if (eq == NULL || !env_name_ok(d->env[i], (size_t)(eq - d->env[i])))
+                return fail(e, line, key, "'%s' is not NAME=VALUE with NAME of letters, "
+                            "digits and _ (not starting with a digit)", d->env[i]);
+            for (int j = 0; j < i; j++)
+                if (strncmp(d->env[j], d->env[i], (size_t)(eq - d->env[i]) + 1) == 0)
+                    return fail(e, line, key, "%.*s is set twice; keep one", (int)(eq - d->env[i]),
+                                d->env[i]);
+        }
+        d->envc = (size_t)nw;
+        return 0;
+    }
+    if (one_word(v, n, w, sizeof w, &why) != 0)
+        return fail(e, line, key, "%s", why);
+    switch (k) {
+    case K_CWD:
+        if (w[0] != '/')
+            return fail(e, line, key, "'%s' is not an absolute path", w);
+        memcpy(d->cwd, w, strlen(w) + 1);
+        return 0;
+    case K_RESTART:
+        if (strcmp(w, "no") == 0)
+            d->restart = SVC_RESTART_NO;
+        else if (strcmp(w, "on-failure") == 0)
+            d->restart = SVC_RESTART_ON_FAILURE;
+        else if (strcmp(w, "always") == 0)
+            d->restart = SVC_RESTART_ALWAYS;
+        else
+            return fail(e, line, key, "'%s' is not a policy; write no, on-failure or always", w);
+        return 0;
+    case K_RESTART_DELAY:
+    case K_RESTART_MAX_DELAY:
+    case K_RESTART_RESET:
+    case K_STOP_GRACE: {
+        uint64_t ms;
+        if (parse_duration(w, &ms) != 0)
+            return fail(e, line, key, "'%s' is not a duration; write a number with ms, s, "
+                        "min or h (500ms, 2s, 1min), at most 7 days", w);
+        if (k == K_RESTART_DELAY)
+            d->restart_delay_ms = ms;
+        else if (k == K_RESTART_MAX_DELAY)
+            d->restart_max_delay_ms = ms;
+        else if (k == K_RESTART_RESET)
+            d->restart_reset_ms = ms;
+        else
+            d->stop_grace_ms = ms;
+        return 0;
+    }
+    case K_RESTART_BACKOFF:
+        if (parse_factor(w, &d->restart_backoff_milli) != 0)
+            return fail(e, line, key, "'%s' is not a factor; write a number from 1 to 16 with "
+                        "at most 3 decimals (2, 1.5)", w);
+        return 0;
+    case K_STOP_SIGNAL:
+        if (svc_signal_parse(w, &d->stop_signal) != 0)
+            return fail(e, line, key, "'%s' is not a signal; write a name (TERM, SIGINT) or a "
+                        "number from 1 to 64", w);
+        return 0;
+    case K_PRIORITY:
+        for (uint32_t i = 0; i < sizeof priority_names / sizeof priority_names[0]; i++)
+            if (strcmp(w, priority_names[i]) == 0) {
+                d->has_priority = 1;
+                d->priority = i;
+                return 0;
+            }
+        return fail(e, line, key, "'%s' is not a level; write background, low, normal, high, "
+                    "codec or realtime", w);
+    case K_LOG:
+        if (strcmp(w, "file") == 0)
+            d->log = 1;
+        else if (strcmp(w, "none") == 0)
+            d->log = 0;
+        else
+            return fail(e, line, key, "'%s': write file or none", w);
+        return 0;
+    default:
+        return fail(e, line, key, "internal: unhandled key");
+    }
+}
+
+int svc_parse(const char *path, const char *name, const unsigned char *buf,
+              size_t len, svc_def *d, char *err, size_t errcap)
+{
+    perr e = { err, errcap, path };
+    size_t seen[K_COUNT] = { 0 };   /* line of each key, 0 = not yet */
+    size_t line = 0, pos = 0;
+
+    svc_def_init(d);
+    if (errcap > 0)
+        err[0] = '\0';
+    if (strlen(name) > SVC_NAME_MAX)
+        return fail(&e, 0, NULL, "service name longer than %u bytes", SVC_NAME_MAX);
+    memcpy(d->name, name, strlen(name) + 1);
+    if (len > SVC_FILE_MAX)
+        return fail(&e, 0, NULL, "file larger than %u bytes", SVC_FILE_MAX);
+
+    while (pos < len) {
+        size_t start = pos, end;
+        line++;
+        while (pos < len && buf[pos] != '\n')
+            pos++;
+        end = pos;
+        if (pos < len)
+            pos++;                       /* the '\n' */
+        if (end - start > SVC_LINE_MAX)
+            return fail(&e, line, NULL, "line longer than %u bytes; shorten it", SVC_LINE_MAX);
+        for (size_t i = start; i < end; i++) {
+            unsigned char c = buf[i];
+            if (c == '\0')
+                return fail(&e, line, NULL, "NUL byte at column %zu; a service file is text",
+                            i - start + 1);
+            if (c == '\r')
+                return fail(&e, line, NULL, "carriage return at column %zu; save the file "
+                            "with Unix line ends (\\n)", i - start + 1);
+            if ((c < 0x20 && c != '\t') || c == 0x7f)
+                return fail(&e, line, NULL, "control byte 0x%02x at column %zu; remove it",
+                            c, i - start + 1);
+        }
+        while (start < end && (buf[start] == ' ' || buf[start] == '\t'))
+            start++;
+        while (end > start && (buf[end - 1] == ' ' || buf[end - 1] == '\t'))
+            end--;
+        if (start == end || buf[start] == '#')
+            continue;
+        const char *l = (const char *)buf + start;
+        size_t n = end - start, k = 0;
+        while (k < n && ((l[k] >= 'a' && l[k] <= 'z') || (l[k] >= '0' && l[k] <= '9') ||
+                         l[k] == '-'))
+            k++;
+        size_t keylen = k;
+        while (k < n && (l[k] == ' ' || l[k] == '\t'))
+            k++;
+        if (keylen == 0 || k == n || l[k] != '=') {
+            return fail(&e, line, NULL, "not a 'key = value' line (a key is lower-case "
+                        "letters, digits and '-'; a comment line starts with #)");
+        }
+        k++;
+        while (k < n && (l[k] == ' ' || l[k] == '\t'))
+            k++;
+        enum key_id id = K_COUNT;
+        for (int i = 0; i < K_COUNT; i++)
+            if (strlen(key_names[i]) == keylen && strncmp(key_names[i], l, keylen) == 0)
+                id = (enum key_id)i;
+        if (id == K_COUNT)
+            return fail(&e, line, NULL, "unknown key '%.*s'; the keys are exec, env, cwd, "
+                        "restart, restart-delay, restart-max-delay, restart-backoff, "
+                        "restart-reset-after, stop-signal, stop-grace, priority, log",
+                        (int)(keylen > 64 ? 64 : keylen), l);
+        if (seen[id] != 0)
+            return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",
+                        seen[id]);
+        seen[id] = line;
+        if (k == n)
+            return fail(&e, line, key_names[id], "empty value");
+        if (set_key(&e, line, id, l + k, n - k, d) != 0)
+            return -1;
+    }
+    if (seen[K_EXEC] == 0)
+        return fail(&e, 0, NULL, "no 'exec' line; every service needs one "
+                    "(exec = /absolute/program ARGS)");
+    if (d->restart_max_delay_ms < d->restart_delay_ms)
+        return fail(&e, seen[K_RESTART_MAX_DELAY] ? seen[K_RESTART_MAX_DELAY]
+                                                  : seen[K_RESTART_DELAY],
+                    seen[K_RESTART_MAX_DELAY] ? "restart-max-delay" : "restart-delay",
+                    "restart-max-delay (%llu ms) is below restart-delay (%llu ms); raise it",
+                    (unsigned long long)d->restart_max_delay_ms,
+                    (unsigned long long)d->restart_delay_ms);
+    return 0;
+}
