@@ -1,0 +1,995 @@
+/*
+ * svcmgr: the service supervisor (spec/svcmgr.md, issue 16).
+ *
+ *   svcmgr [--dir DIR] [--socket PATH] [--control PATH] [--log-dir DIR]
+ *   svcmgr --check [--dir DIR]
+ *
+ * A client of procmgrd through libprocmgr only: it never forks or execs.
+ * Each service has its own connection to procmgrd; a run is
+ * pm_client_spawn (suspended), WATCH (exited, killed, faulted), START.
+ * One poll loop: the control socket and its connections, a signalfd
+ * (TERM, INT: stop every service, then exit), each running service's
+ * watch channel and each service's log pipe; the timeout is the nearest
+ * restart or stop deadline.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procmgr/client.h"
+#include "procmgr/version.h"
+#include "ctl.h"
+#include "svcfile.h"
+
+#define SVC_MAX       256
+#define CONN_MAX      16
+#define PROC_NAME_MAX 32u     /* SET_INFO's process name, at most */
+
+#define EXIT_USAGE     2
+#define EXIT_TRANSPORT 4
+
+enum svc_state { ST_STOPPED, ST_RUNNING, ST_BACKOFF, ST_STOPPING, ST_FAILED };
+static const char *const state_names[] = { "stopped", "running", "backoff", "stopping", "failed" };
+static const char *const policy_names[] = { "no", "on-failure", "always" };
+
+typedef struct svc {
+    svc_def *def;
+    int state;
+    pm_client *c;                /* this service's connection, or NULL */
+    int proc, thread, watch;     /* handles of the current run, or -1 */
+    uint64_t koid;
+    uint64_t started_ms;         /* monotonic */
+    uint32_t restarts;           /* restarts made by the policy */
+    uint32_t failures;           /* consecutive, for the backoff */
+    uint64_t deadline_ms;        /* BACKOFF: restart at; STOPPING: SIGKILL at */
+    uint64_t delay_ms;           /* the delay of the pending or last restart */
+    int killed;                  /* STOPPING: SIGKILL sent */
+    int restart_after_stop;      /* restart: start once stopped */
+    int stop_asked;              /* the run ends because svcmgr stopped it */
+    /* the last end */
+    const char *end_kind;        /* exited, killed, faulted, launch-failed, lost; NULL */
+    uint32_t end_code;
+    const char *end_reason;      /* exit, stop, stop-kill, launch, lost */
+    uint64_t end_time_ms;        /* realtime */
+    char end_msg[256];
+    /* logs */
+    int log_r, log_w, log_fd;
+    int at_bol;
+    char log_path[4096];
+} svc;
+
+static svc g_svc[SVC_MAX];
+static size_t g_nsvc;
+static const char *g_pm_socket;
+static int g_shutdown;
+
+/* snprintf, truncating quietly: every use here is a message or a path
+ * checked elsewhere. */
+static void sfmt(char *b, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void sfmt(char *b, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(b, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- time, log ------------------------------------------------------------------- */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* RFC 3339 UTC with milliseconds. */
+static void stamp(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    sfmt(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000L);
+}
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+    char ts[40];
+    va_list ap;
+    stamp(ts, sizeof ts);
+    fprintf(stderr, "%s svcmgr: ", ts);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- loading ------------------------------------------------------------------- */
+
+/* Read and parse one file; 0, or -1 with the reason in err. */
+static int load_file(int dirfd, const char *dir, const char *fname, const char *name,
+                     svc_def *d, char *err, size_t errcap)
+{
+    char path[4096 + 256];
+    static unsigned char buf[SVC_FILE_MAX + 1];
+    sfmt(path, sizeof path, "%s/%s", dir, fname);
+    int fd = openat(dirfd, fname, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        sfmt(err, errcap, "%s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        sfmt(err, errcap, "%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + len, sizeof buf - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            sfmt(err, errcap, "%s: cannot read: %s", path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (r == 0 || len + (size_t)r == sizeof buf) {
+            len += (size_t)r;
+            break;
+        }
+        len += (size_t)r;
+    }
+    close(fd);
+    return svc_parse(path, name, buf, len, d, err, errcap);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Load every NAME.service of dir in name order.  A refused file is
+ * logged (file:line: what) and skipped; the others load.  With svcs NULL
+ * (--check) nothing is kept.  Returns the number refused, or -1 when the
+ * directory cannot be read. */
+static int load_dir(const char *dir, int keep)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        fprintf(stderr, "svcmgr: %s: cannot open the service directory: %s (--dir DIR "
+                "to choose another)\n", dir, strerror(errno));
+        return -1;
+    }
+    char *names[SVC_MAX * 4];
+    size_t n = 0;
+    struct dirent *de;
+    int bad = 0;
+    while ((de = readdir(dp)) != NULL) {
+        char nm[SVC_NAME_MAX + 1];
+        if (de->d_name[0] == '.')
+            continue;
+        if (svc_name_of(de->d_name, nm) != 0) {
+            size_t l = strlen(de->d_name);
+            if (l > 8 && strcmp(de->d_name + l - 8, ".service") == 0) {
+                fprintf(stderr, "svcmgr: %s/%s: not a service name (1 to %u bytes of letters, "
+                        "digits, '_', '.', '@', '-'); rename the file\n", dir, de->d_name,
+                        SVC_NAME_MAX);
+                bad++;
+            }
+            continue;   /* other files (backups, README) are not services */
+        }
+        if (n == sizeof names / sizeof names[0])
+            break;
+        names[n] = strdup(de->d_name);
+        if (names[n] != NULL)
+            n++;
+    }
+    qsort(names, n, sizeof names[0], cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char nm[SVC_NAME_MAX + 1], err[SVC_ERR_MAX];
+        svc_def *d = malloc(sizeof *d);
+        (void)svc_name_of(names[i], nm);
+        if (d == NULL || load_file(dirfd(dp), dir, names[i], nm, d, err, sizeof err) != 0) {
+            fprintf(stderr, "svcmgr: %s\n", d == NULL ? "out of memory" : err);
+            fprintf(stderr, "svcmgr: %s: service refused; fix the file (the others load)\n", nm);
+            bad++;
+            free(d);
+        } else if (keep && g_nsvc == SVC_MAX) {
+            fprintf(stderr, "svcmgr: %s: refused: more than %d services\n", nm, SVC_MAX);
+            bad++;
+            free(d);
+        } else if (keep) {
+            svc *s = &g_svc[g_nsvc++];
+            memset(s, 0, sizeof *s);
+            s->def = d;
+            s->proc = s->thread = s->watch = -1;
+            s->log_r = s->log_w = s->log_fd = -1;
+            s->at_bol = 1;
+            s->state = ST_STOPPED;
+        } else {
+            free(d);
+        }
+        free(names[i]);
+    }
+    closedir(dp);
+    return bad;
+}
+
+/* ---- logs ------------------------------------------------------------------- */
+
+static int open_log(svc *s, const char *logdir)
+{
+    int p[2];
+    sfmt(s->log_path, sizeof s->log_path, "%s/%s.log", logdir, s->def->name);
+    s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (s->log_fd < 0) {
+        logmsg("%s: cannot open its log %s: %s; its output is discarded", s->def->name,
+               s->log_path, strerror(errno));
+        s->log_path[0] = '\0';
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        logmsg("%s: pipe: %s; its output is discarded", s->def->name, strerror(errno));
+        close(s->log_fd);
+        s->log_fd = -1;
+        s->log_path[0] = '\0';
+        return -1;
+    }
+    (void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+    s->log_r = p[0];
+    s->log_w = p[1];
+    return 0;
+}
+
+static void write_all(int fd, const char *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+/* What the pipe holds, into the log file with a timestamp per line.
+ * Returns the bytes read (0: nothing there). */
+static size_t drain_log(svc *s)
+{
+    char in[16384], out[16384 * 2 + 64];
+    ssize_t r = read(s->log_r, in, sizeof in);
+    if (r <= 0)
+        return 0;
+    size_t o = 0;
+    char ts[40];
+    stamp(ts, sizeof ts);
+    size_t tl = strlen(ts);
+    for (ssize_t i = 0; i < r; i++) {
+        if (s->at_bol) {
+            memcpy(out + o, ts, tl);
+            out[o + tl] = ' ';
+            o += tl + 1;
+            s->at_bol = 0;
+        }
+        out[o++] = in[i];
+        if (in[i] == '\n')
+            s->at_bol = 1;
+        if (o > sizeof out - 64) {
+            write_all(s->log_fd, out, o);
+            o = 0;
+        }
+    }
+    write_all(s->log_fd, out, o);
+    return (size_t)r;
+}
+
+/* ---- runs ------------------------------------------------------------------- */
+
+static void close_run(svc *s)
+{
+    if (s->watch >= 0)
+        close(s->watch);
+    if (s->proc >= 0)
+        close(s->proc);
+    if (s->thread >= 0)
+        close(s->thread);
+    s->watch = s->proc = s->thread = -1;
+}
+
+static void drop_client(svc *s)
+{
+    pm_client_close(s->c);
+    s->c = NULL;
+}
+
+static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms);
+
+static void set_end(svc *s, const char *kind, uint32_t code, const char *reason)
+{
+    s->end_kind = kind;
+    s->end_code = code;
+    s->end_reason = reason;
+    s->end_time_ms = real_ms();
+    s->end_msg[0] = '\0';
+}
+
+/* Start a run: spawn suspended, WATCH its end, START. */
+static void launch(svc *s)
+{
+    svc_def *d = s->def;
+    pm_status st = PM_OK;
+    const char *what = "connect";
+    int cwd = -1;
+    pm_spawn_action act[8];
+    size_t na = 0;
+    char pname[PROC_NAME_MAX + 1];
+    pm_client_process p = { -1, -1, 0 };
+
+    s->stop_asked = 0;
+    s->killed = 0;
+    if (s->c == NULL && (st = pm_client_connect(g_pm_socket, &s->c)) != PM_OK)
+        goto failed;
+    act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_OPEN, .id = 0, .path = "/dev/null",
+                                   .oflags = O_RDONLY };
+    if (s->log_w >= 0) {
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_CLONE_FD, .fd = s->log_w, .id = 1 };
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_CLONE_FD, .fd = s->log_w, .id = 2 };
+    } else {
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_OPEN, .id = 1, .path = "/dev/null",
+                                       .oflags = O_WRONLY };
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_OPEN, .id = 2, .path = "/dev/null",
+                                       .oflags = O_WRONLY };
+    }
+    sfmt(pname, sizeof pname, "%s", d->name);
+    act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_SET_NAME, .path = pname };
+    if (d->cwd[0] != '\0') {
+        cwd = open(d->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0) {
+            set_end(s, "launch-failed", (uint32_t)PM_E_K_ARG, "launch");
+            sfmt(s->end_msg, sizeof s->end_msg, "cwd %s: %s", d->cwd, strerror(errno));
+            logmsg("%s: cannot start: %s", d->name, s->end_msg);
+            schedule_or_settle(s, 1, 0);
+            return;
+        }
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_SET_CWD, .fd = cwd };
+    }
+    if (d->has_priority)
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_PRIORITY, .id = d->priority };
+    what = "spawn";
+    errno = 0;
+    st = pm_client_spawn(s->c, PM_SPAWN_SUSPENDED, -1, d->argv[0], d->argv, d->env, act, na,
+                         &p, NULL);
+    if (cwd >= 0)
+        close(cwd);
+    if (st != PM_OK)
+        goto failed;
+    s->proc = p.process;
+    s->thread = p.thread;
+    s->koid = p.koid;
+    what = "watch";
+    st = pm_client_watch(s->c, s->proc, PM_EVENT_EXITED | PM_EVENT_KILLED | PM_EVENT_FAULTED,
+                         &s->watch);
+    if (st != PM_OK)
+        goto failed;
+    what = "start";
+    st = pm_client_start(s->c, s->proc, s->thread);
+    if (st != PM_OK)
+        goto failed;
+    s->state = ST_RUNNING;
+    s->started_ms = mono_ms();
+    logmsg("%s: started, koid %llu", d->name, (unsigned long long)s->koid);
+    return;
+
+failed: {
+        int e = errno;
+        if (s->proc >= 0 && s->c != NULL)
+            (void)pm_client_kill(s->c, s->proc);
+        close_run(s);
+        set_end(s, "launch-failed", (uint32_t)st, "launch");
+        if (st == PM_E_NOT_CONNECTED)
+            sfmt(s->end_msg, sizeof s->end_msg, "%s: procmgrd %s: %s", what,
+                     g_pm_socket ? g_pm_socket : "(default socket)",
+                     strerror(s->c != NULL ? pm_client_errno(s->c) : e));
+        else if (st == PM_E_K_ARG && e != 0)
+            sfmt(s->end_msg, sizeof s->end_msg, "%s: %s: %s (%s %d)", what, d->argv[0],
+                     strerror(e), pm_status_name(st), (int)st);
+        else
+            sfmt(s->end_msg, sizeof s->end_msg, "%s: %s: %s (%s %d)", what, d->argv[0],
+                     pm_status_message(st), pm_status_name(st), (int)st);
+        if (st == PM_E_NOT_CONNECTED || s->c == NULL)
+            drop_client(s);
+        logmsg("%s: cannot start: %s", d->name, s->end_msg);
+        schedule_or_settle(s, 1, 0);
+    }
+}
+
+/* The backoff delay of the next restart: delay * factor^failures, capped. */
+static uint64_t next_delay(const svc_def *d, uint32_t failures)
+{
+    uint64_t v = d->restart_delay_ms;
+    for (uint32_t i = 0; i < failures && v < d->restart_max_delay_ms; i++)
+        v = v * d->restart_backoff_milli / 1000u;
+    return v < d->restart_max_delay_ms ? v : d->restart_max_delay_ms;
+}
+
+/* After a run ended (by itself) or failed to launch: restart later per
+ * the policy, or settle in stopped / failed. */
+static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms)
+{
+    const svc_def *d = s->def;
+    int again = !g_shutdown && (d->restart == SVC_RESTART_ALWAYS ||
+                                (d->restart == SVC_RESTART_ON_FAILURE && failed));
+    if (!again) {
+        s->state = failed ? ST_FAILED : ST_STOPPED;
+        logmsg("%s: %s (restart = %s)", d->name, state_names[s->state], policy_names[d->restart]);
+        return;
+    }
+    if (ran_ms >= d->restart_reset_ms)
+        s->failures = 0;
+    s->delay_ms = next_delay(d, s->failures);
+    if (s->failures < 64)
+        s->failures++;
+    s->state = ST_BACKOFF;
+    s->deadline_ms = mono_ms() + s->delay_ms;
+    logmsg("%s: restart %u in %llu ms", d->name, s->restarts + 1,
+           (unsigned long long)s->delay_ms);
+}
+
+/* The watch channel of a run is readable: its end, or procmgrd gone. */
+static void on_watch(svc *s)
+{
+    pm_client_event ev;
+    pm_status st = pm_client_watch_next(s->watch, 0, &ev);
+    if (st == PM_E_WAIT_TIMED_OUT)
+        return;
+    uint64_t ran = mono_ms() - s->started_ms;
+    const char *reason = s->stop_asked ? (s->killed ? "stop-kill" : "stop") : "exit";
+    int failed;
+    if (st != PM_OK) {
+        set_end(s, "lost", (uint32_t)st, "lost");
+        sfmt(s->end_msg, sizeof s->end_msg, "the watch channel closed: procmgrd gone?");
+        logmsg("%s: koid %llu: lost (%s): %s", s->def->name, (unsigned long long)s->koid,
+               pm_status_name(st), s->end_msg);
+        drop_client(s);
+        failed = 1;
+    } else {
+        const char *kind = ev.event == PM_EVENT_EXITED ? "exited"
+                         : ev.event == PM_EVENT_KILLED ? "killed" : "faulted";
+        set_end(s, kind, ev.code, reason);
+        failed = !(ev.event == PM_EVENT_EXITED && ev.code == 0);
+        const char *sn = ev.event == PM_EVENT_KILLED ? svc_signal_name(ev.code) : NULL;
+        logmsg("%s: koid %llu %s %u%s%s after %llu ms (%s)", s->def->name,
+               (unsigned long long)s->koid, kind, ev.code, sn ? " SIG" : "", sn ? sn : "",
+               (unsigned long long)ran, reason);
+        if (sn != NULL)
+            sfmt(s->end_msg, sizeof s->end_msg, "SIG%s", sn);
+    }
+    close_run(s);
+    s->koid = 0;
+    if (s->state == ST_STOPPING) {
+        s->state = ST_STOPPED;
+        logmsg("%s: stopped", s->def->name);
+        if (s->restart_after_stop && !g_shutdown) {
+            s->restart_after_stop = 0;
+            s->failures = 0;
+            launch(s);
+        }
+        return;
+    }
+    schedule_or_settle(s, failed, ran);
+}
+
+/* Stop: the stop signal now, SIGKILL after the grace. */
+static void stop(svc *s)
+{
+    if (s->state == ST_BACKOFF) {
+        s->state = ST_STOPPED;
+        logmsg("%s: stopped (was waiting to restart)", s->def->name);
+        return;
+    }
+    if (s->state != ST_RUNNING)
+        return;
+    s->state = ST_STOPPING;
+    s->stop_asked = 1;
+    s->deadline_ms = mono_ms() + s->def->stop_grace_ms;
+    pm_status st = pm_client_signal(s->c, s->proc, s->def->stop_signal);
+    logmsg("%s: stopping koid %llu: SIG%s, SIGKILL after %llu ms%s", s->def->name,
+           (unsigned long long)s->koid,
+           svc_signal_name(s->def->stop_signal) ? svc_signal_name(s->def->stop_signal) : "?",
+           (unsigned long long)s->def->stop_grace_ms,
+           st == PM_OK || st == PM_E_PROCESS_ENDED ? "" : " (the signal was refused)");
+    if (st != PM_OK && st != PM_E_PROCESS_ENDED)
+        s->deadline_ms = mono_ms();
+}
+
+static void timers(void)
+{
+    uint64_t now = mono_ms();
+    for (size_t i = 0; i < g_nsvc; i++) {
+        svc *s = &g_svc[i];
+        if (s->state == ST_BACKOFF && now >= s->deadline_ms) {
+            s->restarts++;
+            launch(s);
+        } else if (s->state == ST_STOPPING && !s->killed && now >= s->deadline_ms) {
+            s->killed = 1;
+            pm_status st = pm_client_kill(s->c, s->proc);
+            logmsg("%s: grace over: SIGKILL koid %llu (%s)", s->def->name,
+                   (unsigned long long)s->koid, pm_status_name(st));
+        }
+    }
+}
+
+/* ---- control socket ------------------------------------------------------------- */
+
+typedef struct buf {
+    char *p;
+    size_t n, cap;
+} buf;
+
+static void bprintf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->n = (size_t)n < b->cap - b->n ? b->n + (size_t)n : b->cap - 1;
+}
+
+/* Tabs and newlines cannot reach a field: names and paths are checked,
+ * messages are ours; this keeps it so. */
+static void bfield(buf *b, const char *s)
+{
+    if (s == NULL || s[0] == '\0') {
+        bprintf(b, "\t-");
+        return;
+    }
+    bprintf(b, "\t");
+    for (; *s != '\0' && b->n + 2 < b->cap; s++)
+        b->p[b->n++] = (*s == '\t' || *s == '\n') ? ' ' : *s;
+    b->p[b->n] = '\0';
+}
+
+static void status_line(buf *b, const svc *s)
+{
+    uint64_t now = mono_ms();
+    bprintf(b, "%s\t%s", s->def->name, state_names[s->state]);
+    if (s->koid != 0)
+        bprintf(b, "\t%llu", (unsigned long long)s->koid);
+    else
+        bprintf(b, "\t-");
+    bprintf(b, "\t%u", s->restarts);
+    if (s->state == ST_RUNNING || s->state == ST_STOPPING)
+        bprintf(b, "\t%llu", (unsigned long long)(now - s->started_ms));
+    else
+        bprintf(b, "\t-");
+    if (s->end_kind != NULL)
+        bprintf(b, "\t%s\t%u\t%s\t%llu", s->end_kind, s->end_code, s->end_reason,
+                (unsigned long long)s->end_time_ms);
+    else
+        bprintf(b, "\t-\t-\t-\t-");
+    if (s->state == ST_BACKOFF)
+        bprintf(b, "\t%llu\t%llu",
+                (unsigned long long)(s->deadline_ms > now ? s->deadline_ms - now : 0),
+                (unsigned long long)s->delay_ms);
+    else
+        bprintf(b, "\t-\t-");
+    bprintf(b, "\t%s\t%llu", policy_names[s->def->restart],
+            (unsigned long long)s->def->stop_grace_ms);
+    bfield(b, s->log_path);
+    bfield(b, s->end_msg);
+    bprintf(b, "\n");
+}
+
+static svc *find_svc(const char *name)
+{
+    for (size_t i = 0; i < g_nsvc; i++)
+        if (strcmp(g_svc[i].def->name, name) == 0)
+            return &g_svc[i];
+    return NULL;
+}
+
+static void handle_request(int fd, const char *req, size_t n)
+{
+    static char rbuf[SVC_CTL_MSG_MAX];
+    buf b = { rbuf, 0, sizeof rbuf };
+    char cmd[SVC_CTL_REQ_MAX + 1], arg[SVC_CTL_REQ_MAX + 1];
+    struct ucred cr;
+    socklen_t crl = sizeof cr;
+    rbuf[0] = '\0';
+    cmd[0] = arg[0] = '\0';
+    if (n > SVC_CTL_REQ_MAX || memchr(req, '\0', n) != NULL) {
+        bprintf(&b, "error\tbad-request\ta request is at most %u bytes of text\n",
+                SVC_CTL_REQ_MAX);
+        goto send;
+    }
+    {
+        char r[SVC_CTL_REQ_MAX + 1];
+        memcpy(r, req, n);
+        r[n] = '\0';
+        char *sp = strchr(r, ' ');
+        if (sp != NULL) {
+            *sp = '\0';
+            sfmt(arg, sizeof arg, "%s", sp + 1);
+        }
+        sfmt(cmd, sizeof cmd, "%s", r);
+    }
+    int mutating = strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+                   strcmp(cmd, "restart") == 0;
+    if (!mutating && strcmp(cmd, "status") != 0) {
+        bprintf(&b, "error\tbad-request\tunknown command; status, start, stop, restart\n");
+        goto send;
+    }
+    if (mutating && (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
+                     (cr.uid != 0 && cr.uid != geteuid()))) {
+        bprintf(&b, "error\tnot-allowed\tonly root and svcmgr's user may start and stop "
+                "services\n");
+        goto send;
+    }
+    svc *s = arg[0] != '\0' ? find_svc(arg) : NULL;
+    if ((mutating || arg[0] != '\0') && s == NULL) {
+        bprintf(&b, "error\tno-such-service\t%s\n",
+                arg[0] == '\0' ? "a service name is needed" : "no such service (not loaded)");
+        goto send;
+    }
+    if (strcmp(cmd, "status") == 0) {
+        bprintf(&b, "ok\n");
+        for (size_t i = 0; i < g_nsvc; i++)
+            if (s == NULL || s == &g_svc[i])
+                status_line(&b, &g_svc[i]);
+        goto send;
+    }
+    if (g_shutdown) {
+        bprintf(&b, "error\tshutting-down\tsvcmgr is stopping every service and exiting\n");
+        goto send;
+    }
+    if (strcmp(cmd, "stop") == 0) {
+        s->restart_after_stop = 0;
+        stop(s);
+    } else if (strcmp(cmd, "start") == 0) {
+        if (s->state == ST_STOPPING) {
+            s->restart_after_stop = 1;
+        } else if (s->state != ST_RUNNING) {
+            s->failures = 0;
+            launch(s);
+        }
+    } else {
+        if (s->state == ST_RUNNING) {
+            s->restart_after_stop = 1;
+            stop(s);
+        } else if (s->state == ST_STOPPING) {
+            s->restart_after_stop = 1;
+        } else {
+            s->failures = 0;
+            launch(s);
+        }
+    }
+    bprintf(&b, "ok\n");
+    status_line(&b, s);
+send:
+    if (send(fd, b.p, b.n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        logmsg("control: reply not sent: %s", strerror(errno));
+}
+
+static int listen_control(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, "svcmgr: %s: control socket path too long\n", path);
+        return -1;
+    }
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    /* a socket file left by a svcmgr that died: nobody answers on it */
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+        int t = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (t >= 0 && connect(t, (struct sockaddr *)&a, sizeof a) == 0) {
+            fprintf(stderr, "svcmgr: %s: another svcmgr answers there (--control PATH to "
+                    "choose another)\n", path);
+            close(t);
+            close(fd);
+            return -1;
+        }
+        if (t >= 0)
+            close(t);
+        unlink(path);
+    }
+    mode_t old = umask(077);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+    umask(old);
+    if (r != 0 || listen(fd, 16) != 0) {
+        fprintf(stderr, "svcmgr: %s: cannot listen: %s (--control PATH to choose another)\n",
+                path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: svcmgr [--dir DIR] [--socket PATH] [--control PATH] [--log-dir DIR]\n"
+            "       svcmgr --check [--dir DIR] | --help | --version\n"
+            "Supervise the services of DIR (one NAME.service file each, spec/svcmgr.md):\n"
+            "start them through procmgrd, restart them by their policy, stop them.\n"
+            "  --dir DIR        the service files (default /etc/procmgr/services)\n"
+            "  --socket PATH    procmgrd's socket (default: $PROCMGR_SOCKET, else\n"
+            "                   /run/procmgr/procmgr.sock as root, else\n"
+            "                   $XDG_RUNTIME_DIR/procmgr.sock)\n"
+            "  --control PATH   svcmgr's socket for svcctl (default: $SVCMGR_SOCKET, else\n"
+            "                   /run/procmgr/svcmgr.sock as root, else\n"
+            "                   $XDG_RUNTIME_DIR/svcmgr.sock)\n"
+            "  --log-dir DIR    service logs, DIR/NAME.log (default /var/log/procmgr as\n"
+            "                   root, else $XDG_RUNTIME_DIR/procmgr-log)\n"
+            "  --check          parse every service file, report, exit (1 if any refused)\n"
+            "It stays in the foreground and logs to stderr; TERM or INT stops every\n"
+            "service (stop signal, SIGKILL after the grace), then exits.\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("svcmgr: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'svcmgr --help'.\n", stderr);
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "dir", required_argument, NULL, 'd' },
+        { "socket", required_argument, NULL, 's' },
+        { "control", required_argument, NULL, 'c' },
+        { "log-dir", required_argument, NULL, 'l' },
+        { "check", no_argument, NULL, 'k' },
+        { "foreground", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *dir = "/etc/procmgr/services", *control = NULL, *logdir = NULL;
+    int check = 0, ch;
+    char ctlbuf[108], logbuf[4096], pmbuf[108];
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":hV", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'd': dir = optarg; break;
+        case 's': g_pm_socket = optarg; break;
+        case 'c': control = optarg; break;
+        case 'l': logdir = optarg; break;
+        case 'k': check = 1; break;
+        case 'f': break;   /* always in the foreground */
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("svcmgr (procmgr) %s\n", PROCMGR_VERSION); return 0;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (check) {
+        int bad = load_dir(dir, 0);
+        if (bad == 0)
+            printf("svcmgr: %s: every service file is valid\n", dir);
+        return bad == 0 ? 0 : 1;
+    }
+    if (g_pm_socket == NULL && (g_pm_socket = pm_client_default_socket(pmbuf, sizeof pmbuf)) == NULL)
+        return usage_error("no procmgrd socket: $PROCMGR_SOCKET and $XDG_RUNTIME_DIR are not "
+                           "set; use --socket PATH");
+    if (control == NULL && (control = svc_ctl_default_path(ctlbuf, sizeof ctlbuf)) == NULL)
+        return usage_error("no control socket path: $SVCMGR_SOCKET and $XDG_RUNTIME_DIR are "
+                           "not set; use --control PATH");
+    if (logdir == NULL) {
+        const char *x = getenv("XDG_RUNTIME_DIR");
+        if (geteuid() == 0)
+            logdir = "/var/log/procmgr";
+        else if (x != NULL && x[0] != '\0') {
+            sfmt(logbuf, sizeof logbuf, "%s/procmgr-log", x);
+            logdir = logbuf;
+        } else
+            return usage_error("no log directory: $XDG_RUNTIME_DIR is not set; use "
+                               "--log-dir DIR");
+    }
+    if (mkdir(logdir, 0750) != 0 && errno != EEXIST) {
+        fprintf(stderr, "svcmgr: %s: cannot make the log directory: %s\n", logdir,
+                strerror(errno));
+        return 1;
+    }
+    {
+        pm_client *probe = NULL;
+        if (pm_client_connect(g_pm_socket, &probe) != PM_OK) {
+            fprintf(stderr, "svcmgr: %s: cannot connect to procmgrd: %s; is it running? "
+                    "(--socket PATH)\n", g_pm_socket, strerror(errno));
+            return EXIT_TRANSPORT;
+        }
+        pm_client_close(probe);
+    }
+    if (load_dir(dir, 1) < 0)
+        return 1;
+
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGTERM);
+    sigaddset(&ss, SIGINT);
+    sigaddset(&ss, SIGHUP);
+    sigprocmask(SIG_BLOCK, &ss, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+    int lfd = listen_control(control);
+    if (sfd < 0 || lfd < 0)
+        return 1;
+
+    for (size_t i = 0; i < g_nsvc; i++) {
+        if (g_svc[i].def->log)
+            (void)open_log(&g_svc[i], logdir);
+        launch(&g_svc[i]);
+    }
+    logmsg("ready on %s: %zu services from %s, logs in %s", control, g_nsvc, dir, logdir);
+    printf("svcmgr: ready on %s\n", control);
+    fflush(stdout);
+
+    int conns[CONN_MAX];
+    size_t nconn = 0;
+    static struct pollfd pf[2 + CONN_MAX + 2 * SVC_MAX];
+    static svc *who[2 + CONN_MAX + 2 * SVC_MAX];
+    static char req[SVC_CTL_REQ_MAX + 2];
+    for (;;) {
+        timers();
+        uint64_t now = mono_ms(), next = UINT64_MAX;
+        int busy = 0;
+        for (size_t i = 0; i < g_nsvc; i++) {
+            svc *s = &g_svc[i];
+            if (s->state == ST_RUNNING || s->state == ST_STOPPING)
+                busy = 1;
+            if ((s->state == ST_BACKOFF || (s->state == ST_STOPPING && !s->killed)) &&
+                s->deadline_ms < next)
+                next = s->deadline_ms;
+        }
+        if (g_shutdown && !busy)
+            break;
+        size_t n = 0;
+        pf[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+        who[n++] = NULL;
+        pf[n] = (struct pollfd){ .fd = g_shutdown ? -1 : lfd, .events = POLLIN };
+        who[n++] = NULL;
+        for (size_t i = 0; i < nconn; i++) {
+            pf[n] = (struct pollfd){ .fd = conns[i], .events = POLLIN };
+            who[n++] = NULL;
+        }
+        size_t first_svc = n;
+        for (size_t i = 0; i < g_nsvc; i++) {
+            svc *s = &g_svc[i];
+            pf[n] = (struct pollfd){ .fd = s->watch, .events = POLLIN };
+            who[n++] = s;
+            pf[n] = (struct pollfd){ .fd = s->log_r, .events = POLLIN };
+            who[n++] = s;
+        }
+        int timeout = next == UINT64_MAX ? -1
+                    : next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+        if (poll(pf, n, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            logmsg("poll: %s", strerror(errno));
+            return 1;
+        }
+        /* logs first: what a service wrote before it ended goes before its end */
+        for (size_t i = first_svc; i < n; i += 2)
+            if (pf[i + 1].revents & POLLIN)
+                while (drain_log(who[i + 1]) > 0)
+                    ;
+        for (size_t i = first_svc; i < n; i += 2)
+            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+                on_watch(who[i]);
+        if (pf[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGHUP) {
+                    logmsg("SIGHUP ignored (reload is not implemented yet)");
+                    continue;
+                }
+                if (!g_shutdown)
+                    logmsg("%s: stopping every service", strsignal((int)si.ssi_signo));
+                g_shutdown = 1;
+                for (size_t i = 0; i < g_nsvc; i++) {
+                    g_svc[i].restart_after_stop = 0;
+                    stop(&g_svc[i]);
+                }
+            }
+        }
+        for (size_t i = 0; i < nconn; i++) {
+            short re = pf[2 + i].revents;
+            if (re & POLLIN) {
+                ssize_t r = recv(conns[i], req, sizeof req, MSG_DONTWAIT | MSG_TRUNC);
+                if (r > 0) {
+                    handle_request(conns[i], req,
+                                   (size_t)r > sizeof req ? sizeof req : (size_t)r);
+                    continue;
+                }
+                if (r < 0 && (errno == EAGAIN || errno == EINTR))
+                    continue;
+            } else if (!(re & (POLLHUP | POLLERR))) {
+                continue;
+            }
+            close(conns[i]);
+            conns[i] = -1;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < nconn; i++)
+            if (conns[i] >= 0)
+                conns[k++] = conns[i];
+        nconn = k;
+        if (!g_shutdown && (pf[1].revents & POLLIN)) {
+            int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (c >= 0 && nconn == CONN_MAX) {
+                logmsg("control: more than %d connections; refused one", CONN_MAX);
+                close(c);
+            } else if (c >= 0) {
+                conns[nconn++] = c;
+            }
+        }
+    }
+    for (size_t i = 0; i < g_nsvc; i++) {
+        svc *s = &g_svc[i];
+        if (s->log_r >= 0) {
+            while (drain_log(s) > 0)
+                ;
+            if (!s->at_bol)
+                write_all(s->log_fd, "\n", 1);
+        }
+        if (s->log_r >= 0)
+            close(s->log_r);
+        if (s->log_w >= 0)
+            close(s->log_w);
+        if (s->log_fd >= 0)
+            close(s->log_fd);
+        drop_client(s);
+        free(s->def);
+    }
+    for (size_t i = 0; i < nconn; i++)
+        close(conns[i]);
+    close(lfd);
+    unlink(control);
+    close(sfd);
+    logmsg("every service stopped; exiting");
+    return 0;
+}
