@@ -541,7 +541,7 @@ static void timers(void)
             launch(s);
         } else if (s->state == ST_STOPPING && !s->killed && now >= s->deadline_ms) {
             s->killed = 1;
-            pm_status st = pm_client_kill(s->c, s->proc);
+            pm_status st = pm_client_signal(s->c, s->proc, PM_SIGNAL_KILL);
             logmsg("%s: grace over: SIGKILL koid %llu (%s)", s->def->name,
                    (unsigned long long)s->koid, pm_status_name(st));
         }

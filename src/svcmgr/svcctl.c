@@ -1,0 +1,455 @@
+/*
+ * svcctl: command-line client of svcmgr (spec/svcmgr.md section 6).
+ *
+ *   svcctl [--socket PATH] [--json] COMMAND [NAME]
+ *
+ * The conventions of procctl (spec/daemon.md section 8a): getopt_long,
+ * `--help` on stdout and exit 0, `--version`, one-line usage errors and
+ * exit 2, `--json` through src/shell/json.c (one value per line).
+ * Exit codes: 0 success; 1 svcmgr refused (no such service, not allowed);
+ * 2 usage; 4 svcmgr cannot be reached, or the connection failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procmgr/version.h"
+#include "../shell/json.h"
+#include "ctl.h"
+#include "svcfile.h"
+
+#define EXIT_REFUSED   1
+#define EXIT_USAGE     2
+#define EXIT_TRANSPORT 4
+
+static pmj J;
+static int g_json;
+static const char *g_socket;
+
+typedef struct command {
+    const char *name, *synopsis, *summary, *details;
+} command;
+
+static const command commands[] = {
+    { "status", "status [NAME]", "each service (or NAME): state, koid, restarts, last end",
+      "Columns: NAME STATE KOID RESTARTS UPTIME LAST-END.  STATE is running,\n"
+      "backoff (waiting to restart), stopping, stopped or failed.  LAST-END is how\n"
+      "the last run ended (exited CODE, killed SIG, faulted KIND, launch-failed,\n"
+      "lost) and why (exit, stop, stop-kill, launch, lost).\n" },
+    { "start", "start NAME", "start NAME now (a service in backoff: at once)", NULL },
+    { "stop", "stop [--no-wait] NAME",
+      "stop signal, SIGKILL after the grace; waits until it is stopped",
+      "  --no-wait   return once the stop signal is sent\n" },
+    { "restart", "restart [--no-wait] NAME", "stop NAME (if running), then start it",
+      "  --no-wait   return once the stop signal is sent\n" },
+    { "help", "help [COMMAND]", "this help, or a command's", NULL },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void help_all(void)
+{
+    printf("usage: svcctl [--socket PATH] [--json] COMMAND [ARGS]\n"
+           "       svcctl COMMAND --help | --help | --version\n"
+           "Client of svcmgr, the service supervisor.  Options take their value as\n"
+           "--opt VALUE or --opt=VALUE.\n"
+           "  --socket PATH   svcmgr's control socket (default: $SVCMGR_SOCKET, else\n"
+           "                  /run/procmgr/svcmgr.sock as root, else\n"
+           "                  $XDG_RUNTIME_DIR/svcmgr.sock)\n"
+           "  --json          JSON output (one value per line)\n"
+           "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+    printf("Exit: 0 ok, 1 refused by svcmgr, 2 usage, 4 svcmgr unreachable.\n");
+}
+
+static void help_command(const command *c)
+{
+    printf("usage: svcctl %s\n%s.\n", c->synopsis, c->summary);
+    if (c->details != NULL)
+        fputs(c->details, stdout);
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("svcctl: ", stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd != NULL)
+        fprintf(stderr, "\nTry 'svcctl %s --help'.\n", cmd);
+    else
+        fputs("\nTry 'svcctl --help'.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* ---- the control socket -------------------------------------------------------- */
+
+static char g_reply[SVC_CTL_MSG_MAX + 1];
+
+/* Send req, receive the reply into g_reply (NUL-terminated).  0, or an
+ * exit code with the message printed. */
+static int call(const char *req)
+{
+    char def[108];
+    const char *path = g_socket != NULL ? g_socket : svc_ctl_default_path(def, sizeof def);
+    if (path == NULL) {
+        fprintf(stderr, "svcctl: no socket path: $SVCMGR_SOCKET and $XDG_RUNTIME_DIR are not "
+                "set (the default /run/procmgr/svcmgr.sock is for root); use --socket PATH\n");
+        return EXIT_USAGE;
+    }
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, "svcctl: %s: socket path too long\n", path);
+        return EXIT_USAGE;
+    }
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        fprintf(stderr, "svcctl: %s: cannot connect to svcmgr: %s%s\n", path, strerror(e),
+                e == ENOENT || e == ECONNREFUSED
+                    ? "; is svcmgr running there? (--socket PATH to choose another)" : "");
+        if (fd >= 0)
+            close(fd);
+        return EXIT_TRANSPORT;
+    }
+    ssize_t r = send(fd, req, strlen(req), MSG_NOSIGNAL);
+    if (r >= 0)
+        r = recv(fd, g_reply, SVC_CTL_MSG_MAX, 0);
+    int e = errno;
+    close(fd);
+    if (r <= 0) {
+        fprintf(stderr, "svcctl: %s: connection to svcmgr lost: %s\n", path,
+                r == 0 ? "closed without a reply" : strerror(e));
+        return EXIT_TRANSPORT;
+    }
+    g_reply[r] = '\0';
+    return 0;
+}
+
+typedef struct status {
+    char *f[SVC_F_COUNT];
+} status;
+
+#define MAX_LINES 1024
+static status g_st[MAX_LINES];
+static size_t g_nst;
+
+/* Split g_reply: "ok" then status lines, or an error (printed; exit 1). */
+static int parse_reply(const char *what)
+{
+    char *save = NULL, *line = strtok_r(g_reply, "\n", &save);
+    if (line == NULL) {
+        fprintf(stderr, "svcctl: empty reply from svcmgr\n");
+        return EXIT_TRANSPORT;
+    }
+    if (strncmp(line, "error\t", 6) == 0) {
+        char *code = line + 6, *msg = strchr(code, '\t');
+        if (msg != NULL)
+            *msg++ = '\0';
+        fprintf(stderr, "svcctl: %s: %s (%s)\n", what, msg != NULL ? msg : "refused", code);
+        return EXIT_REFUSED;
+    }
+    if (strcmp(line, "ok") != 0) {
+        fprintf(stderr, "svcctl: malformed reply from svcmgr\n");
+        return EXIT_TRANSPORT;
+    }
+    g_nst = 0;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL && g_nst < MAX_LINES) {
+        status *s = &g_st[g_nst];
+        size_t n = 0;
+        char *p = line;
+        for (;;) {
+            char *t = strchr(p, '\t');
+            if (n < SVC_F_COUNT)
+                s->f[n] = p;
+            n++;
+            if (t == NULL)
+                break;
+            *t = '\0';
+            p = t + 1;
+        }
+        if (n != SVC_F_COUNT) {
+            fprintf(stderr, "svcctl: malformed status line from svcmgr (%zu fields)\n", n);
+            return EXIT_TRANSPORT;
+        }
+        g_nst++;
+    }
+    return 0;
+}
+
+static int none(const char *v) { return v[0] == '-' && v[1] == '\0'; }
+
+static void kuint_or_null(const char *key, const char *v)
+{
+    if (none(v))
+        pmj_knull(&J, key);
+    else
+        pmj_kuint(&J, key, strtoull(v, NULL, 10));
+}
+
+static void kstr_or_null(const char *key, const char *v)
+{
+    if (none(v))
+        pmj_knull(&J, key);
+    else
+        pmj_kstr(&J, key, v);
+}
+
+static void json_service(const status *s)
+{
+    char *const *f = s->f;
+    pmj_object(&J);
+    pmj_kstr(&J, "name", f[SVC_F_NAME]);
+    pmj_kstr(&J, "state", f[SVC_F_STATE]);
+    kuint_or_null("koid", f[SVC_F_KOID]);
+    pmj_knull(&J, "pid");   /* procmgr's records carry no host pid */
+    kuint_or_null("restarts", f[SVC_F_RESTARTS]);
+    kuint_or_null("uptime_ms", f[SVC_F_UPTIME_MS]);
+    pmj_key(&J, "last_end");
+    if (none(f[SVC_F_END_KIND])) {
+        pmj_null(&J);
+    } else {
+        pmj_object(&J);
+        pmj_kstr(&J, "kind", f[SVC_F_END_KIND]);
+        kuint_or_null("code", f[SVC_F_END_CODE]);
+        if (strcmp(f[SVC_F_END_KIND], "killed") == 0) {
+            const char *sn = svc_signal_name((uint32_t)strtoul(f[SVC_F_END_CODE], NULL, 10));
+            char b[16];
+            snprintf(b, sizeof b, "SIG%s", sn != NULL ? sn : "?");
+            pmj_kstr(&J, "signal_name", sn != NULL ? b : NULL);
+        }
+        pmj_kstr(&J, "reason", f[SVC_F_END_REASON]);
+        kuint_or_null("time_ms", f[SVC_F_END_TIME_MS]);
+        kstr_or_null("message", f[SVC_F_END_MESSAGE]);
+        pmj_object_end(&J);
+    }
+    kuint_or_null("next_restart_ms", f[SVC_F_NEXT_RESTART_MS]);
+    kuint_or_null("restart_delay_ms", f[SVC_F_DELAY_MS]);
+    pmj_kstr(&J, "restart", f[SVC_F_POLICY]);
+    kuint_or_null("stop_grace_ms", f[SVC_F_GRACE_MS]);
+    kstr_or_null("log", f[SVC_F_LOG]);
+    pmj_object_end(&J);
+}
+
+/* "exited 1 (exit, 15:16:35Z)" */
+static void last_end_text(const status *s, char *b, size_t cap)
+{
+    char *const *f = s->f;
+    if (none(f[SVC_F_END_KIND])) {
+        snprintf(b, cap, "-");
+        return;
+    }
+    char when[32] = "";
+    time_t t = (time_t)(strtoull(f[SVC_F_END_TIME_MS], NULL, 10) / 1000u);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) != NULL)
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const char *sn = NULL;
+    if (strcmp(f[SVC_F_END_KIND], "killed") == 0)
+        sn = svc_signal_name((uint32_t)strtoul(f[SVC_F_END_CODE], NULL, 10));
+    if (sn != NULL)
+        snprintf(b, cap, "killed SIG%s (%s, %s)", sn, f[SVC_F_END_REASON], when);
+    else if (strcmp(f[SVC_F_END_KIND], "launch-failed") == 0 || strcmp(f[SVC_F_END_KIND], "lost") == 0)
+        snprintf(b, cap, "%s (%s): %s", f[SVC_F_END_KIND], when,
+                 none(f[SVC_F_END_MESSAGE]) ? "" : f[SVC_F_END_MESSAGE]);
+    else
+        snprintf(b, cap, "%s %s (%s, %s)", f[SVC_F_END_KIND], f[SVC_F_END_CODE],
+                 f[SVC_F_END_REASON], when);
+}
+
+static void text_service(const status *s)
+{
+    char *const *f = s->f;
+    char end[512], up[32] = "-";
+    if (!none(f[SVC_F_UPTIME_MS]))
+        snprintf(up, sizeof up, "%.1fs", (double)strtoull(f[SVC_F_UPTIME_MS], NULL, 10) / 1000.0);
+    last_end_text(s, end, sizeof end);
+    printf("%-20s %-9s %-7s %-8s %-9s %s", f[SVC_F_NAME], f[SVC_F_STATE], f[SVC_F_KOID],
+           f[SVC_F_RESTARTS], up, end);
+    if (!none(f[SVC_F_NEXT_RESTART_MS]))
+        printf("; restart in %s ms", f[SVC_F_NEXT_RESTART_MS]);
+    putchar('\n');
+}
+
+/* ---- commands ------------------------------------------------------------------- */
+
+static int cmd_status(const char *name)
+{
+    char req[SVC_CTL_REQ_MAX];
+    snprintf(req, sizeof req, "status%s%s", name ? " " : "", name ? name : "");
+    int rc = call(req);
+    if (rc == 0)
+        rc = parse_reply(name != NULL ? name : "status");
+    if (rc != 0)
+        return rc;
+    if (g_json) {
+        pmj_object(&J);
+        pmj_key(&J, "services");
+        pmj_array(&J);
+        for (size_t i = 0; i < g_nst; i++)
+            json_service(&g_st[i]);
+        pmj_array_end(&J);
+        pmj_object_end(&J);
+        pmj_newline(&J);
+    } else {
+        printf("%-20s %-9s %-7s %-8s %-9s %s\n", "NAME", "STATE", "KOID", "RESTARTS", "UPTIME",
+               "LAST-END");
+        for (size_t i = 0; i < g_nst; i++)
+            text_service(&g_st[i]);
+    }
+    return 0;
+}
+
+static int cmd_action(const char *cmd, const char *name, int no_wait)
+{
+    char req[SVC_CTL_REQ_MAX];
+    snprintf(req, sizeof req, "%s %s", cmd, name);
+    int rc = call(req);
+    if (rc == 0)
+        rc = parse_reply(name);
+    if (rc != 0)
+        return rc;
+    if (g_nst != 1) {
+        fprintf(stderr, "svcctl: malformed reply from svcmgr\n");
+        return EXIT_TRANSPORT;
+    }
+    /* stop and restart: until it is no longer stopping (svcmgr sends
+     * SIGKILL after the grace, so this ends; the bound is generous) */
+    if (!no_wait && strcmp(cmd, "start") != 0 && strcmp(g_st[0].f[SVC_F_STATE], "stopping") == 0) {
+        uint64_t grace = strtoull(g_st[0].f[SVC_F_GRACE_MS], NULL, 10);
+        uint64_t limit_ms = grace + 60000, waited = 0;
+        char sreq[SVC_CTL_REQ_MAX];
+        snprintf(sreq, sizeof sreq, "status %s", name);
+        for (;;) {
+            struct timespec ts = { 0, 50 * 1000000L };
+            nanosleep(&ts, NULL);
+            waited += 50;
+            if ((rc = call(sreq)) != 0 || (rc = parse_reply(name)) != 0)
+                return rc;
+            if (g_nst != 1)
+                return EXIT_TRANSPORT;
+            if (strcmp(g_st[0].f[SVC_F_STATE], "stopping") != 0)
+                break;
+            if (waited > limit_ms) {
+                fprintf(stderr, "svcctl: %s: still stopping after %llu ms\n", name,
+                        (unsigned long long)waited);
+                return EXIT_REFUSED;
+            }
+        }
+    }
+    if (g_json) {
+        json_service(&g_st[0]);
+        pmj_newline(&J);
+    } else {
+        printf("%s: %s\n", name, g_st[0].f[SVC_F_STATE]);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option glo[] = {
+        { "socket", required_argument, NULL, 's' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+    pmj_init(&J, stdout);
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+:hV", glo, NULL)) != -1) {
+        switch (ch) {
+        case 's': g_socket = optarg; break;
+        case 'j': g_json = 1; break;
+        case 'h': help_all(); return 0;
+        case 'V': printf("svcctl (procmgr) %s\n", PROCMGR_VERSION); return 0;
+        case ':': return usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error(NULL, "a command is needed (status, start, stop, restart)");
+    const command *c = find_command(argv[optind]);
+    if (c == NULL)
+        return usage_error(NULL, "unknown command '%s'", argv[optind]);
+    /* the command's own options, before or after its operands */
+    static const struct option clo[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "json", no_argument, NULL, 'j' },
+        { "no-wait", no_argument, NULL, 'n' },
+        { NULL, 0, NULL, 0 },
+    };
+    int cargc = argc - optind, no_wait = 0;
+    char **cargv = argv + optind;
+    optind = 0;
+    while ((ch = getopt_long(cargc, cargv, ":h", clo, NULL)) != -1) {
+        switch (ch) {
+        case 'h': help_command(c); return 0;
+        case 'j': g_json = 1; break;
+        case 'n':
+            if (strcmp(c->name, "stop") != 0 && strcmp(c->name, "restart") != 0)
+                return usage_error(c->name, "unknown option '--no-wait'");
+            no_wait = 1;
+            break;
+        default: {
+            const char *arg = cargv[optind - 1];
+            char shortbuf[3] = { '-', (char)optopt, '\0' };
+            if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+                arg = shortbuf;
+            return usage_error(c->name, "unknown option '%s'", arg);
+        }
+        }
+    }
+    int nops = cargc - optind;
+    char **ops = cargv + optind;
+    if (strcmp(c->name, "help") == 0) {
+        if (nops == 0) {
+            help_all();
+            return 0;
+        }
+        const command *h = find_command(ops[0]);
+        if (nops > 1)
+            return usage_error("help", "unexpected argument '%s'", ops[1]);
+        if (h == NULL)
+            return usage_error("help", "unknown command '%s'", ops[0]);
+        help_command(h);
+        return 0;
+    }
+    int needs_name = strcmp(c->name, "status") != 0;
+    if (nops > 1)
+        return usage_error(c->name, "unexpected argument '%s'", ops[1]);
+    if (needs_name && nops == 0)
+        return usage_error(c->name, "a service NAME is needed");
+    if (nops == 1) {
+        char fn[SVC_NAME_MAX + 16], nm[SVC_NAME_MAX + 1];
+        if (strlen(ops[0]) > SVC_NAME_MAX ||
+            (snprintf(fn, sizeof fn, "%s.service", ops[0]), svc_name_of(fn, nm) != 0))
+            return usage_error(c->name, "'%s' is not a service name (1 to %u bytes of letters, "
+                               "digits, '_', '.', '@', '-')", ops[0], SVC_NAME_MAX);
+    }
+    if (strcmp(c->name, "status") == 0)
+        return cmd_status(nops == 1 ? ops[0] : NULL);
+    return cmd_action(c->name, ops[0], no_wait);
+}
