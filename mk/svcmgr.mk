@@ -11,3 +11,10 @@ BINS += $(O)/bin/svcmgr
 SVCCTL_SRCS := src/svcmgr/svcctl.c src/svcmgr/ctl.c src/svcmgr/svcfile.c src/shell/json.c
 $(O)/bin/svcctl: $(call obj-of,$(SVCCTL_SRCS))
 BINS += $(O)/bin/svcctl
+
+# svcmgr and svcctl over a real procmgrd (tests/daemon/svcmgr.sh).
+.PHONY: check-svcmgr
+CHECKS     += check-svcmgr
+check-svcmgr: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd) $(O)/bin/svcmgr $(O)/bin/svcctl
+	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/svcmgr.sh $(O)/bin; \
+	 else echo "check-svcmgr: skipped, no Linux backend (KLINUX_LIB)"; fi

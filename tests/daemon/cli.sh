@@ -24,31 +24,6 @@ tap_cleanup_more() { [ -n "$NX" ] && umount "$NX" 2>/dev/null; }
 VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
           "$(dirname "$0")/../../include/procmgr/version.h")
 
-# usage_err DESC PATTERN CMD...: exit 2, nothing on stdout, exactly two
-# lines on stderr: the first matches PATTERN, the second points to --help.
-usage_err() {
-    desc=$1; pat=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
-    n=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ ! -s "$T/out" ] && [ "$n" -eq 2 ] &&
-       head -n 1 "$T/err" | grep -q -- "$pat" &&
-       tail -n 1 "$T/err" | grep -q "^Try '[a-z]* *[a-z-]* *--help'\.$"; then
-        ok "$desc: one line, a pointer to --help, exit 2"
-    else
-        bad "$desc: exit $rc, $n lines on stderr (want 2, the first with '$pat')"
-        sed 's/^/#   /' "$T/out" "$T/err"
-    fi
-}
-# json_ok DESC FILE PYEXPR: FILE is JSON Lines a real parser reads; PYEXPR
-# (over d, the list of values) holds.
-json_ok() {
-    if "$PY" -c 'import json, sys
-d = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-assert d, "no JSON value"
-assert eval(sys.argv[2]), d' "$2" "$3" 2>"$T/py.err"; then ok "$1"
-    else bad "$1"; sed 's/^/#   /' "$2" "$T/py.err"; fi
-}
-
 # --- --help, --version, usage errors of every program ------------------------------
 for p in procctl procmgrd elfcheck; do
     expect "$p --help" 0 "$BIN/$p" --help

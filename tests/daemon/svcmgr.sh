@@ -1,0 +1,247 @@
+#!/bin/sh
+# Integration test of svcmgr and svcctl (issue 16, spec/svcmgr.md) over a
+# real procmgrd (Linux backend) in a temporary directory:
+#   - svcmgr --check and svcmgr itself refuse a bad service file with
+#     file:line and load the others;
+#   - a service that exits 1 is restarted with growing delays (the
+#     delays svcmgr announces, in order, and the restart count; no timing
+#     is asserted), its output captured in its log with one line per run;
+#   - `restart = no` is not restarted (state failed, the end recorded);
+#   - svcctl stop: the stop signal, or SIGKILL after the grace for a
+#     service that ignores it; the process is gone (/proc);
+#   - start, restart; svcmgr's descriptors do not grow with restarts;
+#   - every svcctl --json output read by python3's json; usage errors;
+#   - TERM to svcmgr stops every service and it exits 0: no service
+#     process, no control socket and no procmgrd descriptor left behind.
+# Waits poll with generous limits; durations are never asserted.
+#
+#   tests/daemon/svcmgr.sh BINDIR
+set -u
+BIN=$(cd "$1" && pwd)
+. "$(dirname "$0")/lib.sh"
+tap_begin pmd-svcmgr
+PY=${PYTHON:-python3}
+SMPID=
+tap_cleanup_more() {
+    [ -n "$SMPID" ] && kill -9 "$SMPID" 2>/dev/null
+    exec 4<&- 2>/dev/null
+    for p in $(ours); do kill -9 "$p" 2>/dev/null; done
+}
+# ours: the pids of processes naming this test's directory, but procmgrd
+# (the pattern's '[.]' keeps grep from matching its own command line)
+ours() {
+    grep -l -s -e "$(printf '%s' "$T" | sed 's/[.]/[.]/g')" /proc/[0-9]*/cmdline 2>/dev/null |
+        cut -d/ -f3 | grep -v "^${DPID:-x}\$"
+}
+VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
+          "$(dirname "$0")/../../include/procmgr/version.h")
+CTL=$T/svcmgr.sock
+sc() { "$BIN/svcctl" --socket "$CTL" "$@"; }
+# until_py DESC NAME PYEXPR: until `svcctl --json status NAME` satisfies
+# PYEXPR over s (the service's object); at most 1200 checks (60 s).
+until_py() {
+    i=0
+    while [ $i -lt 1200 ]; do
+        if sc --json status "$2" >"$T/st.json" 2>/dev/null && "$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1]))["services"][0]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$T/st.json" "$3" 2>/dev/null; then
+            ok "$1"; return 0; fi
+        i=$((i + 1)); sleep 0.05
+    done
+    bad "$1: not after 1200 checks"; sed 's/^/#   /' "$T/st.json"; return 1
+}
+# pyval NAME PYEXPR: print PYEXPR over s, NAME's status object
+pyval() {
+    sc --json status "$1" >"$T/pv.json" &&
+    "$PY" -c 'import json, sys
+s = json.load(open(sys.argv[1]))["services"][0]
+print(eval(sys.argv[2]))' "$T/pv.json" "$2"
+}
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# gone DESC PID: the process PID ends (at most 1200 checks)
+gone() {
+    i=0
+    while alive "$2" && [ $i -lt 1200 ]; do i=$((i + 1)); sleep 0.05; done
+    if alive "$2"; then bad "$1: pid $2 still there"; else ok "$1: pid $2 gone"; fi
+}
+# pid_of FILE: the pid a service wrote, once it is there
+pid_of() { wait_for "$1" '^[0-9][0-9]*$' && cat "$1"; }
+
+# --- the programs' conventions -----------------------------------------------------
+for p in svcmgr svcctl; do
+    expect "$p --help" 0 "$BIN/$p" --help
+    if [ -s "$T/out" ] && [ ! -s "$T/err" ] && grep -q "^usage: $p" "$T/out"; then
+        ok "$p --help: the usage on stdout"; else bad "$p --help: not on stdout"; fi
+    expect "$p --version" 0 "$BIN/$p" --version
+    has "$p --version: the project's version" "$T/out" "^$p (procmgr) $VERSION\$"
+    usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
+done
+usage_err "svcctl without a command" "^svcctl: a command is needed" "$BIN/svcctl"
+usage_err "svcctl unknown command" "^svcctl: unknown command 'frob'" "$BIN/svcctl" frob
+usage_err "svcctl stop without NAME" "^svcctl: stop: a service NAME is needed" "$BIN/svcctl" stop
+usage_err "svcctl stop two names" "^svcctl: stop: unexpected argument 'b'" "$BIN/svcctl" stop a b
+usage_err "svcctl bad name" "^svcctl: start: 'a/b' is not a service name" "$BIN/svcctl" start a/b
+usage_err "svcctl start --no-wait" "^svcctl: start: unknown option '--no-wait'" "$BIN/svcctl" start --no-wait x
+usage_err "svcmgr --dir without a value" "^svcmgr: option '--dir' needs a value" "$BIN/svcmgr" --dir
+expect "svcctl stop --help" 0 "$BIN/svcctl" stop --help
+has "svcctl stop --help: its synopsis" "$T/out" "^usage: svcctl stop \[--no-wait\] NAME"
+expect "svcctl without svcmgr: exit 4" 4 "$BIN/svcctl" --socket "$T/nobody.sock" status
+has "svcctl without svcmgr: names the socket" "$T/err" "nobody.sock: cannot connect to svcmgr"
+
+# --- service files ---------------------------------------------------------------
+S=$T/services
+mkdir "$S"
+cat >"$S/crash.service" <<EOF
+# exits 1 at once: restarted with growing delays
+exec = /bin/sh -c 'echo "run \$\$"; echo "to stderr" >&2; exit 1'
+restart = on-failure
+restart-delay = 20ms
+restart-max-delay = 160ms
+restart-backoff = 2
+EOF
+cat >"$S/once.service" <<EOF
+exec = /bin/sh -c 'echo once; exit 3'
+restart = no
+EOF
+cat >"$S/sleeper.service" <<EOF
+exec = /bin/sh -c 'echo \$\$ > "$T/sleeper.pid"; exec /bin/sleep 1000'
+stop-grace = 30s
+EOF
+cat >"$S/stubborn.service" <<EOF
+exec = /bin/sh -c 'trap "" TERM; echo \$\$ > "$T/stubborn.pid"; exec /bin/sleep 1000'
+stop-signal = TERM
+stop-grace = 200ms
+EOF
+printf 'exec = /bin/true\n# fine so far\nrestart = sometimes\n' >"$S/bad.service"
+printf 'exec = /bin/echo "open\n' >"$S/quote.service"
+echo "not a service" >"$S/README"
+
+expect "svcmgr --check: a bad file refused" 1 "$BIN/svcmgr" --check --dir "$S"
+has "--check names file:line and key" "$T/err" "$S/bad.service:3: restart: 'sometimes' is not a policy; write no, on-failure or always"
+has "--check names the quote's line" "$T/err" "$S/quote.service:1: exec: a double quote"
+mkdir "$T/good"; cp "$S/once.service" "$T/good/"
+expect "svcmgr --check: a good directory" 0 "$BIN/svcmgr" --check --dir "$T/good"
+
+# --- svcmgr over procmgrd ----------------------------------------------------------
+start_daemon "$BIN/procmgrd"
+PMFDS=$(fds_settled)
+mkfifo "$T/sready"
+"$BIN/svcmgr" --dir "$S" --socket "$SOCK" --control "$CTL" --log-dir "$T/log" \
+    >"$T/sready" 2>"$T/svcmgr.err" &
+SMPID=$!
+exec 4<"$T/sready"
+read -r line <&4
+if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
+    bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
+has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 4 services"
+
+expect "status --json" 0 sc --json status
+json_ok "status --json: four services, bad ones absent" "$T/out" \
+    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "once", "sleeper", "stubborn"]'
+expect "status (text)" 0 sc status
+has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
+
+# crash: restarted, with growing then capped delays
+until_py "crash restarted 6 times" crash 's["restarts"] >= 6'
+json_ok "crash: last end exited 1, reason exit" "$T/st.json" \
+    'd[0]["services"][0]["last_end"]["kind"] == "exited" and d[0]["services"][0]["last_end"]["code"] == 1 and d[0]["services"][0]["last_end"]["reason"] == "exit"'
+sed -n 's/.*svcmgr: crash: restart \([0-9]*\) in \([0-9]*\) ms$/\1 \2/p' "$T/svcmgr.err" >"$T/delays"
+if "$PY" -c 'import sys
+rows = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
+n = [r[0] for r in rows]; dl = [r[1] for r in rows][:6]
+assert n[:6] == [1, 2, 3, 4, 5, 6], n
+assert dl == [20, 40, 80, 160, 160, 160], dl' "$T/delays" 2>"$T/py.err"; then
+    ok "crash: restarts 1..6 announced with delays 20, 40, 80, 160, 160, 160 ms (backoff 2, cap 160)"
+else bad "crash: delays"; sed 's/^/#   /' "$T/delays" "$T/py.err"; fi
+wait_for "$T/log/crash.log" "to stderr"
+runs=$(grep -c ' run [0-9]*$' "$T/log/crash.log")
+errs=$(grep -c ' to stderr$' "$T/log/crash.log")
+if [ "$runs" -ge 6 ] && [ "$errs" -ge 6 ]; then
+    ok "crash.log: stdout and stderr of every run, timestamped ($runs runs)"
+else bad "crash.log: $runs runs, $errs stderr lines"; sed 's/^/#   /' "$T/log/crash.log"; fi
+has "crash.log: RFC 3339 stamps" "$T/log/crash.log" '^20[0-9-]*T[0-9:.]*Z run '
+
+# once: restart = no
+until_py "once: failed, not restarted" once 's["state"] == "failed" and s["restarts"] == 0'
+json_ok "once: last end exited 3" "$T/st.json" 'd[0]["services"][0]["last_end"]["code"] == 3'
+has "once.log: its output" "$T/log/once.log" " once$"
+if grep -q "once: restart" "$T/svcmgr.err"; then bad "once was restarted"; else ok "once: no restart announced"; fi
+
+# svcmgr's descriptors do not grow with restarts: crash stopped twice,
+# with other restarts between, counted both times
+expect "stop crash (in backoff)" 0 sc stop crash
+until_py "crash stopped" crash 's["state"] == "stopped"'
+FD1=$(ls /proc/$SMPID/fd | wc -l)
+R1=$(pyval crash 's["restarts"]')
+expect "start crash" 0 sc start crash
+until_py "crash restarted 4 more times" crash "s['restarts'] >= $R1 + 4"
+expect "stop crash again" 0 sc stop crash
+until_py "crash stopped again" crash 's["state"] == "stopped"'
+FD2=$(ls /proc/$SMPID/fd | wc -l)
+[ "$FD1" -eq "$FD2" ] && ok "svcmgr: $FD1 descriptors before and after 4 restarts" \
+    || bad "svcmgr: $FD1 descriptors, then $FD2"
+
+# sleeper: the stop signal ends it
+P1=$(pid_of "$T/sleeper.pid")
+alive "$P1" && ok "sleeper runs (pid $P1)" || bad "sleeper: pid '$P1' not running"
+until_py "sleeper: running with a koid" sleeper 's["state"] == "running" and s["koid"] > 0 and s["pid"] is None'
+expect "svcctl --json stop sleeper" 0 sc --json stop sleeper
+json_ok "stop --json: stopped, killed by SIGTERM, reason stop" "$T/out" \
+    'd[0]["state"] == "stopped" and d[0]["last_end"]["signal_name"] == "SIGTERM" and d[0]["last_end"]["reason"] == "stop"'
+gone "sleeper stopped" "$P1"
+rm -f "$T/sleeper.pid"
+expect "svcctl --json start sleeper" 0 sc --json start sleeper
+json_ok "start --json: running" "$T/out" 'd[0]["state"] == "running" and d[0]["koid"] > 0'
+P2=$(pid_of "$T/sleeper.pid")
+[ -n "$P2" ] && [ "$P2" != "$P1" ] && alive "$P2" && ok "sleeper started again (pid $P2)" \
+    || bad "sleeper: pid '$P2' after start"
+K2=$(pyval sleeper 's["koid"]')
+rm -f "$T/sleeper.pid"
+expect "svcctl --json restart sleeper" 0 sc --json restart sleeper
+json_ok "restart --json: running, a new koid" "$T/out" "d[0]['state'] == 'running' and d[0]['koid'] != $K2"
+gone "restart: the old run" "$P2"
+P3=$(pid_of "$T/sleeper.pid")
+alive "$P3" && ok "restart: the new run (pid $P3)" || bad "restart: pid '$P3'"
+expect "start of a running service: no-op" 0 sc start sleeper
+has "start of a running service: still running" "$T/out" "^sleeper: running$"
+
+# stubborn ignores TERM: SIGKILL after its grace
+P4=$(pid_of "$T/stubborn.pid")
+alive "$P4" && ok "stubborn runs (pid $P4)" || bad "stubborn: pid '$P4'"
+pc ps >"$T/ps"
+has "procctl ps: the services run under procmgrd" "$T/ps" " running  *-  *stubborn$"
+expect "svcctl stop stubborn" 0 sc stop stubborn
+has "stop stubborn: stopped" "$T/out" "^stubborn: stopped$"
+expect "status stubborn --json" 0 sc status stubborn --json
+json_ok "stubborn: killed by SIGKILL after the grace (stop-kill)" "$T/out" \
+    'd[0]["services"][0]["last_end"]["signal_name"] == "SIGKILL" and d[0]["services"][0]["last_end"]["reason"] == "stop-kill"'
+gone "stubborn stopped" "$P4"
+has "svcmgr logged the SIGKILL" "$T/svcmgr.err" "stubborn: grace over: SIGKILL"
+
+# refusals
+expect "stop an unknown service: exit 1" 1 sc stop nosuch
+has "unknown service: named" "$T/err" "^svcctl: nosuch: no such service (not loaded) (no-such-service)$"
+expect "status of an unknown service: exit 1" 1 sc --json status nosuch
+[ -s "$T/out" ] && bad "refusal: something on stdout" || ok "refusal: nothing on stdout"
+expect "status NAME" 0 sc status once
+[ "$(wc -l <"$T/out")" -eq 2 ] && ok "status NAME: the header and one line" || bad "status NAME: $(cat "$T/out")"
+
+# --- shutdown: nothing left behind -------------------------------------------------
+kill -TERM "$SMPID"; wait "$SMPID"; rc=$?; SMPID=
+[ $rc -eq 0 ] && ok "svcmgr: TERM, exit 0" || bad "svcmgr: TERM, exit $rc"
+gone "TERM stopped sleeper" "$P3"
+has "svcmgr: every service stopped" "$T/svcmgr.err" "every service stopped; exiting"
+[ -e "$CTL" ] && bad "the control socket is left" || ok "the control socket is removed"
+left=$(ours | wc -l)
+[ "$left" -eq 0 ] && ok "no process of this test's services left" || bad "$left processes left"
+i=0
+while pc ps | grep -q " running " && [ $i -lt 1200 ]; do i=$((i + 1)); sleep 0.05; done
+expect "procctl --json ps" 0 pc --json ps
+json_ok "procmgrd runs no process any more" "$T/out" \
+    'all(p["state"] != "running" for p in d[0])'
+n=$(fds_back_to "$PMFDS")
+[ "$n" -eq "$PMFDS" ] && ok "procmgrd back to $PMFDS descriptors" || bad "procmgrd: $n descriptors, was $PMFDS"
+
+kill -TERM "$DPID"; wait "$DPID"; DPID=
+tap_end svcmgr
