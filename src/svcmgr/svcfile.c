@@ -264,12 +264,13 @@ static int env_name_ok(const char *s, size_t n)
 
 enum key_id {
     K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
-    K_RESTART_BACKOFF, K_RESTART_RESET, K_STOP_SIGNAL, K_STOP_GRACE, K_PRIORITY, K_LOG,
-    K_COUNT
+    K_RESTART_BACKOFF, K_RESTART_RESET, K_RESTART_JITTER, K_RESTART_LIMIT, K_STOP_SIGNAL,
+    K_STOP_GRACE, K_PRIORITY, K_LOG, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
-    "restart-backoff", "restart-reset-after", "stop-signal", "stop-grace", "priority", "log",
+    "restart-backoff", "restart-reset-after", "restart-jitter", "restart-limit", "stop-signal",
+    "stop-grace", "priority", "log",
 };
 
 static const char *const priority_names[] = {
@@ -399,6 +400,46 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
             return fail(e, line, key, "'%s' is not a factor; write a number from 1 to 16 with "
                         "at most 3 decimals (2, 1.5)", w);
         return 0;
+    case K_RESTART_JITTER: {
+        size_t l = strlen(w);
+        uint32_t num = 0;
+        int okv = l >= 2 && l <= 4 && w[l - 1] == '%';
+        for (size_t i = 0; okv && i + 1 < l; i++) {
+            if (w[i] < '0' || w[i] > '9')
+                okv = 0;
+            else
+                num = num * 10 + (uint32_t)(w[i] - '0');
+        }
+        if (!okv || num > 100)
+            return fail(e, line, key, "'%s' is not a percentage; write 0%% to 100%% (10%%)", w);
+        d->restart_jitter_pct = num;
+        return 0;
+    }
+    case K_RESTART_LIMIT: {
+        if (strcmp(w, "none") == 0) {
+            d->restart_limit = 0;
+            d->restart_limit_ms = 0;
+            return 0;
+        }
+        char *slash = strchr(w, '/');
+        uint32_t num = 0;
+        int okv = slash != NULL && slash != w && slash - w <= 3;
+        for (char *q = w; okv && q < slash; q++) {
+            if (*q < '0' || *q > '9')
+                okv = 0;
+            else
+                num = num * 10 + (uint32_t)(*q - '0');
+        }
+        if (okv && (num < 1 || num > SVC_RESTART_LIMIT_MAX || parse_duration(slash + 1,
+                                                                         &d->restart_limit_ms) != 0 ||
+                    d->restart_limit_ms == 0))
+            okv = 0;
+        if (!okv)
+            return fail(e, line, key, "'%s' is not N/DURATION; write none, or 1 to %u restarts "
+                        "per duration (5/1min)", w, SVC_RESTART_LIMIT_MAX);
+        d->restart_limit = num;
+        return 0;
+    }
     case K_STOP_SIGNAL:
         if (svc_signal_parse(w, &d->stop_signal) != 0)
             return fail(e, line, key, "'%s' is not a signal; write a name (TERM, SIGINT) or a "
@@ -492,7 +533,8 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
         if (id == K_COUNT)
             return fail(&e, line, NULL, "unknown key '%.*s'; the keys are exec, env, cwd, "
                         "restart, restart-delay, restart-max-delay, restart-backoff, "
-                        "restart-reset-after, stop-signal, stop-grace, priority, log",
+                        "restart-reset-after, restart-jitter, restart-limit, stop-signal, "
+                        "stop-grace, priority, log",
                         (int)(keylen > 64 ? 64 : keylen), l);
         if (seen[id] != 0)
             return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",

@@ -18,6 +18,7 @@
 #define SVC_ERR_MAX    512u     /* an error message, with its NUL */
 
 #define SVC_DURATION_MAX_MS (7ull * 24 * 3600 * 1000)   /* 7 days */
+#define SVC_RESTART_LIMIT_MAX 100u    /* N of restart-limit = N/DURATION */
 
 enum svc_restart { SVC_RESTART_NO = 0, SVC_RESTART_ON_FAILURE = 1, SVC_RESTART_ALWAYS = 2 };
 
@@ -35,6 +36,9 @@ typedef struct svc_def {
     uint64_t restart_max_delay_ms;            /* cap */
     uint32_t restart_backoff_milli;           /* factor * 1000, 1000..16000 */
     uint64_t restart_reset_ms;                /* a run this long resets the backoff */
+    uint32_t restart_jitter_pct;              /* 0..100: a delay is cut by up to this */
+    uint32_t restart_limit;                   /* N restarts ... (0: no limit) */
+    uint64_t restart_limit_ms;                /* ... in this window, then failed */
     uint32_t stop_signal;                     /* 1..64 */
     uint64_t stop_grace_ms;
     int has_priority;

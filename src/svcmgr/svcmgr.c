@@ -60,6 +60,8 @@ typedef struct svc {
     int killed;                  /* STOPPING: SIGKILL sent */
     int restart_after_stop;      /* restart: start once stopped */
     int stop_asked;              /* the run ends because svcmgr stopped it */
+    uint64_t rtimes[SVC_RESTART_LIMIT_MAX];   /* when the last restarts were scheduled */
+    size_t rnext;                /* ring index into rtimes */
     /* the last end */
     const char *end_kind;        /* exited, killed, faulted, launch-failed, lost; NULL */
     uint32_t end_code;
@@ -331,6 +333,14 @@ static void drop_client(svc *s)
     s->c = NULL;
 }
 
+/* An operator's start or restart: a fresh backoff and restart limit. */
+static void operator_reset(svc *s)
+{
+    s->failures = 0;
+    memset(s->rtimes, 0, sizeof s->rtimes);
+    s->rnext = 0;
+}
+
 static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms);
 
 static void set_end(svc *s, const char *kind, uint32_t code, const char *reason)
@@ -453,13 +463,33 @@ static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms)
         logmsg("%s: %s (restart = %s)", d->name, state_names[s->state], policy_names[d->restart]);
         return;
     }
+    uint64_t now = mono_ms();
+    if (d->restart_limit != 0) {
+        uint32_t recent = 0;
+        for (size_t i = 0; i < SVC_RESTART_LIMIT_MAX; i++)
+            if (s->rtimes[i] != 0 && now - s->rtimes[i] < d->restart_limit_ms)
+                recent++;
+        if (recent >= d->restart_limit) {
+            s->state = ST_FAILED;
+            sfmt(s->end_msg, sizeof s->end_msg, "restart limit reached (%u in %llu ms); "
+                 "svcctl start to try again", d->restart_limit,
+                 (unsigned long long)d->restart_limit_ms);
+            logmsg("%s: failed: %s", d->name, s->end_msg);
+            return;
+        }
+        s->rtimes[s->rnext] = now;
+        s->rnext = (s->rnext + 1) % d->restart_limit;
+    }
     if (ran_ms >= d->restart_reset_ms)
         s->failures = 0;
     s->delay_ms = next_delay(d, s->failures);
+    if (d->restart_jitter_pct != 0 && s->delay_ms != 0)
+        s->delay_ms -= s->delay_ms * d->restart_jitter_pct / 100u *
+                       (uint64_t)(random() % 1000) / 1000u;
     if (s->failures < 64)
         s->failures++;
     s->state = ST_BACKOFF;
-    s->deadline_ms = mono_ms() + s->delay_ms;
+    s->deadline_ms = now + s->delay_ms;
     logmsg("%s: restart %u in %llu ms", d->name, s->restarts + 1,
            (unsigned long long)s->delay_ms);
 }
@@ -471,6 +501,10 @@ static void on_watch(svc *s)
     pm_status st = pm_client_watch_next(s->watch, 0, &ev);
     if (st == PM_E_WAIT_TIMED_OUT)
         return;
+    /* what the run wrote before it ended goes to the log before its end */
+    if (s->log_r >= 0)
+        while (drain_log(s) > 0)
+            ;
     uint64_t ran = mono_ms() - s->started_ms;
     const char *reason = s->stop_asked ? (s->killed ? "stop-kill" : "stop") : "exit";
     int failed;
@@ -500,7 +534,7 @@ static void on_watch(svc *s)
         logmsg("%s: stopped", s->def->name);
         if (s->restart_after_stop && !g_shutdown) {
             s->restart_after_stop = 0;
-            s->failures = 0;
+            operator_reset(s);
             launch(s);
         }
         return;
@@ -680,7 +714,7 @@ static void handle_request(int fd, const char *req, size_t n)
         if (s->state == ST_STOPPING) {
             s->restart_after_stop = 1;
         } else if (s->state != ST_RUNNING) {
-            s->failures = 0;
+            operator_reset(s);
             launch(s);
         }
     } else {
@@ -690,7 +724,7 @@ static void handle_request(int fd, const char *req, size_t n)
         } else if (s->state == ST_STOPPING) {
             s->restart_after_stop = 1;
         } else {
-            s->failures = 0;
+            operator_reset(s);
             launch(s);
         }
     }
@@ -847,6 +881,7 @@ int main(int argc, char **argv)
     if (load_dir(dir, 1) < 0)
         return 1;
 
+    srandom((unsigned)(real_ms() ^ (uint64_t)getpid() << 16));
     sigset_t ss;
     sigemptyset(&ss);
     sigaddset(&ss, SIGTERM);

@@ -112,6 +112,11 @@ exec = /bin/sh -c 'trap "" TERM; echo \$\$ > "$T/stubborn.pid"; exec /bin/sleep 
 stop-signal = TERM
 stop-grace = 200ms
 EOF
+cat >"$S/limited.service" <<EOF
+exec = /bin/sh -c 'echo try; exit 2'
+restart-delay = 10ms
+restart-limit = 3/10min
+EOF
 printf 'exec = /bin/true\n# fine so far\nrestart = sometimes\n' >"$S/bad.service"
 printf 'exec = /bin/echo "open\n' >"$S/quote.service"
 echo "not a service" >"$S/README"
@@ -134,11 +139,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 4 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 5 services"
 
 expect "status --json" 0 sc --json status
-json_ok "status --json: four services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "once", "sleeper", "stubborn"]'
+json_ok "status --json: five services, bad ones absent" "$T/out" \
+    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "limited", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -167,6 +172,16 @@ until_py "once: failed, not restarted" once 's["state"] == "failed" and s["resta
 json_ok "once: last end exited 3" "$T/st.json" 'd[0]["services"][0]["last_end"]["code"] == 3'
 has "once.log: its output" "$T/log/once.log" " once$"
 if grep -q "once: restart" "$T/svcmgr.err"; then bad "once was restarted"; else ok "once: no restart announced"; fi
+
+# limited: 3 restarts in its window, then failed until an operator acts
+until_py "limited: failed after 3 restarts" limited 's["state"] == "failed" and s["restarts"] == 3'
+json_ok "limited: the message says why" "$T/st.json" \
+    '"restart limit reached (3 in 600000 ms)" in d[0]["services"][0]["last_end"]["message"]'
+expect "start limited: an operator acts" 0 sc start limited
+until_py "limited: restarted again, failed again after 3 more" limited \
+    's["state"] == "failed" and s["restarts"] == 6'
+[ "$(grep -c ' try$' "$T/log/limited.log")" -eq 8 ] && ok "limited.log: 8 runs (1 + 3, 1 + 3)" \
+    || bad "limited.log: $(grep -c ' try$' "$T/log/limited.log") runs"
 
 # svcmgr's descriptors do not grow with restarts: crash stopped twice,
 # with other restarts between, counted both times

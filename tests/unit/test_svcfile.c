@@ -42,6 +42,8 @@ static void test_full(void **state)
                            "restart-max-delay=1min\n"
                            "restart-backoff = 1.5\n"
                            "restart-reset-after = 2h\n"
+                           "restart-jitter = 25%\n"
+                           "restart-limit = 5/30s\n"
                            "stop-signal = SIGINT\n"
                            "stop-grace = 3s\n"
                            "priority = low\n"
@@ -60,6 +62,9 @@ static void test_full(void **state)
     assert_int_equal(D.restart_max_delay_ms, 60000);
     assert_int_equal(D.restart_backoff_milli, 1500);
     assert_int_equal(D.restart_reset_ms, 7200000);
+    assert_int_equal(D.restart_jitter_pct, 25);
+    assert_int_equal(D.restart_limit, 5);
+    assert_int_equal(D.restart_limit_ms, 30000);
     assert_int_equal(D.stop_signal, 2);
     assert_int_equal(D.stop_grace_ms, 3000);
     assert_int_equal(D.has_priority, 1);
@@ -83,6 +88,8 @@ static void test_defaults(void **state)
     assert_int_equal(D.stop_grace_ms, 10000);
     assert_int_equal(D.log, 1);
     assert_int_equal(D.has_priority, 0);
+    assert_int_equal(D.restart_jitter_pct, 0);
+    assert_int_equal(D.restart_limit, 0);
 }
 
 static void words_are(const char *v, int n, const char *const *want)
@@ -215,6 +222,24 @@ static void test_values(void **state)
     refused("exec = /a\nrestart-backoff = 2.\n", "not a factor");
     assert_int_equal(parse("exec = /a\nrestart-backoff = 16\n"), 0);
     assert_int_equal(D.restart_backoff_milli, 16000);
+    refused("exec = /a\nrestart-jitter = 10\n", "restart-jitter: '10' is not a percentage");
+    refused("exec = /a\nrestart-jitter = 101%\n", "not a percentage");
+    refused("exec = /a\nrestart-jitter = %\n", "not a percentage");
+    refused("exec = /a\nrestart-jitter = 1x%\n", "not a percentage");
+    assert_int_equal(parse("exec = /a\nrestart-jitter = 100%\n"), 0);
+    assert_int_equal(D.restart_jitter_pct, 100);
+    refused("exec = /a\nrestart-limit = 5\n", "restart-limit: '5' is not N/DURATION");
+    refused("exec = /a\nrestart-limit = 0/1s\n", "not N/DURATION");
+    refused("exec = /a\nrestart-limit = 101/1s\n", "not N/DURATION");
+    refused("exec = /a\nrestart-limit = 5/0s\n", "not N/DURATION");
+    refused("exec = /a\nrestart-limit = /1s\n", "not N/DURATION");
+    refused("exec = /a\nrestart-limit = 5/1\n", "not N/DURATION");
+    refused("exec = /a\nrestart-limit = 1000/1s\n", "not N/DURATION");
+    assert_int_equal(parse("exec = /a\nrestart-limit = 100/7d\n"), -1);
+    assert_int_equal(parse("exec = /a\nrestart-limit = 100/168h\n"), 0);
+    assert_int_equal(D.restart_limit, 100);
+    assert_int_equal(parse("exec = /a\nrestart-limit = none\n"), 0);
+    assert_int_equal(D.restart_limit, 0);
     refused("exec = /a\nstop-signal = SIGFOO\n", "stop-signal: 'SIGFOO' is not a signal");
     refused("exec = /a\nstop-signal = 65\n", "not a signal");
     refused("exec = /a\nstop-signal = 0\n", "not a signal");
