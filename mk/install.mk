@@ -5,7 +5,8 @@
 #
 # Every directory below can be overridden on the command line.  What is
 # installed: procmgrd (sbin: a system daemon; its stub loader is built into
-# it), procctl and elfcheck; libprocmgr.a, libprocmgr.so with its soname
+# it), procctl and elfcheck; svcmgr (sbin) and svcctl (spec/svcmgr.md);
+# libprocmgr.a, libprocmgr.so with its soname
 # links, the client's headers and procmgr.pc for PREFIX; the man pages
 # (doc/man/*.scd, rendered with scdoc); the bash completions and the
 # systemd units (dist/).  The test drivers of $(O)/bin are not.
@@ -50,7 +51,7 @@ $(O)/install/procmgrd.service: dist/systemd/procmgrd.service.in FORCE
 FORCE:
 
 # --- install, uninstall --------------------------------------------------------
-INSTALL_BUILT := $(O)/bin/procctl $(ELFCHECK) $(CLIENT_LIB) $(CLIENT_SO) \
+INSTALL_BUILT := $(O)/bin/procctl $(ELFCHECK) $(O)/bin/svcctl $(O)/bin/svcmgr $(CLIENT_LIB) $(CLIENT_SO) \
                  $(O)/install/procmgr.pc $(O)/install/procmgrd.service $(MAN_PAGES)
 .PHONY: install uninstall
 install: $(INSTALL_BUILT) $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
@@ -58,7 +59,8 @@ install: $(INSTALL_BUILT) $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
 	  $(DESTDIR)$(INCLUDEDIR)/procmgr $(DESTDIR)$(PKGCONFIGDIR) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)
-	$(INSTALL) -m 755 $(O)/bin/procctl $(ELFCHECK) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(O)/bin/procctl $(ELFCHECK) $(O)/bin/svcctl $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(O)/bin/svcmgr $(DESTDIR)$(SBINDIR)/
 	$(if $(KLINUX_LIB),$(INSTALL) -m 755 $(O)/bin/procmgrd $(DESTDIR)$(SBINDIR)/)
 	$(INSTALL) -m 644 $(CLIENT_LIB) $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 755 $(CLIENT_SO) $(DESTDIR)$(LIBDIR)/
@@ -76,6 +78,7 @@ install: $(INSTALL_BUILT) $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
 
 # The list of installed files, for uninstall (and check-install).
 INSTALLED = $(BINDIR)/procctl $(BINDIR)/elfcheck $(SBINDIR)/procmgrd \
+  $(BINDIR)/svcctl $(SBINDIR)/svcmgr \
   $(LIBDIR)/libprocmgr.a $(LIBDIR)/$(notdir $(CLIENT_SO)) $(LIBDIR)/$(CLIENT_SONAME) \
   $(LIBDIR)/libprocmgr.so $(addprefix $(INCLUDEDIR)/procmgr/,$(notdir $(CLIENT_HEADERS))) \
   $(PKGCONFIGDIR)/procmgr.pc $(addprefix $(MANDIR)/man1/,$(notdir $(filter %.1,$(MAN_PAGES)))) \

@@ -73,6 +73,10 @@ expect "static: /bin/true through it" 0 "$T/pmhello-static" "$SOCK" /bin/true
 expect "installed procctl runs /bin/true" 0 "$R/usr/bin/procctl" --socket "$SOCK" run -- /bin/true
 expect "installed procctl --version" 0 "$R/usr/bin/procctl" --version
 has "installed procctl --version: $VERSION" "$T/out" "$VERSION"
+expect "installed svcctl --version" 0 "$R/usr/bin/svcctl" --version
+has "installed svcctl --version: $VERSION" "$T/out" "$VERSION"
+mkdir "$T/services"
+expect "installed svcmgr --check of an empty directory" 0 "$R/usr/sbin/svcmgr" --check --dir "$T/services"
 expect "installed elfcheck accepts /bin/true" 0 "$R/usr/bin/elfcheck" /bin/true
 kill "$DPID"; wait "$DPID"; DPID=
 
