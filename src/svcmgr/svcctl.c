@@ -50,6 +50,17 @@ static const command commands[] = {
       "  --no-wait   return once the stop signal is sent\n" },
     { "restart", "restart [--no-wait] NAME", "stop NAME (if running), then start it",
       "  --no-wait   return once the stop signal is sent\n" },
+    { "list", "list", "the services' names and states", NULL },
+    { "logs", "logs [-n N] [-f] NAME", "the last lines of NAME's log (default 10)",
+      "  -n, --lines N   the last N lines (0: none, with -f only what follows)\n"
+      "  -f, --follow    then print what is appended, until interrupted\n"
+      "Each line starts with the time svcmgr read it (UTC); --json: one object\n"
+      "per line, {\"time\":..., \"line\":...}.  svcctl reads the file itself, so\n"
+      "it needs read permission on it.\n" },
+    { "reload", "reload",
+      "read the service files again: start new ones, restart changed ones, stop removed ones",
+      "Unchanged services are not touched.  A refused file leaves its service as it\n"
+      "was; the refusal is printed (file:line) and the exit status is 1.\n" },
     { "help", "help [COMMAND]", "this help, or a command's", NULL },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -156,7 +167,13 @@ static status g_st[MAX_LINES];
 static size_t g_nst;
 
 /* Split g_reply: "ok" then status lines, or an error (printed; exit 1). */
+static int parse_reply_n(const char *what, size_t nfields);
 static int parse_reply(const char *what)
+{
+    return parse_reply_n(what, SVC_F_COUNT);
+}
+
+static int parse_reply_n(const char *what, size_t nfields)
 {
     char *save = NULL, *line = strtok_r(g_reply, "\n", &save);
     if (line == NULL) {
@@ -181,7 +198,7 @@ static int parse_reply(const char *what)
         char *p = line;
         for (;;) {
             char *t = strchr(p, '\t');
-            if (n < SVC_F_COUNT)
+            if (n < nfields)
                 s->f[n] = p;
             n++;
             if (t == NULL)
@@ -189,7 +206,7 @@ static int parse_reply(const char *what)
             *t = '\0';
             p = t + 1;
         }
-        if (n != SVC_F_COUNT) {
+        if (n != nfields) {
             fprintf(stderr, "svcctl: malformed status line from svcmgr (%zu fields)\n", n);
             return EXIT_TRANSPORT;
         }
@@ -367,6 +384,184 @@ static int cmd_action(const char *cmd, const char *name, int no_wait)
     return 0;
 }
 
+static int cmd_list(void)
+{
+    int rc = call("status");
+    if (rc == 0)
+        rc = parse_reply("list");
+    if (rc != 0)
+        return rc;
+    if (g_json) {
+        pmj_object(&J);
+        pmj_key(&J, "services");
+        pmj_array(&J);
+        for (size_t i = 0; i < g_nst; i++) {
+            pmj_object(&J);
+            pmj_kstr(&J, "name", g_st[i].f[SVC_F_NAME]);
+            pmj_kstr(&J, "state", g_st[i].f[SVC_F_STATE]);
+            pmj_object_end(&J);
+        }
+        pmj_array_end(&J);
+        pmj_object_end(&J);
+        pmj_newline(&J);
+    } else {
+        for (size_t i = 0; i < g_nst; i++)
+            printf("%s %s\n", g_st[i].f[SVC_F_NAME], g_st[i].f[SVC_F_STATE]);
+    }
+    return 0;
+}
+
+static int cmd_reload(void)
+{
+    int rc = call("reload");
+    if (rc == 0)
+        rc = parse_reply_n("reload", 3);
+    if (rc != 0)
+        return rc;
+    int refused = 0;
+    if (g_json) {
+        pmj_object(&J);
+        pmj_key(&J, "services");
+        pmj_array(&J);
+    }
+    for (size_t i = 0; i < g_nst; i++) {
+        char *const *f = g_st[i].f;
+        if (strcmp(f[1], "refused") == 0)
+            refused = 1;
+        if (g_json) {
+            pmj_object(&J);
+            pmj_kstr(&J, "name", f[0]);
+            pmj_kstr(&J, "action", f[1]);
+            kstr_or_null("message", f[2]);
+            pmj_object_end(&J);
+        } else if (none(f[2])) {
+            printf("%s: %s\n", f[0], f[1]);
+        } else {
+            printf("%s: %s: %s\n", f[0], f[1], f[2]);
+        }
+    }
+    if (g_json) {
+        pmj_array_end(&J);
+        pmj_object_end(&J);
+        pmj_newline(&J);
+    }
+    return refused ? EXIT_REFUSED : 0;
+}
+
+/* One log line: "STAMP TEXT" (the stamp svcmgr wrote), to stdout. */
+static void log_line(const char *l, size_t n)
+{
+    if (!g_json) {
+        fwrite(l, 1, n, stdout);
+        putchar('\n');
+        return;
+    }
+    const char *sp = memchr(l, ' ', n);
+    pmj_object(&J);
+    if (sp != NULL && sp > l && sp[-1] == 'Z' && l[0] >= '0' && l[0] <= '9') {
+        pmj_key(&J, "time");
+        pmj_strn(&J, l, (size_t)(sp - l));
+        pmj_key(&J, "line");
+        pmj_strn(&J, sp + 1, n - (size_t)(sp - l) - 1);
+    } else {
+        pmj_knull(&J, "time");
+        pmj_key(&J, "line");
+        pmj_strn(&J, l, n);
+    }
+    pmj_object_end(&J);
+    pmj_newline(&J);
+}
+
+#define LOG_TAIL_MAX (8u * 1024u * 1024u)   /* the last bytes read for -n */
+
+static int cmd_logs(const char *name, uint64_t nlines, int follow)
+{
+    char req[SVC_CTL_REQ_MAX];
+    snprintf(req, sizeof req, "status %s", name);
+    int rc = call(req);
+    if (rc == 0)
+        rc = parse_reply(name);
+    if (rc != 0)
+        return rc;
+    if (g_nst != 1)
+        return EXIT_TRANSPORT;
+    const char *path = g_st[0].f[SVC_F_LOG];
+    if (none(path)) {
+        fprintf(stderr, "svcctl: %s: no log (log = none, or svcmgr could not open it)\n", name);
+        return EXIT_REFUSED;
+    }
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        fprintf(stderr, "svcctl: %s: %s: %s\n", name, path, strerror(errno));
+        return EXIT_REFUSED;
+    }
+    /* the last nlines lines of the file's last LOG_TAIL_MAX bytes */
+    long end, start;
+    if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0) {
+        fprintf(stderr, "svcctl: %s: %s: cannot seek\n", name, path);
+        fclose(f);
+        return EXIT_REFUSED;
+    }
+    start = end > (long)LOG_TAIL_MAX ? end - (long)LOG_TAIL_MAX : 0;
+    size_t len = (size_t)(end - start);
+    char *b = malloc(len + 1);
+    if (b == NULL || fseek(f, start, SEEK_SET) != 0 || fread(b, 1, len, f) != len) {
+        fprintf(stderr, "svcctl: %s: %s: cannot read\n", name, path);
+        free(b);
+        fclose(f);
+        return EXIT_REFUSED;
+    }
+    size_t full = len;               /* the complete lines end here */
+    while (full > 0 && b[full - 1] != '\n')
+        full--;
+    size_t from = full;
+    uint64_t k = 0;
+    while (from > 0 && k < nlines) {
+        size_t q = from - 1;         /* the '\n' ending a line */
+        while (q > 0 && b[q - 1] != '\n')
+            q--;
+        from = q;
+        k++;
+    }
+    for (size_t p = from; p < full;) {
+        char *nl = memchr(b + p, '\n', full - p);
+        log_line(b + p, (size_t)(nl - (b + p)));
+        p = (size_t)(nl - b) + 1;
+    }
+    free(b);
+    fflush(stdout);
+    long pos = start + (long)full;   /* a partial last line is printed once complete */
+    while (follow) {
+        struct timespec ts = { 0, 200 * 1000000L };
+        nanosleep(&ts, NULL);
+        if (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0)
+            break;
+        if (end < pos)
+            pos = 0;                 /* the file was truncated */
+        if (end == pos)
+            continue;
+        char chunk[65536];
+        size_t want = (size_t)(end - pos) < sizeof chunk ? (size_t)(end - pos) : sizeof chunk;
+        if (fseek(f, pos, SEEK_SET) != 0 || fread(chunk, 1, want, f) != want)
+            break;
+        size_t last = want;
+        while (last > 0 && chunk[last - 1] != '\n')
+            last--;
+        if (last == 0 && want == sizeof chunk)
+            last = want;             /* a line longer than the chunk: in pieces */
+        for (size_t p = 0; p < last;) {
+            char *nl = memchr(chunk + p, '\n', last - p);
+            size_t e = nl != NULL ? (size_t)(nl - chunk) : last;
+            log_line(chunk + p, e - p);
+            p = e + 1;
+        }
+        pos += (long)last;
+        fflush(stdout);
+    }
+    fclose(f);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option glo[] = {
@@ -390,7 +585,8 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return usage_error(NULL, "a command is needed (status, start, stop, restart)");
+        return usage_error(NULL, "a command is needed (status, list, start, stop, restart, "
+                           "logs, reload)");
     const command *c = find_command(argv[optind]);
     if (c == NULL)
         return usage_error(NULL, "unknown command '%s'", argv[optind]);
@@ -398,17 +594,42 @@ int main(int argc, char **argv)
     static const struct option clo[] = {
         { "help", no_argument, NULL, 'h' },
         { "json", no_argument, NULL, 'j' },
-        { "no-wait", no_argument, NULL, 'n' },
+        { "no-wait", no_argument, NULL, 'W' },
+        { "lines", required_argument, NULL, 'n' },
+        { "follow", no_argument, NULL, 'f' },
         { NULL, 0, NULL, 0 },
     };
-    int cargc = argc - optind, no_wait = 0;
+    int cargc = argc - optind, no_wait = 0, follow = 0;
+    uint64_t nlines = 10;
+    int is_logs = strcmp(c->name, "logs") == 0;
     char **cargv = argv + optind;
     optind = 0;
-    while ((ch = getopt_long(cargc, cargv, ":h", clo, NULL)) != -1) {
+    while ((ch = getopt_long(cargc, cargv, is_logs ? ":hn:f" : ":h", clo, NULL)) != -1) {
         switch (ch) {
         case 'h': help_command(c); return 0;
         case 'j': g_json = 1; break;
-        case 'n':
+        case 'n': {
+            char *end;
+            if (!is_logs)
+                return usage_error(c->name, "unknown option '--lines'");
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0' || errno != 0 || v > 1000000)
+                return usage_error(c->name, "-n '%s': not a number of lines (0 to 1000000)",
+                                   optarg);
+            nlines = v;
+            break;
+        }
+        case 'f':
+            if (!is_logs)
+                return usage_error(c->name, "unknown option '--follow'");
+            follow = 1;
+            break;
+        case ':':
+            return usage_error(c->name, "option '%s' needs a value",
+                               optopt != 0 && strncmp(cargv[optind - 1], "--", 2) != 0
+                                   ? "-n" : cargv[optind - 1]);
+        case 'W':
             if (strcmp(c->name, "stop") != 0 && strcmp(c->name, "restart") != 0)
                 return usage_error(c->name, "unknown option '--no-wait'");
             no_wait = 1;
@@ -437,7 +658,10 @@ int main(int argc, char **argv)
         help_command(h);
         return 0;
     }
-    int needs_name = strcmp(c->name, "status") != 0;
+    int needs_name = strcmp(c->name, "status") != 0 && strcmp(c->name, "list") != 0 &&
+                     strcmp(c->name, "reload") != 0;
+    if (!needs_name && strcmp(c->name, "status") != 0 && nops > 0)
+        return usage_error(c->name, "unexpected argument '%s'", ops[0]);
     if (nops > 1)
         return usage_error(c->name, "unexpected argument '%s'", ops[1]);
     if (needs_name && nops == 0)
@@ -451,5 +675,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(c->name, "status") == 0)
         return cmd_status(nops == 1 ? ops[0] : NULL);
+    if (strcmp(c->name, "list") == 0)
+        return cmd_list();
+    if (strcmp(c->name, "reload") == 0)
+        return cmd_reload();
+    if (is_logs)
+        return cmd_logs(ops[0], nlines, follow);
     return cmd_action(c->name, ops[0], no_wait);
 }

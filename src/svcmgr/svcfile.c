@@ -47,6 +47,30 @@ int svc_name_of(const char *filename, char *name)
     return 0;
 }
 
+static int words_equal(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+int svc_def_equal(const svc_def *a, const svc_def *b)
+{
+    return strcmp(a->name, b->name) == 0 && words_equal(a->argv, a->argc, b->argv, b->argc) &&
+           words_equal(a->env, a->envc, b->env, b->envc) && strcmp(a->cwd, b->cwd) == 0 &&
+           a->restart == b->restart && a->restart_delay_ms == b->restart_delay_ms &&
+           a->restart_max_delay_ms == b->restart_max_delay_ms &&
+           a->restart_backoff_milli == b->restart_backoff_milli &&
+           a->restart_reset_ms == b->restart_reset_ms &&
+           a->restart_jitter_pct == b->restart_jitter_pct &&
+           a->restart_limit == b->restart_limit && a->restart_limit_ms == b->restart_limit_ms &&
+           a->stop_signal == b->stop_signal && a->stop_grace_ms == b->stop_grace_ms &&
+           a->has_priority == b->has_priority && a->priority == b->priority && a->log == b->log;
+}
+
 /* ---- signals ----------------------------------------------------------------- */
 
 static const struct { const char *name; uint32_t num; } signals[] = {

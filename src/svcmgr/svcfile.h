@@ -59,6 +59,9 @@ int svc_name_of(const char *filename, char *name);
 int svc_parse(const char *path, const char *name, const unsigned char *buf,
               size_t len, svc_def *d, char *err, size_t errcap);
 
+/* 1 when a and b define the same service (every key's value), else 0. */
+int svc_def_equal(const svc_def *a, const svc_def *b);
+
 /* Split one value into words by the quoting rules (spec/svcmgr.md 2.2):
  * the words into buf (NUL-separated) and words[] (NULL-terminated).  The
  * number of words, or -1 with a reason in why. */

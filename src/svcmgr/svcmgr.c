@@ -60,6 +60,7 @@ typedef struct svc {
     int killed;                  /* STOPPING: SIGKILL sent */
     int restart_after_stop;      /* restart: start once stopped */
     int stop_asked;              /* the run ends because svcmgr stopped it */
+    int removed;                 /* its file is gone (reload): dropped once stopped */
     uint64_t rtimes[SVC_RESTART_LIMIT_MAX];   /* when the last restarts were scheduled */
     size_t rnext;                /* ring index into rtimes */
     /* the last end */
@@ -77,6 +78,7 @@ typedef struct svc {
 static svc g_svc[SVC_MAX];
 static size_t g_nsvc;
 static const char *g_pm_socket;
+static const char *g_dir, *g_logdir;
 static int g_shutdown;
 
 /* snprintf, truncating quietly: every use here is a message or a path
@@ -177,22 +179,47 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Load every NAME.service of dir in name order.  A refused file is
- * logged (file:line: what) and skipped; the others load.  With svcs NULL
- * (--check) nothing is kept.  Returns the number refused, or -1 when the
- * directory cannot be read. */
-static int load_dir(const char *dir, int keep)
+/* What a scan of the directory found for one service file. */
+typedef struct scanned {
+    char name[SVC_NAME_MAX + 1];
+    svc_def *def;                /* NULL: refused */
+    char err[SVC_ERR_MAX];
+} scanned;
+
+static scanned g_scan[SVC_MAX * 2];
+static int g_logged;             /* reports go through logmsg (the daemon) */
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+    char b[SVC_ERR_MAX + 256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    if (g_logged)
+        logmsg("%s", b);
+    else
+        fprintf(stderr, "svcmgr: %s\n", b);
+}
+
+/* Read every NAME.service of dir, in name order, into g_scan: each
+ * refusal is reported (file:line: what) and kept with its message.  The
+ * number of entries, or -1 when the directory cannot be read; *bad gets
+ * the number refused (a file named *.service without a valid name
+ * counts, without an entry). */
+static int scan_dir(const char *dir, int *bad)
 {
     DIR *dp = opendir(dir);
+    *bad = 0;
     if (dp == NULL) {
-        fprintf(stderr, "svcmgr: %s: cannot open the service directory: %s (--dir DIR "
-                "to choose another)\n", dir, strerror(errno));
+        report("%s: cannot open the service directory: %s (--dir DIR to choose another)",
+               dir, strerror(errno));
         return -1;
     }
-    char *names[SVC_MAX * 4];
+    char *names[SVC_MAX * 2];
     size_t n = 0;
     struct dirent *de;
-    int bad = 0;
     while ((de = readdir(dp)) != NULL) {
         char nm[SVC_NAME_MAX + 1];
         if (de->d_name[0] == '.')
@@ -200,48 +227,57 @@ static int load_dir(const char *dir, int keep)
         if (svc_name_of(de->d_name, nm) != 0) {
             size_t l = strlen(de->d_name);
             if (l > 8 && strcmp(de->d_name + l - 8, ".service") == 0) {
-                fprintf(stderr, "svcmgr: %s/%s: not a service name (1 to %u bytes of letters, "
-                        "digits, '_', '.', '@', '-'); rename the file\n", dir, de->d_name,
-                        SVC_NAME_MAX);
-                bad++;
+                report("%s/%s: not a service name (1 to %u bytes of letters, digits, '_', "
+                       "'.', '@', '-'); rename the file", dir, de->d_name, SVC_NAME_MAX);
+                (*bad)++;
             }
             continue;   /* other files (backups, README) are not services */
         }
-        if (n == sizeof names / sizeof names[0])
+        if (n == sizeof names / sizeof names[0]) {
+            report("%s: more than %zu service files; the rest are ignored", dir, n);
             break;
+        }
         names[n] = strdup(de->d_name);
         if (names[n] != NULL)
             n++;
     }
     qsort(names, n, sizeof names[0], cmp_str);
     for (size_t i = 0; i < n; i++) {
-        char nm[SVC_NAME_MAX + 1], err[SVC_ERR_MAX];
-        svc_def *d = malloc(sizeof *d);
-        (void)svc_name_of(names[i], nm);
-        if (d == NULL || load_file(dirfd(dp), dir, names[i], nm, d, err, sizeof err) != 0) {
-            fprintf(stderr, "svcmgr: %s\n", d == NULL ? "out of memory" : err);
-            fprintf(stderr, "svcmgr: %s: service refused; fix the file (the others load)\n", nm);
-            bad++;
-            free(d);
-        } else if (keep && g_nsvc == SVC_MAX) {
-            fprintf(stderr, "svcmgr: %s: refused: more than %d services\n", nm, SVC_MAX);
-            bad++;
-            free(d);
-        } else if (keep) {
-            svc *s = &g_svc[g_nsvc++];
-            memset(s, 0, sizeof *s);
-            s->def = d;
-            s->proc = s->thread = s->watch = -1;
-            s->log_r = s->log_w = s->log_fd = -1;
-            s->at_bol = 1;
-            s->state = ST_STOPPED;
-        } else {
-            free(d);
+        scanned *e = &g_scan[i];
+        (void)svc_name_of(names[i], e->name);
+        e->err[0] = '\0';
+        e->def = malloc(sizeof *e->def);
+        if (e->def == NULL)
+            sfmt(e->err, sizeof e->err, "%s/%s: out of memory", dir, names[i]);
+        if (e->def == NULL ||
+            load_file(dirfd(dp), dir, names[i], e->name, e->def, e->err, sizeof e->err) != 0) {
+            report("%s", e->err);
+            report("%s: service refused; fix the file (the others load)", e->name);
+            (*bad)++;
+            free(e->def);
+            e->def = NULL;
         }
         free(names[i]);
     }
     closedir(dp);
-    return bad;
+    return (int)n;
+}
+
+/* A new service in the table (state stopped), or NULL when it is full. */
+static svc *add_service(svc_def *d)
+{
+    if (g_nsvc == SVC_MAX) {
+        report("%s: refused: more than %d services", d->name, SVC_MAX);
+        return NULL;
+    }
+    svc *s = &g_svc[g_nsvc++];
+    memset(s, 0, sizeof *s);
+    s->def = d;
+    s->proc = s->thread = s->watch = -1;
+    s->log_r = s->log_w = s->log_fd = -1;
+    s->at_bol = 1;
+    s->state = ST_STOPPED;
+    return s;
 }
 
 /* ---- logs ------------------------------------------------------------------- */
@@ -370,7 +406,7 @@ static void launch(svc *s)
         goto failed;
     act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_OPEN, .id = 0, .path = "/dev/null",
                                    .oflags = O_RDONLY };
-    if (s->log_w >= 0) {
+    if (d->log && s->log_w >= 0) {
         act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_CLONE_FD, .fd = s->log_w, .id = 1 };
         act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_CLONE_FD, .fd = s->log_w, .id = 2 };
     } else {
@@ -456,7 +492,7 @@ static uint64_t next_delay(const svc_def *d, uint32_t failures)
 static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms)
 {
     const svc_def *d = s->def;
-    int again = !g_shutdown && (d->restart == SVC_RESTART_ALWAYS ||
+    int again = !g_shutdown && !s->removed && (d->restart == SVC_RESTART_ALWAYS ||
                                 (d->restart == SVC_RESTART_ON_FAILURE && failed));
     if (!again) {
         s->state = failed ? ST_FAILED : ST_STOPPED;
@@ -532,7 +568,7 @@ static void on_watch(svc *s)
     if (s->state == ST_STOPPING) {
         s->state = ST_STOPPED;
         logmsg("%s: stopped", s->def->name);
-        if (s->restart_after_stop && !g_shutdown) {
+        if (s->restart_after_stop && !g_shutdown && !s->removed) {
             s->restart_after_stop = 0;
             operator_reset(s);
             launch(s);
@@ -579,6 +615,123 @@ static void timers(void)
             logmsg("%s: grace over: SIGKILL koid %llu (%s)", s->def->name,
                    (unsigned long long)s->koid, pm_status_name(st));
         }
+    }
+}
+
+/* Free what a service holds (it runs no more). */
+static void release(svc *s)
+{
+    if (s->log_r >= 0) {
+        while (drain_log(s) > 0)
+            ;
+        if (!s->at_bol)
+            write_all(s->log_fd, "\n", 1);
+        close(s->log_r);
+    }
+    if (s->log_w >= 0)
+        close(s->log_w);
+    if (s->log_fd >= 0)
+        close(s->log_fd);
+    s->log_r = s->log_w = s->log_fd = -1;
+    drop_client(s);
+    free(s->def);
+    s->def = NULL;
+}
+
+/* Drop the services whose file is gone once they have stopped. */
+static void compact(void)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < g_nsvc; i++) {
+        svc *s = &g_svc[i];
+        if (s->removed && s->state != ST_RUNNING && s->state != ST_STOPPING) {
+            logmsg("%s: removed (its file is gone)", s->def->name);
+            release(s);
+            continue;
+        }
+        if (k != i)
+            g_svc[k] = *s;
+        k++;
+    }
+    g_nsvc = k;
+}
+
+static int open_log(svc *s, const char *logdir);
+static void stop(svc *s);
+static void operator_reset(svc *s);
+
+/* Reload: read the directory again.  A new file's service starts; a
+ * changed one gets its new definition (and a running one is restarted
+ * with it); a removed file's service stops and is dropped; a refused file
+ * leaves its service as it was; an unchanged one is not touched.  One
+ * line per service into b: NAME, ACTION, MESSAGE. */
+static void reload(void (*line)(void *, const char *, const char *, const char *), void *arg)
+{
+    int bad, n = scan_dir(g_dir, &bad);
+    if (n < 0) {
+        line(arg, "-", "refused", "the service directory cannot be read");
+        return;
+    }
+    static char matched[SVC_MAX * 2];
+    memset(matched, 0, sizeof matched);
+    size_t old = g_nsvc;
+    for (size_t i = 0; i < old; i++) {
+        svc *s = &g_svc[i];
+        scanned *e = NULL;
+        for (int j = 0; j < n; j++)
+            if (strcmp(g_scan[j].name, s->def->name) == 0) {
+                e = &g_scan[j];
+                matched[j] = 1;
+            }
+        if (s->removed) {
+            /* still stopping after an earlier reload removed it */
+            if (e != NULL) {
+                free(e->def);
+                line(arg, s->def->name, "refused",
+                     "its earlier removal is still stopping it; reload again once it stopped");
+            }
+        } else if (e == NULL) {
+            s->removed = 1;
+            s->restart_after_stop = 0;
+            stop(s);
+            line(arg, s->def->name, "removed", NULL);
+        } else if (e->def == NULL) {
+            line(arg, s->def->name, "refused", e->err);
+        } else if (svc_def_equal(s->def, e->def)) {
+            free(e->def);
+            line(arg, s->def->name, "unchanged", NULL);
+        } else {
+            free(s->def);
+            s->def = e->def;
+            if (s->def->log && s->log_r < 0)
+                (void)open_log(s, g_logdir);
+            logmsg("%s: new definition", s->def->name);
+            if (s->state == ST_RUNNING) {
+                s->restart_after_stop = 1;
+                stop(s);
+            }
+            line(arg, s->def->name, "changed", NULL);
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        scanned *e = &g_scan[j];
+        if (matched[j])
+            continue;
+        if (e->def == NULL) {
+            line(arg, e->name, "refused", e->err);
+            continue;
+        }
+        svc *s = add_service(e->def);
+        if (s == NULL) {
+            free(e->def);
+            line(arg, e->name, "refused", "more services than svcmgr holds");
+            continue;
+        }
+        if (s->def->log)
+            (void)open_log(s, g_logdir);
+        operator_reset(s);
+        launch(s);
+        line(arg, e->name, "added", NULL);
     }
 }
 
@@ -645,6 +798,21 @@ static void status_line(buf *b, const svc *s)
     bprintf(b, "\n");
 }
 
+/* A reload's line: NAME, ACTION, MESSAGE. */
+static void reload_line(void *arg, const char *name, const char *action, const char *msg)
+{
+    buf *b = arg;
+    bprintf(b, "%s\t%s", name, action);
+    bfield(b, msg);
+    bprintf(b, "\n");
+}
+
+static void log_reload_line(void *arg, const char *name, const char *action, const char *msg)
+{
+    (void)arg;
+    logmsg("reload: %s: %s%s%s", name, action, msg ? ": " : "", msg ? msg : "");
+}
+
 static svc *find_svc(const char *name)
 {
     for (size_t i = 0; i < g_nsvc; i++)
@@ -678,16 +846,31 @@ static void handle_request(int fd, const char *req, size_t n)
         }
         sfmt(cmd, sizeof cmd, "%s", r);
     }
+    int is_reload = strcmp(cmd, "reload") == 0;
     int mutating = strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
-                   strcmp(cmd, "restart") == 0;
+                   strcmp(cmd, "restart") == 0 || is_reload;
     if (!mutating && strcmp(cmd, "status") != 0) {
-        bprintf(&b, "error\tbad-request\tunknown command; status, start, stop, restart\n");
+        bprintf(&b, "error\tbad-request\tunknown command; status, start, stop, restart, "
+                "reload\n");
+        goto send;
+    }
+    if (is_reload && arg[0] != '\0') {
+        bprintf(&b, "error\tbad-request\treload takes no name\n");
         goto send;
     }
     if (mutating && (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) != 0 ||
                      (cr.uid != 0 && cr.uid != geteuid()))) {
         bprintf(&b, "error\tnot-allowed\tonly root and svcmgr's user may start and stop "
                 "services\n");
+        goto send;
+    }
+    if (is_reload) {
+        if (g_shutdown) {
+            bprintf(&b, "error\tshutting-down\tsvcmgr is stopping every service and exiting\n");
+            goto send;
+        }
+        bprintf(&b, "ok\n");
+        reload(reload_line, &b);
         goto send;
     }
     svc *s = arg[0] != '\0' ? find_svc(arg) : NULL;
@@ -842,7 +1025,11 @@ int main(int argc, char **argv)
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (check) {
-        int bad = load_dir(dir, 0);
+        int bad, n = scan_dir(dir, &bad);
+        for (int i = 0; i < n; i++)
+            free(g_scan[i].def);
+        if (n < 0)
+            return 1;
         if (bad == 0)
             printf("svcmgr: %s: every service file is valid\n", dir);
         return bad == 0 ? 0 : 1;
@@ -878,8 +1065,17 @@ int main(int argc, char **argv)
         }
         pm_client_close(probe);
     }
-    if (load_dir(dir, 1) < 0)
-        return 1;
+    g_logged = 1;
+    g_dir = dir;
+    g_logdir = logdir;
+    {
+        int bad, n = scan_dir(dir, &bad);
+        if (n < 0)
+            return 1;
+        for (int i = 0; i < n; i++)
+            if (g_scan[i].def != NULL && add_service(g_scan[i].def) == NULL)
+                free(g_scan[i].def);
+    }
 
     srandom((unsigned)(real_ms() ^ (uint64_t)getpid() << 16));
     sigset_t ss;
@@ -896,7 +1092,7 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; i < g_nsvc; i++) {
         if (g_svc[i].def->log)
-            (void)open_log(&g_svc[i], logdir);
+            (void)open_log(&g_svc[i], g_logdir);
         launch(&g_svc[i]);
     }
     logmsg("ready on %s: %zu services from %s, logs in %s", control, g_nsvc, dir, logdir);
@@ -909,6 +1105,7 @@ int main(int argc, char **argv)
     static svc *who[2 + CONN_MAX + 2 * SVC_MAX];
     static char req[SVC_CTL_REQ_MAX + 2];
     for (;;) {
+        compact();
         timers();
         uint64_t now = mono_ms(), next = UINT64_MAX;
         int busy = 0;
@@ -959,7 +1156,10 @@ int main(int argc, char **argv)
             struct signalfd_siginfo si;
             while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
                 if (si.ssi_signo == SIGHUP) {
-                    logmsg("SIGHUP ignored (reload is not implemented yet)");
+                    if (!g_shutdown) {
+                        logmsg("SIGHUP: reload of %s", g_dir);
+                        reload(log_reload_line, NULL);
+                    }
                     continue;
                 }
                 if (!g_shutdown)
@@ -1003,23 +1203,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    for (size_t i = 0; i < g_nsvc; i++) {
-        svc *s = &g_svc[i];
-        if (s->log_r >= 0) {
-            while (drain_log(s) > 0)
-                ;
-            if (!s->at_bol)
-                write_all(s->log_fd, "\n", 1);
-        }
-        if (s->log_r >= 0)
-            close(s->log_r);
-        if (s->log_w >= 0)
-            close(s->log_w);
-        if (s->log_fd >= 0)
-            close(s->log_fd);
-        drop_client(s);
-        free(s->def);
-    }
+    for (size_t i = 0; i < g_nsvc; i++)
+        release(&g_svc[i]);
     for (size_t i = 0; i < nconn; i++)
         close(conns[i]);
     close(lfd);

@@ -234,6 +234,59 @@ json_ok "stubborn: killed by SIGKILL after the grace (stop-kill)" "$T/out" \
 gone "stubborn stopped" "$P4"
 has "svcmgr logged the SIGKILL" "$T/svcmgr.err" "stubborn: grace over: SIGKILL"
 
+# list, logs
+expect "list --json" 0 sc --json list
+json_ok "list --json: names and states" "$T/out" \
+    '{x["name"]: x["state"] for x in d[0]["services"]}["stubborn"] == "stopped"'
+expect "logs -n 2 crash" 0 sc logs -n 2 crash
+[ "$(wc -l <"$T/out")" -eq 2 ] && [ "$(tail -n 1 "$T/out")" = "$(tail -n 1 "$T/log/crash.log")" ] \
+    && ok "logs -n 2: the last two lines of crash.log" || bad "logs -n 2: $(cat "$T/out")"
+expect "logs --json crash" 0 sc --json logs crash --lines=3
+json_ok "logs --json: time and line, 3 lines" "$T/out" \
+    'len(d) == 3 and all(x["time"].endswith("Z") and x["line"] in ("to stderr",) or x["line"].startswith("run ") for x in d)'
+usage_err "logs -n x" "^svcctl: logs: -n 'x': not a number of lines" "$BIN/svcctl" logs -n x crash
+usage_err "logs -n without a value" "^svcctl: logs: option '-n' needs a value" "$BIN/svcctl" logs crash -n
+usage_err "list with a name" "^svcctl: list: unexpected argument 'x'" "$BIN/svcctl" list x
+
+# reload: a new file starts, a removed one goes, a changed one restarts, a
+# refused one is left as it was, an unchanged running one keeps its pid
+K3=$(pyval sleeper 's["koid"]')
+cat >"$S/fresh.service" <<EOF
+exec = /bin/sh -c 'echo \$\$ > "$T/fresh.pid"; exec /bin/sleep 1000'
+EOF
+rm "$S/limited.service" "$S/bad.service" "$S/quote.service"
+printf 'restart-reset-after = 30s\n' >>"$S/crash.service"
+cp "$S/stubborn.service" "$T/stubborn.keep"
+printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
+expect "reload --json: one refused file, exit 1" 1 sc --json reload
+json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"crash": "changed", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+json_ok "reload --json: the refusal names file:line and key" "$T/out" \
+    '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
+F1=$(pid_of "$T/fresh.pid")
+alive "$F1" && ok "reload: fresh started (pid $F1)" || bad "reload: fresh pid '$F1'"
+alive "$P3" && ok "reload: sleeper untouched (pid $P3)" || bad "reload: sleeper pid $P3 gone"
+[ "$(pyval sleeper 's["koid"]')" = "$K3" ] && ok "reload: sleeper's koid unchanged" || bad "reload: sleeper's koid changed"
+i=0
+while sc status limited >/dev/null 2>&1 && [ $i -lt 1200 ]; do i=$((i + 1)); sleep 0.05; done
+expect "reload: status of a removed service" 1 sc status limited
+has "reload: limited is no longer known" "$T/err" "no such service"
+expect "status crash after reload" 0 sc --json status crash
+json_ok "reload: changed crash stays stopped" "$T/out" 'd[0]["services"][0]["state"] == "stopped"'
+cp "$T/stubborn.keep" "$S/stubborn.service"
+printf 'env = CHANGED=1\n' >>"$S/fresh.service"
+rm -f "$T/fresh.pid"
+expect "reload after the fixes" 0 sc reload
+has "reload: fresh changed" "$T/out" "^fresh: changed$"
+has "reload: stubborn unchanged once restored" "$T/out" "^stubborn: unchanged$"
+gone "reload: fresh's old run stopped" "$F1"
+F2=$(pid_of "$T/fresh.pid")
+alive "$F2" && [ "$F2" != "$F1" ] && ok "reload: fresh restarted with its new definition (pid $F2)" \
+    || bad "reload: fresh pid '$F2'"
+alive "$P3" && ok "reload: sleeper still untouched (pid $P3)" || bad "reload: sleeper pid $P3 gone"
+grep -q '^CHANGED=1$' "/proc/$F2/environ" 2>/dev/null && ok "reload: fresh runs with CHANGED=1" \
+    || bad "reload: fresh's environment: $(tr '\0' ' ' <"/proc/$F2/environ" 2>&1)"
+
 # refusals
 expect "stop an unknown service: exit 1" 1 sc stop nosuch
 has "unknown service: named" "$T/err" "^svcctl: nosuch: no such service (not loaded) (no-such-service)$"
@@ -246,6 +299,7 @@ expect "status NAME" 0 sc status once
 kill -TERM "$SMPID"; wait "$SMPID"; rc=$?; SMPID=
 [ $rc -eq 0 ] && ok "svcmgr: TERM, exit 0" || bad "svcmgr: TERM, exit $rc"
 gone "TERM stopped sleeper" "$P3"
+gone "TERM stopped fresh" "$F2"
 has "svcmgr: every service stopped" "$T/svcmgr.err" "every service stopped; exiting"
 [ -e "$CTL" ] && bad "the control socket is left" || ok "the control socket is removed"
 left=$(ours | wc -l)
