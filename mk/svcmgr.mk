@@ -15,6 +15,6 @@ BINS += $(O)/bin/svcctl
 # svcmgr and svcctl over a real procmgrd (tests/daemon/svcmgr.sh).
 .PHONY: check-svcmgr
 CHECKS     += check-svcmgr
-check-svcmgr: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd) $(O)/bin/svcmgr $(O)/bin/svcctl
+check-svcmgr: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd) $(O)/bin/procctl $(O)/bin/svcmgr $(O)/bin/svcctl
 	@if [ -n "$(KLINUX_LIB)" ]; then tests/daemon/svcmgr.sh $(O)/bin; \
 	 else echo "check-svcmgr: skipped, no Linux backend (KLINUX_LIB)"; fi

@@ -51,6 +51,7 @@ typedef struct svc {
     int state;
     pm_client *c;                /* this service's connection, or NULL */
     int proc, thread, watch;     /* handles of the current run, or -1 */
+    int job;                     /* the run's job (its own), or -1 */
     uint64_t koid;
     uint64_t started_ms;         /* monotonic */
     uint32_t restarts;           /* restarts made by the policy */
@@ -273,7 +274,7 @@ static svc *add_service(svc_def *d)
     svc *s = &g_svc[g_nsvc++];
     memset(s, 0, sizeof *s);
     s->def = d;
-    s->proc = s->thread = s->watch = -1;
+    s->proc = s->thread = s->watch = s->job = -1;
     s->log_r = s->log_w = s->log_fd = -1;
     s->at_bol = 1;
     s->state = ST_STOPPED;
@@ -360,7 +361,9 @@ static void close_run(svc *s)
         close(s->proc);
     if (s->thread >= 0)
         close(s->thread);
-    s->watch = s->proc = s->thread = -1;
+    if (s->job >= 0)
+        close(s->job);
+    s->watch = s->proc = s->thread = s->job = -1;
 }
 
 static void drop_client(svc *s)
@@ -441,6 +444,10 @@ static void launch(svc *s)
     s->proc = p.process;
     s->thread = p.thread;
     s->koid = p.koid;
+    /* the job the run was launched into (one of its own, koid = its
+     * koid): what is left in it once the run ends is killed */
+    if (pm_client_job_open(s->c, p.koid, &s->job, NULL) != PM_OK)
+        s->job = -1;
     what = "watch";
     st = pm_client_watch(s->c, s->proc, PM_EVENT_EXITED | PM_EVENT_KILLED | PM_EVENT_FAULTED,
                          &s->watch);
@@ -562,6 +569,13 @@ static void on_watch(svc *s)
                (unsigned long long)ran, reason);
         if (sn != NULL)
             sfmt(s->end_msg, sizeof s->end_msg, "SIG%s", sn);
+    }
+    if (s->job >= 0 && s->c != NULL) {
+        /* the run's leftovers (its children, in a cgroup job) */
+        pm_status js = pm_client_kill(s->c, s->job);
+        if (js != PM_OK && js != PM_E_PROCESS_ENDED && js != PM_E_NO_SUCH_JOB)
+            logmsg("%s: kill of job %llu: %s", s->def->name, (unsigned long long)s->koid,
+                   pm_status_name(js));
     }
     close_run(s);
     s->koid = 0;
@@ -976,7 +990,8 @@ static void usage(FILE *f)
             "                   root, else $XDG_RUNTIME_DIR/procmgr-log)\n"
             "  --check          parse every service file, report, exit (1 if any refused)\n"
             "It stays in the foreground and logs to stderr; TERM or INT stops every\n"
-            "service (stop signal, SIGKILL after the grace), then exits.\n");
+            "service (stop signal, SIGKILL after the grace), then exits; HUP reloads\n"
+            "the service files (as svcctl reload).\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -112,6 +112,10 @@ exec = /bin/sh -c 'trap "" TERM; echo \$\$ > "$T/stubborn.pid"; exec /bin/sleep 
 stop-signal = TERM
 stop-grace = 200ms
 EOF
+cat >"$S/family.service" <<EOF
+# a child of its own: killed with its job once the service ends
+exec = /bin/sh -c '/bin/sleep 1000 & echo \$! > "$T/child.pid"; echo \$\$ > "$T/family.pid"; wait'
+EOF
 cat >"$S/limited.service" <<EOF
 exec = /bin/sh -c 'echo try; exit 2'
 restart-delay = 10ms
@@ -139,11 +143,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 5 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 6 services"
 
 expect "status --json" 0 sc --json status
 json_ok "status --json: five services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "limited", "once", "sleeper", "stubborn"]'
+    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "family", "limited", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -260,7 +264,7 @@ cp "$S/stubborn.service" "$T/stubborn.keep"
 printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
 expect "reload --json: one refused file, exit 1" 1 sc --json reload
 json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
-    '{x["name"]: x["action"] for x in d[0]["services"]} == {"crash": "changed", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
 json_ok "reload --json: the refusal names file:line and key" "$T/out" \
     '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
 F1=$(pid_of "$T/fresh.pid")
@@ -286,6 +290,21 @@ alive "$F2" && [ "$F2" != "$F1" ] && ok "reload: fresh restarted with its new de
 alive "$P3" && ok "reload: sleeper still untouched (pid $P3)" || bad "reload: sleeper pid $P3 gone"
 grep -q '^CHANGED=1$' "/proc/$F2/environ" 2>/dev/null && ok "reload: fresh runs with CHANGED=1" \
     || bad "reload: fresh's environment: $(tr '\0' ' ' <"/proc/$F2/environ" 2>&1)"
+
+# family: the service's own child is killed with its job
+FP=$(pid_of "$T/family.pid"); CP=$(pid_of "$T/child.pid")
+alive "$CP" && ok "family: its child runs (pid $CP)" || bad "family: child pid '$CP'"
+FK=$(pyval family 's["koid"]')
+if pc job "$FK" 2>/dev/null | grep -q "mode cgroup"; then
+    expect "stop family" 0 sc stop family
+    gone "family stopped" "$FP"
+    gone "family's child killed with its job" "$CP"
+else
+    ok "# skip family's child: procmgrd's jobs are not cgroups here (MEMBERS)"
+    expect "stop family" 0 sc stop family
+    gone "family stopped" "$FP"
+    kill -9 "$CP" 2>/dev/null
+fi
 
 # refusals
 expect "stop an unknown service: exit 1" 1 sc stop nosuch

@@ -295,6 +295,35 @@ static void test_signals(void **state)
     assert_null(svc_signal_name(40));
 }
 
+static void test_equal(void **state)
+{
+    (void)state;
+    static svc_def a;
+    static const char base[] = "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\n";
+    assert_int_equal(svc_parse("x.service", "x", (const unsigned char *)base, sizeof base - 1,
+                               &a, E, sizeof E), 0);
+    /* the same definition written differently */
+    assert_int_equal(parse("# same\nrestart=always\nenv = \"A=1\"\nexec = /bin/sh -c \"x y\"\n"), 0);
+    assert_true(svc_def_equal(&a, &D));
+    static const char *const differ[] = {
+        "exec = /bin/sh -c 'x  y'\nenv = A=1\nrestart = always\n",
+        "exec = /bin/sh -c 'x y' z\nenv = A=1\nrestart = always\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=2\nrestart = always\n",
+        "exec = /bin/sh -c 'x y'\nrestart = always\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\ncwd = /\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nstop-grace = 9s\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nrestart-limit = 1/1s\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog = none\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\npriority = normal\n",
+    };
+    for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
+        assert_int_equal(parse(differ[i]), 0);
+        if (svc_def_equal(&a, &D))
+            fail_msg("equal to the base: %s", differ[i]);
+    }
+}
+
 /* Every prefix of a valid file, and the file with each byte flipped, is
  * parsed without a crash (ASan/UBSan in the SAN build) and either
  * accepted or refused with a message naming the file. */
@@ -339,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
