@@ -59,7 +59,7 @@ $(O)/lib/pkgconfig/procmgr.pc: mk/daemon.mk include/procmgr/version.h
 
 # --- procmgrd: one set of sources, two backends ------------------------------
 DAEMON_SRCS := src/daemon/procmgrd.c src/daemon/serve.c src/daemon/log.c src/daemon/sysd.c \
-               src/shell/unixmsg.c
+               src/shell/unixmsg.c src/shell/stamp.c
 DAEMON_OBJS := $(call obj-of,$(DAEMON_SRCS))
 
 $(O)/bin/procmgrd-sim: $(DAEMON_OBJS) $(SIMHOST_LIB) $$(DISPATCH_LIB) $$(SIM_LIB) $(CORE_LIB)

@@ -4,7 +4,7 @@ SVCFILE_OBJ := $(call obj-of,src/svcmgr/svcfile.c)
 UNIT_TESTS  += $(O)/tests/test_svcfile
 $(O)/tests/test_svcfile: $(SVCFILE_OBJ)
 
-SVCMGR_SRCS := src/svcmgr/svcmgr.c src/svcmgr/svcfile.c src/svcmgr/ctl.c
+SVCMGR_SRCS := src/svcmgr/svcmgr.c src/svcmgr/svcfile.c src/svcmgr/ctl.c src/shell/stamp.c
 $(O)/bin/svcmgr: $(call obj-of,$(SVCMGR_SRCS)) $(CLIENT_LIB)
 BINS += $(O)/bin/svcmgr
 

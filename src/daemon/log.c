@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "../shell/stamp.h"
 
 enum { SINK_STDERR, SINK_JOURNAL, SINK_SYSLOG };
 static int g_sink = SINK_STDERR;
@@ -45,16 +46,6 @@ void pmd_log_to_syslog(void)
     g_sink = SINK_SYSLOG;
 }
 
-static void stamp(char *buf, size_t cap)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000L);
-}
-
 void pmd_vlog(int prio, const char *fmt, va_list ap)
 {
     char ts[40];
@@ -65,7 +56,7 @@ void pmd_vlog(int prio, const char *fmt, va_list ap)
     if (g_sink == SINK_JOURNAL) {
         fprintf(stderr, "<%d>procmgrd: ", prio);
     } else {
-        stamp(ts, sizeof ts);
+        pm_stamp(ts, sizeof ts);
         fprintf(stderr, "%s procmgrd[%d]: ", ts, (int)getpid());
     }
     vfprintf(stderr, fmt, ap);

@@ -269,6 +269,21 @@ static void json_service(const status *s)
     pmj_object_end(&J);
 }
 
+/* {"services":[ ... ]} around the objects of status, list and reload */
+static void services_begin(void)
+{
+    pmj_object(&J);
+    pmj_key(&J, "services");
+    pmj_array(&J);
+}
+
+static void services_end(void)
+{
+    pmj_array_end(&J);
+    pmj_object_end(&J);
+    pmj_newline(&J);
+}
+
 /* "exited 1 (exit, 15:16:35Z)" */
 static void last_end_text(const status *s, char *b, size_t cap)
 {
@@ -321,14 +336,10 @@ static int cmd_status(const char *name)
     if (rc != 0)
         return rc;
     if (g_json) {
-        pmj_object(&J);
-        pmj_key(&J, "services");
-        pmj_array(&J);
+        services_begin();
         for (size_t i = 0; i < g_nst; i++)
             json_service(&g_st[i]);
-        pmj_array_end(&J);
-        pmj_object_end(&J);
-        pmj_newline(&J);
+        services_end();
     } else {
         printf("%-20s %-9s %-7s %-8s %-9s %s\n", "NAME", "STATE", "KOID", "RESTARTS", "UPTIME",
                "LAST-END");
@@ -392,18 +403,14 @@ static int cmd_list(void)
     if (rc != 0)
         return rc;
     if (g_json) {
-        pmj_object(&J);
-        pmj_key(&J, "services");
-        pmj_array(&J);
+        services_begin();
         for (size_t i = 0; i < g_nst; i++) {
             pmj_object(&J);
             pmj_kstr(&J, "name", g_st[i].f[SVC_F_NAME]);
             pmj_kstr(&J, "state", g_st[i].f[SVC_F_STATE]);
             pmj_object_end(&J);
         }
-        pmj_array_end(&J);
-        pmj_object_end(&J);
-        pmj_newline(&J);
+        services_end();
     } else {
         for (size_t i = 0; i < g_nst; i++)
             printf("%s %s\n", g_st[i].f[SVC_F_NAME], g_st[i].f[SVC_F_STATE]);
@@ -420,9 +427,7 @@ static int cmd_reload(void)
         return rc;
     int refused = 0;
     if (g_json) {
-        pmj_object(&J);
-        pmj_key(&J, "services");
-        pmj_array(&J);
+        services_begin();
     }
     for (size_t i = 0; i < g_nst; i++) {
         char *const *f = g_st[i].f;
@@ -441,9 +446,7 @@ static int cmd_reload(void)
         }
     }
     if (g_json) {
-        pmj_array_end(&J);
-        pmj_object_end(&J);
-        pmj_newline(&J);
+        services_end();
     }
     return refused ? EXIT_REFUSED : 0;
 }

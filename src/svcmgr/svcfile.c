@@ -73,22 +73,10 @@ int svc_def_equal(const svc_def *a, const svc_def *b)
 
 /* ---- signals ----------------------------------------------------------------- */
 
-static const struct { const char *name; uint32_t num; } signals[] = {
-    { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 }, { "TRAP", 5 },
-    { "ABRT", 6 }, { "BUS", 7 }, { "FPE", 8 }, { "KILL", 9 }, { "USR1", 10 },
-    { "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 }, { "ALRM", 14 }, { "TERM", 15 },
-    { "STKFLT", 16 }, { "CHLD", 17 }, { "CONT", 18 }, { "STOP", 19 }, { "TSTP", 20 },
-    { "TTIN", 21 }, { "TTOU", 22 }, { "URG", 23 }, { "XCPU", 24 }, { "XFSZ", 25 },
-    { "VTALRM", 26 }, { "PROF", 27 }, { "WINCH", 28 }, { "IO", 29 }, { "PWR", 30 },
-    { "SYS", 31 },
-};
-
+/* The names are the C library's (sigabbrev_np: HUP ... SYS for 1..31). */
 const char *svc_signal_name(uint32_t sig)
 {
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-        if (signals[i].num == sig)
-            return signals[i].name;
-    return NULL;
+    return sig >= 1 && sig <= 64 ? sigabbrev_np((int)sig) : NULL;
 }
 
 int svc_signal_parse(const char *s, uint32_t *sig)
@@ -107,11 +95,13 @@ int svc_signal_parse(const char *s, uint32_t *sig)
     }
     if (strncasecmp(s, "SIG", 3) == 0)
         s += 3;
-    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-        if (strcasecmp(s, signals[i].name) == 0) {
-            *sig = signals[i].num;
+    for (uint32_t n = 1; n <= 64; n++) {
+        const char *name = sigabbrev_np((int)n);
+        if (name != NULL && strcasecmp(s, name) == 0) {
+            *sig = n;
             return 0;
         }
+    }
     return -1;
 }
 

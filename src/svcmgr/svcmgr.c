@@ -32,6 +32,7 @@
 
 #include "procmgr/client.h"
 #include "procmgr/version.h"
+#include "../shell/stamp.h"
 #include "ctl.h"
 #include "svcfile.h"
 
@@ -109,23 +110,12 @@ static uint64_t real_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* RFC 3339 UTC with milliseconds. */
-static void stamp(char *buf, size_t cap)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-    sfmt(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000L);
-}
-
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logmsg(const char *fmt, ...)
 {
-    char ts[40];
+    char ts[PM_STAMP_MAX];
     va_list ap;
-    stamp(ts, sizeof ts);
+    pm_stamp(ts, sizeof ts);
     fprintf(stderr, "%s svcmgr: ", ts);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -329,8 +319,8 @@ static size_t drain_log(svc *s)
     if (r <= 0)
         return 0;
     size_t o = 0;
-    char ts[40];
-    stamp(ts, sizeof ts);
+    char ts[PM_STAMP_MAX];
+    pm_stamp(ts, sizeof ts);
     size_t tl = strlen(ts);
     for (ssize_t i = 0; i < r; i++) {
         if (s->at_bol) {

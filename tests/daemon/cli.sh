@@ -21,18 +21,9 @@ PY=${PYTHON:-python3}
 NX=
 tap_cleanup_more() { [ -n "$NX" ] && umount "$NX" 2>/dev/null; }
 
-VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
-          "$(dirname "$0")/../../include/procmgr/version.h")
 
 # --- --help, --version, usage errors of every program ------------------------------
-for p in procctl procmgrd elfcheck; do
-    expect "$p --help" 0 "$BIN/$p" --help
-    if [ -s "$T/out" ] && [ ! -s "$T/err" ] && grep -q "^usage: $p" "$T/out"; then
-        ok "$p --help: the usage on stdout"; else bad "$p --help: not on stdout"; fi
-    expect "$p --version" 0 "$BIN/$p" --version
-    has "$p --version: the project's version" "$T/out" "^$p (procmgr) $VERSION\$"
-    usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
-done
+conventions procctl procmgrd elfcheck
 usage_err "procmgrd --socket without a value" "needs a value" "$BIN/procmgrd" --socket
 usage_err "procmgrd --stub-timeout=x" "^procmgrd: --stub-timeout expects milliseconds in 1..3600000, not 'x'" \
     "$BIN/procmgrd" --stub-timeout=x

@@ -141,3 +141,18 @@ assert d, "no JSON value"
 assert eval(sys.argv[2]), d' "$2" "$3" 2>"$T/py.err"; then ok "$1"
     else bad "$1"; sed 's/^/#   /' "$2" "$T/py.err"; fi
 }
+# conventions PROG...: each of BIN's programs prints its usage on stdout for
+# --help (exit 0) and "PROG (procmgr) VERSION" for --version, and refuses
+# an unknown option with a one-line usage error (spec/daemon.md 8a).
+conventions() {
+    VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
+              "$(dirname "$0")/../../include/procmgr/version.h")
+    for p in "$@"; do
+        expect "$p --help" 0 "$BIN/$p" --help
+        if [ -s "$T/out" ] && [ ! -s "$T/err" ] && grep -q "^usage: $p" "$T/out"; then
+            ok "$p --help: the usage on stdout"; else bad "$p --help: not on stdout"; fi
+        expect "$p --version" 0 "$BIN/$p" --version
+        has "$p --version: the project's version" "$T/out" "^$p (procmgr) $VERSION\$"
+        usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
+    done
+}

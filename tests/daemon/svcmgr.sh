@@ -33,8 +33,6 @@ ours() {
     grep -l -s -e "$(printf '%s' "$T" | sed 's/[.]/[.]/g')" /proc/[0-9]*/cmdline 2>/dev/null |
         cut -d/ -f3 | grep -v "^${DPID:-x}\$"
 }
-VERSION=$(sed -n 's/^#define PROCMGR_VERSION "\(.*\)"/\1/p' \
-          "$(dirname "$0")/../../include/procmgr/version.h")
 CTL=$T/svcmgr.sock
 sc() { "$BIN/svcctl" --socket "$CTL" "$@"; }
 # until_py DESC NAME PYEXPR: until `svcctl --json status NAME` satisfies
@@ -68,14 +66,7 @@ gone() {
 pid_of() { wait_for "$1" '^[0-9][0-9]*$' && cat "$1"; }
 
 # --- the programs' conventions -----------------------------------------------------
-for p in svcmgr svcctl; do
-    expect "$p --help" 0 "$BIN/$p" --help
-    if [ -s "$T/out" ] && [ ! -s "$T/err" ] && grep -q "^usage: $p" "$T/out"; then
-        ok "$p --help: the usage on stdout"; else bad "$p --help: not on stdout"; fi
-    expect "$p --version" 0 "$BIN/$p" --version
-    has "$p --version: the project's version" "$T/out" "^$p (procmgr) $VERSION\$"
-    usage_err "$p --no-such-option" "^$p: unknown option '--no-such-option'" "$BIN/$p" --no-such-option
-done
+conventions svcmgr svcctl
 usage_err "svcctl without a command" "^svcctl: a command is needed" "$BIN/svcctl"
 usage_err "svcctl unknown command" "^svcctl: unknown command 'frob'" "$BIN/svcctl" frob
 usage_err "svcctl stop without NAME" "^svcctl: stop: a service NAME is needed" "$BIN/svcctl" stop
