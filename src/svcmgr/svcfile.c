@@ -22,6 +22,8 @@ void svc_def_init(svc_def *d)
     d->stop_signal = 15;
     d->stop_grace_ms = 10000;
     d->log = 1;
+    d->log_max_size = 10u << 20;
+    d->log_keep = 5;
 }
 
 static int name_char(unsigned char c)
@@ -68,7 +70,8 @@ int svc_def_equal(const svc_def *a, const svc_def *b)
            a->restart_jitter_pct == b->restart_jitter_pct &&
            a->restart_limit == b->restart_limit && a->restart_limit_ms == b->restart_limit_ms &&
            a->stop_signal == b->stop_signal && a->stop_grace_ms == b->stop_grace_ms &&
-           a->has_priority == b->has_priority && a->priority == b->priority && a->log == b->log;
+           a->has_priority == b->has_priority && a->priority == b->priority && a->log == b->log &&
+           a->log_max_size == b->log_max_size && a->log_keep == b->log_keep;
 }
 
 /* ---- signals ----------------------------------------------------------------- */
@@ -229,6 +232,38 @@ static int parse_duration(const char *s, uint64_t *ms)
     return 0;
 }
 
+/* SIZE: digits, then nothing (bytes) or K, M, G (powers of 1024); in
+ * [SVC_LOG_SIZE_MIN, SVC_LOG_SIZE_MAX]. */
+static int parse_size(const char *s, uint64_t *v)
+{
+    uint64_t x = 0;
+    size_t i = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    while (s[i] >= '0' && s[i] <= '9') {
+        if (x > SVC_LOG_SIZE_MAX)
+            return -1;
+        x = x * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    unsigned shift = 0;
+    if (s[i] == 'K' && s[i + 1] == '\0')
+        shift = 10;
+    else if (s[i] == 'M' && s[i + 1] == '\0')
+        shift = 20;
+    else if (s[i] == 'G' && s[i + 1] == '\0')
+        shift = 30;
+    else if (s[i] != '\0')
+        return -1;
+    if (x > (SVC_LOG_SIZE_MAX >> shift))
+        return -1;
+    x <<= shift;
+    if (x < SVC_LOG_SIZE_MIN)
+        return -1;
+    *v = x;
+    return 0;
+}
+
 /* FACTOR: 1 to 16, at most 3 decimals ("1.5"); in thousandths. */
 static int parse_factor(const char *s, uint32_t *milli)
 {
@@ -279,12 +314,12 @@ static int env_name_ok(const char *s, size_t n)
 enum key_id {
     K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
     K_RESTART_BACKOFF, K_RESTART_RESET, K_RESTART_JITTER, K_RESTART_LIMIT, K_STOP_SIGNAL,
-    K_STOP_GRACE, K_PRIORITY, K_LOG, K_COUNT
+    K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
     "restart-backoff", "restart-reset-after", "restart-jitter", "restart-limit", "stop-signal",
-    "stop-grace", "priority", "log",
+    "stop-grace", "priority", "log", "log-max-size", "log-keep",
 };
 
 static const char *const priority_names[] = {
@@ -476,6 +511,26 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
         else
             return fail(e, line, key, "'%s': write file or none", w);
         return 0;
+    case K_LOG_MAX_SIZE:
+        if (parse_size(w, &d->log_max_size) != 0)
+            return fail(e, line, key, "'%s' is not a size; write bytes, or a number with K, M "
+                        "or G, from 4K to 1024G", w);
+        return 0;
+    case K_LOG_KEEP: {
+        uint32_t num = 0;
+        int okv = w[0] != '\0' && strlen(w) <= 3;
+        for (const char *q = w; okv && *q != '\0'; q++) {
+            if (*q < '0' || *q > '9')
+                okv = 0;
+            else
+                num = num * 10 + (uint32_t)(*q - '0');
+        }
+        if (!okv || num > SVC_LOG_KEEP_MAX)
+            return fail(e, line, key, "'%s' is not a count; write 0 to %u (rotated files kept)",
+                        w, SVC_LOG_KEEP_MAX);
+        d->log_keep = num;
+        return 0;
+    }
     default:
         return fail(e, line, key, "internal: unhandled key");
     }
@@ -548,7 +603,7 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
             return fail(&e, line, NULL, "unknown key '%.*s'; the keys are exec, env, cwd, "
                         "restart, restart-delay, restart-max-delay, restart-backoff, "
                         "restart-reset-after, restart-jitter, restart-limit, stop-signal, "
-                        "stop-grace, priority, log",
+                        "stop-grace, priority, log, log-max-size, log-keep",
                         (int)(keylen > 64 ? 64 : keylen), l);
         if (seen[id] != 0)
             return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",

@@ -19,6 +19,9 @@
 
 #define SVC_DURATION_MAX_MS (7ull * 24 * 3600 * 1000)   /* 7 days */
 #define SVC_RESTART_LIMIT_MAX 100u    /* N of restart-limit = N/DURATION */
+#define SVC_LOG_KEEP_MAX  100u
+#define SVC_LOG_SIZE_MIN  4096ull
+#define SVC_LOG_SIZE_MAX  (1ull << 40)
 
 enum svc_restart { SVC_RESTART_NO = 0, SVC_RESTART_ON_FAILURE = 1, SVC_RESTART_ALWAYS = 2 };
 
@@ -44,6 +47,8 @@ typedef struct svc_def {
     int has_priority;
     uint32_t priority;                        /* PM_PRIORITY_* 0..5 */
     int log;                                  /* 1: capture stdout+stderr, 0: /dev/null */
+    uint64_t log_max_size;                    /* bytes of NAME.log before it rotates */
+    uint32_t log_keep;                        /* rotated files kept, 0..SVC_LOG_KEEP_MAX */
 } svc_def;
 
 /* The defaults of every key (svc_parse starts from them). */

@@ -74,6 +74,7 @@ typedef struct svc {
     /* logs */
     int log_r, log_w, log_fd;
     int at_bol;
+    uint64_t log_size;           /* bytes in NAME.log */
     char log_path[4096];
 } svc;
 
@@ -284,6 +285,8 @@ static int open_log(svc *s, const char *logdir)
         s->log_path[0] = '\0';
         return -1;
     }
+    struct stat sb;
+    s->log_size = fstat(s->log_fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     if (pipe2(p, O_CLOEXEC) != 0) {
         logmsg("%s: pipe: %s; its output is discarded", s->def->name, strerror(errno));
         close(s->log_fd);
@@ -310,6 +313,40 @@ static void write_all(int fd, const char *b, size_t n)
     }
 }
 
+/* NAME.log is full: NAME.log.K-1 -> NAME.log.K, ..., NAME.log ->
+ * NAME.log.1 (NAME.log.KEEP is replaced; with log-keep = 0 NAME.log is
+ * removed), then a new NAME.log. */
+static void rotate_log(svc *s)
+{
+    char from[sizeof s->log_path + 8], to[sizeof s->log_path + 8];
+    uint32_t keep = s->def->log_keep;
+    close(s->log_fd);
+    if (keep == 0) {
+        (void)unlink(s->log_path);
+    } else {
+        for (uint32_t k = keep - 1; k >= 1; k--) {
+            sfmt(from, sizeof from, "%s.%u", s->log_path, k);
+            sfmt(to, sizeof to, "%s.%u", s->log_path, k + 1);
+            if (rename(from, to) != 0 && errno != ENOENT)
+                logmsg("%s: rotate %s: %s", s->def->name, from, strerror(errno));
+        }
+        sfmt(to, sizeof to, "%s.1", s->log_path);
+        if (rename(s->log_path, to) != 0)
+            logmsg("%s: rotate %s: %s", s->def->name, s->log_path, strerror(errno));
+    }
+    s->log_fd = open(s->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (s->log_fd < 0)
+        logmsg("%s: cannot open its log %s after rotating it: %s; output is lost until the "
+               "next rotation", s->def->name, s->log_path, strerror(errno));
+    s->log_size = 0;
+}
+
+static void log_write(svc *s, const char *b, size_t n)
+{
+    write_all(s->log_fd, b, n);
+    s->log_size += n;
+}
+
 /* What the pipe holds, into the log file with a timestamp per line.
  * Returns the bytes read (0: nothing there). */
 static size_t drain_log(svc *s)
@@ -323,6 +360,12 @@ static size_t drain_log(svc *s)
     pm_stamp(ts, sizeof ts);
     size_t tl = strlen(ts);
     for (ssize_t i = 0; i < r; i++) {
+        if (s->at_bol && s->log_size + o >= s->def->log_max_size) {
+            /* rotate at a line's start: every file holds whole lines */
+            log_write(s, out, o);
+            o = 0;
+            rotate_log(s);
+        }
         if (s->at_bol) {
             memcpy(out + o, ts, tl);
             out[o + tl] = ' ';
@@ -333,11 +376,11 @@ static size_t drain_log(svc *s)
         if (in[i] == '\n')
             s->at_bol = 1;
         if (o > sizeof out - 64) {
-            write_all(s->log_fd, out, o);
+            log_write(s, out, o);
             o = 0;
         }
     }
-    write_all(s->log_fd, out, o);
+    log_write(s, out, o);
     return (size_t)r;
 }
 

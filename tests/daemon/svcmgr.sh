@@ -107,6 +107,20 @@ cat >"$S/family.service" <<EOF
 # a child of its own: killed with its job once the service ends
 exec = /bin/sh -c '/bin/sleep 1000 & echo \$! > "$T/child.pid"; echo \$\$ > "$T/family.pid"; wait'
 EOF
+cat >"$S/numbers.service" <<EOF
+# 100,000 numbered lines over four runs (three crashes), rotated at 64K
+exec = /bin/sh -c 'n=\$(cat "$T/part" 2>/dev/null || echo 0); echo \$((n + 1)) > "$T/part"; /usr/bin/seq \$((n * 25000 + 1)) \$((n * 25000 + 25000)); [ \$n -lt 3 ] && exit 1; exit 0'
+restart-delay = 10ms
+log-max-size = 64K
+log-keep = 100
+EOF
+cat >"$S/churn.service" <<EOF
+# 100,000 lines, only two rotated files kept
+exec = /bin/sh -c '/usr/bin/seq 1 100000'
+restart = no
+log-max-size = 16K
+log-keep = 2
+EOF
 cat >"$S/limited.service" <<EOF
 exec = /bin/sh -c 'echo try; exit 2'
 restart-delay = 10ms
@@ -134,11 +148,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 6 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 8 services"
 
 expect "status --json" 0 sc --json status
 json_ok "status --json: five services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["crash", "family", "limited", "once", "sleeper", "stubborn"]'
+    'sorted(x["name"] for x in d[0]["services"]) == ["churn", "crash", "family", "limited", "numbers", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -167,6 +181,41 @@ until_py "once: failed, not restarted" once 's["state"] == "failed" and s["resta
 json_ok "once: last end exited 3" "$T/st.json" 'd[0]["services"][0]["last_end"]["code"] == 3'
 has "once.log: its output" "$T/log/once.log" " once$"
 if grep -q "once: restart" "$T/svcmgr.err"; then bad "once was restarted"; else ok "once: no restart announced"; fi
+
+# numbers: every line of four runs in its rotated logs, in order
+until_py "numbers: 3 crashes, then exit 0" numbers 's["state"] == "stopped" and s["restarts"] == 3'
+if "$PY" -c 'import os, re, sys
+d, keep, mx = sys.argv[1], 100, 65536
+files = sorted((f for f in os.listdir(d) if f.startswith("numbers.log.")),
+               key=lambda f: -int(f.rsplit(".", 1)[1])) + ["numbers.log"]
+assert 40 <= len(files) <= keep + 1, files
+lines = []
+for f in files:
+    data = open(os.path.join(d, f), "rb").read()
+    assert data.endswith(b"\n"), f
+    if f != "numbers.log":
+        assert mx <= len(data) <= mx + 64, (f, len(data))
+    for l in data.decode().splitlines():
+        m = re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ (\d+)", l)
+        assert m, l
+        lines.append(int(m.group(1)))
+assert lines == list(range(1, 100001)), (len(lines), [i for i, v in enumerate(lines) if v != i + 1][:3])
+print(len(files))' "$T/log" >"$T/nfiles" 2>"$T/py.err"; then
+    ok "numbers: lines 1..100000 in order over $(cat "$T/nfiles") files, each rotated file 64K plus at most one line"
+else bad "numbers: log"; sed 's/^/#   /' "$T/py.err" | tail -5; ls -l "$T/log" | head -5 | sed 's/^/#   /'; fi
+
+# churn: rotation with retention keeps the directory under its bound
+until_py "churn: ended" churn 's["state"] == "stopped"'
+if "$PY" -c 'import os, sys
+d = sys.argv[1]
+files = sorted(f for f in os.listdir(d) if f.startswith("churn.log"))
+assert files == ["churn.log", "churn.log.1", "churn.log.2"], files
+total = sum(os.path.getsize(os.path.join(d, f)) for f in files)
+assert total <= 3 * (16384 + 64), total
+last = open(os.path.join(d, "churn.log")).read().splitlines()[-1]
+assert last.endswith(" 100000"), last' "$T/log" 2>"$T/py.err"; then
+    ok "churn: churn.log, .1 and .2 only, at most 3 x (16K + a line), ending with line 100000"
+else bad "churn: log"; sed 's/^/#   /' "$T/py.err" | tail -5; fi
 
 # limited: 3 restarts in its window, then failed until an operator acts
 until_py "limited: failed after 3 restarts" limited 's["state"] == "failed" and s["restarts"] == 3'
@@ -255,7 +304,7 @@ cp "$S/stubborn.service" "$T/stubborn.keep"
 printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
 expect "reload --json: one refused file, exit 1" 1 sc --json reload
 json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
-    '{x["name"]: x["action"] for x in d[0]["services"]} == {"crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"churn": "unchanged", "numbers": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
 json_ok "reload --json: the refusal names file:line and key" "$T/out" \
     '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
 F1=$(pid_of "$T/fresh.pid")

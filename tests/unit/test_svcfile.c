@@ -47,7 +47,9 @@ static void test_full(void **state)
                            "stop-signal = SIGINT\n"
                            "stop-grace = 3s\n"
                            "priority = low\n"
-                           "log = none"), 0);
+                           "log = none\n"
+                           "log-max-size = 64K\n"
+                           "log-keep = 0"), 0);
     assert_int_equal(D.argc, 3);
     assert_string_equal(D.argv[0], "/bin/sh");
     assert_string_equal(D.argv[1], "-c");
@@ -70,6 +72,8 @@ static void test_full(void **state)
     assert_int_equal(D.has_priority, 1);
     assert_int_equal(D.priority, 1);
     assert_int_equal(D.log, 0);
+    assert_int_equal(D.log_max_size, 65536);
+    assert_int_equal(D.log_keep, 0);
     assert_string_equal(D.name, "x");
 }
 
@@ -90,6 +94,8 @@ static void test_defaults(void **state)
     assert_int_equal(D.has_priority, 0);
     assert_int_equal(D.restart_jitter_pct, 0);
     assert_int_equal(D.restart_limit, 0);
+    assert_int_equal(D.log_max_size, 10u << 20);
+    assert_int_equal(D.log_keep, 5);
 }
 
 static void words_are(const char *v, int n, const char *const *want)
@@ -240,6 +246,18 @@ static void test_values(void **state)
     assert_int_equal(D.restart_limit, 100);
     assert_int_equal(parse("exec = /a\nrestart-limit = none\n"), 0);
     assert_int_equal(D.restart_limit, 0);
+    refused("exec = /a\nlog-max-size = 4095\n", "log-max-size: '4095' is not a size");
+    refused("exec = /a\nlog-max-size = 1025G\n", "not a size");
+    refused("exec = /a\nlog-max-size = 1k\n", "not a size");
+    refused("exec = /a\nlog-max-size = 99999999999999999999\n", "not a size");
+    refused("exec = /a\nlog-max-size = 4KB\n", "not a size");
+    assert_int_equal(parse("exec = /a\nlog-max-size = 4096\n"), 0);
+    assert_int_equal(parse("exec = /a\nlog-max-size = 1024G\n"), 0);
+    assert_int_equal(D.log_max_size, 1ull << 40);
+    refused("exec = /a\nlog-keep = 101\n", "log-keep: '101' is not a count");
+    refused("exec = /a\nlog-keep = -1\n", "not a count");
+    refused("exec = /a\nlog-keep = 1000\n", "not a count");
+    assert_int_equal(parse("exec = /a\nlog-keep = 100\n"), 0);
     refused("exec = /a\nstop-signal = SIGFOO\n", "stop-signal: 'SIGFOO' is not a signal");
     refused("exec = /a\nstop-signal = 65\n", "not a signal");
     refused("exec = /a\nstop-signal = 0\n", "not a signal");
@@ -316,6 +334,8 @@ static void test_equal(void **state)
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nrestart-limit = 1/1s\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog = none\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\npriority = normal\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-keep = 4\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-max-size = 1M\n",
     };
     for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
         assert_int_equal(parse(differ[i]), 0);
