@@ -41,7 +41,8 @@ typedef struct command {
 static const command commands[] = {
     { "status", "status [NAME]", "each service (or NAME): state, koid, restarts, last end",
       "Columns: NAME STATE KOID RESTARTS UPTIME LAST-END.  STATE is running,\n"
-      "backoff (waiting to restart), stopping, stopped or failed.  LAST-END is how\n"
+      "starting and ready (a service with a readiness protocol), backoff\n"
+      "(waiting to restart), stopping, stopped or failed.  LAST-END is how\n"
       "the last run ended (exited CODE, killed SIG, faulted KIND, launch-failed,\n"
       "lost) and why (exit, stop, stop-kill, launch, lost).\n" },
     { "start", "start NAME", "start NAME now (a service in backoff: at once)", NULL },
@@ -266,6 +267,7 @@ static void json_service(const status *s)
     pmj_kstr(&J, "restart", f[SVC_F_POLICY]);
     kuint_or_null("stop_grace_ms", f[SVC_F_GRACE_MS]);
     kstr_or_null("log", f[SVC_F_LOG]);
+    kstr_or_null("status_text", f[SVC_F_STATUS_TEXT]);
     pmj_object_end(&J);
 }
 
@@ -321,6 +323,8 @@ static void text_service(const status *s)
            f[SVC_F_RESTARTS], up, end);
     if (!none(f[SVC_F_NEXT_RESTART_MS]))
         printf("; restart in %s ms", f[SVC_F_NEXT_RESTART_MS]);
+    if (!none(f[SVC_F_STATUS_TEXT]))
+        printf("; status: %s", f[SVC_F_STATUS_TEXT]);
     putchar('\n');
 }
 

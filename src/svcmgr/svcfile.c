@@ -71,7 +71,8 @@ int svc_def_equal(const svc_def *a, const svc_def *b)
            a->restart_limit == b->restart_limit && a->restart_limit_ms == b->restart_limit_ms &&
            a->stop_signal == b->stop_signal && a->stop_grace_ms == b->stop_grace_ms &&
            a->has_priority == b->has_priority && a->priority == b->priority && a->log == b->log &&
-           a->log_max_size == b->log_max_size && a->log_keep == b->log_keep;
+           a->log_max_size == b->log_max_size && a->log_keep == b->log_keep &&
+           a->ready == b->ready && a->ready_fd == b->ready_fd && a->watchdog_ms == b->watchdog_ms;
 }
 
 /* ---- signals ----------------------------------------------------------------- */
@@ -314,12 +315,12 @@ static int env_name_ok(const char *s, size_t n)
 enum key_id {
     K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
     K_RESTART_BACKOFF, K_RESTART_RESET, K_RESTART_JITTER, K_RESTART_LIMIT, K_STOP_SIGNAL,
-    K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_COUNT
+    K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_READY, K_WATCHDOG, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
     "restart-backoff", "restart-reset-after", "restart-jitter", "restart-limit", "stop-signal",
-    "stop-grace", "priority", "log", "log-max-size", "log-keep",
+    "stop-grace", "priority", "log", "log-max-size", "log-keep", "ready", "watchdog",
 };
 
 static const char *const priority_names[] = {
@@ -511,6 +512,37 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
         else
             return fail(e, line, key, "'%s': write file or none", w);
         return 0;
+    case K_READY:
+        if (strcmp(w, "started") == 0) {
+            d->ready = SVC_READY_STARTED;
+            return 0;
+        }
+        if (strcmp(w, "notify") == 0) {
+            d->ready = SVC_READY_NOTIFY;
+            return 0;
+        }
+        if (strncmp(w, "fd:", 3) == 0 && w[3] >= '0' && w[3] <= '9' && strlen(w) <= 6) {
+            uint32_t num = 0;
+            const char *q = w + 3;
+            while (*q >= '0' && *q <= '9')
+                num = num * 10 + (uint32_t)(*q++ - '0');
+            if (*q == '\0' && num >= 3 && num <= 255) {
+                d->ready = SVC_READY_FD;
+                d->ready_fd = num;
+                return 0;
+            }
+        }
+        return fail(e, line, key, "'%s': write started, notify (sd_notify READY=1) or fd:N "
+                    "(a newline on fd N, 3 to 255)", w);
+    case K_WATCHDOG:
+        if (strcmp(w, "none") == 0) {
+            d->watchdog_ms = 0;
+            return 0;
+        }
+        if (parse_duration(w, &d->watchdog_ms) != 0 || d->watchdog_ms == 0)
+            return fail(e, line, key, "'%s' is not a duration; write none, or a number with "
+                        "ms, s, min or h (10s)", w);
+        return 0;
     case K_LOG_MAX_SIZE:
         if (parse_size(w, &d->log_max_size) != 0)
             return fail(e, line, key, "'%s' is not a size; write bytes, or a number with K, M "
@@ -603,7 +635,7 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
             return fail(&e, line, NULL, "unknown key '%.*s'; the keys are exec, env, cwd, "
                         "restart, restart-delay, restart-max-delay, restart-backoff, "
                         "restart-reset-after, restart-jitter, restart-limit, stop-signal, "
-                        "stop-grace, priority, log, log-max-size, log-keep",
+                        "stop-grace, priority, log, log-max-size, log-keep, ready, watchdog",
                         (int)(keylen > 64 ? 64 : keylen), l);
         if (seen[id] != 0)
             return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",
@@ -617,6 +649,9 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
     if (seen[K_EXEC] == 0)
         return fail(&e, 0, NULL, "no 'exec' line; every service needs one "
                     "(exec = /absolute/program ARGS)");
+    if (d->watchdog_ms != 0 && d->ready != SVC_READY_NOTIFY)
+        return fail(&e, seen[K_WATCHDOG], "watchdog", "a watchdog needs the service's pings "
+                    "(WATCHDOG=1 over NOTIFY_SOCKET): add ready = notify");
     if (d->restart_max_delay_ms < d->restart_delay_ms)
         return fail(&e, seen[K_RESTART_MAX_DELAY] ? seen[K_RESTART_MAX_DELAY]
                                                   : seen[K_RESTART_DELAY],

@@ -23,6 +23,8 @@
 #define SVC_LOG_SIZE_MIN  4096ull
 #define SVC_LOG_SIZE_MAX  (1ull << 40)
 
+enum svc_ready { SVC_READY_STARTED = 0, SVC_READY_NOTIFY = 1, SVC_READY_FD = 2 };
+
 enum svc_restart { SVC_RESTART_NO = 0, SVC_RESTART_ON_FAILURE = 1, SVC_RESTART_ALWAYS = 2 };
 
 typedef struct svc_def {
@@ -47,6 +49,9 @@ typedef struct svc_def {
     int has_priority;
     uint32_t priority;                        /* PM_PRIORITY_* 0..5 */
     int log;                                  /* 1: capture stdout+stderr, 0: /dev/null */
+    int ready;                                /* enum svc_ready */
+    uint32_t ready_fd;                        /* SVC_READY_FD: the fd number, 3..255 */
+    uint64_t watchdog_ms;                     /* 0: none (needs SVC_READY_NOTIFY) */
     uint64_t log_max_size;                    /* bytes of NAME.log before it rotates */
     uint32_t log_keep;                        /* rotated files kept, 0..SVC_LOG_KEEP_MAX */
 } svc_def;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -45,6 +46,9 @@
 
 enum svc_state { ST_STOPPED, ST_RUNNING, ST_BACKOFF, ST_STOPPING, ST_FAILED };
 static const char *const state_names[] = { "stopped", "running", "backoff", "stopping", "failed" };
+
+struct svc;
+static const char *state_name(const struct svc *s);
 static const char *const policy_names[] = { "no", "on-failure", "always" };
 
 typedef struct svc {
@@ -75,13 +79,31 @@ typedef struct svc {
     int log_r, log_w, log_fd;
     int at_bol;
     uint64_t log_size;           /* bytes in NAME.log */
+    /* readiness and watchdog */
+    int ready;                   /* the current run is ready */
+    int ready_r;                 /* ready = fd:N: the read end of the run's pipe, or -1 */
+    int notify_fd;               /* ready = notify: the bound datagram socket, or -1 */
+    char notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    uint64_t wd_deadline_ms;     /* watchdog: stop the run at (0: not armed) */
+    int wd_fired;                /* the run is being stopped by the watchdog */
+    char status_text[128];       /* the last STATUS= */
     char log_path[4096];
 } svc;
 
 static svc g_svc[SVC_MAX];
+
+/* running: ready = started; starting, then ready: with a readiness
+ * protocol */
+static const char *state_name(const svc *s)
+{
+    if (s->state == ST_RUNNING && s->def->ready != SVC_READY_STARTED)
+        return s->ready ? "ready" : "starting";
+    return state_names[s->state];
+}
 static size_t g_nsvc;
 static const char *g_pm_socket;
 static const char *g_dir, *g_logdir;
+static char g_notify_dir[108];   /* CONTROL.notify: the notify sockets */
 static int g_shutdown;
 
 /* snprintf, truncating quietly: every use here is a message or a path
@@ -267,6 +289,7 @@ static svc *add_service(svc_def *d)
     s->def = d;
     s->proc = s->thread = s->watch = s->job = -1;
     s->log_r = s->log_w = s->log_fd = -1;
+    s->ready_r = s->notify_fd = -1;
     s->at_bol = 1;
     s->state = ST_STOPPED;
     return s;
@@ -396,7 +419,11 @@ static void close_run(svc *s)
         close(s->thread);
     if (s->job >= 0)
         close(s->job);
-    s->watch = s->proc = s->thread = s->job = -1;
+    if (s->ready_r >= 0)
+        close(s->ready_r);
+    s->watch = s->proc = s->thread = s->job = s->ready_r = -1;
+    s->ready = 0;
+    s->wd_deadline_ms = 0;
 }
 
 static void drop_client(svc *s)
@@ -424,6 +451,53 @@ static void set_end(svc *s, const char *kind, uint32_t code, const char *reason)
     s->end_msg[0] = '\0';
 }
 
+/* ready = notify: the service's datagram socket CONTROL.notify/NAME
+ * (mode 0700 directory, so only svcmgr's user and root can send).  0, or
+ * -1 with a message in s->end_msg. */
+static int open_notify(svc *s)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (s->notify_fd >= 0)
+        return 0;
+    if ((size_t)snprintf(a.sun_path, sizeof a.sun_path, "%s/%s", g_notify_dir, s->def->name) >=
+        sizeof a.sun_path) {
+        sfmt(s->end_msg, sizeof s->end_msg, "notify socket path %s/%s too long (a shorter "
+             "--control path)", g_notify_dir, s->def->name);
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    (void)unlink(a.sun_path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        sfmt(s->end_msg, sizeof s->end_msg, "notify socket %s: %s", a.sun_path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    s->notify_fd = fd;
+    memcpy(s->notify_path, a.sun_path, sizeof a.sun_path);
+    return 0;
+}
+
+static void close_notify(svc *s)
+{
+    if (s->notify_fd < 0)
+        return;
+    close(s->notify_fd);
+    (void)unlink(s->notify_path);
+    s->notify_fd = -1;
+}
+
+static void became_ready(svc *s, const char *how)
+{
+    if (s->ready || s->state != ST_RUNNING)
+        return;
+    s->ready = 1;
+    if (s->def->watchdog_ms != 0)
+        s->wd_deadline_ms = mono_ms() + s->def->watchdog_ms;
+    logmsg("%s: ready (%s) after %llu ms", s->def->name, how,
+           (unsigned long long)(mono_ms() - s->started_ms));
+}
+
 /* Start a run: spawn suspended, WATCH its end, START. */
 static void launch(svc *s)
 {
@@ -431,13 +505,41 @@ static void launch(svc *s)
     pm_status st = PM_OK;
     const char *what = "connect";
     int cwd = -1;
-    pm_spawn_action act[8];
+    pm_spawn_action act[9];
     size_t na = 0;
     char pname[PROC_NAME_MAX + 1];
     pm_client_process p = { -1, -1, 0 };
+    int rp[2] = { -1, -1 };
+    static const char *envp[SVC_WORDS_MAX + 3];
+    static char notify_env[160], wd_env[64];
+    size_t ne = 0;
 
     s->stop_asked = 0;
     s->killed = 0;
+    s->wd_fired = 0;
+    s->ready = 0;
+    s->status_text[0] = '\0';
+    for (size_t i = 0; i < d->envc; i++)
+        envp[ne++] = d->env[i];
+    if (d->ready == SVC_READY_NOTIFY) {
+        char junk[512];
+        if (open_notify(s) != 0) {
+            set_end(s, "launch-failed", (uint32_t)PM_E_K_ARG, "launch");
+            logmsg("%s: cannot start: %s", d->name, s->end_msg);
+            schedule_or_settle(s, 1, 0);
+            return;
+        }
+        while (recv(s->notify_fd, junk, sizeof junk, MSG_DONTWAIT) >= 0)
+            ;   /* what an earlier run sent is not this run's */
+        sfmt(notify_env, sizeof notify_env, "NOTIFY_SOCKET=%s", s->notify_path);
+        envp[ne++] = notify_env;
+        if (d->watchdog_ms != 0) {
+            sfmt(wd_env, sizeof wd_env, "WATCHDOG_USEC=%llu",
+                 (unsigned long long)d->watchdog_ms * 1000u);
+            envp[ne++] = wd_env;
+        }
+    }
+    envp[ne] = NULL;
     if (s->c == NULL && (st = pm_client_connect(g_pm_socket, &s->c)) != PM_OK)
         goto failed;
     act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_OPEN, .id = 0, .path = "/dev/null",
@@ -466,12 +568,29 @@ static void launch(svc *s)
     }
     if (d->has_priority)
         act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_PRIORITY, .id = d->priority };
+    if (d->ready == SVC_READY_FD) {
+        if (pipe2(rp, O_CLOEXEC) != 0) {
+            if (cwd >= 0)
+                close(cwd);
+            set_end(s, "launch-failed", (uint32_t)PM_E_K_NO_DESCRIPTORS, "launch");
+            sfmt(s->end_msg, sizeof s->end_msg, "readiness pipe: %s", strerror(errno));
+            logmsg("%s: cannot start: %s", d->name, s->end_msg);
+            schedule_or_settle(s, 1, 0);
+            return;
+        }
+        (void)fcntl(rp[0], F_SETFL, O_NONBLOCK);
+        act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_CLONE_FD, .fd = rp[1],
+                                       .id = d->ready_fd };
+    }
     what = "spawn";
     errno = 0;
-    st = pm_client_spawn(s->c, PM_SPAWN_SUSPENDED, -1, d->argv[0], d->argv, d->env, act, na,
+    st = pm_client_spawn(s->c, PM_SPAWN_SUSPENDED, -1, d->argv[0], d->argv, envp, act, na,
                          &p, NULL);
     if (cwd >= 0)
         close(cwd);
+    if (rp[1] >= 0)
+        close(rp[1]);            /* procmgrd holds its own copy until the service has it */
+    s->ready_r = rp[0];
     if (st != PM_OK)
         goto failed;
     s->proc = p.process;
@@ -493,6 +612,8 @@ static void launch(svc *s)
     s->state = ST_RUNNING;
     s->started_ms = mono_ms();
     logmsg("%s: started, koid %llu", d->name, (unsigned long long)s->koid);
+    if (d->ready == SVC_READY_STARTED)
+        s->ready = 1;
     return;
 
 failed: {
@@ -536,7 +657,7 @@ static void schedule_or_settle(svc *s, int failed, uint64_t ran_ms)
                                 (d->restart == SVC_RESTART_ON_FAILURE && failed));
     if (!again) {
         s->state = failed ? ST_FAILED : ST_STOPPED;
-        logmsg("%s: %s (restart = %s)", d->name, state_names[s->state], policy_names[d->restart]);
+        logmsg("%s: %s (restart = %s)", d->name, state_name(s), policy_names[d->restart]);
         return;
     }
     uint64_t now = mono_ms();
@@ -582,7 +703,8 @@ static void on_watch(svc *s)
         while (drain_log(s) > 0)
             ;
     uint64_t ran = mono_ms() - s->started_ms;
-    const char *reason = s->stop_asked ? (s->killed ? "stop-kill" : "stop") : "exit";
+    const char *reason = s->wd_fired ? "watchdog"
+                       : s->stop_asked ? (s->killed ? "stop-kill" : "stop") : "exit";
     int failed;
     if (st != PM_OK) {
         set_end(s, "lost", (uint32_t)st, "lost");
@@ -612,6 +734,12 @@ static void on_watch(svc *s)
     }
     close_run(s);
     s->koid = 0;
+    if (s->state == ST_STOPPING && s->wd_fired && !s->restart_after_stop) {
+        /* the watchdog's stop is a failure: the policy decides */
+        s->wd_fired = 0;
+        schedule_or_settle(s, 1, ran);
+        return;
+    }
     if (s->state == ST_STOPPING) {
         s->state = ST_STOPPED;
         logmsg("%s: stopped", s->def->name);
@@ -648,6 +776,51 @@ static void stop(svc *s)
         s->deadline_ms = mono_ms();
 }
 
+/* Datagrams on the notify socket (sd_notify: newline-separated
+ * assignments).  Only the current run's count (the socket is drained at
+ * each launch). */
+static void on_notify(svc *s)
+{
+    char m[4096];
+    ssize_t r;
+    while ((r = recv(s->notify_fd, m, sizeof m - 1, MSG_DONTWAIT)) >= 0) {
+        if (s->state != ST_RUNNING && s->state != ST_STOPPING)
+            continue;
+        m[r] = '\0';
+        for (char *save = NULL, *l = strtok_r(m, "\n", &save); l != NULL;
+             l = strtok_r(NULL, "\n", &save)) {
+            if (strcmp(l, "READY=1") == 0) {
+                became_ready(s, "READY=1");
+            } else if (strcmp(l, "WATCHDOG=1") == 0) {
+                if (s->ready && s->def->watchdog_ms != 0 && !s->wd_fired)
+                    s->wd_deadline_ms = mono_ms() + s->def->watchdog_ms;
+            } else if (strncmp(l, "STATUS=", 7) == 0) {
+                sfmt(s->status_text, sizeof s->status_text, "%s", l + 7);
+                for (char *q = s->status_text; *q != '\0'; q++)
+                    if ((unsigned char)*q < 0x20)
+                        *q = ' ';
+            } else if (strcmp(l, "STOPPING=1") == 0) {
+                logmsg("%s: STOPPING=1", s->def->name);
+            }
+        }
+    }
+}
+
+/* ready = fd:N: a newline on the pipe is readiness; end of file, never. */
+static void on_ready_fd(svc *s)
+{
+    char b[256];
+    ssize_t r = read(s->ready_r, b, sizeof b);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (r > 0 && memchr(b, '\n', (size_t)r) == NULL)
+        return;
+    if (r > 0)
+        became_ready(s, "a newline on its readiness fd");
+    close(s->ready_r);
+    s->ready_r = -1;
+}
+
 static void timers(void)
 {
     uint64_t now = mono_ms();
@@ -656,6 +829,13 @@ static void timers(void)
         if (s->state == ST_BACKOFF && now >= s->deadline_ms) {
             s->restarts++;
             launch(s);
+        } else if (s->state == ST_RUNNING && s->wd_deadline_ms != 0 && now >= s->wd_deadline_ms) {
+            logmsg("%s: watchdog: no WATCHDOG=1 in %llu ms; stopping it", s->def->name,
+                   (unsigned long long)s->def->watchdog_ms);
+            s->wd_deadline_ms = 0;
+            s->restart_after_stop = 0;
+            stop(s);
+            s->wd_fired = 1;
         } else if (s->state == ST_STOPPING && !s->killed && now >= s->deadline_ms) {
             s->killed = 1;
             pm_status st = pm_client_signal(s->c, s->proc, PM_SIGNAL_KILL);
@@ -680,6 +860,7 @@ static void release(svc *s)
     if (s->log_fd >= 0)
         close(s->log_fd);
     s->log_r = s->log_w = s->log_fd = -1;
+    close_notify(s);
     drop_client(s);
     free(s->def);
     s->def = NULL;
@@ -817,7 +998,7 @@ static void bfield(buf *b, const char *s)
 static void status_line(buf *b, const svc *s)
 {
     uint64_t now = mono_ms();
-    bprintf(b, "%s\t%s", s->def->name, state_names[s->state]);
+    bprintf(b, "%s\t%s", s->def->name, state_name(s));
     if (s->koid != 0)
         bprintf(b, "\t%llu", (unsigned long long)s->koid);
     else
@@ -842,6 +1023,7 @@ static void status_line(buf *b, const svc *s)
             (unsigned long long)s->def->stop_grace_ms);
     bfield(b, s->log_path);
     bfield(b, s->end_msg);
+    bfield(b, s->status_text);
     bprintf(b, "\n");
 }
 
@@ -1133,6 +1315,12 @@ int main(int argc, char **argv)
     sigaddset(&ss, SIGHUP);
     sigprocmask(SIG_BLOCK, &ss, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sfmt(g_notify_dir, sizeof g_notify_dir, "%s.notify", control);
+    if (mkdir(g_notify_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "svcmgr: %s: cannot make the notify directory: %s\n", g_notify_dir,
+                strerror(errno));
+        return 1;
+    }
     int sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
     int lfd = listen_control(control);
     if (sfd < 0 || lfd < 0)
@@ -1149,8 +1337,8 @@ int main(int argc, char **argv)
 
     int conns[CONN_MAX];
     size_t nconn = 0;
-    static struct pollfd pf[2 + CONN_MAX + 2 * SVC_MAX];
-    static svc *who[2 + CONN_MAX + 2 * SVC_MAX];
+    static struct pollfd pf[2 + CONN_MAX + 4 * SVC_MAX];
+    static svc *who[2 + CONN_MAX + 4 * SVC_MAX];
     static char req[SVC_CTL_REQ_MAX + 2];
     for (;;) {
         compact();
@@ -1164,6 +1352,8 @@ int main(int argc, char **argv)
             if ((s->state == ST_BACKOFF || (s->state == ST_STOPPING && !s->killed)) &&
                 s->deadline_ms < next)
                 next = s->deadline_ms;
+            if (s->state == ST_RUNNING && s->wd_deadline_ms != 0 && s->wd_deadline_ms < next)
+                next = s->wd_deadline_ms;
         }
         if (g_shutdown && !busy)
             break;
@@ -1183,6 +1373,10 @@ int main(int argc, char **argv)
             who[n++] = s;
             pf[n] = (struct pollfd){ .fd = s->log_r, .events = POLLIN };
             who[n++] = s;
+            pf[n] = (struct pollfd){ .fd = s->notify_fd, .events = POLLIN };
+            who[n++] = s;
+            pf[n] = (struct pollfd){ .fd = s->ready_r, .events = POLLIN };
+            who[n++] = s;
         }
         int timeout = next == UINT64_MAX ? -1
                     : next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
@@ -1192,13 +1386,24 @@ int main(int argc, char **argv)
             logmsg("poll: %s", strerror(errno));
             return 1;
         }
-        /* logs first: what a service wrote before it ended goes before its end */
-        for (size_t i = first_svc; i < n; i += 2)
-            if (pf[i + 1].revents & POLLIN)
-                while (drain_log(who[i + 1]) > 0)
+        /* logs and readiness first: what a run wrote or announced before
+         * it ended goes before its end; a handler may close or replace a
+         * service's descriptors, so each is checked to be still the one
+         * polled */
+        for (size_t i = first_svc; i < n; i += 4) {
+            svc *s = who[i];
+            if ((pf[i + 1].revents & POLLIN) && s->log_r == pf[i + 1].fd)
+                while (drain_log(s) > 0)
                     ;
-        for (size_t i = first_svc; i < n; i += 2)
-            if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
+            if ((pf[i + 2].revents & POLLIN) && s->notify_fd == pf[i + 2].fd)
+                on_notify(s);
+            if ((pf[i + 3].revents & (POLLIN | POLLHUP | POLLERR)) && s->ready_r >= 0 &&
+                s->ready_r == pf[i + 3].fd)
+                on_ready_fd(s);
+        }
+        for (size_t i = first_svc; i < n; i += 4)
+            if ((pf[i].revents & (POLLIN | POLLHUP | POLLERR)) && who[i]->watch >= 0 &&
+                who[i]->watch == pf[i].fd)
                 on_watch(who[i]);
         if (pf[0].revents & POLLIN) {
             struct signalfd_siginfo si;
@@ -1257,6 +1462,7 @@ int main(int argc, char **argv)
         close(conns[i]);
     close(lfd);
     unlink(control);
+    (void)rmdir(g_notify_dir);
     close(sfd);
     logmsg("every service stopped; exiting");
     return 0;

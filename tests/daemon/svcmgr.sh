@@ -121,6 +121,34 @@ restart = no
 log-max-size = 16K
 log-keep = 2
 EOF
+cat >"$T/notifier.py" <<'EOF'
+# sd_notify by hand: STATUS, READY=1 once $1/go exists, WATCHDOG=1 while
+# $1/ping exists, then silence
+import os, socket, sys, time
+d, a = sys.argv[1], os.environ["NOTIFY_SOCKET"]
+open(d + "/notifier.pid", "w").write("%d\n" % os.getpid())
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"STATUS=waiting for go", a)
+while not os.path.exists(d + "/go"):
+    time.sleep(0.05)
+s.sendto(b"READY=1\nSTATUS=serving", a)
+while os.path.exists(d + "/ping"):
+    s.sendto(b"WATCHDOG=1", a)
+    time.sleep(0.05)
+time.sleep(1000)
+EOF
+touch "$T/ping"
+cat >"$S/notifier.service" <<EOF
+exec = /usr/bin/python3 "$T/notifier.py" "$T"
+ready = notify
+watchdog = 2s
+restart-delay = 10ms
+EOF
+cat >"$S/fdready.service" <<EOF
+# s6-style: a newline on fd 5 once $T/go5 exists
+exec = /bin/sh -c 'while [ ! -e "$T/go5" ]; do sleep 0.05; done; echo >&5; exec /bin/sleep 1000'
+ready = fd:5
+EOF
 cat >"$S/limited.service" <<EOF
 exec = /bin/sh -c 'echo try; exit 2'
 restart-delay = 10ms
@@ -148,11 +176,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 8 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 10 services"
 
 expect "status --json" 0 sc --json status
 json_ok "status --json: five services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["churn", "crash", "family", "limited", "numbers", "once", "sleeper", "stubborn"]'
+    'sorted(x["name"] for x in d[0]["services"]) == ["churn", "crash", "family", "fdready", "limited", "notifier", "numbers", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -181,6 +209,26 @@ until_py "once: failed, not restarted" once 's["state"] == "failed" and s["resta
 json_ok "once: last end exited 3" "$T/st.json" 'd[0]["services"][0]["last_end"]["code"] == 3'
 has "once.log: its output" "$T/log/once.log" " once$"
 if grep -q "once: restart" "$T/svcmgr.err"; then bad "once was restarted"; else ok "once: no restart announced"; fi
+
+# readiness: sd_notify (READY=1, STATUS=, WATCHDOG=1) and an s6 fd
+until_py "notifier: starting, its STATUS shown" notifier \
+    's["state"] == "starting" and s["status_text"] == "waiting for go"'
+until_py "fdready: starting" fdready 's["state"] == "starting"'
+NP=$(pid_of "$T/notifier.pid")
+tr '\0' '\n' <"/proc/$NP/environ" >"$T/nenv"
+has "notifier: NOTIFY_SOCKET in its environment" "$T/nenv" "^NOTIFY_SOCKET=$CTL.notify/notifier\$"
+has "notifier: WATCHDOG_USEC in its environment" "$T/nenv" "^WATCHDOG_USEC=2000000\$"
+touch "$T/go" "$T/go5"
+until_py "notifier: ready after READY=1, STATUS=serving" notifier \
+    's["state"] == "ready" and s["status_text"] == "serving" and s["restarts"] == 0'
+until_py "fdready: ready after a newline on fd 5" fdready 's["state"] == "ready"'
+expect "status (text): ready and the status text" 0 sc status notifier
+has "status text: notifier ready, status: serving" "$T/out" "^notifier  *ready .*; status: serving\$"
+rm "$T/ping"
+until_py "notifier: silent, stopped by its watchdog and restarted" notifier \
+    's["restarts"] >= 1 and s["last_end"]["reason"] == "watchdog" and s["last_end"]["signal_name"] == "SIGTERM"'
+has "svcmgr logged the watchdog" "$T/svcmgr.err" "notifier: watchdog: no WATCHDOG=1 in 2000 ms; stopping it"
+gone "notifier: the silent run is gone" "$NP"
 
 # numbers: every line of four runs in its rotated logs, in order
 until_py "numbers: 3 crashes, then exit 0" numbers 's["state"] == "stopped" and s["restarts"] == 3'
@@ -304,7 +352,7 @@ cp "$S/stubborn.service" "$T/stubborn.keep"
 printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
 expect "reload --json: one refused file, exit 1" 1 sc --json reload
 json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
-    '{x["name"]: x["action"] for x in d[0]["services"]} == {"churn": "unchanged", "numbers": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"churn": "unchanged", "numbers": "unchanged", "notifier": "unchanged", "fdready": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
 json_ok "reload --json: the refusal names file:line and key" "$T/out" \
     '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
 F1=$(pid_of "$T/fresh.pid")
@@ -359,6 +407,7 @@ kill -TERM "$SMPID"; wait "$SMPID"; rc=$?; SMPID=
 [ $rc -eq 0 ] && ok "svcmgr: TERM, exit 0" || bad "svcmgr: TERM, exit $rc"
 gone "TERM stopped sleeper" "$P3"
 gone "TERM stopped fresh" "$F2"
+[ -e "$CTL.notify" ] && bad "the notify directory is left" || ok "the notify directory is removed"
 has "svcmgr: every service stopped" "$T/svcmgr.err" "every service stopped; exiting"
 [ -e "$CTL" ] && bad "the control socket is left" || ok "the control socket is removed"
 left=$(ours | wc -l)

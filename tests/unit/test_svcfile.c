@@ -246,6 +246,22 @@ static void test_values(void **state)
     assert_int_equal(D.restart_limit, 100);
     assert_int_equal(parse("exec = /a\nrestart-limit = none\n"), 0);
     assert_int_equal(D.restart_limit, 0);
+    refused("exec = /a\nready = yes\n", "ready: 'yes': write started, notify");
+    refused("exec = /a\nready = fd:2\n", "ready: 'fd:2'");
+    refused("exec = /a\nready = fd:256\n", "ready: 'fd:256'");
+    refused("exec = /a\nready = fd:\n", "ready: 'fd:'");
+    refused("exec = /a\nready = fd:3x\n", "ready: 'fd:3x'");
+    refused("exec = /a\nready = fd:0003\n", "ready: 'fd:0003'");
+    assert_int_equal(parse("exec = /a\nready = fd:255\n"), 0);
+    assert_int_equal(D.ready, SVC_READY_FD);
+    assert_int_equal(D.ready_fd, 255);
+    assert_int_equal(parse("exec = /a\nready = notify\nwatchdog = 2s\n"), 0);
+    assert_int_equal(D.ready, SVC_READY_NOTIFY);
+    assert_int_equal(D.watchdog_ms, 2000);
+    refused("exec = /a\nwatchdog = 2s\n", "x.service:2: watchdog: a watchdog needs");
+    refused("exec = /a\nready = fd:3\nwatchdog = 2s\n", "add ready = notify");
+    refused("exec = /a\nready = notify\nwatchdog = 0s\n", "watchdog: '0s' is not a duration");
+    assert_int_equal(parse("exec = /a\nwatchdog = none\n"), 0);
     refused("exec = /a\nlog-max-size = 4095\n", "log-max-size: '4095' is not a size");
     refused("exec = /a\nlog-max-size = 1025G\n", "not a size");
     refused("exec = /a\nlog-max-size = 1k\n", "not a size");
@@ -335,6 +351,8 @@ static void test_equal(void **state)
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog = none\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\npriority = normal\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-keep = 4\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = fd:3\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = notify\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-max-size = 1M\n",
     };
     for (size_t i = 0; i < sizeof differ / sizeof differ[0]; i++) {
