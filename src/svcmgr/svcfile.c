@@ -72,7 +72,9 @@ int svc_def_equal(const svc_def *a, const svc_def *b)
            a->stop_signal == b->stop_signal && a->stop_grace_ms == b->stop_grace_ms &&
            a->has_priority == b->has_priority && a->priority == b->priority && a->log == b->log &&
            a->log_max_size == b->log_max_size && a->log_keep == b->log_keep &&
-           a->ready == b->ready && a->ready_fd == b->ready_fd && a->watchdog_ms == b->watchdog_ms;
+           a->ready == b->ready && a->ready_fd == b->ready_fd && a->watchdog_ms == b->watchdog_ms &&
+           words_equal(a->requires, a->nrequires, b->requires, b->nrequires) &&
+           words_equal(a->after, a->nafter, b->after, b->nafter);
 }
 
 /* ---- signals ----------------------------------------------------------------- */
@@ -315,12 +317,14 @@ static int env_name_ok(const char *s, size_t n)
 enum key_id {
     K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
     K_RESTART_BACKOFF, K_RESTART_RESET, K_RESTART_JITTER, K_RESTART_LIMIT, K_STOP_SIGNAL,
-    K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_READY, K_WATCHDOG, K_COUNT
+    K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_READY, K_WATCHDOG, K_REQUIRES,
+    K_AFTER, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
     "restart-backoff", "restart-reset-after", "restart-jitter", "restart-limit", "stop-signal",
-    "stop-grace", "priority", "log", "log-max-size", "log-keep", "ready", "watchdog",
+    "stop-grace", "priority", "log", "log-max-size", "log-keep", "ready", "watchdog", "requires",
+    "after",
 };
 
 static const char *const priority_names[] = {
@@ -407,6 +411,33 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
                                 d->env[i]);
         }
         d->envc = (size_t)nw;
+        return 0;
+    }
+    if (k == K_REQUIRES || k == K_AFTER) {
+        int r = k == K_REQUIRES;
+        const char **names = r ? d->requires : d->after;
+        int nw = svc_split_words(v, n, d->depbuf[r], sizeof d->depbuf[r], names, SVC_DEPS_MAX,
+                                 &why);
+        if (nw < 0)
+            return fail(e, line, key, "%s", strncmp(why, "too many", 8) == 0
+                                                ? "too many names (at most 32)" : why);
+        if (nw == 0)
+            return fail(e, line, key, "empty value; write service names");
+        for (int i = 0; i < nw; i++) {
+            char fn[SVC_NAME_MAX + 16], nm[SVC_NAME_MAX + 1];
+            if (strlen(names[i]) > SVC_NAME_MAX ||
+                (snprintf(fn, sizeof fn, "%s.service", names[i]), svc_name_of(fn, nm) != 0))
+                return fail(e, line, key, "'%s' is not a service name", names[i]);
+            if (strcmp(names[i], d->name) == 0)
+                return fail(e, line, key, "a service cannot name itself");
+            for (int j = 0; j < i; j++)
+                if (strcmp(names[j], names[i]) == 0)
+                    return fail(e, line, key, "%s is named twice; keep one", names[i]);
+        }
+        if (r)
+            d->nrequires = (size_t)nw;
+        else
+            d->nafter = (size_t)nw;
         return 0;
     }
     if (one_word(v, n, w, sizeof w, &why) != 0)
@@ -635,7 +666,8 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
             return fail(&e, line, NULL, "unknown key '%.*s'; the keys are exec, env, cwd, "
                         "restart, restart-delay, restart-max-delay, restart-backoff, "
                         "restart-reset-after, restart-jitter, restart-limit, stop-signal, "
-                        "stop-grace, priority, log, log-max-size, log-keep, ready, watchdog",
+                        "stop-grace, priority, log, log-max-size, log-keep, ready, watchdog, "
+                        "requires, after",
                         (int)(keylen > 64 ? 64 : keylen), l);
         if (seen[id] != 0)
             return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",

@@ -20,6 +20,7 @@
 #define SVC_DURATION_MAX_MS (7ull * 24 * 3600 * 1000)   /* 7 days */
 #define SVC_RESTART_LIMIT_MAX 100u    /* N of restart-limit = N/DURATION */
 #define SVC_LOG_KEEP_MAX  100u
+#define SVC_DEPS_MAX      32u     /* names in requires, in after */
 #define SVC_LOG_SIZE_MIN  4096ull
 #define SVC_LOG_SIZE_MAX  (1ull << 40)
 
@@ -52,6 +53,10 @@ typedef struct svc_def {
     int ready;                                /* enum svc_ready */
     uint32_t ready_fd;                        /* SVC_READY_FD: the fd number, 3..255 */
     uint64_t watchdog_ms;                     /* 0: none (needs SVC_READY_NOTIFY) */
+    size_t nrequires, nafter;                 /* services this one needs / follows */
+    const char *requires[SVC_DEPS_MAX + 1];   /* into depbuf */
+    const char *after[SVC_DEPS_MAX + 1];
+    char depbuf[2][SVC_LINE_MAX + 1];
     uint64_t log_max_size;                    /* bytes of NAME.log before it rotates */
     uint32_t log_keep;                        /* rotated files kept, 0..SVC_LOG_KEEP_MAX */
 } svc_def;

@@ -44,8 +44,9 @@
 #define EXIT_USAGE     2
 #define EXIT_TRANSPORT 4
 
-enum svc_state { ST_STOPPED, ST_RUNNING, ST_BACKOFF, ST_STOPPING, ST_FAILED };
-static const char *const state_names[] = { "stopped", "running", "backoff", "stopping", "failed" };
+enum svc_state { ST_STOPPED, ST_RUNNING, ST_BACKOFF, ST_STOPPING, ST_FAILED, ST_WAITING };
+static const char *const state_names[] = { "stopped", "running", "backoff", "stopping", "failed",
+                                           "waiting" };
 
 struct svc;
 static const char *state_name(const struct svc *s);
@@ -451,6 +452,103 @@ static void set_end(svc *s, const char *kind, uint32_t code, const char *reason)
     s->end_msg[0] = '\0';
 }
 
+/* ---- dependencies (requires, after) ------------------------------------------ */
+
+static svc *find_svc(const char *name);
+
+static int names_has(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* t requires or follows the service `name` */
+static int depends_on(const svc *t, const char *name)
+{
+    return names_has(t->def->requires, t->def->nrequires, name) ||
+           names_has(t->def->after, t->def->nafter, name);
+}
+
+/* Is s on a cycle of requires/after among the loaded services?  A
+ * depth-first walk from s; `seen` marks what was entered. */
+static int reaches(const svc *from, const svc *target, unsigned char *seen)
+{
+    const svc_def *d = from->def;
+    for (size_t k = 0; k < d->nrequires + d->nafter; k++) {
+        const char *n = k < d->nrequires ? d->requires[k] : d->after[k - d->nrequires];
+        svc *t = find_svc(n);
+        if (t == NULL)
+            continue;
+        if (t == target)
+            return 1;
+        size_t i = (size_t)(t - g_svc);
+        if (seen[i])
+            continue;
+        seen[i] = 1;
+        if (reaches(t, target, seen))
+            return 1;
+    }
+    return 0;
+}
+
+static int in_cycle(const svc *s)
+{
+    static unsigned char seen[SVC_MAX];
+    memset(seen, 0, sizeof seen);
+    return reaches(s, s, seen);
+}
+
+/* May s start now?  Every service it requires is ready; every service it
+ * comes after that is loaded and on its way up (waiting, starting, in
+ * backoff) is ready first.  *why: the first it waits for. */
+static int deps_ready(const svc *s, const char **why)
+{
+    const svc_def *d = s->def;
+    for (size_t i = 0; i < d->nrequires; i++) {
+        const svc *t = find_svc(d->requires[i]);
+        if (t == NULL || t->removed || !(t->state == ST_RUNNING && t->ready)) {
+            *why = d->requires[i];
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < d->nafter; i++) {
+        const svc *t = find_svc(d->after[i]);
+        if (t != NULL && (t->state == ST_WAITING || t->state == ST_BACKOFF ||
+                          (t->state == ST_RUNNING && !t->ready))) {
+            *why = d->after[i];
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void launch(svc *s);
+static void set_end(svc *s, const char *kind, uint32_t code, const char *reason);
+static void restart_dependents(svc *s, int operator_stop);
+
+/* Start s once what it depends on allows (state waiting until then). */
+static void try_start(svc *s)
+{
+    const char *why = NULL;
+    if (in_cycle(s)) {
+        s->state = ST_FAILED;
+        set_end(s, "launch-failed", 0, "launch");
+        sfmt(s->end_msg, sizeof s->end_msg, "a cycle of requires/after goes through it; "
+             "fix the files and reload");
+        logmsg("%s: not started: %s", s->def->name, s->end_msg);
+        return;
+    }
+    if (!deps_ready(s, &why)) {
+        if (s->state != ST_WAITING || s->proc >= 0)
+            logmsg("%s: waiting for %s", s->def->name, why);
+        s->state = ST_WAITING;
+        return;
+    }
+    launch(s);
+}
+
 /* ready = notify: the service's datagram socket CONTROL.notify/NAME
  * (mode 0700 directory, so only svcmgr's user and root can send).  0, or
  * -1 with a message in s->end_msg. */
@@ -734,6 +832,7 @@ static void on_watch(svc *s)
     }
     close_run(s);
     s->koid = 0;
+    restart_dependents(s, s->state == ST_STOPPING && !s->wd_fired && !s->restart_after_stop);
     if (s->state == ST_STOPPING && s->wd_fired && !s->restart_after_stop) {
         /* the watchdog's stop is a failure: the policy decides */
         s->wd_fired = 0;
@@ -746,7 +845,7 @@ static void on_watch(svc *s)
         if (s->restart_after_stop && !g_shutdown && !s->removed) {
             s->restart_after_stop = 0;
             operator_reset(s);
-            launch(s);
+            try_start(s);
         }
         return;
     }
@@ -756,9 +855,10 @@ static void on_watch(svc *s)
 /* Stop: the stop signal now, SIGKILL after the grace. */
 static void stop(svc *s)
 {
-    if (s->state == ST_BACKOFF) {
+    if (s->state == ST_BACKOFF || s->state == ST_WAITING) {
+        logmsg("%s: stopped (was %s)", s->def->name,
+               s->state == ST_BACKOFF ? "waiting to restart" : "waiting for what it depends on");
         s->state = ST_STOPPED;
-        logmsg("%s: stopped (was waiting to restart)", s->def->name);
         return;
     }
     if (s->state != ST_RUNNING)
@@ -821,6 +921,62 @@ static void on_ready_fd(svc *s)
     s->ready_r = -1;
 }
 
+/* Waiting services whose dependencies are now ready start. */
+static void start_waiting(void)
+{
+    const char *why;
+    for (size_t i = 0; i < g_nsvc; i++)
+        if (g_svc[i].state == ST_WAITING && !g_svc[i].removed && deps_ready(&g_svc[i], &why))
+            launch(&g_svc[i]);
+}
+
+/* Shutting down: stop, in the reverse of the start order, each service
+ * no running or stopping service requires or follows. */
+static void shutdown_step(void)
+{
+    for (size_t i = 0; i < g_nsvc; i++) {
+        svc *s = &g_svc[i];
+        if (s->state == ST_BACKOFF || s->state == ST_WAITING) {
+            stop(s);
+            continue;
+        }
+        if (s->state != ST_RUNNING)
+            continue;
+        int needed = 0;
+        for (size_t j = 0; j < g_nsvc && !needed; j++) {
+            const svc *t = &g_svc[j];
+            needed = t != s && (t->state == ST_RUNNING || t->state == ST_STOPPING) &&
+                     depends_on(t, s->def->name);
+        }
+        if (!needed)
+            stop(s);
+    }
+}
+
+/* s's run ended: the running services that require it are stopped, and
+ * started again (waiting for s to be ready) unless s was stopped by an
+ * operator. */
+static void restart_dependents(svc *s, int operator_stop)
+{
+    if (g_shutdown)
+        return;
+    for (size_t i = 0; i < g_nsvc; i++) {
+        svc *t = &g_svc[i];
+        if (t == s || !names_has(t->def->requires, t->def->nrequires, s->def->name))
+            continue;
+        if (t->state == ST_RUNNING) {
+            logmsg("%s: %s requires %s, which ended", t->def->name,
+                   operator_stop ? "stopping it:" : "restarting it:", s->def->name);
+            t->restart_after_stop = !operator_stop;
+            stop(t);
+        } else if (t->state == ST_STOPPING) {
+            t->restart_after_stop = !operator_stop;
+        } else if (operator_stop && (t->state == ST_WAITING || t->state == ST_BACKOFF)) {
+            stop(t);
+        }
+    }
+}
+
 static void timers(void)
 {
     uint64_t now = mono_ms();
@@ -828,7 +984,7 @@ static void timers(void)
         svc *s = &g_svc[i];
         if (s->state == ST_BACKOFF && now >= s->deadline_ms) {
             s->restarts++;
-            launch(s);
+            try_start(s);
         } else if (s->state == ST_RUNNING && s->wd_deadline_ms != 0 && now >= s->wd_deadline_ms) {
             logmsg("%s: watchdog: no WATCHDOG=1 in %llu ms; stopping it", s->def->name,
                    (unsigned long long)s->def->watchdog_ms);
@@ -958,7 +1114,8 @@ static void reload(void (*line)(void *, const char *, const char *, const char *
         if (s->def->log)
             (void)open_log(s, g_logdir);
         operator_reset(s);
-        launch(s);
+        s->state = ST_WAITING;
+        try_start(s);
         line(arg, e->name, "added", NULL);
     }
 }
@@ -1127,7 +1284,7 @@ static void handle_request(int fd, const char *req, size_t n)
             s->restart_after_stop = 1;
         } else if (s->state != ST_RUNNING) {
             operator_reset(s);
-            launch(s);
+            try_start(s);
         }
     } else {
         if (s->state == ST_RUNNING) {
@@ -1137,7 +1294,7 @@ static void handle_request(int fd, const char *req, size_t n)
             s->restart_after_stop = 1;
         } else {
             operator_reset(s);
-            launch(s);
+            try_start(s);
         }
     }
     bprintf(&b, "ok\n");
@@ -1326,11 +1483,15 @@ int main(int argc, char **argv)
     if (sfd < 0 || lfd < 0)
         return 1;
 
+    /* every service waits at first, so that an `after` is ordered even
+     * when its name sorts later */
     for (size_t i = 0; i < g_nsvc; i++) {
         if (g_svc[i].def->log)
             (void)open_log(&g_svc[i], g_logdir);
-        launch(&g_svc[i]);
+        g_svc[i].state = ST_WAITING;
     }
+    for (size_t i = 0; i < g_nsvc; i++)
+        try_start(&g_svc[i]);
     logmsg("ready on %s: %zu services from %s, logs in %s", control, g_nsvc, dir, logdir);
     printf("svcmgr: ready on %s\n", control);
     fflush(stdout);
@@ -1342,6 +1503,10 @@ int main(int argc, char **argv)
     static char req[SVC_CTL_REQ_MAX + 2];
     for (;;) {
         compact();
+        if (g_shutdown)
+            shutdown_step();
+        else
+            start_waiting();
         timers();
         uint64_t now = mono_ms(), next = UINT64_MAX;
         int busy = 0;
@@ -1418,10 +1583,8 @@ int main(int argc, char **argv)
                 if (!g_shutdown)
                     logmsg("%s: stopping every service", strsignal((int)si.ssi_signo));
                 g_shutdown = 1;
-                for (size_t i = 0; i < g_nsvc; i++) {
+                for (size_t i = 0; i < g_nsvc; i++)
                     g_svc[i].restart_after_stop = 0;
-                    stop(&g_svc[i]);
-                }
             }
         }
         for (size_t i = 0; i < nconn; i++) {

@@ -149,6 +149,21 @@ cat >"$S/fdready.service" <<EOF
 exec = /bin/sh -c 'while [ ! -e "$T/go5" ]; do sleep 0.05; done; echo >&5; exec /bin/sleep 1000'
 ready = fd:5
 EOF
+cat >"$S/db.service" <<EOF
+# ready (a newline on fd 5) once $T/dbgo exists
+exec = /bin/sh -c 'echo \$\$ > "$T/db.pid"; while [ ! -e "$T/dbgo" ]; do sleep 0.05; done; echo >&5; exec /bin/sleep 1000'
+ready = fd:5
+EOF
+cat >"$S/app.service" <<EOF
+exec = /bin/sh -c 'echo \$\$ > "$T/app.pid"; exec /bin/sleep 1000'
+requires = db
+EOF
+cat >"$S/late.service" <<EOF
+exec = /bin/sleep 1000
+after = app
+EOF
+printf 'exec = /bin/true\nrequires = cyc2\n' >"$S/cyc1.service"
+printf 'exec = /bin/true\nafter = cyc1\n' >"$S/cyc2.service"
 cat >"$S/limited.service" <<EOF
 exec = /bin/sh -c 'echo try; exit 2'
 restart-delay = 10ms
@@ -176,11 +191,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 10 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 15 services"
 
 expect "status --json" 0 sc --json status
 json_ok "status --json: five services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["churn", "crash", "family", "fdready", "limited", "notifier", "numbers", "once", "sleeper", "stubborn"]'
+    'sorted(x["name"] for x in d[0]["services"]) == ["app", "churn", "crash", "cyc1", "cyc2", "db", "family", "fdready", "late", "limited", "notifier", "numbers", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -229,6 +244,41 @@ until_py "notifier: silent, stopped by its watchdog and restarted" notifier \
     's["restarts"] >= 1 and s["last_end"]["reason"] == "watchdog" and s["last_end"]["signal_name"] == "SIGTERM"'
 has "svcmgr logged the watchdog" "$T/svcmgr.err" "notifier: watchdog: no WATCHDOG=1 in 2000 ms; stopping it"
 gone "notifier: the silent run is gone" "$NP"
+
+# dependencies: app requires db (ready by fd), late comes after app
+until_py "app: waiting while db is starting" app 's["state"] == "waiting" and s["koid"] is None'
+until_py "late: waiting (after app)" late 's["state"] == "waiting"'
+touch "$T/dbgo"
+until_py "db: ready" db 's["state"] == "ready"'
+until_py "app: running once db is ready" app 's["state"] == "running"'
+until_py "late: running after app" late 's["state"] == "running"'
+line_of() { grep -n -- "$1" "$T/svcmgr.err" | head -n 1 | cut -d: -f1; }
+L1=$(line_of "db: ready"); L2=$(line_of "app: started"); L3=$(line_of "late: started")
+[ -n "$L1" ] && [ -n "$L2" ] && [ -n "$L3" ] && [ "$L1" -lt "$L2" ] && [ "$L2" -lt "$L3" ] \
+    && ok "start order in svcmgr's log: db ready, app started, late started" \
+    || bad "start order: db ready at line '$L1', app started '$L2', late started '$L3'"
+A1=$(pid_of "$T/app.pid"); D1=$(pid_of "$T/db.pid")
+rm -f "$T/app.pid"
+expect "restart db" 0 sc restart db
+has "svcmgr: app restarted because db ended" "$T/svcmgr.err" "app: restarting it: requires db, which ended"
+gone "restart db: app's old run" "$A1"
+gone "restart db: db's old run" "$D1"
+until_py "app: running again after db's restart" app 's["state"] == "running"'
+A2=$(pid_of "$T/app.pid")
+[ "$A2" != "$A1" ] && alive "$A2" && ok "app: a new run (pid $A2)" || bad "app: pid '$A2' after db's restart"
+expect "stop db" 0 sc stop db
+until_py "stop db: app, which requires it, stopped too" app 's["state"] == "stopped"'
+gone "stop db: app's run" "$A2"
+expect "start db" 0 sc start db
+until_py "start db: ready again" db 's["state"] == "ready"'
+expect "status app: still stopped" 0 sc --json status app
+json_ok "start db: app stays stopped" "$T/out" 'd[0]["services"][0]["state"] == "stopped"'
+expect "start app" 0 sc start app
+until_py "app: running" app 's["state"] == "running"'
+A3=$(pid_of "$T/app.pid")
+expect "status cyc1 cyc2" 0 sc --json status
+json_ok "a requires/after cycle: both failed, the message says why" "$T/out" \
+    'all(x["state"] == "failed" and "a cycle of requires/after" in x["last_end"]["message"] for x in d[0]["services"] if x["name"] in ("cyc1", "cyc2"))'
 
 # numbers: every line of four runs in its rotated logs, in order
 until_py "numbers: 3 crashes, then exit 0" numbers 's["state"] == "stopped" and s["restarts"] == 3'
@@ -352,7 +402,7 @@ cp "$S/stubborn.service" "$T/stubborn.keep"
 printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
 expect "reload --json: one refused file, exit 1" 1 sc --json reload
 json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
-    '{x["name"]: x["action"] for x in d[0]["services"]} == {"churn": "unchanged", "numbers": "unchanged", "notifier": "unchanged", "fdready": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"app": "unchanged", "db": "unchanged", "late": "unchanged", "cyc1": "unchanged", "cyc2": "unchanged", "churn": "unchanged", "numbers": "unchanged", "notifier": "unchanged", "fdready": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
 json_ok "reload --json: the refusal names file:line and key" "$T/out" \
     '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
 F1=$(pid_of "$T/fresh.pid")
@@ -409,6 +459,15 @@ gone "TERM stopped sleeper" "$P3"
 gone "TERM stopped fresh" "$F2"
 [ -e "$CTL.notify" ] && bad "the notify directory is left" || ok "the notify directory is removed"
 has "svcmgr: every service stopped" "$T/svcmgr.err" "every service stopped; exiting"
+gone "TERM stopped app" "$A3"
+S0=$(line_of "stopping every service")
+L1=$(sed -n "$S0,\$p" "$T/svcmgr.err" | grep -n "late: stopped\$" | head -n 1 | cut -d: -f1)
+L2=$(sed -n "$S0,\$p" "$T/svcmgr.err" | grep -n "app: stopping koid" | head -n 1 | cut -d: -f1)
+L3=$(sed -n "$S0,\$p" "$T/svcmgr.err" | grep -n "app: stopped\$" | head -n 1 | cut -d: -f1)
+L4=$(sed -n "$S0,\$p" "$T/svcmgr.err" | grep -n "db: stopping koid" | head -n 1 | cut -d: -f1)
+[ -n "$L1" ] && [ -n "$L2" ] && [ -n "$L3" ] && [ -n "$L4" ] && [ "$L1" -lt "$L2" ] && [ "$L3" -lt "$L4" ] \
+    && ok "shutdown in reverse order: late stopped before app is stopped, app before db" \
+    || bad "shutdown order: late stopped '$L1', app stopping '$L2', app stopped '$L3', db stopping '$L4'"
 [ -e "$CTL" ] && bad "the control socket is left" || ok "the control socket is removed"
 left=$(ours | wc -l)
 [ "$left" -eq 0 ] && ok "no process of this test's services left" || bad "$left processes left"

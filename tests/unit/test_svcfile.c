@@ -246,6 +246,19 @@ static void test_values(void **state)
     assert_int_equal(D.restart_limit, 100);
     assert_int_equal(parse("exec = /a\nrestart-limit = none\n"), 0);
     assert_int_equal(D.restart_limit, 0);
+    assert_int_equal(parse("exec = /a\nrequires = db cache\nafter = net\n"), 0);
+    assert_int_equal(D.nrequires, 2);
+    assert_string_equal(D.requires[1], "cache");
+    assert_int_equal(D.nafter, 1);
+    assert_string_equal(D.after[0], "net");
+    refused("exec = /a\nrequires = x\n", "requires: a service cannot name itself");
+    refused("exec = /a\nafter = db db\n", "after: db is named twice");
+    refused("exec = /a\nrequires = a/b\n", "requires: 'a/b' is not a service name");
+    refused("exec = /a\nrequires = .hid\n", "'.hid' is not a service name");
+    refused("exec = /a\nafter = 'a b'\n", "after: 'a b' is not a service name");
+    refused("exec = /a\nrequires = ''\n", "requires: '' is not a service name");
+    refused("exec = /a\nrequires = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 "
+            "24 25 26 27 28 29 30 31 32 33\n", "requires: too many names (at most 32)");
     refused("exec = /a\nready = yes\n", "ready: 'yes': write started, notify");
     refused("exec = /a\nready = fd:2\n", "ready: 'fd:2'");
     refused("exec = /a\nready = fd:256\n", "ready: 'fd:256'");
@@ -352,6 +365,8 @@ static void test_equal(void **state)
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\npriority = normal\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-keep = 4\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = fd:3\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nrequires = db\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nafter = db\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = notify\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-max-size = 1M\n",
     };
