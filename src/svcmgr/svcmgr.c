@@ -1278,6 +1278,7 @@ static void handle_request(int fd, const char *req, size_t n)
     }
     if (strcmp(cmd, "stop") == 0) {
         s->restart_after_stop = 0;
+        s->wd_fired = 0;         /* a watchdog's stop under way ends stopped, too */
         stop(s);
     } else if (strcmp(cmd, "start") == 0) {
         if (s->state == ST_STOPPING) {

@@ -40,7 +40,7 @@ expect() {  # expect DESC WANT_RC CMD... : run CMD, compare its exit status
 has() {  # has DESC FILE PATTERN
     if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in:"; sed 's/^/#   /' "$2"; fi
 }
-fdcount() { ls "/proc/$DPID/fd" | wc -l; }
+fdcount() { ls "/proc/${1:-$DPID}/fd" | wc -l; }   # of PID (default: the daemon)
 # fds_back_to N: until the daemon has N descriptors again (at most 400
 # checks): releases of handles whose last copy a finished client closed
 # are read from the daemon's epoll set in no set order.  Prints the count.
@@ -49,12 +49,12 @@ fds_back_to() {
     while [ "$(fdcount)" -ne "$1" ] && [ $i -lt 400 ]; do i=$((i + 1)); sleep 0.05; done
     fdcount
 }
-# fds_settled: the daemon's descriptor count once it has not changed for
-# 20 checks in a row (at most 400 checks).  Prints the count.
+# fds_settled [PID]: the daemon's (or PID's) descriptor count once it has
+# not changed for 20 checks in a row (at most 400 checks).  Prints the count.
 fds_settled() {
-    i=0; same_n=0; last=$(fdcount)
+    i=0; same_n=0; last=$(fdcount "${1:-}")
     while [ $same_n -lt 20 ] && [ $i -lt 400 ]; do
-        i=$((i + 1)); sleep 0.05; now=$(fdcount)
+        i=$((i + 1)); sleep 0.05; now=$(fdcount "${1:-}")
         if [ "$now" -eq "$last" ]; then same_n=$((same_n + 1)); else same_n=0; last=$now; fi
     done
     echo "$last"

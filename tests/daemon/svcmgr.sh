@@ -244,6 +244,8 @@ until_py "notifier: silent, stopped by its watchdog and restarted" notifier \
     's["restarts"] >= 1 and s["last_end"]["reason"] == "watchdog" and s["last_end"]["signal_name"] == "SIGTERM"'
 has "svcmgr logged the watchdog" "$T/svcmgr.err" "notifier: watchdog: no WATCHDOG=1 in 2000 ms; stopping it"
 gone "notifier: the silent run is gone" "$NP"
+expect "stop notifier (its watchdog would restart it again and again)" 0 sc stop notifier
+until_py "notifier: stopped" notifier 's["state"] == "stopped"'
 
 # dependencies: app requires db (ready by fd), late comes after app
 until_py "app: waiting while db is starting" app 's["state"] == "waiting" and s["koid"] is None'
@@ -329,13 +331,13 @@ until_py "limited: restarted again, failed again after 3 more" limited \
 # with other restarts between, counted both times
 expect "stop crash (in backoff)" 0 sc stop crash
 until_py "crash stopped" crash 's["state"] == "stopped"'
-FD1=$(ls /proc/$SMPID/fd | wc -l)
+FD1=$(fds_settled "$SMPID")
 R1=$(pyval crash 's["restarts"]')
 expect "start crash" 0 sc start crash
 until_py "crash restarted 4 more times" crash "s['restarts'] >= $R1 + 4"
 expect "stop crash again" 0 sc stop crash
 until_py "crash stopped again" crash 's["state"] == "stopped"'
-FD2=$(ls /proc/$SMPID/fd | wc -l)
+FD2=$(fds_settled "$SMPID")
 [ "$FD1" -eq "$FD2" ] && ok "svcmgr: $FD1 descriptors before and after 4 restarts" \
     || bad "svcmgr: $FD1 descriptors, then $FD2"
 
