@@ -74,7 +74,7 @@ $(O)/bin/procmgrd: $(DAEMON_OBJS) $$(DISPATCH_LIB) $$(KLINUX_LIB) $(CORE_LIB)
 all: $$(if $$(KLINUX_LIB),$(O)/bin/procmgrd)
 
 # --- procctl -------------------------------------------------------------------
-PROCCTL_SRCS := src/cli/procctl.c src/shell/json.c
+PROCCTL_SRCS := src/cli/procctl.c src/shell/json.c src/shell/cli.c
 $(O)/bin/procctl: $(call obj-of,$(PROCCTL_SRCS)) $(CLIENT_LIB)
 BINS += $(O)/bin/procctl
 

@@ -4,11 +4,13 @@ SVCFILE_OBJ := $(call obj-of,src/svcmgr/svcfile.c)
 UNIT_TESTS  += $(O)/tests/test_svcfile
 $(O)/tests/test_svcfile: $(SVCFILE_OBJ)
 
-SVCMGR_SRCS := src/svcmgr/svcmgr.c src/svcmgr/svcfile.c src/svcmgr/ctl.c src/shell/stamp.c
+SVCMGR_SRCS := src/svcmgr/svcmgr.c src/svcmgr/svcfile.c src/svcmgr/ctl.c src/shell/stamp.c \
+               src/shell/cli.c
 $(O)/bin/svcmgr: $(call obj-of,$(SVCMGR_SRCS)) $(CLIENT_LIB)
 BINS += $(O)/bin/svcmgr
 
-SVCCTL_SRCS := src/svcmgr/svcctl.c src/svcmgr/ctl.c src/svcmgr/svcfile.c src/shell/json.c
+SVCCTL_SRCS := src/svcmgr/svcctl.c src/svcmgr/ctl.c src/svcmgr/svcfile.c src/shell/json.c \
+               src/shell/cli.c
 $(O)/bin/svcctl: $(call obj-of,$(SVCCTL_SRCS))
 BINS += $(O)/bin/svcctl
 

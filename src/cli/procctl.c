@@ -37,6 +37,7 @@
 
 #include "procmgr/client.h"
 #include "procmgr/version.h"
+#include "../shell/cli.h"
 #include "../shell/json.h"
 
 /* The core's process-name field (PM_BUILDER_PROC_NAME_MAX, registry.h):
@@ -182,17 +183,10 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("procctl: ", stderr);
-    if (cmd != NULL)
-        fprintf(stderr, "%s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int rc = pm_cli_usage_verror("procctl", cmd, fmt, ap);
     va_end(ap);
-    if (cmd != NULL)
-        fprintf(stderr, "\nTry 'procctl %s --help'.\n", cmd);
-    else
-        fputs("\nTry 'procctl --help'.\n", stderr);
-    return EXIT_USAGE;
+    return rc;
 }
 
 /* getopt_long over a command's arguments (argv[0] is the command); the

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "procmgr/version.h"
+#include "../shell/cli.h"
 #include "../shell/json.h"
 #include "ctl.h"
 #include "svcfile.h"
@@ -101,17 +102,10 @@ static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("svcctl: ", stderr);
-    if (cmd != NULL)
-        fprintf(stderr, "%s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int rc = pm_cli_usage_verror("svcctl", cmd, fmt, ap);
     va_end(ap);
-    if (cmd != NULL)
-        fprintf(stderr, "\nTry 'svcctl %s --help'.\n", cmd);
-    else
-        fputs("\nTry 'svcctl --help'.\n", stderr);
-    return EXIT_USAGE;
+    return rc;
 }
 
 /* ---- the control socket -------------------------------------------------------- */

@@ -33,6 +33,7 @@
 
 #include "procmgr/client.h"
 #include "procmgr/version.h"
+#include "../shell/cli.h"
 #include "../shell/stamp.h"
 #include "ctl.h"
 #include "svcfile.h"
@@ -1371,12 +1372,10 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 static int usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("svcmgr: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int rc = pm_cli_usage_verror("svcmgr", NULL, fmt, ap);
     va_end(ap);
-    fputs("\nTry 'svcmgr --help'.\n", stderr);
-    return EXIT_USAGE;
+    return rc;
 }
 
 int main(int argc, char **argv)
