@@ -334,6 +334,11 @@ until_py "crash stopped" crash 's["state"] == "stopped"'
 FD1=$(fds_settled "$SMPID")
 R1=$(pyval crash 's["restarts"]')
 expect "start crash" 0 sc start crash
+sc logs -n 0 -f crash >"$T/follow" 2>&1 &
+FPID=$!
+if wait_for "$T/follow" ' run [0-9]*$'; then ok "logs -f: the lines appended after it started"
+else bad "logs -f: nothing followed"; sed 's/^/#   /' "$T/follow"; fi
+kill "$FPID"; wait "$FPID" 2>/dev/null
 until_py "crash restarted 4 more times" crash "s['restarts'] >= $R1 + 4"
 expect "stop crash again" 0 sc stop crash
 until_py "crash stopped again" crash 's["state"] == "stopped"'
