@@ -334,7 +334,7 @@ until_py "crash stopped" crash 's["state"] == "stopped"'
 FD1=$(fds_settled "$SMPID")
 R1=$(pyval crash 's["restarts"]')
 expect "start crash" 0 sc start crash
-sc logs -n 0 -f crash >"$T/follow" 2>&1 &
+"$BIN/svcctl" --socket "$CTL" logs -n 0 -f crash >"$T/follow" 2>&1 &
 FPID=$!
 if wait_for "$T/follow" ' run [0-9]*$'; then ok "logs -f: the lines appended after it started"
 else bad "logs -f: nothing followed"; sed 's/^/#   /' "$T/follow"; fi
