@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "procmgr/proto.h"
 #include "svcfile.h"
 
 void svc_def_init(svc_def *d)
@@ -74,7 +75,11 @@ int svc_def_equal(const svc_def *a, const svc_def *b)
            a->log_max_size == b->log_max_size && a->log_keep == b->log_keep &&
            a->ready == b->ready && a->ready_fd == b->ready_fd && a->watchdog_ms == b->watchdog_ms &&
            words_equal(a->requires, a->nrequires, b->requires, b->nrequires) &&
-           words_equal(a->after, a->nafter, b->after, b->nafter);
+           words_equal(a->after, a->nafter, b->after, b->nafter) &&
+           a->rlimit_set == b->rlimit_set &&
+           memcmp(a->rlimit_soft, b->rlimit_soft, sizeof a->rlimit_soft) == 0 &&
+           memcmp(a->rlimit_hard, b->rlimit_hard, sizeof a->rlimit_hard) == 0 &&
+           a->job_pids == b->job_pids && a->job_memory == b->job_memory;
 }
 
 /* ---- signals ----------------------------------------------------------------- */
@@ -267,6 +272,39 @@ static int parse_size(const char *s, uint64_t *v)
     return 0;
 }
 
+/* A limit's value: "unlimited" (UINT64_MAX), or digits with, when
+ * sized, a K, M, G or T suffix (powers of 1024), without overflow. */
+static int parse_limit(const char *s, int sized, uint64_t *v)
+{
+    uint64_t x = 0;
+    size_t i = 0;
+    if (strcmp(s, "unlimited") == 0) {
+        *v = UINT64_MAX;
+        return 0;
+    }
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    while (s[i] >= '0' && s[i] <= '9') {
+        uint64_t dgt = (uint64_t)(s[i] - '0');
+        if (x > (UINT64_MAX - 1 - dgt) / 10)
+            return -1;
+        x = x * 10 + dgt;
+        i++;
+    }
+    unsigned shift = 0;
+    if (sized && s[i] != '\0' && s[i + 1] == '\0') {
+        const char *u = strchr("KMGT", s[i]);
+        if (u == NULL)
+            return -1;
+        shift = 10u * (unsigned)(u - "KMGT" + 1);
+        i++;
+    }
+    if (s[i] != '\0' || (shift != 0 && x > ((UINT64_MAX - 1) >> shift)))
+        return -1;
+    *v = x << shift;
+    return 0;
+}
+
 /* FACTOR: 1 to 16, at most 3 decimals ("1.5"); in thousandths. */
 static int parse_factor(const char *s, uint32_t *milli)
 {
@@ -318,13 +356,14 @@ enum key_id {
     K_EXEC, K_ENV, K_CWD, K_RESTART, K_RESTART_DELAY, K_RESTART_MAX_DELAY,
     K_RESTART_BACKOFF, K_RESTART_RESET, K_RESTART_JITTER, K_RESTART_LIMIT, K_STOP_SIGNAL,
     K_STOP_GRACE, K_PRIORITY, K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP, K_READY, K_WATCHDOG, K_REQUIRES,
-    K_AFTER, K_COUNT
+    K_AFTER, K_LIMIT_AS, K_LIMIT_CPU, K_LIMIT_NOFILE, K_LIMIT_NPROC, K_JOB_PIDS, K_JOB_MEMORY,
+    K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "exec", "env", "cwd", "restart", "restart-delay", "restart-max-delay",
     "restart-backoff", "restart-reset-after", "restart-jitter", "restart-limit", "stop-signal",
     "stop-grace", "priority", "log", "log-max-size", "log-keep", "ready", "watchdog", "requires",
-    "after",
+    "after", "limit-as", "limit-cpu", "limit-nofile", "limit-nproc", "job-pids", "job-memory",
 };
 
 static const char *const priority_names[] = {
@@ -574,6 +613,43 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
             return fail(e, line, key, "'%s' is not a duration; write none, or a number with "
                         "ms, s, min or h (10s)", w);
         return 0;
+    case K_LIMIT_AS:
+    case K_LIMIT_CPU:
+    case K_LIMIT_NOFILE:
+    case K_LIMIT_NPROC: {
+        uint32_t r = k == K_LIMIT_AS ? PM_RLIMIT_AS : k == K_LIMIT_CPU ? PM_RLIMIT_CPU
+                   : k == K_LIMIT_NOFILE ? PM_RLIMIT_NOFILE : PM_RLIMIT_NPROC;
+        char *colon = strchr(w, ':');
+        uint64_t soft, hard;
+        if (colon != NULL)
+            *colon = '\0';
+        if (parse_limit(w, r == PM_RLIMIT_AS, &soft) != 0 ||
+            parse_limit(colon != NULL ? colon + 1 : w, r == PM_RLIMIT_AS, &hard) != 0 ||
+            soft > hard) {
+            if (colon != NULL)
+                *colon = ':';
+            return fail(e, line, key, "'%s' is not SOFT[:HARD]; write numbers%s or unlimited, "
+                        "SOFT not above HARD", w, r == PM_RLIMIT_AS ? " (K, M, G, T)" : "");
+        }
+        d->rlimit_set |= 1u << r;
+        d->rlimit_soft[r] = soft;
+        d->rlimit_hard[r] = hard;
+        return 0;
+    }
+    case K_JOB_PIDS:
+    case K_JOB_MEMORY: {
+        uint64_t lim;
+        int mem = k == K_JOB_MEMORY;
+        if (parse_limit(w, mem, &lim) != 0 || lim == UINT64_MAX || lim < (mem ? PM_JOB_MEMORY_MIN : 1))
+            return fail(e, line, key, "'%s' is not a limit; write %s", w,
+                        mem ? "bytes, or a number with K, M, G or T, at least 4K"
+                            : "a number of processes and threads, at least 1");
+        if (mem)
+            d->job_memory = lim;
+        else
+            d->job_pids = lim;
+        return 0;
+    }
     case K_LOG_MAX_SIZE:
         if (parse_size(w, &d->log_max_size) != 0)
             return fail(e, line, key, "'%s' is not a size; write bytes, or a number with K, M "
@@ -667,7 +743,8 @@ int svc_parse(const char *path, const char *name, const unsigned char *buf,
                         "restart, restart-delay, restart-max-delay, restart-backoff, "
                         "restart-reset-after, restart-jitter, restart-limit, stop-signal, "
                         "stop-grace, priority, log, log-max-size, log-keep, ready, watchdog, "
-                        "requires, after",
+                        "requires, after, limit-as, limit-cpu, limit-nofile, limit-nproc, "
+                        "job-pids, job-memory",
                         (int)(keylen > 64 ? 64 : keylen), l);
         if (seen[id] != 0)
             return fail(&e, line, key_names[id], "given twice (first at line %zu); keep one",

@@ -57,6 +57,10 @@ typedef struct svc_def {
     const char *requires[SVC_DEPS_MAX + 1];   /* into depbuf */
     const char *after[SVC_DEPS_MAX + 1];
     char depbuf[2][SVC_LINE_MAX + 1];
+    uint32_t rlimit_set;                      /* bit r: limit-* of resource r given */
+    uint64_t rlimit_soft[4], rlimit_hard[4];  /* by PM_RLIMIT_* (UINT64_MAX: unlimited) */
+    uint64_t job_pids;                        /* 0: no job-pids */
+    uint64_t job_memory;                      /* 0: no job-memory */
     uint64_t log_max_size;                    /* bytes of NAME.log before it rotates */
     uint32_t log_keep;                        /* rotated files kept, 0..SVC_LOG_KEEP_MAX */
 } svc_def;

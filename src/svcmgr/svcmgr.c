@@ -604,7 +604,7 @@ static void launch(svc *s)
     pm_status st = PM_OK;
     const char *what = "connect";
     int cwd = -1;
-    pm_spawn_action act[9];
+    pm_spawn_action act[16];
     size_t na = 0;
     char pname[PROC_NAME_MAX + 1];
     pm_client_process p = { -1, -1, 0 };
@@ -667,6 +667,10 @@ static void launch(svc *s)
     }
     if (d->has_priority)
         act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_PRIORITY, .id = d->priority };
+    for (uint32_t r = 0; r <= PM_RLIMIT_MAX; r++)
+        if (d->rlimit_set & (1u << r))
+            act[na++] = (pm_spawn_action){ .kind = PM_SPAWN_ACTION_RLIMIT, .id = r,
+                                           .soft = d->rlimit_soft[r], .hard = d->rlimit_hard[r] };
     if (d->ready == SVC_READY_FD) {
         if (pipe2(rp, O_CLOEXEC) != 0) {
             if (cwd >= 0)
@@ -697,8 +701,21 @@ static void launch(svc *s)
     s->koid = p.koid;
     /* the job the run was launched into (one of its own, koid = its
      * koid): what is left in it once the run ends is killed */
-    if (pm_client_job_open(s->c, p.koid, &s->job, NULL) != PM_OK)
+    what = "job";
+    st = pm_client_job_open(s->c, p.koid, &s->job, NULL);
+    if (st != PM_OK) {
         s->job = -1;
+        if (d->job_pids != 0 || d->job_memory != 0)
+            goto failed;         /* no run without the job limits asked for */
+    }
+    what = "job-pids";
+    if (d->job_pids != 0 &&
+        (st = pm_client_job_set_limit(s->c, s->job, PM_JOB_LIMIT_PIDS, d->job_pids)) != PM_OK)
+        goto failed;
+    what = "job-memory";
+    if (d->job_memory != 0 &&
+        (st = pm_client_job_set_limit(s->c, s->job, PM_JOB_LIMIT_MEMORY, d->job_memory)) != PM_OK)
+        goto failed;
     what = "watch";
     st = pm_client_watch(s->c, s->proc, PM_EVENT_EXITED | PM_EVENT_KILLED | PM_EVENT_FAULTED,
                          &s->watch);

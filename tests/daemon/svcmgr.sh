@@ -182,6 +182,13 @@ expect "svcmgr --check: a good directory" 0 "$BIN/svcmgr" --check --dir "$T/good
 # --- svcmgr over procmgrd ----------------------------------------------------------
 start_daemon "$BIN/procmgrd"
 PMFDS=$(fds_settled)
+# limits: an rlimit, and a job limit where procmgrd's jobs are cgroups
+if grep -q "jobs: cgroup" "$T/daemon.err"; then JOBLIM='job-pids = 8'; else JOBLIM='# no cgroup jobs'; fi
+cat >"$S/limits.service" <<EOF
+exec = /bin/sh -c 'echo \$\$ > "$T/limits.pid"; exec /bin/sleep 1000'
+limit-nofile = 64:128
+$JOBLIM
+EOF
 mkfifo "$T/sready"
 "$BIN/svcmgr" --dir "$S" --socket "$SOCK" --control "$CTL" --log-dir "$T/log" \
     >"$T/sready" 2>"$T/svcmgr.err" &
@@ -191,11 +198,11 @@ read -r line <&4
 if [ "$line" = "svcmgr: ready on $CTL" ]; then ok "svcmgr: ready line"; else
     bad "svcmgr ready line: '$line'"; cat "$T/svcmgr.err"; exit 1; fi
 has "svcmgr refuses bad.service with file:line" "$T/svcmgr.err" "$S/bad.service:3: restart: 'sometimes'"
-has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 15 services"
+has "svcmgr: the others still load" "$T/svcmgr.err" "ready on $CTL: 16 services"
 
 expect "status --json" 0 sc --json status
 json_ok "status --json: five services, bad ones absent" "$T/out" \
-    'sorted(x["name"] for x in d[0]["services"]) == ["app", "churn", "crash", "cyc1", "cyc2", "db", "family", "fdready", "late", "limited", "notifier", "numbers", "once", "sleeper", "stubborn"]'
+    'sorted(x["name"] for x in d[0]["services"]) == ["app", "churn", "crash", "cyc1", "cyc2", "db", "family", "fdready", "late", "limited", "limits", "notifier", "numbers", "once", "sleeper", "stubborn"]'
 expect "status (text)" 0 sc status
 has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
@@ -281,6 +288,18 @@ A3=$(pid_of "$T/app.pid")
 expect "status cyc1 cyc2" 0 sc --json status
 json_ok "a requires/after cycle: both failed, the message says why" "$T/out" \
     'all(x["state"] == "failed" and "a cycle of requires/after" in x["last_end"]["message"] for x in d[0]["services"] if x["name"] in ("cyc1", "cyc2"))'
+
+# limits: set before the first instruction
+LP=$(pid_of "$T/limits.pid")
+grep -q "^Max open files  *64  *128 " "/proc/$LP/limits" && ok "limits: nofile 64:128 in /proc/PID/limits" \
+    || bad "limits: $(grep 'open files' "/proc/$LP/limits")"
+LK=$(pyval limits 's["koid"]')
+if [ "$JOBLIM" = "job-pids = 8" ]; then
+    expect "procctl job of limits' run" 0 pc job "$LK"
+    has "limits: its job's pids.max is 8" "$T/out" "^pids: current [0-9]* max 8\$"
+else
+    ok "# skip job-pids: procmgrd's jobs are not cgroups here"
+fi
 
 # numbers: every line of four runs in its rotated logs, in order
 until_py "numbers: 3 crashes, then exit 0" numbers 's["state"] == "stopped" and s["restarts"] == 3'
@@ -409,7 +428,7 @@ cp "$S/stubborn.service" "$T/stubborn.keep"
 printf 'stop-grace = 1 s\n' >>"$S/stubborn.service"
 expect "reload --json: one refused file, exit 1" 1 sc --json reload
 json_ok "reload --json: added, removed, changed, refused, unchanged" "$T/out" \
-    '{x["name"]: x["action"] for x in d[0]["services"]} == {"app": "unchanged", "db": "unchanged", "late": "unchanged", "cyc1": "unchanged", "cyc2": "unchanged", "churn": "unchanged", "numbers": "unchanged", "notifier": "unchanged", "fdready": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
+    '{x["name"]: x["action"] for x in d[0]["services"]} == {"app": "unchanged", "limits": "unchanged", "db": "unchanged", "late": "unchanged", "cyc1": "unchanged", "cyc2": "unchanged", "churn": "unchanged", "numbers": "unchanged", "notifier": "unchanged", "fdready": "unchanged", "crash": "changed", "family": "unchanged", "fresh": "added", "limited": "removed", "once": "unchanged", "sleeper": "unchanged", "stubborn": "refused"}'
 json_ok "reload --json: the refusal names file:line and key" "$T/out" \
     '[x for x in d[0]["services"] if x["name"] == "stubborn"][0]["message"] == "'"$S"'/stubborn.service:4: stop-grace: given twice (first at line 3); keep one"'
 F1=$(pid_of "$T/fresh.pid")

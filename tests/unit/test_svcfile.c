@@ -259,6 +259,29 @@ static void test_values(void **state)
     refused("exec = /a\nrequires = ''\n", "requires: '' is not a service name");
     refused("exec = /a\nrequires = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 "
             "24 25 26 27 28 29 30 31 32 33\n", "requires: too many names (at most 32)");
+    assert_int_equal(parse("exec = /a\nlimit-nofile = 256:512\nlimit-as = 1G:unlimited\n"
+                           "limit-cpu = 10\nlimit-nproc = unlimited\njob-pids = 8\n"
+                           "job-memory = 64M\n"), 0);
+    assert_int_equal(D.rlimit_set, 0xf);
+    assert_int_equal(D.rlimit_soft[2], 256);
+    assert_int_equal(D.rlimit_hard[2], 512);
+    assert_int_equal(D.rlimit_soft[0], 1ull << 30);
+    assert_true(D.rlimit_hard[0] == UINT64_MAX);
+    assert_int_equal(D.rlimit_soft[1], 10);
+    assert_int_equal(D.rlimit_hard[1], 10);
+    assert_true(D.rlimit_soft[3] == UINT64_MAX);
+    assert_int_equal(D.job_pids, 8);
+    assert_int_equal(D.job_memory, 64u << 20);
+    refused("exec = /a\nlimit-nofile = 512:256\n", "limit-nofile: '512:256' is not SOFT[:HARD]");
+    refused("exec = /a\nlimit-nofile = 1K\n", "limit-nofile: '1K' is not SOFT[:HARD]");
+    refused("exec = /a\nlimit-cpu = -1\n", "is not SOFT[:HARD]");
+    refused("exec = /a\nlimit-as = 99999999999999999999\n", "is not SOFT[:HARD]");
+    refused("exec = /a\nlimit-as = 16777216T\n", "is not SOFT[:HARD]");
+    refused("exec = /a\nlimit-as = 1:\n", "is not SOFT[:HARD]");
+    refused("exec = /a\njob-pids = 0\n", "job-pids: '0' is not a limit");
+    refused("exec = /a\njob-pids = unlimited\n", "job-pids: 'unlimited' is not a limit");
+    refused("exec = /a\njob-memory = 4095\n", "job-memory: '4095' is not a limit");
+    assert_int_equal(parse("exec = /a\njob-memory = 4K\n"), 0);
     refused("exec = /a\nready = yes\n", "ready: 'yes': write started, notify");
     refused("exec = /a\nready = fd:2\n", "ready: 'fd:2'");
     refused("exec = /a\nready = fd:256\n", "ready: 'fd:256'");
@@ -367,6 +390,8 @@ static void test_equal(void **state)
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = fd:3\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nrequires = db\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nafter = db\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlimit-nofile = 64\n",
+        "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\njob-pids = 5\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nready = notify\n",
         "exec = /bin/sh -c 'x y'\nenv = A=1\nrestart = always\nlog-max-size = 1M\n",
     };
