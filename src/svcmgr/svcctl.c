@@ -228,6 +228,18 @@ static void kstr_or_null(const char *key, const char *v)
         pmj_kstr(&J, key, v);
 }
 
+/* An end's "signal_name" ("SIGTERM", null for an unnamed signal), for
+ * a "killed" end only. */
+static void ksignal_name(const char *kind, const char *code)
+{
+    if (strcmp(kind, "killed") != 0)
+        return;
+    const char *sn = svc_signal_name((uint32_t)strtoul(code, NULL, 10));
+    char b[16];
+    snprintf(b, sizeof b, "SIG%s", sn != NULL ? sn : "?");
+    pmj_kstr(&J, "signal_name", sn != NULL ? b : NULL);
+}
+
 static void json_service(const status *s)
 {
     char *const *f = s->f;
@@ -245,12 +257,7 @@ static void json_service(const status *s)
         pmj_object(&J);
         pmj_kstr(&J, "kind", f[SVC_F_END_KIND]);
         kuint_or_null("code", f[SVC_F_END_CODE]);
-        if (strcmp(f[SVC_F_END_KIND], "killed") == 0) {
-            const char *sn = svc_signal_name((uint32_t)strtoul(f[SVC_F_END_CODE], NULL, 10));
-            char b[16];
-            snprintf(b, sizeof b, "SIG%s", sn != NULL ? sn : "?");
-            pmj_kstr(&J, "signal_name", sn != NULL ? b : NULL);
-        }
+        ksignal_name(f[SVC_F_END_KIND], f[SVC_F_END_CODE]);
         pmj_kstr(&J, "reason", f[SVC_F_END_REASON]);
         kuint_or_null("time_ms", f[SVC_F_END_TIME_MS]);
         kstr_or_null("message", f[SVC_F_END_MESSAGE]);
@@ -262,6 +269,29 @@ static void json_service(const status *s)
     kuint_or_null("stop_grace_ms", f[SVC_F_GRACE_MS]);
     kstr_or_null("log", f[SVC_F_LOG]);
     kstr_or_null("status_text", f[SVC_F_STATUS_TEXT]);
+    pmj_key(&J, "ends");         /* the last 8, newest first */
+    pmj_array(&J);
+    if (!none(f[SVC_F_ENDS])) {
+        char ends[4096];
+        snprintf(ends, sizeof ends, "%s", f[SVC_F_ENDS]);
+        for (char *save = NULL, *e = strtok_r(ends, ",", &save); e != NULL;
+             e = strtok_r(NULL, ",", &save)) {
+            char *kind = e, *code = strchr(kind, ':'), *reason = NULL, *when = NULL;
+            if (code != NULL && (*code++ = '\0', reason = strchr(code, ':')) != NULL &&
+                (*reason++ = '\0', when = strchr(reason, ':')) != NULL)
+                *when++ = '\0';
+            if (when == NULL)
+                continue;
+            pmj_object(&J);
+            pmj_kstr(&J, "kind", kind);
+            pmj_kuint(&J, "code", strtoull(code, NULL, 10));
+            ksignal_name(kind, code);
+            pmj_kstr(&J, "reason", reason);
+            pmj_kuint(&J, "time_ms", strtoull(when, NULL, 10));
+            pmj_object_end(&J);
+        }
+    }
+    pmj_array_end(&J);
     pmj_object_end(&J);
 }
 

@@ -77,6 +77,12 @@ typedef struct svc {
     const char *end_reason;      /* exit, stop, stop-kill, launch, lost */
     uint64_t end_time_ms;        /* realtime */
     char end_msg[256];
+    struct {                     /* the last SVC_ENDS_KEPT ends, a ring */
+        const char *kind, *reason;
+        uint32_t code;
+        uint64_t time_ms;
+    } ends[8];
+    size_t nends;                /* ends recorded (the ring holds the last 8) */
     /* logs */
     int log_r, log_w, log_fd;
     int at_bol;
@@ -451,6 +457,11 @@ static void set_end(svc *s, const char *kind, uint32_t code, const char *reason)
     s->end_reason = reason;
     s->end_time_ms = real_ms();
     s->end_msg[0] = '\0';
+    size_t i = s->nends++ % (sizeof s->ends / sizeof s->ends[0]);
+    s->ends[i].kind = kind;
+    s->ends[i].reason = reason;
+    s->ends[i].code = code;
+    s->ends[i].time_ms = s->end_time_ms;
 }
 
 /* ---- dependencies (requires, after) ------------------------------------------ */
@@ -1199,6 +1210,15 @@ static void status_line(buf *b, const svc *s)
     bfield(b, s->log_path);
     bfield(b, s->end_msg);
     bfield(b, s->status_text);
+    /* the last ends, newest first: KIND:CODE:REASON:TIME_MS,... */
+    size_t kept = sizeof s->ends / sizeof s->ends[0];
+    size_t n = s->nends < kept ? s->nends : kept;
+    bprintf(b, n == 0 ? "\t-" : "\t");
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (s->nends - 1 - k) % kept;
+        bprintf(b, "%s%s:%u:%s:%llu", k ? "," : "", s->ends[i].kind, s->ends[i].code,
+                s->ends[i].reason, (unsigned long long)s->ends[i].time_ms);
+    }
     bprintf(b, "\n");
 }
 

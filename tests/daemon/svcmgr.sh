@@ -208,6 +208,8 @@ has "status: a header" "$T/out" "^NAME  *STATE  *KOID  *RESTARTS"
 
 # crash: restarted, with growing then capped delays
 until_py "crash restarted 6 times" crash 's["restarts"] >= 6'
+json_ok "crash: its last 8 ends, newest first, each exited 1 (exit)" "$T/st.json" \
+    'len(d[0]["services"][0]["ends"]) == min(8, d[0]["services"][0]["restarts"] + (d[0]["services"][0]["state"] != "running")) and all(e["kind"] == "exited" and e["code"] == 1 and e["reason"] == "exit" for e in d[0]["services"][0]["ends"]) and [e["time_ms"] for e in d[0]["services"][0]["ends"]] == sorted((e["time_ms"] for e in d[0]["services"][0]["ends"]), reverse=True)'
 json_ok "crash: last end exited 1, reason exit" "$T/st.json" \
     'd[0]["services"][0]["last_end"]["kind"] == "exited" and d[0]["services"][0]["last_end"]["code"] == 1 and d[0]["services"][0]["last_end"]["reason"] == "exit"'
 sed -n 's/.*svcmgr: crash: restart \([0-9]*\) in \([0-9]*\) ms$/\1 \2/p' "$T/svcmgr.err" >"$T/delays"
