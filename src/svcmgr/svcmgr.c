@@ -849,8 +849,6 @@ static void on_watch(svc *s)
         logmsg("%s: koid %llu %s %u%s%s after %llu ms (%s)", s->def->name,
                (unsigned long long)s->koid, kind, ev.code, sn ? " SIG" : "", sn ? sn : "",
                (unsigned long long)ran, reason);
-        if (sn != NULL)
-            sfmt(s->end_msg, sizeof s->end_msg, "SIG%s", sn);
     }
     if (s->job >= 0 && s->c != NULL) {
         /* the run's leftovers (its children, in a cgroup job) */

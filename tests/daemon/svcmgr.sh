@@ -480,6 +480,26 @@ expect "status of an unknown service: exit 1" 1 sc --json status nosuch
 expect "status NAME" 0 sc status once
 [ "$(wc -l <"$T/out")" -eq 2 ] && ok "status NAME: the header and one line" || bad "status NAME: $(cat "$T/out")"
 
+# hostile requests on svcmgr's control socket: each gets an error reply,
+# and svcmgr goes on answering
+if "$PY" -c 'import socket, sys
+def ask(m):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    c.connect(sys.argv[1]); c.send(m); r = c.recv(1 << 18); c.close(); return r.decode()
+for m, want in [(b"frob", "error\tbad-request\tunknown command"),
+                (b"x" * 300, "error\tbad-request\ta request is at most 256"),
+                (b"status\0x", "error\tbad-request"),
+                (b"reload now", "error\tbad-request\treload takes no name"),
+                (b"stop", "error\tno-such-service\ta service name is needed"),
+                (b"status a\tb", "error\tno-such-service"),
+                (b"status ../crash", "error\tno-such-service"),
+                (b"\xff\xfe", "error\tbad-request")]:
+    r = ask(m)
+    assert r.startswith(want), (m, r)
+assert ask(b"status once").startswith("ok\nonce\t")' "$CTL" 2>"$T/py.err"; then
+    ok "control socket: hostile requests refused with an error reply, svcmgr still answers"
+else bad "control socket"; sed 's/^/#   /' "$T/py.err"; fi
+
 # --- shutdown: nothing left behind -------------------------------------------------
 kill -TERM "$SMPID"; wait "$SMPID"; rc=$?; SMPID=
 [ $rc -eq 0 ] && ok "svcmgr: TERM, exit 0" || bad "svcmgr: TERM, exit $rc"
