@@ -240,38 +240,6 @@ static int parse_duration(const char *s, uint64_t *ms)
     return 0;
 }
 
-/* SIZE: digits, then nothing (bytes) or K, M, G (powers of 1024); in
- * [SVC_LOG_SIZE_MIN, SVC_LOG_SIZE_MAX]. */
-static int parse_size(const char *s, uint64_t *v)
-{
-    uint64_t x = 0;
-    size_t i = 0;
-    if (s[0] < '0' || s[0] > '9')
-        return -1;
-    while (s[i] >= '0' && s[i] <= '9') {
-        if (x > SVC_LOG_SIZE_MAX)
-            return -1;
-        x = x * 10 + (uint64_t)(s[i] - '0');
-        i++;
-    }
-    unsigned shift = 0;
-    if (s[i] == 'K' && s[i + 1] == '\0')
-        shift = 10;
-    else if (s[i] == 'M' && s[i + 1] == '\0')
-        shift = 20;
-    else if (s[i] == 'G' && s[i + 1] == '\0')
-        shift = 30;
-    else if (s[i] != '\0')
-        return -1;
-    if (x > (SVC_LOG_SIZE_MAX >> shift))
-        return -1;
-    x <<= shift;
-    if (x < SVC_LOG_SIZE_MIN)
-        return -1;
-    *v = x;
-    return 0;
-}
-
 /* A limit's value: "unlimited" (UINT64_MAX), or digits with, when
  * sized, a K, M, G or T suffix (powers of 1024), without overflow. */
 static int parse_limit(const char *s, int sized, uint64_t *v)
@@ -302,6 +270,18 @@ static int parse_limit(const char *s, int sized, uint64_t *v)
     if (s[i] != '\0' || (shift != 0 && x > ((UINT64_MAX - 1) >> shift)))
         return -1;
     *v = x << shift;
+    return 0;
+}
+
+/* SIZE: digits, then nothing (bytes) or K, M, G, T (powers of 1024), in
+ * [SVC_LOG_SIZE_MIN, SVC_LOG_SIZE_MAX]. */
+static int parse_size(const char *s, uint64_t *v)
+{
+    uint64_t x;
+    if (strcmp(s, "unlimited") == 0 || parse_limit(s, 1, &x) != 0 || x < SVC_LOG_SIZE_MIN ||
+        x > SVC_LOG_SIZE_MAX)
+        return -1;
+    *v = x;
     return 0;
 }
 
@@ -652,8 +632,8 @@ static int set_key(perr *e, size_t line, enum key_id k, const char *v, size_t n,
     }
     case K_LOG_MAX_SIZE:
         if (parse_size(w, &d->log_max_size) != 0)
-            return fail(e, line, key, "'%s' is not a size; write bytes, or a number with K, M "
-                        "or G, from 4K to 1024G", w);
+            return fail(e, line, key, "'%s' is not a size; write bytes, or a number with K, M, "
+                        "G or T, from 4K to 1T", w);
         return 0;
     case K_LOG_KEEP: {
         uint32_t num = 0;
