@@ -63,6 +63,7 @@ enum pm_proto_opcode {
     PM_OP_LIST_PROCESSES          = 0x0004,
     PM_OP_OPEN_PROCESS            = 0x0005,
     PM_OP_QUERY_DETAILS           = 0x0006,  /* issue 6, spec/lifecycle.md §1, §5-7 */
+    PM_OP_LOOKUP_PROCESS          = 0x0007,  /* issue 20: host pid, recent ends */
     PM_OP_ADD_ARGS                = 0x0101,
     PM_OP_ADD_ENVIRONS            = 0x0102,
     PM_OP_ADD_NAMES               = 0x0103,
@@ -96,6 +97,7 @@ enum pm_proto_opcode {
 #define PM_LIST_ALL         0u
 #define PM_LIST_BY_JOB      1u
 #define PM_LIST_BY_PARENT   2u
+#define PM_LIST_ENDED       3u   /* issue 20: the ring of recent ends; koid 0 */
 
 /* WAIT timeouts (nanoseconds): 0 polls, PM_WAIT_FOREVER blocks. */
 #define PM_WAIT_POLL        0u
@@ -249,6 +251,7 @@ typedef struct pm_proto_reply_to {
  *   QUERY_DETAILS    handle[0]=process
  *   LIST_PROCESSES   flags=filter, limit=max records, value=koid, cursor
  *   OPEN_PROCESS     value=koid, flags=rights of the handle (non-zero)
+ *   LOOKUP_PROCESS   value=koid (non-zero)
  *   ADD_ARGS         items (str)
  *   ADD_ENVIRONS     items (str)
  *   ADD_NAMES        items (handle=directory, str=path)
@@ -322,6 +325,19 @@ typedef struct pm_proto_details {
     uint64_t rlim_soft[PM_RLIMIT_COUNT];   /* PM_RLIM_INFINITY: unlimited */
     uint64_t rlim_hard[PM_RLIMIT_COUNT];
 } pm_proto_details;
+/* What a LOOKUP_PROCESS reply adds to the record (issue 20,
+ * spec/protocol.md §7): the host's process id and, once ended, when and
+ * how, also for a process whose record was collected (the ring of recent
+ * ends, spec/daemon.md section 9a). */
+typedef struct pm_proto_lookup {
+    uint64_t pid;            /* host process id; 0: none (the sim), not yet */
+    uint64_t end_time_ns;    /* wall clock at the end, ns since 1970; 0: none */
+    uint32_t wait_status;    /* POSIX wait status once ended, else 0 */
+    uint32_t collected;      /* PM_LOOKUP_COLLECTED or 0 */
+} pm_proto_lookup;
+#define PM_LOOKUP_COLLECTED 1u   /* from the ring: the record is gone */
+#define PM_LOOKUP_COLLECTED_MAX 1u
+
 /* A job's limits and usage (JOB_QUERY reply; 48 bytes after the known
  * mask on the wire).  A field whose group is not in `known` is 0; a limit
  * not set is PM_JOB_LIMIT_NONE. */
@@ -348,6 +364,7 @@ typedef struct pm_proto_job_usage {
  *   RESOLVE                  handle 0=executable, 1=interpreter if has_interp
  *   WAIT, WAIT_ANY           info
  *   QUERY_DETAILS            info, details
+ *   LOOKUP_PROCESS           info, lookup, name (as QUERY_PROCESS)
  *   WATCH                    handle 0=watch channel
  *   OPEN_PROCESS             handle 0=the process handle
  *   HANDLE_DUPLICATE         handle 0=the copy
@@ -370,6 +387,7 @@ typedef struct pm_proto_reply {
     uint32_t has_interp;
     pm_proto_info info;
     pm_proto_details details;  /* QUERY_DETAILS */
+    pm_proto_lookup lookup;    /* LOOKUP_PROCESS */
     const uint8_t *name;     /* encode input */
     uint32_t name_len;       /* encode input */
     pm_slice name_slice;     /* decode output */

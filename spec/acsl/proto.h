@@ -68,6 +68,7 @@
       op == PM_OP_CREATE_PROCESS || op == PM_OP_EXIT_PROCESS ||
       op == PM_OP_QUERY_PROCESS || op == PM_OP_LIST_PROCESSES ||
       op == PM_OP_OPEN_PROCESS || op == PM_OP_QUERY_DETAILS ||
+      op == PM_OP_LOOKUP_PROCESS ||
       op == PM_OP_ADD_ARGS || op == PM_OP_ADD_ENVIRONS ||
       op == PM_OP_ADD_NAMES || op == PM_OP_ADD_HANDLES ||
       op == PM_OP_SET_INFO || op == PM_OP_LAUNCH ||

@@ -138,7 +138,7 @@ static pm_status wr_request_body(pm_wr *w, const pm_proto_request *req,
     case PM_OP_JOB_CREATE:
         st = pm_wire_wr32(w, 0);
         break;
-    case PM_OP_JOB_OPEN:
+    case PM_OP_JOB_OPEN: case PM_OP_LOOKUP_PROCESS:
         st = pm_wire_wr64(w, req->value);
         if (st == PM_OK) st = pm_wire_wr32(w, 0);
         break;
@@ -328,7 +328,7 @@ static pm_status get_details(pm_rd *rd, pm_proto_details *x)
              r->name_slice.len == 0 && r->list_slice.off == 0 &&
              r->list_slice.len == 0;
     assigns rd->off, r->koid, r->entry, r->stack, r->image_base,
-            r->interp_base, r->vdso_base, r->has_interp, r->info, r->details,
+            r->interp_base, r->vdso_base, r->has_interp, r->info, r->details, r->lookup,
             r->name_slice, r->list_count, r->list_slice, r->next_cursor,
             r->event, r->event_code, r->job_mode, r->job, r->handle_count;
     ensures rrd_ok(rd) && rd->len == \old(rd->len) && r->handle_count <= 2;
@@ -356,9 +356,18 @@ static pm_status get_body(pm_rd *rd, pm_proto_reply *r)
             if (st == PM_OK) st = get64(rd, &r->vdso_base);
         }
         break;
-    case PM_OP_QUERY_PROCESS: {
+    case PM_OP_QUERY_PROCESS:
+    case PM_OP_LOOKUP_PROCESS: {
         uint32_t n = 0;
         st = get_info(rd, &r->info);
+        if (st == PM_OK && r->opcode == PM_OP_LOOKUP_PROCESS) {
+            st = get64(rd, &r->lookup.pid);
+            if (st == PM_OK) st = get64(rd, &r->lookup.end_time_ns);
+            if (st == PM_OK) st = get32(rd, &r->lookup.wait_status);
+            if (st == PM_OK) st = get32(rd, &r->lookup.collected);
+            if (st == PM_OK && r->lookup.collected > PM_LOOKUP_COLLECTED_MAX)
+                st = PM_E_PROTO_FIELD_RANGE;
+        }
         if (st == PM_OK) st = get32(rd, &n);
         if (st == PM_OK && n > PM_PROTO_MAX_PROCESS_NAME)
             st = PM_E_PROTO_STRING_TOO_LONG;
@@ -504,6 +513,10 @@ static void reply_clear(pm_proto_reply *r)
     r->info.state = 0;
     r->info.exit_code = 0;
     details_clear(&r->details);
+    r->lookup.pid = 0;
+    r->lookup.end_time_ns = 0;
+    r->lookup.wait_status = 0;
+    r->lookup.collected = 0;
     r->name = (const uint8_t *)0;
     r->name_len = 0;
     r->name_slice.off = 0;

@@ -456,12 +456,13 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
         break;
     case PM_OP_LIST_PROCESSES:
         st = rd_u32(rd, &req->flags);
-        if (st == PM_OK && req->flags > PM_LIST_BY_PARENT) st = PM_E_PROTO_FIELD_RANGE;
+        if (st == PM_OK && req->flags > PM_LIST_ENDED) st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = rd_u32(rd, &req->limit);
         if (st == PM_OK && (req->limit == 0u || req->limit > PM_PROTO_MAX_LIST))
             st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = rd_u64(rd, &req->value);
-        if (st == PM_OK && (req->flags == PM_LIST_ALL) != (req->value == 0u))
+        if (st == PM_OK && (req->flags == PM_LIST_ALL || req->flags == PM_LIST_ENDED) !=
+                               (req->value == 0u))
             st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = rd_u64(rd, &req->cursor);
         break;
@@ -488,6 +489,7 @@ static pm_status dec_scalar(pm_rd *rd, uint16_t op, pm_proto_request *req)
         st = rd_zero32(rd);
         break;
     case PM_OP_JOB_OPEN:
+    case PM_OP_LOOKUP_PROCESS:   /* issue 20: the same layout */
         st = rd_u64(rd, &req->value);
         if (st == PM_OK && req->value == 0u) st = PM_E_PROTO_FIELD_RANGE;
         if (st == PM_OK) st = rd_zero32(rd);

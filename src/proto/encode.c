@@ -79,7 +79,8 @@ static int details_ok(const pm_proto_details *x)
              \valid_read(r->list + (0 .. r->list_count - 1));
     assigns \nothing;
     ensures \result != 0 ==> r->status < PM_STATUS_MAX_;
-    ensures \result != 0 && r->status == PM_OK && r->opcode == PM_OP_QUERY_PROCESS ==>
+    ensures \result != 0 && r->status == PM_OK &&
+            (r->opcode == PM_OP_QUERY_PROCESS || r->opcode == PM_OP_LOOKUP_PROCESS) ==>
             r->name_len <= PM_PROTO_MAX_PROCESS_NAME;
     ensures \result != 0 && r->status == PM_OK && r->opcode == PM_OP_LIST_PROCESSES ==>
             r->list_count <= PM_PROTO_MAX_LIST;
@@ -92,6 +93,11 @@ static int reply_fields_ok(const pm_proto_reply *r)
         case PM_OP_QUERY_PROCESS:
             ok = r->name_len <= PM_PROTO_MAX_PROCESS_NAME &&
                  r->info.state <= PM_STATE_MAX;
+            break;
+        case PM_OP_LOOKUP_PROCESS:
+            ok = r->name_len <= PM_PROTO_MAX_PROCESS_NAME &&
+                 r->info.state <= PM_STATE_MAX &&
+                 r->lookup.collected <= PM_LOOKUP_COLLECTED_MAX;
             break;
         case PM_OP_WAIT:
         case PM_OP_WAIT_ANY:
@@ -136,7 +142,8 @@ static int reply_fields_ok(const pm_proto_reply *r)
 
 /* The body of a PM_OK reply; sets r->handle_count. */
 /*@ requires wr_ok(w) && \valid(r) && \separated(r, w, w->out + (0 .. w->cap - 1));
-    requires r->opcode == PM_OP_QUERY_PROCESS ==> r->name_len <= PM_PROTO_MAX_PROCESS_NAME &&
+    requires (r->opcode == PM_OP_QUERY_PROCESS || r->opcode == PM_OP_LOOKUP_PROCESS) ==>
+             r->name_len <= PM_PROTO_MAX_PROCESS_NAME &&
              (r->name_len == 0 || (\valid_read(r->name + (0 .. r->name_len - 1)) &&
               \separated(w, r->name + (0 .. r->name_len - 1)) &&
               \separated(w->out + (0 .. w->cap - 1), r->name + (0 .. r->name_len - 1))));
@@ -169,7 +176,14 @@ static pm_status wr_body(pm_wr *w, pm_proto_reply *r)
         }
         break;
     case PM_OP_QUERY_PROCESS:
+    case PM_OP_LOOKUP_PROCESS:
         st = wr_info(w, &r->info);
+        if (st == PM_OK && r->opcode == PM_OP_LOOKUP_PROCESS) {
+            st = pm_wire_wr64(w, r->lookup.pid);
+            if (st == PM_OK) st = pm_wire_wr64(w, r->lookup.end_time_ns);
+            if (st == PM_OK) st = pm_wire_wr32(w, r->lookup.wait_status);
+            if (st == PM_OK) st = pm_wire_wr32(w, r->lookup.collected);
+        }
         if (st == PM_OK) st = pm_wire_wr32(w, r->name_len);
         if (st == PM_OK && r->name_len > 0u) st = pm_wire_wrbytes(w, r->name, r->name_len);
         break;
@@ -248,7 +262,8 @@ static int reply_opcode_ok(uint32_t op)
 /*@ requires \valid(reply) && \valid(out_len);
     requires \valid(out + (0 .. cap - 1));
     requires \separated(reply, out_len, out + (0 .. cap - 1));
-    requires reply->status == PM_OK && reply->opcode == PM_OP_QUERY_PROCESS &&
+    requires reply->status == PM_OK &&
+             (reply->opcode == PM_OP_QUERY_PROCESS || reply->opcode == PM_OP_LOOKUP_PROCESS) &&
              0 < reply->name_len <= PM_PROTO_MAX_PROCESS_NAME ==>
              \valid_read(reply->name + (0 .. reply->name_len - 1)) &&
              \separated(out + (0 .. cap - 1), reply->name + (0 .. reply->name_len - 1));

@@ -48,7 +48,7 @@ int pm_wire_opcode_known(uint32_t op)
     switch (op) {
     case PM_OP_CREATE_PROCESS: case PM_OP_EXIT_PROCESS:
     case PM_OP_QUERY_PROCESS: case PM_OP_LIST_PROCESSES:
-    case PM_OP_OPEN_PROCESS: case PM_OP_QUERY_DETAILS:
+    case PM_OP_OPEN_PROCESS: case PM_OP_QUERY_DETAILS: case PM_OP_LOOKUP_PROCESS:
     case PM_OP_ADD_ARGS: case PM_OP_ADD_ENVIRONS: case PM_OP_ADD_NAMES:
     case PM_OP_ADD_HANDLES: case PM_OP_SET_INFO: case PM_OP_LAUNCH:
     case PM_OP_CREATE_WITHOUT_STARTING: case PM_OP_START: case PM_OP_SET_CWD:
