@@ -72,6 +72,10 @@
 #define PM_DISPATCH_EVENT_LEN     52u    /* one EVENT message                */
 #define PM_DISPATCH_MAX_OUT       2u     /* handles in one reply             */
 #define PM_DISPATCH_MAX_EVENT_POLL 64u   /* kernel events per poll call      */
+/* The ring of recent ends (issue 20, spec/daemon.md section 9a): the last
+ * PM_DISPATCH_ENDED_RING processes whose records were collected, oldest
+ * overwritten first, for LIST_PROCESSES filter ENDED and LOOKUP_PROCESS. */
+#define PM_DISPATCH_ENDED_RING    256u
 /* Jobs: one per process at most (its own) plus those JOB_CREATE made. */
 #define PM_DISPATCH_MAX_JOBS      (PM_REG_CAPACITY + 64u)
 
@@ -213,7 +217,23 @@ typedef struct pm_dispatch_proc {
     uint32_t any_collected;    /* its end was returned by a WAIT_ANY        */
     uint64_t end_seq;          /* order of ends: WAIT_ANY oldest first      */
     pm_k_usage usage;          /* the final usage, from the end event       */
+    /* issue 20 */
+    uint64_t host_pid;         /* pm_k_thread_host_pid at launch (0: none)  */
+    uint64_t end_time_ns;      /* pm_k_clock_wall_ns at the end (0: none)   */
 } pm_dispatch_proc;
+
+/* One collected process in the ring of recent ends (issue 20): what
+ * LOOKUP_PROCESS and LIST_PROCESSES (filter ENDED) still say of it. */
+typedef struct pm_dispatch_ended {
+    pm_proto_info info;        /* its final record (state EXITED/KILLED/FAULTED) */
+    uint64_t host_pid;
+    uint64_t end_time_ns;
+    uint32_t wait_status;      /* POSIX, as QUERY_DETAILS gave it */
+    uint32_t owner;            /* principal that launched it (LOOKUP_PROCESS) */
+    uint32_t name_len;         /* <= PM_REG_NAME_MAX */
+    uint32_t reserved;
+    uint8_t  name[PM_REG_NAME_MAX];
+} pm_dispatch_ended;
 
 typedef struct pm_dispatch {
     struct pm_kernel  *k;
@@ -230,6 +250,8 @@ typedef struct pm_dispatch {
     uint32_t           event_head, event_count;
     uint64_t           events_dropped;
     uint64_t           end_seq;     /* ends so far (pm_dispatch_proc.end_seq) */
+    pm_dispatch_ended  ended[PM_DISPATCH_ENDED_RING];  /* issue 20 */
+    uint32_t           ended_head, ended_count;         /* oldest, how many */
     pm_proto_request   req;
     pm_elf_plan        plan_exe, plan_interp;
     uint8_t            hdr[PM_ELF_READ_MAX];   /* header area + a window */

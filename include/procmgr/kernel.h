@@ -606,6 +606,23 @@ typedef struct pm_k_usage {
 pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
                             pm_k_usage *out);
 
+/* ---- host identity and time (issue 20, spec/daemon.md section 9a) --------- */
+
+/* The host's id for the process of a BOUND or RUNNING thread, the number
+ * an operator matches with the host's own tools (Linux: its pid, as in
+ * /proc); 0 when the backend has none (the sim: its threads are no host
+ * processes), when the cap names no such thread, or once it has ended.
+ * For display only: procmgr never acts on it.  Needs no right; never
+ * fails. */
+/*@ assigns \result \from pm_k_world, thread; */
+uint64_t pm_k_thread_host_pid(struct pm_kernel *k, pm_kcap thread);
+
+/* The wall-clock time now, in nanoseconds since 1970-01-01 00:00 UTC
+ * (Linux: CLOCK_REALTIME), or 0 when the backend has no clock (the sim).
+ * For display only (when a process ended); never fails. */
+/*@ assigns \result \from pm_k_world; */
+uint64_t pm_k_clock_wall_ns(struct pm_kernel *k);
+
 /* Resource limits (issue 6, spec/lifecycle.md section 6); the same
  * numbers as the protocol's PM_RLIMIT_*.  A value of PM_K_RLIM_INFINITY
  * is "no limit". */

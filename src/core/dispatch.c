@@ -94,6 +94,8 @@ static void clear_reply(pm_proto_reply *r, uint16_t opcode, uint64_t request_id)
     r->next_cursor = 0;
     r->event = 0;
     r->event_code = 0;
+    r->lookup.pid = r->lookup.end_time_ns = 0;
+    r->lookup.wait_status = r->lookup.collected = 0;
 }
 
 pm_dispatch_conn *pm_dispatch_find_conn_(pm_dispatch *d, uint32_t conn)
@@ -173,12 +175,63 @@ static void info_of(const pm_dispatch *d, uint32_t slot, pm_proto_info *info)
     info->exit_code = (uint32_t)p->exit_code;
 }
 
+/* The POSIX wait status of an ended record (spec/protocol.md section 7):
+ * EXITED code << 8; KILLED, FAULTED the signal, | 0x80 with a core dump. */
+static uint32_t wait_status_of(const pm_dispatch *d, uint32_t slot)
+{
+    const pm_dispatch_proc *q = &d->proc[slot];
+    uint32_t core = (q->end_flags & PM_END_CORE_DUMPED) != 0 ? 0x80u : 0u;
+    if (q->end_state == PM_STATE_EXITED)
+        return ((uint32_t)d->reg.slot[slot].exit_code & 0xFFu) << 8;
+    return (q->end_signal & 0x7Fu) | core;
+}
+
+/* Free an ended record, keeping what LOOKUP_PROCESS and LIST_PROCESSES
+ * (filter ENDED) say of it in the ring of recent ends (issue 20,
+ * spec/daemon.md section 9a); a full ring loses its oldest entry. */
+static void collect(pm_dispatch *d, uint32_t slot)
+{
+    const pm_proc *p = &d->reg.slot[slot];
+    uint32_t at = (d->ended_head + d->ended_count) % PM_DISPATCH_ENDED_RING;
+    pm_dispatch_ended *e = &d->ended[at];
+    uint32_t i;
+    info_of(d, slot, &e->info);
+    e->host_pid = d->proc[slot].host_pid;
+    e->end_time_ns = d->proc[slot].end_time_ns;
+    e->wait_status = wait_status_of(d, slot);
+    e->owner = d->proc[slot].owner;
+    e->name_len = p->name_len <= PM_REG_NAME_MAX ? p->name_len : 0u;
+    e->reserved = 0;
+    /*@ loop assigns i, e->name[0 .. PM_REG_NAME_MAX - 1];
+        loop variant PM_REG_NAME_MAX - i; */
+    for (i = 0; i < PM_REG_NAME_MAX; i++)
+        e->name[i] = i < e->name_len ? p->name[i] : 0u;
+    if (d->ended_count < PM_DISPATCH_ENDED_RING)
+        d->ended_count++;
+    else
+        d->ended_head = (d->ended_head + 1u) % PM_DISPATCH_ENDED_RING;
+    pm_reg_free(&d->reg, slot);
+}
+
+/* The ring entry of koid, or PM_DISPATCH_ENDED_RING. */
+static uint32_t ended_find(const pm_dispatch *d, uint64_t koid)
+{
+    uint32_t i, found = PM_DISPATCH_ENDED_RING;
+    /*@ loop assigns i, found; loop variant PM_DISPATCH_ENDED_RING - i; */
+    for (i = 0; i < d->ended_count && i < PM_DISPATCH_ENDED_RING; i++) {
+        uint32_t at = (d->ended_head + i) % PM_DISPATCH_ENDED_RING;
+        if (d->ended[at].info.koid == koid)
+            found = at;
+    }
+    return found;
+}
+
 static void release_ref(pm_dispatch *d, uint32_t slot)
 {
     if (d->proc[slot].refs > 0)
         d->proc[slot].refs--;
     if (d->proc[slot].refs == 0 && ended(d, slot))
-        pm_reg_free(&d->reg, slot);
+        collect(d, slot);
 }
 
 static void queue_event(pm_dispatch *d, const pm_dispatch_watch *w,
@@ -349,6 +402,7 @@ static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
     x->suspended = 0;
     x->any_collected = 0;
     x->end_seq = ++d->end_seq;
+    x->end_time_ns = pm_k_clock_wall_ns(d->k);
     /*@ loop assigns i, d->waiter[0 .. PM_DISPATCH_MAX_WAITERS - 1];
         loop variant PM_DISPATCH_MAX_WAITERS - i; */
     for (i = 0; i < PM_DISPATCH_MAX_WAITERS; i++)
@@ -367,7 +421,7 @@ static void end_process(pm_dispatch *d, uint32_t slot, const end_info *e)
     serve_any_waiters(d);
     emit(d, slot, event, e->code);
     if (x->refs == 0)
-        pm_reg_free(&d->reg, slot);
+        collect(d, slot);
     pm_dispatch_job_maybe_end_(d, job);
 }
 
@@ -690,6 +744,8 @@ static void proc_fresh(pm_dispatch *d, uint32_t slot, uint32_t owner)
     x->any_collected = 0;
     x->end_seq = 0;
     x->usage = none.usage;
+    x->host_pid = pm_k_thread_host_pid(d->k, d->reg.slot[slot].thread);
+    x->end_time_ns = 0;
 }
 
 static pm_status op_launch(pm_dispatch *d, pm_dispatch_conn *c, msg_ctx *m,
@@ -971,22 +1027,20 @@ static void details_of(pm_dispatch *d, uint32_t slot, pm_proto_details *x)
     u.valid = 0;
     x->priority = q->priority <= PM_PRIORITY_MAX ? q->priority : PM_PRIORITY_NORMAL;
     if (ended(d, slot)) {
-        uint32_t core = (q->end_flags & PM_END_CORE_DUMPED) != 0 ? 0x80u : 0u;
         u = q->usage;
         u.valid &= PM_K_USAGE_CPU | PM_K_USAGE_RSS;
         x->end_flags = q->end_flags & PM_END_FLAGS_ALL;
         if (q->end_state == PM_STATE_EXITED) {
             x->end = PM_END_EXITED;
             x->end_code = (uint32_t)p->exit_code & 0xFFu;
-            x->wait_status = x->end_code << 8;
             x->end_flags = 0;
         } else {
             x->end = q->end_state == PM_STATE_FAULTED ? PM_END_FAULTED : PM_END_KILLED;
             x->end_code = q->end_signal;
             x->fault = q->end_state == PM_STATE_FAULTED && q->end_fault <= PM_FAULT_MAX
                            ? q->end_fault : 0u;
-            x->wait_status = (q->end_signal & 0x7Fu) | core;
         }
+        x->wait_status = wait_status_of(d, slot);
     } else {
         if (pm_k_thread_usage(d->k, p->thread, &u) != PM_OK)
             u.valid = 0;
@@ -1049,6 +1103,43 @@ static uint32_t list_next(const pm_dispatch *d, uint32_t filter, uint64_t koid,
     return best;
 }
 
+/* The ring entry of least koid above `after`, or PM_DISPATCH_ENDED_RING
+ * (koids are never reused, so the ring holds each at most once). */
+static uint32_t ended_next(const pm_dispatch *d, uint64_t after)
+{
+    uint32_t best = PM_DISPATCH_ENDED_RING, i;
+    /*@ loop assigns i, best; loop variant PM_DISPATCH_ENDED_RING - i; */
+    for (i = 0; i < d->ended_count && i < PM_DISPATCH_ENDED_RING; i++) {
+        uint32_t at = (d->ended_head + i) % PM_DISPATCH_ENDED_RING;
+        if (d->ended[at].info.koid > after &&
+            (best == PM_DISPATCH_ENDED_RING ||
+             d->ended[at].info.koid < d->ended[best].info.koid))
+            best = at;
+    }
+    return best;
+}
+
+/* LIST_PROCESSES filter ENDED: the ring, in ascending koid. */
+static void list_ended(pm_dispatch *d, uint32_t max, uint64_t after,
+                       pm_proto_reply *rep)
+{
+    uint32_t n = 0, at = 0;
+    /*@ loop assigns n, at, after, d->list[0 .. PM_PROTO_MAX_LIST - 1];
+        loop variant max - n; */
+    while (n < max && n < PM_PROTO_MAX_LIST) {
+        at = ended_next(d, after);
+        if (at == PM_DISPATCH_ENDED_RING)
+            break;
+        d->list[n] = d->ended[at].info;
+        after = d->ended[at].info.koid;
+        n++;
+    }
+    rep->list = d->list;
+    rep->list_count = n;
+    rep->next_cursor = (n > 0 && at != PM_DISPATCH_ENDED_RING &&
+                        ended_next(d, after) != PM_DISPATCH_ENDED_RING) ? after : 0u;
+}
+
 static pm_status op_list(pm_dispatch *d, pm_proto_reply *rep)
 {
     const pm_proto_request *q = &d->req;
@@ -1059,6 +1150,10 @@ static pm_status op_list(pm_dispatch *d, pm_proto_reply *rep)
         st = pm_reg_find_pid(&d->reg, q->value, &unused);
     if (st == PM_OK && q->cursor != 0 && q->cursor >= d->reg.next_pid)
         st = PM_E_LIST_CURSOR;
+    if (st == PM_OK && filter == PM_LIST_ENDED) {
+        list_ended(d, max, after, rep);
+        return st;
+    }
     /*@ loop assigns n, at, after, d->list[0 .. PM_PROTO_MAX_LIST - 1];
         loop variant max - n; */
     while (st == PM_OK && n < max && n < PM_PROTO_MAX_LIST) {
@@ -1239,6 +1334,45 @@ static pm_status op_open(pm_dispatch *d, const pm_dispatch_conn *c,
                                     d->req.flags & PM_RIGHTS_ALL);
         d->proc[slot].refs++;
         out_handle(res, PM_DH_PROCESS, h, PM_KCAP_NULL);
+    }
+    return st;
+}
+
+/* LOOKUP_PROCESS (issue 20): the record of a koid with its host pid and,
+ * once ended, when and how; a collected one from the ring of recent ends.
+ * The authority of OPEN_PROCESS: root or the launching principal. */
+static pm_status op_lookup(pm_dispatch *d, const pm_dispatch_conn *c,
+                           pm_proto_reply *rep)
+{
+    uint32_t slot = 0;
+    pm_status st = pm_reg_find_pid(&d->reg, d->req.value, &slot);
+    if (st == PM_OK) {
+        const pm_proc *p = &d->reg.slot[slot];
+        if (!may_open(c->principal, d->proc[slot].owner))
+            return PM_E_NOT_OWNER;
+        info_of(d, slot, &rep->info);
+        rep->lookup.pid = d->proc[slot].host_pid;
+        if (ended(d, slot)) {
+            rep->lookup.end_time_ns = d->proc[slot].end_time_ns;
+            rep->lookup.wait_status = wait_status_of(d, slot);
+        }
+        rep->name = p->name;
+        rep->name_len = p->name_len <= PM_REG_NAME_MAX ? p->name_len : 0u;
+    } else {
+        uint32_t at = ended_find(d, d->req.value);
+        if (at < PM_DISPATCH_ENDED_RING) {
+            const pm_dispatch_ended *e = &d->ended[at];
+            if (!may_open(c->principal, e->owner))
+                return PM_E_NOT_OWNER;
+            st = PM_OK;
+            rep->info = e->info;
+            rep->lookup.pid = e->host_pid;
+            rep->lookup.end_time_ns = e->end_time_ns;
+            rep->lookup.wait_status = e->wait_status;
+            rep->lookup.collected = PM_LOOKUP_COLLECTED;
+            rep->name = e->name;
+            rep->name_len = e->name_len <= PM_REG_NAME_MAX ? e->name_len : 0u;
+        }
     }
     return st;
 }
@@ -1434,6 +1568,7 @@ static pm_status act(pm_dispatch *d, pm_dispatch_conn *c, uint32_t conn,
     case PM_OP_QUERY_DETAILS:     st = op_query_details(d, m, rep); break;
     case PM_OP_LIST_PROCESSES:    st = op_list(d, rep); break;
     case PM_OP_OPEN_PROCESS:      st = op_open(d, c, res); break;
+    case PM_OP_LOOKUP_PROCESS:    st = op_lookup(d, c, rep); break;
     case PM_OP_ADD_ARGS:          st = op_add_strings(d, c, m, 0); break;
     case PM_OP_ADD_ENVIRONS:      st = op_add_strings(d, c, m, 1); break;
     case PM_OP_ADD_NAMES:         st = op_add_names(d, c, m); break;
@@ -1740,6 +1875,8 @@ pm_status pm_dispatch_init(pm_dispatch *d, struct pm_kernel *k,
     d->event_count = 0;
     d->events_dropped = 0;
     d->end_seq = 0;
+    d->ended_head = 0;
+    d->ended_count = 0;
     d->script_active = 0;
     d->script_fd = 0;
     d->script_nargs = 0;

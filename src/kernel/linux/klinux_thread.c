@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "klinux_internal.h"
@@ -672,6 +673,22 @@ pm_status pm_k_thread_usage(struct pm_kernel *k, pm_kcap thread,
             memset(out, 0, sizeof *out);   /* ended, not yet reported */
     }
     return st;
+}
+
+/* kernel.h (issue 20): the child's pid while bound or running. */
+uint64_t pm_k_thread_host_pid(struct pm_kernel *k, pm_kcap thread)
+{
+    int64_t p = kl_thread_pid(k, thread);
+    return p > 0 ? (uint64_t)p : 0u;
+}
+
+uint64_t pm_k_clock_wall_ns(struct pm_kernel *k)
+{
+    struct timespec ts;
+    (void)k;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 int64_t kl_thread_pid(struct pm_kernel *k, pm_kcap thread)

@@ -661,6 +661,21 @@ void sim_thread_release(struct pm_kernel *k, uint32_t oidx)
 /* ---- jobs ------------------------------------------------------------------- */
 
 /* The sim is a MEMBERS backend: a job is the set of threads that joined it. */
+/* The sim's threads are no host processes, and it keeps no clock
+ * (kernel.h, issue 20): 0 for both. */
+uint64_t pm_k_thread_host_pid(struct pm_kernel *k, pm_kcap thread)
+{
+    (void)k;
+    (void)thread;
+    return 0;
+}
+
+uint64_t pm_k_clock_wall_ns(struct pm_kernel *k)
+{
+    (void)k;
+    return 0;
+}
+
 uint32_t pm_k_job_mode(struct pm_kernel *k)
 {
     (void)k;
