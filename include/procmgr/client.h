@@ -176,7 +176,17 @@ pm_status pm_client_open_process(pm_client *c, uint64_t koid, uint32_t rights,
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
                           char *name);
 
-/* One page of LIST_PROCESSES: filter PM_LIST_*, koid (0 for ALL), cursor
+/* LOOKUP_PROCESS (issue 20): the record of koid, its host pid, and once
+ * it ended its end time and wait status (*lookup), and its name as
+ * pm_client_query gives it (may be NULL); lookup->collected says the record
+ * is gone and this came from the daemon's ring of recent ends.  Root and
+ * the launching uid only (PM_E_NOT_OWNER); PM_E_NO_SUCH_PROCESS when
+ * neither a record nor the ring has koid.  A daemon that predates it
+ * answers PM_E_PROTO_UNKNOWN_OPCODE. */
+pm_status pm_client_lookup(pm_client *c, uint64_t koid, pm_proto_info *info,
+                           pm_proto_lookup *lookup, char *name);
+
+/* One page of LIST_PROCESSES: filter PM_LIST_*, koid (0 for ALL and ENDED), cursor
  * (0 = start), max 1..256 records into out[]; *next_cursor 0 at the end. */
 pm_status pm_client_list(pm_client *c, uint32_t filter, uint64_t koid,
                          uint64_t cursor, uint32_t max, pm_proto_info *out,

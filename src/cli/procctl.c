@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "procmgr/client.h"
@@ -103,10 +104,16 @@ static const command commands[] = {
     { "spawn", "spawn [OPTIONS] [--] PROGRAM [ARGS]", "launch, print its id", NULL },
     { "watch", "watch [OPTIONS] [--] PROGRAM [ARGS]",
       "launch and print its events until it ends", NULL },
-    { "ps", "ps [--job JOB]", "list processes (of job JOB): KOID PARENT JOB STATE EXIT NAME",
-      "NAME is shown for the processes you may query (root, or the user who\n"
-      "launched them), '-' for the others.  EXIT is '-' until a process ends.\n" },
-    { "info", "info ID", "one process: record, name, end, priority, CPU, memory, limits", NULL },
+    { "ps", "ps [--all] [--job JOB]",
+      "list processes (of job JOB): KOID PARENT JOB STATE EXIT PID NAME",
+      "PID and NAME are shown for the processes you may query (root, or the\n"
+      "user who launched them), '-' for the others (PID also where the backend\n"
+      "has no host pid).  EXIT is '-' until a process ends.  --all: also the\n"
+      "processes that ended and were collected, from procmgrd's ring of the\n"
+      "last 256 ends.\n" },
+    { "info", "info ID", "one process: record, PID, name, end, priority, CPU, memory, limits",
+      "A process that ended and was collected is still shown from procmgrd's\n"
+      "ring of the last 256 ends: its record, PID, name, end and end time.\n" },
     { "job", "job JOB", "a job: mode, limits, usage and processes", NULL },
     { "job-limit", "job-limit JOB [--pids N|max] [--memory SIZE|max]",
       "limit a job's processes and memory (cgroup pids.max, memory.max)",
@@ -118,7 +125,9 @@ static const command commands[] = {
     { "stop", "stop [--grace SECONDS] [--signal SIG] ID",
       "SIG (default TERM), KILL after the grace (default 5 s); print the end", NULL },
     { "wait", "wait [--timeout SECONDS] ID",
-      "wait for it to end, print its end, exit with its status (124: timeout)", NULL },
+      "wait for it to end, print its end, exit with its status (124: timeout)",
+      "A process that ended and was collected is reported from procmgrd's ring\n"
+      "of the last 256 ends.\n" },
     { "wait-any", "wait-any [--timeout SECONDS] [ID]",
       "wait for any child of ID (default: of procmgr's root) to end", NULL },
     { "start", "start ID", "start a process spawned --suspended", NULL },
@@ -252,7 +261,7 @@ static const char *words_for_id(pm_status st)
 {
     switch (st) {
     case PM_E_NO_SUCH_PROCESS:
-        return "no such process (never launched, or ended and collected)";
+        return "no such process (never launched, or ended and gone from procmgrd's ring of recent ends)";
     case PM_E_NOT_OWNER:
         return "not allowed: only root and the user who launched it may";
     default:
@@ -1289,7 +1298,10 @@ static int cmd_launch(const opts *o, int argc, char **argv, int mode)
 
 /* info leaves its JSON object open for the details. */
 
-static void print_info(const opts *o, const pm_proto_info *p, const char *name)
+/* pid: the host pid (PID column and "pid" member; 0: unknown, "-" or
+ * null), or -1 for no PID column (info and wait print it apart). */
+static void print_info(const opts *o, const pm_proto_info *p, const char *name,
+                       int64_t pid)
 {
     int ended = p->state >= PM_STATE_EXITED && p->state <= PM_STATE_FAULTED;
     if (o->json) {
@@ -1302,7 +1314,10 @@ static void print_info(const opts *o, const pm_proto_info *p, const char *name)
             pmj_kuint(&J, "exit_code", p->exit_code);
         else
             pmj_knull(&J, "exit_code");
-        /* the PID is not in the protocol's record (spec/daemon.md) */
+        if (pid > 0)
+            pmj_kuint(&J, "pid", (uint64_t)pid);
+        else if (pid == 0)
+            pmj_knull(&J, "pid");
         return;
     }
     printf("%-8llu %-8llu %-6llu %-8s ", (unsigned long long)p->koid,
@@ -1318,6 +1333,10 @@ static void print_info(const opts *o, const pm_proto_info *p, const char *name)
     char code[16];
     snprintf(code, sizeof code, ended ? "%u" : "-", p->exit_code);
     printf("%-5s ", code);
+    if (pid > 0)
+        printf("%-8lld ", (long long)pid);
+    else if (pid == 0)
+        printf("%-8s ", "-");
     /* the name as text: control bytes shown as \xHH, not sent to the terminal */
     for (const unsigned char *s = (const unsigned char *)name; *s != '\0'; s++)
         if (*s < 0x20 || *s == 0x7f || *s == '\\')
@@ -1327,37 +1346,43 @@ static void print_info(const opts *o, const pm_proto_info *p, const char *name)
     putchar('\n');
 }
 
-/* Every record (of job `job` when non-zero), page by page; find != 0:
- * only that koid (info). */
-static int list_all(const opts *o, pm_client *c, uint64_t job, uint64_t find,
+/* Every record (of job `job` when non-zero), page by page; ended != 0:
+ * the collected ends of the daemon's ring instead (LIST_PROCESSES filter
+ * ENDED, of job `job` when non-zero). */
+static int list_all(const opts *o, pm_client *c, uint64_t job, int ended,
                     int *found)
 {
     static pm_proto_info page[PM_PROTO_MAX_LIST];
     uint64_t cursor = 0, next = 0;
     uint32_t n = 0;
+    uint32_t filter = ended ? PM_LIST_ENDED : job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL;
     do {
-        pm_status st = pm_client_list(c, job != 0 ? PM_LIST_BY_JOB : PM_LIST_ALL,
-                                      job, cursor, PM_PROTO_MAX_LIST, page, &n, &next);
+        pm_status st = pm_client_list(c, filter, ended ? 0 : job, cursor, PM_PROTO_MAX_LIST,
+                                      page, &n, &next);
         if (st != PM_OK)
-            return fail(c, "list of processes", st);
+            return fail(c, ended ? "list of ended processes" : "list of processes", st);
         for (uint32_t i = 0; i < n; i++) {
-            if (find != 0 && page[i].koid != find)
+            if (ended && job != 0 && page[i].job_koid != job)
                 continue;
-            /* its name: QUERY through a handle, for the processes we may open */
+            /* its name and host pid: LOOKUP_PROCESS, for the processes we
+             * may open (root, or the launching user) */
             char name[PM_PROTO_MAX_PROCESS_NAME + 1];
-            int h = -1, named = 0;
+            pm_proto_lookup lk;
+            int named = 0;
             name[0] = '\0';
-            if (pm_client_open_process(c, page[i].koid, PM_RIGHT_QUERY, &h) == PM_OK) {
-                named = pm_client_query(c, h, NULL, name) == PM_OK;
-                close(h);
-            }
+            lk.pid = 0;
+            if (pm_client_lookup(c, page[i].koid, NULL, &lk, name) == PM_OK)
+                named = 1;
+            else
+                lk.pid = 0;
             if (o->json) {
                 pmj_object(&J);
-                print_info(o, &page[i], NULL);
+                print_info(o, &page[i], NULL, (int64_t)lk.pid);
                 pmj_kstr(&J, "name", named ? name : NULL);
+                pmj_kbool(&J, "collected", ended);
                 pmj_object_end(&J);
             } else {
-                print_info(o, &page[i], named && name[0] != '\0' ? name : "-");
+                print_info(o, &page[i], named && name[0] != '\0' ? name : "-", (int64_t)lk.pid);
             }
             *found = 1;
         }
@@ -1370,15 +1395,19 @@ static int cmd_ps(const opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
         { "job", required_argument, NULL, 'j' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    int rc = 0, found = 0, ch;
+    int rc = 0, found = 0, ch, all = 0;
     uint64_t job = 0;
     optind = 0;
-    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0)
-        if (ch != 'j' || parse_u64(optarg, &job) != 0 || job == 0)
+    while ((ch = next_opt(argc, argv, ":h", lo, &rc)) >= 0) {
+        if (ch == 'a')
+            all = 1;
+        else if (ch != 'j' || parse_u64(optarg, &job) != 0 || job == 0)
             return usage_error("ps", "--job '%s': expected a job id (a number > 0)", optarg);
+    }
     if (ch == -2)
         return rc;
     if (optind != argc)
@@ -1389,8 +1418,11 @@ static int cmd_ps(const opts *o, int argc, char **argv)
     if (o->json)
         pmj_array(&J);
     else
-        printf("%-8s %-8s %-6s %-8s %-5s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT", "NAME");
+        printf("%-8s %-8s %-6s %-8s %-5s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT",
+               "PID", "NAME");
     rc = list_all(o, c, job, 0, &found);
+    if (rc == 0 && all)
+        rc = list_all(o, c, job, 1, &found);
     if (o->json) {
         pmj_array_end(&J);
         pmj_newline(&J);
@@ -1503,8 +1535,8 @@ static int cmd_job(const opts *o, int argc, char **argv)
             pmj_key(&J, "processes");
             pmj_array(&J);
         } else {
-            printf("%-8s %-8s %-6s %-8s %-5s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT",
-                   "NAME");
+            printf("%-8s %-8s %-6s %-8s %-5s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE",
+                   "EXIT", "PID", "NAME");
         }
         rc = list_all(o, c, id, 0, &found);
         if (o->json) {
@@ -1654,10 +1686,77 @@ static void print_limit(uint64_t v)
         printf("%llu", (unsigned long long)v);
 }
 
-/* The details of info ID, after its record (text: one "key: value" line
- * each; JSON: fields of the same object). */
-static void print_details(const opts *o, const end_report *e, const char *name)
+/* ns since 1970 as "2026-12-07T15:40:01.123456789Z" into buf ("" for 0). */
+static void utc_text(uint64_t ns, char *buf, size_t cap)
 {
+    time_t t = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    char day[32];
+    buf[0] = '\0';
+    if (ns == 0 || gmtime_r(&t, &tm) == NULL ||
+        strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+        return;
+    snprintf(buf, cap, "%s.%09lluZ", day, (unsigned long long)(ns % 1000000000u));
+}
+
+/* What LOOKUP_PROCESS adds to info: the host pid, the end time, whether the
+ * record was collected (text lines or JSON members; lk NULL: unknown). */
+static void print_lookup(const opts *o, const pm_proto_lookup *lk)
+{
+    char when[64];
+    utc_text(lk != NULL ? lk->end_time_ns : 0u, when, sizeof when);
+    if (o->json) {
+        if (lk != NULL && lk->pid != 0)
+            pmj_kuint(&J, "pid", lk->pid);
+        else
+            pmj_knull(&J, "pid");
+        pmj_kstr(&J, "end_time", when[0] != '\0' ? when : NULL);
+        pmj_kbool(&J, "collected", lk != NULL && lk->collected != 0);
+        return;
+    }
+    if (lk != NULL && lk->pid != 0)
+        printf("pid:       %llu\n", (unsigned long long)lk->pid);
+    else
+        printf("pid:       -\n");
+    if (when[0] != '\0')
+        printf("ended at:  %s\n", when);
+    if (lk != NULL && lk->collected)
+        printf("collected: yes (from procmgrd's ring of recent ends)\n");
+}
+
+/* The end of a collected process (LOOKUP_PROCESS from the ring of recent
+ * ends): its details rebuilt from the record and the POSIX wait status;
+ * priority, usage and limits are no longer known. */
+static void end_of_lookup(end_report *e, const pm_proto_info *info,
+                          const pm_proto_lookup *lk)
+{
+    uint32_t ws = lk->wait_status, core = (ws & 0x80u) ? PM_END_CORE_DUMPED : 0u;
+    memset(e, 0, sizeof *e);
+    e->info = *info;
+    e->has_details = 1;
+    e->det.wait_status = ws;
+    e->det.priority = PM_PRIORITY_NORMAL;
+    if (info->state == PM_STATE_EXITED) {
+        e->det.end = PM_END_EXITED;
+        e->det.end_code = (ws >> 8) & 0xFFu;
+    } else if (info->state == PM_STATE_KILLED || info->state == PM_STATE_FAULTED) {
+        e->det.end = info->state == PM_STATE_KILLED ? PM_END_KILLED : PM_END_FAULTED;
+        e->det.end_code = ws & 0x7Fu;
+        e->det.end_flags = core;
+        if (info->state == PM_STATE_FAULTED)
+            e->det.fault = info->exit_code <= PM_FAULT_MAX ? info->exit_code : 0u;
+    } else {
+        e->has_details = 0;
+    }
+}
+
+/* The details of info ID, after its record (text: one "key: value" line
+ * each; JSON: fields of the same object).  collected: only the end is
+ * known (end_of_lookup). */
+static void print_details(const opts *o, const end_report *e, const char *name,
+                          const pm_proto_lookup *lk)
+{
+    int collected = lk != NULL && lk->collected != 0;
     const pm_proto_details *x = &e->det;
     const char *level = x->priority <= PM_PRIORITY_MAX ? level_names[x->priority] : "unknown";
     int cpu = (x->flags & PM_DETAIL_CPU) != 0, rss = (x->flags & PM_DETAIL_RSS) != 0;
@@ -1666,7 +1765,10 @@ static void print_details(const opts *o, const end_report *e, const char *name)
     end_text(e, text, sizeof text);
     if (o->json) {
         pmj_kstr(&J, "name", name);
+        print_lookup(o, lk);
         end_json(&J, e);
+        if (collected)
+            return;
         pmj_kstr(&J, "priority", level);
         pmj_kbool(&J, "suspended", (x->flags & PM_DETAIL_SUSPENDED) != 0);
         if (cpu) {
@@ -1696,9 +1798,12 @@ static void print_details(const opts *o, const end_report *e, const char *name)
         else
             putchar(*s);
     printf("\n");
+    print_lookup(o, lk);
     printf("end:       %s\n", text);
     if (x->end != PM_END_NONE)
         printf("wait status: 0x%x\n", x->wait_status);
+    if (collected)
+        return;
     printf("priority:  %s\n", level);
     printf("suspended: %s\n", (x->flags & PM_DETAIL_SUSPENDED) ? "yes" : "no");
     if (cpu)
@@ -1751,20 +1856,35 @@ static int cmd_info(const opts *o, int argc, char **argv)
             }
         cursor = next;
     } while (next != 0 && !found);
-    if (!found) {
-        rc = fail_id(c, "process", id, PM_E_NO_SUCH_PROCESS);
+    /* the host pid, the end time, and a collected process's end: LOOKUP
+     * (root or the launching user, as the details) */
+    pm_proto_info lrec;
+    pm_proto_lookup lk;
+    char lname[PM_PROTO_MAX_PROCESS_NAME + 1];
+    lname[0] = '\0';
+    pm_status lst = pm_client_lookup(c, id, &lrec, &lk, lname);
+    int collected = !found && lst == PM_OK && lk.collected != 0;
+    if (!found && !collected) {
+        rc = fail_id(c, "process", id, lst == PM_OK ? PM_E_NO_SUCH_PROCESS : lst);
         pm_client_close(c);
         return rc;
     }
+    if (collected)
+        rec = lrec;
     if (o->json) {
         pmj_object(&J);
-        print_info(o, &rec, NULL);
+        print_info(o, &rec, NULL, -1);
     } else {
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-        print_info(o, &rec, NULL);
+        print_info(o, &rec, NULL, -1);
     }
     int shown = 0;
-    if (pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
+    if (collected) {
+        end_report e;
+        end_of_lookup(&e, &rec, &lk);
+        print_details(o, &e, lname, &lk);
+        shown = 1;
+    } else if (pm_client_open_process(c, id, PM_RIGHT_QUERY, &h) == PM_OK) {
         end_report e;
         char name[PM_PROTO_MAX_PROCESS_NAME + 1];
         name[0] = '\0';
@@ -1772,14 +1892,16 @@ static int cmd_info(const opts *o, int argc, char **argv)
         e.info = rec;
         e.has_details = pm_client_query_details(c, h, &e.info, &e.det) == PM_OK;
         if (e.has_details) {
-            print_details(o, &e, name);
+            print_details(o, &e, name, lst == PM_OK ? &lk : NULL);
             shown = 1;
         }
         close(h);
     }
     if (o->json) {
-        if (!shown)
+        if (!shown) {
             pmj_knull(&J, "name");
+            pmj_knull(&J, "pid");
+        }
         pmj_object_end(&J);
         pmj_newline(&J);
     }
@@ -1807,13 +1929,13 @@ static int print_end(const opts *o, const end_report *e)
     end_text(e, text, sizeof text);
     if (o->json) {
         pmj_object(&J);
-        print_info(o, &e->info, NULL);
+        print_info(o, &e->info, NULL, -1);
         end_json(&J, e);
         pmj_object_end(&J);
         pmj_newline(&J);
     } else {
         printf("%-8s %-8s %-6s %-8s %s\n", "KOID", "PARENT", "JOB", "STATE", "EXIT");
-        print_info(o, &e->info, NULL);
+        print_info(o, &e->info, NULL, -1);
         printf("%s\n", text);
     }
     return status_of_end(e);
@@ -1915,7 +2037,14 @@ static int cmd_by_id(const opts *o, int argc, char **argv, const char *cmd)
     const char *kind = is_job ? "job" : "process";
     st = is_job ? pm_client_job_open(c, id, &h, NULL)
                 : pm_client_open_process(c, id, rights, &h);
-    if (st != PM_OK) {
+    pm_proto_lookup lk;
+    if (st == PM_E_NO_SUCH_PROCESS && is_wait &&
+        pm_client_lookup(c, id, &info, &lk, NULL) == PM_OK && lk.collected) {
+        /* collected already: its end from procmgrd's ring of recent ends */
+        end_report e;
+        end_of_lookup(&e, &info, &lk);
+        rc = print_end(o, &e);
+    } else if (st != PM_OK) {
         rc = fail_id(c, kind, id, st);
     } else if (is_kill) {
         st = has_signal ? pm_client_signal(c, h, sig) : pm_client_kill(c, h);

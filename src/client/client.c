@@ -592,6 +592,29 @@ pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
     return st;
 }
 
+pm_status pm_client_lookup(pm_client *c, uint64_t koid, pm_proto_info *info,
+                           pm_proto_lookup *lookup, char *name)
+{
+    pm_status st;
+    req_begin(c, PM_OP_LOOKUP_PROCESS);
+    c->req.value = koid;
+    st = exchange(c, NULL, 0);
+    if (st == PM_OK) {
+        if (info != NULL)
+            *info = c->rep.info;
+        if (lookup != NULL)
+            *lookup = c->rep.lookup;
+        if (name != NULL) {
+            uint32_t n = c->rep.name_slice.len;
+            if (n > PM_PROTO_MAX_PROCESS_NAME)
+                n = PM_PROTO_MAX_PROCESS_NAME;
+            memcpy(name, c->in + c->rep.name_slice.off, n);
+            name[n] = '\0';
+        }
+    }
+    return st;
+}
+
 pm_status pm_client_list(pm_client *c, uint32_t filter, uint64_t koid,
                          uint64_t cursor, uint32_t max, pm_proto_info *out,
                          uint32_t *count, uint64_t *next_cursor)

@@ -68,7 +68,7 @@ usage_err "priority with an unknown level" "unknown level 'loud'" "$BIN/procctl"
 # --- a daemon; --opt=VALUE ------------------------------------------------------------
 start_daemon "$BIN/procmgrd"
 expect "procctl --socket=PATH ps" 0 "$BIN/procctl" --socket="$SOCK" ps
-has "ps: NAME column" "$T/out" "^KOID .*EXIT *NAME$"
+has "ps: PID and NAME columns" "$T/out" "^KOID .*EXIT *PID *NAME$"
 
 # the program at a hostile path: a quote, a tab, a byte that is not UTF-8
 HOSTILE=$(printf '%s/q"t\tb\377' "$T")
@@ -109,6 +109,63 @@ expect "--json resolve of an unknown name" 1 pc --json resolve "$(printf 'x"\t')
 "$BIN/elfcheck" --json "$HOSTILE" /etc/passwd "$T" >"$T/out" 2>/dev/null
 json_ok "elfcheck --json: hostile path, a rejection, an error" "$T/out" \
     '[x["result"] for x in d] == ["ok", "rejected", "error"] and d[0]["file"].endswith("\ufffd")'
+
+# --- the host pid, and the ring of recent ends (spec/daemon.md section 9, items 9-10) ---
+expect "spawn sleep infinity" 0 pc spawn -- /bin/sleep infinity
+SID=$(cat "$T/out")
+expect "ps, for the PID column" 0 pc ps
+SPID=$(awk -v id="$SID" '$1 == id { print $6 }' "$T/out")
+if [ -n "$SPID" ] && [ -r "/proc/$SPID/cmdline" ] &&
+   [ "$(tr '\0' ' ' <"/proc/$SPID/cmdline")" = "/bin/sleep infinity " ] &&
+   [ "$(awk '{ print $4 }' "/proc/$SPID/stat")" = "$DPID" ]; then
+    ok "ps: PID $SPID is the process (/proc: its argv, procmgrd its parent)"
+else
+    bad "ps: PID '$SPID' of koid $SID is not the process"; sed 's/^/#   /' "$T/out"
+fi
+expect "--json ps, for the pid" 0 pc --json ps
+json_ok "ps --json: every entry has a pid, this one the text's" "$T/out" \
+    'all("pid" in p for p in d[0]) and [p["pid"] for p in d[0] if p["koid"] == '"$SID"'] == ['"${SPID:-0}"']'
+expect "info, for the pid" 0 pc info "$SID"
+has "info: the pid line" "$T/out" "^pid: *$SPID\$"
+expect "--json info, for the pid" 0 pc --json info "$SID"
+json_ok "info --json: pid, not collected, no end time" "$T/out" \
+    'd[0]["pid"] == '"${SPID:-0}"' and d[0]["collected"] is False and d[0]["end_time"] is None'
+expect "kill the sleep" 0 pc kill "$SID"
+# spawn keeps no handle: once wait closes its handle the record is
+# collected, and only the ring of recent ends still knows the process
+expect "spawn sh -c 'exit 7'" 0 pc spawn -- /bin/sh -c 'exit 7'
+EID=$(cat "$T/out")
+expect "wait for it (its record is collected when wait closes its handle)" 7 pc wait "$EID"
+expect "ps without --all" 0 pc ps
+if grep -q "^$EID " "$T/out"; then bad "ps: a collected process listed without --all"
+else ok "ps: a collected process is not listed without --all"; fi
+expect "ps --all" 0 pc ps --all
+has "ps --all: the collected process, exited 7, its pid and name" "$T/out" \
+    "^$EID  *0  *$EID  *exited  *7  *[1-9][0-9]*  */bin/sh\$"
+expect "--json ps --all" 0 pc --json ps --all
+json_ok "ps --all --json: exited 7, collected, a pid" "$T/out" \
+    '[(p["state"], p["exit_code"], p["collected"], p["pid"] > 0) for p in d[0] if p["koid"] == '"$EID"'] == [("exited", 7, True, True)]'
+expect "info of the collected process" 0 pc info "$EID"
+has "info: the record, exited 7" "$T/out" "^$EID  *0  *$EID  *exited  *7\$"
+has "info: how it ended" "$T/out" "^end: *exited 7\$"
+has "info: from the ring of recent ends" "$T/out" "^collected: yes"
+has "info: when it ended (UTC)" "$T/out" "^ended at: *20[0-9-]*T[0-9:.]*Z\$"
+expect "--json info of the collected process" 0 pc --json info "$EID"
+json_ok "info --json: exited 7, collected, pid, end time, status" "$T/out" \
+    'd[0]["koid"] == '"$EID"' and d[0]["end"] == "exited" and d[0]["code"] == 7 and d[0]["status"] == 7 and d[0]["collected"] is True and d[0]["pid"] > 0 and d[0]["end_time"].endswith("Z") and d[0]["name"] == "/bin/sh"'
+expect "wait on the collected process: its status again" 7 pc wait "$EID"
+has "wait: how it ended" "$T/out" "^exited 7\$"
+expect "spawn sh -c 'kill -USR1 \$\$'" 0 pc spawn -- /bin/sh -c 'kill -USR1 $$'
+KID=$(cat "$T/out")
+expect "wait for the signalled one (collected after)" 138 pc wait "$KID"
+expect "--json ps --all, the signalled one" 0 pc --json ps --all
+json_ok "ps --all --json: killed by signal 10" "$T/out" \
+    '[(p["state"], p["exit_code"], p["collected"]) for p in d[0] if p["koid"] == '"$KID"'] == [("killed", 10, True)]'
+expect "--json info of the collected signalled one" 0 pc --json info "$KID"
+json_ok "info --json: killed by SIGUSR1, status 138, wait status 10" "$T/out" \
+    'd[0]["end"] == "killed" and d[0]["signal_name"] == "SIGUSR1" and d[0]["status"] == 138 and d[0]["wait_status"] == 10 and d[0]["collected"] is True'
+expect "--json wait on the collected signalled one" 138 pc --json wait "$KID"
+json_ok "wait --json: the end from the ring" "$T/out" 'd[0]["signal"] == 10 and d[0]["status"] == 138'
 
 # --- errors a person can act on --------------------------------------------------------
 expect "info of an unknown id" 1 pc info 999999
