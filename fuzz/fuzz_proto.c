@@ -113,7 +113,8 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         PM_OP_EVENT, PM_OP_NONE, 0x7777, PM_OP_KILL, PM_OP_OPEN_PROCESS,
         PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
         PM_OP_SET_CWD, PM_OP_SET_EXECFN, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
-        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY,
+        PM_OP_LOOKUP_PROCESS
     };
     static pm_proto_info list[PM_PROTO_MAX_LIST + 2];
     static uint8_t name[PM_PROTO_MAX_PROCESS_NAME + 2];
@@ -161,6 +162,11 @@ static void encode_reply_mode(pm_fuzz_rd *r)
         rep.details.rlim_soft[i] = pm_fuzz_take(r, 8);
         rep.details.rlim_hard[i] = pm_fuzz_take(r, 8);
     }
+    /* LOOKUP_PROCESS: collected just inside or outside its range */
+    rep.lookup.pid = pm_fuzz_take(r, 8);
+    rep.lookup.end_time_ns = pm_fuzz_take(r, 8);
+    rep.lookup.wait_status = (uint32_t)pm_fuzz_take(r, 2);
+    rep.lookup.collected = (uint32_t)pm_fuzz_take(r, 1) % (PM_LOOKUP_COLLECTED_MAX + 2u);
     rep.job_mode = (uint32_t)pm_fuzz_take(r, 1) % (PM_JOB_MODE_MAX + 2u);
     rep.job.known = (uint32_t)pm_fuzz_take(r, 1) % (PM_JOB_KNOWN_ALL + 2u);
     rep.job.pids_current = pm_fuzz_take(r, 8);
@@ -201,9 +207,15 @@ static void encode_reply_mode(pm_fuzz_rd *r)
                         back.job.memory_max == rep.job.memory_max &&
                         back.job.cpu_usec == rep.job.cpu_usec &&
                         back.handle_count == 0);
-    if (rep.status == PM_OK && rep.opcode == PM_OP_QUERY_PROCESS)
+    if (rep.status == PM_OK &&
+        (rep.opcode == PM_OP_QUERY_PROCESS || rep.opcode == PM_OP_LOOKUP_PROCESS))
         PM_FUZZ_REQUIRE(back.name_slice.len == rep.name_len &&
                         memcmp(OUT + back.name_slice.off, name, rep.name_len) == 0);
+    if (rep.status == PM_OK && rep.opcode == PM_OP_LOOKUP_PROCESS)
+        PM_FUZZ_REQUIRE(memcmp(&back.lookup, &rep.lookup, sizeof rep.lookup) == 0 &&
+                        back.info.state == rep.info.state &&
+                        back.info.exit_code == rep.info.exit_code &&
+                        back.handle_count == 0);
 }
 
 /* A request from the input, strings sliced out of the input's tail. */
@@ -218,7 +230,8 @@ static void encode_request_mode(pm_fuzz_rd *r)
         PM_OP_HANDLE_CLOSE, PM_OP_NONE, PM_OP_EVENT, PM_OP_OPEN_PROCESS,
         PM_OP_SIGNAL, PM_OP_SET_PRIORITY, PM_OP_SUSPEND, PM_OP_RESUME,
         PM_OP_SET_CWD, PM_OP_SET_EXECFN, PM_OP_SET_RLIMIT, PM_OP_QUERY_DETAILS, PM_OP_WAIT_ANY,
-        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY, 0x0500
+        PM_OP_JOB_CREATE, PM_OP_JOB_OPEN, PM_OP_JOB_SET_LIMIT, PM_OP_JOB_QUERY, 0x0500,
+        PM_OP_LOOKUP_PROCESS
     };
     static pm_proto_request req, back;
     memset(&req, 0, sizeof req);

@@ -10,7 +10,8 @@ import struct, sys
 MAGIC = 0x52474D50
 NOH = 0xFFFFFFFF
 OPS = dict(CREATE_PROCESS=0x0001, EXIT_PROCESS=0x0002, QUERY_PROCESS=0x0003,
-           LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, QUERY_DETAILS=0x0006, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
+           LIST_PROCESSES=0x0004, OPEN_PROCESS=0x0005, QUERY_DETAILS=0x0006,
+           LOOKUP_PROCESS=0x0007, ADD_ARGS=0x0101, ADD_ENVIRONS=0x0102,
            ADD_NAMES=0x0103, ADD_HANDLES=0x0104, SET_INFO=0x0105, LAUNCH=0x0106,
            CREATE_WITHOUT_STARTING=0x0107, START=0x0108, SET_CWD=0x0109, SET_EXECFN=0x010A, RESOLVE=0x0201,
            WAIT=0x0301, WATCH=0x0302, KILL=0x0303, HANDLE_DUPLICATE=0x0304,
@@ -62,6 +63,10 @@ vec('query_process', R, 1, 'OK', msg(O['QUERY_PROCESS'], u32(0), 1, rid=8))
 vec('list_all', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(0) + u32(256) + u64(0) + u64(0)))
 vec('list_by_job', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(1) + u32(16) + u64(42) + u64(100)))
 vec('list_by_parent', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(2) + u32(1) + u64(9) + u64(0)))
+vec('list_ended', R, 0, 'OK', msg(O['LIST_PROCESSES'], u32(3) + u32(256) + u64(0) + u64(12)),
+    'issue 20: the ring of recent ends, koid 0, after koid 12')
+vec('lookup_process', R, 0, 'OK', msg(O['LOOKUP_PROCESS'], u64(1001) + u32(0), rid=11),
+    'issue 20: the record, host pid and end of koid 1001')
 vec('open_process', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(1001) + u32(0x27) + u32(0), rid=9),
     'koid 1001, rights QUERY|WAIT|KILL|START; no handle travels')
 vec('open_process_all_rights', R, 0, 'OK', msg(O['OPEN_PROCESS'], u64(2**64 - 1) + u32(0x7F) + u32(0)),
@@ -155,7 +160,7 @@ vec('handles_ctrunc', R, 65, 'PROTO_HANDLE_COUNT_MISMATCH', msg(O['KILL'], u32(0
     'control data truncated: the receiver passes 65')
 vec('opcode_zero', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0))
 vec('opcode_unassigned', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x010B))
-vec('opcode_unassigned_core', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0007))
+vec('opcode_unassigned_core', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(0x0008))
 vec('wait_any_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['WAIT_ANY'], u32(NOH) + u32(1) + u64(0)))
 vec('wait_any_truncated', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['WAIT_ANY'], u32(NOH) + u32(0)))
 vec('wait_any_index', R, 0, 'PROTO_HANDLE_INDEX', msg(O['WAIT_ANY'], u32(0) + u32(0) + u64(0)))
@@ -166,7 +171,12 @@ vec('opcode_event', R, 0, 'PROTO_UNKNOWN_OPCODE', msg(O['EVENT']))
 vec('payload_truncated', R, 1, 'PROTO_PAYLOAD_TRUNCATED', msg(O['KILL'], u32(0)[:3], 1))
 vec('trailing_bytes', R, 1, 'PROTO_TRAILING_BYTES', msg(O['KILL'], u32(0) + b'\0', 1))
 vec('launch_trailing', R, 0, 'PROTO_TRAILING_BYTES', msg(O['LAUNCH'], u32(0)))
-vec('list_bad_filter', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(3) + u32(1) + u64(0) + u64(0)))
+vec('list_bad_filter', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(4) + u32(1) + u64(0) + u64(0)))
+vec('list_ended_with_koid', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(3) + u32(1) + u64(5) + u64(0)))
+vec('lookup_zero', R, 0, 'PROTO_FIELD_RANGE', msg(O['LOOKUP_PROCESS'], u64(0) + u32(0)))
+vec('lookup_reserved', R, 0, 'PROTO_RESERVED_NONZERO', msg(O['LOOKUP_PROCESS'], u64(7) + u32(1)))
+vec('lookup_short', R, 0, 'PROTO_PAYLOAD_TRUNCATED', msg(O['LOOKUP_PROCESS'], u64(7)))
+vec('lookup_with_handle', R, 1, 'PROTO_HANDLE_UNREFERENCED', msg(O['LOOKUP_PROCESS'], u64(7) + u32(0), 1))
 vec('list_zero_max', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0) + u64(0)))
 vec('list_max_257', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(257) + u64(0) + u64(0)))
 vec('list_all_with_koid', R, 0, 'PROTO_FIELD_RANGE', msg(O['LIST_PROCESSES'], u32(0) + u32(1) + u64(5) + u64(0)))
@@ -282,6 +292,13 @@ def rep(op, body=b'', handles=0, status=0, rid=1, **kw):
 vec('r_create_process', P, 2, 'OK', rep(O['CREATE_PROCESS'], u32(0) + u32(1) + u64(1001), 2))
 vec('r_exit_process', P, 0, 'OK', rep(O['EXIT_PROCESS'], rid=7))
 vec('r_query_process', P, 0, 'OK', rep(O['QUERY_PROCESS'], info(1001, 1, 2, 1, 0) + s('svc-net'), rid=8))
+vec('r_lookup_running', P, 0, 'OK', rep(O['LOOKUP_PROCESS'], info(1001, 1, 2, 1, 0) + u64(4242) + u64(0) +
+    u32(0) + u32(0) + s('svc-net'), rid=11), 'issue 20: a live record, host pid 4242, no end yet')
+vec('r_lookup_collected', P, 0, 'OK', rep(O['LOOKUP_PROCESS'], info(1003, 0, 1003, 3, 10) + u64(4343) +
+    u64(1796657260933444246) + u32(10) + u32(1) + s('sh'), rid=12),
+    'a collected one from the ring: killed by signal 10, wait status 10, end time in ns')
+vec('r_lookup_sim', P, 0, 'OK', rep(O['LOOKUP_PROCESS'], info(5, 0, 5, 2, 0) + u64(0) + u64(0) +
+    u32(0) + u32(1) + s('')), 'no host pid, no clock (the sim): both 0')
 vec('r_list', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(1003) +
     info(1001, 1, 2, 1, 0) + info(1003, 1, 2, 2, 7)))
 vec('r_list_empty', P, 0, 'OK', rep(O['LIST_PROCESSES'], u32(0) + u32(0) + u64(0)))
@@ -333,6 +350,16 @@ vec('r_create_index', P, 2, 'PROTO_HANDLE_INDEX', rep(O['CREATE_PROCESS'], u32(1
 vec('r_query_bad_state', P, 0, 'PROTO_FIELD_RANGE', rep(O['QUERY_PROCESS'], info(1, 0, 0, 5, 0) + s('')))
 vec('r_query_name_65', P, 0, 'PROTO_STRING_TOO_LONG', rep(O['QUERY_PROCESS'], info(1, 0, 0, 1, 0) + s('n' * 65)))
 vec('r_list_257', P, 0, 'PROTO_TOO_MANY_ITEMS', rep(O['LIST_PROCESSES'], u32(257) + u32(0) + u64(0)))
+vec('r_lookup_collected_2', P, 0, 'PROTO_FIELD_RANGE', rep(O['LOOKUP_PROCESS'], info(1, 0, 1, 2, 0) + u64(1) +
+    u64(1) + u32(0) + u32(2) + s('x')))
+vec('r_lookup_bad_state', P, 0, 'PROTO_FIELD_RANGE', rep(O['LOOKUP_PROCESS'], info(1, 0, 1, 5, 0) + u64(1) +
+    u64(1) + u32(0) + u32(0) + s('x')))
+vec('r_lookup_name_65', P, 0, 'PROTO_STRING_TOO_LONG', rep(O['LOOKUP_PROCESS'], info(1, 0, 1, 1, 0) + u64(1) +
+    u64(0) + u32(0) + u32(0) + s('n' * 65)))
+vec('r_lookup_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['LOOKUP_PROCESS'], info(1, 0, 1, 1, 0) + u64(1) +
+    u64(0) + u32(0)))
+vec('r_lookup_handle', P, 1, 'PROTO_HANDLE_COUNT_MISMATCH', rep(O['LOOKUP_PROCESS'], info(1, 0, 1, 1, 0) + u64(1) +
+    u64(0) + u32(0) + u32(0) + s('x'), 1))
 vec('r_list_short', P, 0, 'PROTO_PAYLOAD_TRUNCATED', rep(O['LIST_PROCESSES'], u32(2) + u32(0) + u64(0) + info(1, 0, 0, 1, 0)))
 vec('r_event_kind', P, 0, 'PROTO_FIELD_RANGE', rep(O['EVENT'], u32(3) + u32(0) + u64(1)))
 vec('r_bad_magic', P, 0, 'PROTO_BAD_MAGIC', rep(O['KILL'], magic=0))

@@ -990,6 +990,147 @@ static void test_open_process(void **state)
     ST(query(ph), PM_E_STALE_HANDLE);
 }
 
+/* ---- LOOKUP_PROCESS and the ring of recent ends (issue 20) ------------------ */
+
+static uint64_t koid_of(uint64_t ph);
+
+static pm_status lookup_k(uint32_t conn, uint64_t koid)
+{
+    begin(PM_OP_LOOKUP_PROCESS, 0);
+    u64(koid); u32(0);
+    return send_n(conn, 0, __LINE__);
+}
+
+static pm_status list_ended(uint32_t max, uint64_t cursor)
+{
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_ENDED); u32(max); u64(0); u64(cursor);
+    return SEND(0);
+}
+
+/* Is koid in the LIST_PROCESSES reply just decoded? */
+static int listed(uint64_t koid)
+{
+    pm_proto_info e;
+    for (uint32_t i = 0; i < REP.list_count; i++)
+        if (pm_proto_reply_list_entry(REPLY, RES.reply_len, &REP, i, &e) == PM_OK &&
+            e.koid == koid)
+            return 1;
+    return 0;
+}
+
+/* A live record, then ended, then collected: LOOKUP says the same record
+ * all along (the sim: no host pid, no clock), collected from the ring;
+ * the owner and root only; LIST_PROCESSES ENDED lists the ring in koid
+ * order; the ring keeps the last PM_DISPATCH_ENDED_RING ends. */
+static void test_ended_ring(void **state)
+{
+    (void)state;
+    const uint32_t OTHER = 8u;
+    ST(pm_dispatch_set_principal(&D, CONN, 1000), PM_OK);
+    ST(pm_dispatch_connect(&D, OTHER, 0, 0), PM_OK);
+    ST(pm_dispatch_set_principal(&D, OTHER, 2000), PM_OK);
+
+    uint64_t ph = launch(CAP_EXEC, 1);
+    uint64_t koid = koid_of(ph);
+    ST(lookup_k(CONN, koid), PM_OK);
+    assert_int_equal(REP.info.koid, koid);
+    assert_int_equal(REP.info.state, PM_STATE_RUNNING);
+    assert_int_equal(REP.lookup.pid, 0);            /* the sim has no host pid */
+    assert_int_equal(REP.lookup.end_time_ns, 0);
+    assert_int_equal(REP.lookup.wait_status, 0);
+    assert_int_equal(REP.lookup.collected, 0);
+    assert_int_equal(REP.name_slice.len, 1);
+    assert_memory_equal(REPLY + REP.name_slice.off, "p", 1);
+    ST(lookup_k(OTHER, koid), PM_E_NOT_OWNER);
+    ST(lookup_k(CONN, koid + 1000), PM_E_NO_SUCH_PROCESS);
+    ST(lookup_k(CONN, 0), PM_E_PROTO_FIELD_RANGE);
+
+    /* ended, handles still open: the record, not yet the ring */
+    ST(pm_sim_thread_exit(&K, thread_of(ph), 3), PM_OK);
+    assert_int_equal(pm_dispatch_poll_events(&D), 1);
+    ST(lookup_k(CONN, koid), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    assert_int_equal(REP.lookup.wait_status, 3u << 8);
+    assert_int_equal(REP.lookup.collected, 0);
+    ST(list_ended(PM_PROTO_MAX_LIST, 0), PM_OK);
+    assert_int_equal(REP.list_count, 0);
+
+    /* collected: only the ring knows it */
+    ST(close_h(proc_h(ph, PM_DH_PROCESS)), PM_OK);
+    ST(close_h(proc_h(ph, PM_DH_THREAD)), PM_OK);
+    ST(open_p(CONN, koid, PM_RIGHT_WAIT), PM_E_NO_SUCH_PROCESS);
+    ST(lookup_k(CONN, koid), PM_OK);
+    assert_int_equal(REP.info.koid, koid);
+    assert_int_equal(REP.info.state, PM_STATE_EXITED);
+    assert_int_equal(REP.info.exit_code, 3);
+    assert_int_equal(REP.lookup.wait_status, 3u << 8);
+    assert_int_equal(REP.lookup.collected, PM_LOOKUP_COLLECTED);
+    assert_int_equal(REP.name_slice.len, 1);
+    ST(lookup_k(OTHER, koid), PM_E_NOT_OWNER);
+    ST(pm_dispatch_set_principal(&D, OTHER, PM_DISPATCH_PRINCIPAL_ROOT), PM_OK);
+    ST(lookup_k(OTHER, koid), PM_OK);
+    begin(PM_OP_LIST_PROCESSES, 0); u32(PM_LIST_ALL); u32(PM_PROTO_MAX_LIST); u64(0); u64(0);
+    ST(SEND(0), PM_OK);
+    assert_false(listed(koid));
+    ST(list_ended(PM_PROTO_MAX_LIST, 0), PM_OK);
+    assert_int_equal(REP.list_count, 1);
+    assert_true(listed(koid));
+    assert_int_equal(REP.next_cursor, 0);
+    /* the cursor rule of LIST_PROCESSES: a koid already issued */
+    ST(list_ended(1, D.reg.next_pid), PM_E_LIST_CURSOR);
+
+    /* a kill by procmgr of a process nobody holds: collected at its end,
+     * its wait status SIGKILL's */
+    uint64_t ph2 = launch(CAP_EXEC, 1);
+    uint64_t koid2 = koid_of(ph2);
+    ST(close_h(proc_h(ph2, PM_DH_THREAD)), PM_OK);
+    ST(kill_h(proc_h(ph2, PM_DH_PROCESS)), PM_OK);
+    ST(close_h(proc_h(ph2, PM_DH_PROCESS)), PM_OK);
+    ST(lookup_k(CONN, koid2), PM_OK);
+    assert_int_equal(REP.info.state, PM_STATE_KILLED);
+    assert_int_equal(REP.lookup.wait_status, 9);
+    assert_int_equal(REP.lookup.collected, PM_LOOKUP_COLLECTED);
+
+    /* PM_DISPATCH_ENDED_RING more ends: the oldest two leave the ring */
+    uint64_t first = 0, last = 0;
+    for (uint32_t i = 0; i < PM_DISPATCH_ENDED_RING; i++) {
+        uint64_t p = launch(CAP_EXEC, 1);
+        last = koid_of(p);
+        if (i == 0)
+            first = last;
+        ST(pm_sim_thread_exit(&K, thread_of(p), i & 0xFFu), PM_OK);
+        assert_int_equal(pm_dispatch_poll_events(&D), 1);
+        ST(close_h(proc_h(p, PM_DH_PROCESS)), PM_OK);
+        ST(close_h(proc_h(p, PM_DH_THREAD)), PM_OK);
+    }
+    assert_int_equal(D.ended_count, PM_DISPATCH_ENDED_RING);
+    ST(lookup_k(CONN, koid), PM_E_NO_SUCH_PROCESS);
+    ST(lookup_k(CONN, koid2), PM_E_NO_SUCH_PROCESS);
+    ST(lookup_k(CONN, first), PM_OK);
+    assert_int_equal(REP.info.exit_code, 0);
+    ST(lookup_k(CONN, last), PM_OK);
+    assert_int_equal(REP.info.exit_code, (PM_DISPATCH_ENDED_RING - 1u) & 0xFFu);
+    assert_int_equal(REP.lookup.wait_status, ((PM_DISPATCH_ENDED_RING - 1u) & 0xFFu) << 8);
+    /* listed in koid order, page by page */
+    uint64_t cursor = 0, prev = 0;
+    uint32_t total = 0;
+    do {
+        ST(list_ended(100, cursor), PM_OK);
+        for (uint32_t i = 0; i < REP.list_count; i++) {
+            pm_proto_info e;
+            ST(pm_proto_reply_list_entry(REPLY, RES.reply_len, &REP, i, &e), PM_OK);
+            assert_true(e.koid > prev);
+            assert_int_equal(e.state, PM_STATE_EXITED);
+            prev = e.koid;
+            total++;
+        }
+        cursor = REP.next_cursor;
+    } while (cursor != 0);
+    assert_int_equal(total, PM_DISPATCH_ENDED_RING);
+    assert_int_equal(prev, last);
+}
+
 /* ---- `#!` scripts (spec/scripts.md) ------------------------------------------ */
 
 static pm_dispatch_entry SCRIPT_TABLE[4];
@@ -2263,6 +2404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_vectors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ended_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_launch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_execfn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_script_refused, setup, teardown),

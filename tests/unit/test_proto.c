@@ -424,6 +424,109 @@ static void test_open_process(void **state)
     assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_E_PROTO_HANDLE_COUNT_MISMATCH);
 }
 
+/* ---- LOOKUP_PROCESS and LIST_PROCESSES filter ENDED (issue 20) ------------- */
+
+/* LOOKUP_PROCESS: u64 koid (non-zero), u32 reserved = 0, as JOB_OPEN; the
+ * reply round-trips the record, host pid, end time, wait status, the
+ * collected flag and the name; LIST_PROCESSES filter ENDED takes koid 0. */
+static void check_reencodes(void);
+
+static void test_lookup(void **state)
+{
+    (void)state;
+    begin(PM_OP_LOOKUP_PROCESS, 0);
+    u64(0x0102030405ull); u32(0);
+    pm_status st = finish(0);
+    check_postcondition(st, blen, 0);
+    assert_int_equal(st, PM_OK);
+    assert_int_equal(req.opcode, PM_OP_LOOKUP_PROCESS);
+    assert_int_equal(req.value, 0x0102030405ull);
+    check_reencodes();
+    begin(PM_OP_LOOKUP_PROCESS, 0);
+    u64(0); u32(0);
+    assert_int_equal(finish(0), PM_E_PROTO_FIELD_RANGE);
+    begin(PM_OP_LOOKUP_PROCESS, 0);
+    u64(5); u32(1);
+    assert_int_equal(finish(0), PM_E_PROTO_RESERVED_NONZERO);
+    begin(PM_OP_LOOKUP_PROCESS, 0);
+    u64(5);
+    assert_int_equal(finish(0), PM_E_PROTO_PAYLOAD_TRUNCATED);
+    begin(PM_OP_LOOKUP_PROCESS, 1);
+    u64(5); u32(0);
+    assert_int_equal(finish(1), PM_E_PROTO_HANDLE_UNREFERENCED);
+
+    /* LIST_PROCESSES: filter 3 ENDED with koid 0 only; 4 is out of range */
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_ENDED); u32(256); u64(0); u64(17);
+    assert_int_equal(finish(0), PM_OK);
+    assert_int_equal(req.flags, PM_LIST_ENDED);
+    assert_int_equal(req.cursor, 17);
+    check_reencodes();
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_ENDED); u32(1); u64(9); u64(0);
+    assert_int_equal(finish(0), PM_E_PROTO_FIELD_RANGE);
+    begin(PM_OP_LIST_PROCESSES, 0);
+    u32(PM_LIST_ENDED + 1); u32(1); u64(0); u64(0);
+    assert_int_equal(finish(0), PM_E_PROTO_FIELD_RANGE);
+
+    pm_proto_reply r, back;
+    size_t n = 0;
+    memset(&r, 0, sizeof r);
+    r.opcode = PM_OP_LOOKUP_PROCESS;
+    r.request_id = 99;
+    r.info.koid = 42;
+    r.info.parent_koid = 7;
+    r.info.job_koid = 42;
+    r.info.state = PM_STATE_KILLED;
+    r.info.exit_code = 10;
+    r.lookup.pid = 4194304;
+    r.lookup.end_time_ns = 1796657260933444246ull;
+    r.lookup.wait_status = 10;
+    r.lookup.collected = PM_LOOKUP_COLLECTED;
+    r.name = (const uint8_t *)"n\"a\tme";
+    r.name_len = 7;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_OK);
+    assert_int_equal(r.handle_count, 0);
+    assert_int_equal(n, PM_PROTO_HEADER_SIZE + 4 + PM_PROTO_INFO_SIZE + 24 + 4 + 7);
+    assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_OK);
+    assert_int_equal(back.opcode, PM_OP_LOOKUP_PROCESS);
+    assert_int_equal(back.request_id, 99);
+    assert_int_equal(back.info.koid, 42);
+    assert_int_equal(back.info.parent_koid, 7);
+    assert_int_equal(back.info.state, PM_STATE_KILLED);
+    assert_int_equal(back.info.exit_code, 10);
+    assert_int_equal(back.lookup.pid, 4194304);
+    assert_int_equal(back.lookup.end_time_ns, 1796657260933444246ull);
+    assert_int_equal(back.lookup.wait_status, 10);
+    assert_int_equal(back.lookup.collected, PM_LOOKUP_COLLECTED);
+    assert_int_equal(back.name_slice.len, 7);
+    assert_memory_equal(out + back.name_slice.off, "n\"a\tme", 7);
+    /* every prefix is refused */
+    for (size_t len = PM_PROTO_HEADER_SIZE; len < n; len++) {
+        memcpy(buf, out, len);
+        put32(24, (uint32_t)(len - PM_PROTO_HEADER_SIZE));
+        assert_int_not_equal(pm_proto_decode_reply(buf, len, 0, &back), PM_OK);
+    }
+    /* collected 2 on the wire: FIELD_RANGE; the encoder never writes it */
+    memcpy(buf, out, n);
+    put32(PM_PROTO_HEADER_SIZE + 4 + PM_PROTO_INFO_SIZE + 20, 2);
+    assert_int_equal(pm_proto_decode_reply(buf, n, 0, &back), PM_E_PROTO_FIELD_RANGE);
+    r.lookup.collected = 2;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
+    r.lookup.collected = 0;
+    r.name_len = PM_PROTO_MAX_PROCESS_NAME + 1;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
+    r.name_len = 0;
+    r.info.state = PM_STATE_MAX + 1;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_E_PROTO_BAD_ARGUMENT);
+    r.info.state = PM_STATE_RUNNING;
+    r.lookup.end_time_ns = r.lookup.wait_status = 0;
+    assert_int_equal(pm_proto_encode_reply(&r, out, sizeof out, &n), PM_OK);
+    assert_int_equal(pm_proto_decode_reply(out, n, 0, &back), PM_OK);
+    assert_int_equal(back.lookup.collected, 0);
+    assert_int_equal(back.name_slice.len, 0);
+}
+
 /* ---- control opcodes (issue 6) -------------------------------------------- */
 
 /* Re-encoding a decoded request gives the same bytes (its strings are
@@ -687,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_list_reply_full),
         cmocka_unit_test(test_request_encoder_refusals),
         cmocka_unit_test(test_open_process),
+        cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_signal),
         cmocka_unit_test(test_priority_suspend),
         cmocka_unit_test(test_cwd_rlimit_flags),
