@@ -574,21 +574,27 @@ pm_status pm_client_job_query(pm_client *c, int job, uint64_t *koid,
     return st;
 }
 
+/* The record and the NUL-terminated name of the reply just decoded
+ * (QUERY_PROCESS, LOOKUP_PROCESS); either may be NULL. */
+static void take_info_name(const pm_client *c, pm_proto_info *info, char *name)
+{
+    if (info != NULL)
+        *info = c->rep.info;
+    if (name != NULL) {
+        uint32_t n = c->rep.name_slice.len;
+        if (n > PM_PROTO_MAX_PROCESS_NAME)
+            n = PM_PROTO_MAX_PROCESS_NAME;
+        memcpy(name, c->in + c->rep.name_slice.off, n);
+        name[n] = '\0';
+    }
+}
+
 pm_status pm_client_query(pm_client *c, int process, pm_proto_info *info,
                           char *name)
 {
     pm_status st = one_handle(c, PM_OP_QUERY_PROCESS, process, 0, 0);
-    if (st == PM_OK) {
-        if (info != NULL)
-            *info = c->rep.info;
-        if (name != NULL) {
-            uint32_t n = c->rep.name_slice.len;
-            if (n > PM_PROTO_MAX_PROCESS_NAME)
-                n = PM_PROTO_MAX_PROCESS_NAME;
-            memcpy(name, c->in + c->rep.name_slice.off, n);
-            name[n] = '\0';
-        }
-    }
+    if (st == PM_OK)
+        take_info_name(c, info, name);
     return st;
 }
 
@@ -600,17 +606,9 @@ pm_status pm_client_lookup(pm_client *c, uint64_t koid, pm_proto_info *info,
     c->req.value = koid;
     st = exchange(c, NULL, 0);
     if (st == PM_OK) {
-        if (info != NULL)
-            *info = c->rep.info;
+        take_info_name(c, info, name);
         if (lookup != NULL)
             *lookup = c->rep.lookup;
-        if (name != NULL) {
-            uint32_t n = c->rep.name_slice.len;
-            if (n > PM_PROTO_MAX_PROCESS_NAME)
-                n = PM_PROTO_MAX_PROCESS_NAME;
-            memcpy(name, c->in + c->rep.name_slice.off, n);
-            name[n] = '\0';
-        }
     }
     return st;
 }
