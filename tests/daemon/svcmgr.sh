@@ -395,7 +395,7 @@ has "start of a running service: still running" "$T/out" "^sleeper: running$"
 P4=$(pid_of "$T/stubborn.pid")
 alive "$P4" && ok "stubborn runs (pid $P4)" || bad "stubborn: pid '$P4'"
 pc ps >"$T/ps"
-has "procctl ps: the services run under procmgrd" "$T/ps" " running  *-  *stubborn$"
+has "procctl ps: the services run under procmgrd, PID the service's own" "$T/ps" " running  *-  *$P4  *stubborn$"
 expect "svcctl stop stubborn" 0 sc stop stubborn
 has "stop stubborn: stopped" "$T/out" "^stubborn: stopped$"
 expect "status stubborn --json" 0 sc status stubborn --json
